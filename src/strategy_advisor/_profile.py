@@ -152,6 +152,7 @@ class ModelSpec(BaseModel):
     )
     source: str | None = Field(None, description="Where these figures come from.")
     as_of: str | None = Field(None, description="When these figures were read.")
+    notes: str | None = Field(None, description="Caveats about these figures.")
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         return [(k, v) for k, v in super().__repr_args__() if v is not None]
@@ -240,7 +241,9 @@ class TaskProfile(BaseModel):
         None, description="Fixed instructions every in-context prompt carries (None: 0)."
     )
     icl_shots: StrictInt | None = Field(
-        None, ge=0, description="Demonstrations per in-context prompt; None lets the advisor choose."
+        None,
+        ge=0,
+        description="Demonstrations per in-context prompt; None lets the advisor choose.",
     )
     requests_per_month: NonNegFloat = Field(0.0, description="Expected requests per month.")
     horizon_months: PositiveFloat = Field(12.0, description="Period the costs are summed over.")
@@ -290,9 +293,7 @@ class TaskProfile(BaseModel):
         return self
 
     @classmethod
-    def from_examples(
-        cls, examples: Any, /, *, encoding: Any = None, **fields: Any
-    ) -> TaskProfile:
+    def from_examples(cls, examples: Any, /, *, encoding: Any = None, **fields: Any) -> TaskProfile:
         """Build a profile whose token fields are measured from labeled examples.
 
         See :func:`strategy_advisor.profile_from_examples` for the accepted inputs.
@@ -304,4 +305,3 @@ class TaskProfile(BaseModel):
     def resolved_instruction_tokens(self) -> float:
         """Instruction tokens, 0 when not given."""
         return self.instruction_tokens or 0.0
-

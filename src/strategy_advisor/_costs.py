@@ -1,0 +1,227 @@
+"""Cost stage: both strategies priced over the horizon, with break-even and payback."""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._features import TaskFeatures
+from ._profile import ModelSpec, Strategy
+
+__all__ = ["CostComparison", "StrategyCost", "compare_costs"]
+
+_MTOK = 1_000_000.0
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class StrategyCost(BaseModel):
+    """What one strategy costs. Any figure that needs an unknown price is ``None``
+    (unpriced), and ``unpriced`` names the missing inputs; an unknown price is never $0."""
+
+    model_config = _FROZEN
+
+    strategy: Strategy
+    model: str = Field(description="The model this strategy runs on.")
+    per_request_usd: float | None = Field(description="Cost of one request.")
+    monthly_usd: float | None = Field(description="Recurring cost per month: requests + hosting.")
+    one_time_usd: float | None = Field(description="First training run (0 for prompting).")
+    retraining_usd: float | None = Field(description="Later training runs within the horizon.")
+    hosting_usd: float | None = Field(description="Dedicated-deployment fees over the horizon.")
+    requests_usd: float | None = Field(description="Per-request costs over the horizon.")
+    total_usd: float | None = Field(description="Everything over the horizon.")
+    training_runs: int = Field(description="Training runs within the horizon (0 for prompting).")
+    training_tokens_per_run: float | None = Field(description="Examples x tokens x epochs.")
+    input_tokens_per_request: float | None
+    cached_tokens_per_request: float | None = Field(
+        description="Input tokens billed at the cached-input price."
+    )
+    output_tokens_per_request: float | None
+    unpriced: tuple[str, ...] = Field(description="Inputs missing for a complete price.")
+
+    @property
+    def priced(self) -> bool:
+        """True when the total is known."""
+        return self.total_usd is not None
+
+
+class CostComparison(BaseModel):
+    """Both strategies' costs and where they cross."""
+
+    model_config = _FROZEN
+
+    fine_tuning: StrategyCost
+    in_context_learning: StrategyCost
+    break_even_requests_per_month: float | None = Field(
+        description="Monthly volume at which both totals are equal (None: they never cross)."
+    )
+    payback_months: float | None = Field(
+        description="Months until the first training run is paid back by cheaper requests."
+    )
+    savings_per_month_usd: float | None = Field(
+        description="Prompting's monthly cost minus fine-tuning's (requests, hosting, retraining)."
+    )
+    retrain_payback_days: float | None = Field(
+        description="Days of savings one training run needs to pay for itself."
+    )
+
+    def for_strategy(self, strategy: Strategy) -> StrategyCost:
+        """The cost of one strategy."""
+        return self.fine_tuning if strategy is Strategy.FINE_TUNING else self.in_context_learning
+
+
+def _usd(tokens: float, price: float) -> float:
+    return tokens * price / _MTOK
+
+
+def _icl_cost(f: TaskFeatures, spec: ModelSpec, months: float) -> StrategyCost:
+    missing: list[str] = []
+    if f.query_tokens is None or f.output_tokens is None:
+        missing.append("profile.avg_input_tokens/avg_output_tokens")
+    if spec.input_usd_per_mtok is None:
+        missing.append(f"{spec.name}.input_usd_per_mtok")
+    if spec.output_usd_per_mtok is None:
+        missing.append(f"{spec.name}.output_usd_per_mtok")
+    per_request: float | None = None
+    cached = None
+    prompt = f.icl_prompt_tokens
+    if prompt is not None and f.icl_prefix_tokens is not None:
+        threshold = spec.min_cacheable_tokens or 0
+        eligible = (
+            spec.cached_input_usd_per_mtok is not None
+            and f.icl_prefix_tokens > 0
+            and f.icl_prefix_tokens >= threshold
+        )
+        cached = f.icl_prefix_tokens if eligible else 0.0
+    if not missing and prompt is not None and cached is not None and f.output_tokens is not None:
+        assert spec.input_usd_per_mtok is not None and spec.output_usd_per_mtok is not None
+        cached_price = spec.cached_input_usd_per_mtok or 0.0
+        per_request = (
+            _usd(prompt - cached, spec.input_usd_per_mtok)
+            + _usd(cached, cached_price)
+            + _usd(f.output_tokens, spec.output_usd_per_mtok)
+        )
+    requests = per_request * f.requests_per_month * months if per_request is not None else None
+    return StrategyCost(
+        strategy=Strategy.IN_CONTEXT_LEARNING,
+        model=spec.name,
+        per_request_usd=per_request,
+        monthly_usd=per_request * f.requests_per_month if per_request is not None else None,
+        one_time_usd=0.0,
+        retraining_usd=0.0,
+        hosting_usd=0.0,
+        requests_usd=requests,
+        total_usd=requests,
+        training_runs=0,
+        training_tokens_per_run=None,
+        input_tokens_per_request=prompt,
+        cached_tokens_per_request=cached,
+        output_tokens_per_request=f.output_tokens,
+        unpriced=tuple(missing),
+    )
+
+
+def _ft_cost(f: TaskFeatures, spec: ModelSpec, months: float, hours: float) -> StrategyCost:
+    offer = spec.fine_tuning
+    missing: list[str] = []
+    if f.query_tokens is None or f.output_tokens is None:
+        missing.append("profile.avg_input_tokens/avg_output_tokens")
+    if offer is None:
+        missing.append(f"{spec.name}.fine_tuning (the model has no fine-tuning offer)")
+    else:
+        for field in ("training_usd_per_mtok", "input_usd_per_mtok", "output_usd_per_mtok"):
+            if getattr(offer, field) is None:
+                missing.append(f"{spec.name}.fine_tuning.{field}")
+    runs = 1
+    if f.task_change_interval_days is not None:
+        runs = max(1, math.ceil(f.horizon_days / f.task_change_interval_days - 1e-9))
+    tokens_per_run = (
+        f.n_labeled_examples * f.demo_tokens * f.epochs if f.demo_tokens is not None else None
+    )
+    run_usd = per_request = None
+    hosting = offer.hosting_usd_per_hour * hours if offer is not None else None
+    if offer is not None and tokens_per_run is not None and offer.training_usd_per_mtok is not None:
+        run_usd = _usd(tokens_per_run, offer.training_usd_per_mtok)
+    if (
+        offer is not None
+        and offer.input_usd_per_mtok is not None
+        and offer.output_usd_per_mtok is not None
+        and f.query_tokens is not None
+        and f.output_tokens is not None
+    ):
+        per_request = _usd(f.query_tokens, offer.input_usd_per_mtok) + _usd(
+            f.output_tokens, offer.output_usd_per_mtok
+        )
+    requests = per_request * f.requests_per_month * months if per_request is not None else None
+    retraining = run_usd * (runs - 1) if run_usd is not None else None
+    total = None
+    if (
+        run_usd is not None
+        and retraining is not None
+        and requests is not None
+        and hosting is not None
+    ):
+        total = run_usd + retraining + requests + hosting
+    hosting_monthly = offer.hosting_usd_per_hour * hours / months if offer is not None else None
+    monthly = (
+        per_request * f.requests_per_month + hosting_monthly
+        if per_request is not None and hosting_monthly is not None
+        else None
+    )
+    return StrategyCost(
+        strategy=Strategy.FINE_TUNING,
+        model=spec.name,
+        per_request_usd=per_request,
+        monthly_usd=monthly,
+        one_time_usd=run_usd,
+        retraining_usd=retraining,
+        hosting_usd=hosting,
+        requests_usd=requests,
+        total_usd=total,
+        training_runs=runs,
+        training_tokens_per_run=tokens_per_run,
+        input_tokens_per_request=f.query_tokens,
+        cached_tokens_per_request=0.0 if f.query_tokens is not None else None,
+        output_tokens_per_request=f.output_tokens,
+        unpriced=tuple(missing),
+    )
+
+
+def compare_costs(
+    features: TaskFeatures, icl: ModelSpec, ft: ModelSpec, *, days_per_month: float
+) -> CostComparison:
+    """Price both strategies over the horizon and find where they cross.
+
+    Totals are linear in the monthly volume ``V``: prompting costs ``V·H·a``, fine-tuning
+    ``T + V·H·b + fees`` (``H`` months, ``a``/``b`` per-request costs, ``T`` all training
+    runs, ``fees`` hosting). They are equal at ``V* = (T + fees) / (H·(a − b))`` when
+    ``a > b``; otherwise fine-tuning is never cheaper and there is no break-even.
+    """
+    months = features.horizon_months
+    hours = 24.0 * days_per_month * months
+    icl_cost = _icl_cost(features, icl, months)
+    ft_cost = _ft_cost(features, ft, months, hours)
+
+    a, b = icl_cost.per_request_usd, ft_cost.per_request_usd
+    run, hosting, retraining = ft_cost.one_time_usd, ft_cost.hosting_usd, ft_cost.retraining_usd
+    break_even = payback = savings = retrain_payback = None
+    if a is not None and b is not None and run is not None and hosting is not None:
+        assert retraining is not None
+        fixed = run + retraining + hosting
+        if a > b:
+            break_even = fixed / (months * (a - b))
+        hosting_monthly = hosting / months
+        gross = features.requests_per_month * (a - b) - hosting_monthly
+        savings = gross - retraining / months
+        if savings > 0:
+            payback = run / savings
+        if gross > 0:
+            retrain_payback = run / gross * days_per_month
+    return CostComparison(
+        fine_tuning=ft_cost,
+        in_context_learning=icl_cost,
+        break_even_requests_per_month=break_even,
+        payback_months=payback,
+        savings_per_month_usd=savings,
+        retrain_payback_days=retrain_payback,
+    )

@@ -1,0 +1,282 @@
+"""Decision stage: feasibility first, then expected quality and total cost on one scale."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._costs import CostComparison
+from ._data import read_shipped_json, validate_data
+from ._format import format_value, usd
+from ._profile import Strategy
+from ._quality import QualityEstimate
+from ._rules import RuleOutcome
+
+__all__ = ["Decision", "DecisionPolicy", "Reason", "ScoreBreakdown", "decide"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class DecisionPolicy(BaseModel):
+    """How quality and cost trade off. Load the shipped default with
+    :meth:`DecisionPolicy.default` and override what you disagree with.
+
+    The decision works in log-odds for fine-tuning. Quality contributes
+    ``logit(p_fine_tuning_better)``; cost contributes ``-k·ln(C_ft / C_icl)`` with
+    ``k = ln 3 / ln(cost_multiple_for_likely_win)``: you are indifferent between paying
+    ``cost_multiple_for_likely_win`` times as much and a strategy 3:1 likely to be better.
+
+    Examples
+    --------
+    >>> DecisionPolicy.default(cost_multiple_for_likely_win=4.0).cost_multiple_for_likely_win
+    4.0
+    """
+
+    model_config = _FROZEN
+
+    cost_multiple_for_likely_win: float = Field(
+        ...,
+        gt=1,
+        description="Total-cost multiple worth paying for a strategy with p = 0.75 of higher "
+        "quality. Larger: quality matters more; closer to 1: cost matters more.",
+    )
+    infeasible_confidence: float = Field(
+        ..., gt=0.5, le=1, description="Confidence when only one strategy is feasible."
+    )
+    both_infeasible_confidence: float = Field(
+        ..., ge=0.5, le=1, description="Confidence cap when neither strategy is feasible."
+    )
+    max_confidence: float = Field(..., gt=0.5, le=1, description="Cap on any confidence.")
+    cost_floor_usd: float = Field(
+        ..., gt=0, description="Added to both totals before their ratio (avoids ratios of $0)."
+    )
+    source: str = Field("user-supplied", description="Where these settings come from.")
+
+    @classmethod
+    def default(cls, **overrides: Any) -> DecisionPolicy:
+        """The shipped policy (``data/decision_policy.json``), with ``overrides`` applied."""
+        base = _default_policy()
+        if not overrides:
+            return base
+        return cls.model_validate({**base.model_dump(), "source": "user-supplied", **overrides})
+
+    @property
+    def cost_weight(self) -> float:
+        """Log-odds of quality per e-fold of cost ratio."""
+        return math.log(3.0) / math.log(self.cost_multiple_for_likely_win)
+
+
+class _PolicyFile(BaseModel):
+    model_config = _FROZEN
+    schema_version: Literal[1]
+    as_of: str
+    policy: DecisionPolicy
+
+
+@cache
+def _default_policy() -> DecisionPolicy:
+    raw = read_shipped_json("decision_policy.json")
+    return validate_data(_PolicyFile, raw, "data/decision_policy.json").policy
+
+
+class Reason(BaseModel):
+    """One reason behind a recommendation, with the numbers behind it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(description="Rule code, or quality-* / cost-* / decision-* for stages.")
+    message: str
+    favors: Strategy | None = Field(description="The strategy this reason argues for, if any.")
+    kind: Literal["infeasible", "favor", "note", "quality", "cost"]
+    decisive: bool = Field(False, description="True for the factors that decided.")
+    weight: float = Field(0.0, description="Log-odds this reason contributed (signed for FT).")
+
+
+class ScoreBreakdown(BaseModel):
+    """The decision's arithmetic, in log-odds for fine-tuning."""
+
+    model_config = _FROZEN
+
+    quality_log_odds: float
+    cost_log_ratio: float | None = Field(description="ln((C_ft + floor) / (C_icl + floor)).")
+    cost_term: float
+    rules_term: float
+    total: float
+
+
+class Decision(BaseModel):
+    """The chosen strategy, how sure, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    strategy: Strategy
+    confidence: float = Field(ge=0, le=1)
+    feasible: dict[Strategy, bool]
+    score: ScoreBreakdown
+    reasons: tuple[Reason, ...]
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _other(s: Strategy) -> Strategy:
+    return Strategy.IN_CONTEXT_LEARNING if s is Strategy.FINE_TUNING else Strategy.FINE_TUNING
+
+
+def _cost_reason(costs: CostComparison, months: float) -> Reason | None:
+    ft, icl = costs.fine_tuning.total_usd, costs.in_context_learning.total_usd
+    if ft is None or icl is None:
+        return None
+    cheaper = Strategy.FINE_TUNING if ft < icl else Strategy.IN_CONTEXT_LEARNING
+    span = f"{months:g} month" + ("s" if months != 1 else "")
+    msg = f"Fine-tuning costs {usd(ft)} over {span} vs {usd(icl)} for prompting"
+    be = costs.break_even_requests_per_month
+    msg += (
+        f"; break-even at {_volume(be)} requests/month"
+        if be is not None
+        else "; fine-tuning is never cheaper at any volume (its per-request cost is not lower)"
+    )
+    if costs.payback_months is not None and cheaper is Strategy.FINE_TUNING:
+        msg += f"; the first training run pays back in {costs.payback_months:.1f} months"
+    favors = cheaper if not math.isclose(ft, icl, rel_tol=1e-9) else None
+    return Reason(code="cost-comparison", message=msg + ".", favors=favors, kind="cost")
+
+
+def _volume(x: float) -> str:
+    return format_value(x, "int")
+
+
+def _quality_reason(q: QualityEstimate) -> Reason:
+    p = q.p_fine_tuning_better
+    favors = Strategy.FINE_TUNING if p > 0.5 else Strategy.IN_CONTEXT_LEARNING
+    msg = (
+        f"Fine-tuning is estimated {100 * p:.0f}% likely to reach higher quality than "
+        f"prompting (interval {100 * q.low:.0f}-{100 * q.high:.0f}%)"
+    )
+    if q.pilot_applied and q.p_before_pilot is not None:
+        msg += f", updated from {100 * q.p_before_pilot:.0f}% by your pilot results"
+    return Reason(code="quality-estimate", message=msg + ".", favors=favors, kind="quality")
+
+
+def decide(
+    quality: QualityEstimate,
+    costs: CostComparison,
+    outcomes: tuple[RuleOutcome, ...],
+    *,
+    policy: DecisionPolicy,
+    horizon_months: float,
+) -> Decision:
+    """Combine rule outcomes, the quality estimate and the costs into one decision."""
+    fired = [o for o in outcomes if o.status == "fired"]
+    infeasible = {o.strategy for o in fired if o.effect == "infeasible"}
+    feasible = {s: s not in infeasible for s in Strategy}
+
+    q_terms = [_logit(x) for x in (quality.low, quality.p_fine_tuning_better, quality.high)]
+    ft_cost, icl_cost = costs.fine_tuning.total_usd, costs.in_context_learning.total_usd
+    log_ratio = None
+    cost_term = 0.0
+    if ft_cost is not None and icl_cost is not None:
+        floor = policy.cost_floor_usd
+        log_ratio = math.log((ft_cost + floor) / (icl_cost + floor))
+        cost_term = -policy.cost_weight * log_ratio
+    rules_term = sum(
+        (o.weight if o.strategy is Strategy.FINE_TUNING else -o.weight)
+        for o in fired
+        if o.effect == "favor"
+    )
+    totals = [q + cost_term + rules_term for q in q_terms]
+    total = totals[1]
+
+    if all(feasible.values()) or not any(feasible.values()):
+        strategy = Strategy.FINE_TUNING if total > 0 else Strategy.IN_CONTEXT_LEARNING
+        sign = 1.0 if strategy is Strategy.FINE_TUNING else -1.0
+        confidence = sum(_sigmoid(sign * t) for t in totals) / len(totals)
+        cap = policy.max_confidence if all(feasible.values()) else policy.both_infeasible_confidence
+        confidence = min(confidence, cap)
+    else:
+        strategy = next(s for s, ok in feasible.items() if ok)
+        confidence = policy.infeasible_confidence
+
+    reasons = _reasons(
+        strategy,
+        feasible,
+        quality,
+        costs,
+        fired,
+        horizon_months,
+        quality_term=total - cost_term - rules_term,
+        cost_term=cost_term,
+    )
+    return Decision(
+        strategy=strategy,
+        confidence=confidence,
+        feasible=feasible,
+        score=ScoreBreakdown(
+            quality_log_odds=q_terms[1],
+            cost_log_ratio=log_ratio,
+            cost_term=cost_term,
+            rules_term=rules_term,
+            total=total,
+        ),
+        reasons=reasons,
+    )
+
+
+def _reasons(
+    strategy: Strategy,
+    feasible: dict[Strategy, bool],
+    quality: QualityEstimate,
+    costs: CostComparison,
+    fired: list[RuleOutcome],
+    months: float,
+    *,
+    quality_term: float,
+    cost_term: float,
+) -> tuple[Reason, ...]:
+    only_one = sum(feasible.values()) == 1
+    out: list[Reason] = []
+    if not any(feasible.values()):
+        out.append(Reason(
+            code="decision-neither-feasible",
+            message="Neither strategy is feasible as described; the choice below weighs "
+            "quality and cost anyway, with low confidence. Fix the blocking inputs first.",
+            favors=None, kind="note", decisive=True,
+        ))  # fmt: skip
+    for o in fired:
+        if o.effect == "infeasible":
+            out.append(Reason(
+                code=o.code, message=o.message or o.code, favors=_other(o.strategy)
+                if o.strategy is not None else None, kind="infeasible", decisive=only_one,
+            ))  # fmt: skip
+    q_reason = _quality_reason(quality)
+    c_reason = _cost_reason(costs, months)
+    weighed = [
+        (abs(quality_term), q_reason.model_copy(update={"weight": quality_term})),
+    ]
+    if c_reason is not None:
+        weighed.append((abs(cost_term), c_reason.model_copy(update={"weight": cost_term})))
+    for o in fired:
+        if o.effect == "favor":
+            signed = o.weight if o.strategy is Strategy.FINE_TUNING else -o.weight
+            r = Reason(code=o.code, message=o.message or o.code, favors=o.strategy,
+                       kind="favor", weight=signed)  # fmt: skip
+            weighed.append((o.weight, r))
+    weighed.sort(key=lambda pair: -pair[0])
+    for magnitude, r in weighed:
+        decisive = (not only_one) and r.favors is strategy and magnitude > 0
+        out.append(r.model_copy(update={"decisive": decisive}))
+    for note in quality.notes:
+        out.append(Reason(code="quality-uncertain" if quality.wide else "quality-note",
+                          message=note, favors=None, kind="note"))  # fmt: skip
+    for o in fired:
+        if o.effect == "note":
+            out.append(Reason(code=o.code, message=o.message or o.code, favors=None, kind="note"))
+    return tuple(out)

@@ -1,0 +1,172 @@
+"""Features stage: what the profile and the two resolved models imply, in named numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._assumptions import Assumptions
+from ._profile import ModelSpec, TaskProfile, TaskType
+
+__all__ = ["FEATURE_DOCS", "TaskFeatures", "derive_features"]
+
+FeatureValue = float | int | bool | str | None
+
+
+class TaskFeatures(BaseModel):
+    """The profile and the two models reduced to the quantities later stages use.
+
+    Token quantities are ``None`` when the profile does not give token lengths; every stage
+    that needs them then reports "not applicable" or "unpriced" rather than guessing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task_type: TaskType
+    n_labeled_examples: int
+    n_classes: int | None
+    requests_per_month: float
+    horizon_months: float
+    horizon_days: float
+    latency_budget_ms: float | None
+    task_change_interval_days: float | None
+    fine_tuning_budget_usd: float | None
+
+    query_tokens: float | None = Field(description="Variable input per request (the query).")
+    output_tokens: float | None = Field(description="Output tokens per request.")
+    instruction_tokens: float = Field(description="Fixed instructions in every ICL prompt.")
+    demo_tokens: float | None = Field(description="Tokens per demonstration (input + output).")
+    icl_shots: int = Field(description="Demonstrations per ICL prompt (given or chosen).")
+    icl_shots_chosen: bool = Field(description="True when the advisor chose icl_shots.")
+    icl_prefix_tokens: float | None = Field(description="Static prefix: instructions + demos.")
+    icl_prompt_tokens: float | None = Field(description="Whole ICL prompt: prefix + query.")
+    icl_context_needed: float | None = Field(description="ICL prompt + output.")
+    one_per_class_context_needed: float | None = Field(
+        description="Context needed for one demonstration per class, plus query and output."
+    )
+    ft_context_needed: float | None = Field(description="Tuned-model prompt (query) + output.")
+    icl_context_window: int | None
+    ft_context_window: int | None
+
+    icl_model_name: str
+    ft_model_name: str
+    icl_min_cacheable_tokens: int | None
+    ft_tunable: bool
+    ft_min_examples: int
+    ft_min_examples_from_offer: bool
+    ft_hosting_usd_per_hour: float | None
+    epochs: int
+    icl_shutdown_in_days: float | None
+    ft_shutdown_in_days: float | None
+    same_model: bool
+    tokens_exact: bool | None
+    token_relative_error: float | None
+
+    def as_rule_inputs(self) -> dict[str, FeatureValue]:
+        """Flat name → value mapping for the rule engine."""
+        return dict(self.model_dump())
+
+
+def _shutdown_in_days(spec: ModelSpec, today: dt.date) -> float | None:
+    if spec.shutdown_date is None:
+        return None
+    return float((dt.date.fromisoformat(spec.shutdown_date) - today).days)
+
+
+def _choose_shots(
+    profile: TaskProfile,
+    assumptions: Assumptions,
+    fixed_tokens: float | None,
+    demo_tokens: float | None,
+    context_window: int | None,
+) -> tuple[int, bool]:
+    if profile.icl_shots is not None:
+        return profile.icl_shots, False
+    k = int(assumptions.get("default_icl_shots"))
+    if profile.n_classes is not None:
+        k = max(k, profile.n_classes)
+    k = min(k, int(assumptions.get("max_icl_shots")), profile.n_labeled_examples)
+    if fixed_tokens is not None and demo_tokens and context_window is not None:
+        room = math.floor((context_window - fixed_tokens) / demo_tokens)
+        k = max(0, min(k, room))
+    return k, True
+
+
+def derive_features(
+    profile: TaskProfile,
+    icl: ModelSpec,
+    ft: ModelSpec,
+    *,
+    assumptions: Assumptions,
+    today: dt.date,
+) -> TaskFeatures:
+    """Reduce a profile and its two resolved models to :class:`TaskFeatures`."""
+    days_per_month = assumptions.get("days_per_month")
+    query = profile.avg_input_tokens
+    output = profile.avg_output_tokens
+    instructions = profile.resolved_instruction_tokens()
+    known = query is not None and output is not None
+    demo = (query + output) if query is not None and output is not None else None
+    fixed = (instructions + query + output) if query is not None and output is not None else None
+    shots, chosen = _choose_shots(profile, assumptions, fixed, demo, icl.context_window)
+
+    prefix = instructions + shots * demo if demo is not None else None
+    prompt = prefix + query if prefix is not None and query is not None else None
+    needed = prompt + output if prompt is not None and output is not None else None
+    per_class = (
+        fixed + profile.n_classes * demo
+        if fixed is not None and demo is not None and profile.n_classes is not None
+        else None
+    )
+    offer = ft.fine_tuning
+    min_from_offer = offer is not None and offer.min_examples is not None
+    min_examples = (
+        offer.min_examples
+        if offer is not None and offer.min_examples is not None
+        else int(assumptions.get("default_min_examples"))
+    )
+    measurement = profile.token_measurement
+    return TaskFeatures(
+        task_type=profile.task_type,
+        n_labeled_examples=profile.n_labeled_examples,
+        n_classes=profile.n_classes,
+        requests_per_month=profile.requests_per_month,
+        horizon_months=profile.horizon_months,
+        horizon_days=profile.horizon_months * days_per_month,
+        latency_budget_ms=profile.latency_budget_ms,
+        task_change_interval_days=profile.task_change_interval_days,
+        fine_tuning_budget_usd=profile.fine_tuning_budget_usd,
+        query_tokens=query,
+        output_tokens=output,
+        instruction_tokens=instructions,
+        demo_tokens=demo,
+        icl_shots=shots,
+        icl_shots_chosen=chosen,
+        icl_prefix_tokens=prefix,
+        icl_prompt_tokens=prompt,
+        icl_context_needed=needed,
+        one_per_class_context_needed=per_class,
+        ft_context_needed=(query + output) if known and query and output else None,
+        icl_context_window=icl.context_window,
+        ft_context_window=ft.context_window,
+        icl_model_name=icl.name,
+        ft_model_name=ft.name,
+        icl_min_cacheable_tokens=icl.min_cacheable_tokens,
+        ft_tunable=offer is not None,
+        ft_min_examples=min_examples,
+        ft_min_examples_from_offer=min_from_offer,
+        ft_hosting_usd_per_hour=offer.hosting_usd_per_hour if offer is not None else None,
+        epochs=assumptions.epochs_for(profile.n_labeled_examples),
+        icl_shutdown_in_days=_shutdown_in_days(icl, today),
+        ft_shutdown_in_days=_shutdown_in_days(ft, today),
+        same_model=icl.name.lower() == ft.name.lower(),
+        tokens_exact=measurement.exact if measurement is not None else None,
+        token_relative_error=measurement.relative_error if measurement is not None else None,
+    )
+
+
+FEATURE_DOCS: dict[str, str] = {
+    name: (field.description or name) for name, field in TaskFeatures.model_fields.items()
+}

@@ -1,0 +1,63 @@
+"""Number formatting shared by rule messages, reasons and renderers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["format_value", "usd"]
+
+
+def usd(x: float | None) -> str:
+    """``$8.1k``-style money; ``unpriced`` for None."""
+    if x is None:
+        return "unpriced"
+    a = abs(x)
+    sign = "-" if x < 0 else ""
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:.3g}B"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{sign}${a / 1e3:.3g}k"
+    if a >= 100:
+        return f"{sign}${a:,.0f}"
+    if a >= 0.01 or a == 0:
+        return f"{sign}${a:.2f}"
+    return f"{sign}${a:.2g}"
+
+
+def _count(x: float) -> str:
+    a = abs(x)
+    if a >= 1e9:
+        return f"{x / 1e9:.3g}B"
+    if a >= 1e6:
+        return f"{x / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{x / 1e3:.3g}k"
+    return f"{x:,.0f}" if a >= 10 or float(x).is_integer() else f"{x:.2g}"
+
+
+def format_value(value: Any, spec: str = "") -> str:
+    """Format a rule input for a message: ``usd``, ``int``, ``tok``, ``ms``, ``days``,
+    ``months``, ``pct`` or a plain Python format spec."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        if spec == "usd":
+            return usd(float(value))
+        if spec in ("int", "tok"):
+            return _count(float(value)) + (" tokens" if spec == "tok" else "")
+        if spec == "ms":
+            return f"{value:,.0f} ms"
+        if spec == "days":
+            return f"{value:,.0f} days" if value >= 10 else f"{value:.2g} days"
+        if spec == "months":
+            return f"{value:.1f} months"
+        if spec == "pct":
+            return f"{100 * value:.0f}%"
+        if spec:
+            return format(value, spec)
+        return _count(float(value))
+    return format(str(value), spec) if spec else str(value)

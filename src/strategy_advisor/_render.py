@@ -1,0 +1,164 @@
+"""Presentation stage: a Recommendation as terminal text, Markdown and HTML (pure functions)."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from ._format import format_value, usd
+from ._profile import Strategy
+
+if TYPE_CHECKING:
+    from ._recommendation import Recommendation
+
+__all__ = ["render_html", "render_markdown", "render_text"]
+
+_ORDER = (Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING)
+_MARK = {"infeasible": "x", "favor": "+", "quality": "+", "cost": "+", "note": "-"}
+
+
+def _ms(x: float | None) -> str:
+    return "unknown" if x is None else format_value(x, "ms")
+
+
+def _per_request(x: float | None) -> str:
+    if x is None:
+        return "unpriced"
+    return f"${x:.2g}" if x < 0.01 else usd(x)
+
+
+def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
+    ft, icl = rec.costs[Strategy.FINE_TUNING], rec.costs[Strategy.IN_CONTEXT_LEARNING]
+    lat_ft, lat_icl = rec.latency[Strategy.FINE_TUNING], rec.latency[Strategy.IN_CONTEXT_LEARNING]
+
+    def tokens(c: object) -> str:
+        from ._costs import StrategyCost
+
+        assert isinstance(c, StrategyCost)
+        if c.input_tokens_per_request is None or c.output_tokens_per_request is None:
+            return "unknown"
+        text = f"{format_value(c.input_tokens_per_request, 'int')} in"
+        if c.cached_tokens_per_request:
+            text += f" ({format_value(c.cached_tokens_per_request, 'int')} cached)"
+        return text + f" / {format_value(c.output_tokens_per_request, 'int')} out"
+
+    return [
+        ("model", ft.model, icl.model),
+        ("feasible", _yes(rec.feasible[Strategy.FINE_TUNING]),
+         _yes(rec.feasible[Strategy.IN_CONTEXT_LEARNING])),
+        ("tokens per request", tokens(ft), tokens(icl)),
+        ("per request", _per_request(ft.per_request_usd), _per_request(icl.per_request_usd)),
+        ("training (first run)", usd(ft.one_time_usd), "-"),
+        (f"retraining ({max(ft.training_runs - 1, 0)} runs)", usd(ft.retraining_usd), "-"),
+        ("hosting", usd(ft.hosting_usd), "-"),
+        (f"total over {rec.profile.horizon_months:g} months", usd(ft.total_usd),
+         usd(icl.total_usd)),
+        ("latency per request", _ms(lat_ft.total_ms), _ms(lat_icl.total_ms)),
+    ]  # fmt: skip
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "no"
+
+
+def _headline(rec: Recommendation) -> str:
+    return f"Recommendation: {rec.strategy.label} (confidence {rec.confidence:.2f})"
+
+
+def _quality_line(rec: Recommendation) -> str:
+    q = rec.quality
+    return (
+        f"P(fine-tuning reaches higher quality) = {q.p_fine_tuning_better:.2f} "
+        f"[{q.low:.2f}-{q.high:.2f}]"
+    )
+
+
+def _volume_line(rec: Recommendation) -> str:
+    be = rec.break_even_requests_per_month
+    parts = [f"volume {format_value(rec.profile.requests_per_month, 'int')} requests/month"]
+    parts.append(
+        "break-even " + (f"{format_value(be, 'int')} requests/month" if be is not None else "none")
+    )
+    if rec.payback_months is not None:
+        parts.append(f"payback {rec.payback_months:.1f} months")
+    return "; ".join(parts)
+
+
+def _tally(rec: Recommendation) -> str:
+    counts = {s: sum(o.status == s for o in rec.trace) for s in
+              ("fired", "not_fired", "not_applicable")}  # fmt: skip
+    return (
+        f"Rules checked: {len(rec.trace)} ({counts['fired']} fired, {counts['not_fired']} not "
+        f"fired, {counts['not_applicable']} not applicable)"
+    )
+
+
+def render_text(rec: Recommendation) -> str:
+    """A readable plain-text summary for terminals."""
+    rows = [("", "fine-tuning", "prompting"), *_cost_rows(rec)]
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    lines = [_headline(rec), "  " + _quality_line(rec), "  " + _volume_line(rec), ""]
+    lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
+    lines += ["", "Reasons (* decided):"]
+    for r in rec.reasons:
+        star = "*" if r.decisive else " "
+        lines.append(f" {star}{_MARK[r.kind]} [{r.code}] {r.message}")
+    lines += ["", _tally(rec)]
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    out = html.escape(text, quote=False)
+    for ch in "|*_`[]":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def render_markdown(rec: Recommendation) -> str:
+    """Markdown for notebooks and reports (text is escaped)."""
+    lines = [
+        f"**{_md_escape(_headline(rec))}**",
+        "",
+        _md_escape(_quality_line(rec)) + "  ",
+        _md_escape(_volume_line(rec)),
+        "",
+        "| | fine-tuning | prompting |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {_md_escape(a)} | {_md_escape(b)} | {_md_escape(c)} |" for a, b, c in
+              _cost_rows(rec)]  # fmt: skip
+    lines += ["", "**Reasons**", ""]
+    for r in rec.reasons:
+        lead = "**decided** " if r.decisive else ""
+        lines.append(f"- {lead}`{_md_escape(r.code)}` {_md_escape(r.message)}")
+    lines += ["", _md_escape(_tally(rec))]
+    return "\n".join(lines)
+
+
+def render_html(rec: Recommendation) -> str:
+    """Self-contained, escaped HTML for notebooks (no scripts, no external resources)."""
+    e = html.escape
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{e(a)}</th><td>{e(b)}</td><td>{e(c)}</td></tr>"
+        for a, b, c in _cost_rows(rec)
+    )
+    reasons = "".join(
+        f"<li>{'<b>decided</b> ' if r.decisive else ''}<code>{e(r.code)}</code> {e(r.message)}</li>"
+        for r in rec.reasons
+    )
+    trace = "".join(
+        f"<tr><td><code>{e(o.code)}</code></td><td>{e(o.status)}</td>"
+        f"<td>{e(o.message or '')}</td></tr>"
+        for o in rec.trace
+    )
+    return (
+        "<div class='strategy-advisor'>"
+        f"<p><b>{e(_headline(rec))}</b><br>{e(_quality_line(rec))}<br>{e(_volume_line(rec))}</p>"
+        "<table><thead><tr><th></th><th>fine-tuning</th><th>prompting</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        f"<p><b>Reasons</b></p><ul>{reasons}</ul>"
+        f"<details><summary>{e(_tally(rec))}</summary>"
+        f"<table><tbody>{trace}</tbody></table></details>"
+        "</div>"
+    )

@@ -1,0 +1,300 @@
+"""Rules stage: feasibility and preferences as data, every rule evaluated and explained."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Collection, Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._data import load_json, read_shipped_json
+from ._errors import RuleError, closest_names
+from ._format import format_value
+from ._profile import Strategy
+from ._rule_inputs import RULE_INPUT_DOCS
+
+__all__ = ["Effect", "Rule", "RuleOutcome", "RuleSource", "Rulebook", "default_rulebook"]
+
+Value = float | int | bool | str | None
+Status = Literal["fired", "not_fired", "not_applicable"]
+_STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+
+class Compare(BaseModel):
+    """``feature <op> value``; the right side is a literal ``value``, a rule ``param``, or
+    another feature (``ref``). A comparison with an unknown (``None``) side is unknown."""
+
+    model_config = _STRICT
+    feature: str
+    op: Literal["lt", "le", "gt", "ge", "eq", "ne", "is_null", "not_null", "is_true", "is_false"]
+    value: float | bool | str | None = None
+    param: str | None = None
+    ref: str | None = None
+
+
+class AllOf(BaseModel):
+    """True when every part is true; false when any part is false; else unknown."""
+
+    model_config = _STRICT
+    all: tuple[Condition, ...] = Field(..., min_length=1)
+
+
+class AnyOf(BaseModel):
+    """True when any part is true; false when every part is false; else unknown."""
+
+    model_config = _STRICT
+    any: tuple[Condition, ...] = Field(..., min_length=1)
+
+
+class Not(BaseModel):
+    """Negation (unknown stays unknown)."""
+
+    model_config = _STRICT
+    not_: Condition = Field(..., alias="not")
+
+
+Condition = Annotated[Union[Compare, AllOf, AnyOf, Not], Field(union_mode="smart")]  # noqa: UP007
+
+
+class Effect(BaseModel):
+    """What a fired rule does: makes a strategy infeasible, favours one, or only notes."""
+
+    model_config = _STRICT
+    kind: Literal["infeasible", "favor", "note"]
+    strategy: Strategy | None = None
+    weight: float = Field(0.0, ge=0, description="For 'favor': log-odds added to the strategy.")
+
+
+class RuleSource(BaseModel):
+    """Where a rule's threshold or logic comes from."""
+
+    model_config = _STRICT
+    document: str = Field(..., min_length=1)
+    date: str = Field(..., min_length=1)
+
+
+class Rule(BaseModel):
+    """One rule: a condition over named inputs, an effect, a message template, a source.
+
+    Message templates name inputs and params in braces, optionally with a format:
+    ``{n_labeled_examples:int}``, ``{ft_one_time_usd:usd}``, ``{icl_latency_ms:ms}``,
+    ``{payback_months:months}``, ``{icl_prompt_tokens:tok}``, ``{x:days}``.
+    """
+
+    model_config = _STRICT
+    code: str = Field(..., pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str
+    when: Condition
+    effect: Effect
+    message: str
+    params: dict[str, float | int | str] = Field(default_factory=dict)
+    source: RuleSource
+
+
+class RuleOutcome(BaseModel):
+    """The trace of one rule on one profile."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str
+    status: Status
+    effect: Literal["infeasible", "favor", "note"]
+    strategy: Strategy | None
+    weight: float
+    message: str | None = Field(description="The filled message, when the rule fired.")
+    values: dict[str, Value] = Field(description="The inputs the rule looked at.")
+    source: str
+
+
+def _walk(cond: Condition) -> Iterable[Compare]:
+    if isinstance(cond, Compare):
+        yield cond
+    elif isinstance(cond, AllOf):
+        for c in cond.all:
+            yield from _walk(c)
+    elif isinstance(cond, AnyOf):
+        for c in cond.any:
+            yield from _walk(c)
+    else:
+        yield from _walk(cond.not_)
+
+
+def _template_fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+_ORDER = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
+          "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+          "eq": lambda a, b: a == b, "ne": lambda a, b: a != b}  # fmt: skip
+
+
+def _eval(cond: Condition, inputs: Mapping[str, Value], params: Mapping[str, Any]) -> bool | None:
+    if isinstance(cond, AllOf):
+        parts = [_eval(c, inputs, params) for c in cond.all]
+        return False if False in parts else (None if None in parts else True)
+    if isinstance(cond, AnyOf):
+        parts = [_eval(c, inputs, params) for c in cond.any]
+        return True if True in parts else (None if None in parts else False)
+    if isinstance(cond, Not):
+        inner = _eval(cond.not_, inputs, params)
+        return None if inner is None else not inner
+    left = inputs[cond.feature]
+    if cond.op == "is_null":
+        return left is None
+    if cond.op == "not_null":
+        return left is not None
+    if left is None:
+        return None
+    if cond.op in ("is_true", "is_false"):
+        return bool(left) is (cond.op == "is_true")
+    if cond.ref is not None:
+        right = inputs[cond.ref]
+    elif cond.param is not None:
+        right = params[cond.param]
+    else:
+        right = cond.value
+    if right is None:
+        return None
+    return bool(_ORDER[cond.op](left, right))
+
+
+class _Formatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return format_value(value, format_spec)
+
+
+class Rulebook:
+    """An ordered set of rules, all evaluated every time (no short-circuit).
+
+    Examples
+    --------
+    >>> book = default_rulebook()
+    >>> "no-fine-tuning-offer" in book.codes
+    True
+    """
+
+    def __init__(self, rules: Iterable[Rule], *, known_inputs: Collection[str] | None = None):
+        self._rules = tuple(rules)
+        known = set(RULE_INPUT_DOCS if known_inputs is None else known_inputs)
+        seen: set[str] = set()
+        for rule in self._rules:
+            if rule.code in seen:
+                raise RuleError(f"rule {rule.code!r} is defined twice; rule codes must be unique")
+            seen.add(rule.code)
+            self._check(rule, known)
+
+    @staticmethod
+    def _check(rule: Rule, known: set[str]) -> None:
+        def unknown(name: str, where: str) -> RuleError:
+            hint = closest_names(name, known)
+            near = f" Did you mean {', '.join(map(repr, hint))}?" if hint else ""
+            return RuleError(f"rule {rule.code!r}: {where} {name!r} is not a known input.{near}")
+
+        for cmp in _walk(rule.when):
+            if cmp.feature not in known:
+                raise unknown(cmp.feature, "condition feature")
+            if cmp.ref is not None and cmp.ref not in known:
+                raise unknown(cmp.ref, "condition ref")
+            if cmp.param is not None and cmp.param not in rule.params:
+                raise RuleError(f"rule {rule.code!r}: param {cmp.param!r} is not in its params")
+            binary = cmp.op not in ("is_null", "not_null", "is_true", "is_false")
+            sides = sum(x is not None for x in (cmp.value, cmp.param, cmp.ref))
+            if binary and sides != 1:
+                raise RuleError(
+                    f"rule {rule.code!r}: comparison {cmp.feature} {cmp.op} needs exactly one of "
+                    f"value, param or ref; got {sides}"
+                )
+        for name in _template_fields(rule.message):
+            if name not in known and name not in rule.params:
+                raise unknown(name, "message field")
+        if rule.effect.kind != "note" and rule.effect.strategy is None:
+            raise RuleError(f"rule {rule.code!r}: effect {rule.effect.kind!r} needs a strategy")
+
+    @classmethod
+    def from_json(cls, source: str | Path | Mapping[str, Any] | list[Any]) -> Rulebook:
+        """Load rules from a JSON file or its parsed content: ``{"rules": [...]}`` or a list."""
+        where = str(source) if isinstance(source, (str, Path)) else "rules"
+        data = load_json(source) if isinstance(source, (str, Path)) else source
+        items = data.get("rules") if isinstance(data, Mapping) else data
+        if not isinstance(items, list):
+            raise RuleError(f"{where}: expected a list of rules under 'rules'")
+        return cls(_parse_rules(items, where))
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules, in evaluation order."""
+        return self._rules
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Rule codes, in evaluation order."""
+        return tuple(r.code for r in self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def extended(self, rules: Iterable[Rule | Mapping[str, Any]] | str | Path) -> Rulebook:
+        """A new rulebook with ``rules`` (objects, dicts or a JSON file) after these."""
+        if isinstance(rules, (str, Path)):
+            extra: tuple[Rule, ...] = Rulebook.from_json(rules).rules
+        else:
+            items = list(rules)
+            extra = tuple(
+                r if isinstance(r, Rule) else _parse_rules([r], "rules")[0] for r in items
+            )
+        return Rulebook((*self._rules, *extra))
+
+    def evaluate(self, inputs: Mapping[str, Value]) -> tuple[RuleOutcome, ...]:
+        """Evaluate every rule on ``inputs``, in order."""
+        formatter = _Formatter()
+        outcomes = []
+        for rule in self._rules:
+            result = _eval(rule.when, inputs, rule.params)
+            status: Status = (
+                "not_applicable" if result is None else ("fired" if result else "not_fired")
+            )
+            names = dict.fromkeys(
+                [c.feature for c in _walk(rule.when)]
+                + [c.ref for c in _walk(rule.when) if c.ref is not None]
+            )
+            values = {n: inputs[n] for n in names}
+            message = None
+            if status == "fired":
+                message = formatter.vformat(rule.message, (), {**inputs, **rule.params})
+            outcomes.append(
+                RuleOutcome(
+                    code=rule.code,
+                    status=status,
+                    effect=rule.effect.kind,
+                    strategy=rule.effect.strategy,
+                    weight=rule.effect.weight,
+                    message=message,
+                    values=values,
+                    source=f"{rule.source.document} ({rule.source.date})",
+                )
+            )
+        return tuple(outcomes)
+
+
+def _parse_rules(items: list[Any], where: str) -> list[Rule]:
+    rules = []
+    for i, item in enumerate(items):
+        code = item.get("code", f"#{i}") if isinstance(item, Mapping) else f"#{i}"
+        try:
+            rules.append(Rule.model_validate(item))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+                for e in exc.errors()[:4]
+            )
+            raise RuleError(f"{where}: rule {code!r} is malformed: {problems}") from exc
+    return rules
+
+
+@cache
+def default_rulebook() -> Rulebook:
+    """The shipped rules in ``data/rules.json`` (loaded once)."""
+    data = read_shipped_json("rules.json")
+    return Rulebook(_parse_rules(data["rules"], "data/rules.json"))

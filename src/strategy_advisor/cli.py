@@ -1,0 +1,153 @@
+"""Command line: ``strategy-advisor recommend profile.json`` (JSON in, text or JSON out)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._data import load_json
+from ._errors import AdvisorError
+
+__all__ = ["main"]
+
+_EXAMPLE_KEYS = ("examples_file", "token_counting")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="strategy-advisor",
+        description="Should this LLM task be fine-tuned or prompted with examples?",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    rec = sub.add_parser("recommend", help="recommend a strategy for a task profile (JSON)")
+    rec.add_argument("profile", help="task profile JSON file ('-' for standard input)")
+    rec.add_argument("--json", action="store_true", help="print the Recommendation as JSON")
+    rec.add_argument("--markdown", action="store_true", help="print Markdown instead of text")
+    rec.add_argument("--today", type=dt.date.fromisoformat, help="evaluation date, YYYY-MM-DD")
+    rec.add_argument("--rules", action="append", default=[], help="extra rules JSON (repeatable)")
+    rec.add_argument(
+        "--cost-multiple",
+        type=float,
+        help="cost multiple worth paying for a strategy 3:1 likely to be better (default 2)",
+    )
+    rec.add_argument(
+        "--allow-estimate",
+        action="store_true",
+        help="estimate token counts when the tokenizer's files are not available offline",
+    )
+    cat = sub.add_parser("catalog", help="list the catalog's models")
+    cat.add_argument("--json", action="store_true", help="print the full entries as JSON")
+    sub.add_parser("rules", help="list the default rules")
+    sub.add_parser("schema", help="print the TaskProfile JSON Schema")
+    return p
+
+
+def _read_profile(arg: str, allow_estimate: bool) -> Any:
+    from ._profile import TaskProfile
+
+    if arg == "-":
+        data: Any = json.loads(sys.stdin.read())
+        base = Path.cwd()
+    else:
+        data = load_json(arg)
+        base = Path(arg).resolve().parent
+    if not isinstance(data, dict):
+        raise AdvisorError(
+            f"{arg}: expected a JSON object (a task profile), got {type(data).__name__}"
+        )
+    extras = {k: data.pop(k) for k in _EXAMPLE_KEYS if k in data}
+    if "examples_file" not in extras:
+        return TaskProfile.model_validate(data)
+    from ._examples import profile_from_examples
+
+    counting = dict(extras.get("token_counting") or {})
+    if allow_estimate:
+        counting["allow_estimate"] = True
+    path = Path(extras["examples_file"])
+    path = path if path.is_absolute() else base / path
+    return profile_from_examples(path, **counting, **data)
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    from ._advisor import Advisor
+    from ._decision import DecisionPolicy
+    from ._rules import default_rulebook
+
+    profile = _read_profile(args.profile, args.allow_estimate)
+    book = default_rulebook()
+    for path in args.rules:
+        book = book.extended(path)
+    policy = (
+        DecisionPolicy.default(cost_multiple_for_likely_win=args.cost_multiple)
+        if args.cost_multiple is not None
+        else None
+    )
+    rec = Advisor(rulebook=book, policy=policy).recommend(profile, today=args.today)
+    if args.json:
+        print(rec.to_json())
+    elif args.markdown:
+        print(rec._repr_markdown_())
+    else:
+        print(rec)
+    return 0
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from ._catalog import default_catalog
+
+    cat = default_catalog()
+    specs = [cat.get(n) for n in cat.names]
+    if args.json:
+        print(json.dumps([s.model_dump(mode="json") for s in specs], indent=2))
+        return 0
+    print(f"{len(specs)} models, as of {cat.as_of}")
+    for s in specs:
+        tunable = "tunable" if s.fine_tuning is not None else ""
+        price = (
+            f"${s.input_usd_per_mtok:g}/${s.output_usd_per_mtok:g} per 1M"
+            if s.input_usd_per_mtok is not None and s.output_usd_per_mtok is not None
+            else "unpriced"
+        )
+        print(f"  {s.name:<40} {s.provider or '':<14} {price:<26} {tunable}")
+    return 0
+
+
+def _rules(_: argparse.Namespace) -> int:
+    from ._rules import default_rulebook
+
+    for rule in default_rulebook().rules:
+        target = rule.effect.strategy.value if rule.effect.strategy else "-"
+        print(f"{rule.code:<38} {rule.effect.kind:<10} {target:<20} {rule.title}")
+    return 0
+
+
+def _schema(_: argparse.Namespace) -> int:
+    from ._profile import TaskProfile
+
+    print(json.dumps(TaskProfile.model_json_schema(), indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``strategy-advisor`` command."""
+    args = _parser().parse_args(argv)
+    handlers = {"recommend": _recommend, "catalog": _catalog, "rules": _rules, "schema": _schema}
+    try:
+        return handlers[args.command](args)
+    except ValidationError as exc:
+        print(f"strategy-advisor: invalid input:\n{exc}", file=sys.stderr)
+        return 2
+    except AdvisorError as exc:
+        print(f"strategy-advisor: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
