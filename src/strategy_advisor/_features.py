@@ -24,15 +24,21 @@ class TaskFeatures(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    task_type: TaskType
-    n_labeled_examples: int
-    n_classes: int | None
-    requests_per_month: float
-    horizon_months: float
-    horizon_days: float
-    latency_budget_ms: float | None
-    task_change_interval_days: float | None
-    fine_tuning_budget_usd: float | None
+    task_type: TaskType = Field(description="The profile's task type.")
+    n_labeled_examples: int = Field(description="Labeled examples available.")
+    n_classes: int | None = Field(
+        description="Label-space size (None: not a classification-like task)."
+    )
+    requests_per_month: float = Field(description="Expected requests per month.")
+    horizon_months: float = Field(description="Months the costs are summed over.")
+    horizon_days: float = Field(description="The horizon in days (months x 30.4375).")
+    latency_budget_ms: float | None = Field(description="p95 latency budget per request, ms.")
+    task_change_interval_days: float | None = Field(
+        description="Days between task changes (None: stable)."
+    )
+    fine_tuning_budget_usd: float | None = Field(
+        description="Cap on one-off fine-tuning spend, USD."
+    )
 
     query_tokens: float | None = Field(description="Variable input per request (the query).")
     output_tokens: float | None = Field(description="Output tokens per request.")
@@ -47,22 +53,42 @@ class TaskFeatures(BaseModel):
         description="Context needed for one demonstration per class, plus query and output."
     )
     ft_context_needed: float | None = Field(description="Tuned-model prompt (query) + output.")
-    icl_context_window: int | None
-    ft_context_window: int | None
+    icl_context_window: int | None = Field(
+        description="Context window of the prompted model, tokens."
+    )
+    ft_context_window: int | None = Field(
+        description="Context window of the model to fine-tune, tokens."
+    )
 
-    icl_model_name: str
-    ft_model_name: str
-    icl_min_cacheable_tokens: int | None
-    ft_tunable: bool
-    ft_min_examples: int
-    ft_min_examples_from_offer: bool
-    ft_hosting_usd_per_hour: float | None
-    epochs: int
-    icl_shutdown_in_days: float | None
-    ft_shutdown_in_days: float | None
-    same_model: bool
-    tokens_exact: bool | None
-    token_relative_error: float | None
+    icl_model_name: str = Field(description="Name of the prompted model.")
+    ft_model_name: str = Field(description="Name of the model to fine-tune.")
+    icl_min_cacheable_tokens: int | None = Field(
+        description="Shortest prefix the prompted model's provider caches."
+    )
+    ft_tunable: bool = Field(description="The model to fine-tune has a fine-tuning offer.")
+    ft_min_examples: int = Field(
+        description="Minimum training examples (the offer's, else OpenAI's 10)."
+    )
+    ft_min_examples_from_offer: bool = Field(
+        description="ft_min_examples comes from the model's own offer."
+    )
+    ft_hosting_usd_per_hour: float | None = Field(
+        description="Hosting fee of the tuned model, USD per hour."
+    )
+    epochs: int = Field(description="Training epochs (OpenAI cookbook heuristic).")
+    icl_shutdown_in_days: float | None = Field(
+        description="Days from the evaluation date to the prompted model's shutdown."
+    )
+    ft_shutdown_in_days: float | None = Field(
+        description="Days from the evaluation date to the tuned model's shutdown."
+    )
+    same_model: bool = Field(description="Both strategies use the same base model.")
+    tokens_exact: bool | None = Field(
+        description="Token lengths were counted exactly (None: given by hand)."
+    )
+    token_relative_error: float | None = Field(
+        description="Stated relative error of measured token lengths."
+    )
 
     def as_rule_inputs(self) -> dict[str, FeatureValue]:
         """Flat name → value mapping for the rule engine."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from itertools import count, islice
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import tiktoken
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,9 +28,12 @@ __all__ = [
     "EncodingLike",
     "TokenStats",
     "Tokenizer",
+    "check_sample",
     "count_tokens",
+    "progress_bar",
     "resolve_tokenizer",
     "sample_items",
+    "skew_warning",
     "summarize_lengths",
     "tokenizer_data",
 ]
@@ -156,12 +161,10 @@ class Tokenizer:
         per = self.bytes_per_token
         return [math.ceil(len(t.encode("utf-8", "surrogatepass")) / per) for t in texts]
 
-    def count(
-        self, texts: Iterable[str], *, total: int | None, progress: bool | None
-    ) -> list[int]:
+    def count(self, texts: Iterable[str], *, total: int | None, progress: bool | None) -> list[int]:
         """:meth:`lengths`, with a progress bar when asked for (or long, on a terminal)."""
         try:
-            bar = _progress_bar(progress, total)
+            bar = progress_bar(progress, total, unit="text")
             if bar is None:
                 return self.lengths(texts)
             out: list[int] = []
@@ -201,7 +204,8 @@ def resolve_tokenizer(encoding: EncodingLike, *, allow_estimate: bool = False) -
     return Tokenizer(enc.name, enc, est.bytes_per_token, 0.0, None)
 
 
-def _progress_bar(progress: bool | None, total: int | None) -> Any:
+def progress_bar(progress: bool | None, total: int | None, *, unit: str) -> Any:
+    """A tqdm.auto bar, or None: off, not installed, or (``None``) short or not a terminal."""
     if progress is False:
         return None
     if progress is None:
@@ -213,7 +217,7 @@ def _progress_bar(progress: bool | None, total: int | None) -> Any:
         from tqdm.auto import tqdm
     except ImportError:  # optional dependency: stay silent
         return None
-    return tqdm(total=total, unit="text", desc="counting tokens", leave=False)
+    return tqdm(total=total, unit=unit, desc="counting tokens", leave=False)
 
 
 # --------------------------------------------------------------------------- sampling
@@ -223,22 +227,17 @@ def sample_items(items: Iterable[_T], k: int, seed: int) -> tuple[list[_T], int]
     """A seeded random sample of ``k`` items without replacement, and the number of items.
 
     Sequences are sampled by index; other iterables (streams) by reservoir sampling
-    (Li's Algorithm L), which keeps only ``k`` items in memory.
+    (Li's Algorithm L: one pass, only ``k`` items in memory, skips drawn geometrically).
     """
-    rng = np.random.default_rng(seed)
+    rng = random.Random(seed)
     if isinstance(items, Sequence):
         n = len(items)
         if k >= n:
             return list(items), n
-        picked = rng.choice(n, size=k, replace=False)
-        return [items[i] for i in picked.tolist()], n
-    return _reservoir(items, k, rng)
-
-
-def _reservoir(items: Iterable[_T], k: int, rng: np.random.Generator) -> tuple[list[_T], int]:
+        return [items[i] for i in rng.sample(range(n), k)], n
     consumed = count()
     # zip pulls from ``items`` first, so ``consumed`` advances once per item actually read.
-    stream = zip(items, consumed)
+    stream = zip(items, consumed, strict=False)  # consumed is endless
     kept = [item for item, _ in islice(stream, k)]
     if len(kept) == k:
         w = math.exp(math.log(1.0 - rng.random()) / k)
@@ -247,7 +246,7 @@ def _reservoir(items: Iterable[_T], k: int, rng: np.random.Generator) -> tuple[l
             nxt = next(islice(stream, min(int(gap), sys.maxsize - 1), None), None)
             if nxt is None:
                 break
-            kept[int(rng.integers(k))] = nxt[0]
+            kept[rng.randrange(k)] = nxt[0]
             w *= math.exp(math.log(1.0 - rng.random()) / k)
         else:  # pragma: no cover - w underflowed: read the rest without keeping any
             for _ in stream:
@@ -256,8 +255,14 @@ def _reservoir(items: Iterable[_T], k: int, rng: np.random.Generator) -> tuple[l
 
 
 def _t975(df: int) -> float:
-    """Two-sided 95% quantile of Student's t (table below 5 df, Cornish-Fisher above)."""
-    table = {1: 12.7062047, 2: 4.3026527, 3: 3.1824463, 4: 2.7764451}
+    """Two-sided 95% quantile of Student's t (table below 10 df, Cornish-Fisher above).
+
+    Written out to keep scipy's slow import off this path; within 1e-5 of scipy.
+    """
+    table = {
+        1: 12.7062047, 2: 4.3026527, 3: 3.1824463, 4: 2.7764451, 5: 2.5705818,
+        6: 2.4469119, 7: 2.3646243, 8: 2.3060041, 9: 2.2621572,
+    }  # fmt: skip
     if df in table:
         return table[df]
     z = 1.959963984540054
@@ -271,7 +276,12 @@ def _t975(df: int) -> float:
 
 
 def summarize_lengths(
-    lengths: Sequence[int], n: int, tokenizer: Tokenizer, *, seed: int = 0, what: str = "texts"
+    lengths: Sequence[int] | npt.NDArray[np.float64],
+    n: int,
+    tokenizer: Tokenizer,
+    *,
+    seed: int = 0,
+    what: str = "texts",
 ) -> TokenStats:
     """Statistics of counted lengths; extrapolates with a 95% CI when ``len(lengths) < n``.
 
@@ -303,12 +313,31 @@ def summarize_lengths(
             f"total extrapolated from a random sample of {k:,} of {n:,} {what} (seed {seed}), "
             "95% CI by Student's t with finite-population correction; "
             "p50, p95 and max are the sample's",
+            skew_warning(x),
         )
     return TokenStats(
         n=n, n_counted=k, total=total, mean=mean, p50=p50, p95=p95, max=float(x.max()),
         exact=tokenizer.exact and k >= n, total_ci95=ci, encoding=tokenizer.name,
         relative_error=rel, note=note,
     )  # fmt: skip
+
+
+def skew_warning(x: npt.NDArray[np.float64], what: str = "lengths") -> str | None:
+    """A warning when a sample is too small for its skewness (else None).
+
+    Cochran's rule: the t interval covers about 95% once k > 25·skewness².
+    """
+    sd = float(x.std(ddof=1)) if x.size > 1 else 0.0
+    if sd == 0:
+        return None
+    skew = float(np.mean((x - x.mean()) ** 3)) / sd**3
+    needed = math.ceil(25 * skew**2)
+    if x.size >= needed:
+        return None
+    return (
+        f"{what} are skewed (skewness {skew:.1f}): with fewer than {needed:,} sampled "
+        "(Cochran's rule, 25·skewness²) the interval may cover less than 95%"
+    )
 
 
 def _join(*parts: str | None) -> str | None:

@@ -1,0 +1,51 @@
+"""Refit the quality model from the shipped corpus and rewrite data/quality_params.json.
+
+Usage::
+
+    python scripts/fit_quality.py [--n-bootstrap 200] [--random-state 0] [--out PATH]
+
+Deterministic for a given ``--random-state`` (only ``fitted_on`` changes with the date;
+pin it with ``--fitted-on YYYY-MM-DD``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+from strategy_advisor._quality_fit import QualityFitter
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Refit and write the parameter file; return a process exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-bootstrap", type=int, default=200)
+    parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--fitted-on", default=None, help="date to record (default: today)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output path (default: the package's data/quality_params.json)")
+    args = parser.parse_args(argv)
+
+    data_dir = resources.files("strategy_advisor").joinpath("data")
+    corpus = Path(str(data_dir.joinpath("evidence_public.csv")))
+    out = args.out or Path(str(data_dir.joinpath("quality_params.json")))
+    start = time.perf_counter()
+    fitter = QualityFitter(n_bootstrap=args.n_bootstrap, random_state=args.random_state,
+                           fitted_on=args.fitted_on).fit(corpus)
+    out.write_text(fitter.model_.to_json(), encoding="utf-8")
+    overall = fitter.cv_report_.get("model") if fitter.cv_report_ is not None else None
+    print(f"wrote {out} ({fitter.model_.params.model_version}, "
+          f"{len(fitter.model_.params.bootstrap.coef)} bootstrap draws, "
+          f"{time.perf_counter() - start:.1f} s)")
+    if overall is not None:
+        print(f"leave-one-source-out: Brier {overall.brier:.4f}, log loss "
+              f"{overall.log_loss:.4f}, AUC {overall.auc:.3f}, accuracy "
+              f"{overall.accuracy:.3f}, ECE {overall.ece:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,566 @@
+"""Quality-model fitting stage: penalised, Platt-calibrated logistic regression (scikit-learn)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._quality import QualityModel, QualityParams, _band, _sigmoid, hill_gate
+from ._quality_features import (
+    DEFAULT_MISSING_N_TRAIN,
+    FEATURES,
+    SUPPORT_DIMS,
+    FeatureColumns,
+    FeatureSpec,
+    FloatArray,
+    QualityCorpus,
+    encode,
+    read_corpus,
+    support_points,
+)
+
+__all__ = [
+    "BAND",
+    "QualityCVReport",
+    "QualityFitter",
+    "QualityMetrics",
+    "cross_validate_quality_model",
+    "fit_quality_model",
+    "reliability_bins",
+]
+
+#: Probabilities are kept in this band: the corpus can never make the model certain.
+BAND = (0.02, 0.98)
+GATE_ANCHORS = (
+    "n = 0: nothing to train on, r = 0 (p at the band floor)",
+    "OpenAI fine-tuning: minimum 10 examples, 'start with 50'; r(10) = 0.35",
+    "T-Few / SetFit on RAFT: PEFT beats GPT-3 few-shot with ~50 examples per task; r(50) = 0.86",
+    "Vertex AI: 100 to 500 examples recommended; r(100) = 0.95, r(500) = 0.99",
+)
+CorpusLike = str | Path | Iterable[Mapping[str, Any]] | QualityCorpus
+
+
+class QualityMetrics(BaseModel):
+    """Scores of one method on one scope (a held-out source, or all rows pooled)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scope: str = Field(..., description="source_id, 'overall' or 'overall (ties dropped)'.")
+    method: str
+    n_rows: int
+    n_ft_wins: int
+    brier: float
+    log_loss: float
+    auc: float | None = Field(None, description="None where the scope has one class only.")
+    accuracy: float
+    ece: float = Field(..., description="Expected calibration error, 10 equal-width bins.")
+
+
+class QualityCVReport(BaseModel):
+    """Leave-one-source-out results of the model and the baselines."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    methods: tuple[str, ...]
+    descriptions: tuple[str, ...]
+    metrics: tuple[QualityMetrics, ...]
+    row_ids: tuple[str, ...]
+    source_ids: tuple[str, ...]
+    y: tuple[int, ...]
+    predictions: tuple[tuple[float, ...], ...] = Field(..., description="One tuple per method.")
+
+    def get(self, method: str, scope: str = "overall") -> QualityMetrics:
+        """The metrics of ``method`` on ``scope``."""
+        for m in self.metrics:
+            if m.method == method and m.scope == scope:
+                return m
+        raise KeyError(f"no metrics for method={method!r}, scope={scope!r}")
+
+
+# --------------------------------------------------------------------------- estimation
+
+
+@dataclass(frozen=True)
+class _Logit:
+    center: FloatArray
+    scale: FloatArray
+    coef: FloatArray
+    intercept: float
+    estimator: Any  # the fitted sklearn LogisticRegression (None for a constant model)
+    active: npt.NDArray[np.bool_]
+    flip: FloatArray
+
+    def decision(self, x: FloatArray) -> FloatArray:
+        return np.asarray(((x - self.center) / self.scale) @ self.coef + self.intercept)
+
+    def sklearn_decision(self, x: FloatArray) -> FloatArray:
+        """The same values computed by the scikit-learn estimator itself."""
+        if self.estimator is None:
+            return np.full(len(x), self.intercept)
+        z = (x - self.center) / self.scale * self.flip
+        return np.asarray(self.estimator.decision_function(z[:, self.active]))
+
+
+@dataclass(frozen=True)
+class _Pipeline:
+    logit: _Logit
+    a: float
+    b: float
+
+    def decision(self, x: FloatArray) -> FloatArray:
+        return self.a * self.logit.decision(x) + self.b
+
+    def raw(self) -> tuple[FloatArray, float]:
+        """Calibrated coefficients on unscaled features: ``z = x @ coef + intercept``."""
+        lg = self.logit
+        coef = self.a * lg.coef / lg.scale
+        icpt = self.a * (lg.intercept - float((lg.center / lg.scale) @ lg.coef)) + self.b
+        return coef, icpt
+
+
+def _signs() -> FloatArray:
+    return np.array([{"nonneg": 1.0, "nonpos": -1.0}.get(f.constraint, 0.0) for f in FEATURES])
+
+
+def _fit_logit(x: FloatArray, y: FloatArray, c: float, signs: FloatArray) -> _Logit:
+    """L2-penalised logistic regression with sign constraints (active set over sklearn fits).
+
+    Continuous features are centred and divided by two standard deviations, binary ones only
+    centred (Gelman 2008), so the penalty shrinks a rare category as much as a common one.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    d = x.shape[1]
+    center = x.mean(axis=0)
+    sd2 = 2.0 * x.std(axis=0)
+    binary = np.array([f.binary for f in FEATURES])
+    scale = np.where(binary | (sd2 < 1e-12), 1.0, sd2)  # Gelman (2008) scaling
+    flip = np.where(signs < 0, -1.0, 1.0)
+    active = np.ones(d, dtype=bool)
+    if y.min() == y.max():  # one class only: a constant, smoothed rate
+        rate = (y.sum() + 0.5) / (len(y) + 1.0)
+        return _Logit(center, scale, np.zeros(d), math.log(rate / (1 - rate)), None, active, flip)
+    z = (x - center) / scale * flip
+    constrained = signs != 0
+    est, w = None, np.zeros(d)
+    for _ in range(3 * d):
+        est = LogisticRegression(C=c, solver="newton-cholesky", tol=1e-10, max_iter=1000).fit(
+            z[:, active], y
+        )
+        w = np.zeros(d)
+        w[active] = est.coef_[0]
+        violated = active & constrained & (w < 0)
+        if violated.any():  # drop the most negative constrained coefficient (held at 0)
+            active[int(np.argmin(np.where(violated, w, np.inf)))] = False
+            continue
+        resid = est.predict_proba(z[:, active])[:, 1] - y
+        grad = c * (z.T @ resid)  # KKT: a dropped coefficient must not want to grow
+        wants_in = ~active & constrained & (grad < -1e-7)
+        if wants_in.any():
+            active[int(np.argmin(np.where(wants_in, grad, np.inf)))] = True
+            continue
+        break
+    assert est is not None
+    return _Logit(center, scale, w * flip, float(est.intercept_[0]), est, active.copy(), flip)
+
+
+def _platt(z: FloatArray, y: FloatArray) -> tuple[float, float]:
+    """Platt (1999) sigmoid on decision values, with his smoothed targets; slope kept > 0."""
+    from sklearn.linear_model import LogisticRegression
+
+    n_pos = float(y.sum())
+    n_neg = len(y) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return 1.0, 0.0
+    t = np.where(y > 0.5, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    est = LogisticRegression(C=1e6, solver="newton-cholesky", tol=1e-10, max_iter=1000).fit(
+        np.concatenate([z, z])[:, None],
+        np.r_[np.ones(len(z)), np.zeros(len(z))],
+        sample_weight=np.r_[t, 1 - t],
+    )
+    a, b = float(est.coef_[0, 0]), float(est.intercept_[0])
+    return (a, b) if a > 1e-6 else (1.0, 0.0)  # a <= 0 would break monotonicity
+
+
+def _fit_pipeline(x: FloatArray, y: FloatArray, groups: npt.NDArray[np.str_], c: float,
+                  signs: FloatArray) -> _Pipeline:
+    """Fit on all rows; calibrate on leave-one-source-out decision values."""
+    logit = _fit_logit(x, y, c, signs)
+    sources = np.unique(groups)
+    if len(sources) < 2:
+        return _Pipeline(logit, 1.0, 0.0)
+    oof = np.empty(len(y))
+    for s in sources:
+        held = groups == s
+        oof[held] = _fit_logit(x[~held], y[~held], c, signs).decision(x[held])
+    a, b = _platt(oof, y)
+    return _Pipeline(logit, a, b)
+
+
+def _spec_for(corpus: QualityCorpus) -> FeatureSpec:
+    cols = corpus.columns
+    sizes: dict[str, list[float]] = {"frontier_api": [], "open_weights": [], "all": []}
+    for params, kinds in ((cols.ft_params_b, cols.ft_kind), (cols.icl_params_b, cols.icl_kind)):
+        for p, k in zip(params, kinds, strict=True):
+            if not math.isnan(p):
+                sizes["all"].append(math.log10(p))
+                sizes.setdefault(k, []).append(math.log10(p))
+    known = cols.shots[~np.isnan(cols.shots)]
+    cap = float(known.max()) if known.size else 32.0
+    return FeatureSpec(
+        size_impute_log10={
+            "frontier_api": max(sizes["frontier_api"], default=math.log10(175.0)),
+            "open_weights": float(np.median(sizes["open_weights"] or [math.log10(7.0)])),
+            "unknown": float(np.median(sizes["all"] or [math.log10(7.0)])),
+        },
+        shots_impute_log1p=float(np.mean(np.log1p(np.minimum(known, cap)))) if known.size
+        else math.log1p(2.0),
+        shots_cap=cap,
+    )
+
+
+def _robust_sd(values: FloatArray) -> float:
+    """1.4826 x median absolute deviation (score deltas are heavy-tailed); 0.1 if too few."""
+    if values.size < 5:
+        return 0.1
+    mad = float(np.median(np.abs(values - np.median(values))))
+    return max(1.4826 * mad, 0.01)
+
+
+def _subset(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> QualityCorpus:
+    idx = np.flatnonzero(mask)
+    c = corpus.columns
+
+    def tup(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(values[i] for i in idx)
+
+    cols = FeatureColumns(
+        task=tup(c.task), n=c.n[idx], n_missing=c.n_missing[idx], n_classes=c.n_classes[idx],
+        shots=c.shots[idx], ft_params_b=c.ft_params_b[idx], icl_params_b=c.icl_params_b[idx],
+        ft_kind=tup(c.ft_kind), icl_kind=tup(c.icl_kind), same_model=c.same_model[idx],
+        ft_method=tup(c.ft_method),
+    )
+    return replace(corpus, row_ids=tup(corpus.row_ids), source_ids=tup(corpus.source_ids),
+                   winner=tup(corpus.winner), score_delta=corpus.score_delta[idx], columns=cols)
+
+
+def _as_corpus(corpus: CorpusLike, missing_n_train: Mapping[str, float]) -> QualityCorpus:
+    if isinstance(corpus, QualityCorpus):
+        return corpus
+    return read_corpus(corpus, missing_n_train=missing_n_train)
+
+
+# ------------------------------------------------------------------------------ metrics
+
+
+def reliability_bins(y: FloatArray, p: FloatArray, n_bins: int = 10
+                     ) -> list[tuple[float, float, int, float, float]]:
+    """Equal-width bins: ``(lower, upper, count, mean predicted, observed FT-win rate)``."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    idx = np.clip(np.digitize(p, edges[1:-1]), 0, n_bins - 1)
+    out = []
+    for b in range(n_bins):
+        m = idx == b
+        if m.any():
+            out.append((float(edges[b]), float(edges[b + 1]), int(m.sum()),
+                        float(p[m].mean()), float(y[m].mean())))
+    return out
+
+
+def _metrics(scope: str, method: str, y: FloatArray, p: FloatArray) -> QualityMetrics:
+    from sklearn.metrics import roc_auc_score
+
+    q = np.clip(p, 1e-15, 1 - 1e-15)
+    ece = sum(cnt * abs(mp - fy) for _, _, cnt, mp, fy in reliability_bins(y, p)) / len(y)
+    auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
+    return QualityMetrics(
+        scope=scope, method=method, n_rows=len(y), n_ft_wins=int(y.sum()),
+        brier=float(np.mean((p - y) ** 2)),
+        log_loss=float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))),
+        auc=auc, accuracy=float(np.mean((p > 0.5) == (y > 0.5))), ece=float(ece),
+    )
+
+
+_METHODS = (
+    ("model", "shipped pipeline: sign-constrained L2 logistic regression, Platt-calibrated "
+              "(nested leave-one-source-out), prior data-sufficiency gate, band [0.02, 0.98]"),
+    ("model_no_platt", "ablation: the same without the Platt step"),
+    ("always_ft", "always fine-tune: constant p = 0.98"),
+    ("base_rate", "base rate: FT-win share of the training sources"),
+    ("rule_n50", "vendor rule n >= 50 -> fine-tune, hard 0/1 kept in the band (0.98 / 0.02)"),
+    ("rule_n100", "vendor rule n >= 100 -> fine-tune, hard 0/1 kept in the band"),
+    ("rule_n50_soft", "n >= 50 rule softened: training-source FT-win share on each side"),
+    ("rule_n100_soft", "n >= 100 rule softened: training-source FT-win share on each side"),
+)
+
+
+def cross_validate_quality_model(
+    corpus: CorpusLike,
+    *,
+    C: float = 0.5,  # noqa: N803  (scikit-learn's name)
+    gate_n_half: float = 15.0,
+    gate_exponent: float = 1.5,
+    missing_n_train: Mapping[str, float] = DEFAULT_MISSING_N_TRAIN,
+) -> QualityCVReport:
+    """Leave-one-source-out cross-validation of the model and the baselines.
+
+    Every fitted quantity (imputation constants, coefficients, Platt calibration on an inner
+    leave-one-source-out loop) is learned from the training sources only.
+
+    Returns
+    -------
+    QualityCVReport
+        Metrics per held-out source and pooled, and every out-of-fold prediction.
+    """
+    corp = _as_corpus(corpus, missing_n_train)
+    groups = np.array(corp.source_ids)
+    y = corp.y
+    n = corp.columns.n
+    signs = _signs()
+    preds = {name: np.empty(len(y)) for name, _ in _METHODS}
+    for s in np.unique(groups):
+        held = groups == s
+        train = _subset(corp, ~held)
+        spec = _spec_for(train)
+        x_tr = encode(train.columns, spec)
+        x_te = encode(_subset(corp, held).columns, spec)
+        pipe = _fit_pipeline(x_tr, y[~held], groups[~held], C, signs)
+        gate = hill_gate(n[held], gate_n_half, gate_exponent)
+        preds["model"][held] = _band(_sigmoid(pipe.decision(x_te)), gate, BAND)
+        preds["model_no_platt"][held] = _band(_sigmoid(pipe.logit.decision(x_te)), gate, BAND)
+        preds["always_ft"][held] = BAND[1]
+        rate = float(y[~held].mean())
+        preds["base_rate"][held] = min(max(rate, BAND[0]), BAND[1])
+        for thr in (50, 100):
+            fires = n >= thr
+            preds[f"rule_n{thr}"][held] = np.where(fires[held], BAND[1], BAND[0])
+            side = [y[~held & (fires == v)] for v in (False, True)]
+            rates = [float(v.mean()) if v.size else rate for v in side]
+            soft = np.where(fires[held], rates[1], rates[0])
+            preds[f"rule_n{thr}_soft"][held] = np.clip(soft, *BAND)
+    metrics = []
+    decisive = np.array([w != "tie" for w in corp.winner])
+    for name, _ in _METHODS:
+        p = preds[name]
+        metrics.append(_metrics("overall", name, y, p))
+        metrics.append(_metrics("overall (ties dropped)", name, y[decisive], p[decisive]))
+        metrics.extend(_metrics(str(s), name, y[groups == s], p[groups == s])
+                       for s in np.unique(groups))
+    return QualityCVReport(
+        methods=tuple(m for m, _ in _METHODS), descriptions=tuple(d for _, d in _METHODS),
+        metrics=tuple(metrics), row_ids=corp.row_ids, source_ids=corp.source_ids,
+        y=tuple(int(v) for v in y),
+        predictions=tuple(tuple(float(v) for v in preds[m]) for m, _ in _METHODS),
+    )
+
+
+# ------------------------------------------------------------------------------ fitting
+
+
+class QualityFitter:
+    """Fit the quality model on a corpus of head-to-head results (scikit-learn conventions).
+
+    Parameters
+    ----------
+    C : float, default=0.5
+        Inverse L2 penalty (scikit-learn's ``C``) on Gelman-scaled features.
+    n_bootstrap : int, default=200
+        Source-bootstrap refits stored for the interval.
+    interval_level : float, default=0.8
+        Central level of the interval.
+    gate_n_half, gate_exponent : float, default=15.0, 1.5
+        Prior data-sufficiency curve ``r(n) = n^h / (n^h + n_half^h)``.
+    wide_width : float, default=0.3
+        Interval width above which an estimate is flagged as wide.
+    missing_n_train : mapping
+        Imputed training-set size where ``n_train_ft`` is empty (``"*"``: default).
+    cross_validate : bool, default=True
+        Store leave-one-source-out metrics in the parameters (slower).
+    fitted_on : str, optional
+        Fitting date to record (default: today).
+    random_state : int, default=0
+        Seed of the source bootstrap.
+
+    Attributes
+    ----------
+    model_ : QualityModel
+    spec_ : FeatureSpec
+    coef_, intercept_ : calibrated coefficients on the unscaled features
+    platt_ : tuple of float
+    cv_report_ : QualityCVReport or None
+    feature_names_in_ : tuple of str
+    n_features_in_ : int
+    """
+
+    def __init__(self, *, C: float = 0.5, n_bootstrap: int = 200,  # noqa: N803
+                 interval_level: float = 0.8, gate_n_half: float = 15.0,
+                 gate_exponent: float = 1.5, wide_width: float = 0.3,
+                 missing_n_train: Mapping[str, float] = DEFAULT_MISSING_N_TRAIN,
+                 cross_validate: bool = True, fitted_on: str | None = None,
+                 random_state: int = 0) -> None:
+        self.C = C
+        self.n_bootstrap = n_bootstrap
+        self.interval_level = interval_level
+        self.gate_n_half = gate_n_half
+        self.gate_exponent = gate_exponent
+        self.wide_width = wide_width
+        self.missing_n_train = missing_n_train
+        self.cross_validate = cross_validate
+        self.fitted_on = fitted_on
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        checks = {
+            "C": self.C > 0, "n_bootstrap": self.n_bootstrap >= 1,
+            "interval_level": 0 < self.interval_level < 1, "gate_n_half": self.gate_n_half > 0,
+            "gate_exponent": self.gate_exponent > 0, "wide_width": self.wide_width > 0,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"The {name!r} parameter of QualityFitter is out of range; "
+                                 f"got {getattr(self, name)!r}.")
+
+    def fit(self, corpus: CorpusLike) -> QualityFitter:
+        """Fit on a corpus path, an iterable of row dicts or a parsed corpus; return self."""
+        self._check_params()
+        corp = _as_corpus(corpus, self.missing_n_train)
+        groups = np.array(corp.source_ids)
+        y = corp.y
+        if y.min() == y.max():
+            raise ValueError("The corpus needs both outcomes (fine-tuning wins and other rows); "
+                             f"got {int(y.sum())} fine-tuning wins in {len(y)} rows.")
+        signs = _signs()
+        self.spec_ = _spec_for(corp)
+        x = encode(corp.columns, self.spec_)
+        self.pipeline_ = _fit_pipeline(x, y, groups, self.C, signs)
+        self.coef_, self.intercept_ = self.pipeline_.raw()
+        self.platt_ = (self.pipeline_.a, self.pipeline_.b)
+        draws = self._bootstrap(x, y, groups, signs)
+        self.cv_report_ = (
+            cross_validate_quality_model(corp, C=self.C, gate_n_half=self.gate_n_half,
+                                         gate_exponent=self.gate_exponent)
+            if self.cross_validate else None
+        )
+        self.feature_names_in_ = tuple(f.name for f in FEATURES)
+        self.n_features_in_ = len(FEATURES)
+        self.model_ = QualityModel(self._params(corp, draws))
+        return self
+
+    def _bootstrap(self, x: FloatArray, y: FloatArray, groups: npt.NDArray[np.str_],
+                   signs: FloatArray) -> list[tuple[FloatArray, float]]:
+        """Resample sources with replacement and refit the whole pipeline each time."""
+        rng = np.random.default_rng(self.random_state)
+        sources = np.unique(groups)
+        rows_of = {s: np.flatnonzero(groups == s) for s in sources}
+        draws: list[tuple[FloatArray, float]] = []
+        for _ in range(50 * self.n_bootstrap):
+            if len(draws) == self.n_bootstrap:
+                break
+            pick = rng.choice(sources, size=len(sources), replace=True)
+            idx = np.concatenate([rows_of[s] for s in pick])
+            if len(set(pick)) < 2 or y[idx].min() == y[idx].max():
+                continue  # degenerate replicate: redraw
+            draws.append(_fit_pipeline(x[idx], y[idx], groups[idx], self.C, signs).raw())
+        if not draws:
+            draws.append(self.pipeline_.raw())
+        return draws
+
+    def _params(self, corp: QualityCorpus, draws: list[tuple[FloatArray, float]]
+                ) -> QualityParams:
+        lg, spec = self.pipeline_.logit, self.spec_
+        fitted_on = self.fitted_on or datetime.date.today().isoformat()
+        hyper = {
+            "C": self.C, "n_bootstrap": len(draws),
+            "penalty": "l2; continuous features / (2 sd), binary centred (Gelman 2008)",
+            "random_state": self.random_state, "interval_level": self.interval_level,
+            "ties": "a tie counts as 'fine-tuning not better' (y = 0)",
+            "calibration": "Platt sigmoid on leave-one-source-out decision values",
+        }
+        tag = hashlib.sha256(f"{corp.sha256}|{json.dumps(hyper, sort_keys=True)}".encode())
+        stated = corp.columns.n[corp.columns.n_missing == 0]
+        known_c = corp.columns.n_classes[~np.isnan(corp.columns.n_classes)]
+        deltas = corp.score_delta[~np.isnan(corp.score_delta)] / 100.0
+        sources = sorted(set(corp.source_ids))
+        report = self.cv_report_
+        data: dict[str, Any] = {
+            "schema_version": 1,
+            "model_version": f"1+{tag.hexdigest()[:12]}",
+            "fitted_on": fitted_on,
+            "corpus": {"file": corp.name, "sha256": corp.sha256, "n_rows": len(corp),
+                       "n_sources": len(sources), "n_ft_wins": int(corp.y.sum()),
+                       "n_ties": sum(w == "tie" for w in corp.winner)},
+            "features": [{"name": f.name, "transform": f.transform,
+                          "scaling": "binary: centred only" if f.binary
+                          else "continuous: centred, divided by 2 sd",
+                          "constraint": f.constraint, "why": f.why} for f in FEATURES],
+            "imputation": {**spec.to_dict(), "missing_n_train": dict(self.missing_n_train)},
+            "hyperparameters": hyper,
+            "band": list(BAND),
+            "logit": {"center": lg.center.tolist(), "scale": lg.scale.tolist(),
+                      "coef": lg.coef.tolist(), "intercept": lg.intercept},
+            "platt": {"a": self.pipeline_.a, "b": self.pipeline_.b},
+            "gate": {"form": "hill", "n_half": self.gate_n_half,
+                     "exponent": self.gate_exponent, "anchors": list(GATE_ANCHORS)},
+            "bootstrap": {"level": self.interval_level,
+                          "method": "source bootstrap: resample source_ids with replacement, "
+                                    "refit and recalibrate; calibrated raw-feature logits",
+                          "coef": [c.tolist() for c, _ in draws],
+                          "intercept": [i for _, i in draws]},
+            "support": {"dims": [d for d, _ in SUPPORT_DIMS],
+                        "bandwidths": [b for _, b in SUPPORT_DIMS],
+                        "points": support_points(corp.columns, spec).tolist(),
+                        "source_index": [sources.index(s) for s in corp.source_ids],
+                        "sources": sources, "min_rows": 5.0, "min_sources": 2,
+                        "source_threshold": 0.5},
+            "pilot": {"tau": _robust_sd(deltas), "margin": 0.01},
+            "wide_width": self.wide_width,
+            "coverage": {"min_n": float(stated.min()) if stated.size else 0.0,
+                         "max_shots": spec.shots_cap,
+                         "max_classes": float(known_c.max()) if known_c.size else 2.0},
+            "cv": None if report is None else {
+                "scheme": "leave-one-source-out",
+                "methods": dict(zip(report.methods, report.descriptions, strict=True)),
+                "metrics": [m.model_dump() for m in report.metrics],
+            },
+        }
+        return QualityParams.model_validate(data)
+
+    def predict_proba(self, columns: FeatureColumns) -> FloatArray:
+        """Point probabilities computed with the fitted scikit-learn estimator itself."""
+        x = encode(columns, self.spec_)
+        z = self.pipeline_.a * self.pipeline_.logit.sklearn_decision(x) + self.pipeline_.b
+        return _band(_sigmoid(z), hill_gate(columns.n, self.gate_n_half, self.gate_exponent),
+                     BAND)
+
+
+def fit_quality_model(corpus: CorpusLike, *, random_state: int = 0, n_bootstrap: int = 200,
+                      **params: Any) -> QualityModel:
+    """Fit the quality model on a corpus and return it (see :class:`QualityFitter`).
+
+    Parameters
+    ----------
+    corpus : path, iterable of row dicts, or QualityCorpus
+        Head-to-head results in the format of ``data/evidence_public.csv``.
+    random_state, n_bootstrap :
+        See :class:`QualityFitter`; other keyword parameters are passed on to it.
+
+    Examples
+    --------
+    >>> from importlib import resources
+    >>> path = resources.files("strategy_advisor") / "data" / "evidence_public.csv"
+    >>> model = fit_quality_model(str(path), n_bootstrap=5, cross_validate=False)
+    >>> type(model).__name__
+    'QualityModel'
+    """
+    fitter = QualityFitter(random_state=random_state, n_bootstrap=n_bootstrap, **params)
+    return fitter.fit(corpus).model_

@@ -1,0 +1,73 @@
+"""The rule engine: loading, validation errors naming the rule, user rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from strategy_advisor import Advisor, RuleError
+from strategy_advisor._rules import Rulebook, default_rulebook
+
+from .helpers import TODAY, profile
+
+POLICY_RULE = {
+    "code": "org-no-fine-tuning-on-pii",
+    "title": "Our policy: no fine-tuning on tasks with many classes",
+    "when": {"feature": "n_classes", "op": "ge", "param": "max_classes"},
+    "effect": {"kind": "infeasible", "strategy": "fine_tuning"},
+    "params": {"max_classes": 3},
+    "message": "Policy: {n_classes:int} classes is at least {max_classes:int}.",
+    "source": {"document": "Org data policy v2", "date": "2026-10-01"},
+}
+
+
+def test_user_rule_from_python_changes_the_decision() -> None:
+    book = default_rulebook().extended([POLICY_RULE])
+    rec = Advisor(rulebook=book).recommend(profile(n_classes=4), today=TODAY)
+    assert rec.feasible[rec.strategy]
+    assert rec.strategy.value == "in_context_learning"
+    assert rec.trace[-1].code == "org-no-fine-tuning-on-pii"
+    assert rec.trace[-1].message == "Policy: 4 classes is at least 3."
+
+
+def test_user_rule_from_file(tmp_path: Path) -> None:
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps({"rules": [POLICY_RULE]}))
+    assert default_rulebook().extended(path).codes[-1] == "org-no-fine-tuning-on-pii"
+
+
+@pytest.mark.parametrize(
+    ("patch", "needle"),
+    [
+        ({"when": {"feature": "n_clases", "op": "ge", "value": 3}}, "n_classes"),
+        ({"code": "Bad Code"}, "Bad Code"),
+        ({"message": "{nonexistent}"}, "nonexistent"),
+        ({"when": {"feature": "n_classes", "op": "ge"}}, "exactly one"),
+        ({"when": {"feature": "n_classes", "op": "between", "value": 1}}, "org-no-fine"),
+    ],
+)
+def test_malformed_rule_fails_at_load_naming_the_rule(patch: dict[str, object], needle: str) -> None:
+    bad = {**POLICY_RULE, **patch}
+    with pytest.raises(RuleError) as info:
+        Rulebook.from_json([bad])
+    assert needle in str(info.value)
+    assert str(bad["code"]) in str(info.value)
+
+
+def test_duplicate_codes_are_rejected() -> None:
+    with pytest.raises(RuleError, match="defined twice"):
+        Rulebook.from_json([POLICY_RULE, POLICY_RULE])
+
+
+def test_malformed_rule_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="broken.json"):
+        Rulebook.from_json(path)
+
+
+def test_every_shipped_rule_has_a_source() -> None:
+    for rule in default_rulebook().rules:
+        assert rule.source.document and rule.source.date

@@ -1,0 +1,93 @@
+"""Each default rule firing and not firing, through the whole pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from strategy_advisor import TokenMeasurement, recommend
+
+from .helpers import TODAY, offer, profile, spec
+
+
+def _status(code: str, **kw: Any) -> str:
+    rec = recommend(profile(**kw), today=TODAY)
+    (outcome,) = [o for o in rec.trace if o.code == code]
+    if outcome.status == "fired":
+        assert outcome.message and "{" not in outcome.message, outcome.message
+    return outcome.status
+
+
+def _measured(exact: bool) -> TokenMeasurement:
+    return TokenMeasurement(
+        encoding="o200k_base" if exact else "estimate",
+        exact=exact,
+        n_examples=1000,
+        n_counted=1000,
+        relative_error=0.0 if exact else 0.25,
+    )
+
+
+CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("no-labeled-examples", dict(n_labeled_examples=0, icl_shots=0), {}),
+    ("below-fine-tuning-minimum", dict(n_labeled_examples=5, icl_shots=5),
+     dict(n_labeled_examples=10)),
+    ("few-labeled-examples", dict(n_labeled_examples=20), {}),
+    ("no-fine-tuning-offer", dict(ft_model=spec(tunable=False)), {}),
+    ("fine-tuning-over-budget", dict(fine_tuning_budget_usd=1.0),
+     dict(fine_tuning_budget_usd=10.0)),
+    ("icl-prompt-overflows-context", dict(icl_model=spec(context_window=2000)), {}),
+    ("one-demo-per-class-overflows-context", dict(n_classes=1000), {}),
+    ("ft-prompt-overflows-context", dict(ft_model=spec(context_window=200)), {}),
+    ("icl-over-latency-budget", dict(latency_budget_ms=550.0), dict(latency_budget_ms=1000.0)),
+    ("ft-over-latency-budget", dict(latency_budget_ms=500.0), dict(latency_budget_ms=550.0)),
+    ("task-changes-faster-than-payback",
+     dict(task_change_interval_days=30.0, requests_per_month=100.0),
+     dict(task_change_interval_days=30.0, requests_per_month=1e6)),
+    ("hosting-fee-exceeds-prompting-bill",
+     dict(ft_model=spec(fine_tuning=offer(hosting_usd_per_hour=2.0))), {}),
+    ("high-volume-long-prompt", {}, dict(icl_shots=2)),
+    ("ft-model-already-shut-down", dict(ft_model=spec(shutdown_date="2026-01-01")), {}),
+    ("icl-model-already-shut-down", dict(icl_model=spec(shutdown_date="2026-01-01")), {}),
+    ("ft-model-shutdown-in-horizon", dict(ft_model=spec(shutdown_date="2027-03-01")),
+     dict(ft_model=spec(shutdown_date="2030-01-01"))),
+    ("icl-model-shutdown-in-horizon", dict(icl_model=spec(shutdown_date="2027-03-01")), {}),
+    ("icl-prefix-below-cache-minimum", dict(icl_model=spec(min_cacheable_tokens=4096)), {}),
+    ("tokens-estimated", dict(token_measurement=_measured(False)),
+     dict(token_measurement=_measured(True))),
+    ("icl-unpriced", dict(icl_model=spec(input_usd_per_mtok=None)), {}),
+    ("ft-unpriced", dict(ft_model=spec(fine_tuning=offer(training_usd_per_mtok=None))), {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "fires", "quiet"), CASES, ids=[c[0] for c in CASES])
+def test_rule_fires_and_does_not_fire(
+    code: str, fires: dict[str, Any], quiet: dict[str, Any]
+) -> None:
+    assert _status(code, **fires) == "fired"
+    assert _status(code, **quiet) == "not_fired"
+
+
+def test_every_default_rule_is_covered() -> None:
+    from strategy_advisor._rules import default_rulebook
+
+    assert {c[0] for c in CASES} == set(default_rulebook().codes)
+
+
+def test_rules_without_their_inputs_are_not_applicable() -> None:
+    rec = recommend(profile(latency_budget_ms=None, avg_input_tokens=None), today=TODAY)
+    status = {o.code: o.status for o in rec.trace}
+    assert status["icl-over-latency-budget"] == "not_applicable"
+    assert status["icl-prompt-overflows-context"] == "not_applicable"
+    assert status["fine-tuning-over-budget"] == "not_applicable"
+
+
+def test_every_rule_is_traced_in_order_with_the_values_it_saw() -> None:
+    from strategy_advisor._rules import default_rulebook
+
+    rec = recommend(profile(fine_tuning_budget_usd=1.0), today=TODAY)
+    assert tuple(o.code for o in rec.trace) == default_rulebook().codes
+    (budget,) = [o for o in rec.trace if o.code == "fine-tuning-over-budget"]
+    assert budget.values == {"ft_one_time_usd": pytest.approx(2.25), "fine_tuning_budget_usd": 1.0}
+    assert "$2.25" in (budget.message or "") and "$1.00" in (budget.message or "")
