@@ -196,7 +196,9 @@ class TokenMeasurement(BaseModel):
     model_config = _FROZEN
 
     encoding: str = Field(..., description="Encoding name, or 'estimate' for the byte ratio.")
-    exact: bool = Field(..., description="True when every counted text was tokenized.")
+    exact: bool = Field(
+        ..., description="True when every text was tokenized (no estimate, no sampling)."
+    )
     n_examples: StrictInt = Field(..., ge=0, description="Examples in the source.")
     n_counted: StrictInt = Field(..., ge=0, description="Examples actually tokenized.")
     relative_error: NonNegFloat = Field(

@@ -118,14 +118,16 @@ FEATURES: tuple[FeatureDef, ...] = (
     ),
 )
 
-#: Dimensions of the support kernel (each divided by its bandwidth before distances).
+#: Dimensions of the support kernel (each divided by its bandwidth before distances). A row
+#: one bandwidth away counts exp(-1/2) = 0.61; a different task type or a same-model vs
+#: cross-model mismatch is two bandwidths away and counts exp(-2) = 0.14.
 SUPPORT_DIMS: tuple[tuple[str, float], ...] = (
     ("log_n", math.log(4.0)),
     ("log_shots_uncapped", math.log(4.0)),
     ("log_size_ratio", 1.0),
     ("icl_undisclosed_frontier", 1.0),
-    ("same_model", 1.0),
-    *((f"task_{t}", 1.0) for t in TASK_TYPES),
+    ("same_model", 0.5),
+    *((f"task_{t}", 0.5) for t in TASK_TYPES),
 )
 
 
@@ -218,7 +220,7 @@ def support_points(cols: FeatureColumns, spec: FeatureSpec) -> FloatArray:
         "log_size_ratio": x[:, idx["log_size_ratio"]],
         "icl_undisclosed_frontier": x[:, idx["icl_undisclosed_frontier"]],
         "same_model": x[:, idx["same_model"]],
-        # one-hot / sqrt(2): two task types differ by a squared distance of 1
+        # one-hot / sqrt(2): two task types differ by a squared distance of 1 (before bandwidth)
         **{f"task_{t}": x[:, idx[f"task_{t}"]] / math.sqrt(2.0) for t in TASK_TYPES},
     }
     return np.column_stack([columns[name] / bw for name, bw in SUPPORT_DIMS])

@@ -1,0 +1,61 @@
+"""The public names are pinned; import stays light and offline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import strategy_advisor
+
+EXPECTED = {
+    "Advisor", "AdvisorError", "Catalog", "CatalogError", "ChatMessage", "DataFileError",
+    "DecisionPolicy", "FineTuningOffer", "LabeledExample", "ModelSpec", "PilotResult",
+    "QualityEstimate", "QualityFeatures", "QualityModel", "Reason", "Recommendation", "Rule",
+    "RuleError", "RuleOutcome", "Rulebook", "ScoreBreakdown", "Strategy", "StrategyCost",
+    "StrategyLatency", "TaskProfile", "TokenMeasurement", "TokenStats", "TokenizerError",
+    "count_tokens", "cross_validate_quality_model", "default_catalog", "default_rulebook",
+    "fit_quality_model", "load_default_quality_model", "load_encoding", "load_examples",
+    "profile_from_examples", "recommend",
+}  # fmt: skip
+
+
+def test_exported_names_are_pinned_and_sorted() -> None:
+    assert set(strategy_advisor.__all__) == EXPECTED
+    assert list(strategy_advisor.__all__) == sorted(strategy_advisor.__all__)
+    for name in strategy_advisor.__all__:
+        assert getattr(strategy_advisor, name) is not None
+
+
+def test_contract_names_are_importable() -> None:
+    from strategy_advisor import (  # noqa: F401
+        FineTuningOffer,
+        ModelSpec,
+        Recommendation,
+        Strategy,
+        TaskProfile,
+        recommend,
+    )
+
+    assert Strategy.FINE_TUNING.value == "fine_tuning"
+    assert Strategy.IN_CONTEXT_LEARNING.value == "in_context_learning"
+
+
+def test_import_and_recommend_do_not_import_sklearn_or_use_the_network() -> None:
+    code = (
+        "import socket, sys\n"
+        "def _no(*a, **k):\n"
+        "    raise RuntimeError('network used')\n"
+        "socket.socket.connect = _no\n"
+        "socket.create_connection = _no\n"
+        "import datetime, strategy_advisor as sa\n"
+        "rec = sa.recommend({'task_type': 'classification', 'n_labeled_examples': 500,\n"
+        "    'n_classes': 3, 'avg_input_tokens': 100, 'avg_output_tokens': 2,\n"
+        "    'requests_per_month': 10000}, today=datetime.date(2026, 11, 27))\n"
+        "str(rec); rec._repr_html_(); rec.to_json()\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy', 'matplotlib')]\n"
+        "assert not bad, bad\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
