@@ -57,9 +57,16 @@ quality_features = st.builds(
 def typical(n: int, **update: Any) -> QualityFeatures:
     """A 7B open model fine-tuned vs a frontier API model prompted 5-shot."""
     base: dict[str, Any] = dict(
-        task_type="classification", n_labeled_examples=n, n_classes=4, icl_shots=5,
-        ft_params_b=7.0, icl_params_b=None, ft_kind="open_weights", icl_kind="frontier_api",
-        same_model=False, ft_method="lora",
+        task_type="classification",
+        n_labeled_examples=n,
+        n_classes=4,
+        icl_shots=5,
+        ft_params_b=7.0,
+        icl_params_b=None,
+        ft_kind="open_weights",
+        icl_kind="frontier_api",
+        same_model=False,
+        ft_method="lora",
     )
     return QualityFeatures(**{**base, **update})
 
@@ -73,19 +80,26 @@ def synthetic_rows(n_sources: int = 4, per_source: int = 24, seed: int = 1) -> l
             n = int(rng.choice([30, 100, 1000, 20_000]))
             same = bool(rng.random() < 0.4)
             logit = -2.0 + 0.5 * np.log1p(n) + (1.0 if same else -0.5) + rng.normal(0, 0.7)
-            winner = "fine_tuning" if rng.random() < 1 / (1 + np.exp(-logit)) else (
-                "tie" if rng.random() < 0.3 else "in_context_learning")
+            winner = (
+                "fine_tuning"
+                if rng.random() < 1 / (1 + np.exp(-logit))
+                else ("tie" if rng.random() < 0.3 else "in_context_learning")
+            )
             row = {c: "" for c in CORPUS_COLUMNS}
             row.update(
-                row_id=f"src{s}-{i:03d}", source_id=f"src{s}",
+                row_id=f"src{s}-{i:03d}",
+                source_id=f"src{s}",
                 task_family=TASK_TYPES[int(rng.integers(0, 4))],
                 n_classes=str(int(rng.choice([2, 3, 5]))) if rng.random() < 0.5 else "",
                 n_train_ft=str(n) if rng.random() < 0.9 else "",
-                ft_model="m7b", ft_model_params_b="7", ft_method_kind="lora",
-                icl_model_params_b="7" if same else "", icl_model_kind=(
-                    "open_weights" if same else "frontier_api"),
+                ft_model="m7b",
+                ft_model_params_b="7",
+                ft_method_kind="lora",
+                icl_model_params_b="7" if same else "",
+                icl_model_kind=("open_weights" if same else "frontier_api"),
                 same_model="true" if same else "false",
-                icl_shots=str(int(rng.choice([0, 4, 8]))), winner=winner,
+                icl_shots=str(int(rng.choice([0, 4, 8]))),
+                winner=winner,
                 score_delta=f"{rng.normal(5, 10):.2f}",
             )
             rows.append(row)
@@ -157,8 +171,10 @@ def test_batch_matches_single_predictions(model: QualityModel) -> None:
 
 
 def test_estimate_is_json_round_trippable(model: QualityModel) -> None:
-    est = model.predict(typical(200), pilot=PilotResult(icl_score=70, ft_score=80,
-                                                         n_eval_examples=50, score_scale=100))
+    est = model.predict(
+        typical(200),
+        pilot=PilotResult(icl_score=70, ft_score=80, n_eval_examples=50, score_scale=100),
+    )
     assert QualityEstimate.model_validate_json(est.model_dump_json()) == est
     assert "P(fine-tuning better)" in str(est)
 
@@ -172,8 +188,9 @@ def test_json_round_trip_reproduces_the_fitted_estimator(
     corpus = read_corpus(synthetic_rows(seed=7))
     expected = fitter.predict_proba(corpus.columns)  # computed by scikit-learn itself
     reloaded = QualityModel.from_json(fitter.model_.to_json())
-    np.testing.assert_allclose(reloaded.predict_proba_columns(corpus.columns), expected,
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        reloaded.predict_proba_columns(corpus.columns), expected, rtol=0, atol=1e-9
+    )
     path = tmp_path / "params.json"
     path.write_text(fitter.model_.to_json(), encoding="utf-8")
     from_file = QualityModel.from_json(path)
@@ -231,22 +248,28 @@ def test_shipped_parameters_match_shipped_corpus(model: QualityModel) -> None:
 
 def test_pilot_moves_estimate_towards_the_measurement(model: QualityModel) -> None:
     prior = model.predict(typical(500)).p_fine_tuning_better
-    up = model.predict(typical(500), pilot=PilotResult(icl_score=0.70, ft_score=0.85,
-                                                       n_eval_examples=200))
-    down = model.predict(typical(500), pilot=PilotResult(icl_score=0.85, ft_score=0.75,
-                                                         n_eval_examples=200))
+    up = model.predict(
+        typical(500), pilot=PilotResult(icl_score=0.70, ft_score=0.85, n_eval_examples=200)
+    )
+    down = model.predict(
+        typical(500), pilot=PilotResult(icl_score=0.85, ft_score=0.75, n_eval_examples=200)
+    )
     assert up.p_fine_tuning_better > prior > down.p_fine_tuning_better
     assert up.pilot_applied and up.p_before_pilot == pytest.approx(prior)
     assert any(n.startswith("pilot applied") for n in up.notes)
     # error rates: lower is better, so a lower FT error favours fine-tuning
-    err = model.predict(typical(500), pilot=PilotResult(icl_score=0.3, ft_score=0.1,
-                                                        n_eval_examples=200,
-                                                        higher_is_better=False))
+    err = model.predict(
+        typical(500),
+        pilot=PilotResult(icl_score=0.3, ft_score=0.1, n_eval_examples=200, higher_is_better=False),
+    )
     assert err.p_fine_tuning_better > prior
     # more evaluation examples, stronger pull
-    small, big = (model.predict(typical(500), pilot=PilotResult(
-        icl_score=0.80, ft_score=0.78, n_eval_examples=k)).p_fine_tuning_better
-        for k in (20, 2000))
+    small, big = (
+        model.predict(
+            typical(500), pilot=PilotResult(icl_score=0.80, ft_score=0.78, n_eval_examples=k)
+        ).p_fine_tuning_better
+        for k in (20, 2000)
+    )
     assert big < small < prior
 
 

@@ -48,7 +48,9 @@ def test_user_rule_from_file(tmp_path: Path) -> None:
         ({"when": {"feature": "n_classes", "op": "between", "value": 1}}, "org-no-fine"),
     ],
 )
-def test_malformed_rule_fails_at_load_naming_the_rule(patch: dict[str, object], needle: str) -> None:
+def test_malformed_rule_fails_at_load_naming_the_rule(
+    patch: dict[str, object], needle: str
+) -> None:
     bad = {**POLICY_RULE, **patch}
     with pytest.raises(RuleError) as info:
         Rulebook.from_json([bad])
@@ -64,7 +66,7 @@ def test_duplicate_codes_are_rejected() -> None:
 def test_malformed_rule_file_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text("{not json")
-    with pytest.raises(ValueError, match="broken.json"):
+    with pytest.raises(ValueError, match=r"broken\.json"):
         Rulebook.from_json(path)
 
 

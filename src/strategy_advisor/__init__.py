@@ -26,7 +26,7 @@ from ._profile import (
 from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
 from ._quality_fit import cross_validate_quality_model, fit_quality_model
 from ._recommendation import Recommendation
-from ._rules import Rule, RuleOutcome, Rulebook, default_rulebook
+from ._rules import Rule, Rulebook, RuleOutcome, default_rulebook
 from ._tokens import TokenStats, count_tokens
 
 __all__ = [

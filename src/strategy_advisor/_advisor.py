@@ -11,7 +11,7 @@ from ._assumptions import Assumptions, default_assumptions
 from ._catalog import Catalog, default_catalog
 from ._costs import compare_costs
 from ._decision import DecisionPolicy, decide
-from ._features import derive_features
+from ._features import TaskFeatures, derive_features
 from ._latency import estimate_latency
 from ._profile import ModelSpec, Strategy, TaskProfile
 from ._quality import QualityFeatures, QualityModel, load_default_quality_model
@@ -115,6 +115,7 @@ class Advisor:
             costs={s: costs.for_strategy(s) for s in Strategy},
             break_even_requests_per_month=costs.break_even_requests_per_month,
             payback_months=costs.payback_months,
+            payback_days=costs.payback_days,
             latency={s: latency.for_strategy(s) for s in Strategy},
             score=decision.score,
             trace=outcomes,
@@ -128,7 +129,7 @@ class Advisor:
         )
 
 
-def _quality_features(features: Any, icl: ModelSpec, ft: ModelSpec) -> QualityFeatures:
+def _quality_features(features: TaskFeatures, icl: ModelSpec, ft: ModelSpec) -> QualityFeatures:
     offer = ft.fine_tuning
     return QualityFeatures(
         task_type=features.task_type,

@@ -58,6 +58,7 @@ class CostComparison(BaseModel):
     payback_months: float | None = Field(
         description="Months until the first training run is paid back by cheaper requests."
     )
+    payback_days: float | None = Field(description="The payback time in days.")
     savings_per_month_usd: float | None = Field(
         description="Prompting's monthly cost minus fine-tuning's (requests, hosting, retraining)."
     )
@@ -222,6 +223,7 @@ def compare_costs(
         in_context_learning=icl_cost,
         break_even_requests_per_month=break_even,
         payback_months=payback,
+        payback_days=payback * days_per_month if payback is not None else None,
         savings_per_month_usd=savings,
         retrain_payback_days=retrain_payback,
     )

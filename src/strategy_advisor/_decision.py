@@ -145,7 +145,10 @@ def _cost_reason(costs: CostComparison, months: float) -> Reason | None:
         else "; fine-tuning is never cheaper at any volume (its per-request cost is not lower)"
     )
     if costs.payback_months is not None and cheaper is Strategy.FINE_TUNING:
-        msg += f"; the first training run pays back in {costs.payback_months:.1f} months"
+        days = costs.payback_days or 0.0
+        msg += "; the first training run pays back in " + (
+            "under a day" if days < 1 else f"{days:,.0f} days"
+        )
     favors = cheaper if not math.isclose(ft, icl, rel_tol=1e-9) else None
     return Reason(code="cost-comparison", message=msg + ".", favors=favors, kind="cost")
 

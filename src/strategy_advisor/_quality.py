@@ -96,7 +96,7 @@ class QualityEstimate(BaseModel):
         ..., ge=0, le=1, description="Prior curve r(n): can n examples train the model at all?"
     )
     support_rows: float = Field(..., ge=0, description="Kernel-weighted count of similar rows.")
-    support_sources: int = Field(..., ge=0, description="Sources with >= 0.5 similar rows.")
+    support_sources: int = Field(..., ge=0, description="Sources with >= 1 similar row (weighted).")
     wide: bool = Field(..., description="True when the interval is wide or support is low.")
     pilot_applied: bool = Field(False, description="True when a pilot result updated p.")
     p_before_pilot: float | None = Field(None, description="p before the pilot update.")

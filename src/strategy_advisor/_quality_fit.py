@@ -486,7 +486,6 @@ class QualityFitter:
             "ties": "a tie counts as 'fine-tuning not better' (y = 0)",
             "calibration": "Platt sigmoid on leave-one-source-out decision values",
         }
-        tag = hashlib.sha256(f"{corp.sha256}|{json.dumps(hyper, sort_keys=True)}".encode())
         stated = corp.columns.n[corp.columns.n_missing == 0]
         known_c = corp.columns.n_classes[~np.isnan(corp.columns.n_classes)]
         deltas = corp.score_delta[~np.isnan(corp.score_delta)] / 100.0
@@ -494,7 +493,7 @@ class QualityFitter:
         report = self.cv_report_
         data: dict[str, Any] = {
             "schema_version": 1,
-            "model_version": f"1+{tag.hexdigest()[:12]}",
+            "model_version": "",
             "fitted_on": fitted_on,
             "corpus": {"file": corp.name, "sha256": corp.sha256, "n_rows": len(corp),
                        "n_sources": len(sources), "n_ft_wins": int(corp.y.sum()),
@@ -521,7 +520,7 @@ class QualityFitter:
                         "points": support_points(corp.columns, spec).tolist(),
                         "source_index": [sources.index(s) for s in corp.source_ids],
                         "sources": sources, "min_rows": 5.0, "min_sources": 2,
-                        "source_threshold": 0.5},
+                        "source_threshold": 1.0},
             "pilot": {"tau": _robust_sd(deltas), "margin": 0.01},
             "wide_width": self.wide_width,
             "coverage": {"min_n": float(stated.min()) if stated.size else 0.0,
@@ -533,6 +532,9 @@ class QualityFitter:
                 "metrics": [m.model_dump() for m in report.metrics],
             },
         }
+        content = {k: v for k, v in data.items() if k not in ("model_version", "fitted_on")}
+        tag = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+        data["model_version"] = f"1+{tag[:12]}"  # changes whenever any parameter changes
         return QualityParams.model_validate(data)
 
     def predict_proba(self, columns: FeatureColumns) -> FloatArray:

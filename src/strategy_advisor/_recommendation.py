@@ -37,6 +37,7 @@ class Recommendation(BaseModel):
         description="Monthly volume at which both totals are equal."
     )
     payback_months: float | None = Field(description="Months to pay back the first training.")
+    payback_days: float | None = Field(description="The same payback time, in days.")
     latency: dict[Strategy, StrategyLatency] = Field(description="Per-request latency.")
     score: ScoreBreakdown = Field(description="The decision's arithmetic (log-odds for FT).")
     trace: tuple[RuleOutcome, ...] = Field(description="Every rule checked, in order.")

@@ -79,9 +79,35 @@ def _volume_line(rec: Recommendation) -> str:
     parts.append(
         "break-even " + (f"{format_value(be, 'int')} requests/month" if be is not None else "none")
     )
-    if rec.payback_months is not None:
-        parts.append(f"payback {rec.payback_months:.1f} months")
+    if rec.payback_months is not None and rec.payback_days is not None:
+        parts.append(f"payback {_duration(rec.payback_months, rec.payback_days)}")
     return "; ".join(parts)
+
+
+def _duration(months: float, days: float) -> str:
+    if days < 1:
+        return "under a day"
+    return f"{days:.0f} days" if months < 2 else f"{months:.1f} months"
+
+
+def _tokens_line(rec: Recommendation) -> str:
+    m = rec.profile.token_measurement
+    f = rec.features
+    if f.query_tokens is None or f.output_tokens is None:
+        return "token lengths: not given (costs and latency unpriced)"
+    text = (
+        f"token lengths: query {format_value(f.query_tokens, 'int')}, output "
+        f"{format_value(f.output_tokens, 'int')}, instructions "
+        f"{format_value(f.instruction_tokens, 'int')}, {f.icl_shots} demonstrations"
+        + (" (chosen)" if f.icl_shots_chosen else "")
+    )
+    if m is None:
+        return text + "; as given"
+    how = "counted exactly" if m.exact else f"estimated, ±{100 * m.relative_error:.0f}%"
+    return (
+        text
+        + f"; measured with {m.encoding} on {m.n_counted:,} of {m.n_examples:,} examples ({how})"
+    )
 
 
 def _tally(rec: Recommendation) -> str:
@@ -98,7 +124,8 @@ def render_text(rec: Recommendation) -> str:
     rows = [("", "fine-tuning", "prompting"), *_cost_rows(rec)]
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
-    lines = [_headline(rec), "  " + _quality_line(rec), "  " + _volume_line(rec), ""]
+    lines = [_headline(rec), "  " + _quality_line(rec), "  " + _volume_line(rec)]
+    lines += ["  " + _tokens_line(rec), ""]
     lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
     lines += ["", "Reasons (* decided):"]
     for r in rec.reasons:
@@ -121,7 +148,8 @@ def render_markdown(rec: Recommendation) -> str:
         f"**{_md_escape(_headline(rec))}**",
         "",
         _md_escape(_quality_line(rec)) + "  ",
-        _md_escape(_volume_line(rec)),
+        _md_escape(_volume_line(rec)) + "  ",
+        _md_escape(_tokens_line(rec)),
         "",
         "| | fine-tuning | prompting |",
         "|---|---:|---:|",
@@ -154,7 +182,8 @@ def render_html(rec: Recommendation) -> str:
     )
     return (
         "<div class='strategy-advisor'>"
-        f"<p><b>{e(_headline(rec))}</b><br>{e(_quality_line(rec))}<br>{e(_volume_line(rec))}</p>"
+        f"<p><b>{e(_headline(rec))}</b><br>{e(_quality_line(rec))}<br>{e(_volume_line(rec))}"
+        f"<br>{e(_tokens_line(rec))}</p>"
         "<table><thead><tr><th></th><th>fine-tuning</th><th>prompting</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
         f"<p><b>Reasons</b></p><ul>{reasons}</ul>"

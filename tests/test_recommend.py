@@ -1,0 +1,165 @@
+"""End to end: decisions on clear-cut scenarios, the result's contract, determinism."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from strategy_advisor import (
+    Advisor,
+    DecisionPolicy,
+    ModelSpec,
+    Recommendation,
+    Strategy,
+    TaskProfile,
+    recommend,
+)
+
+from .helpers import TODAY, offer, profile, spec
+
+FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
+
+
+def _rec(**kw: Any) -> Recommendation:
+    return recommend(profile(**kw), today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("kw", "expected", "decisive"),
+    [
+        (dict(n_labeled_examples=0, icl_shots=0), ICL, "no-labeled-examples"),
+        (dict(n_labeled_examples=4, icl_shots=4), ICL, "below-fine-tuning-minimum"),
+        (dict(ft_model=spec(tunable=False)), ICL, "no-fine-tuning-offer"),
+        (dict(fine_tuning_budget_usd=0.5), ICL, "fine-tuning-over-budget"),
+        (dict(icl_model=spec(context_window=1500)), FT, "icl-prompt-overflows-context"),
+        (dict(n_classes=800), FT, "one-demo-per-class-overflows-context"),
+        (dict(latency_budget_ms=550.0), FT, "icl-over-latency-budget"),
+        (dict(ft_model=spec(shutdown_date="2026-06-01")), ICL, "ft-model-already-shut-down"),
+    ],
+)
+def test_infeasibility_decides(kw: dict[str, Any], expected: Strategy, decisive: str) -> None:
+    rec = _rec(**kw)
+    assert rec.strategy is expected
+    assert not rec.feasible[expected.__class__(_other(expected))]
+    assert decisive in {r.code for r in rec.reasons if r.decisive}
+    assert rec.confidence >= 0.9
+
+
+def _other(s: Strategy) -> str:
+    return ICL.value if s is FT else FT.value
+
+
+def test_high_volume_long_prompts_and_plenty_of_data_favour_fine_tuning() -> None:
+    rec = _rec(n_labeled_examples=20_000, requests_per_month=5e6, icl_shots=20)
+    assert rec.strategy is FT
+    assert rec.costs[FT].total_usd < rec.costs[ICL].total_usd  # type: ignore[operator]
+    assert rec.confidence > 0.8
+
+
+def test_low_volume_with_a_hosting_fee_favours_prompting() -> None:
+    hosted = spec(fine_tuning=offer(hosting_usd_per_hour=8.0))
+    rec = _rec(requests_per_month=2_000.0, ft_model=hosted, icl_shots=4)
+    assert rec.strategy is ICL
+    codes = {r.code for r in rec.reasons if r.decisive}
+    assert {"cost-comparison", "hosting-fee-exceeds-prompting-bill"} <= codes
+
+
+def test_fast_changing_task_at_low_volume_favours_prompting() -> None:
+    rec = _rec(task_change_interval_days=7.0, requests_per_month=300.0, n_labeled_examples=200)
+    assert rec.strategy is ICL
+    assert "task-changes-faster-than-payback" in {r.code for r in rec.reasons}
+
+
+def test_policy_moves_the_decision_between_quality_and_cost() -> None:
+    # prompting cheaper per request, fine-tuning likely better: the policy decides
+    pricey = spec(fine_tuning=offer(input_usd_per_mtok=6.0, output_usd_per_mtok=12.0))
+    kw = dict(ft_model=pricey, icl_shots=2, n_labeled_examples=5000, requests_per_month=1e6)
+    cost_first = recommend(
+        profile(**kw), today=TODAY, policy=DecisionPolicy.default(cost_multiple_for_likely_win=1.05)
+    )
+    quality_first = recommend(
+        profile(**kw), today=TODAY, policy=DecisionPolicy.default(cost_multiple_for_likely_win=50)
+    )
+    assert cost_first.strategy is ICL
+    assert quality_first.strategy is FT
+
+
+def test_reasons_name_the_numbers() -> None:
+    rec = _rec()
+    (cost,) = [r for r in rec.reasons if r.code == "cost-comparison"]
+    assert "$" in cost.message and "break-even at" in cost.message
+    (quality,) = [r for r in rec.reasons if r.code == "quality-estimate"]
+    assert "%" in quality.message
+
+
+def test_json_round_trip_is_exact() -> None:
+    rec = _rec(latency_budget_ms=900.0, task_change_interval_days=60.0)
+    data = rec.model_dump(mode="json")
+    again = Recommendation.model_validate(data)
+    assert again == rec
+    assert Recommendation.model_validate_json(rec.to_json()) == rec
+    assert json.loads(rec.to_json())["strategy"] in ("fine_tuning", "in_context_learning")
+
+
+def test_same_input_same_output_byte_for_byte() -> None:
+    assert _rec().to_json() == _rec().to_json()
+    assert str(_rec()) == str(_rec())
+
+
+def test_recommendation_is_immutable() -> None:
+    rec = _rec()
+    with pytest.raises(Exception, match="frozen"):
+        rec.strategy = ICL  # type: ignore[misc]
+    assert isinstance(rec.reasons, tuple) and isinstance(rec.trace, tuple)
+
+
+def test_contract_fields() -> None:
+    rec = _rec()
+    assert 0 <= rec.confidence <= 1
+    assert 0 <= rec.quality.p_fine_tuning_better <= 1
+    for s in Strategy:
+        cost = rec.costs[s]
+        assert cost.total_usd is not None and cost.per_request_usd is not None
+        assert cost.one_time_usd is not None
+    assert rec.break_even_requests_per_month is not None
+    assert all(r.code and r.message for r in rec.reasons)
+
+
+def test_unpriced_costs_stay_unpriced_and_do_not_decide() -> None:
+    unknown = spec(fine_tuning=offer(training_usd_per_mtok=None))
+    rec = _rec(ft_model=unknown)
+    assert rec.costs[FT].total_usd is None
+    assert rec.score.cost_term == 0
+    assert "ft-unpriced" in {r.code for r in rec.reasons}
+
+
+def test_catalog_names_resolve_and_unknown_prices_stay_unknown() -> None:
+    # gpt-4.1-mini: tuned-model prices known, training price not published -> unpriced
+    p = TaskProfile(
+        task_type="extraction",
+        n_labeled_examples=500,
+        avg_input_tokens=400,
+        avg_output_tokens=60,
+        requests_per_month=50_000,
+        icl_model="gpt-4.1-mini",
+        ft_model="gpt-4.1-mini",
+    )
+    rec = recommend(p, today=TODAY)
+    assert rec.models[FT].name == "gpt-4.1-mini"
+    assert rec.costs[FT].one_time_usd is None
+    assert rec.costs[ICL].total_usd is not None
+
+
+def test_defaults_come_from_the_catalog() -> None:
+    rec = recommend({"task_type": "generation", "n_labeled_examples": 300}, today=TODAY)
+    assert isinstance(rec.models[FT], ModelSpec)
+    assert rec.models[FT].name == Advisor().catalog.defaults.ft_model
+
+
+def test_both_infeasible_is_said_first_with_low_confidence() -> None:
+    rec = _rec(ft_model=spec(tunable=False), icl_model=spec(context_window=1500))
+    assert not any(rec.feasible.values())
+    assert rec.reasons[0].code == "decision-neither-feasible"
+    assert rec.confidence <= 0.5
