@@ -25,25 +25,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-bootstrap", type=int, default=200)
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--fitted-on", default=None, help="date to record (default: today)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output path (default: the package's data/quality_params.json)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output path (default: the package's data/quality_params.json)",
+    )
     args = parser.parse_args(argv)
 
     data_dir = resources.files("strategy_advisor").joinpath("data")
     corpus = Path(str(data_dir.joinpath("evidence_public.csv")))
     out = args.out or Path(str(data_dir.joinpath("quality_params.json")))
     start = time.perf_counter()
-    fitter = QualityFitter(n_bootstrap=args.n_bootstrap, random_state=args.random_state,
-                           fitted_on=args.fitted_on).fit(corpus)
+    fitter = QualityFitter(
+        n_bootstrap=args.n_bootstrap, random_state=args.random_state, fitted_on=args.fitted_on
+    ).fit(corpus)
     out.write_text(fitter.model_.to_json(), encoding="utf-8")
     overall = fitter.cv_report_.get("model") if fitter.cv_report_ is not None else None
-    print(f"wrote {out} ({fitter.model_.params.model_version}, "
-          f"{len(fitter.model_.params.bootstrap.coef)} bootstrap draws, "
-          f"{time.perf_counter() - start:.1f} s)")
+    print(
+        f"wrote {out} ({fitter.model_.params.model_version}, "
+        f"{len(fitter.model_.params.bootstrap.coef)} bootstrap draws, "
+        f"{time.perf_counter() - start:.1f} s)"
+    )
     if overall is not None:
-        print(f"leave-one-source-out: Brier {overall.brier:.4f}, log loss "
-              f"{overall.log_loss:.4f}, AUC {overall.auc:.3f}, accuracy "
-              f"{overall.accuracy:.3f}, ECE {overall.ece:.3f}")
+        print(
+            f"leave-one-source-out: Brier {overall.brier:.4f}, log loss "
+            f"{overall.log_loss:.4f}, AUC {overall.auc:.3f}, accuracy "
+            f"{overall.accuracy:.3f}, ECE {overall.ece:.3f}"
+        )
     return 0
 
 

@@ -147,7 +147,7 @@ def _cost_reason(costs: CostComparison, months: float) -> Reason | None:
     if costs.payback_months is not None and cheaper is Strategy.FINE_TUNING:
         days = costs.payback_days or 0.0
         msg += "; the first training run pays back in " + (
-            "under a day" if days < 1 else f"{days:,.0f} days"
+            "under a day" if days < 1 else f"{days:,.0f} day" + ("" if round(days) == 1 else "s")
         )
     favors = cheaper if not math.isclose(ft, icl, rel_tol=1e-9) else None
     return Reason(code="cost-comparison", message=msg + ".", favors=favors, kind="cost")

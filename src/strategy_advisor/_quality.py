@@ -55,8 +55,13 @@ class QualityFeatures(BaseModel):
     model_config = _FROZEN
 
     task_type: Literal[
-        "classification", "extraction", "generation", "reasoning", "code",
-        "structured_output", "knowledge_qa",
+        "classification",
+        "extraction",
+        "generation",
+        "reasoning",
+        "code",
+        "structured_output",
+        "knowledge_qa",
     ] = Field(..., description="What the task asks of the model.")
     n_labeled_examples: int = Field(..., ge=0, description="Labeled examples for fine-tuning.")
     n_classes: int | None = Field(None, ge=2, description="Label-space size, if classification.")
@@ -200,12 +205,14 @@ class QualityParams(BaseModel):
         d = len(FEATURES)
         names = [f.get("name") for f in self.features]
         if names != [f.name for f in FEATURES]:
-            raise ValueError(f"key 'features': expected names {[f.name for f in FEATURES]}, "
-                             f"got {names}")
+            raise ValueError(
+                f"key 'features': expected names {[f.name for f in FEATURES]}, got {names}"
+            )
         for key in ("center", "scale", "coef"):
             if len(getattr(self.logit, key)) != d:
-                raise ValueError(f"key 'logit.{key}': expected {d} numbers, "
-                                 f"got {len(getattr(self.logit, key))}")
+                raise ValueError(
+                    f"key 'logit.{key}': expected {d} numbers, got {len(getattr(self.logit, key))}"
+                )
         if min(self.logit.scale) <= 0:
             raise ValueError("key 'logit.scale': every scale must be > 0")
         if any(len(row) != d for row in self.bootstrap.coef):
@@ -289,8 +296,9 @@ def _compact_json(obj: Any, indent: int = 0) -> str:
     if isinstance(obj, Mapping):
         if not obj:
             return "{}"
-        items = [f"{inner}{json.dumps(str(k))}: {_compact_json(v, indent + 1)}"
-                 for k, v in obj.items()]
+        items = [
+            f"{inner}{json.dumps(str(k))}: {_compact_json(v, indent + 1)}" for k, v in obj.items()
+        ]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(obj, (list, tuple)):
         if all(not isinstance(v, (Mapping, list, tuple)) for v in obj):
@@ -413,12 +421,14 @@ class QualityModel:
         s = support_points(cols, self._spec)[0]
         d2 = np.sum((self._points - s) ** 2, axis=1)
         w = np.exp(-0.5 * d2)
-        per_source = np.bincount(self._source_index, weights=w,
-                                 minlength=len(self.params.support.sources))
+        per_source = np.bincount(
+            self._source_index, weights=w, minlength=len(self.params.support.sources)
+        )
         return float(w.sum()), int(np.sum(per_source >= self.params.support.source_threshold))
 
-    def predict(self, features: QualityFeatures, pilot: PilotResult | None = None
-                ) -> QualityEstimate:
+    def predict(
+        self, features: QualityFeatures, pilot: PilotResult | None = None
+    ) -> QualityEstimate:
         """Probability that fine-tuning beats ICL on this task, with interval and support.
 
         Parameters
@@ -443,19 +453,36 @@ class QualityModel:
         wide = (high - low) > prm.wide_width or low_support
         notes = self._notes(features, float(gate[0]), rows, sources, low_support, low, high)
         est = QualityEstimate(
-            p_fine_tuning_better=p, low=low, high=high, interval_level=prm.bootstrap.level,
-            data_sufficiency=float(gate[0]), support_rows=rows, support_sources=sources,
-            wide=wide, notes=tuple(notes), model_version=prm.model_version,
+            p_fine_tuning_better=p,
+            low=low,
+            high=high,
+            interval_level=prm.bootstrap.level,
+            data_sufficiency=float(gate[0]),
+            support_rows=rows,
+            support_sources=sources,
+            wide=wide,
+            notes=tuple(notes),
+            model_version=prm.model_version,
         )
         return est if pilot is None else self.apply_pilot(est, pilot)
 
-    def _notes(self, f: QualityFeatures, gate: float, rows: float, sources: int,
-               low_support: bool, low: float, high: float) -> list[str]:
+    def _notes(
+        self,
+        f: QualityFeatures,
+        gate: float,
+        rows: float,
+        sources: int,
+        low_support: bool,
+        low: float,
+        high: float,
+    ) -> list[str]:
         prm, notes = self.params, []
         cov = prm.coverage
         if f.n_labeled_examples == 0:
-            notes.append(f"no labeled examples: nothing to fine-tune on, so p stays at the "
-                         f"floor {prm.band[0]:g}")
+            notes.append(
+                f"no labeled examples: nothing to fine-tune on, so p stays at the "
+                f"floor {prm.band[0]:g}"
+            )
         elif f.n_labeled_examples < cov.get("min_n", 0):
             notes.append(
                 f"no published result in the corpus used fewer than {cov['min_n']:g} training "
@@ -463,16 +490,22 @@ class QualityModel:
                 f"(r({f.n_labeled_examples}) = {gate:.2f}: vendor minimums, T-Few/RAFT)"
             )
         if f.icl_shots is not None and f.icl_shots > cov.get("max_shots", math.inf):
-            notes.append(f"the corpus has no prompt with more than {cov['max_shots']:g} "
-                         f"demonstrations; many-shot prompting is not modelled beyond that")
+            notes.append(
+                f"the corpus has no prompt with more than {cov['max_shots']:g} "
+                f"demonstrations; many-shot prompting is not modelled beyond that"
+            )
         if f.n_classes is not None and f.n_classes > cov.get("max_classes", math.inf):
             notes.append(f"the corpus has no task with more than {cov['max_classes']:g} classes")
         if low_support:
-            notes.append(f"few published results resemble this task: {rows:.1f} rows from "
-                         f"{sources} source(s)")
+            notes.append(
+                f"few published results resemble this task: {rows:.1f} rows from "
+                f"{sources} source(s)"
+            )
         if high - low > prm.wide_width:
-            notes.append(f"the {round(prm.bootstrap.level * 100)}% interval is wide "
-                         f"({low:.2f}-{high:.2f}): published sources disagree on tasks like this")
+            notes.append(
+                f"the {round(prm.bootstrap.level * 100)}% interval is wide "
+                f"({low:.2f}-{high:.2f}): published sources disagree on tasks like this"
+            )
         return notes
 
     def apply_pilot(self, est: QualityEstimate, pilot: PilotResult) -> QualityEstimate:
@@ -504,11 +537,16 @@ class QualityModel:
             f"on {n} examples (difference {diff:+.3f} of the score range, standard error "
             f"{se:.3f}); p moved from {p0:.2f} to {p1:.2f}"
         )
-        return est.model_copy(update={
-            "p_fine_tuning_better": p1, "low": min(update(est.low), p1),
-            "high": max(update(est.high), p1), "pilot_applied": True, "p_before_pilot": p0,
-            "notes": (*est.notes, note),
-        })
+        return est.model_copy(
+            update={
+                "p_fine_tuning_better": p1,
+                "low": min(update(est.low), p1),
+                "high": max(update(est.high), p1),
+                "pilot_applied": True,
+                "p_before_pilot": p0,
+                "notes": (*est.notes, note),
+            }
+        )
 
 
 @functools.cache

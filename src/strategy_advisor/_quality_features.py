@@ -84,36 +84,83 @@ class FeatureDef:
 
 
 FEATURES: tuple[FeatureDef, ...] = (
-    FeatureDef("log_n", "log(1 + n_labeled_examples)", "nonneg",
-               "More labeled data can only help the tuned arm; monotone by construction."),
-    FeatureDef("n_missing", "1 if the corpus row does not state n (imputed), else 0; "
-               "always 0 at run time", "free",
-               "Keeps imputed sizes from bending the log_n coefficient.", binary=True),
-    FeatureDef("log_n_per_class", "log(1 + n / n_classes) where n_classes is known, else 0",
-               "nonneg", "What a classifier learns from is examples per class."),
-    FeatureDef("log_classes", "log(n_classes) where known, else 0", "nonneg",
-               "A prompt cannot show every label of a large label space; many classes "
-               "favour fine-tuning (T-Few / RAFT Banking77)."),
-    FeatureDef("log_shots", "log(1 + min(icl_shots, shots_cap)); unknown: corpus mean",
-               "nonpos", "Demonstrations strengthen the prompted arm (Brown et al. 2020)."),
-    FeatureDef("shots_unknown", "1 if icl_shots is None", "free",
-               "Unstated prompts are a distinct, mixed group in the corpus.", binary=True),
-    FeatureDef("log_size_ratio", "log10(icl_params_b) - log10(ft_params_b); an undisclosed "
-               "size is imputed from the model kind", "nonpos",
-               "A much larger prompted model closes the gap a small tuned model opens."),
-    FeatureDef("icl_undisclosed_frontier", "1 if the prompted model is a frontier API model "
-               "of undisclosed size", "free",
-               "Undisclosed frontier models (GPT-4 class) are stronger than any imputed size.",
-               binary=True),
-    FeatureDef("same_model", "1 if both arms use the same base model", "nonneg",
-               "Tuning a model rarely makes it worse than prompting that same model.", binary=True),
-    FeatureDef("full_ft", "1 for full fine-tuning, 0.5 for unknown, 0 for PEFT methods",
-               "nonneg", "Full fine-tuning learns at least as much as LoRA-style methods "
-               "(Biderman et al. 2024); method is confounded with source, so one "
-               "constrained feature rather than six free ones.", binary=True),
+    FeatureDef(
+        "log_n",
+        "log(1 + n_labeled_examples)",
+        "nonneg",
+        "More labeled data can only help the tuned arm; monotone by construction.",
+    ),
+    FeatureDef(
+        "n_missing",
+        "1 if the corpus row does not state n (imputed), else 0; always 0 at run time",
+        "free",
+        "Keeps imputed sizes from bending the log_n coefficient.",
+        binary=True,
+    ),
+    FeatureDef(
+        "log_n_per_class",
+        "log(1 + n / n_classes) where n_classes is known, else 0",
+        "nonneg",
+        "What a classifier learns from is examples per class.",
+    ),
+    FeatureDef(
+        "log_classes",
+        "log(n_classes) where known, else 0",
+        "nonneg",
+        "A prompt cannot show every label of a large label space; many classes "
+        "favour fine-tuning (T-Few / RAFT Banking77).",
+    ),
+    FeatureDef(
+        "log_shots",
+        "log(1 + min(icl_shots, shots_cap)); unknown: corpus mean",
+        "nonpos",
+        "Demonstrations strengthen the prompted arm (Brown et al. 2020).",
+    ),
+    FeatureDef(
+        "shots_unknown",
+        "1 if icl_shots is None",
+        "free",
+        "Unstated prompts are a distinct, mixed group in the corpus.",
+        binary=True,
+    ),
+    FeatureDef(
+        "log_size_ratio",
+        "log10(icl_params_b) - log10(ft_params_b); an undisclosed "
+        "size is imputed from the model kind",
+        "nonpos",
+        "A much larger prompted model closes the gap a small tuned model opens.",
+    ),
+    FeatureDef(
+        "icl_undisclosed_frontier",
+        "1 if the prompted model is a frontier API model of undisclosed size",
+        "free",
+        "Undisclosed frontier models (GPT-4 class) are stronger than any imputed size.",
+        binary=True,
+    ),
+    FeatureDef(
+        "same_model",
+        "1 if both arms use the same base model",
+        "nonneg",
+        "Tuning a model rarely makes it worse than prompting that same model.",
+        binary=True,
+    ),
+    FeatureDef(
+        "full_ft",
+        "1 for full fine-tuning, 0.5 for unknown, 0 for PEFT methods",
+        "nonneg",
+        "Full fine-tuning learns at least as much as LoRA-style methods "
+        "(Biderman et al. 2024); method is confounded with source, so one "
+        "constrained feature rather than six free ones.",
+        binary=True,
+    ),
     *(
-        FeatureDef(f"task_{t}", f"1 if task_type == '{t}'", "free",
-                   "Tasks differ in how much a prompted frontier model already knows.", binary=True)
+        FeatureDef(
+            f"task_{t}",
+            f"1 if task_type == '{t}'",
+            "free",
+            "Tasks differ in how much a prompted frontier model already knows.",
+            binary=True,
+        )
         for t in TASK_TYPES
     ),
 )
@@ -324,9 +371,26 @@ def read_corpus(
             f"{name}: missing column(s) {missing}; expected {list(CORPUS_COLUMNS)}."
         )
     default_n = float(missing_n_train.get("*", 10_000.0))
-    rec: dict[str, list[Any]] = {k: [] for k in (
-        "row_id", "source", "winner", "delta", "task", "n", "n_missing", "n_classes", "shots",
-        "ft_params", "icl_params", "ft_kind", "icl_kind", "same", "method")}
+    rec: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "row_id",
+            "source",
+            "winner",
+            "delta",
+            "task",
+            "n",
+            "n_missing",
+            "n_classes",
+            "shots",
+            "ft_params",
+            "icl_params",
+            "ft_kind",
+            "icl_kind",
+            "same",
+            "method",
+        )
+    }
     for i, raw in enumerate(rows, start=2):
         row = {k: "" if v is None else str(v) for k, v in raw.items()}
         rid = row.get("row_id", "").strip() or f"row{i - 1}"
@@ -346,28 +410,41 @@ def read_corpus(
         rec["n_classes"].append(_num(row["n_classes"], f"{at}, column 'n_classes'", minimum=1))
         rec["shots"].append(_num(row["icl_shots"], f"{at}, column 'icl_shots'", minimum=0))
         ft_p = _num(row["ft_model_params_b"], f"{at}, column 'ft_model_params_b'", minimum=1e-6)
-        icl_p = _num(row["icl_model_params_b"], f"{at}, column 'icl_model_params_b'",
-                     minimum=1e-6)
+        icl_p = _num(row["icl_model_params_b"], f"{at}, column 'icl_model_params_b'", minimum=1e-6)
         rec["ft_params"].append(ft_p)
         rec["icl_params"].append(icl_p)
         rec["icl_kind"].append(icl_kind)
         rec["ft_kind"].append(_ft_kind(row, icl_kind, at))
-        same = _choice(row["same_model"].strip().lower(), ("true", "false"),
-                       f"{at}, column 'same_model'")
+        same = _choice(
+            row["same_model"].strip().lower(), ("true", "false"), f"{at}, column 'same_model'"
+        )
         rec["same"].append(1.0 if same == "true" else 0.0)
-        rec["method"].append(_choice(row["ft_method_kind"], FT_METHODS,
-                                     f"{at}, column 'ft_method_kind'"))
+        rec["method"].append(
+            _choice(row["ft_method_kind"], FT_METHODS, f"{at}, column 'ft_method_kind'")
+        )
 
     def arr(key: str) -> FloatArray:
         return np.asarray(rec[key], dtype=np.float64)
 
     cols = FeatureColumns(
-        task=tuple(rec["task"]), n=arr("n"), n_missing=arr("n_missing"),
-        n_classes=arr("n_classes"), shots=arr("shots"), ft_params_b=arr("ft_params"),
-        icl_params_b=arr("icl_params"), ft_kind=tuple(rec["ft_kind"]),
-        icl_kind=tuple(rec["icl_kind"]), same_model=arr("same"), ft_method=tuple(rec["method"]),
+        task=tuple(rec["task"]),
+        n=arr("n"),
+        n_missing=arr("n_missing"),
+        n_classes=arr("n_classes"),
+        shots=arr("shots"),
+        ft_params_b=arr("ft_params"),
+        icl_params_b=arr("icl_params"),
+        ft_kind=tuple(rec["ft_kind"]),
+        icl_kind=tuple(rec["icl_kind"]),
+        same_model=arr("same"),
+        ft_method=tuple(rec["method"]),
     )
     return QualityCorpus(
-        name=name, sha256=sha, row_ids=tuple(rec["row_id"]), source_ids=tuple(rec["source"]),
-        winner=tuple(rec["winner"]), score_delta=arr("delta"), columns=cols,
+        name=name,
+        sha256=sha,
+        row_ids=tuple(rec["row_id"]),
+        source_ids=tuple(rec["source"]),
+        winner=tuple(rec["winner"]),
+        score_delta=arr("delta"),
+        columns=cols,
     )

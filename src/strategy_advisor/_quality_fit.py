@@ -192,8 +192,9 @@ def _platt(z: FloatArray, y: FloatArray) -> tuple[float, float]:
     return (a, b) if a > 1e-6 else (1.0, 0.0)  # a <= 0 would break monotonicity
 
 
-def _fit_pipeline(x: FloatArray, y: FloatArray, groups: npt.NDArray[np.str_], c: float,
-                  signs: FloatArray) -> _Pipeline:
+def _fit_pipeline(
+    x: FloatArray, y: FloatArray, groups: npt.NDArray[np.str_], c: float, signs: FloatArray
+) -> _Pipeline:
     """Fit on all rows; calibrate on leave-one-source-out decision values."""
     logit = _fit_logit(x, y, c, signs)
     sources = np.unique(groups)
@@ -223,7 +224,8 @@ def _spec_for(corpus: QualityCorpus) -> FeatureSpec:
             "open_weights": float(np.median(sizes["open_weights"] or [math.log10(7.0)])),
             "unknown": float(np.median(sizes["all"] or [math.log10(7.0)])),
         },
-        shots_impute_log1p=float(np.mean(np.log1p(np.minimum(known, cap)))) if known.size
+        shots_impute_log1p=float(np.mean(np.log1p(np.minimum(known, cap))))
+        if known.size
         else math.log1p(2.0),
         shots_cap=cap,
     )
@@ -245,13 +247,26 @@ def _subset(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> QualityCorpus
         return tuple(values[i] for i in idx)
 
     cols = FeatureColumns(
-        task=tup(c.task), n=c.n[idx], n_missing=c.n_missing[idx], n_classes=c.n_classes[idx],
-        shots=c.shots[idx], ft_params_b=c.ft_params_b[idx], icl_params_b=c.icl_params_b[idx],
-        ft_kind=tup(c.ft_kind), icl_kind=tup(c.icl_kind), same_model=c.same_model[idx],
+        task=tup(c.task),
+        n=c.n[idx],
+        n_missing=c.n_missing[idx],
+        n_classes=c.n_classes[idx],
+        shots=c.shots[idx],
+        ft_params_b=c.ft_params_b[idx],
+        icl_params_b=c.icl_params_b[idx],
+        ft_kind=tup(c.ft_kind),
+        icl_kind=tup(c.icl_kind),
+        same_model=c.same_model[idx],
         ft_method=tup(c.ft_method),
     )
-    return replace(corpus, row_ids=tup(corpus.row_ids), source_ids=tup(corpus.source_ids),
-                   winner=tup(corpus.winner), score_delta=corpus.score_delta[idx], columns=cols)
+    return replace(
+        corpus,
+        row_ids=tup(corpus.row_ids),
+        source_ids=tup(corpus.source_ids),
+        winner=tup(corpus.winner),
+        score_delta=corpus.score_delta[idx],
+        columns=cols,
+    )
 
 
 def _as_corpus(corpus: CorpusLike, missing_n_train: Mapping[str, float]) -> QualityCorpus:
@@ -263,8 +278,9 @@ def _as_corpus(corpus: CorpusLike, missing_n_train: Mapping[str, float]) -> Qual
 # ------------------------------------------------------------------------------ metrics
 
 
-def reliability_bins(y: FloatArray, p: FloatArray, n_bins: int = 10
-                     ) -> list[tuple[float, float, int, float, float]]:
+def reliability_bins(
+    y: FloatArray, p: FloatArray, n_bins: int = 10
+) -> list[tuple[float, float, int, float, float]]:
     """Equal-width bins: ``(lower, upper, count, mean predicted, observed FT-win rate)``."""
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     idx = np.clip(np.digitize(p, edges[1:-1]), 0, n_bins - 1)
@@ -272,8 +288,15 @@ def reliability_bins(y: FloatArray, p: FloatArray, n_bins: int = 10
     for b in range(n_bins):
         m = idx == b
         if m.any():
-            out.append((float(edges[b]), float(edges[b + 1]), int(m.sum()),
-                        float(p[m].mean()), float(y[m].mean())))
+            out.append(
+                (
+                    float(edges[b]),
+                    float(edges[b + 1]),
+                    int(m.sum()),
+                    float(p[m].mean()),
+                    float(y[m].mean()),
+                )
+            )
     return out
 
 
@@ -284,16 +307,24 @@ def _metrics(scope: str, method: str, y: FloatArray, p: FloatArray) -> QualityMe
     ece = sum(cnt * abs(mp - fy) for _, _, cnt, mp, fy in reliability_bins(y, p)) / len(y)
     auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
     return QualityMetrics(
-        scope=scope, method=method, n_rows=len(y), n_ft_wins=int(y.sum()),
+        scope=scope,
+        method=method,
+        n_rows=len(y),
+        n_ft_wins=int(y.sum()),
         brier=float(np.mean((p - y) ** 2)),
         log_loss=float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))),
-        auc=auc, accuracy=float(np.mean((p > 0.5) == (y > 0.5))), ece=float(ece),
+        auc=auc,
+        accuracy=float(np.mean((p > 0.5) == (y > 0.5))),
+        ece=float(ece),
     )
 
 
 _METHODS = (
-    ("model", "shipped pipeline: sign-constrained L2 logistic regression, Platt-calibrated "
-              "(nested leave-one-source-out), prior data-sufficiency gate, band [0.02, 0.98]"),
+    (
+        "model",
+        "shipped pipeline: sign-constrained L2 logistic regression, Platt-calibrated "
+        "(nested leave-one-source-out), prior data-sufficiency gate, band [0.02, 0.98]",
+    ),
     ("model_no_platt", "ablation: the same without the Platt step"),
     ("always_ft", "always fine-tune: constant p = 0.98"),
     ("base_rate", "base rate: FT-win share of the training sources"),
@@ -354,11 +385,15 @@ def cross_validate_quality_model(
         p = preds[name]
         metrics.append(_metrics("overall", name, y, p))
         metrics.append(_metrics("overall (ties dropped)", name, y[decisive], p[decisive]))
-        metrics.extend(_metrics(str(s), name, y[groups == s], p[groups == s])
-                       for s in np.unique(groups))
+        metrics.extend(
+            _metrics(str(s), name, y[groups == s], p[groups == s]) for s in np.unique(groups)
+        )
     return QualityCVReport(
-        methods=tuple(m for m, _ in _METHODS), descriptions=tuple(d for _, d in _METHODS),
-        metrics=tuple(metrics), row_ids=corp.row_ids, source_ids=corp.source_ids,
+        methods=tuple(m for m, _ in _METHODS),
+        descriptions=tuple(d for _, d in _METHODS),
+        metrics=tuple(metrics),
+        row_ids=corp.row_ids,
+        source_ids=corp.source_ids,
         y=tuple(int(v) for v in y),
         predictions=tuple(tuple(float(v) for v in preds[m]) for m, _ in _METHODS),
     )
@@ -402,12 +437,20 @@ class QualityFitter:
     n_features_in_ : int
     """
 
-    def __init__(self, *, C: float = 0.5, n_bootstrap: int = 200,  # noqa: N803
-                 interval_level: float = 0.8, gate_n_half: float = 15.0,
-                 gate_exponent: float = 1.5, wide_width: float = 0.3,
-                 missing_n_train: Mapping[str, float] = DEFAULT_MISSING_N_TRAIN,
-                 cross_validate: bool = True, fitted_on: str | None = None,
-                 random_state: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        C: float = 0.5,
+        n_bootstrap: int = 200,  # noqa: N803
+        interval_level: float = 0.8,
+        gate_n_half: float = 15.0,
+        gate_exponent: float = 1.5,
+        wide_width: float = 0.3,
+        missing_n_train: Mapping[str, float] = DEFAULT_MISSING_N_TRAIN,
+        cross_validate: bool = True,
+        fitted_on: str | None = None,
+        random_state: int = 0,
+    ) -> None:
         self.C = C
         self.n_bootstrap = n_bootstrap
         self.interval_level = interval_level
@@ -421,14 +464,19 @@ class QualityFitter:
 
     def _check_params(self) -> None:
         checks = {
-            "C": self.C > 0, "n_bootstrap": self.n_bootstrap >= 1,
-            "interval_level": 0 < self.interval_level < 1, "gate_n_half": self.gate_n_half > 0,
-            "gate_exponent": self.gate_exponent > 0, "wide_width": self.wide_width > 0,
+            "C": self.C > 0,
+            "n_bootstrap": self.n_bootstrap >= 1,
+            "interval_level": 0 < self.interval_level < 1,
+            "gate_n_half": self.gate_n_half > 0,
+            "gate_exponent": self.gate_exponent > 0,
+            "wide_width": self.wide_width > 0,
         }
         for name, ok in checks.items():
             if not ok:
-                raise ValueError(f"The {name!r} parameter of QualityFitter is out of range; "
-                                 f"got {getattr(self, name)!r}.")
+                raise ValueError(
+                    f"The {name!r} parameter of QualityFitter is out of range; "
+                    f"got {getattr(self, name)!r}."
+                )
 
     def fit(self, corpus: CorpusLike) -> QualityFitter:
         """Fit on a corpus path, an iterable of row dicts or a parsed corpus; return self."""
@@ -437,8 +485,10 @@ class QualityFitter:
         groups = np.array(corp.source_ids)
         y = corp.y
         if y.min() == y.max():
-            raise ValueError("The corpus needs both outcomes (fine-tuning wins and other rows); "
-                             f"got {int(y.sum())} fine-tuning wins in {len(y)} rows.")
+            raise ValueError(
+                "The corpus needs both outcomes (fine-tuning wins and other rows); "
+                f"got {int(y.sum())} fine-tuning wins in {len(y)} rows."
+            )
         signs = _signs()
         self.spec_ = _spec_for(corp)
         x = encode(corp.columns, self.spec_)
@@ -447,17 +497,20 @@ class QualityFitter:
         self.platt_ = (self.pipeline_.a, self.pipeline_.b)
         draws = self._bootstrap(x, y, groups, signs)
         self.cv_report_ = (
-            cross_validate_quality_model(corp, C=self.C, gate_n_half=self.gate_n_half,
-                                         gate_exponent=self.gate_exponent)
-            if self.cross_validate else None
+            cross_validate_quality_model(
+                corp, C=self.C, gate_n_half=self.gate_n_half, gate_exponent=self.gate_exponent
+            )
+            if self.cross_validate
+            else None
         )
         self.feature_names_in_ = tuple(f.name for f in FEATURES)
         self.n_features_in_ = len(FEATURES)
         self.model_ = QualityModel(self._params(corp, draws))
         return self
 
-    def _bootstrap(self, x: FloatArray, y: FloatArray, groups: npt.NDArray[np.str_],
-                   signs: FloatArray) -> list[tuple[FloatArray, float]]:
+    def _bootstrap(
+        self, x: FloatArray, y: FloatArray, groups: npt.NDArray[np.str_], signs: FloatArray
+    ) -> list[tuple[FloatArray, float]]:
         """Resample sources with replacement and refit the whole pipeline each time."""
         rng = np.random.default_rng(self.random_state)
         sources = np.unique(groups)
@@ -475,14 +528,15 @@ class QualityFitter:
             draws.append(self.pipeline_.raw())
         return draws
 
-    def _params(self, corp: QualityCorpus, draws: list[tuple[FloatArray, float]]
-                ) -> QualityParams:
+    def _params(self, corp: QualityCorpus, draws: list[tuple[FloatArray, float]]) -> QualityParams:
         lg, spec = self.pipeline_.logit, self.spec_
         fitted_on = self.fitted_on or datetime.date.today().isoformat()
         hyper = {
-            "C": self.C, "n_bootstrap": len(draws),
+            "C": self.C,
+            "n_bootstrap": len(draws),
             "penalty": "l2; continuous features / (2 sd), binary centred (Gelman 2008)",
-            "random_state": self.random_state, "interval_level": self.interval_level,
+            "random_state": self.random_state,
+            "interval_level": self.interval_level,
             "ties": "a tie counts as 'fine-tuning not better' (y = 0)",
             "calibration": "Platt sigmoid on leave-one-source-out decision values",
         }
@@ -495,38 +549,69 @@ class QualityFitter:
             "schema_version": 1,
             "model_version": "",
             "fitted_on": fitted_on,
-            "corpus": {"file": corp.name, "sha256": corp.sha256, "n_rows": len(corp),
-                       "n_sources": len(sources), "n_ft_wins": int(corp.y.sum()),
-                       "n_ties": sum(w == "tie" for w in corp.winner)},
-            "features": [{"name": f.name, "transform": f.transform,
-                          "scaling": "binary: centred only" if f.binary
-                          else "continuous: centred, divided by 2 sd",
-                          "constraint": f.constraint, "why": f.why} for f in FEATURES],
+            "corpus": {
+                "file": corp.name,
+                "sha256": corp.sha256,
+                "n_rows": len(corp),
+                "n_sources": len(sources),
+                "n_ft_wins": int(corp.y.sum()),
+                "n_ties": sum(w == "tie" for w in corp.winner),
+            },
+            "features": [
+                {
+                    "name": f.name,
+                    "transform": f.transform,
+                    "scaling": "binary: centred only"
+                    if f.binary
+                    else "continuous: centred, divided by 2 sd",
+                    "constraint": f.constraint,
+                    "why": f.why,
+                }
+                for f in FEATURES
+            ],
             "imputation": {**spec.to_dict(), "missing_n_train": dict(self.missing_n_train)},
             "hyperparameters": hyper,
             "band": list(BAND),
-            "logit": {"center": lg.center.tolist(), "scale": lg.scale.tolist(),
-                      "coef": lg.coef.tolist(), "intercept": lg.intercept},
+            "logit": {
+                "center": lg.center.tolist(),
+                "scale": lg.scale.tolist(),
+                "coef": lg.coef.tolist(),
+                "intercept": lg.intercept,
+            },
             "platt": {"a": self.pipeline_.a, "b": self.pipeline_.b},
-            "gate": {"form": "hill", "n_half": self.gate_n_half,
-                     "exponent": self.gate_exponent, "anchors": list(GATE_ANCHORS)},
-            "bootstrap": {"level": self.interval_level,
-                          "method": "source bootstrap: resample source_ids with replacement, "
-                                    "refit and recalibrate; calibrated raw-feature logits",
-                          "coef": [c.tolist() for c, _ in draws],
-                          "intercept": [i for _, i in draws]},
-            "support": {"dims": [d for d, _ in SUPPORT_DIMS],
-                        "bandwidths": [b for _, b in SUPPORT_DIMS],
-                        "points": support_points(corp.columns, spec).tolist(),
-                        "source_index": [sources.index(s) for s in corp.source_ids],
-                        "sources": sources, "min_rows": 5.0, "min_sources": 2,
-                        "source_threshold": 1.0},
+            "gate": {
+                "form": "hill",
+                "n_half": self.gate_n_half,
+                "exponent": self.gate_exponent,
+                "anchors": list(GATE_ANCHORS),
+            },
+            "bootstrap": {
+                "level": self.interval_level,
+                "method": "source bootstrap: resample source_ids with replacement, "
+                "refit and recalibrate; calibrated raw-feature logits",
+                "coef": [c.tolist() for c, _ in draws],
+                "intercept": [i for _, i in draws],
+            },
+            "support": {
+                "dims": [d for d, _ in SUPPORT_DIMS],
+                "bandwidths": [b for _, b in SUPPORT_DIMS],
+                "points": support_points(corp.columns, spec).tolist(),
+                "source_index": [sources.index(s) for s in corp.source_ids],
+                "sources": sources,
+                "min_rows": 5.0,
+                "min_sources": 2,
+                "source_threshold": 1.0,
+            },
             "pilot": {"tau": _robust_sd(deltas), "margin": 0.01},
             "wide_width": self.wide_width,
-            "coverage": {"min_n": float(stated.min()) if stated.size else 0.0,
-                         "max_shots": spec.shots_cap,
-                         "max_classes": float(known_c.max()) if known_c.size else 2.0},
-            "cv": None if report is None else {
+            "coverage": {
+                "min_n": float(stated.min()) if stated.size else 0.0,
+                "max_shots": spec.shots_cap,
+                "max_classes": float(known_c.max()) if known_c.size else 2.0,
+            },
+            "cv": None
+            if report is None
+            else {
                 "scheme": "leave-one-source-out",
                 "methods": dict(zip(report.methods, report.descriptions, strict=True)),
                 "metrics": [m.model_dump() for m in report.metrics],
@@ -541,12 +626,12 @@ class QualityFitter:
         """Point probabilities computed with the fitted scikit-learn estimator itself."""
         x = encode(columns, self.spec_)
         z = self.pipeline_.a * self.pipeline_.logit.sklearn_decision(x) + self.pipeline_.b
-        return _band(_sigmoid(z), hill_gate(columns.n, self.gate_n_half, self.gate_exponent),
-                     BAND)
+        return _band(_sigmoid(z), hill_gate(columns.n, self.gate_n_half, self.gate_exponent), BAND)
 
 
-def fit_quality_model(corpus: CorpusLike, *, random_state: int = 0, n_bootstrap: int = 200,
-                      **params: Any) -> QualityModel:
+def fit_quality_model(
+    corpus: CorpusLike, *, random_state: int = 0, n_bootstrap: int = 200, **params: Any
+) -> QualityModel:
     """Fit the quality model on a corpus and return it (see :class:`QualityFitter`).
 
     Parameters

@@ -87,7 +87,9 @@ def _volume_line(rec: Recommendation) -> str:
 def _duration(months: float, days: float) -> str:
     if days < 1:
         return "under a day"
-    return f"{days:.0f} days" if months < 2 else f"{months:.1f} months"
+    if months >= 2:
+        return f"{months:.1f} months"
+    return f"{days:.0f} day" + ("" if round(days) == 1 else "s")
 
 
 def _tokens_line(rec: Recommendation) -> str:
