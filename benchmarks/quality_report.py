@@ -27,9 +27,13 @@ from strategy_advisor._quality_fit import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS = (("brier", "Brier", "lower"), ("log_loss", "log loss", "lower"),
-           ("auc", "AUC", "higher"), ("accuracy", "accuracy", "higher"),
-           ("ece", "ECE", "lower"))
+METRICS = (
+    ("brier", "Brier", "lower"),
+    ("log_loss", "log loss", "lower"),
+    ("auc", "AUC", "higher"),
+    ("accuracy", "accuracy", "higher"),
+    ("ece", "ECE", "lower"),
+)
 
 
 def _fmt(value: float | None) -> str:
@@ -37,18 +41,23 @@ def _fmt(value: float | None) -> str:
 
 
 def _overall_table(report: QualityCVReport, scope: str) -> list[str]:
-    lines = ["| method | " + " | ".join(label for _, label, _ in METRICS) + " |",
-             "|---|" + "---:|" * len(METRICS)]
+    lines = [
+        "| method | " + " | ".join(label for _, label, _ in METRICS) + " |",
+        "|---|" + "---:|" * len(METRICS),
+    ]
     for method in report.methods:
         m = report.get(method, scope)
-        lines.append(f"| {method} | "
-                     + " | ".join(_fmt(getattr(m, key)) for key, _, _ in METRICS) + " |")
+        lines.append(
+            f"| {method} | " + " | ".join(_fmt(getattr(m, key)) for key, _, _ in METRICS) + " |"
+        )
     return lines
 
 
 def _per_source_table(report: QualityCVReport, key: str, sources: list[str]) -> list[str]:
-    lines = ["| source | rows | FT wins | " + " | ".join(report.methods) + " |",
-             "|---|---:|---:|" + "---:|" * len(report.methods)]
+    lines = [
+        "| source | rows | FT wins | " + " | ".join(report.methods) + " |",
+        "|---|---:|---:|" + "---:|" * len(report.methods),
+    ]
     for s in sources:
         first: QualityMetrics = report.get(report.methods[0], s)
         cells = [_fmt(getattr(report.get(m, s), key)) for m in report.methods]
@@ -93,11 +102,19 @@ def render_markdown(report: QualityCVReport, corpus_sha: str, image: str | None)
         "",
     ]
     for key, label, better in METRICS:
-        out += [f"### {label} ({better} is better)", "",
-                *_per_source_table(report, key, sources), ""]
+        out += [
+            f"### {label} ({better} is better)",
+            "",
+            *_per_source_table(report, key, sources),
+            "",
+        ]
     model_p = np.array(report.predictions[report.methods.index("model")])
-    out += ["## Reliability of the model (out-of-fold)", "",
-            "| bin | rows | mean predicted | observed FT-win rate |", "|---|---:|---:|---:|"]
+    out += [
+        "## Reliability of the model (out-of-fold)",
+        "",
+        "| bin | rows | mean predicted | observed FT-win rate |",
+        "|---|---:|---:|---:|",
+    ]
     for lo, hi, cnt, mp, fy in reliability_bins(y, model_p):
         out.append(f"| {lo:.1f}–{hi:.1f} | {cnt} | {mp:.3f} | {fy:.3f} |")
     out.append("")
@@ -122,8 +139,14 @@ def plot_reliability(report: QualityCVReport, ax: Any = None) -> Any:
         ax.scatter(xs, ys, s=[8 + 3 * c for c in counts], color=color, alpha=0.8, zorder=3)
         if method == "model":
             for x, yy, c in zip(xs, ys, counts, strict=True):
-                ax.annotate(str(c), (x, yy), textcoords="offset points", xytext=(6, -10),
-                            fontsize=8, color=color)
+                ax.annotate(
+                    str(c),
+                    (x, yy),
+                    textcoords="offset points",
+                    xytext=(6, -10),
+                    fontsize=8,
+                    color=color,
+                )
     ax.set_xlabel("predicted P(fine-tuning better), out-of-fold")
     ax.set_ylabel("observed share of fine-tuning wins")
     ax.set_xlim(0, 1)
@@ -138,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
     args = parser.parse_args(argv)
-    corpus = Path(str(resources.files("strategy_advisor").joinpath("data")
-                      .joinpath("evidence_public.csv")))
+    corpus = Path(
+        str(resources.files("strategy_advisor").joinpath("data").joinpath("evidence_public.csv"))
+    )
     report = cross_validate_quality_model(corpus)
     sha = hashlib.sha256(corpus.read_bytes()).hexdigest()
     image: str | None = "img/reliability.png"
@@ -149,8 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib is not installed: skipping docs/img/reliability.png. "
-              "Install it with: pip install 'strategy_advisor[plot]'", file=sys.stderr)
+        print(
+            "matplotlib is not installed: skipping docs/img/reliability.png. "
+            "Install it with: pip install 'strategy_advisor[plot]'",
+            file=sys.stderr,
+        )
         image = None
     if image is not None:
         (args.docs / "img").mkdir(parents=True, exist_ok=True)
@@ -159,11 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         ax.figure.savefig(args.docs / image, dpi=120, metadata={"Software": None})
         plt.close(ax.figure)
     args.docs.mkdir(parents=True, exist_ok=True)
-    (args.docs / "quality_report.md").write_text(render_markdown(report, sha, image),
-                                                 encoding="utf-8")
+    (args.docs / "quality_report.md").write_text(
+        render_markdown(report, sha, image), encoding="utf-8"
+    )
     m = report.get("model")
-    print(f"wrote {args.docs / 'quality_report.md'}: model Brier {m.brier:.4f}, "
-          f"AUC {_fmt(m.auc)}, accuracy {m.accuracy:.3f}")
+    print(
+        f"wrote {args.docs / 'quality_report.md'}: model Brier {m.brier:.4f}, "
+        f"AUC {_fmt(m.auc)}, accuracy {m.accuracy:.3f}"
+    )
     return 0
 
 

@@ -8,7 +8,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ __all__ = [
     "QualityCorpus",
     "encode",
     "read_corpus",
+    "spec_from_corpus",
+    "subset_corpus",
     "support_points",
 ]
 
@@ -446,5 +448,60 @@ def read_corpus(
         source_ids=tuple(rec["source"]),
         winner=tuple(rec["winner"]),
         score_delta=arr("delta"),
+        columns=cols,
+    )
+
+
+def spec_from_corpus(corpus: QualityCorpus) -> FeatureSpec:
+    """Imputation constants learned from a corpus (disclosed sizes, stated shots)."""
+    cols = corpus.columns
+    sizes: dict[str, list[float]] = {"frontier_api": [], "open_weights": [], "all": []}
+    for params, kinds in ((cols.ft_params_b, cols.ft_kind), (cols.icl_params_b, cols.icl_kind)):
+        for p, k in zip(params, kinds, strict=True):
+            if not math.isnan(p):
+                sizes["all"].append(math.log10(p))
+                sizes.setdefault(k, []).append(math.log10(p))
+    known = cols.shots[~np.isnan(cols.shots)]
+    cap = float(known.max()) if known.size else 32.0
+    return FeatureSpec(
+        size_impute_log10={
+            "frontier_api": max(sizes["frontier_api"], default=math.log10(175.0)),
+            "open_weights": float(np.median(sizes["open_weights"] or [math.log10(7.0)])),
+            "unknown": float(np.median(sizes["all"] or [math.log10(7.0)])),
+        },
+        shots_impute_log1p=float(np.mean(np.log1p(np.minimum(known, cap))))
+        if known.size
+        else math.log1p(2.0),
+        shots_cap=cap,
+    )
+
+
+def subset_corpus(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> QualityCorpus:
+    """The rows of ``corpus`` where ``mask`` is true."""
+    idx = np.flatnonzero(mask)
+    c = corpus.columns
+
+    def tup(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(values[i] for i in idx)
+
+    cols = FeatureColumns(
+        task=tup(c.task),
+        n=c.n[idx],
+        n_missing=c.n_missing[idx],
+        n_classes=c.n_classes[idx],
+        shots=c.shots[idx],
+        ft_params_b=c.ft_params_b[idx],
+        icl_params_b=c.icl_params_b[idx],
+        ft_kind=tup(c.ft_kind),
+        icl_kind=tup(c.icl_kind),
+        same_model=c.same_model[idx],
+        ft_method=tup(c.ft_method),
+    )
+    return replace(
+        corpus,
+        row_ids=tup(corpus.row_ids),
+        source_ids=tup(corpus.source_ids),
+        winner=tup(corpus.winner),
+        score_delta=corpus.score_delta[idx],
         columns=cols,
     )

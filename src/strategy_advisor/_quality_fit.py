@@ -7,7 +7,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,12 @@ from ._quality_features import (
     FEATURES,
     SUPPORT_DIMS,
     FeatureColumns,
-    FeatureSpec,
     FloatArray,
     QualityCorpus,
     encode,
     read_corpus,
+    spec_from_corpus,
+    subset_corpus,
     support_points,
 )
 
@@ -208,65 +209,12 @@ def _fit_pipeline(
     return _Pipeline(logit, a, b)
 
 
-def _spec_for(corpus: QualityCorpus) -> FeatureSpec:
-    cols = corpus.columns
-    sizes: dict[str, list[float]] = {"frontier_api": [], "open_weights": [], "all": []}
-    for params, kinds in ((cols.ft_params_b, cols.ft_kind), (cols.icl_params_b, cols.icl_kind)):
-        for p, k in zip(params, kinds, strict=True):
-            if not math.isnan(p):
-                sizes["all"].append(math.log10(p))
-                sizes.setdefault(k, []).append(math.log10(p))
-    known = cols.shots[~np.isnan(cols.shots)]
-    cap = float(known.max()) if known.size else 32.0
-    return FeatureSpec(
-        size_impute_log10={
-            "frontier_api": max(sizes["frontier_api"], default=math.log10(175.0)),
-            "open_weights": float(np.median(sizes["open_weights"] or [math.log10(7.0)])),
-            "unknown": float(np.median(sizes["all"] or [math.log10(7.0)])),
-        },
-        shots_impute_log1p=float(np.mean(np.log1p(np.minimum(known, cap))))
-        if known.size
-        else math.log1p(2.0),
-        shots_cap=cap,
-    )
-
-
 def _robust_sd(values: FloatArray) -> float:
     """1.4826 x median absolute deviation (score deltas are heavy-tailed); 0.1 if too few."""
     if values.size < 5:
         return 0.1
     mad = float(np.median(np.abs(values - np.median(values))))
     return max(1.4826 * mad, 0.01)
-
-
-def _subset(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> QualityCorpus:
-    idx = np.flatnonzero(mask)
-    c = corpus.columns
-
-    def tup(values: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(values[i] for i in idx)
-
-    cols = FeatureColumns(
-        task=tup(c.task),
-        n=c.n[idx],
-        n_missing=c.n_missing[idx],
-        n_classes=c.n_classes[idx],
-        shots=c.shots[idx],
-        ft_params_b=c.ft_params_b[idx],
-        icl_params_b=c.icl_params_b[idx],
-        ft_kind=tup(c.ft_kind),
-        icl_kind=tup(c.icl_kind),
-        same_model=c.same_model[idx],
-        ft_method=tup(c.ft_method),
-    )
-    return replace(
-        corpus,
-        row_ids=tup(corpus.row_ids),
-        source_ids=tup(corpus.source_ids),
-        winner=tup(corpus.winner),
-        score_delta=corpus.score_delta[idx],
-        columns=cols,
-    )
 
 
 def _as_corpus(corpus: CorpusLike, missing_n_train: Mapping[str, float]) -> QualityCorpus:
@@ -361,10 +309,10 @@ def cross_validate_quality_model(
     preds = {name: np.empty(len(y)) for name, _ in _METHODS}
     for s in np.unique(groups):
         held = groups == s
-        train = _subset(corp, ~held)
-        spec = _spec_for(train)
+        train = subset_corpus(corp, ~held)
+        spec = spec_from_corpus(train)
         x_tr = encode(train.columns, spec)
-        x_te = encode(_subset(corp, held).columns, spec)
+        x_te = encode(subset_corpus(corp, held).columns, spec)
         pipe = _fit_pipeline(x_tr, y[~held], groups[~held], C, signs)
         gate = hill_gate(n[held], gate_n_half, gate_exponent)
         preds["model"][held] = _band(_sigmoid(pipe.decision(x_te)), gate, BAND)
@@ -440,8 +388,8 @@ class QualityFitter:
     def __init__(
         self,
         *,
-        C: float = 0.5,
-        n_bootstrap: int = 200,  # noqa: N803
+        C: float = 0.5,  # noqa: N803  (scikit-learn's name)
+        n_bootstrap: int = 200,
         interval_level: float = 0.8,
         gate_n_half: float = 15.0,
         gate_exponent: float = 1.5,
@@ -490,7 +438,7 @@ class QualityFitter:
                 f"got {int(y.sum())} fine-tuning wins in {len(y)} rows."
             )
         signs = _signs()
-        self.spec_ = _spec_for(corp)
+        self.spec_ = spec_from_corpus(corp)
         x = encode(corp.columns, self.spec_)
         self.pipeline_ = _fit_pipeline(x, y, groups, self.C, signs)
         self.coef_, self.intercept_ = self.pipeline_.raw()
