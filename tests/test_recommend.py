@@ -163,3 +163,19 @@ def test_both_infeasible_is_said_first_with_low_confidence() -> None:
     assert not any(rec.feasible.values())
     assert rec.reasons[0].code == "decision-neither-feasible"
     assert rec.confidence <= 0.5
+
+
+def test_a_known_part_that_already_decides_the_cost_comparison_is_used() -> None:
+    # tuned-model token prices unknown, but the hosting fee alone dwarfs prompting's bill
+    hosted = spec(
+        fine_tuning=offer(
+            input_usd_per_mtok=None, output_usd_per_mtok=None, hosting_usd_per_hour=10
+        )
+    )
+    rec = _rec(ft_model=hosted, requests_per_month=1_000.0, icl_shots=4)
+    assert rec.costs[FT].total_usd is None
+    assert rec.costs[FT].known_part_usd is not None
+    assert rec.strategy is ICL
+    (cost,) = [r for r in rec.reasons if r.code == "cost-comparison"]
+    assert "at least" in cost.message and "unpriced" in cost.message
+    assert rec.score.cost_term < 0

@@ -30,6 +30,10 @@ class StrategyCost(BaseModel):
     hosting_usd: float | None = Field(description="Dedicated-deployment fees over the horizon.")
     requests_usd: float | None = Field(description="Per-request costs over the horizon.")
     total_usd: float | None = Field(description="Everything over the horizon.")
+    known_part_usd: float | None = Field(
+        description="Sum of the components that are priced: a lower bound on the total when "
+        "some price is unknown (None when nothing can be priced)."
+    )
     training_runs: int = Field(description="Training runs within the horizon (0 for prompting).")
     training_tokens_per_run: float | None = Field(description="Examples x tokens x epochs.")
     input_tokens_per_request: float | None
@@ -75,6 +79,11 @@ def _usd(tokens: float, price: float) -> float:
     return tokens * price / _MTOK
 
 
+def _known_sum(*parts: float | None) -> float | None:
+    known = [p for p in parts if p is not None]
+    return sum(known) if known else None
+
+
 def _icl_cost(f: TaskFeatures, spec: ModelSpec, months: float) -> StrategyCost:
     missing: list[str] = []
     if f.query_tokens is None or f.output_tokens is None:
@@ -113,6 +122,7 @@ def _icl_cost(f: TaskFeatures, spec: ModelSpec, months: float) -> StrategyCost:
         hosting_usd=0.0,
         requests_usd=requests,
         total_usd=requests,
+        known_part_usd=requests,
         training_runs=0,
         training_tokens_per_run=None,
         input_tokens_per_request=prompt,
@@ -179,6 +189,7 @@ def _ft_cost(f: TaskFeatures, spec: ModelSpec, months: float, hours: float) -> S
         hosting_usd=hosting,
         requests_usd=requests,
         total_usd=total,
+        known_part_usd=_known_sum(run_usd, retraining, requests, hosting),
         training_runs=runs,
         training_tokens_per_run=tokens_per_run,
         input_tokens_per_request=f.query_tokens,

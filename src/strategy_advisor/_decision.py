@@ -131,19 +131,39 @@ def _other(s: Strategy) -> Strategy:
     return Strategy.IN_CONTEXT_LEARNING if s is Strategy.FINE_TUNING else Strategy.FINE_TUNING
 
 
+def _comparable_totals(costs: CostComparison) -> tuple[float, float, str | None] | None:
+    """Totals to compare: both known, or one known and the other's priced part already
+    larger (a lower bound that decides the comparison). The str names the bounded side."""
+    ft, icl = costs.fine_tuning, costs.in_context_learning
+    if ft.total_usd is not None and icl.total_usd is not None:
+        return ft.total_usd, icl.total_usd, None
+    if icl.total_usd is not None and ft.known_part_usd is not None:
+        if ft.known_part_usd > icl.total_usd:
+            return ft.known_part_usd, icl.total_usd, "fine_tuning"
+    if ft.total_usd is not None and icl.known_part_usd is not None:
+        if icl.known_part_usd > ft.total_usd:
+            return ft.total_usd, icl.known_part_usd, "in_context_learning"
+    return None
+
+
 def _cost_reason(costs: CostComparison, months: float) -> Reason | None:
-    ft, icl = costs.fine_tuning.total_usd, costs.in_context_learning.total_usd
-    if ft is None or icl is None:
+    totals = _comparable_totals(costs)
+    if totals is None:
         return None
+    ft, icl, bounded = totals
     cheaper = Strategy.FINE_TUNING if ft < icl else Strategy.IN_CONTEXT_LEARNING
     span = f"{months:g} month" + ("s" if months != 1 else "")
-    msg = f"Fine-tuning costs {usd(ft)} over {span} vs {usd(icl)} for prompting"
+    at_least = {"fine_tuning": ("at least ", ""), "in_context_learning": ("", "at least ")}
+    ft_q, icl_q = at_least.get(bounded or "", ("", ""))
+    msg = f"Fine-tuning costs {ft_q}{usd(ft)} over {span} vs {icl_q}{usd(icl)} for prompting"
+    if bounded is not None:
+        side = costs.for_strategy(Strategy(bounded))
+        msg += f" (unpriced: {', '.join(side.unpriced)}; the priced part already decides)"
     be = costs.break_even_requests_per_month
-    msg += (
-        f"; break-even at {_volume(be)} requests/month"
-        if be is not None
-        else "; fine-tuning is never cheaper at any volume (its per-request cost is not lower)"
-    )
+    if be is not None:
+        msg += f"; break-even at {_volume(be)} requests/month"
+    elif bounded is None:
+        msg += "; fine-tuning is never cheaper at any volume (its per-request cost is not lower)"
     if costs.payback_months is not None and cheaper is Strategy.FINE_TUNING:
         days = costs.payback_days or 0.0
         msg += "; the first training run pays back in " + (
@@ -183,10 +203,11 @@ def decide(
     feasible = {s: s not in infeasible for s in Strategy}
 
     q_terms = [_logit(x) for x in (quality.low, quality.p_fine_tuning_better, quality.high)]
-    ft_cost, icl_cost = costs.fine_tuning.total_usd, costs.in_context_learning.total_usd
+    compared = _comparable_totals(costs)
     log_ratio = None
     cost_term = 0.0
-    if ft_cost is not None and icl_cost is not None:
+    if compared is not None:
+        ft_cost, icl_cost, _ = compared
         floor = policy.cost_floor_usd
         log_ratio = math.log((ft_cost + floor) / (icl_cost + floor))
         cost_term = -policy.cost_weight * log_ratio
@@ -195,13 +216,13 @@ def decide(
         for o in fired
         if o.effect == "favor"
     )
-    totals = [q + cost_term + rules_term for q in q_terms]
-    total = totals[1]
+    scores = [q + cost_term + rules_term for q in q_terms]
+    total = scores[1]
 
     if all(feasible.values()) or not any(feasible.values()):
         strategy = Strategy.FINE_TUNING if total > 0 else Strategy.IN_CONTEXT_LEARNING
         sign = 1.0 if strategy is Strategy.FINE_TUNING else -1.0
-        confidence = sum(_sigmoid(sign * t) for t in totals) / len(totals)
+        confidence = sum(_sigmoid(sign * t) for t in scores) / len(scores)
         cap = policy.max_confidence if all(feasible.values()) else policy.both_infeasible_confidence
         confidence = min(confidence, cap)
     else:

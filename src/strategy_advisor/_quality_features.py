@@ -34,6 +34,7 @@ __all__ = [
     "spec_from_corpus",
     "subset_corpus",
     "support_points",
+    "support_table",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -83,6 +84,17 @@ class FeatureDef:
     constraint: str  # "nonneg", "nonpos" or "free"
     why: str
     binary: bool = False  # penalised unscaled (Gelman 2008); continuous: divided by 2 sd
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain-JSON form, as stored in the parameter file."""
+        scaling = "binary: centred only" if self.binary else "continuous: centred, / (2 sd)"
+        return {
+            "name": self.name,
+            "transform": self.transform,
+            "scaling": scaling,
+            "constraint": self.constraint,
+            "why": self.why,
+        }
 
 
 FEATURES: tuple[FeatureDef, ...] = (
@@ -505,3 +517,25 @@ def subset_corpus(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> Quality
         score_delta=corpus.score_delta[idx],
         columns=cols,
     )
+
+
+def support_table(
+    corpus: QualityCorpus,
+    spec: FeatureSpec,
+    *,
+    min_rows: float,
+    min_sources: int,
+    threshold: float,
+) -> dict[str, Any]:
+    """The ``support`` section of the parameter file: kernel points of every corpus row."""
+    sources = sorted(set(corpus.source_ids))
+    return {
+        "dims": [d for d, _ in SUPPORT_DIMS],
+        "bandwidths": [b for _, b in SUPPORT_DIMS],
+        "points": support_points(corpus.columns, spec).tolist(),
+        "source_index": [sources.index(s) for s in corpus.source_ids],
+        "sources": sources,
+        "min_rows": min_rows,
+        "min_sources": min_sources,
+        "source_threshold": threshold,
+    }

@@ -19,7 +19,6 @@ from ._quality import QualityModel, QualityParams, _band, _sigmoid, hill_gate
 from ._quality_features import (
     DEFAULT_MISSING_N_TRAIN,
     FEATURES,
-    SUPPORT_DIMS,
     FeatureColumns,
     FloatArray,
     QualityCorpus,
@@ -27,7 +26,7 @@ from ._quality_features import (
     read_corpus,
     spec_from_corpus,
     subset_corpus,
-    support_points,
+    support_table,
 )
 
 __all__ = [
@@ -491,7 +490,6 @@ class QualityFitter:
         stated = corp.columns.n[corp.columns.n_missing == 0]
         known_c = corp.columns.n_classes[~np.isnan(corp.columns.n_classes)]
         deltas = corp.score_delta[~np.isnan(corp.score_delta)] / 100.0
-        sources = sorted(set(corp.source_ids))
         report = self.cv_report_
         data: dict[str, Any] = {
             "schema_version": 1,
@@ -501,22 +499,11 @@ class QualityFitter:
                 "file": corp.name,
                 "sha256": corp.sha256,
                 "n_rows": len(corp),
-                "n_sources": len(sources),
+                "n_sources": len(set(corp.source_ids)),
                 "n_ft_wins": int(corp.y.sum()),
                 "n_ties": sum(w == "tie" for w in corp.winner),
             },
-            "features": [
-                {
-                    "name": f.name,
-                    "transform": f.transform,
-                    "scaling": "binary: centred only"
-                    if f.binary
-                    else "continuous: centred, divided by 2 sd",
-                    "constraint": f.constraint,
-                    "why": f.why,
-                }
-                for f in FEATURES
-            ],
+            "features": [f.to_dict() for f in FEATURES],
             "imputation": {**spec.to_dict(), "missing_n_train": dict(self.missing_n_train)},
             "hyperparameters": hyper,
             "band": list(BAND),
@@ -540,16 +527,7 @@ class QualityFitter:
                 "coef": [c.tolist() for c, _ in draws],
                 "intercept": [i for _, i in draws],
             },
-            "support": {
-                "dims": [d for d, _ in SUPPORT_DIMS],
-                "bandwidths": [b for _, b in SUPPORT_DIMS],
-                "points": support_points(corp.columns, spec).tolist(),
-                "source_index": [sources.index(s) for s in corp.source_ids],
-                "sources": sources,
-                "min_rows": 5.0,
-                "min_sources": 2,
-                "source_threshold": 1.0,
-            },
+            "support": support_table(corp, spec, min_rows=5.0, min_sources=2, threshold=1.0),
             "pilot": {"tau": _robust_sd(deltas), "margin": 0.01},
             "wide_width": self.wide_width,
             "coverage": {
