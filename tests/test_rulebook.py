@@ -73,3 +73,16 @@ def test_malformed_rule_file_names_the_file(tmp_path: Path) -> None:
 def test_every_shipped_rule_has_a_source() -> None:
     for rule in default_rulebook().rules:
         assert rule.source.document and rule.source.date
+
+
+def test_rules_doc_is_current() -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "gen_rules_doc.py"
+    spec = importlib.util.spec_from_file_location("gen_rules_doc", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.DOC.read_text(encoding="utf-8") == module.render(), (
+        "docs/rules.md is stale: run python scripts/gen_rules_doc.py"
+    )
