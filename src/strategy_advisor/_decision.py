@@ -137,12 +137,11 @@ def _comparable_totals(costs: CostComparison) -> tuple[float, float, str | None]
     ft, icl = costs.fine_tuning, costs.in_context_learning
     if ft.total_usd is not None and icl.total_usd is not None:
         return ft.total_usd, icl.total_usd, None
-    if icl.total_usd is not None and ft.known_part_usd is not None:
-        if ft.known_part_usd > icl.total_usd:
-            return ft.known_part_usd, icl.total_usd, "fine_tuning"
-    if ft.total_usd is not None and icl.known_part_usd is not None:
-        if icl.known_part_usd > ft.total_usd:
-            return ft.total_usd, icl.known_part_usd, "in_context_learning"
+    ft_part, icl_part = ft.known_part_usd, icl.known_part_usd
+    if icl.total_usd is not None and ft_part is not None and ft_part > icl.total_usd:
+        return ft_part, icl.total_usd, "fine_tuning"
+    if ft.total_usd is not None and icl_part is not None and icl_part > ft.total_usd:
+        return ft.total_usd, icl_part, "in_context_learning"
     return None
 
 
