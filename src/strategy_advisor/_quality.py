@@ -448,11 +448,14 @@ class QualityModel:
         p = float(self._point(x, cols.n)[0])
         low, high = self._interval(x, gate)
         low, high = min(low, p), max(high, p)
+        p_before, pilot_note = None, None
+        if pilot is not None:
+            p_before = p
+            p, low, high, pilot_note = self._pilot_update(p, low, high, pilot)
         rows, sources = self._support(cols)
         low_support = rows < prm.support.min_rows or sources < prm.support.min_sources
-        wide = (high - low) > prm.wide_width or low_support
         notes = self._notes(features, float(gate[0]), rows, sources, low_support, low, high)
-        est = QualityEstimate(
+        return QualityEstimate(
             p_fine_tuning_better=p,
             low=low,
             high=high,
@@ -460,11 +463,12 @@ class QualityModel:
             data_sufficiency=float(gate[0]),
             support_rows=rows,
             support_sources=sources,
-            wide=wide,
-            notes=tuple(notes),
+            wide=(high - low) > prm.wide_width or low_support,
+            pilot_applied=pilot is not None,
+            p_before_pilot=p_before,
+            notes=(*notes, *([pilot_note] if pilot_note else [])),
             model_version=prm.model_version,
         )
-        return est if pilot is None else self.apply_pilot(est, pilot)
 
     def _notes(
         self,
@@ -508,8 +512,10 @@ class QualityModel:
             )
         return notes
 
-    def apply_pilot(self, est: QualityEstimate, pilot: PilotResult) -> QualityEstimate:
-        """Bayesian update of an estimate by a measured pilot (normal-normal, see docs)."""
+    def _pilot_update(
+        self, p: float, low: float, high: float, pilot: PilotResult
+    ) -> tuple[float, float, float, str]:
+        """Normal-normal Bayesian update by a measured pilot (see docs/quality.md)."""
         tau, margin = self.params.pilot.tau, self.params.pilot.margin
         n = pilot.n_eval_examples
         ft, icl = pilot.ft_score / pilot.score_scale, pilot.icl_score / pilot.score_scale
@@ -522,31 +528,21 @@ class QualityModel:
         se = math.sqrt((var(ft) + var(icl)) / n)
         lo_b, hi_b = self.params.band
 
-        def update(p: float) -> float:
-            p = min(max(p, 1e-9), 1 - 1e-9)
-            mu0 = margin + tau * _NORMAL.inv_cdf(p)
+        def update(q: float) -> float:
+            q = min(max(q, 1e-9), 1 - 1e-9)
+            mu0 = margin + tau * _NORMAL.inv_cdf(q)  # prior on the true difference
             prec = 1.0 / tau**2 + 1.0 / se**2
             mu1 = (mu0 / tau**2 + diff / se**2) / prec
             post = _NORMAL.cdf((mu1 - margin) * math.sqrt(prec))
             return min(max(post, lo_b), hi_b)
 
-        p0 = est.p_fine_tuning_better
-        p1 = update(p0)
+        p1 = update(p)
         note = (
             f"pilot applied: fine-tuned {pilot.ft_score:g} vs in-context {pilot.icl_score:g} "
             f"on {n} examples (difference {diff:+.3f} of the score range, standard error "
-            f"{se:.3f}); p moved from {p0:.2f} to {p1:.2f}"
+            f"{se:.3f}); p moved from {p:.2f} to {p1:.2f}"
         )
-        return est.model_copy(
-            update={
-                "p_fine_tuning_better": p1,
-                "low": min(update(est.low), p1),
-                "high": max(update(est.high), p1),
-                "pilot_applied": True,
-                "p_before_pilot": p0,
-                "notes": (*est.notes, note),
-            }
-        )
+        return p1, min(update(low), p1), max(update(high), p1), note
 
 
 @functools.cache
