@@ -115,3 +115,26 @@ def test_extra_rules_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(args) == 0
     rec = Recommendation.model_validate_json(capsys.readouterr().out)
     assert rec.strategy.value == "in_context_learning"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("xx", "not valid JSON"),
+        ("[1]", "JSON object"),
+        ('{"task_type": "code", "n_labeled_examples": 3, "examples_file": 5}', "path string"),
+        (
+            '{"task_type": "code", "n_labeled_examples": 3, "examples_file": "a.jsonl", '
+            '"token_counting": [1]}',
+            "must be an object",
+        ),
+    ],
+)
+def test_bad_stdin_gives_a_clean_error(
+    text: str, needle: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert main(["recommend", "-"]) == 2
+    assert needle in capsys.readouterr().err

@@ -33,6 +33,10 @@ BASE: dict[str, Any] = {"task_type": "classification", "n_labeled_examples": 100
         ("fine_tuning_budget_usd", -10),
         ("icl_shots", -1),
         ("task_type", "translation"),
+        ("requests_per_month", "1000"),
+        ("requests_per_month", True),
+        ("horizon_months", "12"),
+        ("n_labeled_examples", 10**400),
     ],
 )
 def test_bad_values_name_the_field(field: str, value: Any) -> None:
@@ -41,6 +45,25 @@ def test_bad_values_name_the_field(field: str, value: Any) -> None:
     errors = info.value.errors()
     assert errors[0]["loc"][0] == field
     assert field in str(info.value)
+
+
+def test_icl_shots_cannot_exceed_labeled_examples() -> None:
+    with pytest.raises(ValidationError, match="icl_shots"):
+        TaskProfile.model_validate({**BASE, "n_labeled_examples": 10, "icl_shots": 50})
+
+
+@pytest.mark.parametrize(
+    ("kw", "needle"),
+    [
+        ({"name": "   "}, "name"),
+        ({"name": "x", "shutdown_date": "2026-13-45"}, "shutdown_date"),
+        ({"name": "x", "input_usd_per_mtok": 1.0, "cached_input_usd_per_mtok": 2.0}, "cached"),
+        ({"name": "x", "context_window": 0}, "context_window"),
+    ],
+)
+def test_bad_model_specs_name_the_field(kw: dict[str, Any], needle: str) -> None:
+    with pytest.raises(ValidationError, match=needle):
+        ModelSpec.model_validate(kw)
 
 
 def test_unknown_fields_are_rejected() -> None:

@@ -46,6 +46,15 @@ def test_user_rule_from_file(tmp_path: Path) -> None:
         ({"message": "{nonexistent}"}, "nonexistent"),
         ({"when": {"feature": "n_classes", "op": "ge"}}, "exactly one"),
         ({"when": {"feature": "n_classes", "op": "between", "value": 1}}, "org-no-fine"),
+        ({"when": {"feature": "task_type", "op": "lt", "value": 3}}, "compares numbers"),
+        ({"when": {"feature": "n_classes", "op": "is_true"}}, "yes/no"),
+        ({"when": {"feature": "ft_tunable", "op": "eq", "value": 3}}, "compared with a number"),
+        ({"message": "{n_classes:xyz}"}, "xyz"),
+        ({"message": "{ft_model_name:usd}"}, "usd"),
+        ({"message": "{} classes"}, "named"),
+        ({"message": "oops { x"}, "valid template"),
+        ({"message": "{n_classes!r}"}, "conversions"),
+        ({"params": {"n_classes": 99, "max_classes": 3}}, "name of an input"),
     ],
 )
 def test_malformed_rule_fails_at_load_naming_the_rule(
@@ -56,6 +65,12 @@ def test_malformed_rule_fails_at_load_naming_the_rule(
         Rulebook.from_json([bad])
     assert needle in str(info.value)
     assert str(bad["code"]) in str(info.value)
+
+
+def test_trace_shows_param_thresholds() -> None:
+    book = default_rulebook().extended([POLICY_RULE])
+    rec = Advisor(rulebook=book).recommend(profile(n_classes=4), today=TODAY)
+    assert rec.trace[-1].values == {"n_classes": 4, "max_classes": 3}
 
 
 def test_duplicate_codes_are_rejected() -> None:

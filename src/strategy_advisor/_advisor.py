@@ -165,7 +165,7 @@ def recommend(
     >>> from strategy_advisor import TaskProfile, recommend
     >>> rec = recommend(TaskProfile(task_type="classification", n_labeled_examples=5000,
     ...     n_classes=4, avg_input_tokens=300, avg_output_tokens=2,
-    ...     requests_per_month=2_000_000), today=datetime.date(2026, 11, 27))
+    ...     requests_per_month=20_000_000), today=datetime.date(2026, 11, 27))
     >>> rec.strategy.value
     'fine_tuning'
     """

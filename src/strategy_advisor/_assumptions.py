@@ -29,6 +29,7 @@ class _Values(BaseModel):
     epochs_max_target_examples: _Sourced
     epochs_min: _Sourced
     epochs_max: _Sourced
+    default_min_cacheable_tokens: _Sourced
     default_icl_shots: _Sourced
     max_icl_shots: _Sourced
 

@@ -28,13 +28,17 @@ class StrategyCost(BaseModel):
     one_time_usd: float | None = Field(description="First training run (0 for prompting).")
     retraining_usd: float | None = Field(description="Later training runs within the horizon.")
     hosting_usd: float | None = Field(description="Dedicated-deployment fees over the horizon.")
+    hosting_usd_per_month: float | None = Field(description="Hosting fees per month.")
     requests_usd: float | None = Field(description="Per-request costs over the horizon.")
     total_usd: float | None = Field(description="Everything over the horizon.")
     known_part_usd: float | None = Field(
         description="Sum of the components that are priced: a lower bound on the total when "
         "some price is unknown (None when nothing can be priced)."
     )
-    training_runs: int = Field(description="Training runs within the horizon (0 for prompting).")
+    training_runs: int = Field(
+        description="Training runs within the horizon (0 for prompting): one, plus one per task "
+        "change, plus one on a successor model when the tuned model's base shuts down."
+    )
     training_tokens_per_run: float | None = Field(description="Examples x tokens x epochs.")
     input_tokens_per_request: float | None
     cached_tokens_per_request: float | None = Field(
@@ -94,23 +98,20 @@ def _icl_cost(f: TaskFeatures, spec: ModelSpec, months: float) -> StrategyCost:
         missing.append(f"{spec.name}.output_usd_per_mtok")
     per_request: float | None = None
     cached = None
-    prompt = f.icl_prompt_tokens
-    if prompt is not None and f.icl_prefix_tokens is not None:
-        threshold = spec.min_cacheable_tokens or 0
+    prompt, prefix, cached_price = f.icl_prompt_tokens, f.icl_prefix_tokens, None
+    if prompt is not None and prefix is not None:
+        cached_price = spec.cached_input_usd_per_mtok
         eligible = (
-            spec.cached_input_usd_per_mtok is not None
-            and f.icl_prefix_tokens > 0
-            and f.icl_prefix_tokens >= threshold
+            cached_price is not None and prefix > 0 and prefix >= (f.icl_min_cacheable_tokens or 0)
         )
-        cached = f.icl_prefix_tokens if eligible else 0.0
+        cached = prefix if eligible else 0.0
     if not missing and prompt is not None and cached is not None and f.output_tokens is not None:
         assert spec.input_usd_per_mtok is not None and spec.output_usd_per_mtok is not None
-        cached_price = spec.cached_input_usd_per_mtok or 0.0
-        per_request = (
-            _usd(prompt - cached, spec.input_usd_per_mtok)
-            + _usd(cached, cached_price)
-            + _usd(f.output_tokens, spec.output_usd_per_mtok)
+        per_request = _usd(prompt - cached, spec.input_usd_per_mtok) + _usd(
+            f.output_tokens, spec.output_usd_per_mtok
         )
+        if cached and cached_price is not None:
+            per_request += _usd(cached, cached_price)
     requests = per_request * f.requests_per_month * months if per_request is not None else None
     return StrategyCost(
         strategy=Strategy.IN_CONTEXT_LEARNING,
@@ -120,6 +121,7 @@ def _icl_cost(f: TaskFeatures, spec: ModelSpec, months: float) -> StrategyCost:
         one_time_usd=0.0,
         retraining_usd=0.0,
         hosting_usd=0.0,
+        hosting_usd_per_month=0.0,
         requests_usd=requests,
         total_usd=requests,
         known_part_usd=requests,
@@ -146,6 +148,9 @@ def _ft_cost(f: TaskFeatures, spec: ModelSpec, months: float, hours: float) -> S
     runs = 1
     if f.task_change_interval_days is not None:
         runs = max(1, math.ceil(f.horizon_days / f.task_change_interval_days - 1e-9))
+    shutdown = f.ft_shutdown_in_days
+    if shutdown is not None and 0 < shutdown < f.horizon_days:
+        runs += 1  # the tuned model goes with its base: retrain on a successor
     tokens_per_run = (
         f.n_labeled_examples * f.demo_tokens * f.epochs if f.demo_tokens is not None else None
     )
@@ -173,7 +178,7 @@ def _ft_cost(f: TaskFeatures, spec: ModelSpec, months: float, hours: float) -> S
         and hosting is not None
     ):
         total = run_usd + retraining + requests + hosting
-    hosting_monthly = offer.hosting_usd_per_hour * hours / months if offer is not None else None
+    hosting_monthly = hosting / months if hosting is not None else None
     monthly = (
         per_request * f.requests_per_month + hosting_monthly
         if per_request is not None and hosting_monthly is not None
@@ -187,6 +192,7 @@ def _ft_cost(f: TaskFeatures, spec: ModelSpec, months: float, hours: float) -> S
         one_time_usd=run_usd,
         retraining_usd=retraining,
         hosting_usd=hosting,
+        hosting_usd_per_month=hosting_monthly,
         requests_usd=requests,
         total_usd=total,
         known_part_usd=_known_sum(run_usd, retraining, requests, hosting),
@@ -222,8 +228,7 @@ def compare_costs(
         fixed = run + retraining + hosting
         if a > b:
             break_even = fixed / (months * (a - b))
-        hosting_monthly = hosting / months
-        gross = features.requests_per_month * (a - b) - hosting_monthly
+        gross = features.requests_per_month * (a - b) - hosting / months
         savings = gross - retraining / months
         if savings > 0:
             payback = run / savings

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._errors import DataFileError
 
-__all__ = ["load_json", "read_shipped_json", "validate_data"]
+__all__ = ["load_json", "parse_json", "read_shipped_json", "validate_data"]
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -36,6 +36,11 @@ def load_json(path: str | Path) -> Any:
     except OSError as exc:
         raise DataFileError(f"cannot read {p}: {exc.strerror or exc}") from exc
     return _parse(text, str(p))
+
+
+def parse_json(text: str, where: str) -> Any:
+    """Parse JSON text, naming ``where`` it came from in any error."""
+    return _parse(text, where)
 
 
 def _parse(text: str, where: str) -> Any:

@@ -120,6 +120,7 @@ class Decision(BaseModel):
 
 
 def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1.0 - 1e-6)  # a custom quality model may return 0 or 1
     return math.log(p / (1.0 - p))
 
 
@@ -219,14 +220,21 @@ def decide(
     total = scores[1]
 
     if all(feasible.values()) or not any(feasible.values()):
-        strategy = Strategy.FINE_TUNING if total > 0 else Strategy.IN_CONTEXT_LEARNING
-        sign = 1.0 if strategy is Strategy.FINE_TUNING else -1.0
-        confidence = sum(_sigmoid(sign * t) for t in scores) / len(scores)
+        # average the probability over the quality interval's low end, point and high end,
+        # and decide on that average, so the confidence is never below one half
+        p_ft = sum(_sigmoid(t) for t in scores) / len(scores)
+        strategy = Strategy.FINE_TUNING if p_ft > 0.5 else Strategy.IN_CONTEXT_LEARNING
+        confidence = max(p_ft, 1.0 - p_ft)
         cap = policy.max_confidence if all(feasible.values()) else policy.both_infeasible_confidence
         confidence = min(confidence, cap)
     else:
         strategy = next(s for s, ok in feasible.items() if ok)
-        confidence = policy.infeasible_confidence
+        blocked = _other(strategy)
+        confidence = max(
+            o.certainty if o.certainty is not None else policy.infeasible_confidence
+            for o in fired
+            if o.effect == "infeasible" and o.strategy is blocked
+        )
 
     reasons = _reasons(
         strategy,

@@ -46,6 +46,9 @@ class TaskFeatures(BaseModel):
     demo_tokens: float | None = Field(description="Tokens per demonstration (input + output).")
     icl_shots: int = Field(description="Demonstrations per ICL prompt (given or chosen).")
     icl_shots_chosen: bool = Field(description="True when the advisor chose icl_shots.")
+    icl_shots_wanted: int = Field(
+        description="Demonstrations wanted before fitting the context window."
+    )
     icl_prefix_tokens: float | None = Field(description="Static prefix: instructions + demos.")
     icl_prompt_tokens: float | None = Field(description="Whole ICL prompt: prefix + query.")
     icl_context_needed: float | None = Field(description="ICL prompt + output.")
@@ -98,7 +101,16 @@ class TaskFeatures(BaseModel):
 def _shutdown_in_days(spec: ModelSpec, today: dt.date) -> float | None:
     if spec.shutdown_date is None:
         return None
-    return float((dt.date.fromisoformat(spec.shutdown_date) - today).days)
+    return float((spec.shutdown_date - today).days)
+
+
+def _min_cacheable(spec: ModelSpec, assumptions: Assumptions) -> int | None:
+    """The provider's minimum cacheable prefix; assumed when a cached price has none."""
+    if spec.cached_input_usd_per_mtok is None:
+        return spec.min_cacheable_tokens
+    if spec.min_cacheable_tokens is not None:
+        return spec.min_cacheable_tokens
+    return int(assumptions.get("default_min_cacheable_tokens"))
 
 
 def _choose_shots(
@@ -107,17 +119,19 @@ def _choose_shots(
     fixed_tokens: float | None,
     demo_tokens: float | None,
     context_window: int | None,
-) -> tuple[int, bool]:
+) -> tuple[int, int, bool]:
+    """(shots used, shots wanted before fitting the context window, chosen by the advisor)."""
     if profile.icl_shots is not None:
-        return profile.icl_shots, False
-    k = int(assumptions.get("default_icl_shots"))
+        return profile.icl_shots, profile.icl_shots, False
+    wanted = int(assumptions.get("default_icl_shots"))
     if profile.n_classes is not None:
-        k = max(k, profile.n_classes)
-    k = min(k, int(assumptions.get("max_icl_shots")), profile.n_labeled_examples)
-    if fixed_tokens is not None and demo_tokens and context_window is not None:
+        wanted = max(wanted, profile.n_classes)
+    wanted = min(wanted, int(assumptions.get("max_icl_shots")), profile.n_labeled_examples)
+    k = wanted
+    if fixed_tokens is not None and demo_tokens is not None and context_window is not None:
         room = math.floor((context_window - fixed_tokens) / demo_tokens)
         k = max(0, min(k, room))
-    return k, True
+    return k, wanted, True
 
 
 def derive_features(
@@ -133,10 +147,9 @@ def derive_features(
     query = profile.avg_input_tokens
     output = profile.avg_output_tokens
     instructions = profile.resolved_instruction_tokens()
-    known = query is not None and output is not None
     demo = (query + output) if query is not None and output is not None else None
     fixed = (instructions + query + output) if query is not None and output is not None else None
-    shots, chosen = _choose_shots(profile, assumptions, fixed, demo, icl.context_window)
+    shots, wanted, chosen = _choose_shots(profile, assumptions, fixed, demo, icl.context_window)
 
     prefix = instructions + shots * demo if demo is not None else None
     prompt = prefix + query if prefix is not None and query is not None else None
@@ -170,16 +183,17 @@ def derive_features(
         demo_tokens=demo,
         icl_shots=shots,
         icl_shots_chosen=chosen,
+        icl_shots_wanted=wanted,
         icl_prefix_tokens=prefix,
         icl_prompt_tokens=prompt,
         icl_context_needed=needed,
         one_per_class_context_needed=per_class,
-        ft_context_needed=(query + output) if known and query and output else None,
+        ft_context_needed=(query + output) if query is not None and output is not None else None,
         icl_context_window=icl.context_window,
         ft_context_window=ft.context_window,
         icl_model_name=icl.name,
         ft_model_name=ft.name,
-        icl_min_cacheable_tokens=icl.min_cacheable_tokens,
+        icl_min_cacheable_tokens=_min_cacheable(icl, assumptions),
         ft_tunable=offer is not None,
         ft_min_examples=min_examples,
         ft_min_examples_from_offer=min_from_offer,

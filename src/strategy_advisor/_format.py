@@ -39,7 +39,7 @@ def _count(x: float) -> str:
 
 def format_value(value: Any, spec: str = "") -> str:
     """Format a rule input for a message: ``usd``, ``int``, ``tok``, ``ms``, ``days``,
-    ``months``, ``pct`` or a plain Python format spec."""
+    ``ago`` (days from now; negative is past), ``months``, ``pct`` or a plain format spec."""
     if value is None:
         return "unknown"
     if isinstance(value, bool):
@@ -52,7 +52,14 @@ def format_value(value: Any, spec: str = "") -> str:
         if spec == "ms":
             return f"{value:,.0f} ms"
         if spec == "days":
-            return f"{value:,.0f} days" if value >= 10 else f"{value:.2g} days"
+            if abs(value) >= 10:
+                return f"{value:,.0f} days"
+            return f"{value:.2g} day" + ("" if value == 1 else "s")
+        if spec == "ago":
+            days = -float(value)
+            if days < 1:
+                return "today" if days > -1 else f"in {format_value(-days, 'days')}"
+            return f"{format_value(days, 'days')} ago"
         if spec == "months":
             return f"{value:.1f} months"
         if spec == "pct":

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -51,9 +52,14 @@ FineTuningMethod = Literal["full", "lora", "qlora", "ia3", "other_peft", "unknow
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, validate_default=True)
 
-UsdPerMTok = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Numbers are strict (no "12" strings, no booleans; ints are accepted as floats), finite, and
+# bounded by a sanity limit far beyond any real task so arithmetic can never overflow.
+_LIMIT = 1e15
+_COUNT_LIMIT = 10**12
+UsdPerMTok = Annotated[float, Field(ge=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Field(gt=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
+Count = Annotated[int, Field(le=_COUNT_LIMIT, strict=True)]
 
 
 class FineTuningOffer(BaseModel):
@@ -87,7 +93,7 @@ class FineTuningOffer(BaseModel):
         description="Fixed fee per hour for a dedicated deployment of the tuned model "
         "(0 for serverless tuned models).",
     )
-    min_examples: StrictInt | None = Field(
+    min_examples: Count | None = Field(
         None, ge=1, description="The provider's minimum number of training examples."
     )
     method: FineTuningMethod = Field(
@@ -110,22 +116,22 @@ class ModelSpec(BaseModel):
 
     model_config = _FROZEN
 
-    name: str = Field(..., min_length=1, description="Model name, as shown in reasons.")
+    name: str = Field(
+        ..., min_length=1, max_length=200, description="Model name, as shown in reasons."
+    )
     provider: str | None = Field(None, description="Who serves the model.")
     kind: ModelKind = Field(
         "unknown",
         description="frontier_api (undisclosed size, served by a vendor), open_weights, unknown.",
     )
     params_b: PositiveFloat | None = Field(None, description="Parameters, in billions.")
-    context_window: StrictInt | None = Field(
-        None, gt=0, description="Maximum prompt + output tokens."
-    )
+    context_window: Count | None = Field(None, gt=0, description="Maximum prompt + output tokens.")
     input_usd_per_mtok: UsdPerMTok | None = Field(None, description="Input price, USD per 1M.")
     cached_input_usd_per_mtok: UsdPerMTok | None = Field(
         None, description="Cached-input price, USD per 1M tokens (None: no prompt caching)."
     )
     output_usd_per_mtok: UsdPerMTok | None = Field(None, description="Output price, USD per 1M.")
-    min_cacheable_tokens: StrictInt | None = Field(
+    min_cacheable_tokens: Count | None = Field(
         None,
         ge=0,
         description="Shortest prompt prefix the provider caches; shorter prefixes pay full price.",
@@ -136,10 +142,8 @@ class ModelSpec(BaseModel):
     decode_tokens_per_s: PositiveFloat | None = Field(
         None, description="Generation speed, tokens per second (None: catalog default)."
     )
-    shutdown_date: str | None = Field(
-        None,
-        pattern=r"^\d{4}-\d{2}-\d{2}$",
-        description="Announced shutdown (deprecation) date, YYYY-MM-DD.",
+    shutdown_date: dt.date | None = Field(
+        None, description="Announced shutdown (deprecation) date, YYYY-MM-DD."
     )
     encoding: str | None = Field(
         None, description="tiktoken encoding used to count this model's tokens."
@@ -153,6 +157,23 @@ class ModelSpec(BaseModel):
     source: str | None = Field(None, description="Where these figures come from.")
     as_of: str | None = Field(None, description="When these figures were read.")
     notes: str | None = Field(None, description="Caveats about these figures.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(f"name must contain a non-space character; got {value!r}")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _cached_not_above_input(self) -> ModelSpec:
+        cached, full = self.cached_input_usd_per_mtok, self.input_usd_per_mtok
+        if cached is not None and full is not None and cached > full:
+            raise ValueError(
+                f"cached_input_usd_per_mtok ({cached:g}) is above input_usd_per_mtok "
+                f"({full:g}) for model {self.name!r}; a cache hit is never dearer than a miss"
+            )
+        return self
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         return [(k, v) for k, v in super().__repr_args__() if v is not None]
@@ -169,10 +190,10 @@ class PilotResult(BaseModel):
 
     icl_score: float = Field(..., allow_inf_nan=False, description="In-context learning score.")
     ft_score: float = Field(..., allow_inf_nan=False, description="Fine-tuned model score.")
-    n_eval_examples: StrictInt = Field(
+    n_eval_examples: Count = Field(
         ..., ge=1, description="Evaluation examples each score was measured on."
     )
-    icl_shots: StrictInt | None = Field(None, ge=0, description="Demonstrations in the ICL arm.")
+    icl_shots: Count | None = Field(None, ge=0, description="Demonstrations in the ICL arm.")
     score_scale: PositiveFloat = Field(
         1.0, description="The score's full range (1 for accuracy in [0, 1], 100 for percent)."
     )
@@ -199,8 +220,8 @@ class TokenMeasurement(BaseModel):
     exact: bool = Field(
         ..., description="True when every text was tokenized (no estimate, no sampling)."
     )
-    n_examples: StrictInt = Field(..., ge=0, description="Examples in the source.")
-    n_counted: StrictInt = Field(..., ge=0, description="Examples actually tokenized.")
+    n_examples: Count = Field(..., ge=0, description="Examples in the source.")
+    n_counted: Count = Field(..., ge=0, description="Examples actually tokenized.")
     relative_error: NonNegFloat = Field(
         0.0, description="Stated relative error band of the averages (0 for exact counts)."
     )
@@ -227,10 +248,10 @@ class TaskProfile(BaseModel):
     model_config = _FROZEN
 
     task_type: TaskType = Field(..., description="What the task asks of the model.")
-    n_labeled_examples: StrictInt = Field(
+    n_labeled_examples: Count = Field(
         ..., ge=0, description="Labeled input/output examples available for training or prompts."
     )
-    n_classes: StrictInt | None = Field(
+    n_classes: Count | None = Field(
         None, ge=2, description="Label-space size for classification-like tasks."
     )
     avg_input_tokens: PositiveFloat | None = Field(
@@ -242,7 +263,7 @@ class TaskProfile(BaseModel):
     instruction_tokens: NonNegFloat | None = Field(
         None, description="Fixed instructions every in-context prompt carries (None: 0)."
     )
-    icl_shots: StrictInt | None = Field(
+    icl_shots: Count | None = Field(
         None,
         ge=0,
         description="Demonstrations per in-context prompt; None lets the advisor choose.",
@@ -258,7 +279,9 @@ class TaskProfile(BaseModel):
         "be retrained each time). None: stable over the horizon.",
     )
     fine_tuning_budget_usd: NonNegFloat | None = Field(
-        None, description="Cap on one-off fine-tuning spend (training, all runs in the horizon)."
+        None,
+        description="Cap on one-off fine-tuning spend: the first training run (retraining is "
+        "a running cost, counted in the totals).",
     )
     icl_model: str | ModelSpec | None = Field(
         None, description="Model prompted with demonstrations: catalog name or explicit spec."
@@ -275,6 +298,12 @@ class TaskProfile(BaseModel):
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> TaskProfile:
+        if self.icl_shots is not None and self.icl_shots > self.n_labeled_examples:
+            raise ValueError(
+                f"icl_shots ({self.icl_shots}) exceeds n_labeled_examples "
+                f"({self.n_labeled_examples}): demonstrations are labeled examples. Count "
+                "hand-written demonstrations in n_labeled_examples, or lower icl_shots."
+            )
         if self.token_measurement is not None and (
             self.avg_input_tokens is None or self.avg_output_tokens is None
         ):

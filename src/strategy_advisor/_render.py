@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from typing import TYPE_CHECKING
 
 from ._format import format_value, usd
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["render_html", "render_markdown", "render_text"]
 
 _ORDER = (Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING)
-_MARK = {"infeasible": "x", "favor": "+", "quality": "+", "cost": "+", "note": "-"}
+_TAG = {Strategy.FINE_TUNING: "FT", Strategy.IN_CONTEXT_LEARNING: "ICL"}
 
 
 def _ms(x: float | None) -> str:
@@ -24,7 +25,10 @@ def _ms(x: float | None) -> str:
 def _per_request(x: float | None) -> str:
     if x is None:
         return "unpriced"
-    return f"${x:.2g}" if x < 0.01 else usd(x)
+    if x <= 0 or x >= 0.01:
+        return usd(x)
+    digits = 1 - math.floor(math.log10(x))  # two significant digits, no exponent
+    return f"${x:.{digits}f}"
 
 
 def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
@@ -129,10 +133,11 @@ def render_text(rec: Recommendation) -> str:
     lines = [_headline(rec), "  " + _quality_line(rec), "  " + _volume_line(rec)]
     lines += ["  " + _tokens_line(rec), ""]
     lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
-    lines += ["", "Reasons (* decided):"]
+    lines += ["", "Reasons (* decided; FT / ICL: the strategy a reason favours):"]
     for r in rec.reasons:
         star = "*" if r.decisive else " "
-        lines.append(f" {star}{_MARK[r.kind]} [{r.code}] {r.message}")
+        tag = _TAG[r.favors] if r.favors is not None else ""
+        lines.append(f" {star} {tag:<3} [{r.code}] {r.message}")
     lines += ["", _tally(rec)]
     return "\n".join(lines)
 

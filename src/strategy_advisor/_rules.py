@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -14,7 +14,7 @@ from ._data import load_json, read_shipped_json
 from ._errors import RuleError, closest_names
 from ._format import format_value
 from ._profile import Strategy
-from ._rule_inputs import RULE_INPUT_DOCS
+from ._rule_inputs import RULE_INPUT_KINDS, InputKind
 
 __all__ = ["Effect", "Rule", "RuleOutcome", "RuleSource", "Rulebook", "default_rulebook"]
 
@@ -66,6 +66,13 @@ class Effect(BaseModel):
     kind: Literal["infeasible", "favor", "note"]
     strategy: Strategy | None = None
     weight: float = Field(0.0, ge=0, description="For 'favor': log-odds added to the strategy.")
+    certainty: float | None = Field(
+        None,
+        gt=0.5,
+        le=1,
+        description="For 'infeasible': how sure the rule is (default: the decision policy's "
+        "infeasible_confidence). Lower it for rules resting on estimates.",
+    )
 
 
 class RuleSource(BaseModel):
@@ -103,6 +110,7 @@ class RuleOutcome(BaseModel):
     effect: Literal["infeasible", "favor", "note"]
     strategy: Strategy | None
     weight: float
+    certainty: float | None
     message: str | None = Field(description="The filled message, when the rule fired.")
     values: dict[str, Value] = Field(description="The inputs the rule looked at.")
     source: str
@@ -121,8 +129,108 @@ def _walk(cond: Condition) -> Iterable[Compare]:
         yield from _walk(cond.not_)
 
 
-def _template_fields(template: str) -> list[str]:
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+_NUMBER_FORMATS = frozenset({"", "usd", "int", "tok", "ms", "days", "ago", "months", "pct"})
+_ORDERING = frozenset({"lt", "le", "gt", "ge"})
+
+
+def _literal_kind(value: object) -> InputKind:
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, (int, float)) else "text"
+
+
+def _check(rule: Rule, known: Mapping[str, InputKind]) -> None:
+    """Reject, at load, anything that could fail or mislead when the rule is evaluated."""
+
+    def fail(problem: str) -> RuleError:
+        return RuleError(f"rule {rule.code!r}: {problem}")
+
+    def unknown(name: str, where: str) -> RuleError:
+        hint = closest_names(name, known)
+        near = f" Did you mean {', '.join(map(repr, hint))}?" if hint else ""
+        return fail(f"{where} {name!r} is not a known input.{near}")
+
+    for name in rule.params:
+        if name in known:
+            raise fail(f"param {name!r} has the name of an input; rename it")
+    for cmp in _walk(rule.when):
+        _check_compare(cmp, rule, known, fail, unknown)
+    _check_message(rule, known, fail, unknown)
+    if rule.effect.kind != "note" and rule.effect.strategy is None:
+        raise fail(f"effect {rule.effect.kind!r} needs a strategy")
+
+
+def _check_compare(
+    cmp: Compare,
+    rule: Rule,
+    known: Mapping[str, InputKind],
+    fail: Callable[[str], RuleError],
+    unknown: Callable[[str, str], RuleError],
+) -> None:
+    if cmp.feature not in known:
+        raise unknown(cmp.feature, "condition feature")
+    if cmp.ref is not None and cmp.ref not in known:
+        raise unknown(cmp.ref, "condition ref")
+    if cmp.param is not None and cmp.param not in rule.params:
+        raise fail(f"param {cmp.param!r} is not in its params {sorted(rule.params)}")
+    left = known[cmp.feature]
+    if cmp.op in ("is_null", "not_null"):
+        return
+    if cmp.op in ("is_true", "is_false"):
+        if left != "bool":
+            raise fail(f"{cmp.op} needs a yes/no input; {cmp.feature!r} is {left}")
+        return
+    sides = [x for x in (cmp.value, cmp.param, cmp.ref) if x is not None]
+    if len(sides) != 1:
+        raise fail(
+            f"comparison {cmp.feature} {cmp.op} needs exactly one of value, param or ref; "
+            f"got {len(sides)}"
+        )
+    if cmp.ref is not None:
+        right = known[cmp.ref]
+    elif cmp.param is not None:
+        right = _literal_kind(rule.params[cmp.param])
+    else:
+        right = _literal_kind(cmp.value)
+    if cmp.op in _ORDERING and (left != "number" or right != "number"):
+        raise fail(
+            f"{cmp.op} compares numbers; {cmp.feature!r} is {left} and the other side is {right}"
+        )
+    if left != right:
+        raise fail(f"{cmp.feature!r} is {left} but is compared with a {right}")
+
+
+def _check_message(
+    rule: Rule,
+    known: Mapping[str, InputKind],
+    fail: Callable[[str], RuleError],
+    unknown: Callable[[str, str], RuleError],
+) -> None:
+    try:
+        fields = list(string.Formatter().parse(rule.message))
+    except ValueError as exc:
+        raise fail(
+            f"message is not a valid template ({exc}); write a literal brace as {{{{"
+        ) from exc
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if not name or name.isdigit():
+            raise fail("message fields must be named, like {n_labeled_examples}")
+        if conversion is not None:
+            raise fail(f"message field {{{name}!{conversion}}}: conversions are not supported")
+        if name in known:
+            kind: InputKind = known[name]
+        elif name in rule.params:
+            kind = _literal_kind(rule.params[name])
+        else:
+            raise unknown(name, "message field")
+        allowed = _NUMBER_FORMATS if kind == "number" else frozenset({""})
+        if spec not in allowed:
+            raise fail(
+                f"message field {{{name}:{spec}}}: format {spec!r} is not one of "
+                f"{sorted(f for f in allowed if f)} for a {kind} input"
+            )
 
 
 _ORDER = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
@@ -175,42 +283,19 @@ class Rulebook:
     True
     """
 
-    def __init__(self, rules: Iterable[Rule], *, known_inputs: Collection[str] | None = None):
+    def __init__(
+        self, rules: Iterable[Rule], *, known_inputs: Mapping[str, InputKind] | None = None
+    ):
         self._rules = tuple(rules)
-        known = set(RULE_INPUT_DOCS if known_inputs is None else known_inputs)
+        self._known: dict[str, InputKind] = dict(
+            RULE_INPUT_KINDS if known_inputs is None else known_inputs
+        )
         seen: set[str] = set()
         for rule in self._rules:
             if rule.code in seen:
                 raise RuleError(f"rule {rule.code!r} is defined twice; rule codes must be unique")
             seen.add(rule.code)
-            self._check(rule, known)
-
-    @staticmethod
-    def _check(rule: Rule, known: set[str]) -> None:
-        def unknown(name: str, where: str) -> RuleError:
-            hint = closest_names(name, known)
-            near = f" Did you mean {', '.join(map(repr, hint))}?" if hint else ""
-            return RuleError(f"rule {rule.code!r}: {where} {name!r} is not a known input.{near}")
-
-        for cmp in _walk(rule.when):
-            if cmp.feature not in known:
-                raise unknown(cmp.feature, "condition feature")
-            if cmp.ref is not None and cmp.ref not in known:
-                raise unknown(cmp.ref, "condition ref")
-            if cmp.param is not None and cmp.param not in rule.params:
-                raise RuleError(f"rule {rule.code!r}: param {cmp.param!r} is not in its params")
-            binary = cmp.op not in ("is_null", "not_null", "is_true", "is_false")
-            sides = sum(x is not None for x in (cmp.value, cmp.param, cmp.ref))
-            if binary and sides != 1:
-                raise RuleError(
-                    f"rule {rule.code!r}: comparison {cmp.feature} {cmp.op} needs exactly one of "
-                    f"value, param or ref; got {sides}"
-                )
-        for name in _template_fields(rule.message):
-            if name not in known and name not in rule.params:
-                raise unknown(name, "message field")
-        if rule.effect.kind != "note" and rule.effect.strategy is None:
-            raise RuleError(f"rule {rule.code!r}: effect {rule.effect.kind!r} needs a strategy")
+            _check(rule, self._known)
 
     @classmethod
     def from_json(cls, source: str | Path | Mapping[str, Any] | list[Any]) -> Rulebook:
@@ -244,7 +329,7 @@ class Rulebook:
             extra = tuple(
                 r if isinstance(r, Rule) else _parse_rules([r], "rules")[0] for r in items
             )
-        return Rulebook((*self._rules, *extra))
+        return Rulebook((*self._rules, *extra), known_inputs=self._known)
 
     def evaluate(self, inputs: Mapping[str, Value]) -> tuple[RuleOutcome, ...]:
         """Evaluate every rule on ``inputs``, in order."""
@@ -255,11 +340,14 @@ class Rulebook:
             status: Status = (
                 "not_applicable" if result is None else ("fired" if result else "not_fired")
             )
+            compares = list(_walk(rule.when))
             names = dict.fromkeys(
-                [c.feature for c in _walk(rule.when)]
-                + [c.ref for c in _walk(rule.when) if c.ref is not None]
+                [c.feature for c in compares] + [c.ref for c in compares if c.ref is not None]
             )
-            values = {n: inputs[n] for n in names}
+            values: dict[str, Value] = {n: inputs[n] for n in names}
+            for c in compares:
+                if c.param is not None:
+                    values[c.param] = rule.params[c.param]
             message = None
             if status == "fired":
                 message = formatter.vformat(rule.message, (), {**inputs, **rule.params})
@@ -270,6 +358,7 @@ class Rulebook:
                     effect=rule.effect.kind,
                     strategy=rule.effect.strategy,
                     weight=rule.effect.weight,
+                    certainty=rule.effect.certainty,
                     message=message,
                     values=values,
                     source=f"{rule.source.document} ({rule.source.date})",

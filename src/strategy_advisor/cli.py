@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._data import load_json
+from ._data import load_json, parse_json
 from ._errors import AdvisorError
 
 __all__ = ["main"]
@@ -53,24 +53,40 @@ def _read_profile(arg: str, allow_estimate: bool) -> Any:
     from ._profile import TaskProfile
 
     if arg == "-":
-        data: Any = json.loads(sys.stdin.read())
+        data: Any = parse_json(sys.stdin.read(), "standard input")
         base = Path.cwd()
     else:
         data = load_json(arg)
         base = Path(arg).resolve().parent
     if not isinstance(data, dict):
         raise AdvisorError(
-            f"{arg}: expected a JSON object (a task profile), got {type(data).__name__}"
+            f"{arg}: expected a JSON object (a task profile), got a JSON {type(data).__name__}"
         )
     extras = {k: data.pop(k) for k in _EXAMPLE_KEYS if k in data}
     if "examples_file" not in extras:
+        if "token_counting" in extras:
+            raise AdvisorError(f"{arg}: 'token_counting' needs 'examples_file' beside it")
         return TaskProfile.model_validate(data)
     from ._examples import profile_from_examples
 
-    counting = dict(extras.get("token_counting") or {})
+    examples = extras["examples_file"]
+    counting = extras.get("token_counting") or {}
+    if not isinstance(examples, str) or not examples:
+        raise AdvisorError(f"{arg}: 'examples_file' must be a path string; got {examples!r}")
+    if not isinstance(counting, dict):
+        raise AdvisorError(
+            f"{arg}: 'token_counting' must be an object like "
+            f'{{"allow_estimate": true, "sample": 20000}}; got {counting!r}'
+        )
+    allowed = {"encoding", "allow_estimate", "sample", "seed"}
+    if set(counting) - allowed:
+        raise AdvisorError(
+            f"{arg}: unknown 'token_counting' keys {sorted(set(counting) - allowed)}; "
+            f"expected some of {sorted(allowed)}"
+        )
     if allow_estimate:
-        counting["allow_estimate"] = True
-    path = Path(extras["examples_file"])
+        counting = {**counting, "allow_estimate": True}
+    path = Path(examples)
     path = path if path.is_absolute() else base / path
     return profile_from_examples(path, **counting, **data)
 
