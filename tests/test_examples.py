@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import tiktoken.registry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +21,7 @@ from strategy_advisor._examples import (
 from strategy_advisor._profile import ModelSpec, TaskProfile
 from strategy_advisor._tokens import tokenizer_data
 
-from .tiny_encoding import block_network, tiny_encoding, write_tiktoken_file
+from .tiny_encoding import tiny_encoding, write_tiktoken_file
 
 CHAT: dict[str, Any] = {
     "messages": [
@@ -36,15 +35,6 @@ PAIRS: list[dict[str, Any]] = [
     {"input": "Classify: 糟糕的产品", "output": "negative"},
     {"prompt": "Extract the total", "completion": {"total": 12.5, "currency": "EUR"}},
 ]
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path_factory.mktemp("empty-cache")))
-    monkeypatch.delenv("DATA_GYM_CACHE_DIR", raising=False)
-    for name in list(tiktoken.registry.ENCODINGS):
-        monkeypatch.delitem(tiktoken.registry.ENCODINGS, name)
-    return block_network(monkeypatch)
 
 
 def n_tok(text: str) -> int:

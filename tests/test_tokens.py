@@ -28,7 +28,7 @@ from strategy_advisor._tokens import (
     tokenizer_data,
 )
 
-from .tiny_encoding import block_network, tiny_encoding, write_tiktoken_file
+from .tiny_encoding import tiny_encoding, write_tiktoken_file
 
 MIXED = [
     "The quick brown fox jumps over the lazy dog.",
@@ -43,16 +43,6 @@ MIXED = [
     "lone surrogate \ud800 survives",
 ]
 NO_FIXTURE_CHECK = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """No network, an empty tiktoken cache, no encoding already loaded by tiktoken."""
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path_factory.mktemp("empty-cache")))
-    monkeypatch.delenv("DATA_GYM_CACHE_DIR", raising=False)
-    for name in list(tiktoken.registry.ENCODINGS):
-        monkeypatch.delitem(tiktoken.registry.ENCODINGS, name)
-    return block_network(monkeypatch)
 
 
 def reference(texts: list[str]) -> list[int]:

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._errors import DataFileError
-from ._profile import PilotResult
+from ._profile import PilotResult, TaskType
 from ._quality_features import (
     FEATURES,
     SUPPORT_DIMS,
@@ -54,15 +54,7 @@ class QualityFeatures(BaseModel):
 
     model_config = _FROZEN
 
-    task_type: Literal[
-        "classification",
-        "extraction",
-        "generation",
-        "reasoning",
-        "code",
-        "structured_output",
-        "knowledge_qa",
-    ] = Field(..., description="What the task asks of the model.")
+    task_type: TaskType = Field(..., description="What the task asks of the model.")
     n_labeled_examples: int = Field(..., ge=0, description="Labeled examples for fine-tuning.")
     n_classes: int | None = Field(None, ge=2, description="Label-space size, if classification.")
     icl_shots: int | None = Field(

@@ -10,12 +10,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
 
 from ._errors import DataFileError, closest_names
+from ._profile import TaskType
 
 __all__ = [
     "CORPUS_COLUMNS",
@@ -39,15 +40,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-TASK_TYPES = (
-    "classification",
-    "extraction",
-    "generation",
-    "reasoning",
-    "code",
-    "structured_output",
-    "knowledge_qa",
-)
+TASK_TYPES: tuple[str, ...] = get_args(TaskType)
 MODEL_KINDS = ("frontier_api", "open_weights", "unknown")
 FT_METHODS = ("full", "lora", "qlora", "ia3", "other_peft", "unknown")
 WINNERS = ("fine_tuning", "in_context_learning", "tie")
