@@ -717,9 +717,7 @@ def check(catalog: dict[str, Any], pricing: dict[str, Any]) -> list[str]:
     for role in ("icl_model", "ft_model"):
         if catalog["defaults"][role].lower() not in seen:
             problems.append(f"defaults.{role} not in the catalog")
-        entry = next(
-            (m for m in catalog["models"] if m["name"] == catalog["defaults"][role]), None
-        )
+        entry = next((m for m in catalog["models"] if m["name"] == catalog["defaults"][role]), None)
         if entry is not None and entry["shutdown_date"] is not None:
             problems.append(f"defaults.{role} has a shutdown date ({entry['shutdown_date']})")
     problems.extend(_pydantic_problems(catalog))

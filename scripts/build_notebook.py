@@ -20,11 +20,13 @@ CELLS: list[tuple[str, str]] = [
      "FineTuningOffer, recommend, DecisionPolicy\nTODAY = datetime.date(2026, 11, 27)  "
      "# fixed for a reproducible notebook; omit for today"),
     ("markdown", "## A task described by hand\nA 6-class ticket classifier, 2,000 labeled "
-     "examples, 400k requests a month. Models are catalog names."),
+     "examples, 400k requests a month. Models are catalog names (`strategy-advisor catalog` "
+     "lists them): a prompted frontier model against a LoRA-tuned 8B open model on a dedicated "
+     "deployment."),
     ("code", "profile = TaskProfile(\n    task_type='classification', n_labeled_examples=2000, "
      "n_classes=6,\n    avg_input_tokens=180, avg_output_tokens=3, instruction_tokens=120,\n"
      "    requests_per_month=400_000, latency_budget_ms=2000, task_change_interval_days=90,\n"
-     "    icl_model='gpt-4.1-mini', ft_model='gpt-4o-mini',\n)\n"
+     "    icl_model='gpt-5.4-mini', ft_model='fireworks/llama-v3p1-8b-instruct',\n)\n"
      "rec = recommend(profile, today=TODAY)\nprint(rec)"),
     ("markdown", "In a notebook, `rec` on its own renders as an HTML table "
      "(`_repr_html_`). The numbers are plain attributes:"),
@@ -35,20 +37,26 @@ CELLS: list[tuple[str, str]] = [
      "for s in Strategy:\n    print(s.value, rec.costs[s].total_usd)\n"
      "print('break-even requests/month:', rec.break_even_requests_per_month)"),
     ("markdown", "## Your own prices\nAn explicit `ModelSpec` replaces a catalog entry; an "
-     "unknown price stays *unpriced* (None), never $0."),
-    ("code", "mine = ModelSpec(name='our-llama-8b', kind='open_weights', params_b=8, "
-     "context_window=32_000,\n    input_usd_per_mtok=0.1, output_usd_per_mtok=0.1,\n"
-     "    fine_tuning=FineTuningOffer(training_usd_per_mtok=0.5, input_usd_per_mtok=0.1,\n"
-     "        output_usd_per_mtok=0.1, hosting_usd_per_hour=8.0, method='lora'))\n"
-     "rec2 = recommend(profile.model_copy(update={'ft_model': mine, "
-     "'requests_per_month': 20_000}), today=TODAY)\n"
+     "unknown price stays *unpriced* (None), never $0. Here: the same 8B model tuned with "
+     "LoRA but served serverless, per token, with no hosting fee."),
+    ("code", "mine = ModelSpec(name='our-serverless-lora-8b', kind='open_weights', params_b=8,\n"
+     "    context_window=32_000, input_usd_per_mtok=0.2, output_usd_per_mtok=0.2,\n"
+     "    fine_tuning=FineTuningOffer(training_usd_per_mtok=0.5, input_usd_per_mtok=0.2,\n"
+     "        output_usd_per_mtok=0.2, hosting_usd_per_hour=0.0, method='lora'))\n"
+     "rec2 = recommend(profile.model_copy(update={'ft_model': mine}), today=TODAY)\n"
      "print(rec2.summary)\nfor r in rec2.reasons[:3]:\n    print('-', r.code, ':', r.message)"),
     ("markdown", "## Your trade-off\nHow much extra cost is a likely quality win worth? "
-     "(`cost_multiple_for_likely_win`, default 2; see docs/decision.md)"),
-    ("code", "for m in (1.1, 2.0, 10.0):\n    r = recommend(profile.model_copy(update={'ft_model': "
-     "mine, 'requests_per_month': 20_000}),\n        "
-     "policy=DecisionPolicy.default(cost_multiple_for_likely_win=m), today=TODAY)\n"
-     "    print(m, r.strategy.value, round(r.confidence, 2))"),
+     "(`cost_multiple_for_likely_win`, default 2; see docs/decision.md). Here the tuned model "
+     "is a pricier frontier model, so quality and cost pull apart."),
+    ("code", "pricey = ModelSpec(name='tuned-frontier', kind='frontier_api', context_window=128_000,\n"
+     "    input_usd_per_mtok=2.5, output_usd_per_mtok=10.0,\n"
+     "    fine_tuning=FineTuningOffer(training_usd_per_mtok=25.0, input_usd_per_mtok=3.75,\n"
+     "        output_usd_per_mtok=15.0))\n"
+     "for m in (1.1, 2.0, 10.0):\n"
+     "    r = recommend(profile.model_copy(update={'ft_model': pricey}),\n"
+     "        policy=DecisionPolicy.default(cost_multiple_for_likely_win=m), today=TODAY)\n"
+     "    ft, icl = (r.costs[s].total_usd for s in Strategy)\n"
+     "    print(m, r.strategy.value, round(r.confidence, 2), f'FT ${ft:,.0f} vs ICL ${icl:,.0f}')"),
     ("markdown", "## Every rule, checked\n`rec.trace` lists each rule with its status and "
      "the values it saw."),
     ("code", "for o in rec.trace:\n    print(f'{o.status:<15} {o.code}')"),

@@ -63,6 +63,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      dict(ft_model=spec(shutdown_date="2030-01-01"))),
     ("icl-model-already-shut-down", dict(icl_model=spec(shutdown_date="2026-01-01")),
      dict(icl_model=spec(shutdown_date="2030-01-01"))),
+    ("ft-model-shuts-down-early", dict(ft_model=spec(shutdown_date="2027-01-14")),
+     dict(ft_model=spec(shutdown_date="2027-10-01"))),
     ("ft-model-shutdown-in-horizon", dict(ft_model=spec(shutdown_date="2027-03-01")),
      dict(ft_model=spec(shutdown_date="2030-01-01"))),
     ("icl-model-shutdown-in-horizon", dict(icl_model=spec(shutdown_date="2027-03-01")),

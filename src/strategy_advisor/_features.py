@@ -85,6 +85,10 @@ class TaskFeatures(BaseModel):
     ft_shutdown_in_days: float | None = Field(
         description="Days from the evaluation date to the tuned model's shutdown."
     )
+    ft_shutdown_share_of_horizon: float | None = Field(
+        description="Days to the tuned model's shutdown as a share of the horizon (0.25: it "
+        "serves a quarter of the horizon)."
+    )
     same_model: bool = Field(description="Both strategies use the same base model.")
     tokens_exact: bool | None = Field(
         description="Token lengths were counted exactly (None: given by hand)."
@@ -167,13 +171,15 @@ def derive_features(
         else int(assumptions.get("default_min_examples"))
     )
     measurement = profile.token_measurement
+    ft_shutdown = _shutdown_in_days(ft, today)
+    horizon_days = profile.horizon_months * days_per_month
     return TaskFeatures(
         task_type=profile.task_type,
         n_labeled_examples=profile.n_labeled_examples,
         n_classes=profile.n_classes,
         requests_per_month=profile.requests_per_month,
         horizon_months=profile.horizon_months,
-        horizon_days=profile.horizon_months * days_per_month,
+        horizon_days=horizon_days,
         latency_budget_ms=profile.latency_budget_ms,
         task_change_interval_days=profile.task_change_interval_days,
         fine_tuning_budget_usd=profile.fine_tuning_budget_usd,
@@ -200,7 +206,10 @@ def derive_features(
         ft_hosting_usd_per_hour=offer.hosting_usd_per_hour if offer is not None else None,
         epochs=assumptions.epochs_for(profile.n_labeled_examples),
         icl_shutdown_in_days=_shutdown_in_days(icl, today),
-        ft_shutdown_in_days=_shutdown_in_days(ft, today),
+        ft_shutdown_in_days=ft_shutdown,
+        ft_shutdown_share_of_horizon=(
+            ft_shutdown / horizon_days if ft_shutdown is not None else None
+        ),
         same_model=icl.name.lower() == ft.name.lower(),
         tokens_exact=measurement.exact if measurement is not None else None,
         token_relative_error=measurement.relative_error if measurement is not None else None,
