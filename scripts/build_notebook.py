@@ -48,7 +48,8 @@ CELLS: list[tuple[str, str]] = [
     ("markdown", "## Your trade-off\nHow much extra cost is a likely quality win worth? "
      "(`cost_multiple_for_likely_win`, default 2; see docs/decision.md). Here the tuned model "
      "is a pricier frontier model, so quality and cost pull apart."),
-    ("code", "pricey = ModelSpec(name='tuned-frontier', kind='frontier_api', context_window=128_000,\n"
+    ("code", "pricey = ModelSpec(name='tuned-frontier', kind='frontier_api',\n"
+     "    context_window=128_000,\n"
      "    input_usd_per_mtok=2.5, output_usd_per_mtok=10.0,\n"
      "    fine_tuning=FineTuningOffer(training_usd_per_mtok=25.0, input_usd_per_mtok=3.75,\n"
      "        output_usd_per_mtok=15.0))\n"
