@@ -306,3 +306,10 @@ def test_sampled_profile_flags_skewed_lengths() -> None:
 def test_profile_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
     profile_from_examples(PAIRS, encoding=tiny_encoding(), task_type="extraction", progress=True)
     assert "example" in capsys.readouterr().err
+
+
+def test_non_utf8_csv_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"prompt,completion\r\na,b\r\n\xff\xfe,x\r\n")
+    with pytest.raises(DataFileError, match=r"latin1\.csv.*UTF-8"):
+        list(load_examples(path))

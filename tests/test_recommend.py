@@ -212,3 +212,17 @@ def test_chosen_shots_shrink_to_fit_and_none_fitting_blocks_prompting() -> None:
     rec = _rec(icl_shots=None, icl_model=spec(context_window=400))
     assert rec.features.icl_shots == 0 and rec.features.icl_shots_wanted > 0
     assert not rec.feasible[ICL]
+
+
+def test_the_pilots_prompt_is_the_one_priced() -> None:
+    from strategy_advisor import PilotResult
+
+    pilot = PilotResult(icl_score=0.8, ft_score=0.85, n_eval_examples=300, icl_shots=0)
+    rec = _rec(icl_shots=None, pilot=pilot)
+    assert rec.features.icl_shots == 0 and not rec.features.icl_shots_chosen
+    assert rec.costs[ICL].input_tokens_per_request == 100 + 200  # instructions + query
+
+
+def test_quality_sees_shots_that_do_not_depend_on_the_labeled_examples() -> None:
+    small, large = _rec(icl_shots=None, n_labeled_examples=12), _rec(icl_shots=None)
+    assert small.features.icl_shots_planned == large.features.icl_shots_planned

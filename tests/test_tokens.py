@@ -317,3 +317,20 @@ def test_progress_is_silent_without_tqdm(
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     stats = count_tokens(["abc"] * 10, encoding=tiny_encoding(), progress=True)
     assert stats.n == 10 and capsys.readouterr().err == ""
+
+
+def test_a_published_file_under_another_encodings_name_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import strategy_advisor._encodings as encodings
+
+    path = write_tiktoken_file(tmp_path / "o200k_base.tiktoken")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    real = encodings._recipes()
+    patched = {
+        name: dataclasses.replace(r, sha256=digest) if name == "cl100k_base" else r
+        for name, r in real.items()
+    }
+    monkeypatch.setattr(encodings, "_recipes", lambda: patched)
+    with pytest.raises(TokenizerError, match=r"holds the published 'cl100k_base' file"):
+        load_encoding(path)

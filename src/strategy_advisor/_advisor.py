@@ -135,7 +135,7 @@ def _quality_features(features: TaskFeatures, icl: ModelSpec, ft: ModelSpec) -> 
         task_type=features.task_type,
         n_labeled_examples=features.n_labeled_examples,
         n_classes=features.n_classes,
-        icl_shots=features.icl_shots,
+        icl_shots=features.icl_shots_planned,
         ft_params_b=ft.params_b,
         icl_params_b=icl.params_b,
         ft_kind=ft.kind,

@@ -263,7 +263,14 @@ def _from_file(path: Path) -> tiktoken.Encoding:
     recipes = {n: r for n, r in _recipes().items() if isinstance(r, EncodingRecipe)}
     digest = hashlib.sha256(data).hexdigest()
     stem = path.name.split(".")[0]
-    recipe = recipes.get(stem) or next((r for r in recipes.values() if r.sha256 == digest), None)
+    by_hash = next((r for r in recipes.values() if r.sha256 == digest), None)
+    named = recipes.get(stem)
+    if by_hash is not None and named is not None and by_hash is not named:
+        raise TokenizerError(
+            f"{path} is named {stem!r} but holds the published {by_hash.name!r} file "
+            f"(sha256 {digest[:12]}…); rename it {by_hash.name}.tiktoken"
+        )
+    recipe = by_hash or named  # the published hash wins; a name admits custom vocabularies
     if recipe is None:
         raise TokenizerError(
             f"cannot tell which encoding {path} holds: its name {stem!r} is no known encoding "

@@ -150,6 +150,11 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, Any]]:
                 f"{path}, line {reader.line_num}: not valid CSV ({exc}); fields longer than "
                 "csv.field_size_limit() are better stored as JSONL"
             ) from exc
+        except UnicodeDecodeError as exc:
+            raise DataFileError(
+                f"{path}, after line {reader.line_num}: not UTF-8 text ({exc.reason} at byte "
+                f"{exc.start} of a read block); save the file as UTF-8"
+            ) from exc
 
 
 def _to_example(where: str, payload: Any) -> LabeledExample:
@@ -281,18 +286,20 @@ def _measure_all(
             picked = [_to_example(where, payload) for where, payload in kept]
         return _measure(picked, tokenizer, overhead), n
     total = len(source) if isinstance(source, Sequence) else None
-    parts = [np.zeros((3, 0))]
+    # token counts are whole numbers: int32 keeps 12 bytes per example (the file is never
+    # held, only its three lengths per example)
+    parts = [np.zeros((3, 0), dtype=np.int32)]
     stream = load_examples(source)
     bar = progress_bar(progress, total, unit="example")
     try:
         while chunk := list(islice(stream, _CHUNK)):
-            parts.append(_measure(chunk, tokenizer, overhead))
+            parts.append(np.rint(_measure(chunk, tokenizer, overhead)).astype(np.int32))
             if bar is not None:
                 bar.update(len(chunk))
     finally:
         if bar is not None:
             bar.close()
-    measured = np.concatenate(parts, axis=1)
+    measured = np.concatenate(parts, axis=1).astype(np.float64)
     return measured, measured.shape[1]
 
 

@@ -49,6 +49,10 @@ class TaskFeatures(BaseModel):
     icl_shots_wanted: int = Field(
         description="Demonstrations wanted before fitting the context window."
     )
+    icl_shots_planned: int = Field(
+        description="Demonstrations of the prompt as planned, before any cap by the number of "
+        "labeled examples or the context window (what the quality model is told)."
+    )
     icl_prefix_tokens: float | None = Field(description="Static prefix: instructions + demos.")
     icl_prompt_tokens: float | None = Field(description="Whole ICL prompt: prefix + query.")
     icl_context_needed: float | None = Field(description="ICL prompt + output.")
@@ -117,6 +121,14 @@ def _min_cacheable(spec: ModelSpec, assumptions: Assumptions) -> int | None:
     return int(assumptions.get("default_min_cacheable_tokens"))
 
 
+def _default_shots(profile: TaskProfile, assumptions: Assumptions) -> int:
+    """The advisor's demonstrations before capping at the labeled examples or the context."""
+    shots = int(assumptions.get("default_icl_shots"))
+    if profile.n_classes is not None:
+        shots = max(shots, profile.n_classes)
+    return min(shots, int(assumptions.get("max_icl_shots")))
+
+
 def _choose_shots(
     profile: TaskProfile,
     assumptions: Assumptions,
@@ -124,13 +136,16 @@ def _choose_shots(
     demo_tokens: float | None,
     context_window: int | None,
 ) -> tuple[int, int, bool]:
-    """(shots used, shots wanted before fitting the context window, chosen by the advisor)."""
-    if profile.icl_shots is not None:
-        return profile.icl_shots, profile.icl_shots, False
-    wanted = int(assumptions.get("default_icl_shots"))
-    if profile.n_classes is not None:
-        wanted = max(wanted, profile.n_classes)
-    wanted = min(wanted, int(assumptions.get("max_icl_shots")), profile.n_labeled_examples)
+    """(shots used, shots wanted before fitting the context window, chosen by the advisor).
+
+    A given ``icl_shots`` (or the pilot's, when the pilot measured a prompt) is used as is.
+    """
+    given = profile.icl_shots
+    if given is None and profile.pilot is not None:
+        given = profile.pilot.icl_shots
+    if given is not None:
+        return given, given, False
+    wanted = min(_default_shots(profile, assumptions), profile.n_labeled_examples)
     k = wanted
     if fixed_tokens is not None and demo_tokens is not None and context_window is not None:
         room = math.floor((context_window - fixed_tokens) / demo_tokens)
@@ -190,6 +205,7 @@ def derive_features(
         icl_shots=shots,
         icl_shots_chosen=chosen,
         icl_shots_wanted=wanted,
+        icl_shots_planned=_default_shots(profile, assumptions) if chosen else shots,
         icl_prefix_tokens=prefix,
         icl_prompt_tokens=prompt,
         icl_context_needed=needed,

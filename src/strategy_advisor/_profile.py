@@ -311,6 +311,12 @@ class TaskProfile(BaseModel):
                 "token_measurement is set but avg_input_tokens or avg_output_tokens is "
                 "missing; build measured profiles with TaskProfile.from_examples(...)."
             )
+        pilot_shots = self.pilot.icl_shots if self.pilot is not None else None
+        if pilot_shots is not None and pilot_shots > self.n_labeled_examples:
+            raise ValueError(
+                f"pilot.icl_shots ({pilot_shots}) exceeds n_labeled_examples "
+                f"({self.n_labeled_examples}): demonstrations are labeled examples."
+            )
         if (
             self.pilot is not None
             and self.pilot.icl_shots is not None

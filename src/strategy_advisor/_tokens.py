@@ -156,8 +156,7 @@ class Tokenizer:
     def lengths(self, texts: Iterable[str]) -> list[int]:
         """Tokens of each text; special-token text counts as plain text."""
         if self.encoding is not None:
-            encode = self.encoding.encode_ordinary
-            return [len(encode(t)) for t in texts]
+            return list(map(len, map(self.encoding.encode_ordinary, texts)))
         per = self.bytes_per_token
         return [math.ceil(len(t.encode("utf-8", "surrogatepass")) / per) for t in texts]
 
