@@ -23,6 +23,7 @@ from strategy_advisor._quality import (
     QualityEstimate,
     QualityFeatures,
     QualityModel,
+    hill_gate,
     load_default_quality_model,
 )
 from strategy_advisor._quality_features import CORPUS_COLUMNS, TASK_TYPES, read_corpus
@@ -34,6 +35,7 @@ from strategy_advisor._quality_fit import (
 
 BAND = (0.02, 0.98)
 DATA = resources.files("strategy_advisor").joinpath("data")
+ROOT = Path(__file__).resolve().parents[1]
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -230,11 +232,16 @@ def test_shipped_model_beats_vendor_rules_out_of_source(model: QualityModel) -> 
     assert cv is not None and cv["scheme"] == "leave-one-source-out"
     got = {(m["method"], m["scope"]): m for m in cv["metrics"]}
     ours = got[("model", "overall")]
-    for rule in ("rule_n50", "rule_n100"):
+    for rule in ("rule_n50", "rule_n100", "always_ft"):
         theirs = got[(rule, "overall")]
         assert ours["brier"] < theirs["brier"]
         assert ours["auc"] > theirs["auc"]
         assert ours["accuracy"] > theirs["accuracy"]
+    # where n >= 50 is stated the n >= 50 rule is always-FT: better Brier and AUC, and the
+    # model must not lose accuracy to it
+    ours, rule = got[("model", "n stated >= 50")], got[("rule_n50", "n stated >= 50")]
+    assert ours["brier"] < rule["brier"] and ours["auc"] > rule["auc"]
+    assert ours["accuracy"] >= rule["accuracy"]
 
 
 def test_shipped_parameters_match_shipped_corpus(model: QualityModel) -> None:
@@ -271,6 +278,188 @@ def test_pilot_moves_estimate_towards_the_measurement(model: QualityModel) -> No
         for k in (20, 2000)
     )
     assert big < small < prior
+
+
+scores = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    features=quality_features,
+    ft=scores,
+    icl=scores,
+    n_eval=st.integers(min_value=1, max_value=100_000),
+    higher=st.booleans(),
+)
+def test_pilot_moves_p_only_in_the_measured_direction(
+    model: QualityModel,
+    features: QualityFeatures,
+    ft: float,
+    icl: float,
+    n_eval: int,
+    higher: bool,
+) -> None:
+    pilot = PilotResult(ft_score=ft, icl_score=icl, n_eval_examples=n_eval, higher_is_better=higher)
+    est = model.predict(features, pilot=pilot)
+    before = est.p_before_pilot
+    assert before is not None
+    diff = 100 * ((ft - icl) if higher else (icl - ft))  # points of 100, + favours FT
+    if diff > 1.0:
+        assert est.p_fine_tuning_better >= before - 1e-12
+    if diff <= 1.0:  # a measured tie or ICL lead never raises p
+        assert est.p_fine_tuning_better <= before + 1e-12
+    assert BAND[0] <= est.low <= est.p_fine_tuning_better <= est.high <= BAND[1]
+
+
+def test_pilot_small_lead_raises_a_high_prior(model: QualityModel) -> None:
+    # the review's case: FT 0.83 vs ICL 0.80 on 1,000 examples used to move 0.944 down to 0.920
+    feats = typical(1000, same_model=True, icl_params_b=7.0, icl_kind="open_weights")
+    prior = model.predict(feats).p_fine_tuning_better
+    assert prior > 0.9
+    after = model.predict(
+        feats, pilot=PilotResult(ft_score=0.83, icl_score=0.80, n_eval_examples=1000)
+    )
+    assert after.p_fine_tuning_better > prior
+    # ... and a small ICL lead lowers a low prior, never raises it
+    low = model.predict(typical(10)).p_fine_tuning_better
+    assert low < 0.5
+    moved = model.predict(
+        typical(10), pilot=PilotResult(ft_score=0.80, icl_score=0.83, n_eval_examples=1000)
+    )
+    assert moved.p_fine_tuning_better < low
+
+
+def test_pilot_tie_does_not_raise_p(model: QualityModel) -> None:
+    for n in (10, 100, 1000, 10_000):
+        prior = model.predict(typical(n)).p_fine_tuning_better
+        for ft in (0.80, 0.805, 0.7999):
+            est = model.predict(
+                typical(n), pilot=PilotResult(ft_score=ft, icl_score=0.80, n_eval_examples=5000)
+            )
+            assert est.p_fine_tuning_better <= prior + 1e-12
+
+
+def test_pilot_strength_grows_with_evaluation_size(model: QualityModel) -> None:
+    prior = model.predict(typical(1000)).p_fine_tuning_better
+    moves = [
+        model.predict(
+            typical(1000), pilot=PilotResult(ft_score=0.83, icl_score=0.80, n_eval_examples=k)
+        ).p_fine_tuning_better
+        - prior
+        for k in (1, 10, 100, 1000)
+    ]
+    assert 0 <= moves[0] < 0.02  # one example says almost nothing
+    assert moves == sorted(moves) and moves[-1] > 0.1
+
+
+# ------------------------------------------------------------- features and priors
+
+
+def test_imputed_corpus_rows_score_like_the_same_task_at_run_time(model: QualityModel) -> None:
+    rows = synthetic_rows(n_sources=1, per_source=2)
+    rows[0]["n_train_ft"] = ""  # "the entire training set": imputed at 10,000
+    rows[1] = {**rows[0], "row_id": "stated", "n_train_ft": "10000"}
+    corpus = read_corpus(rows)
+    p = model.predict_proba_columns(corpus.columns)
+    assert corpus.columns.n_missing.tolist() == [1.0, 0.0]
+    assert p[0] == p[1]
+
+
+def test_class_count_is_capped_at_the_corpus_maximum(model: QualityModel) -> None:
+    cap = model.params.imputation.classes_cap
+    assert cap == 77
+    at_cap = model.predict(typical(1000, n_classes=77))
+    for many in (500, 5000):
+        est = model.predict(typical(1000, n_classes=many))
+        assert est.p_fine_tuning_better == at_cap.p_fine_tuning_better
+        assert any("treated as 77" in n for n in est.notes)
+
+
+def test_prior_curve_matches_its_stated_anchors(model: QualityModel) -> None:
+    gate = model.params.gate
+    r = hill_gate(np.array([0.0, 10.0, 45.0, 50.0]), gate.n_half, gate.exponent)
+    assert r[0] == 0 and r[1] == pytest.approx(0.5) and r[2] >= 0.95 and r[3] >= 0.95
+    n = np.arange(0, 200)
+    p = model.predict_proba_batch([typical(int(k)) for k in n])
+    assert p[0] <= 0.05 and np.all(np.diff(p) >= 0)
+    assert np.max(np.diff(p)) < 0.1  # smooth: no jump between neighbouring n
+    # below the corpus's smallest stated n the prior curve decides: flagged wide
+    assert model.predict(typical(20, same_model=True, icl_params_b=7.0)).wide
+
+
+def test_corpus_categories_are_read_case_insensitively() -> None:
+    rows = synthetic_rows(n_sources=2, per_source=6, seed=4)
+    shouted = [
+        {
+            **r,
+            "same_model": r["same_model"].upper(),
+            "winner": r["winner"].title(),
+            "task_family": r["task_family"].upper(),
+            "icl_model_kind": r["icl_model_kind"].title(),
+            "ft_method_kind": r["ft_method_kind"].upper(),
+        }
+        for r in rows
+    ]
+    a, b = read_corpus(rows), read_corpus(shouted)
+    assert a.winner == b.winner and a.columns.ft_kind == b.columns.ft_kind
+    np.testing.assert_array_equal(a.columns.same_model, b.columns.same_model)
+    assert a.columns.task == b.columns.task and a.columns.ft_method == b.columns.ft_method
+
+
+# ------------------------------------------------------------------- few sources
+
+
+def test_cross_validation_needs_two_sources() -> None:
+    rows = synthetic_rows(n_sources=1, per_source=30, seed=2)
+    with pytest.raises(DataFileError, match=r"at least 2 sources.*cross_validate=False"):
+        fit_quality_model(rows, n_bootstrap=3, cross_validate=True)
+    with pytest.raises(DataFileError, match="at least 2 sources"):
+        cross_validate_quality_model(rows)
+
+
+@pytest.mark.parametrize("n_sources", [1, 2])
+def test_few_sources_give_an_honest_wide_interval(n_sources: int) -> None:
+    rows = synthetic_rows(n_sources=n_sources, per_source=40, seed=6)
+    model = fit_quality_model(
+        rows, n_bootstrap=30, cross_validate=n_sources > 1, fitted_on="2000-01-01"
+    )
+    assert model.params.force_wide
+    assert model.params.bootstrap.method.startswith("two-stage")
+    assert len(model.params.bootstrap.coef) == 30
+    for n in (100, 1000, 20_000):
+        est = model.predict(typical(n))
+        assert est.wide and est.high - est.low > 0.02  # not collapsed to a point
+        assert any(f"fitted on {n_sources} source(s) only" in note for note in est.notes)
+
+
+def test_many_sources_do_not_force_wide(fitter: QualityFitter) -> None:
+    assert not fitter.model_.params.force_wide  # 4 sources: an ordinary source bootstrap
+    assert fitter.model_.params.bootstrap.method.startswith("source bootstrap")
+
+
+def test_one_outcome_is_a_data_file_error() -> None:
+    rows = [{**r, "winner": "fine_tuning"} for r in synthetic_rows(n_sources=2, per_source=5)]
+    with pytest.raises(DataFileError, match="both outcomes"):
+        fit_quality_model(rows, n_bootstrap=2, cross_validate=False)
+
+
+# --------------------------------------------------------------------------- docs
+
+
+def test_quality_doc_tables_are_generated_from_the_shipped_parameters() -> None:
+    import importlib.util
+
+    script = ROOT / "benchmarks" / "quality_report.py"
+    spec = importlib.util.spec_from_file_location("quality_report", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    doc = (ROOT / "docs" / "quality.md").read_text(encoding="utf-8")
+    blocks = module.doc_blocks(load_default_quality_model())
+    assert module.update_doc(doc, blocks) == doc, (
+        "docs/quality.md is stale: run python benchmarks/quality_report.py"
+    )
+    assert all(f"<!-- generated:{name} -->" in doc for name in blocks)
 
 
 # ----------------------------------------------------------------- run time and errors

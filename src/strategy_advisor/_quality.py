@@ -8,7 +8,6 @@ import math
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -33,11 +32,11 @@ __all__ = [
     "QualityParams",
     "hill_gate",
     "load_default_quality_model",
+    "pilot_bayes_factor",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 _PARAMS_FILE = "quality_params.json"
-_NORMAL = NormalDist()
 
 
 class QualityFeatures(BaseModel):
@@ -157,7 +156,9 @@ class _Support(BaseModel):
 
 class _Pilot(BaseModel):
     model_config = _FROZEN
-    tau: float = Field(..., gt=0, description="Prior sd of true score differences (0-1 scale).")
+    tau: float = Field(
+        ..., gt=0, description="Spread of true score differences around the margin (0-1 scale)."
+    )
     margin: float = Field(..., ge=0, description="Difference that counts as 'better'.")
 
 
@@ -166,6 +167,7 @@ class _Imputation(BaseModel):
     size_impute_log10: dict[str, float]
     shots_impute_log1p: float
     shots_cap: float = Field(..., gt=0)
+    classes_cap: float = Field(..., ge=1, description="Largest class count in the corpus.")
     missing_n_train: dict[str, float]
 
 
@@ -174,7 +176,9 @@ class QualityParams(BaseModel):
 
     model_config = _FROZEN
 
-    schema_version: Literal[1]
+    schema_version: Literal[2] = Field(
+        ..., description="2: features without n_missing and shots_unknown, classes_cap, force_wide."
+    )
     model_version: str
     fitted_on: str
     corpus: dict[str, Any]
@@ -189,6 +193,9 @@ class QualityParams(BaseModel):
     support: _Support
     pilot: _Pilot
     wide_width: float = Field(..., gt=0)
+    force_wide: bool = Field(
+        False, description="Fitted on too few sources for a between-source interval: always wide."
+    )
     coverage: dict[str, float]
     cv: dict[str, Any] | None = None
 
@@ -320,6 +327,7 @@ class QualityModel:
             size_impute_log10=dict(params.imputation.size_impute_log10),
             shots_impute_log1p=params.imputation.shots_impute_log1p,
             shots_cap=params.imputation.shots_cap,
+            classes_cap=params.imputation.classes_cap,
         )
         lin = params.logit
         self._center = np.array(lin.center)
@@ -446,6 +454,9 @@ class QualityModel:
             p, low, high, pilot_note = self._pilot_update(p, low, high, pilot)
         rows, sources = self._support(cols)
         low_support = rows < prm.support.min_rows or sources < prm.support.min_sources
+        # below the corpus's smallest stated n the prior curve decides, and the bootstrap
+        # (which refits the data model only) cannot show how uncertain that prior is
+        below_corpus = 0 < features.n_labeled_examples < prm.coverage.get("min_n", 0.0)
         notes = self._notes(features, float(gate[0]), rows, sources, low_support, low, high)
         return QualityEstimate(
             p_fine_tuning_better=p,
@@ -455,7 +466,7 @@ class QualityModel:
             data_sufficiency=float(gate[0]),
             support_rows=rows,
             support_sources=sources,
-            wide=(high - low) > prm.wide_width or low_support,
+            wide=(high - low) > prm.wide_width or low_support or below_corpus or prm.force_wide,
             pilot_applied=pilot is not None,
             p_before_pilot=p_before,
             notes=(*notes, *([pilot_note] if pilot_note else [])),
@@ -490,8 +501,17 @@ class QualityModel:
                 f"the corpus has no prompt with more than {cov['max_shots']:g} "
                 f"demonstrations; many-shot prompting is not modelled beyond that"
             )
-        if f.n_classes is not None and f.n_classes > cov.get("max_classes", math.inf):
-            notes.append(f"the corpus has no task with more than {cov['max_classes']:g} classes")
+        cap = prm.imputation.classes_cap
+        if f.n_classes is not None and f.n_classes > cap:
+            notes.append(
+                f"the corpus has no task with more than {cap:g} classes; {f.n_classes} classes "
+                f"are treated as {cap:g} (no extrapolation beyond the corpus)"
+            )
+        if prm.force_wide:
+            notes.append(
+                f"the model was fitted on {prm.corpus.get('n_sources', '?')} source(s) only: "
+                "its interval cannot show how much sources disagree, so treat it as wide"
+            )
         if low_support:
             notes.append(
                 f"few published results resemble this task: {rows:.1f} rows from "
@@ -507,7 +527,7 @@ class QualityModel:
     def _pilot_update(
         self, p: float, low: float, high: float, pilot: PilotResult
     ) -> tuple[float, float, float, str]:
-        """Normal-normal Bayesian update by a measured pilot (see docs/quality.md)."""
+        """Bayes-factor update of p by a measured pilot (see :func:`pilot_bayes_factor`)."""
         tau, margin = self.params.pilot.tau, self.params.pilot.margin
         n = pilot.n_eval_examples
         ft, icl = pilot.ft_score / pilot.score_scale, pilot.icl_score / pilot.score_scale
@@ -518,23 +538,49 @@ class QualityModel:
             return s * (1.0 - s)
 
         se = math.sqrt((var(ft) + var(icl)) / n)
+        log_bf = math.log(pilot_bayes_factor(diff, se, tau=tau, margin=margin))
         lo_b, hi_b = self.params.band
 
         def update(q: float) -> float:
-            q = min(max(q, 1e-9), 1 - 1e-9)
-            mu0 = margin + tau * _NORMAL.inv_cdf(q)  # prior on the true difference
-            prec = 1.0 / tau**2 + 1.0 / se**2
-            mu1 = (mu0 / tau**2 + diff / se**2) / prec
-            post = _NORMAL.cdf((mu1 - margin) * math.sqrt(prec))
+            q = min(max(q, 1e-12), 1 - 1e-12)
+            post = 1.0 / (1.0 + math.exp(-(math.log(q / (1.0 - q)) + log_bf)))
             return min(max(post, lo_b), hi_b)
 
         p1 = update(p)
         note = (
             f"pilot applied: fine-tuned {pilot.ft_score:g} vs in-context {pilot.icl_score:g} "
             f"on {n} examples (difference {diff:+.3f} of the score range, standard error "
-            f"{se:.3f}); p moved from {p:.2f} to {p1:.2f}"
+            f"{se:.3f}; Bayes factor {math.exp(log_bf):.3g} for 'fine-tuning better by more "
+            f"than {100 * margin:g} point(s) of 100'); p moved from {p:.2f} to {p1:.2f}"
         )
         return p1, min(update(low), p1), max(update(high), p1), note
+
+
+def pilot_bayes_factor(diff: float, se: float, *, tau: float, margin: float) -> float:
+    """Bayes factor of a measured score difference for "fine-tuning better by > margin".
+
+    The event E is "true difference > margin". Given E, the true difference lies above the
+    margin, given not-E below it, spread as the two halves of N(margin, tau^2): the
+    reference spread ``tau`` comes from the corpus, the direction only from the prior p. The
+    measured ``diff ~ N(true difference, se^2)``. Then
+
+        BF = [P(E | diff) / P(not E | diff)] under N(margin, tau^2) = Phi(t) / Phi(-t),
+        t = (diff - margin) / se^2 / sqrt(1 / tau^2 + 1 / se^2),
+
+    and posterior odds = prior odds x BF. BF > 1 exactly when ``diff > margin``, so a
+    measured fine-tuning lead never lowers p, a measured tie or ICL lead never raises it,
+    and a small evaluation (large ``se``) moves p little.
+
+    Examples
+    --------
+    >>> round(pilot_bayes_factor(0.03, 0.0174, tau=0.1, margin=0.01), 2)
+    6.77
+    >>> pilot_bayes_factor(0.01, 0.05, tau=0.1, margin=0.01)
+    1.0
+    """
+    t = (diff - margin) / se**2 / math.sqrt(1.0 / tau**2 + 1.0 / se**2)
+    t = min(max(t, -30.0), 30.0)  # beyond this p is pinned to the band anyway
+    return math.erfc(-t / math.sqrt(2.0)) / math.erfc(t / math.sqrt(2.0))  # Phi(t) / Phi(-t)
 
 
 @functools.cache

@@ -98,37 +98,25 @@ FEATURES: tuple[FeatureDef, ...] = (
         "More labeled data can only help the tuned arm; monotone by construction.",
     ),
     FeatureDef(
-        "n_missing",
-        "1 if the corpus row does not state n (imputed), else 0; always 0 at run time",
-        "free",
-        "Keeps imputed sizes from bending the log_n coefficient.",
-        binary=True,
-    ),
-    FeatureDef(
         "log_n_per_class",
-        "log(1 + n / n_classes) where n_classes is known, else 0",
+        "log(1 + n / min(n_classes, classes_cap)) where n_classes is known, else 0",
         "nonneg",
         "What a classifier learns from is examples per class.",
     ),
     FeatureDef(
         "log_classes",
-        "log(n_classes) where known, else 0",
+        "log(min(n_classes, classes_cap)) where known, else 0; classes_cap is the "
+        "corpus maximum (no extrapolation beyond the corpus)",
         "nonneg",
         "A prompt cannot show every label of a large label space; many classes "
         "favour fine-tuning (T-Few / RAFT Banking77).",
     ),
     FeatureDef(
         "log_shots",
-        "log(1 + min(icl_shots, shots_cap)); unknown: corpus mean",
+        "log(1 + min(icl_shots, shots_cap)); unknown: corpus mean (no indicator: run "
+        "time always knows the planned shots)",
         "nonpos",
         "Demonstrations strengthen the prompted arm (Brown et al. 2020).",
-    ),
-    FeatureDef(
-        "shots_unknown",
-        "1 if icl_shots is None",
-        "free",
-        "Unstated prompts are a distinct, mixed group in the corpus.",
-        binary=True,
     ),
     FeatureDef(
         "log_size_ratio",
@@ -198,6 +186,7 @@ class FeatureSpec:
     )
     shots_impute_log1p: float = math.log1p(2.0)
     shots_cap: float = 32.0
+    classes_cap: float = 77.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -205,6 +194,7 @@ class FeatureSpec:
             "size_impute_log10": dict(self.size_impute_log10),
             "shots_impute_log1p": self.shots_impute_log1p,
             "shots_cap": self.shots_cap,
+            "classes_cap": self.classes_cap,
         }
 
 
@@ -214,7 +204,7 @@ class FeatureColumns:
 
     task: tuple[str, ...]
     n: FloatArray
-    n_missing: FloatArray
+    n_missing: FloatArray  # 1 where a corpus row's n was imputed; bookkeeping, not a feature
     n_classes: FloatArray
     shots: FloatArray
     ft_params_b: FloatArray
@@ -239,7 +229,8 @@ def encode(cols: FeatureColumns, spec: FeatureSpec) -> FloatArray:
     """Encode raw columns into the model's feature matrix (rows x ``len(FEATURES)``)."""
     n = cols.n
     has_c = ~np.isnan(cols.n_classes)
-    n_cls = np.where(has_c, cols.n_classes, 1.0)
+    # no extrapolation beyond the corpus: more classes than its maximum count as the maximum
+    n_cls = np.where(has_c, np.minimum(np.nan_to_num(cols.n_classes), spec.classes_cap), 1.0)
     has_s = ~np.isnan(cols.shots)
     shots = np.where(has_s, np.minimum(np.nan_to_num(cols.shots), spec.shots_cap), 0.0)
     icl_unknown = np.isnan(cols.icl_params_b)
@@ -247,11 +238,9 @@ def encode(cols: FeatureColumns, spec: FeatureSpec) -> FloatArray:
     method = {"full": 1.0, "unknown": 0.5}
     parts = [
         np.log1p(n),
-        cols.n_missing,
         np.where(has_c, np.log1p(n / n_cls), 0.0),
         np.where(has_c, np.log(n_cls), 0.0),
         np.where(has_s, np.log1p(shots), spec.shots_impute_log1p),
-        (~has_s).astype(np.float64),
         _log10_size(cols.icl_params_b, cols.icl_kind, spec)
         - _log10_size(cols.ft_params_b, cols.ft_kind, spec),
         (icl_unknown & frontier).astype(np.float64),
@@ -318,7 +307,7 @@ def _num(value: str, where: str, *, minimum: float | None = None) -> float:
 
 
 def _choice(value: str, allowed: Sequence[str], where: str) -> str:
-    text = value.strip()
+    text = value.strip().lower()  # category names are lower case; accept "True", "LoRA"
     if text not in allowed:
         hint = closest_names(text, allowed) if text else []
         extra = f" Did you mean {hint[0]!r}?" if hint else ""
@@ -330,7 +319,7 @@ def _ft_kind(row: Mapping[str, str], icl_kind: str, where: str) -> str:
     given = (row.get("ft_model_kind") or "").strip()
     if given:
         return _choice(given, MODEL_KINDS, where + ", column 'ft_model_kind'")
-    if row["same_model"].strip() == "true":
+    if row["same_model"].strip().lower() == "true":
         return icl_kind
     name = row["ft_model"].strip().lower()
     return "unknown" if not name or "unnamed" in name else "open_weights"
@@ -349,7 +338,9 @@ def read_corpus(
         Rows with the columns of ``evidence_public.csv`` (see :data:`CORPUS_COLUMNS`).
     missing_n_train : mapping
         Training-set size imputed where ``n_train_ft`` is empty, by ``source_id``, with
-        ``"*"`` as the default. Those rows also get ``n_missing = 1``.
+        ``"*"`` as the default. Imputed rows are marked in ``columns.n_missing`` (used for
+        the coverage statistics only; it is not a model feature, because it is always 0 at
+        run time).
 
     Returns
     -------
@@ -468,6 +459,7 @@ def spec_from_corpus(corpus: QualityCorpus) -> FeatureSpec:
                 sizes.setdefault(k, []).append(math.log10(p))
     known = cols.shots[~np.isnan(cols.shots)]
     cap = float(known.max()) if known.size else 32.0
+    classes = cols.n_classes[~np.isnan(cols.n_classes)]
     return FeatureSpec(
         size_impute_log10={
             "frontier_api": max(sizes["frontier_api"], default=math.log10(175.0)),
@@ -478,6 +470,7 @@ def spec_from_corpus(corpus: QualityCorpus) -> FeatureSpec:
         if known.size
         else math.log1p(2.0),
         shots_cap=cap,
+        classes_cap=float(classes.max()) if classes.size else 2.0,
     )
 
 

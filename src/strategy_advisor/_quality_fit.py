@@ -1,4 +1,4 @@
-"""Quality-model fitting stage: penalised, Platt-calibrated logistic regression (scikit-learn)."""
+"""Quality-model fitting stage: penalised, sign-constrained logistic regression (scikit-learn)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
 
+from ._errors import DataFileError
 from ._quality import QualityModel, QualityParams, _band, _sigmoid, hill_gate
 from ._quality_features import (
     DEFAULT_MISSING_N_TRAIN,
@@ -25,12 +25,14 @@ from ._quality_features import (
     encode,
     read_corpus,
     spec_from_corpus,
-    subset_corpus,
     support_table,
 )
 
 __all__ = [
     "BAND",
+    "GATE_EXPONENT",
+    "GATE_N_HALF",
+    "MIN_SOURCES_FOR_INTERVAL",
     "QualityCVReport",
     "QualityFitter",
     "QualityMetrics",
@@ -41,50 +43,20 @@ __all__ = [
 
 #: Probabilities are kept in this band: the corpus can never make the model certain.
 BAND = (0.02, 0.98)
+#: Prior data-sufficiency curve r(n) = n^h / (n^h + n_half^h), set from the anchors below
+#: (stated prior knowledge), not from the corpus: r(10) = 0.5, r(20) = 0.8, r(50) = 0.96.
+GATE_N_HALF = 10.0
+GATE_EXPONENT = 2.0
 GATE_ANCHORS = (
     "n = 0: nothing to train on, r = 0 (p at the band floor)",
-    "OpenAI fine-tuning: minimum 10 examples, 'start with 50'; r(10) = 0.35",
-    "T-Few / SetFit on RAFT: PEFT beats GPT-3 few-shot with ~50 examples per task; r(50) = 0.86",
-    "Vertex AI: 100 to 500 examples recommended; r(100) = 0.95, r(500) = 0.99",
+    "OpenAI fine-tuning guide: minimum 10 examples, so n_half = 10 (r(10) = 0.5)",
+    "OpenAI 'start with 50'; T-Few and SetFit beat GPT-3 few-shot with 20-70 examples "
+    "(RAFT: 50 per task): r >= 0.95 by ~45 examples, so exponent 2 (r(20) = 0.8, r(50) = 0.96)",
 )
+#: Below this many sources a source bootstrap cannot show between-source variation: rows are
+#: resampled within sources too, and every estimate is flagged wide.
+MIN_SOURCES_FOR_INTERVAL = 4
 CorpusLike = str | Path | Iterable[Mapping[str, Any]] | QualityCorpus
-
-
-class QualityMetrics(BaseModel):
-    """Scores of one method on one scope (a held-out source, or all rows pooled)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    scope: str = Field(..., description="source_id, 'overall' or 'overall (ties dropped)'.")
-    method: str
-    n_rows: int
-    n_ft_wins: int
-    brier: float
-    log_loss: float
-    auc: float | None = Field(None, description="None where the scope has one class only.")
-    accuracy: float
-    ece: float = Field(..., description="Expected calibration error, 10 equal-width bins.")
-
-
-class QualityCVReport(BaseModel):
-    """Leave-one-source-out results of the model and the baselines."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    methods: tuple[str, ...]
-    descriptions: tuple[str, ...]
-    metrics: tuple[QualityMetrics, ...]
-    row_ids: tuple[str, ...]
-    source_ids: tuple[str, ...]
-    y: tuple[int, ...]
-    predictions: tuple[tuple[float, ...], ...] = Field(..., description="One tuple per method.")
-
-    def get(self, method: str, scope: str = "overall") -> QualityMetrics:
-        """The metrics of ``method`` on ``scope``."""
-        for m in self.metrics:
-            if m.method == method and m.scope == scope:
-                return m
-        raise KeyError(f"no metrics for method={method!r}, scope={scope!r}")
 
 
 # --------------------------------------------------------------------------- estimation
@@ -193,12 +165,18 @@ def _platt(z: FloatArray, y: FloatArray) -> tuple[float, float]:
 
 
 def _fit_pipeline(
-    x: FloatArray, y: FloatArray, groups: npt.NDArray[np.str_], c: float, signs: FloatArray
+    x: FloatArray,
+    y: FloatArray,
+    groups: npt.NDArray[np.str_],
+    c: float,
+    signs: FloatArray,
+    *,
+    calibrate: bool = True,
 ) -> _Pipeline:
-    """Fit on all rows; calibrate on leave-one-source-out decision values."""
+    """Fit on all rows; calibrate (Platt) on leave-one-source-out decision values."""
     logit = _fit_logit(x, y, c, signs)
     sources = np.unique(groups)
-    if len(sources) < 2:
+    if not calibrate or len(sources) < 2:
         return _Pipeline(logit, 1.0, 0.0)
     oof = np.empty(len(y))
     for s in sources:
@@ -222,128 +200,25 @@ def _as_corpus(corpus: CorpusLike, missing_n_train: Mapping[str, float]) -> Qual
     return read_corpus(corpus, missing_n_train=missing_n_train)
 
 
-# ------------------------------------------------------------------------------ metrics
-
-
-def reliability_bins(
-    y: FloatArray, p: FloatArray, n_bins: int = 10
-) -> list[tuple[float, float, int, float, float]]:
-    """Equal-width bins: ``(lower, upper, count, mean predicted, observed FT-win rate)``."""
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    idx = np.clip(np.digitize(p, edges[1:-1]), 0, n_bins - 1)
-    out = []
-    for b in range(n_bins):
-        m = idx == b
-        if m.any():
-            out.append(
-                (
-                    float(edges[b]),
-                    float(edges[b + 1]),
-                    int(m.sum()),
-                    float(p[m].mean()),
-                    float(y[m].mean()),
-                )
-            )
-    return out
-
-
-def _metrics(scope: str, method: str, y: FloatArray, p: FloatArray) -> QualityMetrics:
-    from sklearn.metrics import roc_auc_score
-
-    q = np.clip(p, 1e-15, 1 - 1e-15)
-    ece = sum(cnt * abs(mp - fy) for _, _, cnt, mp, fy in reliability_bins(y, p)) / len(y)
-    auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
-    return QualityMetrics(
-        scope=scope,
-        method=method,
-        n_rows=len(y),
-        n_ft_wins=int(y.sum()),
-        brier=float(np.mean((p - y) ** 2)),
-        log_loss=float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))),
-        auc=auc,
-        accuracy=float(np.mean((p > 0.5) == (y > 0.5))),
-        ece=float(ece),
-    )
-
-
-_METHODS = (
-    (
-        "model",
-        "shipped pipeline: sign-constrained L2 logistic regression, Platt-calibrated "
-        "(nested leave-one-source-out), prior data-sufficiency gate, band [0.02, 0.98]",
-    ),
-    ("model_no_platt", "ablation: the same without the Platt step"),
-    ("always_ft", "always fine-tune: constant p = 0.98"),
-    ("base_rate", "base rate: FT-win share of the training sources"),
-    ("rule_n50", "vendor rule n >= 50 -> fine-tune, hard 0/1 kept in the band (0.98 / 0.02)"),
-    ("rule_n100", "vendor rule n >= 100 -> fine-tune, hard 0/1 kept in the band"),
-    ("rule_n50_soft", "n >= 50 rule softened: training-source FT-win share on each side"),
-    ("rule_n100_soft", "n >= 100 rule softened: training-source FT-win share on each side"),
-)
-
-
-def cross_validate_quality_model(
-    corpus: CorpusLike,
-    *,
-    C: float = 0.5,  # noqa: N803  (scikit-learn's name)
-    gate_n_half: float = 15.0,
-    gate_exponent: float = 1.5,
-    missing_n_train: Mapping[str, float] = DEFAULT_MISSING_N_TRAIN,
-) -> QualityCVReport:
-    """Leave-one-source-out cross-validation of the model and the baselines.
-
-    Every fitted quantity (imputation constants, coefficients, Platt calibration on an inner
-    leave-one-source-out loop) is learned from the training sources only.
-
-    Returns
-    -------
-    QualityCVReport
-        Metrics per held-out source and pooled, and every out-of-fold prediction.
-    """
-    corp = _as_corpus(corpus, missing_n_train)
-    groups = np.array(corp.source_ids)
+def _check_outcomes(corp: QualityCorpus) -> None:
     y = corp.y
-    n = corp.columns.n
-    signs = _signs()
-    preds = {name: np.empty(len(y)) for name, _ in _METHODS}
-    for s in np.unique(groups):
-        held = groups == s
-        train = subset_corpus(corp, ~held)
-        spec = spec_from_corpus(train)
-        x_tr = encode(train.columns, spec)
-        x_te = encode(subset_corpus(corp, held).columns, spec)
-        pipe = _fit_pipeline(x_tr, y[~held], groups[~held], C, signs)
-        gate = hill_gate(n[held], gate_n_half, gate_exponent)
-        preds["model"][held] = _band(_sigmoid(pipe.decision(x_te)), gate, BAND)
-        preds["model_no_platt"][held] = _band(_sigmoid(pipe.logit.decision(x_te)), gate, BAND)
-        preds["always_ft"][held] = BAND[1]
-        rate = float(y[~held].mean())
-        preds["base_rate"][held] = min(max(rate, BAND[0]), BAND[1])
-        for thr in (50, 100):
-            fires = n >= thr
-            preds[f"rule_n{thr}"][held] = np.where(fires[held], BAND[1], BAND[0])
-            side = [y[~held & (fires == v)] for v in (False, True)]
-            rates = [float(v.mean()) if v.size else rate for v in side]
-            soft = np.where(fires[held], rates[1], rates[0])
-            preds[f"rule_n{thr}_soft"][held] = np.clip(soft, *BAND)
-    metrics = []
-    decisive = np.array([w != "tie" for w in corp.winner])
-    for name, _ in _METHODS:
-        p = preds[name]
-        metrics.append(_metrics("overall", name, y, p))
-        metrics.append(_metrics("overall (ties dropped)", name, y[decisive], p[decisive]))
-        metrics.extend(
-            _metrics(str(s), name, y[groups == s], p[groups == s]) for s in np.unique(groups)
+    if y.min() == y.max():
+        raise DataFileError(
+            f"{corp.name}: the corpus needs both outcomes (fine-tuning wins and other rows); "
+            f"got {int(y.sum())} fine-tuning wins in {len(y)} rows. Add rows where in-context "
+            "learning won or tied."
         )
-    return QualityCVReport(
-        methods=tuple(m for m, _ in _METHODS),
-        descriptions=tuple(d for _, d in _METHODS),
-        metrics=tuple(metrics),
-        row_ids=corp.row_ids,
-        source_ids=corp.source_ids,
-        y=tuple(int(v) for v in y),
-        predictions=tuple(tuple(float(v) for v in preds[m]) for m, _ in _METHODS),
-    )
+
+
+def _check_sources(corp: QualityCorpus) -> None:
+    sources = sorted(set(corp.source_ids))
+    if len(sources) < 2:
+        raise DataFileError(
+            f"{corp.name}: leave-one-source-out cross-validation holds out one source at a "
+            f"time and needs at least 2 sources; got {len(sources)} ({sources[0]!r}). Add "
+            "results from another source (source_id), or fit with cross_validate=False "
+            "(the interval is then a row bootstrap and every estimate is flagged wide)."
+        )
 
 
 # ------------------------------------------------------------------------------ fitting
@@ -357,17 +232,24 @@ class QualityFitter:
     C : float, default=0.5
         Inverse L2 penalty (scikit-learn's ``C``) on Gelman-scaled features.
     n_bootstrap : int, default=200
-        Source-bootstrap refits stored for the interval.
+        Bootstrap refits stored for the interval: sources resampled with replacement; with
+        fewer than ``MIN_SOURCES_FOR_INTERVAL`` sources, rows within each source too (and
+        every estimate is then flagged wide).
     interval_level : float, default=0.8
         Central level of the interval.
-    gate_n_half, gate_exponent : float, default=15.0, 1.5
-        Prior data-sufficiency curve ``r(n) = n^h / (n^h + n_half^h)``.
+    calibrate : bool, default=False
+        Add a Platt step (sigmoid on leave-one-source-out decision values). Off for the
+        shipped model: on the public corpus it made out-of-source log loss and Brier worse
+        (``docs/quality.md``); a corpus with many sources may gain from it.
+    gate_n_half, gate_exponent : float, default=10.0, 2.0
+        Prior data-sufficiency curve ``r(n) = n^h / (n^h + n_half^h)`` (not fitted: set
+        from stated prior knowledge, see ``docs/quality.md``).
     wide_width : float, default=0.3
         Interval width above which an estimate is flagged as wide.
     missing_n_train : mapping
         Imputed training-set size where ``n_train_ft`` is empty (``"*"``: default).
     cross_validate : bool, default=True
-        Store leave-one-source-out metrics in the parameters (slower).
+        Store leave-one-source-out metrics in the parameters (slower; needs >= 2 sources).
     fitted_on : str, optional
         Fitting date to record (default: today).
     random_state : int, default=0
@@ -390,8 +272,9 @@ class QualityFitter:
         C: float = 0.5,  # noqa: N803  (scikit-learn's name)
         n_bootstrap: int = 200,
         interval_level: float = 0.8,
-        gate_n_half: float = 15.0,
-        gate_exponent: float = 1.5,
+        calibrate: bool = False,
+        gate_n_half: float = GATE_N_HALF,
+        gate_exponent: float = GATE_EXPONENT,
         wide_width: float = 0.3,
         missing_n_train: Mapping[str, float] = DEFAULT_MISSING_N_TRAIN,
         cross_validate: bool = True,
@@ -401,6 +284,7 @@ class QualityFitter:
         self.C = C
         self.n_bootstrap = n_bootstrap
         self.interval_level = interval_level
+        self.calibrate = calibrate
         self.gate_n_half = gate_n_half
         self.gate_exponent = gate_exponent
         self.wide_width = wide_width
@@ -429,23 +313,25 @@ class QualityFitter:
         """Fit on a corpus path, an iterable of row dicts or a parsed corpus; return self."""
         self._check_params()
         corp = _as_corpus(corpus, self.missing_n_train)
+        _check_outcomes(corp)
         groups = np.array(corp.source_ids)
+        if self.cross_validate:
+            _check_sources(corp)  # before the slow part
         y = corp.y
-        if y.min() == y.max():
-            raise ValueError(
-                "The corpus needs both outcomes (fine-tuning wins and other rows); "
-                f"got {int(y.sum())} fine-tuning wins in {len(y)} rows."
-            )
         signs = _signs()
         self.spec_ = spec_from_corpus(corp)
         x = encode(corp.columns, self.spec_)
-        self.pipeline_ = _fit_pipeline(x, y, groups, self.C, signs)
+        self.pipeline_ = _fit_pipeline(x, y, groups, self.C, signs, calibrate=self.calibrate)
         self.coef_, self.intercept_ = self.pipeline_.raw()
         self.platt_ = (self.pipeline_.a, self.pipeline_.b)
         draws = self._bootstrap(x, y, groups, signs)
         self.cv_report_ = (
             cross_validate_quality_model(
-                corp, C=self.C, gate_n_half=self.gate_n_half, gate_exponent=self.gate_exponent
+                corp,
+                C=self.C,
+                calibrate=self.calibrate,
+                gate_n_half=self.gate_n_half,
+                gate_exponent=self.gate_exponent,
             )
             if self.cross_validate
             else None
@@ -458,19 +344,32 @@ class QualityFitter:
     def _bootstrap(
         self, x: FloatArray, y: FloatArray, groups: npt.NDArray[np.str_], signs: FloatArray
     ) -> list[tuple[FloatArray, float]]:
-        """Resample sources with replacement and refit the whole pipeline each time."""
+        """Resample sources with replacement and refit the whole pipeline each time.
+
+        With fewer than ``MIN_SOURCES_FOR_INTERVAL`` sources, a source bootstrap would mostly
+        redraw the same one or two sources and give a collapsed interval (false certainty):
+        rows are then resampled within each drawn source as well (two-stage bootstrap).
+        """
         rng = np.random.default_rng(self.random_state)
         sources = np.unique(groups)
         rows_of = {s: np.flatnonzero(groups == s) for s in sources}
+        few = len(sources) < MIN_SOURCES_FOR_INTERVAL
         draws: list[tuple[FloatArray, float]] = []
         for _ in range(50 * self.n_bootstrap):
             if len(draws) == self.n_bootstrap:
                 break
             pick = rng.choice(sources, size=len(sources), replace=True)
-            idx = np.concatenate([rows_of[s] for s in pick])
-            if len(set(pick)) < 2 or y[idx].min() == y[idx].max():
+            if few:
+                parts = [rng.choice(rows_of[s], size=rows_of[s].size) for s in pick]
+            else:
+                parts = [rows_of[s] for s in pick]
+            idx = np.concatenate(parts)
+            if (not few and len(set(pick)) < 2) or y[idx].min() == y[idx].max():
                 continue  # degenerate replicate: redraw
-            draws.append(_fit_pipeline(x[idx], y[idx], groups[idx], self.C, signs).raw())
+            pipe = _fit_pipeline(
+                x[idx], y[idx], groups[idx], self.C, signs, calibrate=self.calibrate
+            )
+            draws.append(pipe.raw())
         if not draws:
             draws.append(self.pipeline_.raw())
         return draws
@@ -482,24 +381,29 @@ class QualityFitter:
             "C": self.C,
             "n_bootstrap": len(draws),
             "penalty": "l2; continuous features / (2 sd), binary centred (Gelman 2008)",
+            "C_default": "0.5 is the most regularised C in {0.05, 0.1, 0.2, 0.5, 1, 2} whose "
+            "leave-one-source-out log loss is within one source-clustered paired standard "
+            "error of the best, on the public corpus",
             "random_state": self.random_state,
             "interval_level": self.interval_level,
             "ties": "a tie counts as 'fine-tuning not better' (y = 0)",
-            "calibration": "Platt sigmoid on leave-one-source-out decision values",
+            "calibration": "Platt sigmoid on leave-one-source-out decision values"
+            if self.calibrate
+            else "none (a = 1, b = 0)",
         }
         stated = corp.columns.n[corp.columns.n_missing == 0]
-        known_c = corp.columns.n_classes[~np.isnan(corp.columns.n_classes)]
+        n_sources = len(set(corp.source_ids))
         deltas = corp.score_delta[~np.isnan(corp.score_delta)] / 100.0
         report = self.cv_report_
         data: dict[str, Any] = {
-            "schema_version": 1,
+            "schema_version": 2,
             "model_version": "",
             "fitted_on": fitted_on,
             "corpus": {
                 "file": corp.name,
                 "sha256": corp.sha256,
                 "n_rows": len(corp),
-                "n_sources": len(set(corp.source_ids)),
+                "n_sources": n_sources,
                 "n_ft_wins": int(corp.y.sum()),
                 "n_ties": sum(w == "tie" for w in corp.winner),
             },
@@ -522,18 +426,23 @@ class QualityFitter:
             },
             "bootstrap": {
                 "level": self.interval_level,
-                "method": "source bootstrap: resample source_ids with replacement, "
-                "refit and recalibrate; calibrated raw-feature logits",
+                "method": (
+                    "two-stage bootstrap: source_ids, then rows within them"
+                    if n_sources < MIN_SOURCES_FOR_INTERVAL
+                    else "source bootstrap: resample source_ids with replacement"
+                )
+                + ", refit and recalibrate; calibrated raw-feature logits",
                 "coef": [c.tolist() for c, _ in draws],
                 "intercept": [i for _, i in draws],
             },
             "support": support_table(corp, spec, min_rows=5.0, min_sources=2, threshold=1.0),
             "pilot": {"tau": _robust_sd(deltas), "margin": 0.01},
             "wide_width": self.wide_width,
+            "force_wide": n_sources < MIN_SOURCES_FOR_INTERVAL,
             "coverage": {
                 "min_n": float(stated.min()) if stated.size else 0.0,
                 "max_shots": spec.shots_cap,
-                "max_classes": float(known_c.max()) if known_c.size else 2.0,
+                "max_classes": spec.classes_cap,
             },
             "cv": None
             if report is None
@@ -545,7 +454,7 @@ class QualityFitter:
         }
         content = {k: v for k, v in data.items() if k not in ("model_version", "fitted_on")}
         tag = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-        data["model_version"] = f"1+{tag[:12]}"  # changes whenever any parameter changes
+        data["model_version"] = f"2+{tag[:12]}"  # changes whenever any parameter changes
         return QualityParams.model_validate(data)
 
     def predict_proba(self, columns: FeatureColumns) -> FloatArray:
@@ -577,3 +486,13 @@ def fit_quality_model(
     """
     fitter = QualityFitter(random_state=random_state, n_bootstrap=n_bootstrap, **params)
     return fitter.fit(corpus).model_
+
+
+# Re-exported here (the public import path); placed last because _quality_cv builds on the
+# estimation core above, and the package imports this module first.
+from ._quality_cv import (  # noqa: E402
+    QualityCVReport,
+    QualityMetrics,
+    cross_validate_quality_model,
+    reliability_bins,
+)
