@@ -304,9 +304,19 @@ def _reasons(
     for magnitude, r in weighed:
         decisive = (not only_one) and r.favors is strategy and magnitude > 0
         out.append(r.model_copy(update={"decisive": decisive}))
+    if quality.wide:
+        out.append(
+            Reason(
+                code="quality-uncertain",
+                message=f"The quality estimate is uncertain (interval "
+                f"{100 * quality.low:.0f}-{100 * quality.high:.0f}%): treat it as a prior and "
+                "measure both strategies on your task (pass the scores as pilot=...).",
+                favors=None,
+                kind="note",
+            )
+        )
     for note in quality.notes:
-        out.append(Reason(code="quality-uncertain" if quality.wide else "quality-note",
-                          message=note, favors=None, kind="note"))  # fmt: skip
+        out.append(Reason(code="quality-note", message=note, favors=None, kind="note"))
     for o in fired:
         if o.effect == "note":
             out.append(Reason(code=o.code, message=o.message or o.code, favors=None, kind="note"))

@@ -513,9 +513,13 @@ class QualityModel:
                 "its interval cannot show how much sources disagree, so treat it as wide"
             )
         if low_support:
+            spread = (
+                f"from {sources} source{'s' if sources != 1 else ''}"
+                if sources
+                else "and no source has a full row like it"
+            )
             notes.append(
-                f"few published results resemble this task: {rows:.1f} rows from "
-                f"{sources} source(s)"
+                f"few published results resemble this task: {rows:.1f} similar rows {spread}"
             )
         if high - low > prm.wide_width:
             notes.append(

@@ -53,12 +53,17 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
         ("tokens per request", tokens(ft), tokens(icl)),
         ("per request", _per_request(ft.per_request_usd), _per_request(icl.per_request_usd)),
         ("training (first run)", usd(ft.one_time_usd), "-"),
-        (f"retraining ({max(ft.training_runs - 1, 0)} runs)", usd(ft.retraining_usd), "-"),
+        (f"retraining ({_runs(ft.training_runs - 1)})", usd(ft.retraining_usd), "-"),
         ("hosting", usd(ft.hosting_usd), "-"),
         (f"total over {rec.profile.horizon_months:g} months", usd(ft.total_usd),
          usd(icl.total_usd)),
         ("latency per request", _ms(lat_ft.total_ms), _ms(lat_icl.total_ms)),
     ]  # fmt: skip
+
+
+def _runs(k: int) -> str:
+    k = max(k, 0)
+    return f"{k} run" + ("" if k == 1 else "s")
 
 
 def _yes(ok: bool) -> str:
