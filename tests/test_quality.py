@@ -515,3 +515,17 @@ def test_corpus_errors_name_line_and_column() -> None:
     rows[1]["winner"] = "fine-tuning"
     with pytest.raises(DataFileError, match=r"line 3 .*column 'winner'.*fine_tuning"):
         read_corpus(rows)
+
+
+def test_a_refitted_model_drives_recommend() -> None:
+    import datetime as dt
+
+    from strategy_advisor import TaskProfile, recommend
+
+    model = fit_quality_model(
+        synthetic_rows(), n_bootstrap=3, cross_validate=False, fitted_on="2000-01-01"
+    )
+    profile = TaskProfile(task_type="classification", n_labeled_examples=300, n_classes=3)
+    rec = recommend(profile, quality_model=model, today=dt.date(2026, 11, 27))
+    shipped = recommend(profile, today=dt.date(2026, 11, 27))
+    assert rec.quality.p_fine_tuning_better != shipped.quality.p_fine_tuning_better

@@ -154,11 +154,13 @@ def recommend(
     policy: DecisionPolicy | None = None,
     today: dt.date | None = None,
     advisor: Advisor | None = None,
+    quality_model: QualityModel | None = None,
 ) -> Recommendation:
     """Recommend fine-tuning or in-context learning for a task.
 
     A thin façade over :meth:`Advisor.recommend` with the shipped catalog, rules and
-    quality model.
+    quality model. ``quality_model`` swaps in a refitted model (see
+    :func:`strategy_advisor.fit_quality_model`); ``advisor`` swaps every part at once.
 
     Examples
     --------
@@ -170,6 +172,10 @@ def recommend(
     'fine_tuning'
     """
     global _DEFAULT
+    if quality_model is not None:
+        if advisor is not None:
+            raise TypeError("pass either advisor= or quality_model=, not both")
+        advisor = Advisor(quality_model=quality_model)
     if advisor is None:
         if _DEFAULT is None:
             _DEFAULT = Advisor()
