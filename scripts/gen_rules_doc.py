@@ -31,7 +31,8 @@ book = default_rulebook().extended("our_policy_rules.json")   # or a list of dic
 rec = Advisor(rulebook=book).recommend(profile)
 ```
 
-or `strategy-advisor recommend profile.json --rules our_policy_rules.json`. A rule:
+or `strategy-advisor recommend profile.json --rules our_policy_rules.json`. The file holds
+`{"rules": [ ... ]}` (or a bare list of rules); one rule looks like this:
 
 ```json
 {
@@ -49,9 +50,10 @@ Conditions: `{"feature", "op", "value" | "param" | "ref"}` with `op` one of `lt 
 ne is_null not_null is_true is_false` (`ref` compares with another input), combined with
 `{"all": [...]}`, `{"any": [...]}`, `{"not": ...}`. A comparison with an unknown input is
 unknown; `all`/`any` follow three-valued logic, and an unknown result makes the rule *not
-applicable*. Message fields take a format: `usd`, `int`, `tok`, `ms`, `days`, `months`,
-`pct`. A rule naming an input that does not exist, a malformed condition or a duplicate
-code fails at load with the rule's code in the message.
+applicable*. Message fields take a format: `usd`, `int`, `tok`, `ms`, `days`, `ago` (days
+from now, negative in the past), `months`, `pct`. A rule naming an input that does not
+exist, a malformed condition or a duplicate code fails at load with the rule's code in the
+message.
 """
 
 

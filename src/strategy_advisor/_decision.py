@@ -304,18 +304,21 @@ def _reasons(
     for magnitude, r in weighed:
         decisive = (not only_one) and r.favors is strategy and magnitude > 0
         out.append(r.model_copy(update={"decisive": decisive}))
-    if quality.wide:
+    pilot_notes = [n for n in quality.notes if n.startswith("pilot applied")]
+    other_notes = [n for n in quality.notes if not n.startswith("pilot applied")]
+    if quality.wide and other_notes:
+        because = "; ".join(other_notes)
         out.append(
             Reason(
                 code="quality-uncertain",
-                message=f"The quality estimate is uncertain (interval "
-                f"{100 * quality.low:.0f}-{100 * quality.high:.0f}%): treat it as a prior and "
-                "measure both strategies on your task (pass the scores as pilot=...).",
+                message=f"The quality estimate rests on thin evidence ({because}). Treat it as "
+                "a prior: measure both strategies on your task and pass the scores as pilot=.",
                 favors=None,
                 kind="note",
             )
         )
-    for note in quality.notes:
+        other_notes = []
+    for note in (*other_notes, *pilot_notes):
         out.append(Reason(code="quality-note", message=note, favors=None, kind="note"))
     for o in fired:
         if o.effect == "note":

@@ -65,8 +65,9 @@ Count = Annotated[int, Field(le=_COUNT_LIMIT, strict=True)]
 class FineTuningOffer(BaseModel):
     """How a model can be fine-tuned, and what the tuned model costs.
 
-    ``FineTuningOffer()`` means "tunable, prices unknown": every cost that needs a missing
-    price is reported as unpriced, never as $0.
+    ``FineTuningOffer()`` means "tunable, token prices unknown": every cost that needs a
+    missing price is reported as unpriced, never as $0. The hosting fee defaults to 0
+    (serverless tuned models); set it for a dedicated deployment.
 
     Examples
     --------

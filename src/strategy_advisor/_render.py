@@ -85,9 +85,12 @@ def _quality_line(rec: Recommendation) -> str:
 def _volume_line(rec: Recommendation) -> str:
     be = rec.break_even_requests_per_month
     parts = [f"volume {format_value(rec.profile.requests_per_month, 'int')} requests/month"]
-    parts.append(
-        "break-even " + (f"{format_value(be, 'int')} requests/month" if be is not None else "none")
-    )
+    if be is not None:
+        parts.append(f"break-even {format_value(be, 'int')} requests/month")
+    elif any(rec.costs[s].total_usd is None for s in Strategy):
+        parts.append("break-even unknown (unpriced)")
+    else:
+        parts.append("no break-even (fine-tuning is not cheaper per request)")
     if rec.payback_months is not None and rec.payback_days is not None:
         parts.append(f"payback {_duration(rec.payback_months, rec.payback_days)}")
     return "; ".join(parts)
@@ -114,11 +117,12 @@ def _tokens_line(rec: Recommendation) -> str:
     )
     if m is None:
         return text + "; as given"
-    how = "counted exactly" if m.exact else f"estimated, ±{100 * m.relative_error:.0f}%"
-    return (
-        text
-        + f"; measured with {m.encoding} on {m.n_counted:,} of {m.n_examples:,} examples ({how})"
-    )
+    band = f"±{100 * m.relative_error:.0f}%"
+    if m.encoding == "estimate":
+        how = f"estimated from UTF-8 bytes / 4 on {m.n_counted:,} of {m.n_examples:,} examples"
+    else:
+        how = f"counted with {m.encoding} on {m.n_counted:,} of {m.n_examples:,} examples"
+    return f"{text}; {how} ({'exact' if m.exact and not m.relative_error else band})"
 
 
 def _tally(rec: Recommendation) -> str:

@@ -304,7 +304,10 @@ class Rulebook:
         data = load_json(source) if isinstance(source, (str, Path)) else source
         items = data.get("rules") if isinstance(data, Mapping) else data
         if not isinstance(items, list):
-            raise RuleError(f"{where}: expected a list of rules under 'rules'")
+            raise RuleError(
+                f'{where}: expected {{"rules": [...]}} or a list of rules; got a '
+                f"{type(data).__name__} without a 'rules' list"
+            )
         return cls(_parse_rules(items, where))
 
     @property

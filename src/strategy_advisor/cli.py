@@ -154,6 +154,14 @@ def _schema(_: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``strategy-advisor`` command."""
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:  # e.g. `strategy-advisor catalog | head`
+        sys.stderr.close()
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     handlers = {"recommend": _recommend, "catalog": _catalog, "rules": _rules, "schema": _schema}
     try:
         return handlers[args.command](args)
