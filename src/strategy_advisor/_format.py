@@ -7,18 +7,27 @@ from typing import Any
 __all__ = ["format_value", "usd"]
 
 
+_SCALES = ((1e9, "B"), (1e6, "M"), (1e4, "k"))
+
+
+def _abbreviated(a: float) -> str | None:
+    """``1.23M``-style text for a non-negative number of at least 10,000, else None."""
+    for limit, suffix in _SCALES:
+        if a >= limit:
+            divisor = 1e3 if suffix == "k" else limit
+            return f"{a / divisor:.3g}{suffix}"
+    return None
+
+
 def usd(x: float | None) -> str:
     """``$8.1k``-style money; ``unpriced`` for None."""
     if x is None:
         return "unpriced"
     a = abs(x)
     sign = "-" if x < 0 else ""
-    if a >= 1e9:
-        return f"{sign}${a / 1e9:.3g}B"
-    if a >= 1e6:
-        return f"{sign}${a / 1e6:.3g}M"
-    if a >= 1e4:
-        return f"{sign}${a / 1e3:.3g}k"
+    short = _abbreviated(a)
+    if short is not None:
+        return f"{sign}${short}"
     if a >= 100:
         return f"{sign}${a:,.0f}"
     if a >= 0.01 or a == 0:
@@ -27,13 +36,10 @@ def usd(x: float | None) -> str:
 
 
 def _count(x: float) -> str:
+    short = _abbreviated(abs(x))
+    if short is not None:
+        return ("-" if x < 0 else "") + short
     a = abs(x)
-    if a >= 1e9:
-        return f"{x / 1e9:.3g}B"
-    if a >= 1e6:
-        return f"{x / 1e6:.3g}M"
-    if a >= 1e4:
-        return f"{x / 1e3:.3g}k"
     return f"{x:,.0f}" if a >= 10 or float(x).is_integer() else f"{x:.2g}"
 
 
