@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._costs import CostComparison
 from ._data import read_shipped_json, validate_data
-from ._format import format_value, usd
+from ._format import duration, format_value, usd
 from ._profile import Strategy
 from ._quality import QualityEstimate
 from ._rules import RuleOutcome
@@ -161,20 +161,14 @@ def _cost_reason(costs: CostComparison, months: float) -> Reason | None:
         msg += f" (unpriced: {', '.join(side.unpriced)}; the priced part already decides)"
     be = costs.break_even_requests_per_month
     if be is not None:
-        msg += f"; break-even at {_volume(be)} requests/month"
+        msg += f"; break-even at {format_value(be, 'int')} requests/month"
     elif bounded is None:
         msg += "; fine-tuning is never cheaper at any volume (its per-request cost is not lower)"
-    if costs.payback_months is not None and cheaper is Strategy.FINE_TUNING:
-        days = costs.payback_days or 0.0
-        msg += "; the first training run pays back in " + (
-            "under a day" if days < 1 else f"{days:,.0f} day" + ("" if round(days) == 1 else "s")
-        )
+    pay_months, pay_days = costs.payback_months, costs.payback_days
+    if pay_months is not None and pay_days is not None and cheaper is Strategy.FINE_TUNING:
+        msg += f"; the first training run pays back in {duration(pay_months, pay_days)}"
     favors = cheaper if not math.isclose(ft, icl, rel_tol=1e-9) else None
     return Reason(code="cost-comparison", message=msg + ".", favors=favors, kind="cost")
-
-
-def _volume(x: float) -> str:
-    return format_value(x, "int")
 
 
 def _quality_reason(q: QualityEstimate) -> Reason:

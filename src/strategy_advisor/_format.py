@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["format_value", "usd"]
+__all__ = ["duration", "format_value", "usd"]
 
 
 _SCALES = ((1e9, "B"), (1e6, "M"), (1e4, "k"))
@@ -41,6 +41,15 @@ def _count(x: float) -> str:
         return ("-" if x < 0 else "") + short
     a = abs(x)
     return f"{x:,.0f}" if a >= 10 or float(x).is_integer() else f"{x:.2g}"
+
+
+def duration(months: float, days: float) -> str:
+    """A payback time: "under a day", "N days" below two months, else "N.N months"."""
+    if days < 1:
+        return "under a day"
+    if months >= 2:
+        return f"{months:.1f} months"
+    return f"{days:.0f} day" + ("" if round(days) == 1 else "s")
 
 
 def format_value(value: Any, spec: str = "") -> str:

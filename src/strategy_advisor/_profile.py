@@ -62,6 +62,11 @@ NonNegFloat = Annotated[float, Field(ge=0, le=_LIMIT, strict=True, allow_inf_nan
 Count = Annotated[int, Field(le=_COUNT_LIMIT, strict=True)]
 
 
+def _known_args(args: Iterable[tuple[str | None, Any]]) -> list[tuple[str | None, Any]]:
+    """repr arguments without the unknown (None) ones: specs have many optional fields."""
+    return [(k, v) for k, v in args if v is not None]
+
+
 class FineTuningOffer(BaseModel):
     """How a model can be fine-tuned, and what the tuned model costs.
 
@@ -103,7 +108,7 @@ class FineTuningOffer(BaseModel):
     source: str | None = Field(None, description="Where these prices come from.")
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
-        return [(k, v) for k, v in super().__repr_args__() if v is not None]
+        return _known_args(super().__repr_args__())
 
 
 class ModelSpec(BaseModel):
@@ -177,7 +182,7 @@ class ModelSpec(BaseModel):
         return self
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
-        return [(k, v) for k, v in super().__repr_args__() if v is not None]
+        return _known_args(super().__repr_args__())
 
 
 class PilotResult(BaseModel):

@@ -6,10 +6,11 @@ import html
 import math
 from typing import TYPE_CHECKING
 
-from ._format import format_value, usd
+from ._format import duration, format_value, usd
 from ._profile import Strategy
 
 if TYPE_CHECKING:
+    from ._costs import StrategyCost
     from ._recommendation import Recommendation
 
 __all__ = ["render_html", "render_markdown", "render_text"]
@@ -35,22 +36,11 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
     ft, icl = rec.costs[Strategy.FINE_TUNING], rec.costs[Strategy.IN_CONTEXT_LEARNING]
     lat_ft, lat_icl = rec.latency[Strategy.FINE_TUNING], rec.latency[Strategy.IN_CONTEXT_LEARNING]
 
-    def tokens(c: object) -> str:
-        from ._costs import StrategyCost
-
-        assert isinstance(c, StrategyCost)
-        if c.input_tokens_per_request is None or c.output_tokens_per_request is None:
-            return "unknown"
-        text = f"{format_value(c.input_tokens_per_request, 'int')} in"
-        if c.cached_tokens_per_request:
-            text += f" ({format_value(c.cached_tokens_per_request, 'int')} cached)"
-        return text + f" / {format_value(c.output_tokens_per_request, 'int')} out"
-
     return [
         ("model", ft.model, icl.model),
         ("feasible", _yes(rec.feasible[Strategy.FINE_TUNING]),
          _yes(rec.feasible[Strategy.IN_CONTEXT_LEARNING])),
-        ("tokens per request", tokens(ft), tokens(icl)),
+        ("tokens per request", _tokens_cell(ft), _tokens_cell(icl)),
         ("per request", _per_request(ft.per_request_usd), _per_request(icl.per_request_usd)),
         ("training (first run)", usd(ft.one_time_usd), "-"),
         (f"retraining ({_runs(ft.training_runs - 1)})", usd(ft.retraining_usd), "-"),
@@ -64,6 +54,15 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
 def _runs(k: int) -> str:
     k = max(k, 0)
     return f"{k} run" + ("" if k == 1 else "s")
+
+
+def _tokens_cell(c: StrategyCost) -> str:
+    if c.input_tokens_per_request is None or c.output_tokens_per_request is None:
+        return "unknown"
+    text = f"{format_value(c.input_tokens_per_request, 'int')} in"
+    if c.cached_tokens_per_request:
+        text += f" ({format_value(c.cached_tokens_per_request, 'int')} cached)"
+    return text + f" / {format_value(c.output_tokens_per_request, 'int')} out"
 
 
 def _yes(ok: bool) -> str:
@@ -92,16 +91,8 @@ def _volume_line(rec: Recommendation) -> str:
     else:
         parts.append("no break-even (fine-tuning is not cheaper per request)")
     if rec.payback_months is not None and rec.payback_days is not None:
-        parts.append(f"payback {_duration(rec.payback_months, rec.payback_days)}")
+        parts.append(f"payback {duration(rec.payback_months, rec.payback_days)}")
     return "; ".join(parts)
-
-
-def _duration(months: float, days: float) -> str:
-    if days < 1:
-        return "under a day"
-    if months >= 2:
-        return f"{months:.1f} months"
-    return f"{days:.0f} day" + ("" if round(days) == 1 else "s")
 
 
 def _tokens_line(rec: Recommendation) -> str:
