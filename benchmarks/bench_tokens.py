@@ -19,9 +19,7 @@ from pathlib import Path
 import numpy as np
 import tiktoken
 
-from strategy_advisor._encodings import load_encoding
-from strategy_advisor._errors import TokenizerError
-from strategy_advisor._tokens import count_tokens
+from strategy_advisor import TokenizerError, count_tokens, load_encoding
 
 HERE = Path(__file__).resolve().parent
 _WORDS = (

@@ -23,18 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from strategy_advisor._profile import PilotResult
-from strategy_advisor._quality import (
-    QualityFeatures,
-    QualityModel,
-    hill_gate,
-    load_default_quality_model,
-)
-from strategy_advisor._quality_fit import (
+from strategy_advisor import (
+    PilotResult,
     QualityCVReport,
+    QualityFeatures,
     QualityMetrics,
+    QualityModel,
     cross_validate_quality_model,
-    reliability_bins,
+    load_default_quality_model,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,14 +221,13 @@ def render_markdown(
             *_per_source_table(report, key, sources),
             "",
         ]
-    model_p = report.predictions_of("model")
     out += [
         "## Reliability of the model (out-of-fold)",
         "",
         "| bin | rows | mean predicted | observed FT-win rate |",
         "|---|---:|---:|---:|",
     ]
-    for lo, hi, cnt, mp, fy in reliability_bins(y, model_p):
+    for lo, hi, cnt, mp, fy in report.reliability("model"):
         out.append(f"| {lo:.1f}–{hi:.1f} | {cnt} | {mp:.3f} | {fy:.3f} |")
     out.append("")
     if image:
@@ -283,20 +278,19 @@ def doc_blocks(model: QualityModel) -> dict[str, str]:
     ]
     for f, w, s in zip(prm.features, lg.coef, lg.scale, strict=True):
         if w == 0:
-            cells = "0 (held at 0)" if f["constraint"] != "free" else "0", "0"
+            cells = "0 (held at 0)" if f.constraint != "free" else "0", "0"
         else:
             cells = f"{a * w / s:+.3f}", f"{a * w:+.3f}"
-        coef.append(f"| `{f['name']}` | {sign[f['constraint']]} | {cells[0]} | {cells[1]} |")
+        coef.append(f"| `{f.name}` | {sign[f.constraint]} | {cells[0]} | {cells[1]} |")
     icpt = a * (
         lg.intercept - sum(c / s * w for c, s, w in zip(lg.center, lg.scale, lg.coef, strict=True))
     )
     platt = "no Platt step" if (a, b) == (1.0, 0.0) else f"Platt step a = {a:.3g}, b = {b:.3g}"
     coef += [
         "",
-        f"Intercept on the raw features {icpt + b:+.3f}; {platt}; "
-        f"C = {prm.hyperparameters['C']:g}.",
+        f"Intercept on the raw features {icpt + b:+.3f}; {platt}; C = {prm.hyperparameters.C:g}.",
     ]
-    metrics = (prm.cv or {}).get("metrics", [])
+    metrics = [m.model_dump() for m in prm.cv.metrics] if prm.cv is not None else []
     loso: list[str] = []
     for scope, title in (("overall", "All rows"), ("n stated >= 50", "Rows that state n ≥ 50")):
         rows = [m for m in metrics if m["scope"] == scope]
@@ -325,9 +319,7 @@ def doc_blocks(model: QualityModel) -> dict[str, str]:
         "",
         "| n | " + " | ".join(f"{n:g}" for n in GATE_N) + " |",
         "|---|" + "---:|" * len(GATE_N),
-        "| r(n) | "
-        + " | ".join(f"{float(hill_gate(n, gate.n_half, gate.exponent)):.2f}" for n in GATE_N)
-        + " |",
+        "| r(n) | " + " | ".join(f"{model.data_sufficiency(n):.2f}" for n in GATE_N) + " |",
     ]
     pilot = [
         "| pilot: FT vs ICL score, evaluation examples | p before | p after |",
@@ -340,10 +332,10 @@ def doc_blocks(model: QualityModel) -> dict[str, str]:
             pilot=PilotResult(ft_score=ft, icl_score=icl, n_eval_examples=k),
         )
         pilot.append(
-            f"| {ft:g} vs {icl:g}, {k:,} | {e.p_before_pilot or 0:.2f} | "
+            f"| {ft:g} vs {icl:g}, {k:,} | {e.pilot.p_before if e.pilot else 0:.2f} | "
             f"{e.p_fine_tuning_better:.2f} |"
         )
-        note = note or e.notes[-1]
+        note = note or (e.pilot.message if e.pilot else "")
     pilot += ["", f'The note of the first row: "{note}".']
     return {
         "pilot": "\n".join(pilot),
@@ -382,11 +374,9 @@ def plot_reliability(report: QualityCVReport, ax: Any = None) -> Any:
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 5.0))
-    y = np.array(report.y, dtype=float)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
     for method, color in zip(report.methods[:2], ("tab:blue", "tab:orange"), strict=True):
-        p = report.predictions_of(method)
-        bins = reliability_bins(y, p)
+        bins = report.reliability(method)
         xs, ys, counts = [b[3] for b in bins], [b[4] for b in bins], [b[2] for b in bins]
         ax.plot(xs, ys, "-", color=color, alpha=0.6, label=f"{method} (marker area ~ rows)")
         ax.scatter(xs, ys, s=[8 + 3 * c for c in counts], color=color, alpha=0.8, zorder=3)

@@ -2,10 +2,10 @@
 
 Usage::
 
-    python scripts/fit_quality.py [--n-bootstrap 200] [--random-state 0] [--out PATH]
+    python scripts/fit_quality.py [--n-bootstrap N] [--random-state 0] [--out PATH]
 
 Deterministic for a given ``--random-state`` (only ``fitted_on`` changes with the date;
-pin it with ``--fitted-on YYYY-MM-DD``).
+pin it with ``--fitted-on YYYY-MM-DD``). Defaults come from ``data/quality_fit.json``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from strategy_advisor._quality_fit import QualityFitter
+from strategy_advisor import fit_quality_model
 
 
 def main(argv: list[str] | None = None) -> int:
     """Refit and write the parameter file; return a process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-bootstrap", type=int, default=200)
+    parser.add_argument("--n-bootstrap", type=int, default=None)
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--fitted-on", default=None, help="date to record (default: today)")
     parser.add_argument(
@@ -37,17 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     corpus = Path(str(data_dir.joinpath("evidence_public.csv")))
     out = args.out or Path(str(data_dir.joinpath("quality_params.json")))
     start = time.perf_counter()
-    fitter = QualityFitter(
-        n_bootstrap=args.n_bootstrap, random_state=args.random_state, fitted_on=args.fitted_on
-    ).fit(corpus)
-    out.write_text(fitter.model_.to_json(), encoding="utf-8")
-    overall = fitter.cv_report_.get("model") if fitter.cv_report_ is not None else None
+    model = fit_quality_model(
+        corpus,
+        n_bootstrap=args.n_bootstrap,
+        random_state=args.random_state,
+        fitted_on=args.fitted_on,
+    )
+    out.write_text(model.to_json(), encoding="utf-8")
+    params = model.params
     print(
-        f"wrote {out} ({fitter.model_.params.model_version}, "
-        f"{len(fitter.model_.params.bootstrap.coef)} bootstrap draws, "
+        f"wrote {out} ({params.model_version}, {len(params.bootstrap.coef)} bootstrap draws, "
         f"{time.perf_counter() - start:.1f} s)"
     )
-    if overall is not None:
+    if params.cv is not None:
+        overall = next(m for m in params.cv.metrics if m.method == "model" and m.scope == "overall")
         print(
             f"leave-one-source-out: Brier {overall.brier:.4f}, log loss "
             f"{overall.log_loss:.4f}, AUC {overall.auc:.3f}, accuracy "

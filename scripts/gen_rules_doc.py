@@ -7,8 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from strategy_advisor._rule_inputs import RULE_INPUT_DOCS
-from strategy_advisor._rules import default_rulebook
+from strategy_advisor import RuleInputs, default_rulebook
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 
@@ -68,12 +67,13 @@ def render() -> str:
             effect += f" (+{rule.effect.weight:g})"
         cond = json.dumps(rule.when.model_dump(by_alias=True, exclude_none=True))
         if rule.params:
-            cond += f" with {json.dumps(rule.params)}"
+            cond += f" with {json.dumps(dict(rule.params))}"
         lines.append(
             f"| `{rule.code}` | {effect} | `{cond}` | {rule.source.document} ({rule.source.date}) |"
         )
     lines += ["", "## Inputs rules can test", "", "| input | meaning |", "|---|---|"]
-    lines += [f"| `{name}` | {doc} |" for name, doc in sorted(RULE_INPUT_DOCS.items())]
+    docs = {name: field.description or name for name, field in RuleInputs.model_fields.items()}
+    lines += [f"| `{name}` | {doc} |" for name, doc in sorted(docs.items())]
     return "\n".join(lines) + "\n"
 
 

@@ -12,7 +12,7 @@ import strategy_advisor
 
 MODULES = sorted(
     m.name
-    for m in pkgutil.iter_modules(strategy_advisor.__path__, "strategy_advisor.")
+    for m in pkgutil.walk_packages(strategy_advisor.__path__, "strategy_advisor.")
     if m.name != "strategy_advisor.cli"
 )
 

@@ -11,14 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strategy_advisor._errors import DataFileError, TokenizerError
-from strategy_advisor._examples import (
+from strategy_advisor import (
     ChatMessage,
+    DataFileError,
     LabeledExample,
+    ModelSpec,
+    TokenizerError,
     load_examples,
     profile_from_examples,
 )
-from strategy_advisor._profile import ModelSpec, TaskProfile
 from strategy_advisor._tokens import tokenizer_data
 
 from .tiny_encoding import tiny_encoding, write_tiktoken_file
@@ -210,7 +211,7 @@ def test_given_fields_win() -> None:
 
 def test_from_examples_delegates_with_keywords(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "t.jsonl", PAIRS * 20)
-    profile = TaskProfile.from_examples(
+    profile = profile_from_examples(
         path, encoding=tiny_encoding(), task_type="extraction", sample=10, seed=2
     )
     m = profile.token_measurement

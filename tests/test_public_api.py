@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 
 import strategy_advisor
 
 EXPECTED = {
     "Advisor", "AdvisorError", "Catalog", "CatalogError", "ChatMessage", "DataFileError",
-    "DecisionPolicy", "FineTuningOffer", "LabeledExample", "ModelSpec", "PilotResult",
-    "QualityEstimate", "QualityFeatures", "QualityModel", "Reason", "Recommendation", "Rule",
-    "RuleError", "RuleOutcome", "Rulebook", "ScoreBreakdown", "Strategy", "StrategyCost",
-    "StrategyLatency", "TaskProfile", "TokenMeasurement", "TokenStats", "TokenizerError",
-    "count_tokens", "cross_validate_quality_model", "default_catalog", "default_rulebook",
-    "fit_quality_model", "load_default_quality_model", "load_encoding", "load_examples",
-    "profile_from_examples", "recommend",
+    "DecisionPolicy", "FineTuningOffer", "FrozenMap", "LabeledExample", "ModelSpec",
+    "ParameterError", "PilotResult", "PilotUpdate", "QualityCVReport", "QualityEstimate",
+    "QualityFeatures", "QualityMetrics", "QualityModel", "Reason", "Recommendation", "Rule",
+    "RuleError", "RuleInputs", "RuleOutcome", "Rulebook", "ScoreBreakdown", "Strategy",
+    "StrategyCost", "StrategyLatency", "TaskProfile", "TokenMeasurement", "TokenStats",
+    "TokenizerError", "count_tokens", "cross_validate_quality_model", "default_catalog",
+    "default_rulebook", "fit_quality_model", "load_default_quality_model", "load_encoding",
+    "load_examples", "profile_from_examples", "recommend",
 }  # fmt: skip
 
 
@@ -24,6 +26,28 @@ def test_exported_names_are_pinned_and_sorted() -> None:
     assert list(strategy_advisor.__all__) == sorted(strategy_advisor.__all__)
     for name in strategy_advisor.__all__:
         assert getattr(strategy_advisor, name) is not None
+
+
+def test_the_module_namespace_holds_only_the_exported_names() -> None:
+    # as httpx's tests/test_exported_members.py: what the package namespace holds, apart from
+    # its private submodules and dunders, is exactly __all__ (no leaked helper or import)
+    public = {
+        name
+        for name, value in vars(strategy_advisor).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public == set(strategy_advisor.__all__)
+    leaked_modules = {
+        name
+        for name, value in vars(strategy_advisor).items()
+        if isinstance(value, types.ModuleType) and not name.startswith("_") and name != "cli"
+    }
+    assert not leaked_modules
+
+
+def test_exported_names_show_the_public_module() -> None:
+    for name in strategy_advisor.__all__:
+        assert getattr(strategy_advisor, name).__module__ == "strategy_advisor", name
 
 
 def test_contract_names_are_importable() -> None:

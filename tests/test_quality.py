@@ -17,21 +17,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategy_advisor._errors import DataFileError
-from strategy_advisor._profile import PilotResult
-from strategy_advisor._quality import (
+from strategy_advisor import (
+    DataFileError,
+    PilotResult,
     QualityEstimate,
     QualityFeatures,
     QualityModel,
-    hill_gate,
-    load_default_quality_model,
-)
-from strategy_advisor._quality_features import CORPUS_COLUMNS, TASK_TYPES, read_corpus
-from strategy_advisor._quality_fit import (
-    QualityFitter,
     cross_validate_quality_model,
     fit_quality_model,
+    load_default_quality_model,
 )
+from strategy_advisor._quality.corpus import CORPUS_COLUMNS, read_corpus
+from strategy_advisor._quality.fit import QualityFitter
+from strategy_advisor._quality.model import hill_gate
+from strategy_advisor._types import TASK_TYPES
 
 BAND = (0.02, 0.98)
 DATA = resources.files("strategy_advisor").joinpath("data")
@@ -203,7 +202,7 @@ def test_json_round_trip_reproduces_the_fitted_estimator(
 
 def test_refit_on_a_small_synthetic_corpus(fitter: QualityFitter) -> None:
     params = fitter.model_.params
-    assert params.corpus["n_rows"] == 96 and params.corpus["n_sources"] == 4
+    assert params.corpus.n_rows == 96 and params.corpus.n_sources == 4
     assert len(params.bootstrap.coef) == 4
     assert params.fitted_on == "2000-01-01"
     coef = dict(zip(fitter.feature_names_in_, fitter.coef_, strict=True))
@@ -229,25 +228,25 @@ def test_cross_validation_report_on_synthetic_corpus() -> None:
 
 def test_shipped_model_beats_vendor_rules_out_of_source(model: QualityModel) -> None:
     cv = model.params.cv
-    assert cv is not None and cv["scheme"] == "leave-one-source-out"
-    got = {(m["method"], m["scope"]): m for m in cv["metrics"]}
+    assert cv is not None and cv.scheme == "leave-one-source-out"
+    got = {(m.method, m.scope): m for m in cv.metrics}
     ours = got[("model", "overall")]
     for rule in ("rule_n50", "rule_n100", "always_ft"):
         theirs = got[(rule, "overall")]
-        assert ours["brier"] < theirs["brier"]
-        assert ours["auc"] > theirs["auc"]
-        assert ours["accuracy"] > theirs["accuracy"]
+        assert ours.brier < theirs.brier
+        assert ours.auc > theirs.auc  # type: ignore[operator]
+        assert ours.accuracy > theirs.accuracy
     # where n >= 50 is stated the n >= 50 rule is always-FT: better Brier and AUC, and the
     # model must not lose accuracy to it
     ours, rule = got[("model", "n stated >= 50")], got[("rule_n50", "n stated >= 50")]
-    assert ours["brier"] < rule["brier"] and ours["auc"] > rule["auc"]
-    assert ours["accuracy"] >= rule["accuracy"]
+    assert ours.brier < rule.brier and ours.auc > rule.auc  # type: ignore[operator]
+    assert ours.accuracy >= rule.accuracy
 
 
 def test_shipped_parameters_match_shipped_corpus(model: QualityModel) -> None:
     data = DATA.joinpath("evidence_public.csv").read_bytes()
-    assert model.params.corpus["sha256"] == hashlib.sha256(data).hexdigest()
-    assert model.params.corpus["n_rows"] == 393
+    assert model.params.corpus.sha256 == hashlib.sha256(data).hexdigest()
+    assert model.params.corpus.n_rows == 393
 
 
 # ------------------------------------------------------------------------------ pilot
@@ -262,8 +261,8 @@ def test_pilot_moves_estimate_towards_the_measurement(model: QualityModel) -> No
         typical(500), pilot=PilotResult(icl_score=0.85, ft_score=0.75, n_eval_examples=200)
     )
     assert up.p_fine_tuning_better > prior > down.p_fine_tuning_better
-    assert up.pilot_applied and up.p_before_pilot == pytest.approx(prior)
-    assert any(n.startswith("pilot applied") for n in up.notes)
+    assert up.pilot is not None and up.pilot.p_before == pytest.approx(prior)
+    assert up.pilot.message.startswith("pilot applied")
     # error rates: lower is better, so a lower FT error favours fine-tuning
     err = model.predict(
         typical(500),
@@ -301,8 +300,8 @@ def test_pilot_moves_p_only_in_the_measured_direction(
 ) -> None:
     pilot = PilotResult(ft_score=ft, icl_score=icl, n_eval_examples=n_eval, higher_is_better=higher)
     est = model.predict(features, pilot=pilot)
-    before = est.p_before_pilot
-    assert before is not None
+    assert est.pilot is not None
+    before = est.pilot.p_before
     diff = 100 * ((ft - icl) if higher else (icl - ft))  # points of 100, + favours FT
     if diff > 1.0:
         assert est.p_fine_tuning_better >= before - 1e-12
@@ -467,8 +466,8 @@ def test_quality_doc_tables_are_generated_from_the_shipped_parameters() -> None:
 
 def test_prediction_never_imports_sklearn() -> None:
     code = (
-        "import sys, strategy_advisor, strategy_advisor._quality as q\n"
-        "import strategy_advisor._quality_fit\n"
+        "import sys, strategy_advisor, strategy_advisor._quality.model as q\n"
+        "import strategy_advisor._quality.fit\n"
         "m = q.load_default_quality_model()\n"
         "f = q.QualityFeatures(task_type='code', n_labeled_examples=100)\n"
         "m.predict(f); m.predict_proba_batch([f])\n"

@@ -17,16 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from strategy_advisor._encodings import cache_path, encoding_recipe, load_encoding
-from strategy_advisor._errors import TokenizerError
-from strategy_advisor._tokens import (
+from strategy_advisor import (
+    ParameterError,
+    TokenizerError,
     TokenStats,
-    _t975,
     count_tokens,
-    resolve_tokenizer,
-    sample_items,
-    tokenizer_data,
+    load_encoding,
 )
+from strategy_advisor._tokens.counting import resolve_tokenizer, tokenizer_data
+from strategy_advisor._tokens.encodings import cache_path, encoding_recipe
+from strategy_advisor._tokens.sampling import sample_items, t975
 
 from .tiny_encoding import tiny_encoding, write_tiktoken_file
 
@@ -153,7 +153,7 @@ def test_cached_file_is_loaded_and_checked(monkeypatch: pytest.MonkeyPatch, tmp_
     assert target is not None
     data = write_tiktoken_file(target).read_bytes()
     fake = dataclasses.replace(real, sha256=hashlib.sha256(data).hexdigest())
-    monkeypatch.setattr("strategy_advisor._encodings.encoding_recipe", lambda name: fake)
+    monkeypatch.setattr("strategy_advisor._tokens.encodings.encoding_recipe", lambda name: fake)
     assert count_tokens(MIXED, encoding="o200k_base").total == sum(reference(MIXED))
 
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
@@ -289,7 +289,9 @@ def test_sample_larger_than_population_counts_everything() -> None:
 
 @pytest.mark.parametrize("bad", [0, 1, -5, True, 2.5, "10"])
 def test_bad_sample_sizes(bad: object) -> None:
-    with pytest.raises(ValueError, match="sample must be None"):
+    with pytest.raises(
+        ParameterError, match="The 'sample' parameter of count_tokens must be None or an int"
+    ):
         count_tokens(MIXED, encoding=tiny_encoding(), sample=bad)  # type: ignore[arg-type]
 
 
@@ -297,7 +299,7 @@ def test_t_quantile_matches_scipy() -> None:
     from scipy.stats import t  # type: ignore[import-untyped]
 
     for df in [1, 2, 3, 4, 5, 7, 10, 30, 99, 1_000, 100_000]:
-        assert _t975(df) == pytest.approx(t.ppf(0.975, df), abs=1e-5)
+        assert t975(df) == pytest.approx(t.ppf(0.975, df), abs=1e-5)
 
 
 # --------------------------------------------------------------------------- progress
@@ -322,7 +324,7 @@ def test_progress_is_silent_without_tqdm(
 def test_a_published_file_under_another_encodings_name_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import strategy_advisor._encodings as encodings
+    import strategy_advisor._tokens.encodings as encodings
 
     path = write_tiktoken_file(tmp_path / "o200k_base.tiktoken")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()

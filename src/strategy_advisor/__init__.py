@@ -5,29 +5,43 @@ confidence, both strategies' costs and latency, the calibrated probability that
 fine-tuning reaches higher quality, the reasons and a trace of every rule.
 """
 
-from __future__ import annotations
-
 from ._advisor import Advisor, recommend
-from ._catalog import Catalog, default_catalog
+from ._catalog import Catalog, FineTuningOffer, ModelSpec, default_catalog
 from ._costs import StrategyCost
 from ._decision import DecisionPolicy, Reason, ScoreBreakdown
-from ._encodings import load_encoding
-from ._errors import AdvisorError, CatalogError, DataFileError, RuleError, TokenizerError
-from ._examples import ChatMessage, LabeledExample, load_examples, profile_from_examples
-from ._latency import StrategyLatency
-from ._profile import (
-    FineTuningOffer,
-    ModelSpec,
-    PilotResult,
-    Strategy,
-    TaskProfile,
-    TokenMeasurement,
+from ._errors import (
+    AdvisorError,
+    CatalogError,
+    DataFileError,
+    ParameterError,
+    RuleError,
+    TokenizerError,
 )
-from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
-from ._quality_fit import cross_validate_quality_model, fit_quality_model
+from ._latency import StrategyLatency
+from ._profile import PilotResult, TaskProfile, TokenMeasurement
+from ._quality import (
+    PilotUpdate,
+    QualityCVReport,
+    QualityEstimate,
+    QualityFeatures,
+    QualityMetrics,
+    QualityModel,
+    cross_validate_quality_model,
+    fit_quality_model,
+    load_default_quality_model,
+)
 from ._recommendation import Recommendation
-from ._rules import Rule, Rulebook, RuleOutcome, default_rulebook
-from ._tokens import TokenStats, count_tokens
+from ._rules import Rule, Rulebook, RuleInputs, RuleOutcome, default_rulebook
+from ._tokens import (
+    ChatMessage,
+    LabeledExample,
+    TokenStats,
+    count_tokens,
+    load_encoding,
+    load_examples,
+    profile_from_examples,
+)
+from ._types import FrozenMap, Strategy
 
 __all__ = [
     "Advisor",
@@ -38,16 +52,22 @@ __all__ = [
     "DataFileError",
     "DecisionPolicy",
     "FineTuningOffer",
+    "FrozenMap",
     "LabeledExample",
     "ModelSpec",
+    "ParameterError",
     "PilotResult",
+    "PilotUpdate",
+    "QualityCVReport",
     "QualityEstimate",
     "QualityFeatures",
+    "QualityMetrics",
     "QualityModel",
     "Reason",
     "Recommendation",
     "Rule",
     "RuleError",
+    "RuleInputs",
     "RuleOutcome",
     "Rulebook",
     "ScoreBreakdown",
@@ -69,3 +89,10 @@ __all__ = [
     "profile_from_examples",
     "recommend",
 ]
+
+# Public names show their public path in reprs, docs and tracebacks (as httpx does).
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", __name__).startswith(__name__ + "."):
+        _obj.__module__ = __name__
+del _name, _obj

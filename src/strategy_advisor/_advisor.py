@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ._assumptions import Assumptions, default_assumptions
-from ._catalog import Catalog, default_catalog
-from ._costs import compare_costs
+from ._catalog import Catalog, ModelSpec, default_catalog
+from ._costs import CostComparison, compare_costs
 from ._decision import DecisionPolicy, decide
+from ._errors import ParameterError
 from ._features import TaskFeatures, derive_features
-from ._latency import estimate_latency
-from ._profile import ModelSpec, Strategy, TaskProfile
+from ._latency import LatencyComparison, estimate_latency
+from ._profile import TaskProfile
 from ._quality import QualityFeatures, QualityModel, load_default_quality_model
 from ._recommendation import Recommendation
-from ._rule_inputs import rule_inputs
 from ._rules import Rulebook, default_rulebook
+from ._tokens import profile_from_examples as _profile_from_examples
+from ._types import FrozenMap, Strategy
 
 __all__ = ["Advisor", "recommend"]
 
 
+@functools.cache
 def _library_version() -> str:
+    """The installed package version, read once (importlib.metadata is slow)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("strategy_advisor")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
@@ -60,6 +66,11 @@ class Advisor:
         self.policy = policy if policy is not None else DecisionPolicy.default()
         self.assumptions = assumptions if assumptions is not None else default_assumptions()
 
+    def profile_from_examples(self, examples: Any, /, **kwargs: Any) -> TaskProfile:
+        """:func:`strategy_advisor.profile_from_examples`, resolving model names in this
+        advisor's catalog (for their tokenizer encodings)."""
+        return _profile_from_examples(examples, catalog=self.catalog, **kwargs)
+
     def recommend(
         self,
         profile: TaskProfile | Mapping[str, Any],
@@ -89,14 +100,8 @@ class Advisor:
         features = derive_features(profile, icl, ft, assumptions=self.assumptions, today=today)
         days_per_month = self.assumptions.get("days_per_month")
         costs = compare_costs(features, icl, ft, days_per_month=days_per_month)
-        latency = estimate_latency(
-            costs,
-            icl,
-            ft,
-            defaults=self.catalog.latency_defaults,
-            budget_ms=profile.latency_budget_ms,
-        )
-        outcomes = self.rulebook.evaluate(rule_inputs(features, costs, latency))
+        latency = estimate_latency(features, icl, ft, defaults=self.catalog.latency_defaults)
+        outcomes = self.rulebook.evaluate(_rule_inputs(features, costs, latency))
         quality = self.quality_model.predict(_quality_features(features, icl, ft), profile.pilot)
         decision = decide(
             quality, costs, outcomes, policy=policy, horizon_months=profile.horizon_months
@@ -112,21 +117,50 @@ class Advisor:
             reasons=decision.reasons,
             feasible=decision.feasible,
             quality=quality,
-            costs={s: costs.for_strategy(s) for s in Strategy},
+            costs=FrozenMap({s: costs.for_strategy(s) for s in Strategy}),
             break_even_requests_per_month=costs.break_even_requests_per_month,
             payback_months=costs.payback_months,
             payback_days=costs.payback_days,
-            latency={s: latency.for_strategy(s) for s in Strategy},
+            latency=FrozenMap({s: latency.for_strategy(s) for s in Strategy}),
             score=decision.score,
             trace=outcomes,
             features=features,
-            models={Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft},
+            models=FrozenMap({Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}),
             profile=profile,
             policy=policy,
             evaluation_date=today,
             catalog_as_of=self.catalog.as_of,
             library_version=_library_version(),
         )
+
+
+def _rule_inputs(
+    features: TaskFeatures, costs: CostComparison, latency: LatencyComparison
+) -> dict[str, Any]:
+    """Every value a rule may test (the fields of :class:`RuleInputs`), from the stages."""
+    icl, ft = costs.in_context_learning, costs.fine_tuning
+    return {
+        **features.__dict__,
+        "icl_per_request_usd": icl.per_request_usd,
+        "ft_per_request_usd": ft.per_request_usd,
+        "icl_monthly_usd": icl.monthly_usd,
+        "ft_monthly_usd": ft.monthly_usd,
+        "icl_total_usd": icl.total_usd,
+        "ft_total_usd": ft.total_usd,
+        "ft_one_time_usd": ft.one_time_usd,
+        "ft_training_runs": ft.training_runs,
+        "ft_hosting_usd_per_month": ft.hosting_usd_per_month,
+        "icl_unpriced": icl.total_usd is None,
+        "ft_unpriced": ft.total_usd is None,
+        "break_even_requests_per_month": costs.break_even_requests_per_month,
+        "payback_months": costs.payback_months,
+        "payback_days": costs.payback_days,
+        "savings_per_month_usd": costs.savings_per_month_usd,
+        "retrain_payback_days": costs.retrain_payback_days,
+        "icl_latency_ms": latency.in_context_learning.total_ms,
+        "ft_latency_ms": latency.fine_tuning.total_ms,
+        "icl_ttft_ms": latency.in_context_learning.ttft_ms,
+    }
 
 
 def _quality_features(features: TaskFeatures, icl: ModelSpec, ft: ModelSpec) -> QualityFeatures:
@@ -145,22 +179,28 @@ def _quality_features(features: TaskFeatures, icl: ModelSpec, ft: ModelSpec) -> 
     )
 
 
-_DEFAULT: Advisor | None = None
+@functools.cache
+def _default_advisor() -> Advisor:
+    return Advisor()
 
 
 def recommend(
     profile: TaskProfile | Mapping[str, Any],
     *,
-    policy: DecisionPolicy | None = None,
-    today: dt.date | None = None,
-    advisor: Advisor | None = None,
+    catalog: Catalog | None = None,
+    rulebook: Rulebook | None = None,
     quality_model: QualityModel | None = None,
+    policy: DecisionPolicy | None = None,
+    assumptions: Assumptions | None = None,
+    advisor: Advisor | None = None,
+    today: dt.date | None = None,
 ) -> Recommendation:
     """Recommend fine-tuning or in-context learning for a task.
 
-    A thin façade over :meth:`Advisor.recommend` with the shipped catalog, rules and
-    quality model. ``quality_model`` swaps in a refitted model (see
-    :func:`strategy_advisor.fit_quality_model`); ``advisor`` swaps every part at once.
+    A thin façade over :meth:`Advisor.recommend`. It takes the same parts as
+    :class:`Advisor` (``catalog``, ``rulebook``, ``quality_model``, ``policy``,
+    ``assumptions``): any given part replaces the shipped one; ``advisor`` passes a whole
+    advisor instead (then give no parts, except ``policy`` for this call).
 
     Examples
     --------
@@ -171,13 +211,27 @@ def recommend(
     >>> rec.strategy.value
     'fine_tuning'
     """
-    global _DEFAULT
-    if quality_model is not None:
-        if advisor is not None:
-            raise TypeError("pass either advisor= or quality_model=, not both")
-        advisor = Advisor(quality_model=quality_model)
+    parts = {
+        "catalog": catalog,
+        "rulebook": rulebook,
+        "quality_model": quality_model,
+        "assumptions": assumptions,
+    }
+    given = [k for k, v in parts.items() if v is not None]
+    if advisor is not None and given:
+        raise ParameterError(
+            f"recommend() got advisor= and {', '.join(f'{k}=' for k in given)}: pass either "
+            "an advisor or the parts to replace, not both (Advisor(...) takes the same parts)."
+        )
     if advisor is None:
-        if _DEFAULT is None:
-            _DEFAULT = Advisor()
-        advisor = _DEFAULT
+        advisor = (
+            Advisor(
+                catalog=catalog,
+                rulebook=rulebook,
+                quality_model=quality_model,
+                assumptions=assumptions,
+            )
+            if given
+            else _default_advisor()
+        )
     return advisor.recommend(profile, policy=policy, today=today)

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from ._data import read_shipped_json, validate_data
+from ._datafiles import shipped
+from ._types import STRICT_DATA
 
 __all__ = ["Assumptions", "default_assumptions"]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
 
 class _Sourced(BaseModel):
-    model_config = _STRICT
+    model_config = STRICT_DATA
     value: float = Field(..., ge=0)
     source: str = Field(..., min_length=1)
 
 
 class _Values(BaseModel):
-    model_config = _STRICT
+    model_config = STRICT_DATA
     days_per_month: _Sourced
     default_min_examples: _Sourced
     epochs_target: _Sourced
@@ -37,7 +35,7 @@ class _Values(BaseModel):
 class Assumptions(BaseModel):
     """Constants the cost and prompt models use, each with its source."""
 
-    model_config = _STRICT
+    model_config = STRICT_DATA
     schema_version: Literal[1]
     as_of: str
     values: _Values
@@ -71,9 +69,4 @@ class Assumptions(BaseModel):
         return target
 
 
-@cache
-def default_assumptions() -> Assumptions:
-    """The shipped assumptions (loaded once)."""
-    return validate_data(
-        Assumptions, read_shipped_json("assumptions.json"), "data/assumptions.json"
-    )
+default_assumptions = shipped(Assumptions, "assumptions.json")

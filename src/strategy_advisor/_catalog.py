@@ -1,27 +1,165 @@
-"""Catalog stage: model names to priced, dated model specs (data in ``data/catalog.json``)."""
+"""Catalog stage: model specs and fine-tuning offers, and names to specs (``data/catalog.json``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from ._data import load_json, read_shipped_json, validate_data
+from ._datafiles import load_json, read_shipped_json, validate_data
 from ._errors import CatalogError, DataFileError, closest_names
-from ._profile import ModelSpec
+from ._types import (
+    STRICT_DATA,
+    USER_INPUT,
+    Count,
+    FineTuningMethod,
+    ModelKind,
+    NonNegFloat,
+    PositiveFloat,
+    UsdPerMTok,
+)
 
-__all__ = ["Catalog", "CatalogDefaults", "LatencyDefaults", "default_catalog"]
+__all__ = [
+    "Catalog",
+    "CatalogDefaults",
+    "FineTuningOffer",
+    "LatencyDefaults",
+    "ModelSpec",
+    "default_catalog",
+]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+def _known_args(args: Iterable[tuple[str | None, Any]]) -> list[tuple[str | None, Any]]:
+    """repr arguments without the unknown (None) ones: specs have many optional fields."""
+    return [(k, v) for k, v in args if v is not None]
+
+
+class FineTuningOffer(BaseModel):
+    """How a model can be fine-tuned, and what the tuned model costs.
+
+    ``FineTuningOffer()`` means "tunable, token prices unknown": every cost that needs a
+    missing price is reported as unpriced, never as $0. The hosting fee defaults to 0
+    (serverless tuned models); set it for a dedicated deployment.
+
+    Examples
+    --------
+    >>> FineTuningOffer(training_usd_per_mtok=3.0, input_usd_per_mtok=0.3, output_usd_per_mtok=1.2)
+    FineTuningOffer(training_usd_per_mtok=3.0, input_usd_per_mtok=0.3, ...)
+    """
+
+    model_config = USER_INPUT
+
+    training_usd_per_mtok: UsdPerMTok | None = Field(
+        None, description="Training price, USD per 1M training tokens (tokens x epochs)."
+    )
+    input_usd_per_mtok: UsdPerMTok | None = Field(
+        None, description="The tuned model's input price, USD per 1M tokens."
+    )
+    cached_input_usd_per_mtok: UsdPerMTok | None = Field(
+        None, description="The tuned model's cached-input price, USD per 1M tokens."
+    )
+    output_usd_per_mtok: UsdPerMTok | None = Field(
+        None, description="The tuned model's output price, USD per 1M tokens."
+    )
+    hosting_usd_per_hour: NonNegFloat = Field(
+        0.0,
+        description="Fixed fee per hour for a dedicated deployment of the tuned model "
+        "(0 for serverless tuned models).",
+    )
+    min_examples: Count | None = Field(
+        None, ge=1, description="The provider's minimum number of training examples."
+    )
+    method: FineTuningMethod = Field(
+        "unknown", description="Fine-tuning method: full, lora, qlora, ia3, other_peft, unknown."
+    )
+    source: str | None = Field(None, description="Where these prices come from.")
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        return _known_args(super().__repr_args__())
+
+
+class ModelSpec(BaseModel):
+    """A model: its prices, limits and speed. Any field may be unknown (``None``).
+
+    Examples
+    --------
+    >>> ModelSpec(name="my-llm", input_usd_per_mtok=0.5, output_usd_per_mtok=1.5).name
+    'my-llm'
+    """
+
+    model_config = USER_INPUT
+
+    name: str = Field(
+        ..., min_length=1, max_length=200, description="Model name, as shown in reasons."
+    )
+    provider: str | None = Field(None, description="Who serves the model.")
+    kind: ModelKind = Field(
+        "unknown",
+        description="frontier_api (undisclosed size, served by a vendor), open_weights, unknown.",
+    )
+    params_b: PositiveFloat | None = Field(None, description="Parameters, in billions.")
+    context_window: Count | None = Field(None, gt=0, description="Maximum prompt + output tokens.")
+    input_usd_per_mtok: UsdPerMTok | None = Field(None, description="Input price, USD per 1M.")
+    cached_input_usd_per_mtok: UsdPerMTok | None = Field(
+        None, description="Cached-input price, USD per 1M tokens (None: no prompt caching)."
+    )
+    output_usd_per_mtok: UsdPerMTok | None = Field(None, description="Output price, USD per 1M.")
+    min_cacheable_tokens: Count | None = Field(
+        None,
+        ge=0,
+        description="Shortest prompt prefix the provider caches; shorter prefixes pay full price.",
+    )
+    prefill_tokens_per_s: PositiveFloat | None = Field(
+        None, description="Prompt processing speed, tokens per second (None: catalog default)."
+    )
+    decode_tokens_per_s: PositiveFloat | None = Field(
+        None, description="Generation speed, tokens per second (None: catalog default)."
+    )
+    shutdown_date: dt.date | None = Field(
+        None, description="Announced shutdown (deprecation) date, YYYY-MM-DD."
+    )
+    encoding: str | None = Field(
+        None, description="tiktoken encoding used to count this model's tokens."
+    )
+    encoding_error_band: NonNegFloat | None = Field(
+        None, description="Relative error of counting this model's tokens with `encoding`."
+    )
+    fine_tuning: FineTuningOffer | None = Field(
+        None, description="The fine-tuning offer; None means this model cannot be fine-tuned."
+    )
+    source: str | None = Field(None, description="Where these figures come from.")
+    as_of: str | None = Field(None, description="When these figures were read.")
+    notes: str | None = Field(None, description="Caveats about these figures.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(f"name must contain a non-space character; got {value!r}")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _cached_not_above_input(self) -> ModelSpec:
+        cached, full = self.cached_input_usd_per_mtok, self.input_usd_per_mtok
+        if cached is not None and full is not None and cached > full:
+            raise ValueError(
+                f"cached_input_usd_per_mtok ({cached:g}) is above input_usd_per_mtok "
+                f"({full:g}) for model {self.name!r}; a cache hit is never dearer than a miss"
+            )
+        return self
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        return _known_args(super().__repr_args__())
 
 
 class LatencyDefaults(BaseModel):
     """Throughputs used when a model's own are unknown."""
 
-    model_config = _STRICT
+    model_config = STRICT_DATA
 
     prefill_tokens_per_s: float = Field(..., gt=0)
     decode_tokens_per_s: float = Field(..., gt=0)
@@ -33,7 +171,7 @@ class LatencyDefaults(BaseModel):
 class CatalogDefaults(BaseModel):
     """Which catalog models a profile gets when it names none."""
 
-    model_config = _STRICT
+    model_config = STRICT_DATA
 
     icl_model: str
     ft_model: str
@@ -41,12 +179,12 @@ class CatalogDefaults(BaseModel):
 
 
 class _CatalogEntry(ModelSpec):
-    model_config = _STRICT
+    model_config = STRICT_DATA
     aliases: tuple[str, ...] = ()
 
 
 class _CatalogFile(BaseModel):
-    model_config = _STRICT
+    model_config = STRICT_DATA
 
     schema_version: Literal[1]
     as_of: str

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from ._catalog import ModelSpec
 from ._features import TaskFeatures
-from ._profile import ModelSpec, Strategy
+from ._types import RESULT, Strategy
 
 __all__ = ["CostComparison", "StrategyCost", "compare_costs"]
 
-_MTOK = 1_000_000.0
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_MTOK = 1_000_000.0  # prices are per million tokens
 
 
 class StrategyCost(BaseModel):
     """What one strategy costs. Any figure that needs an unknown price is ``None``
     (unpriced), and ``unpriced`` names the missing inputs; an unknown price is never $0."""
 
-    model_config = _FROZEN
+    model_config = RESULT
 
     strategy: Strategy
     model: str = Field(description="The model this strategy runs on.")
@@ -47,16 +47,11 @@ class StrategyCost(BaseModel):
     output_tokens_per_request: float | None
     unpriced: tuple[str, ...] = Field(description="Inputs missing for a complete price.")
 
-    @property
-    def priced(self) -> bool:
-        """True when the total is known."""
-        return self.total_usd is not None
-
 
 class CostComparison(BaseModel):
     """Both strategies' costs and where they cross."""
 
-    model_config = _FROZEN
+    model_config = RESULT
 
     fine_tuning: StrategyCost
     in_context_learning: StrategyCost
@@ -97,14 +92,11 @@ def _icl_cost(f: TaskFeatures, spec: ModelSpec, months: float) -> StrategyCost:
     if spec.output_usd_per_mtok is None:
         missing.append(f"{spec.name}.output_usd_per_mtok")
     per_request: float | None = None
-    cached = None
-    prompt, prefix, cached_price = f.icl_prompt_tokens, f.icl_prefix_tokens, None
-    if prompt is not None and prefix is not None:
-        cached_price = spec.cached_input_usd_per_mtok
-        eligible = (
-            cached_price is not None and prefix > 0 and prefix >= (f.icl_min_cacheable_tokens or 0)
-        )
-        cached = prefix if eligible else 0.0
+    prompt, cached, cached_price = (
+        f.icl_prompt_tokens,
+        f.icl_cached_tokens,
+        spec.cached_input_usd_per_mtok,
+    )
     if not missing and prompt is not None and cached is not None and f.output_tokens is not None:
         assert spec.input_usd_per_mtok is not None and spec.output_usd_per_mtok is not None
         per_request = _usd(prompt - cached, spec.input_usd_per_mtok) + _usd(

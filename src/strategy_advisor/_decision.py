@@ -6,18 +6,18 @@ import math
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ._costs import CostComparison
-from ._data import read_shipped_json, validate_data
+from ._datafiles import read_shipped_json, validate_data
 from ._format import duration, format_value, usd
-from ._profile import Strategy
 from ._quality import QualityEstimate
 from ._rules import RuleOutcome
+from ._types import RESULT, STRICT_DATA, FrozenMap, Strategy, logit, sigmoid
 
 __all__ = ["Decision", "DecisionPolicy", "Reason", "ScoreBreakdown", "decide"]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+_P_CLIP = 1e-6  # numerical guard, not a tuning: keeps logit(0) and logit(1) finite
 
 
 class DecisionPolicy(BaseModel):
@@ -26,8 +26,9 @@ class DecisionPolicy(BaseModel):
 
     The decision works in log-odds for fine-tuning. Quality contributes
     ``logit(p_fine_tuning_better)``; cost contributes ``-k·ln(C_ft / C_icl)`` with
-    ``k = ln 3 / ln(cost_multiple_for_likely_win)``: you are indifferent between paying
-    ``cost_multiple_for_likely_win`` times as much and a strategy 3:1 likely to be better.
+    ``k = logit(likely_win_probability) / ln(cost_multiple_for_likely_win)``: you are
+    indifferent between paying ``cost_multiple_for_likely_win`` times as much and a strategy
+    ``likely_win_probability`` likely to be better (default 0.75: 3:1).
 
     Examples
     --------
@@ -35,13 +36,20 @@ class DecisionPolicy(BaseModel):
     4.0
     """
 
-    model_config = _FROZEN
+    model_config = RESULT
 
     cost_multiple_for_likely_win: float = Field(
         ...,
         gt=1,
-        description="Total-cost multiple worth paying for a strategy with p = 0.75 of higher "
-        "quality. Larger: quality matters more; closer to 1: cost matters more.",
+        description="Total-cost multiple worth paying for a strategy that is "
+        "likely_win_probability likely to reach higher quality. Larger: quality matters more; "
+        "closer to 1: cost matters more.",
+    )
+    likely_win_probability: float = Field(
+        ...,
+        gt=0.5,
+        lt=1,
+        description="What 'likely to be better' means in cost_multiple_for_likely_win.",
     )
     infeasible_confidence: float = Field(
         ..., gt=0.5, le=1, description="Confidence when only one strategy is feasible."
@@ -66,11 +74,11 @@ class DecisionPolicy(BaseModel):
     @property
     def cost_weight(self) -> float:
         """Log-odds of quality per e-fold of cost ratio."""
-        return math.log(3.0) / math.log(self.cost_multiple_for_likely_win)
+        return logit(self.likely_win_probability) / math.log(self.cost_multiple_for_likely_win)
 
 
 class _PolicyFile(BaseModel):
-    model_config = _FROZEN
+    model_config = STRICT_DATA
     schema_version: Literal[1]
     as_of: str
     policy: DecisionPolicy
@@ -85,7 +93,7 @@ def _default_policy() -> DecisionPolicy:
 class Reason(BaseModel):
     """One reason behind a recommendation, with the numbers behind it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = RESULT
 
     code: str = Field(description="Rule code, or quality-* / cost-* / decision-* for stages.")
     message: str
@@ -98,7 +106,7 @@ class Reason(BaseModel):
 class ScoreBreakdown(BaseModel):
     """The decision's arithmetic, in log-odds for fine-tuning."""
 
-    model_config = _FROZEN
+    model_config = RESULT
 
     quality_log_odds: float
     cost_log_ratio: float | None = Field(description="ln((C_ft + floor) / (C_icl + floor)).")
@@ -110,26 +118,13 @@ class ScoreBreakdown(BaseModel):
 class Decision(BaseModel):
     """The chosen strategy, how sure, and why."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = RESULT
 
     strategy: Strategy
     confidence: float = Field(ge=0, le=1)
-    feasible: dict[Strategy, bool]
+    feasible: FrozenMap[Strategy, bool]
     score: ScoreBreakdown
     reasons: tuple[Reason, ...]
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1.0 - 1e-6)  # a custom quality model may return 0 or 1
-    return math.log(p / (1.0 - p))
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-def _other(s: Strategy) -> Strategy:
-    return Strategy.IN_CONTEXT_LEARNING if s is Strategy.FINE_TUNING else Strategy.FINE_TUNING
 
 
 def _comparable_totals(costs: CostComparison) -> tuple[float, float, str | None] | None:
@@ -178,8 +173,8 @@ def _quality_reason(q: QualityEstimate) -> Reason:
         f"Fine-tuning is estimated {100 * p:.0f}% likely to reach higher quality than "
         f"prompting (interval {100 * q.low:.0f}-{100 * q.high:.0f}%)"
     )
-    if q.pilot_applied and q.p_before_pilot is not None:
-        msg += f", updated from {100 * q.p_before_pilot:.0f}% by your pilot results"
+    if q.pilot is not None:
+        msg += f", updated from {100 * q.pilot.p_before:.0f}% by your pilot results"
     return Reason(code="quality-estimate", message=msg + ".", favors=favors, kind="quality")
 
 
@@ -196,7 +191,10 @@ def decide(
     infeasible = {o.strategy for o in fired if o.effect == "infeasible"}
     feasible = {s: s not in infeasible for s in Strategy}
 
-    q_terms = [_logit(x) for x in (quality.low, quality.p_fine_tuning_better, quality.high)]
+    # a custom quality model may return 0 or 1: clip so the log-odds stay finite
+    q_terms = [
+        logit(x, clip=_P_CLIP) for x in (quality.low, quality.p_fine_tuning_better, quality.high)
+    ]
     compared = _comparable_totals(costs)
     log_ratio = None
     cost_term = 0.0
@@ -216,14 +214,14 @@ def decide(
     if all(feasible.values()) or not any(feasible.values()):
         # average the probability over the quality interval's low end, point and high end,
         # and decide on that average, so the confidence is never below one half
-        p_ft = sum(_sigmoid(t) for t in scores) / len(scores)
+        p_ft = sum(sigmoid(t) for t in scores) / len(scores)
         strategy = Strategy.FINE_TUNING if p_ft > 0.5 else Strategy.IN_CONTEXT_LEARNING
         confidence = max(p_ft, 1.0 - p_ft)
         cap = policy.max_confidence if all(feasible.values()) else policy.both_infeasible_confidence
         confidence = min(confidence, cap)
     else:
         strategy = next(s for s, ok in feasible.items() if ok)
-        blocked = _other(strategy)
+        blocked = strategy.other
         confidence = max(
             o.certainty if o.certainty is not None else policy.infeasible_confidence
             for o in fired
@@ -243,7 +241,7 @@ def decide(
     return Decision(
         strategy=strategy,
         confidence=confidence,
-        feasible=feasible,
+        feasible=FrozenMap(feasible),
         score=ScoreBreakdown(
             quality_log_odds=q_terms[1],
             cost_log_ratio=log_ratio,
@@ -278,7 +276,7 @@ def _reasons(
     for o in fired:
         if o.effect == "infeasible":
             out.append(Reason(
-                code=o.code, message=o.message or o.code, favors=_other(o.strategy)
+                code=o.code, message=o.message or o.code, favors=o.strategy.other
                 if o.strategy is not None else None, kind="infeasible", decisive=only_one,
             ))  # fmt: skip
     q_reason = _quality_reason(quality)
@@ -298,8 +296,8 @@ def _reasons(
     for magnitude, r in weighed:
         decisive = (not only_one) and r.favors is strategy and magnitude > 0
         out.append(r.model_copy(update={"decisive": decisive}))
-    pilot_notes = [n for n in quality.notes if n.startswith("pilot applied")]
-    other_notes = [n for n in quality.notes if not n.startswith("pilot applied")]
+    pilot_notes = [quality.pilot.message] if quality.pilot is not None else []
+    other_notes = list(quality.notes)
     if quality.wide and other_notes:
         because = "; ".join(other_notes)
         out.append(

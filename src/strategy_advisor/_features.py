@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ._assumptions import Assumptions
-from ._profile import ModelSpec, TaskProfile, TaskType
+from ._catalog import ModelSpec
+from ._profile import TaskProfile
+from ._types import RESULT, TaskType
 
-__all__ = ["FEATURE_DOCS", "TaskFeatures", "derive_features"]
-
-FeatureValue = float | int | bool | str | None
+__all__ = ["TaskFeatures", "derive_features"]
 
 
 class TaskFeatures(BaseModel):
@@ -22,7 +22,7 @@ class TaskFeatures(BaseModel):
     that needs them then reports "not applicable" or "unpriced" rather than guessing.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = RESULT
 
     task_type: TaskType = Field(description="The profile's task type.")
     n_labeled_examples: int = Field(description="Labeled examples available.")
@@ -31,7 +31,9 @@ class TaskFeatures(BaseModel):
     )
     requests_per_month: float = Field(description="Expected requests per month.")
     horizon_months: float = Field(description="Months the costs are summed over.")
-    horizon_days: float = Field(description="The horizon in days (months x 30.4375).")
+    horizon_days: float = Field(
+        description="The horizon in days (months x the days_per_month assumption)."
+    )
     latency_budget_ms: float | None = Field(description="p95 latency budget per request, ms.")
     task_change_interval_days: float | None = Field(
         description="Days between task changes (None: stable)."
@@ -72,6 +74,13 @@ class TaskFeatures(BaseModel):
     icl_min_cacheable_tokens: int | None = Field(
         description="Shortest prefix the prompted model's provider caches."
     )
+    icl_prefix_cached: bool | None = Field(
+        description="Prompting: the static prefix is billed at the cached-input price (the "
+        "model has one and the prefix reaches its minimum cacheable length)."
+    )
+    icl_cached_tokens: float | None = Field(
+        description="Prompting: input tokens per request billed at the cached-input price."
+    )
     ft_tunable: bool = Field(description="The model to fine-tune has a fine-tuning offer.")
     ft_min_examples: int = Field(
         description="Minimum training examples (the offer's, else OpenAI's 10)."
@@ -101,10 +110,6 @@ class TaskFeatures(BaseModel):
         description="Stated relative error of measured token lengths."
     )
 
-    def as_rule_inputs(self) -> dict[str, FeatureValue]:
-        """Flat name → value mapping for the rule engine."""
-        return dict(self.model_dump())
-
 
 def _shutdown_in_days(spec: ModelSpec, today: dt.date) -> float | None:
     if spec.shutdown_date is None:
@@ -119,6 +124,17 @@ def _min_cacheable(spec: ModelSpec, assumptions: Assumptions) -> int | None:
     if spec.min_cacheable_tokens is not None:
         return spec.min_cacheable_tokens
     return int(assumptions.get("default_min_cacheable_tokens"))
+
+
+def _cached_prefix(spec: ModelSpec, prefix: float | None, minimum: int | None) -> float | None:
+    """Tokens of the static prefix billed at the cached price: all of it, or none when the
+    model has no cached price or the prefix is shorter than its minimum cacheable length."""
+    if prefix is None:
+        return None
+    eligible = (
+        spec.cached_input_usd_per_mtok is not None and prefix > 0 and prefix >= (minimum or 0)
+    )
+    return prefix if eligible else 0.0
 
 
 def _default_shots(profile: TaskProfile, assumptions: Assumptions) -> int:
@@ -178,6 +194,8 @@ def derive_features(
         if fixed is not None and demo is not None and profile.n_classes is not None
         else None
     )
+    min_cacheable = _min_cacheable(icl, assumptions)
+    cached = _cached_prefix(icl, prefix, min_cacheable)
     offer = ft.fine_tuning
     min_from_offer = offer is not None and offer.min_examples is not None
     min_examples = (
@@ -215,7 +233,9 @@ def derive_features(
         ft_context_window=ft.context_window,
         icl_model_name=icl.name,
         ft_model_name=ft.name,
-        icl_min_cacheable_tokens=_min_cacheable(icl, assumptions),
+        icl_min_cacheable_tokens=min_cacheable,
+        icl_prefix_cached=None if cached is None else cached > 0,
+        icl_cached_tokens=cached,
         ft_tunable=offer is not None,
         ft_min_examples=min_examples,
         ft_min_examples_from_offer=min_from_offer,
@@ -230,8 +250,3 @@ def derive_features(
         tokens_exact=measurement.exact if measurement is not None else None,
         token_relative_error=measurement.relative_error if measurement is not None else None,
     )
-
-
-FEATURE_DOCS: dict[str, str] = {
-    name: (field.description or name) for name, field in TaskFeatures.model_fields.items()
-}

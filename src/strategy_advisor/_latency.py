@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from ._catalog import LatencyDefaults
-from ._costs import CostComparison, StrategyCost
-from ._profile import ModelSpec, Strategy
+from ._catalog import LatencyDefaults, ModelSpec
+from ._features import TaskFeatures
+from ._types import RESULT, Strategy
 
 __all__ = ["LatencyComparison", "StrategyLatency", "estimate_latency"]
-
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 class StrategyLatency(BaseModel):
     """Estimated latency of one request under one strategy (``None`` when tokens are unknown)."""
 
-    model_config = _FROZEN
+    model_config = RESULT
 
     strategy: Strategy
     ttft_ms: float | None = Field(description="Time to first token: prefill of the prompt.")
@@ -30,7 +28,7 @@ class StrategyLatency(BaseModel):
 class LatencyComparison(BaseModel):
     """Both strategies' latency estimates."""
 
-    model_config = _FROZEN
+    model_config = RESULT
 
     fine_tuning: StrategyLatency
     in_context_learning: StrategyLatency
@@ -41,25 +39,52 @@ class LatencyComparison(BaseModel):
         return self.fine_tuning if strategy is Strategy.FINE_TUNING else self.in_context_learning
 
 
+def request_latency(
+    prompt: float | None,
+    cached: float | None,
+    output: float | None,
+    *,
+    prefill_tokens_per_s: float,
+    decode_tokens_per_s: float,
+    cached_prefill_speedup: float,
+) -> tuple[float | None, float | None]:
+    """``(ttft_ms, total_ms)`` of one request; ``(None, None)`` when a length is unknown.
+
+    ``ttft = ((prompt − cached) + cached / speedup) / prefill`` and
+    ``total = ttft + output / decode``: a cached prefix prefills ``speedup`` times faster.
+
+    Examples
+    --------
+    >>> request_latency(1000.0, 0.0, 50.0, prefill_tokens_per_s=10_000.0,
+    ...                 decode_tokens_per_s=100.0, cached_prefill_speedup=5.0)
+    (100.0, 600.0)
+    """
+    if prompt is None or cached is None or output is None:
+        return None, None
+    effective = (prompt - cached) + cached / cached_prefill_speedup
+    ttft = 1000.0 * effective / prefill_tokens_per_s
+    return ttft, ttft + 1000.0 * output / decode_tokens_per_s
+
+
 def _one(
-    cost: StrategyCost, spec: ModelSpec, defaults: LatencyDefaults, budget_ms: float | None
+    strategy: Strategy,
+    tokens: tuple[float | None, float | None, float | None],
+    spec: ModelSpec,
+    defaults: LatencyDefaults,
+    budget_ms: float | None,
 ) -> StrategyLatency:
     prefill = spec.prefill_tokens_per_s or defaults.prefill_tokens_per_s
     decode = spec.decode_tokens_per_s or defaults.decode_tokens_per_s
     from_model = spec.prefill_tokens_per_s is not None and spec.decode_tokens_per_s is not None
-    ttft = total = None
-    prompt, cached, output = (
-        cost.input_tokens_per_request,
-        cost.cached_tokens_per_request,
-        cost.output_tokens_per_request,
+    ttft, total = request_latency(
+        *tokens,
+        prefill_tokens_per_s=prefill,
+        decode_tokens_per_s=decode,
+        cached_prefill_speedup=defaults.cached_prefill_speedup,
     )
-    if prompt is not None and cached is not None and output is not None:
-        effective = (prompt - cached) + cached / defaults.cached_prefill_speedup
-        ttft = 1000.0 * effective / prefill
-        total = ttft + 1000.0 * output / decode
     within = None if total is None or budget_ms is None else total <= budget_ms
     return StrategyLatency(
-        strategy=cost.strategy,
+        strategy=strategy,
         ttft_ms=ttft,
         total_ms=total,
         prefill_tokens_per_s=prefill,
@@ -70,18 +95,19 @@ def _one(
 
 
 def estimate_latency(
-    costs: CostComparison,
-    icl: ModelSpec,
-    ft: ModelSpec,
-    *,
-    defaults: LatencyDefaults,
-    budget_ms: float | None,
+    features: TaskFeatures, icl: ModelSpec, ft: ModelSpec, *, defaults: LatencyDefaults
 ) -> LatencyComparison:
-    """Estimate per-request latency: ``ttft = (uncached + cached / speedup) / prefill``,
-    ``total = ttft + output / decode``; cached prefixes prefill ``cached_prefill_speedup``
-    times faster."""
+    """Estimate per-request latency of both strategies (see :func:`request_latency`).
+
+    The prompted model reads the whole prompt (its cached prefix faster); the tuned model
+    reads only the query. Both then decode the output.
+    """
+    f = features
+    icl_tokens = (f.icl_prompt_tokens, f.icl_cached_tokens, f.output_tokens)
+    ft_tokens = (f.query_tokens, 0.0 if f.query_tokens is not None else None, f.output_tokens)
+    budget = f.latency_budget_ms
     return LatencyComparison(
-        fine_tuning=_one(costs.fine_tuning, ft, defaults, budget_ms),
-        in_context_learning=_one(costs.in_context_learning, icl, defaults, budget_ms),
-        budget_ms=budget_ms,
+        fine_tuning=_one(Strategy.FINE_TUNING, ft_tokens, ft, defaults, budget),
+        in_context_learning=_one(Strategy.IN_CONTEXT_LEARNING, icl_tokens, icl, defaults, budget),
+        budget_ms=budget,
     )

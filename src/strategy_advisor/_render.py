@@ -7,13 +7,14 @@ import math
 from typing import TYPE_CHECKING
 
 from ._format import duration, format_value, usd
-from ._profile import Strategy
+from ._tokens import tokenizer_data
+from ._types import Strategy
 
 if TYPE_CHECKING:
     from ._costs import StrategyCost
     from ._recommendation import Recommendation
 
-__all__ = ["render_html", "render_markdown", "render_text"]
+__all__ = ["RecommendationDisplay", "render_html", "render_markdown", "render_text"]
 
 _ORDER = (Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING)
 _TAG = {Strategy.FINE_TUNING: "FT", Strategy.IN_CONTEXT_LEARNING: "ICL"}
@@ -110,7 +111,10 @@ def _tokens_line(rec: Recommendation) -> str:
         return text + "; as given"
     band = f"±{100 * m.relative_error:.0f}%"
     if m.encoding == "estimate":
-        how = f"estimated from UTF-8 bytes / 4 on {m.n_counted:,} of {m.n_examples:,} examples"
+        per = tokenizer_data().estimate.bytes_per_token
+        how = (
+            f"estimated from UTF-8 bytes / {per:g} on {m.n_counted:,} of {m.n_examples:,} examples"
+        )
     else:
         how = f"counted with {m.encoding} on {m.n_counted:,} of {m.n_examples:,} examples"
     return f"{text}; {how} ({'exact' if m.exact and not m.relative_error else band})"
@@ -198,3 +202,34 @@ def render_html(rec: Recommendation) -> str:
         f"<table><tbody>{trace}</tbody></table></details>"
         "</div>"
     )
+
+
+class RecommendationDisplay:
+    """How a recommendation shows itself: terminal text, Markdown, HTML (pure, escaped).
+
+    A mixin (rich's ``JupyterMixin`` idea): the result model inherits it, so the result
+    module never imports the renderer back.
+    """
+
+    __slots__ = ()
+
+    def to_text(self) -> str:
+        """A readable plain-text summary for terminals (what ``str(rec)`` prints)."""
+        return render_text(self)  # type: ignore[arg-type]
+
+    def to_markdown(self) -> str:
+        """Markdown for tickets, wikis and notebooks (text is escaped)."""
+        return render_markdown(self)  # type: ignore[arg-type]
+
+    def to_html(self) -> str:
+        """Self-contained, escaped HTML (no scripts, no external resources)."""
+        return render_html(self)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._data import load_json, parse_json
-from ._errors import AdvisorError
+from ._datafiles import describe_validation_error, load_json, parse_json
+from ._errors import AdvisorError, DataFileError
 
 __all__ = ["main"]
 
@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument(
         "--cost-multiple",
         type=float,
-        help="cost multiple worth paying for a strategy 3:1 likely to be better (default 2)",
+        help="total-cost multiple worth paying for a strategy likely to be better "
+        "(default: the shipped policy's, see docs/decision.md)",
     )
     rec.add_argument(
         "--allow-estimate",
@@ -49,38 +50,37 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _read_profile(arg: str, allow_estimate: bool) -> Any:
+def _read_profile(arg: str, allow_estimate: bool, advisor: Any) -> Any:
     from ._profile import TaskProfile
 
     if arg == "-":
-        data: Any = parse_json(sys.stdin.read(), "standard input")
+        data: Any = parse_json(_stdin_text(), "standard input")
         base = Path.cwd()
     else:
         data = load_json(arg)
         base = Path(arg).resolve().parent
     if not isinstance(data, dict):
-        raise AdvisorError(
+        raise DataFileError(
             f"{arg}: expected a JSON object (a task profile), got a JSON {type(data).__name__}"
         )
     extras = {k: data.pop(k) for k in _EXAMPLE_KEYS if k in data}
     if "examples_file" not in extras:
         if "token_counting" in extras:
-            raise AdvisorError(f"{arg}: 'token_counting' needs 'examples_file' beside it")
+            raise DataFileError(f"{arg}: 'token_counting' needs 'examples_file' beside it")
         return TaskProfile.model_validate(data)
-    from ._examples import profile_from_examples
 
     examples = extras["examples_file"]
     counting = extras.get("token_counting") or {}
     if not isinstance(examples, str) or not examples:
-        raise AdvisorError(f"{arg}: 'examples_file' must be a path string; got {examples!r}")
+        raise DataFileError(f"{arg}: 'examples_file' must be a path string; got {examples!r}")
     if not isinstance(counting, dict):
-        raise AdvisorError(
+        raise DataFileError(
             f"{arg}: 'token_counting' must be an object like "
             f'{{"allow_estimate": true, "sample": 20000}}; got {counting!r}'
         )
     allowed = {"encoding", "allow_estimate", "sample", "seed"}
     if set(counting) - allowed:
-        raise AdvisorError(
+        raise DataFileError(
             f"{arg}: unknown 'token_counting' keys {sorted(set(counting) - allowed)}; "
             f"expected some of {sorted(allowed)}"
         )
@@ -88,7 +88,21 @@ def _read_profile(arg: str, allow_estimate: bool) -> Any:
         counting = {**counting, "allow_estimate": True}
     path = Path(examples)
     path = path if path.is_absolute() else base / path
-    return profile_from_examples(path, **counting, **data)
+    return advisor.profile_from_examples(path, **counting, **data)
+
+
+def _stdin_text() -> str:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # already text (a StringIO, or a redirected text stream)
+        return str(sys.stdin.read())
+    data: bytes = stream.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"standard input is not UTF-8 text ({exc.reason} at byte {exc.start}); expected "
+            "a UTF-8 JSON task profile"
+        ) from exc
 
 
 def _recommend(args: argparse.Namespace) -> int:
@@ -96,7 +110,6 @@ def _recommend(args: argparse.Namespace) -> int:
     from ._decision import DecisionPolicy
     from ._rules import default_rulebook
 
-    profile = _read_profile(args.profile, args.allow_estimate)
     book = default_rulebook()
     for path in args.rules:
         book = book.extended(path)
@@ -105,13 +118,15 @@ def _recommend(args: argparse.Namespace) -> int:
         if args.cost_multiple is not None
         else None
     )
-    rec = Advisor(rulebook=book, policy=policy).recommend(profile, today=args.today)
+    advisor = Advisor(rulebook=book, policy=policy)
+    profile = _read_profile(args.profile, args.allow_estimate, advisor)
+    rec = advisor.recommend(profile, today=args.today)
     if args.json:
         print(rec.to_json())
     elif args.markdown:
-        print(rec._repr_markdown_())
+        print(rec.to_markdown())
     else:
-        print(rec)
+        print(rec.to_text())
     return 0
 
 
@@ -162,15 +177,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ._profile import TaskProfile
+
     handlers = {"recommend": _recommend, "catalog": _catalog, "rules": _rules, "schema": _schema}
     try:
         return handlers[args.command](args)
     except ValidationError as exc:
-        print(f"strategy-advisor: invalid input:\n{exc}", file=sys.stderr)
+        where = f" in {args.profile}" if getattr(args, "profile", None) else ""
+        print(
+            f"strategy-advisor: invalid task profile{where}:\n"
+            + _indent(describe_validation_error(exc, TaskProfile)),
+            file=sys.stderr,
+        )
         return 2
     except AdvisorError as exc:
         print(f"strategy-advisor: {exc}", file=sys.stderr)
         return 2
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
 
 
 if __name__ == "__main__":  # pragma: no cover

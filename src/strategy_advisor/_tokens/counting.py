@@ -4,51 +4,59 @@ from __future__ import annotations
 
 import math
 import os
-import random
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from itertools import count, islice
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
+from itertools import islice
+from numbers import Integral
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-import tiktoken
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from ._data import read_shipped_json, validate_data
-from ._encodings import EncodingNotCachedError, load_encoding
+from .._constraints import Constraint, Interval, NoneOk, Options, check_params
+from .._datafiles import shipped
+from .._errors import ParameterError
+from .._types import RESULT, STRICT_DATA
+from .encodings import EncodingNotCachedError, load_encoding
+from .sampling import extrapolate_total, sample_items, skew_warning
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import tiktoken
+
 __all__ = [
+    "COUNTING_CONSTRAINTS",
     "ChatOverhead",
     "EncodingLike",
     "TokenStats",
     "Tokenizer",
-    "check_sample",
     "count_tokens",
+    "join_notes",
     "progress_bar",
     "resolve_tokenizer",
-    "sample_items",
-    "skew_warning",
     "summarize_lengths",
     "tokenizer_data",
 ]
 
 EncodingLike: TypeAlias = "str | os.PathLike[str] | Path | tiktoken.Encoding"
-_T = TypeVar("_T")
-_PROGRESS_MIN_TEXTS = 20_000  # below this, a bar would flash by
-_CHUNK = 4_096  # texts per progress-bar update
+
+#: Checks shared by every function that counts tokens (count_tokens, profile_from_examples).
+COUNTING_CONSTRAINTS: Mapping[str, list[Constraint]] = {
+    "sample": [NoneOk(), Interval(Integral, 2, None)],
+    "seed": [Interval(Integral, None, None)],
+    "allow_estimate": [Options((True, False))],
+    "progress": [NoneOk(), Options((True, False))],
+}
 
 
 # --------------------------------------------------------------------------- data file
 
 
 class _Estimate(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = STRICT_DATA
 
     bytes_per_token: float = Field(..., gt=0)
     relative_error: float = Field(..., ge=0)
@@ -59,7 +67,7 @@ class _Estimate(BaseModel):
 class ChatOverhead(BaseModel):
     """Tokens a chat API adds around messages (``data/tokenizers.json``, with its source)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = STRICT_DATA
 
     tokens_per_message: int = Field(..., ge=0)
     tokens_per_name: int
@@ -68,13 +76,23 @@ class ChatOverhead(BaseModel):
     note: str
 
 
-class _TokenizerData(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Counting(BaseModel):
+    model_config = STRICT_DATA
 
-    schema_version: Literal[1]
+    progress_min_texts: int = Field(..., ge=0, description="Shorter counts show no bar.")
+    progress_chunk_texts: int = Field(..., ge=1, description="Texts per bar update.")
+    examples_chunk: int = Field(..., ge=1, description="Examples measured per batch.")
+    source: str
+
+
+class _TokenizerData(BaseModel):
+    model_config = STRICT_DATA
+
+    schema_version: Literal[2]
     as_of: str
     default_encoding: str
     estimate: _Estimate
+    counting: _Counting
     chat_overhead: dict[str, ChatOverhead]
 
     @model_validator(mode="after")
@@ -88,11 +106,7 @@ class _TokenizerData(BaseModel):
         return self.chat_overhead.get(encoding, self.chat_overhead["default"])
 
 
-@cache
-def tokenizer_data() -> _TokenizerData:
-    """The shipped ``data/tokenizers.json``: estimate ratio and band, chat overheads."""
-    raw = read_shipped_json("tokenizers.json")
-    return validate_data(_TokenizerData, raw, "data/tokenizers.json")
+tokenizer_data = shipped(_TokenizerData, "tokenizers.json")
 
 
 # --------------------------------------------------------------------------- result
@@ -108,7 +122,7 @@ class TokenStats(BaseModel):
     (7.0, False, 0.25)
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = RESULT
 
     n: int = Field(..., ge=0, description="Texts in the source.")
     n_counted: int = Field(..., ge=0, description="Texts actually tokenized (< n when sampled).")
@@ -168,13 +182,14 @@ class Tokenizer:
                 return self.lengths(texts)
             out: list[int] = []
             it = iter(texts)
+            chunk_size = tokenizer_data().counting.progress_chunk_texts
             with bar:
-                while chunk := list(islice(it, _CHUNK)):
+                while chunk := list(islice(it, chunk_size)):
                     out += self.lengths(chunk)
                     bar.update(len(chunk))
             return out
         except (TypeError, AttributeError) as exc:
-            raise TypeError(
+            raise ParameterError(
                 f"every text must be a str; counting failed with {type(exc).__name__}: {exc}"
             ) from exc
 
@@ -209,7 +224,7 @@ def progress_bar(progress: bool | None, total: int | None, *, unit: str) -> Any:
         return None
     if progress is None:
         stderr = sys.stderr
-        long = total is not None and total >= _PROGRESS_MIN_TEXTS
+        long = total is not None and total >= tokenizer_data().counting.progress_min_texts
         if not (long and stderr is not None and stderr.isatty()):
             return None
     try:
@@ -219,59 +234,7 @@ def progress_bar(progress: bool | None, total: int | None, *, unit: str) -> Any:
     return tqdm(total=total, unit=unit, desc="counting tokens", leave=False)
 
 
-# --------------------------------------------------------------------------- sampling
-
-
-def sample_items(items: Iterable[_T], k: int, seed: int) -> tuple[list[_T], int]:
-    """A seeded random sample of ``k`` items without replacement, and the number of items.
-
-    Sequences are sampled by index; other iterables (streams) by reservoir sampling
-    (Li's Algorithm L: one pass, only ``k`` items in memory, skips drawn geometrically).
-    """
-    rng = random.Random(seed)
-    if isinstance(items, Sequence):
-        n = len(items)
-        if k >= n:
-            return list(items), n
-        return [items[i] for i in rng.sample(range(n), k)], n
-    consumed = count()
-    # zip pulls from ``items`` first, so ``consumed`` advances once per item actually read.
-    stream = zip(items, consumed, strict=False)  # consumed is endless
-    kept = [item for item, _ in islice(stream, k)]
-    if len(kept) == k:
-        w = math.exp(math.log(1.0 - rng.random()) / k)
-        while 0.0 < w < 1.0:
-            gap = math.log(1.0 - rng.random()) / math.log1p(-w)
-            nxt = next(islice(stream, min(int(gap), sys.maxsize - 1), None), None)
-            if nxt is None:
-                break
-            kept[rng.randrange(k)] = nxt[0]
-            w *= math.exp(math.log(1.0 - rng.random()) / k)
-        else:  # pragma: no cover - w underflowed: read the rest without keeping any
-            for _ in stream:
-                pass
-    return kept, next(consumed)
-
-
-def _t975(df: int) -> float:
-    """Two-sided 95% quantile of Student's t (table below 10 df, Cornish-Fisher above).
-
-    Written out to keep scipy's slow import off this path; within 1e-5 of scipy.
-    """
-    table = {
-        1: 12.7062047, 2: 4.3026527, 3: 3.1824463, 4: 2.7764451, 5: 2.5705818,
-        6: 2.4469119, 7: 2.3646243, 8: 2.3060041, 9: 2.2621572,
-    }  # fmt: skip
-    if df in table:
-        return table[df]
-    z = 1.959963984540054
-    return (
-        z
-        + (z**3 + z) / (4 * df)
-        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
-        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * df**4)
-    )
+# --------------------------------------------------------------------------- summary
 
 
 def summarize_lengths(
@@ -284,13 +247,12 @@ def summarize_lengths(
 ) -> TokenStats:
     """Statistics of counted lengths; extrapolates with a 95% CI when ``len(lengths) < n``.
 
-    The interval is ``N·(x̄ ± t·s/√k·√((N-k)/(N-1)))``: Student's t on the sample mean with
-    the finite-population correction, as for simple random sampling without replacement.
+    The interval is :func:`~strategy_advisor._tokens.sampling.extrapolate_total`'s.
     """
     x = np.asarray(lengths, dtype=np.float64)
     k = int(x.size)
     if k == 0:
-        note = _join(tokenizer.note, f"no {what} to count")
+        note = join_notes(tokenizer.note, f"no {what} to count")
         return TokenStats(
             n=n, n_counted=0, total=0.0, mean=0.0, p50=0.0, p95=0.0, max=0.0,
             exact=tokenizer.exact, total_ci95=None, encoding=tokenizer.name,
@@ -298,16 +260,12 @@ def summarize_lengths(
         )  # fmt: skip
     mean = float(x.mean())
     p50, p95 = (float(v) for v in np.percentile(x, [50, 95]))
-    counted = float(x.sum())
     if k >= n:
-        total, ci, rel, note = counted, None, tokenizer.relative_error, tokenizer.note
+        total, ci, rel, note = float(x.sum()), None, tokenizer.relative_error, tokenizer.note
     else:
-        sd = float(x.std(ddof=1)) if k > 1 else 0.0
-        half = _t975(max(k - 1, 1)) * sd / math.sqrt(k) * math.sqrt((n - k) / (n - 1))
-        total = n * mean
-        ci = (max(n * (mean - half), counted), n * (mean + half))
+        total, ci, half = extrapolate_total(x, n)
         rel = max(tokenizer.relative_error, half / mean if mean > 0 else 0.0)
-        note = _join(
+        note = join_notes(
             tokenizer.note,
             f"total extrapolated from a random sample of {k:,} of {n:,} {what} (seed {seed}), "
             "95% CI by Student's t with finite-population correction; "
@@ -321,38 +279,10 @@ def summarize_lengths(
     )  # fmt: skip
 
 
-def skew_warning(x: npt.NDArray[np.float64], what: str = "lengths") -> str | None:
-    """A warning when a sample is too small for its skewness (else None).
-
-    Cochran's rule: the t interval covers about 95% once k > 25·skewness².
-    """
-    sd = float(x.std(ddof=1)) if x.size > 1 else 0.0
-    if sd == 0:
-        return None
-    skew = float(np.mean((x - x.mean()) ** 3)) / sd**3
-    needed = math.ceil(25 * skew**2)
-    if x.size >= needed:
-        return None
-    return (
-        f"{what} are skewed (skewness {skew:.1f}): with fewer than {needed:,} sampled "
-        "(Cochran's rule, 25·skewness²) the interval may cover less than 95%"
-    )
-
-
-def _join(*parts: str | None) -> str | None:
+def join_notes(*parts: str | None) -> str | None:
+    """The given notes joined with "; ", or None when there are none."""
     kept = [p for p in parts if p]
     return "; ".join(kept) if kept else None
-
-
-def check_sample(sample: object) -> None:
-    """Validate the ``sample`` argument (``None`` or an int >= 2)."""
-    if sample is None:
-        return
-    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 2:
-        raise ValueError(
-            f"sample must be None (count everything) or an int >= 2 (texts to sample); "
-            f"got {sample!r}"
-        )
 
 
 # --------------------------------------------------------------------------- façade
@@ -407,11 +337,15 @@ def count_tokens(
     (10000.0, 10000.0)
     """
     if isinstance(texts, (str, bytes)):
-        raise TypeError(
-            f"texts must be an iterable of strings, got a single {type(texts).__name__}; "
-            "wrap it in a list: count_tokens([text])"
+        raise ParameterError(
+            f"The 'texts' parameter of count_tokens must be an iterable of strings. Got a "
+            f"single {type(texts).__name__} instead; wrap it in a list: count_tokens([text])."
         )
-    check_sample(sample)
+    check_params(
+        "count_tokens",
+        {"sample": sample, "seed": seed, "allow_estimate": allow_estimate, "progress": progress},
+        COUNTING_CONSTRAINTS,
+    )
     tokenizer = resolve_tokenizer(encoding, allow_estimate=allow_estimate)
     if sample is None:
         total = len(texts) if isinstance(texts, Sequence) else None

@@ -1,4 +1,4 @@
-"""Quality-model stage: calibrated probability that fine-tuning beats in-context learning."""
+"""Quality stage, the model: P(fine-tuning beats prompting), its interval and support (numpy)."""
 
 from __future__ import annotations
 
@@ -6,81 +6,55 @@ import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field
 
-from ._errors import DataFileError
-from ._profile import PilotResult, TaskType
-from ._quality_features import (
-    FEATURES,
-    SUPPORT_DIMS,
+from .._datafiles import load_json, parse_json, read_shipped_json, validate_data
+from .._errors import DataFileError
+from .._profile import PilotResult
+from .._types import RESULT, FloatArray, logit, sigmoid
+from .features import (
     FeatureColumns,
     FeatureSpec,
-    FloatArray,
+    QualityFeatures,
+    columns_of,
     encode,
     support_points,
 )
+from .params import QualityParams
 
 __all__ = [
+    "PilotUpdate",
     "QualityEstimate",
-    "QualityFeatures",
     "QualityModel",
-    "QualityParams",
+    "band",
     "hill_gate",
     "load_default_quality_model",
     "pilot_bayes_factor",
 ]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 _PARAMS_FILE = "quality_params.json"
 
 
-class QualityFeatures(BaseModel):
-    """What the quality model needs to know about one task and its two arms.
+class PilotUpdate(BaseModel):
+    """How a measured pilot moved the estimate (see :func:`pilot_bayes_factor`)."""
 
-    Examples
-    --------
-    >>> f = QualityFeatures(task_type="classification", n_labeled_examples=500, n_classes=4,
-    ...     icl_shots=5, ft_params_b=7.0, icl_params_b=None, ft_kind="open_weights",
-    ...     icl_kind="frontier_api", same_model=False, ft_method="lora")
-    >>> f.n_labeled_examples
-    500
-    """
+    model_config = RESULT
 
-    model_config = _FROZEN
-
-    task_type: TaskType = Field(..., description="What the task asks of the model.")
-    n_labeled_examples: int = Field(..., ge=0, description="Labeled examples for fine-tuning.")
-    n_classes: int | None = Field(None, ge=2, description="Label-space size, if classification.")
-    icl_shots: int | None = Field(
-        None, ge=0, description="Demonstrations the ICL arm uses (0 = zero-shot); None unknown."
-    )
-    ft_params_b: float | None = Field(
-        None, gt=0, description="Tuned model size in billions; None undisclosed."
-    )
-    icl_params_b: float | None = Field(
-        None, gt=0, description="Prompted model size in billions; None undisclosed."
-    )
-    ft_kind: Literal["frontier_api", "open_weights", "unknown"] = Field(
-        "unknown", description="Kind of the tuned model."
-    )
-    icl_kind: Literal["frontier_api", "open_weights", "unknown"] = Field(
-        "unknown", description="Kind of the prompted model."
-    )
-    same_model: bool = Field(False, description="Both arms use the same base model.")
-    ft_method: Literal["full", "lora", "qlora", "ia3", "other_peft", "unknown"] = Field(
-        "unknown", description="Fine-tuning method."
-    )
+    difference: float = Field(description="Fine-tuned minus in-context score, 0-1 scale.")
+    standard_error: float = Field(ge=0, description="Standard error of the difference.")
+    bayes_factor: float = Field(gt=0, description="For 'fine-tuning better by > margin'.")
+    p_before: float = Field(ge=0, le=1, description="p before the pilot.")
+    message: str
 
 
 class QualityEstimate(BaseModel):
     """The quality model's answer for one task: a probability, its interval, its support."""
 
-    model_config = _FROZEN
+    model_config = RESULT
 
     p_fine_tuning_better: float = Field(
         ..., ge=0, le=1, description="P(fine-tuning beats ICL by more than 1 point of 100)."
@@ -94,10 +68,14 @@ class QualityEstimate(BaseModel):
     support_rows: float = Field(..., ge=0, description="Kernel-weighted count of similar rows.")
     support_sources: int = Field(..., ge=0, description="Sources with >= 1 similar row (weighted).")
     wide: bool = Field(..., description="True when the interval is wide or support is low.")
-    pilot_applied: bool = Field(False, description="True when a pilot result updated p.")
-    p_before_pilot: float | None = Field(None, description="p before the pilot update.")
+    pilot: PilotUpdate | None = Field(None, description="How a pilot result updated p.")
     notes: tuple[str, ...] = Field((), description="Human-readable caveats.")
     model_version: str = Field(..., description="Version of the fitted parameters.")
+
+    @property
+    def pilot_applied(self) -> bool:
+        """True when a pilot result updated p."""
+        return self.pilot is not None
 
     def __str__(self) -> str:
         pct = round(self.interval_level * 100)
@@ -106,139 +84,8 @@ class QualityEstimate(BaseModel):
             f"({pct}% interval {self.low:.2f}-{self.high:.2f}); "
             f"support {self.support_rows:.1f} rows from {self.support_sources} source(s)"
         )
-        return "\n".join([head, *(f"  - {n}" for n in self.notes)])
-
-
-# ------------------------------------------------------------------ parameter file schema
-
-
-class _Linear(BaseModel):
-    model_config = _FROZEN
-    center: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
-    intercept: float
-
-
-class _Platt(BaseModel):
-    model_config = _FROZEN
-    a: float = Field(..., gt=0, description="Slope; > 0 keeps the model monotone.")
-    b: float
-
-
-class _Bootstrap(BaseModel):
-    model_config = _FROZEN
-    level: float = Field(..., gt=0, lt=1)
-    method: str
-    coef: tuple[tuple[float, ...], ...] = Field(..., min_length=1)
-    intercept: tuple[float, ...]
-
-
-class _Gate(BaseModel):
-    model_config = _FROZEN
-    form: Literal["hill"]
-    n_half: float = Field(..., gt=0)
-    exponent: float = Field(..., gt=0)
-    anchors: tuple[str, ...] = ()
-
-
-class _Support(BaseModel):
-    model_config = _FROZEN
-    dims: tuple[str, ...]
-    bandwidths: tuple[float, ...]
-    points: tuple[tuple[float, ...], ...]
-    source_index: tuple[int, ...]
-    sources: tuple[str, ...]
-    min_rows: float = Field(..., ge=0)
-    min_sources: int = Field(..., ge=0)
-    source_threshold: float = Field(..., gt=0)
-
-
-class _Pilot(BaseModel):
-    model_config = _FROZEN
-    tau: float = Field(
-        ..., gt=0, description="Spread of true score differences around the margin (0-1 scale)."
-    )
-    margin: float = Field(..., ge=0, description="Difference that counts as 'better'.")
-
-
-class _Imputation(BaseModel):
-    model_config = _FROZEN
-    size_impute_log10: dict[str, float]
-    shots_impute_log1p: float
-    shots_cap: float = Field(..., gt=0)
-    classes_cap: float = Field(..., ge=1, description="Largest class count in the corpus.")
-    missing_n_train: dict[str, float]
-
-
-class QualityParams(BaseModel):
-    """The shipped parameter file, validated (see ``data/quality_params.json``)."""
-
-    model_config = _FROZEN
-
-    schema_version: Literal[2] = Field(
-        ..., description="2: features without n_missing and shots_unknown, classes_cap, force_wide."
-    )
-    model_version: str
-    fitted_on: str
-    corpus: dict[str, Any]
-    features: tuple[dict[str, str], ...]
-    imputation: _Imputation
-    hyperparameters: dict[str, Any]
-    band: tuple[float, float]
-    logit: _Linear
-    platt: _Platt
-    gate: _Gate
-    bootstrap: _Bootstrap
-    support: _Support
-    pilot: _Pilot
-    wide_width: float = Field(..., gt=0)
-    force_wide: bool = Field(
-        False, description="Fitted on too few sources for a between-source interval: always wide."
-    )
-    coverage: dict[str, float]
-    cv: dict[str, Any] | None = None
-
-    @model_validator(mode="after")
-    def _shapes(self) -> QualityParams:
-        d = len(FEATURES)
-        names = [f.get("name") for f in self.features]
-        if names != [f.name for f in FEATURES]:
-            raise ValueError(
-                f"key 'features': expected names {[f.name for f in FEATURES]}, got {names}"
-            )
-        for key in ("center", "scale", "coef"):
-            if len(getattr(self.logit, key)) != d:
-                raise ValueError(
-                    f"key 'logit.{key}': expected {d} numbers, got {len(getattr(self.logit, key))}"
-                )
-        if min(self.logit.scale) <= 0:
-            raise ValueError("key 'logit.scale': every scale must be > 0")
-        if any(len(row) != d for row in self.bootstrap.coef):
-            raise ValueError(f"key 'bootstrap.coef': every draw must have {d} numbers")
-        if len(self.bootstrap.intercept) != len(self.bootstrap.coef):
-            raise ValueError("key 'bootstrap.intercept': one intercept per coefficient draw")
-        k = len(SUPPORT_DIMS)
-        if list(self.support.dims) != [name for name, _ in SUPPORT_DIMS]:
-            raise ValueError(f"key 'support.dims': expected {[n for n, _ in SUPPORT_DIMS]}")
-        if any(len(row) != k for row in self.support.points):
-            raise ValueError(f"key 'support.points': every point must have {k} numbers")
-        if len(self.support.source_index) != len(self.support.points) or any(
-            not 0 <= i < len(self.support.sources) for i in self.support.source_index
-        ):
-            raise ValueError("key 'support.source_index': one valid source index per point")
-        missing = {"frontier_api", "open_weights", "unknown"} - set(
-            self.imputation.size_impute_log10
-        )
-        if missing:
-            raise ValueError(f"key 'imputation.size_impute_log10': missing {sorted(missing)}")
-        lo, hi = self.band
-        if not 0 < lo < hi < 1:
-            raise ValueError(f"key 'band': expected 0 < low < high < 1, got {self.band}")
-        return self
-
-
-# ------------------------------------------------------------------------------ numerics
+        notes = [*self.notes, *([self.pilot.message] if self.pilot is not None else [])]
+        return "\n".join([head, *(f"  - {n}" for n in notes)])
 
 
 def hill_gate(n: FloatArray | float, n_half: float, exponent: float) -> FloatArray:
@@ -254,39 +101,10 @@ def hill_gate(n: FloatArray | float, n_half: float, exponent: float) -> FloatArr
     return np.asarray(num / (num + n_half**exponent), dtype=np.float64)
 
 
-def _sigmoid(z: FloatArray) -> FloatArray:
-    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)), dtype=np.float64)
-
-
-def _band(q: FloatArray, gate: FloatArray, band: tuple[float, float]) -> FloatArray:
-    lo, hi = band
+def band(q: FloatArray, gate: FloatArray, limits: tuple[float, float]) -> FloatArray:
+    """``lo + (hi − lo) · gate · q``: a probability kept inside ``limits``, gated by r(n)."""
+    lo, hi = limits
     return np.asarray(lo + (hi - lo) * gate * q, dtype=np.float64)
-
-
-def _columns(features: Sequence[QualityFeatures]) -> FeatureColumns:
-    def arr(values: Sequence[float | None]) -> FloatArray:
-        return np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
-
-    return FeatureColumns(
-        task=tuple(f.task_type for f in features),
-        n=arr([f.n_labeled_examples for f in features]),
-        n_missing=np.zeros(len(features)),
-        n_classes=arr([f.n_classes for f in features]),
-        shots=arr([f.icl_shots for f in features]),
-        ft_params_b=arr([f.ft_params_b for f in features]),
-        icl_params_b=arr([f.icl_params_b for f in features]),
-        ft_kind=tuple(f.ft_kind for f in features),
-        icl_kind=tuple(f.icl_kind for f in features),
-        same_model=arr([float(f.same_model) for f in features]),
-        ft_method=tuple(f.ft_method for f in features),
-    )
-
-
-def _parse_json(text: str, name: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise DataFileError(f"{name}: not valid JSON ({err}).") from err
 
 
 def _compact_json(obj: Any, indent: int = 0) -> str:
@@ -311,7 +129,7 @@ class QualityModel:
     """Fitted quality model, evaluated with numpy only.
 
     Build it with :meth:`from_json` (or :func:`load_default_quality_model`), or refit it with
-    :func:`strategy_advisor._quality_fit.fit_quality_model`.
+    :func:`strategy_advisor.fit_quality_model`.
 
     Examples
     --------
@@ -336,8 +154,9 @@ class QualityModel:
         self._draw_coef = np.array(params.bootstrap.coef, dtype=np.float64)
         self._draw_icpt = np.array(params.bootstrap.intercept, dtype=np.float64)
         self._points = np.array(params.support.points, dtype=np.float64).reshape(
-            -1, len(SUPPORT_DIMS)
+            -1, len(params.support.dims)
         )
+        self._bandwidths = params.bandwidths
         self._source_index = np.array(params.support.source_index, dtype=np.int64)
 
     def __repr__(self) -> str:
@@ -355,31 +174,19 @@ class QualityModel:
             When the file is unreadable or a key is missing or malformed (names both).
         """
         if isinstance(source, Mapping):
-            return cls._from_data(source, "<dict>")
-        text = str(source)
-        if isinstance(source, str) and text.lstrip().startswith("{"):
-            return cls._from_data(_parse_json(text, "<json>"), "<json>")
-        path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise DataFileError(f"{path.name}: cannot read the parameter file: {err}") from err
-        return cls._from_data(_parse_json(text, path.name), path.name)
+            return cls._from_data(source, "quality parameters")
+        if isinstance(source, str) and source.lstrip().startswith("{"):
+            return cls._from_data(parse_json(source, "quality parameters"), "quality parameters")
+        return cls._from_data(load_json(source), str(source))
 
     @classmethod
-    def _from_data(cls, data: Any, name: str) -> QualityModel:
+    def _from_data(cls, data: Any, where: str) -> QualityModel:
         try:
-            params = QualityParams.model_validate(data)
-        except ValidationError as err:
-            first = err.errors()[0]
-            key = ".".join(str(p) for p in first["loc"])
-            where = f"key '{key}': " if key else ""
-            msg = first["msg"].removeprefix("Value error, ")
+            return cls(validate_data(QualityParams, data, where))
+        except DataFileError as err:
             raise DataFileError(
-                f"{name}: {where}{msg} ({err.error_count()} problem(s); refit with "
-                "scripts/fit_quality.py or fix the file)."
-            ) from err
-        return cls(params)
+                f"{err} (refit with scripts/fit_quality.py, or fix the file)"
+            ) from err.__cause__
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters as plain JSON-able data."""
@@ -400,7 +207,11 @@ class QualityModel:
     def _point(self, x: FloatArray, n: FloatArray) -> FloatArray:
         z = ((x - self._center) / self._scale) @ self._coef + self.params.logit.intercept
         z = self.params.platt.a * z + self.params.platt.b
-        return _band(_sigmoid(z), self._gate(n), self.params.band)
+        return band(sigmoid(z), self._gate(n), self.params.band)
+
+    def data_sufficiency(self, n: float) -> float:
+        """The prior data-sufficiency curve r(n) of this model (0 at n = 0)."""
+        return float(self._gate(np.array([float(n)]))[0])
 
     def predict_proba_columns(self, cols: FeatureColumns) -> FloatArray:
         """Point probabilities for raw feature columns (vectorised; used for corpus rows)."""
@@ -408,17 +219,17 @@ class QualityModel:
 
     def predict_proba_batch(self, features: Sequence[QualityFeatures]) -> FloatArray:
         """Point probabilities for many tasks at once (no interval, no pilot)."""
-        return self.predict_proba_columns(_columns(features))
+        return self.predict_proba_columns(columns_of(features))
 
     def _interval(self, x: FloatArray, gate: FloatArray) -> tuple[float, float]:
         z = x @ self._draw_coef.T + self._draw_icpt
-        draws = _band(_sigmoid(z), gate, self.params.band)
+        draws = band(sigmoid(z), gate, self.params.band)
         alpha = (1.0 - self.params.bootstrap.level) / 2.0
         lo, hi = np.quantile(draws, [alpha, 1.0 - alpha])
         return float(lo), float(hi)
 
     def _support(self, cols: FeatureColumns) -> tuple[float, int]:
-        s = support_points(cols, self._spec)[0]
+        s = support_points(cols, self._spec, self._bandwidths)[0]
         d2 = np.sum((self._points - s) ** 2, axis=1)
         w = np.exp(-0.5 * d2)
         per_source = np.bincount(
@@ -442,21 +253,20 @@ class QualityModel:
         QualityEstimate
         """
         prm = self.params
-        cols = _columns([features])
+        cols = columns_of([features])
         x = self._encode(cols)
         gate = self._gate(cols.n)
         p = float(self._point(x, cols.n)[0])
         low, high = self._interval(x, gate)
         low, high = min(low, p), max(high, p)
-        p_before, pilot_note = None, None
+        update = None
         if pilot is not None:
-            p_before = p
-            p, low, high, pilot_note = self._pilot_update(p, low, high, pilot)
+            p, low, high, update = self._pilot_update(p, low, high, pilot)
         rows, sources = self._support(cols)
         low_support = rows < prm.support.min_rows or sources < prm.support.min_sources
         # below the corpus's smallest stated n the prior curve decides, and the bootstrap
         # (which refits the data model only) cannot show how uncertain that prior is
-        below_corpus = 0 < features.n_labeled_examples < prm.coverage.get("min_n", 0.0)
+        below_corpus = 0 < features.n_labeled_examples < prm.coverage.min_n
         notes = self._notes(features, float(gate[0]), rows, sources, low_support, low, high)
         return QualityEstimate(
             p_fine_tuning_better=p,
@@ -467,9 +277,8 @@ class QualityModel:
             support_rows=rows,
             support_sources=sources,
             wide=(high - low) > prm.wide_width or low_support or below_corpus or prm.force_wide,
-            pilot_applied=pilot is not None,
-            p_before_pilot=p_before,
-            notes=(*notes, *([pilot_note] if pilot_note else [])),
+            pilot=update,
+            notes=tuple(notes),
             model_version=prm.model_version,
         )
 
@@ -490,15 +299,15 @@ class QualityModel:
                 f"no labeled examples: nothing to fine-tune on, so p stays at the "
                 f"floor {prm.band[0]:g}"
             )
-        elif f.n_labeled_examples < cov.get("min_n", 0):
+        elif f.n_labeled_examples < cov.min_n:
             notes.append(
-                f"no published result in the corpus used fewer than {cov['min_n']:g} training "
+                f"no published result in the corpus used fewer than {cov.min_n:g} training "
                 f"examples; here the estimate follows the prior data-sufficiency curve "
                 f"(r({f.n_labeled_examples}) = {gate:.2f}: vendor minimums, T-Few/RAFT)"
             )
-        if f.icl_shots is not None and f.icl_shots > cov.get("max_shots", math.inf):
+        if f.icl_shots is not None and f.icl_shots > cov.max_shots:
             notes.append(
-                f"the corpus has no prompt with more than {cov['max_shots']:g} "
+                f"the corpus has no prompt with more than {cov.max_shots:g} "
                 f"demonstrations; many-shot prompting is not modelled beyond that"
             )
         cap = prm.imputation.classes_cap
@@ -509,7 +318,7 @@ class QualityModel:
             )
         if prm.force_wide:
             notes.append(
-                f"the model was fitted on {prm.corpus.get('n_sources', '?')} source(s) only: "
+                f"the model was fitted on {prm.corpus.n_sources} source(s) only: "
                 "its interval cannot show how much sources disagree, so treat it as wide"
             )
         if low_support:
@@ -530,7 +339,7 @@ class QualityModel:
 
     def _pilot_update(
         self, p: float, low: float, high: float, pilot: PilotResult
-    ) -> tuple[float, float, float, str]:
+    ) -> tuple[float, float, float, PilotUpdate]:
         """Bayes-factor update of p by a measured pilot (see :func:`pilot_bayes_factor`)."""
         tau, margin = self.params.pilot.tau, self.params.pilot.margin
         n = pilot.n_eval_examples
@@ -546,9 +355,7 @@ class QualityModel:
         lo_b, hi_b = self.params.band
 
         def update(q: float) -> float:
-            q = min(max(q, 1e-12), 1 - 1e-12)
-            post = 1.0 / (1.0 + math.exp(-(math.log(q / (1.0 - q)) + log_bf)))
-            return min(max(post, lo_b), hi_b)
+            return min(max(sigmoid(logit(q) + log_bf), lo_b), hi_b)
 
         p1 = update(p)
         note = (
@@ -557,7 +364,14 @@ class QualityModel:
             f"{se:.3f}; Bayes factor {math.exp(log_bf):.3g} for 'fine-tuning better by more "
             f"than {100 * margin:g} point(s) of 100'); p moved from {p:.2f} to {p1:.2f}"
         )
-        return p1, min(update(low), p1), max(update(high), p1), note
+        result = PilotUpdate(
+            difference=diff,
+            standard_error=se,
+            bayes_factor=math.exp(log_bf),
+            p_before=p,
+            message=note,
+        )
+        return p1, min(update(low), p1), max(update(high), p1), result
 
 
 def pilot_bayes_factor(diff: float, se: float, *, tau: float, margin: float) -> float:
@@ -596,9 +410,4 @@ def load_default_quality_model() -> QualityModel:
     DataFileError
         If the shipped file is malformed (names the file and the key).
     """
-    ref = resources.files("strategy_advisor").joinpath("data").joinpath(_PARAMS_FILE)
-    try:
-        text = ref.read_text(encoding="utf-8")
-    except OSError as err:
-        raise DataFileError(f"{_PARAMS_FILE}: cannot read the shipped parameters: {err}") from err
-    return QualityModel._from_data(_parse_json(text, _PARAMS_FILE), _PARAMS_FILE)
+    return QualityModel._from_data(read_shipped_json(_PARAMS_FILE), f"data/{_PARAMS_FILE}")

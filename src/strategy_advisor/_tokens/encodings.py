@@ -1,4 +1,4 @@
-"""Token statistics stage, part 1: tiktoken encodings loaded offline, never downloaded.
+"""Token statistics stage: tiktoken encodings loaded offline, never downloaded.
 
 tiktoken downloads an encoding's ``.tiktoken`` file on first use and caches it under
 ``TIKTOKEN_CACHE_DIR`` (or ``DATA_GYM_CACHE_DIR``, or ``<tmp>/data-gym-cache``) as
@@ -23,15 +23,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tiktoken
-import tiktoken.model
-import tiktoken.registry
+from .._errors import TokenizerError, closest_names
 
-from ._errors import TokenizerError, closest_names
+if TYPE_CHECKING:
+    import tiktoken
 
-__all__ = ["EncodingNotCachedError", "cache_path", "encoding_recipe", "load_encoding"]
+__all__ = [
+    "EncodingNotCachedError",
+    "cache_path",
+    "encoding_class",
+    "encoding_recipe",
+    "load_encoding",
+]
+
+
+def _tiktoken() -> Any:
+    """tiktoken, imported on first use: only counting tokens needs it, not a recommendation."""
+    import tiktoken
+    import tiktoken.model
+    import tiktoken.registry
+
+    return tiktoken
+
+
+def encoding_class() -> type[tiktoken.Encoding]:
+    """``tiktoken.Encoding`` (imports tiktoken)."""
+    cls: type[tiktoken.Encoding] = _tiktoken().Encoding
+    return cls
 
 
 class EncodingNotCachedError(TokenizerError):
@@ -106,8 +126,9 @@ def _rebind(fn: types.FunctionType, env: dict[str, Any]) -> types.FunctionType:
 
 @cache
 def _recipes() -> Mapping[str, EncodingRecipe | str]:
-    names = tiktoken.registry.list_encoding_names()
-    constructors = tiktoken.registry.ENCODING_CONSTRUCTORS or {}
+    registry = _tiktoken().registry
+    names = registry.list_encoding_names()
+    constructors = registry.ENCODING_CONSTRUCTORS or {}
     return {name: _probe(name, constructors.get(name)) for name in names}
 
 
@@ -172,7 +193,7 @@ def load_encoding(encoding: str | os.PathLike[str] | tiktoken.Encoding) -> tikto
     >>> load_encoding(enc) is enc
     True
     """
-    if isinstance(encoding, tiktoken.Encoding):
+    if isinstance(encoding, encoding_class()):
         return encoding
     if isinstance(encoding, os.PathLike):
         return _from_file(Path(encoding))
@@ -192,7 +213,7 @@ def _unknown(name: str) -> TokenizerError:
     known = sorted(_recipes())
     hint = ""
     try:
-        model_encoding = tiktoken.model.encoding_name_for_model(name)
+        model_encoding = _tiktoken().model.encoding_name_for_model(name)
         hint = f" {name!r} is a model; its encoding is {model_encoding!r}."
     except KeyError:
         close = closest_names(name, known)
@@ -205,8 +226,8 @@ def _unknown(name: str) -> TokenizerError:
 
 
 def _from_cache(name: str) -> tiktoken.Encoding:
-    already = tiktoken.registry.ENCODINGS.get(name)  # loaded by tiktoken in this process
-    if already is not None:
+    already = _tiktoken().registry.ENCODINGS.get(name)  # loaded by tiktoken in this process
+    if isinstance(already, encoding_class()):
         return already
     recipe = encoding_recipe(name)
     path = cache_path(recipe.url)
@@ -310,7 +331,7 @@ def _build(
     recipe: EncodingRecipe, ranks: dict[bytes, int], where: str, *, check_size: bool
 ) -> tiktoken.Encoding:
     try:
-        return tiktoken.Encoding(
+        return encoding_class()(
             recipe.name,
             pat_str=recipe.pat_str,
             mergeable_ranks=ranks,

@@ -14,27 +14,27 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from ._catalog import default_catalog
-from ._errors import DataFileError
-from ._profile import ModelSpec, TaskProfile, TokenMeasurement
-from ._tokens import (
+from .._catalog import Catalog, ModelSpec, default_catalog
+from .._constraints import check_params
+from .._errors import DataFileError, ParameterError
+from .._profile import TaskProfile, TokenMeasurement
+from .._types import TASK_TYPES
+from .counting import (
+    COUNTING_CONSTRAINTS,
     ChatOverhead,
     EncodingLike,
     Tokenizer,
-    check_sample,
     progress_bar,
     resolve_tokenizer,
-    sample_items,
-    skew_warning,
     summarize_lengths,
     tokenizer_data,
 )
+from .sampling import sample_items, skew_warning
 
 __all__ = ["ChatMessage", "LabeledExample", "load_examples", "profile_from_examples"]
 
 ExampleSource: TypeAlias = "str | os.PathLike[str] | Iterable[Mapping[str, Any] | LabeledExample]"
 _JSONL = (".jsonl", ".ndjson")
-_CHUNK = 8_192  # examples measured per batch: bounds memory on huge files
 _INSTRUCTION_ROLES = ("system", "developer")
 _KEY_PAIRS = (("prompt", "completion"), ("input", "output"))
 _EXPECTED = (
@@ -292,7 +292,7 @@ def _measure_all(
     stream = load_examples(source)
     bar = progress_bar(progress, total, unit="example")
     try:
-        while chunk := list(islice(stream, _CHUNK)):
+        while chunk := list(islice(stream, tokenizer_data().counting.examples_chunk)):
             parts.append(np.rint(_measure(chunk, tokenizer, overhead)).astype(np.int32))
             if bar is not None:
                 bar.update(len(chunk))
@@ -305,29 +305,30 @@ def _measure_all(
 
 def _encoding_for_model(
     name_or_spec: str | ModelSpec | Mapping[str, Any] | None,
-    role: Literal["icl_model", "ft_model"] = "ft_model",
+    role: Literal["icl_model", "ft_model"],
+    catalog: Catalog,
 ) -> tuple[str, float]:
     """(encoding, relative error band) for a model name, spec or dict; None: the default model.
 
-    Names (and None) go through the shipped catalog; a model without an encoding gets the
-    default encoding from ``data/tokenizers.json``.
+    Names (and None) go through ``catalog``; a model without an encoding gets the default
+    encoding from ``data/tokenizers.json``.
     """
     if isinstance(name_or_spec, Mapping):
         name_or_spec = ModelSpec.model_validate(name_or_spec)
     if isinstance(name_or_spec, ModelSpec):
         spec = name_or_spec
     else:
-        spec = default_catalog().resolve(name_or_spec, role)
+        spec = catalog.resolve(name_or_spec, role)
     return spec.encoding or tokenizer_data().default_encoding, spec.encoding_error_band or 0.0
 
 
 def _choose_encoding(
-    encoding: EncodingLike | None, fields: Mapping[str, Any]
+    encoding: EncodingLike | None, fields: Mapping[str, Any], catalog: Catalog
 ) -> tuple[EncodingLike, float, str | None]:
     if encoding is not None:
         return encoding, 0.0, None
-    ft_enc, ft_band = _encoding_for_model(fields.get("ft_model"), "ft_model")
-    icl_enc, icl_band = _encoding_for_model(fields.get("icl_model"), "icl_model")
+    ft_enc, ft_band = _encoding_for_model(fields.get("ft_model"), "ft_model", catalog)
+    icl_enc, icl_band = _encoding_for_model(fields.get("icl_model"), "icl_model", catalog)
     band = max(ft_band, icl_band)
     notes = []
     if icl_enc != ft_enc:
@@ -345,6 +346,7 @@ def profile_from_examples(
     sample: int | None = None,
     seed: int = 0,
     progress: bool | None = None,
+    catalog: Catalog | None = None,
     **fields: Any,
 ) -> TaskProfile:
     """Build a :class:`TaskProfile` whose token lengths are measured from labeled examples.
@@ -358,6 +360,9 @@ def profile_from_examples(
         default model), whose catalog error band then enters ``relative_error``.
     allow_estimate, sample, seed, progress
         As in :func:`count_tokens`; sampling is over examples.
+    catalog : Catalog, optional
+        Where model names in ``fields`` are looked up for their encoding (default: the
+        shipped catalog; :meth:`Advisor.profile_from_examples` passes the advisor's).
     **fields
         Every other :class:`TaskProfile` field (``task_type`` is required). Fields given
         here win over measured ones.
@@ -378,13 +383,30 @@ def profile_from_examples(
     >>> (p.n_labeled_examples, p.avg_input_tokens, p.avg_output_tokens)
     (3, 4.0, 2.0)
     """
-    check_sample(sample)
-    chosen, band, model_note = _choose_encoding(encoding, fields)
+    check_params(
+        "profile_from_examples",
+        {"sample": sample, "seed": seed, "allow_estimate": allow_estimate, "progress": progress},
+        COUNTING_CONSTRAINTS,
+    )
+    if "task_type" not in fields:
+        raise ParameterError(
+            "profile_from_examples() needs task_type=...: one of "
+            f"{', '.join(TASK_TYPES)} (the other TaskProfile fields are optional)."
+        )
+    catalog = catalog if catalog is not None else default_catalog()
+    chosen, band, model_note = _choose_encoding(encoding, fields, catalog)
     tokenizer = resolve_tokenizer(chosen, allow_estimate=allow_estimate)
     overhead = tokenizer_data().overhead_for(tokenizer.name)
     measured, n = _measure_all(
         examples, tokenizer, overhead, sample=sample, seed=seed, progress=progress
     )
+    if n == 0:
+        where = str(examples) if isinstance(examples, (str, os.PathLike)) else "examples"
+        raise DataFileError(
+            f"{where} holds no labeled examples (it is empty, or every line is blank); "
+            f"expected at least one {_EXPECTED}. Token lengths cannot be measured from "
+            "nothing: add examples, or give avg_input_tokens and avg_output_tokens yourself."
+        )
     instr, inp, out = (
         summarize_lengths(row, n, tokenizer, seed=seed, what="examples") for row in measured
     )

@@ -1,4 +1,4 @@
-"""Quality-model validation stage: leave-one-source-out scores of the model and the baselines."""
+"""Quality stage, validation: leave-one-source-out scores of the model and the baselines."""
 
 from __future__ import annotations
 
@@ -6,66 +6,38 @@ from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from ._quality import _band, _sigmoid, hill_gate
-from ._quality_features import (
-    DEFAULT_MISSING_N_TRAIN,
-    FloatArray,
-    QualityCorpus,
-    encode,
-    spec_from_corpus,
-    subset_corpus,
-)
-from ._quality_fit import (
-    BAND,
-    GATE_EXPONENT,
-    GATE_N_HALF,
+from .._constraints import check_params
+from .._errors import ParameterError
+from .._types import RESULT, FloatArray, sigmoid
+from .corpus import QualityCorpus, spec_from_corpus, subset_corpus
+from .estimation import (
+    FIT_CONSTRAINTS,
     CorpusLike,
-    _as_corpus,
-    _check_outcomes,
-    _check_sources,
-    _fit_pipeline,
-    _signs,
+    as_corpus,
+    check_outcomes,
+    check_sources,
+    fit_pipeline,
+    fit_settings,
+    sign_constraints,
 )
+from .features import encode
+from .model import band, hill_gate
+from .params import QualityMetrics
 
 __all__ = [
-    "STATED_N_SCOPES",
     "QualityCVReport",
     "QualityMetrics",
     "cross_validate_quality_model",
     "reliability_bins",
 ]
 
-#: Extra pooled scopes: rows whose paper states a training-set size of at least 50 (or 100)
-#: examples. There the vendor rule "n >= 50 -> fine-tune" is the same as always fine-tune.
-STATED_N_SCOPES = (50, 100)
-
-
-class QualityMetrics(BaseModel):
-    """Scores of one method on one scope (a held-out source, or rows pooled)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    scope: str = Field(
-        ...,
-        description="source_id, 'overall', 'overall (ties dropped)' or 'n stated >= 50' "
-        "(pooled out-of-fold predictions of rows whose source states n >= 50).",
-    )
-    method: str
-    n_rows: int
-    n_ft_wins: int
-    brier: float
-    log_loss: float
-    auc: float | None = Field(None, description="None where the scope has one class only.")
-    accuracy: float
-    ece: float = Field(..., description="Expected calibration error, 10 equal-width bins.")
-
 
 class QualityCVReport(BaseModel):
     """Leave-one-source-out results of the model and the baselines."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = RESULT
 
     methods: tuple[str, ...]
     descriptions: tuple[str, ...]
@@ -83,7 +55,17 @@ class QualityCVReport(BaseModel):
         for m in self.metrics:
             if m.method == method and m.scope == scope:
                 return m
-        raise KeyError(f"no metrics for method={method!r}, scope={scope!r}")
+        raise ParameterError(
+            f"no metrics for method={method!r}, scope={scope!r}; methods: "
+            f"{', '.join(self.methods)}; scopes include 'overall' and each source_id"
+        )
+
+    def reliability(
+        self, method: str = "model", n_bins: int = 10
+    ) -> list[tuple[float, float, int, float, float]]:
+        """Reliability bins of one method's out-of-fold predictions (see
+        :func:`reliability_bins`)."""
+        return reliability_bins(np.array(self.y, dtype=float), self.predictions_of(method), n_bins)
 
     def predictions_of(self, method: str) -> FloatArray:
         """Out-of-fold predictions of one method, in row order."""
@@ -131,76 +113,93 @@ def _metrics(scope: str, method: str, y: FloatArray, p: FloatArray) -> QualityMe
     )
 
 
-def _methods(calibrate: bool) -> tuple[tuple[str, str], ...]:
+def _methods(
+    calibrate: bool, limits: tuple[float, float], thresholds: tuple[int, ...]
+) -> tuple[tuple[str, str], ...]:
     platt = "Platt step (sigmoid on inner leave-one-source-out decision values)"
+    lo, hi = limits
     return (
         (
             "model",
             "shipped pipeline: sign-constrained L2 logistic regression"
             + (f" with a {platt}" if calibrate else "")
-            + ", prior data-sufficiency curve r(n), band [0.02, 0.98]",
+            + f", prior data-sufficiency curve r(n), band [{lo:g}, {hi:g}]",
         ),
         (
             "model_no_platt" if calibrate else "model_platt",
             f"ablation: the same {'without' if calibrate else 'with'} the {platt}",
         ),
         ("model_no_gate", "ablation: the shipped pipeline without the prior curve r(n)"),
-        ("always_ft", "always fine-tune: constant p = 0.98"),
+        ("always_ft", f"always fine-tune: constant p = {hi:g}"),
         ("base_rate", "base rate: FT-win share of the training sources"),
-        ("rule_n50", "vendor rule n >= 50 -> fine-tune, hard 0/1 kept in the band (0.98 / 0.02)"),
-        ("rule_n100", "vendor rule n >= 100 -> fine-tune, hard 0/1 kept in the band"),
-        ("rule_n50_soft", "n >= 50 rule softened: training-source FT-win share on each side"),
-        ("rule_n100_soft", "n >= 100 rule softened: training-source FT-win share on each side"),
+        *(
+            (
+                f"rule_n{t}",
+                f"vendor rule n >= {t} -> fine-tune, hard 0/1 kept in the band ({hi:g} / {lo:g})",
+            )
+            for t in thresholds
+        ),
+        *(
+            (
+                f"rule_n{t}_soft",
+                f"n >= {t} rule softened: training-source FT-win share on each side",
+            )
+            for t in thresholds
+        ),
     )
 
 
 def _out_of_fold(
     corp: QualityCorpus,
+    methods: tuple[tuple[str, str], ...],
     *,
     C: float,  # noqa: N803  (scikit-learn's name)
     calibrate: bool,
     gate_n_half: float,
     gate_exponent: float,
 ) -> dict[str, FloatArray]:
+    settings = fit_settings()
+    limits = settings.band.value
+    fallbacks = settings.imputation_fallbacks.as_mapping()
     groups = np.array(corp.source_ids)
     y, n = corp.y, corp.columns.n
-    signs = _signs()
-    preds = {name: np.empty(len(y)) for name, _ in _methods(calibrate)}
+    signs = sign_constraints()
+    preds = {name: np.empty(len(y)) for name, _ in methods}
     for s in np.unique(groups):
         held = groups == s
         train = subset_corpus(corp, ~held)
-        spec = spec_from_corpus(train)
+        spec = spec_from_corpus(train, fallbacks)
         x_tr = encode(train.columns, spec)
         x_te = encode(subset_corpus(corp, held).columns, spec)
-        ship = _fit_pipeline(x_tr, y[~held], groups[~held], C, signs, calibrate=calibrate)
-        alt = _fit_pipeline(x_tr, y[~held], groups[~held], C, signs, calibrate=not calibrate)
+        ship = fit_pipeline(x_tr, y[~held], groups[~held], C, signs, calibrate=calibrate)
+        alt = fit_pipeline(x_tr, y[~held], groups[~held], C, signs, calibrate=not calibrate)
         alt_name = "model_no_platt" if calibrate else "model_platt"
         gate = hill_gate(n[held], gate_n_half, gate_exponent)
         ones = np.ones(int(held.sum()))
-        preds["model"][held] = _band(_sigmoid(ship.decision(x_te)), gate, BAND)
-        preds[alt_name][held] = _band(_sigmoid(alt.decision(x_te)), gate, BAND)
-        preds["model_no_gate"][held] = _band(_sigmoid(ship.decision(x_te)), ones, BAND)
-        preds["always_ft"][held] = BAND[1]
+        preds["model"][held] = band(sigmoid(ship.decision(x_te)), gate, limits)
+        preds[alt_name][held] = band(sigmoid(alt.decision(x_te)), gate, limits)
+        preds["model_no_gate"][held] = band(sigmoid(ship.decision(x_te)), ones, limits)
+        preds["always_ft"][held] = limits[1]
         rate = float(y[~held].mean())
-        preds["base_rate"][held] = min(max(rate, BAND[0]), BAND[1])
-        for thr in (50, 100):
+        preds["base_rate"][held] = min(max(rate, limits[0]), limits[1])
+        for thr in settings.cv.rule_thresholds:
             fires = n >= thr
-            preds[f"rule_n{thr}"][held] = np.where(fires[held], BAND[1], BAND[0])
+            preds[f"rule_n{thr}"][held] = np.where(fires[held], limits[1], limits[0])
             side = [y[~held & (fires == v)] for v in (False, True)]
             rates = [float(v.mean()) if v.size else rate for v in side]
             soft = np.where(fires[held], rates[1], rates[0])
-            preds[f"rule_n{thr}_soft"][held] = np.clip(soft, *BAND)
+            preds[f"rule_n{thr}_soft"][held] = np.clip(soft, *limits)
     return preds
 
 
 def cross_validate_quality_model(
     corpus: CorpusLike,
     *,
-    C: float = 0.5,  # noqa: N803  (scikit-learn's name)
-    calibrate: bool = False,
-    gate_n_half: float = GATE_N_HALF,
-    gate_exponent: float = GATE_EXPONENT,
-    missing_n_train: Mapping[str, float] = DEFAULT_MISSING_N_TRAIN,
+    C: float | None = None,  # noqa: N803  (scikit-learn's name)
+    calibrate: bool | None = None,
+    gate_n_half: float | None = None,
+    gate_exponent: float | None = None,
+    missing_n_train: Mapping[str, float] | None = None,
 ) -> QualityCVReport:
     """Leave-one-source-out cross-validation of the model and the baselines.
 
@@ -212,7 +211,8 @@ def cross_validate_quality_model(
     corpus : path, iterable of row dicts, or QualityCorpus
         At least 2 sources, and both outcomes.
     C, calibrate, gate_n_half, gate_exponent, missing_n_train :
-        As for :class:`~strategy_advisor._quality_fit.QualityFitter`.
+        As for :func:`~strategy_advisor.fit_quality_model`; ``None`` takes the default in
+        ``data/quality_fit.json``.
 
     Returns
     -------
@@ -221,15 +221,35 @@ def cross_validate_quality_model(
 
     Raises
     ------
+    ParameterError
+        A parameter of the wrong type or out of range.
     DataFileError
         With fewer than 2 sources (nothing to hold out) or a single outcome.
     """
-    corp = _as_corpus(corpus, missing_n_train)
-    _check_outcomes(corp)
-    _check_sources(corp)
-    methods = _methods(calibrate)
+    settings = fit_settings()
+    given = {
+        "C": C,
+        "calibrate": calibrate,
+        "gate_n_half": gate_n_half,
+        "gate_exponent": gate_exponent,
+        "missing_n_train": missing_n_train,
+    }
+    check_params(
+        "cross_validate_quality_model",
+        {k: v for k, v in given.items() if v is not None},
+        FIT_CONSTRAINTS,
+    )
+    c = settings.defaults.C if C is None else C
+    cal = settings.defaults.calibrate if calibrate is None else calibrate
+    n_half = settings.gate.n_half if gate_n_half is None else gate_n_half
+    exponent = settings.gate.exponent if gate_exponent is None else gate_exponent
+    missing = settings.missing_n_train.value if missing_n_train is None else missing_n_train
+    corp = as_corpus(corpus, missing)
+    check_outcomes(corp)
+    check_sources(corp)
+    methods = _methods(cal, settings.band.value, settings.cv.rule_thresholds)
     preds = _out_of_fold(
-        corp, C=C, calibrate=calibrate, gate_n_half=gate_n_half, gate_exponent=gate_exponent
+        corp, methods, C=c, calibrate=cal, gate_n_half=n_half, gate_exponent=exponent
     )
     groups = np.array(corp.source_ids)
     y = corp.y
@@ -237,7 +257,10 @@ def cross_validate_quality_model(
     scopes: list[tuple[str, npt.NDArray[np.bool_]]] = [
         ("overall", np.ones(len(y), dtype=bool)),
         ("overall (ties dropped)", np.array([w != "tie" for w in corp.winner])),
-        *((f"n stated >= {t}", stated & (corp.columns.n >= t)) for t in STATED_N_SCOPES),
+        *(
+            (f"n stated >= {t}", stated & (corp.columns.n >= t))
+            for t in settings.cv.stated_n_scopes
+        ),
         *((str(s), groups == s) for s in np.unique(groups)),
     ]
     metrics = [

@@ -1,0 +1,294 @@
+"""Quality stage, corpus: published head-to-head results parsed into feature columns."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._errors import DataFileError, closest_names
+from .._types import FT_METHODS, MODEL_KINDS, TASK_TYPES, FloatArray
+from .features import FeatureColumns, FeatureSpec
+from .params import fit_settings
+
+__all__ = [
+    "CORPUS_COLUMNS",
+    "QualityCorpus",
+    "read_corpus",
+    "spec_from_corpus",
+    "subset_corpus",
+]
+
+WINNERS = ("fine_tuning", "in_context_learning", "tie")
+
+#: Columns a corpus CSV must have (extra columns are ignored; ``ft_model_kind`` is optional).
+CORPUS_COLUMNS = (
+    "source_id",
+    "task_family",
+    "n_classes",
+    "n_train_ft",
+    "ft_model",
+    "ft_model_params_b",
+    "ft_method_kind",
+    "icl_model_params_b",
+    "icl_model_kind",
+    "same_model",
+    "icl_shots",
+    "winner",
+)
+
+
+@dataclass(frozen=True)
+class QualityCorpus:
+    """A parsed corpus of head-to-head results (the public one, or an organisation's)."""
+
+    name: str
+    sha256: str | None
+    row_ids: tuple[str, ...]
+    source_ids: tuple[str, ...]
+    winner: tuple[str, ...]
+    score_delta: FloatArray
+    columns: FeatureColumns
+
+    @property
+    def y(self) -> FloatArray:
+        """1.0 where fine-tuning won by more than the margin; ties and ICL wins are 0."""
+        return np.array([w == "fine_tuning" for w in self.winner], dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.row_ids)
+
+
+def _num(value: str, where: str, *, minimum: float | None = None) -> float:
+    text = value.strip()
+    if text == "":
+        return math.nan
+    try:
+        out = float(text)
+    except ValueError:
+        raise DataFileError(f"{where}: expected a number or empty, got {value!r}.") from None
+    if not math.isfinite(out) or (minimum is not None and out < minimum):
+        raise DataFileError(f"{where}: expected a finite number >= {minimum}, got {value!r}.")
+    return out
+
+
+def _choice(value: str, allowed: Sequence[str], where: str) -> str:
+    text = value.strip().lower()  # category names are lower case; accept "True", "LoRA"
+    if text not in allowed:
+        hint = closest_names(text, allowed) if text else []
+        extra = f" Did you mean {hint[0]!r}?" if hint else ""
+        raise DataFileError(f"{where}: expected one of {list(allowed)}, got {value!r}.{extra}")
+    return text
+
+
+def _ft_kind(row: Mapping[str, str], icl_kind: str, where: str) -> str:
+    given = (row.get("ft_model_kind") or "").strip()
+    if given:
+        return _choice(given, MODEL_KINDS, where + ", column 'ft_model_kind'")
+    if row["same_model"].strip().lower() == "true":
+        return icl_kind
+    name = row["ft_model"].strip().lower()
+    return "unknown" if not name or "unnamed" in name else "open_weights"
+
+
+def read_corpus(
+    corpus: str | Path | Iterable[Mapping[str, Any]],
+    *,
+    missing_n_train: Mapping[str, float] | None = None,
+) -> QualityCorpus:
+    """Parse a corpus CSV (path) or an iterable of row dicts in the same format.
+
+    Parameters
+    ----------
+    corpus : str, Path or iterable of mappings
+        Rows with the columns of ``evidence_public.csv`` (see :data:`CORPUS_COLUMNS`).
+    missing_n_train : mapping
+        Training-set size imputed where ``n_train_ft`` is empty, by ``source_id``, with
+        ``"*"`` as the default (``None``: ``data/quality_fit.json``). Imputed rows are marked
+        in ``columns.n_missing`` (used for
+        the coverage statistics only; it is not a model feature, because it is always 0 at
+        run time).
+
+    Returns
+    -------
+    QualityCorpus
+    """
+    sha: str | None = None
+    if isinstance(corpus, (str, Path)):
+        path = Path(corpus)
+        name = path.name
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise DataFileError(f"{name}: cannot read the corpus file: {err}") from err
+        sha = hashlib.sha256(data).hexdigest()
+        rows: list[Mapping[str, Any]] = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    else:
+        name = "<rows>"
+        rows = list(corpus)
+        canonical = json.dumps([dict(r) for r in rows], sort_keys=True, default=str)
+        sha = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    if not rows:
+        raise DataFileError(f"{name}: the corpus has no rows.")
+    missing = [c for c in CORPUS_COLUMNS if c not in rows[0]]
+    if missing:
+        raise DataFileError(
+            f"{name}: missing column(s) {missing}; expected {list(CORPUS_COLUMNS)}."
+        )
+    if missing_n_train is None:
+        missing_n_train = fit_settings().missing_n_train.value
+    if "*" not in missing_n_train:
+        raise DataFileError(
+            f"missing_n_train needs a '*' entry (the size imputed for every source without "
+            f"its own); got keys {sorted(missing_n_train)}"
+        )
+    default_n = float(missing_n_train["*"])
+    rec: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "row_id",
+            "source",
+            "winner",
+            "delta",
+            "task",
+            "n",
+            "n_missing",
+            "n_classes",
+            "shots",
+            "ft_params",
+            "icl_params",
+            "ft_kind",
+            "icl_kind",
+            "same",
+            "method",
+        )
+    }
+    for i, raw in enumerate(rows, start=2):
+        row = {k: "" if v is None else str(v) for k, v in raw.items()}
+        rid = row.get("row_id", "").strip() or f"row{i - 1}"
+        at = f"{name}: line {i} ({rid})"
+        source = row["source_id"].strip()
+        if not source:
+            raise DataFileError(f"{at}, column 'source_id': empty; every row needs a source.")
+        n = _num(row["n_train_ft"], f"{at}, column 'n_train_ft'", minimum=0)
+        icl_kind = _choice(row["icl_model_kind"], MODEL_KINDS, f"{at}, column 'icl_model_kind'")
+        rec["row_id"].append(rid)
+        rec["source"].append(source)
+        rec["winner"].append(_choice(row["winner"], WINNERS, f"{at}, column 'winner'"))
+        rec["delta"].append(_num(row.get("score_delta", ""), f"{at}, column 'score_delta'"))
+        rec["task"].append(_choice(row["task_family"], TASK_TYPES, f"{at}, column 'task_family'"))
+        rec["n_missing"].append(float(math.isnan(n)))
+        rec["n"].append(float(missing_n_train.get(source, default_n)) if math.isnan(n) else n)
+        rec["n_classes"].append(_num(row["n_classes"], f"{at}, column 'n_classes'", minimum=1))
+        rec["shots"].append(_num(row["icl_shots"], f"{at}, column 'icl_shots'", minimum=0))
+        ft_p = _num(row["ft_model_params_b"], f"{at}, column 'ft_model_params_b'", minimum=1e-6)
+        icl_p = _num(row["icl_model_params_b"], f"{at}, column 'icl_model_params_b'", minimum=1e-6)
+        rec["ft_params"].append(ft_p)
+        rec["icl_params"].append(icl_p)
+        rec["icl_kind"].append(icl_kind)
+        rec["ft_kind"].append(_ft_kind(row, icl_kind, at))
+        same = _choice(
+            row["same_model"].strip().lower(), ("true", "false"), f"{at}, column 'same_model'"
+        )
+        rec["same"].append(1.0 if same == "true" else 0.0)
+        rec["method"].append(
+            _choice(row["ft_method_kind"], FT_METHODS, f"{at}, column 'ft_method_kind'")
+        )
+
+    def arr(key: str) -> FloatArray:
+        return np.asarray(rec[key], dtype=np.float64)
+
+    cols = FeatureColumns(
+        task=tuple(rec["task"]),
+        n=arr("n"),
+        n_missing=arr("n_missing"),
+        n_classes=arr("n_classes"),
+        shots=arr("shots"),
+        ft_params_b=arr("ft_params"),
+        icl_params_b=arr("icl_params"),
+        ft_kind=tuple(rec["ft_kind"]),
+        icl_kind=tuple(rec["icl_kind"]),
+        same_model=arr("same"),
+        ft_method=tuple(rec["method"]),
+    )
+    return QualityCorpus(
+        name=name,
+        sha256=sha,
+        row_ids=tuple(rec["row_id"]),
+        source_ids=tuple(rec["source"]),
+        winner=tuple(rec["winner"]),
+        score_delta=arr("delta"),
+        columns=cols,
+    )
+
+
+def spec_from_corpus(corpus: QualityCorpus, fallbacks: Mapping[str, float]) -> FeatureSpec:
+    """Imputation constants learned from a corpus (disclosed sizes, stated shots).
+
+    ``fallbacks`` (``data/quality_fit.json`` ``imputation_fallbacks``) are used only where
+    the corpus states no size, shot count or class count at all.
+    """
+    cols = corpus.columns
+    sizes: dict[str, list[float]] = {"frontier_api": [], "open_weights": [], "all": []}
+    for params, kinds in ((cols.ft_params_b, cols.ft_kind), (cols.icl_params_b, cols.icl_kind)):
+        for p, k in zip(params, kinds, strict=True):
+            if not math.isnan(p):
+                sizes["all"].append(math.log10(p))
+                sizes.setdefault(k, []).append(math.log10(p))
+    frontier = math.log10(fallbacks["frontier_api_params_b"])
+    open_weights = math.log10(fallbacks["open_weights_params_b"])
+    known = cols.shots[~np.isnan(cols.shots)]
+    cap = float(known.max()) if known.size else fallbacks["shots_cap"]
+    classes = cols.n_classes[~np.isnan(cols.n_classes)]
+    return FeatureSpec(
+        size_impute_log10={
+            "frontier_api": max(sizes["frontier_api"], default=frontier),
+            "open_weights": float(np.median(sizes["open_weights"] or [open_weights])),
+            "unknown": float(np.median(sizes["all"] or [open_weights])),
+        },
+        shots_impute_log1p=float(np.mean(np.log1p(np.minimum(known, cap))))
+        if known.size
+        else math.log1p(fallbacks["shots"]),
+        shots_cap=cap,
+        classes_cap=float(classes.max()) if classes.size else fallbacks["classes_cap"],
+    )
+
+
+def subset_corpus(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> QualityCorpus:
+    """The rows of ``corpus`` where ``mask`` is true."""
+    idx = np.flatnonzero(mask)
+    c = corpus.columns
+
+    def tup(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(values[i] for i in idx)
+
+    cols = FeatureColumns(
+        task=tup(c.task),
+        n=c.n[idx],
+        n_missing=c.n_missing[idx],
+        n_classes=c.n_classes[idx],
+        shots=c.shots[idx],
+        ft_params_b=c.ft_params_b[idx],
+        icl_params_b=c.icl_params_b[idx],
+        ft_kind=tup(c.ft_kind),
+        icl_kind=tup(c.icl_kind),
+        same_model=c.same_model[idx],
+        ft_method=tup(c.ft_method),
+    )
+    return replace(
+        corpus,
+        row_ids=tup(corpus.row_ids),
+        source_ids=tup(corpus.source_ids),
+        winner=tup(corpus.winner),
+        score_delta=corpus.score_delta[idx],
+        columns=cols,
+    )

@@ -1,0 +1,90 @@
+"""Rules stage, the inputs: every named value a rule may test, as one typed model.
+
+The features stage's quantities, plus what the cost and latency stages conclude. Their
+field descriptions are the rulebook's documentation (``docs/rules.md`` is generated from
+them); their types decide which comparisons a rule may make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import Field
+
+from .._features import TaskFeatures
+from .conditions import InputKind
+
+__all__ = ["INPUT_KINDS", "RuleInputs", "input_docs"]
+
+
+class RuleInputs(TaskFeatures):
+    """What the rules see: the task's features and both strategies' costs and latency.
+
+    The advisor fills it from the stages' results; ``None`` means unknown (a price or a
+    token length is missing), and a rule testing an unknown value is "not applicable".
+    """
+
+    icl_per_request_usd: float | None = Field(description="Prompting: cost of one request, USD.")
+    ft_per_request_usd: float | None = Field(
+        description="Fine-tuning: cost of one request to the tuned model, USD."
+    )
+    icl_monthly_usd: float | None = Field(description="Prompting: recurring cost per month, USD.")
+    ft_monthly_usd: float | None = Field(
+        description="Fine-tuning: recurring cost per month (requests + hosting), USD."
+    )
+    icl_total_usd: float | None = Field(description="Prompting: total over the horizon, USD.")
+    ft_total_usd: float | None = Field(description="Fine-tuning: total over the horizon, USD.")
+    ft_one_time_usd: float | None = Field(description="Fine-tuning: first training run, USD.")
+    ft_training_runs: int = Field(description="Fine-tuning: training runs within the horizon.")
+    ft_hosting_usd_per_month: float | None = Field(
+        description="Fine-tuning: dedicated-deployment fees per month, USD."
+    )
+    icl_unpriced: bool = Field(
+        description="Prompting's total cannot be priced (a price or token length is unknown)."
+    )
+    ft_unpriced: bool = Field(
+        description="Fine-tuning's total cannot be priced (a price or token length is unknown)."
+    )
+    break_even_requests_per_month: float | None = Field(
+        description="Monthly volume at which both totals are equal."
+    )
+    payback_months: float | None = Field(
+        description="Months until the first training run is paid back."
+    )
+    payback_days: float | None = Field(
+        description="Days until the first training run is paid back."
+    )
+    savings_per_month_usd: float | None = Field(
+        description="Prompting's monthly cost minus fine-tuning's, USD."
+    )
+    retrain_payback_days: float | None = Field(
+        description="Days of savings one training run needs to pay for itself."
+    )
+    icl_latency_ms: float | None = Field(
+        description="Prompting: estimated end-to-end latency per request, ms."
+    )
+    ft_latency_ms: float | None = Field(
+        description="Fine-tuning: estimated end-to-end latency per request, ms."
+    )
+    icl_ttft_ms: float | None = Field(description="Prompting: estimated time to first token, ms.")
+
+
+def _kind(annotation: Any) -> InputKind:
+    args = set(get_args(annotation)) | {annotation}
+    if bool in args:
+        return "bool"
+    if str in args or any(get_origin(a) is Literal for a in args):
+        return "text"
+    return "number"
+
+
+#: The kind of every input, from its type: what a rule may compare it with.
+INPUT_KINDS: Mapping[str, InputKind] = {
+    name: _kind(field.annotation) for name, field in RuleInputs.model_fields.items()
+}
+
+
+def input_docs() -> dict[str, str]:
+    """Every input's description, in field order."""
+    return {name: field.description or name for name, field in RuleInputs.model_fields.items()}

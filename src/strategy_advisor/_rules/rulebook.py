@@ -1,0 +1,281 @@
+"""Rules stage, the rulebook: rules as data, checked at load, every rule evaluated and traced."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from .._datafiles import load_json, read_shipped_json
+from .._errors import RuleError, did_you_mean
+from .._format import format_value
+from .._types import RESULT, STRICT_DATA, FrozenMap, Strategy
+from .conditions import (
+    Condition,
+    ConditionError,
+    Evaluator,
+    InputKind,
+    check_condition,
+    compile_condition,
+    literal_kind,
+    walk,
+)
+from .inputs import INPUT_KINDS
+
+__all__ = ["Effect", "Rule", "RuleOutcome", "RuleSource", "Rulebook", "default_rulebook"]
+
+Value = float | int | bool | str | None
+Status = Literal["fired", "not_fired", "not_applicable"]
+
+
+class Effect(BaseModel):
+    """What a fired rule does: makes a strategy infeasible, favours one, or only notes."""
+
+    model_config = STRICT_DATA
+    kind: Literal["infeasible", "favor", "note"]
+    strategy: Strategy | None = None
+    weight: float = Field(0.0, ge=0, description="For 'favor': log-odds added to the strategy.")
+    certainty: float | None = Field(
+        None,
+        gt=0.5,
+        le=1,
+        description="For 'infeasible': how sure the rule is (default: the decision policy's "
+        "infeasible_confidence). Lower it for rules resting on estimates.",
+    )
+
+
+class RuleSource(BaseModel):
+    """Where a rule's threshold or logic comes from."""
+
+    model_config = STRICT_DATA
+    document: str = Field(..., min_length=1)
+    date: str = Field(..., min_length=1)
+
+
+class Rule(BaseModel):
+    """One rule: a condition over named inputs, an effect, a message template, a source.
+
+    Message templates name inputs and params in braces, optionally with a format:
+    ``{n_labeled_examples:int}``, ``{ft_one_time_usd:usd}``, ``{icl_latency_ms:ms}``,
+    ``{payback_months:months}``, ``{icl_prompt_tokens:tok}``, ``{x:days}``.
+    """
+
+    model_config = STRICT_DATA
+    code: str = Field(..., pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str
+    when: Condition
+    effect: Effect
+    message: str
+    params: FrozenMap[str, float | int | str] = Field(default_factory=FrozenMap)
+    source: RuleSource
+
+
+class RuleOutcome(BaseModel):
+    """The trace of one rule on one profile."""
+
+    model_config = RESULT
+    code: str
+    status: Status
+    effect: Literal["infeasible", "favor", "note"]
+    strategy: Strategy | None
+    weight: float
+    certainty: float | None
+    message: str | None = Field(description="The filled message, when the rule fired.")
+    values: FrozenMap[str, Value] = Field(description="The inputs the rule looked at.")
+    source: str
+
+
+_NUMBER_FORMATS = frozenset({"", "usd", "int", "tok", "ms", "days", "ago", "months", "pct"})
+
+
+def _check(rule: Rule, known: Mapping[str, InputKind]) -> None:
+    """Reject, at load, anything that could fail or mislead when the rule is evaluated."""
+
+    def fail(problem: str) -> RuleError:
+        return RuleError(f"rule {rule.code!r}: {problem}")
+
+    for name in rule.params:
+        if name in known:
+            raise fail(f"param {name!r} has the name of an input; rename it")
+    try:
+        check_condition(rule.when, known, rule.params)
+    except ConditionError as exc:
+        hint = did_you_mean(exc.unknown, known) if exc.unknown is not None else ""
+        raise fail(f"{exc}.{hint}" if exc.unknown is not None else str(exc)) from None
+    _check_message(rule, known, fail)
+    if rule.effect.kind != "note" and rule.effect.strategy is None:
+        raise fail(f"effect {rule.effect.kind!r} needs a strategy")
+
+
+def _check_message(rule: Rule, known: Mapping[str, InputKind], fail: Any) -> None:
+    try:
+        fields = list(string.Formatter().parse(rule.message))
+    except ValueError as exc:
+        raise fail(
+            f"message is not a valid template ({exc}); write a literal brace as {{{{"
+        ) from exc
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if not name or name.isdigit():
+            raise fail("message fields must be named, like {n_labeled_examples}")
+        if conversion is not None:
+            raise fail(f"message field {{{name}!{conversion}}}: conversions are not supported")
+        if name in known:
+            kind: InputKind = known[name]
+        elif name in rule.params:
+            kind = literal_kind(rule.params[name])
+        else:
+            raise fail(f"message field {name!r} is not a known input.{did_you_mean(name, known)}")
+        allowed = _NUMBER_FORMATS if kind == "number" else frozenset({""})
+        if spec not in allowed:
+            raise fail(
+                f"message field {{{name}:{spec}}}: format {spec!r} is not one of "
+                f"{sorted(f for f in allowed if f)} for a {kind} input"
+            )
+
+
+class _Formatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return format_value(value, format_spec)
+
+
+_FORMATTER = _Formatter()
+
+
+class _Compiled:
+    """A checked rule, ready to evaluate: its condition compiled, its trace names fixed."""
+
+    __slots__ = ("evaluate", "looked_at", "param_values", "rule", "source")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.evaluate: Evaluator = compile_condition(rule.when, rule.params)
+        compares = list(walk(rule.when))
+        names = [c.feature for c in compares] + [c.ref for c in compares if c.ref is not None]
+        self.looked_at = tuple(dict.fromkeys(names))
+        self.param_values = tuple(
+            (c.param, rule.params[c.param]) for c in compares if c.param is not None
+        )
+        self.source = f"{rule.source.document} ({rule.source.date})"
+
+    def outcome(self, inputs: Mapping[str, Value]) -> RuleOutcome:
+        result = self.evaluate(inputs)
+        status: Status = (
+            "not_applicable" if result is None else ("fired" if result else "not_fired")
+        )
+        values = {n: inputs[n] for n in self.looked_at}
+        values.update(self.param_values)
+        rule = self.rule
+        message = None
+        if status == "fired":
+            message = _FORMATTER.vformat(rule.message, (), {**inputs, **rule.params})
+        effect = rule.effect
+        # every field is already valid (checked at load, inputs typed by RuleInputs)
+        return RuleOutcome.model_construct(
+            code=rule.code,
+            status=status,
+            effect=effect.kind,
+            strategy=effect.strategy,
+            weight=effect.weight,
+            certainty=effect.certainty,
+            message=message,
+            values=FrozenMap(values),
+            source=self.source,
+        )
+
+
+class Rulebook:
+    """An ordered set of rules, all evaluated every time (no short-circuit).
+
+    Examples
+    --------
+    >>> book = default_rulebook()
+    >>> "no-fine-tuning-offer" in book.codes
+    True
+    """
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self._rules = tuple(rules)
+        seen: set[str] = set()
+        for rule in self._rules:
+            if rule.code in seen:
+                raise RuleError(f"rule {rule.code!r} is defined twice; rule codes must be unique")
+            seen.add(rule.code)
+            _check(rule, INPUT_KINDS)
+        self._compiled = tuple(_Compiled(r) for r in self._rules)
+
+    @classmethod
+    def from_json(cls, source: str | Path | Mapping[str, Any] | list[Any]) -> Rulebook:
+        """Load rules from a JSON file or its parsed content: ``{"rules": [...]}`` or a list."""
+        where = str(source) if isinstance(source, (str, Path)) else "rules"
+        data = load_json(source) if isinstance(source, (str, Path)) else source
+        items = data.get("rules") if isinstance(data, Mapping) else data
+        if not isinstance(items, list):
+            raise RuleError(
+                f'{where}: expected {{"rules": [...]}} or a list of rules; got a '
+                f"{type(data).__name__} without a 'rules' list"
+            )
+        return cls(_parse_rules(items, where))
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules, in evaluation order."""
+        return self._rules
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Rule codes, in evaluation order."""
+        return tuple(r.code for r in self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def extended(self, rules: Iterable[Rule | Mapping[str, Any]] | str | Path) -> Rulebook:
+        """A new rulebook with ``rules`` (objects, dicts or a JSON file) after these."""
+        if isinstance(rules, (str, Path)):
+            extra: tuple[Rule, ...] = Rulebook.from_json(rules).rules
+        else:
+            items = list(rules)
+            extra = tuple(
+                r if isinstance(r, Rule) else _parse_rules([r], "rules")[0] for r in items
+            )
+        return Rulebook((*self._rules, *extra))
+
+    def evaluate(self, inputs: Mapping[str, Value]) -> tuple[RuleOutcome, ...]:
+        """Evaluate every rule on ``inputs`` (every name in :class:`RuleInputs`), in order."""
+        return tuple(c.outcome(inputs) for c in self._compiled)
+
+
+def _parse_rules(items: list[Any], where: str) -> list[Rule]:
+    rules = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise RuleError(
+                f"{where}: rule #{i} is a {type(item).__name__}; expected an object with code, "
+                "title, when, effect, message and source"
+            )
+        code = item.get("code", f"#{i}")
+        try:
+            rules.append(Rule.model_validate(item))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+                for e in exc.errors()[:4]
+            )
+            raise RuleError(f"{where}: rule {code!r} is malformed: {problems}") from exc
+    return rules
+
+
+@cache
+def default_rulebook() -> Rulebook:
+    """The shipped rules in ``data/rules.json`` (loaded once)."""
+    data = read_shipped_json("rules.json")
+    rules = data.get("rules") if isinstance(data, Mapping) else None
+    if not isinstance(rules, list):
+        raise RuleError("data/rules.json: expected {'rules': [...]}")
+    return Rulebook(_parse_rules(rules, "data/rules.json"))

@@ -1,0 +1,218 @@
+"""Shared vocabulary: strategies, task and model kinds, number types, immutable maps, links."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from enum import Enum
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args, overload
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+__all__ = [
+    "FT_METHODS",
+    "MODEL_KINDS",
+    "RESULT",
+    "STRICT_DATA",
+    "TASK_TYPES",
+    "USER_INPUT",
+    "Count",
+    "FineTuningMethod",
+    "FloatArray",
+    "FrozenMap",
+    "ModelKind",
+    "NonNegFloat",
+    "PositiveFloat",
+    "Strategy",
+    "TaskType",
+    "UsdPerMTok",
+    "logit",
+    "sigmoid",
+]
+
+
+class Strategy(str, Enum):
+    """The two strategies the advisor chooses between."""
+
+    FINE_TUNING = "fine_tuning"
+    IN_CONTEXT_LEARNING = "in_context_learning"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        """Human-readable name ("fine-tuning", "in-context learning")."""
+        return "fine-tuning" if self is Strategy.FINE_TUNING else "in-context learning"
+
+    @property
+    def other(self) -> Strategy:
+        """The other strategy."""
+        return (
+            Strategy.IN_CONTEXT_LEARNING if self is Strategy.FINE_TUNING else Strategy.FINE_TUNING
+        )
+
+
+TaskType = Literal[
+    "classification",
+    "extraction",
+    "generation",
+    "reasoning",
+    "code",
+    "structured_output",
+    "knowledge_qa",
+]
+ModelKind = Literal["frontier_api", "open_weights", "unknown"]
+FineTuningMethod = Literal["full", "lora", "qlora", "ia3", "other_peft", "unknown"]
+
+TASK_TYPES: tuple[str, ...] = get_args(TaskType)
+MODEL_KINDS: tuple[str, ...] = get_args(ModelKind)
+FT_METHODS: tuple[str, ...] = get_args(FineTuningMethod)
+
+FloatArray = npt.NDArray[np.float64]
+
+# Models are built on first use, not at import (pydantic ``defer_build``): importing the
+# package stays cheap, and the first validation of each model pays its schema once.
+#: What users write: validated strictly, frozen, every default validated.
+USER_INPUT = ConfigDict(
+    frozen=True, extra="forbid", allow_inf_nan=False, validate_default=True, defer_build=True
+)
+#: What the library computes: frozen values (tuples and FrozenMap, never dict or list).
+RESULT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
+#: Shipped and user data files: a renamed or misspelled key fails at load.
+STRICT_DATA = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
+
+# Numbers are strict (no "12" strings, no booleans; ints are accepted as floats), finite, and
+# bounded by a sanity limit far beyond any real task so arithmetic can never overflow.
+_LIMIT = 1e15
+_COUNT_LIMIT = 10**12
+UsdPerMTok = Annotated[float, Field(ge=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Field(gt=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
+Count = Annotated[int, Field(le=_COUNT_LIMIT, strict=True)]
+
+
+# ------------------------------------------------------------------------- link functions
+
+_FloatOrArray = TypeVar("_FloatOrArray", float, FloatArray)
+
+
+@overload
+def sigmoid(z: float) -> float: ...
+@overload
+def sigmoid(z: FloatArray) -> FloatArray: ...
+def sigmoid(z: float | FloatArray) -> float | FloatArray:
+    """The logistic function ``1 / (1 + exp(-z))``, overflow-free (via tanh).
+
+    Examples
+    --------
+    >>> sigmoid(0.0), float(sigmoid(np.array([0.0]))[0])
+    (0.5, 0.5)
+    """
+    if isinstance(z, float):
+        return 0.5 * (1.0 + math.tanh(0.5 * z))
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * np.asarray(z))), dtype=np.float64)
+
+
+def logit(p: float, *, clip: float = 1e-12) -> float:
+    """``log(p / (1 - p))``, with ``p`` clipped to ``[clip, 1 - clip]`` so 0 and 1 stay finite.
+
+    Examples
+    --------
+    >>> round(logit(0.75), 6) == round(math.log(3.0), 6)
+    True
+    """
+    p = min(max(p, clip), 1.0 - clip)
+    return math.log(p / (1.0 - p))
+
+
+# ----------------------------------------------------------------------------- FrozenMap
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V], Generic[K, V]):
+    """An immutable, hashable mapping that pydantic validates and serialises like a dict.
+
+    Result models hold these instead of ``dict``: ``rec.costs[Strategy.FINE_TUNING]`` reads
+    as before, but ``rec.costs[...] = x`` raises ``TypeError`` and ``hash(rec)`` works.
+
+    Examples
+    --------
+    >>> m = FrozenMap({"a": 1})
+    >>> m["a"], len(m), m == {"a": 1}, hash(m) == hash(FrozenMap({"a": 1}))
+    (1, 1, True, True)
+    >>> m["b"] = 2
+    Traceback (most recent call last):
+    ...
+    TypeError: 'FrozenMap' object does not support item assignment
+    """
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] = (), /) -> None:
+        self._data: dict[K, V] = dict(data)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMap):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (self._data,))
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        args = get_args(source)
+        key, value = args if len(args) == 2 else (Any, Any)
+        as_dict = handler.generate_schema(dict[key, value])  # type: ignore[valid-type]
+
+        def from_dict(data: dict[Any, Any]) -> FrozenMap[Any, Any]:
+            return cls(data)
+
+        def to_dict(m: FrozenMap[Any, Any]) -> dict[Any, Any]:
+            return m._data
+
+        return core_schema.no_info_after_validator_function(
+            from_dict,
+            as_dict,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                to_dict, return_schema=as_dict
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(schema)
