@@ -30,7 +30,10 @@ def test_exported_names_are_pinned_and_sorted() -> None:
 
 def test_the_module_namespace_holds_only_the_exported_names() -> None:
     # as httpx's tests/test_exported_members.py: what the package namespace holds, apart from
-    # its private submodules and dunders, is exactly __all__ (no leaked helper or import)
+    # its private submodules and dunders, is exactly __all__ (no leaked helper or import);
+    # names load on first access, so load them all first
+    for name in strategy_advisor.__all__:
+        getattr(strategy_advisor, name)
     public = {
         name
         for name, value in vars(strategy_advisor).items()
@@ -43,6 +46,29 @@ def test_the_module_namespace_holds_only_the_exported_names() -> None:
         if isinstance(value, types.ModuleType) and not name.startswith("_") and name != "cli"
     }
     assert not leaked_modules
+
+
+def test_dir_lists_every_exported_name_and_unknown_names_fail_clearly() -> None:
+    assert set(strategy_advisor.__all__) <= set(dir(strategy_advisor))
+    try:
+        strategy_advisor.recomend  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as exc:
+        assert "recomend" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("an unknown name must raise AttributeError")
+
+
+def test_import_loads_nothing_heavy_until_a_name_is_used() -> None:
+    code = (
+        "import sys, strategy_advisor\n"
+        "heavy = ('pydantic.main', 'numpy', 'tiktoken', 'sklearn', 'importlib.metadata')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "from strategy_advisor import recommend\n"
+        "print(sorted(m for m in ('tiktoken', 'sklearn', 'scipy', 'matplotlib',\n"
+        "      'strategy_advisor._quality.fit', 'strategy_advisor._tokens') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "[]"], out.stdout
 
 
 def test_exported_names_show_the_public_module() -> None:

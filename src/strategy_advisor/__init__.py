@@ -3,45 +3,101 @@
 ``recommend(profile)`` returns an immutable :class:`Recommendation`: the strategy, a
 confidence, both strategies' costs and latency, the calibrated probability that
 fine-tuning reaches higher quality, the reasons and a trace of every rule.
+
+Names load on first use (SPEC 1 lazy loading, as scipy and networkx do): ``import
+strategy_advisor`` reads no data file and builds no model; ``from strategy_advisor import
+recommend`` loads the recommendation pipeline, and only fitting the quality model loads
+scikit-learn, only counting tokens loads tiktoken.
 """
 
-from ._advisor import Advisor, recommend
-from ._catalog import Catalog, FineTuningOffer, ModelSpec, default_catalog
-from ._costs import StrategyCost
-from ._decision import DecisionPolicy, Reason, ScoreBreakdown
-from ._errors import (
-    AdvisorError,
-    CatalogError,
-    DataFileError,
-    ParameterError,
-    RuleError,
-    TokenizerError,
-)
-from ._latency import StrategyLatency
-from ._profile import PilotResult, TaskProfile, TokenMeasurement
-from ._quality import (
-    PilotUpdate,
-    QualityCVReport,
-    QualityEstimate,
-    QualityFeatures,
-    QualityMetrics,
-    QualityModel,
-    cross_validate_quality_model,
-    fit_quality_model,
-    load_default_quality_model,
-)
-from ._recommendation import Recommendation
-from ._rules import Rule, Rulebook, RuleInputs, RuleOutcome, default_rulebook
-from ._tokens import (
-    ChatMessage,
-    LabeledExample,
-    TokenStats,
-    count_tokens,
-    load_encoding,
-    load_examples,
-    profile_from_examples,
-)
-from ._types import FrozenMap, Strategy
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from ._advisor import Advisor, recommend
+    from ._catalog import Catalog, FineTuningOffer, ModelSpec, default_catalog
+    from ._costs import StrategyCost
+    from ._decision import DecisionPolicy, Reason, ScoreBreakdown
+    from ._errors import (
+        AdvisorError,
+        CatalogError,
+        DataFileError,
+        ParameterError,
+        RuleError,
+        TokenizerError,
+    )
+    from ._latency import StrategyLatency
+    from ._profile import PilotResult, TaskProfile, TokenMeasurement
+    from ._quality import (
+        PilotUpdate,
+        QualityEstimate,
+        QualityFeatures,
+        QualityModel,
+        load_default_quality_model,
+    )
+    from ._quality.cv import QualityCVReport, cross_validate_quality_model
+    from ._quality.fit import fit_quality_model
+    from ._quality.params import QualityMetrics
+    from ._recommendation import Recommendation
+    from ._rules import Rule, Rulebook, RuleInputs, RuleOutcome, default_rulebook
+    from ._tokens import (
+        ChatMessage,
+        LabeledExample,
+        TokenStats,
+        count_tokens,
+        load_encoding,
+        load_examples,
+        profile_from_examples,
+    )
+    from ._types import FrozenMap, Strategy
+
+#: Where each public name lives (its private module); loaded on first access.
+_SOURCES: dict[str, str] = {
+    "Advisor": "._advisor",
+    "AdvisorError": "._errors",
+    "Catalog": "._catalog",
+    "CatalogError": "._errors",
+    "ChatMessage": "._tokens",
+    "DataFileError": "._errors",
+    "DecisionPolicy": "._decision",
+    "FineTuningOffer": "._catalog",
+    "FrozenMap": "._types",
+    "LabeledExample": "._tokens",
+    "ModelSpec": "._catalog",
+    "ParameterError": "._errors",
+    "PilotResult": "._profile",
+    "PilotUpdate": "._quality",
+    "QualityCVReport": "._quality.cv",
+    "QualityEstimate": "._quality",
+    "QualityFeatures": "._quality",
+    "QualityMetrics": "._quality.params",
+    "QualityModel": "._quality",
+    "Reason": "._decision",
+    "Recommendation": "._recommendation",
+    "Rule": "._rules",
+    "RuleError": "._errors",
+    "RuleInputs": "._rules",
+    "RuleOutcome": "._rules",
+    "Rulebook": "._rules",
+    "ScoreBreakdown": "._decision",
+    "Strategy": "._types",
+    "StrategyCost": "._costs",
+    "StrategyLatency": "._latency",
+    "TaskProfile": "._profile",
+    "TokenMeasurement": "._profile",
+    "TokenStats": "._tokens",
+    "TokenizerError": "._errors",
+    "count_tokens": "._tokens",
+    "cross_validate_quality_model": "._quality.cv",
+    "default_catalog": "._catalog",
+    "default_rulebook": "._rules",
+    "fit_quality_model": "._quality.fit",
+    "load_default_quality_model": "._quality",
+    "load_encoding": "._tokens",
+    "load_examples": "._tokens",
+    "profile_from_examples": "._tokens",
+    "recommend": "._advisor",
+}
 
 __all__ = [
     "Advisor",
@@ -90,9 +146,19 @@ __all__ = [
     "recommend",
 ]
 
-# Public names show their public path in reprs, docs and tracebacks (as httpx does).
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", __name__).startswith(__name__ + "."):
-        _obj.__module__ = __name__
-del _name, _obj
+
+def __getattr__(name: str) -> _typing.Any:
+    """Load a public name from its module on first access (and keep it here)."""
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module 'strategy_advisor' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(source, __name__), name)
+    # public names show their public path in reprs, docs and tracebacks (as httpx does)
+    if getattr(value, "__module__", "").startswith(__name__ + "."):
+        value.__module__ = __name__
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

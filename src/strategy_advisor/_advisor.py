@@ -18,7 +18,6 @@ from ._profile import TaskProfile
 from ._quality import QualityFeatures, QualityModel, load_default_quality_model
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
-from ._tokens import profile_from_examples as _profile_from_examples
 from ._types import FrozenMap, Strategy
 
 __all__ = ["Advisor", "recommend"]
@@ -69,7 +68,9 @@ class Advisor:
     def profile_from_examples(self, examples: Any, /, **kwargs: Any) -> TaskProfile:
         """:func:`strategy_advisor.profile_from_examples`, resolving model names in this
         advisor's catalog (for their tokenizer encodings)."""
-        return _profile_from_examples(examples, catalog=self.catalog, **kwargs)
+        from ._tokens import profile_from_examples  # token counting loads only when used
+
+        return profile_from_examples(examples, catalog=self.catalog, **kwargs)
 
     def recommend(
         self,

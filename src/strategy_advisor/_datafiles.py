@@ -88,43 +88,101 @@ def parse_json(text: str, where: str) -> Any:
 def describe_validation_error(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
     """One line per problem: the key path, what is wrong, what was received, a suggestion.
 
-    A misspelled key gets the closest allowed names of the model it belongs to.
+    Paths read as the user wrote the data (``ft_model.fine_tuning.hosting``): the tags
+    pydantic adds for the branches of a union are dropped, and so is the complaint of a
+    branch the data plainly was not meant for (a dict is not a model *name*). A misspelled
+    key gets the closest allowed names of the model it belongs to.
     """
-    lines = []
+    seen: list[tuple[str, str]] = []
+    branch_misses: dict[str, str] = {}
     for err in exc.errors(include_url=False):
-        loc = err["loc"]
-        path = ".".join(str(p) for p in loc) or "<root>"
-        got = err.get("input")
-        line = f"{path}: {err['msg']}"
+        loc, got, msg = err["loc"], err.get("input"), err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
-            owner = _model_at(model, loc[:-1])
+            path, owner, on_branch = _clean_path(loc[:-1], model)
+            path = f"{path}.{loc[-1]}" if path else loc[-1]
+            line = "unknown field"
             if owner is not None:
-                line += did_you_mean(loc[-1], owner.model_fields)
-        elif err["type"] != "missing":
-            line += f" (got {got!r:.80})"
-        lines.append(line)
-    return "\n".join(lines)
+                line += f" of {owner.__name__}.{did_you_mean(loc[-1], owner.model_fields)}"
+        else:
+            path, owner, on_branch = _clean_path(loc, model)
+            if err["type"] == "missing" or isinstance(got, (dict, list)):
+                line = msg  # the whole object adds nothing to "field required"
+            else:
+                line = f"{msg} (got {got!r:.80})"
+        if on_branch:
+            branch_misses.setdefault(path, line)
+        else:
+            seen.append((path, line))
+    # a union branch's complaint alone is the whole story; next to deeper errors, it is noise
+    for path, line in branch_misses.items():
+        if not any(p == path or p.startswith(path + ".") for p, _ in seen):
+            seen.append((path, line))
+    return "\n".join(f"{path or '<root>'}: {line}" for path, line in seen)
 
 
-def _model_at(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The pydantic model a key path leads to, following model-typed fields (None if unknown)."""
+def _clean_path(
+    loc: tuple[int | str, ...], model: type[BaseModel] | None
+) -> tuple[str, type[BaseModel] | None, bool]:
+    """(the path as the user wrote it, the model the last key belongs to, whether the error
+    is a union branch's own complaint, e.g. "not a string")."""
+    parts: list[str] = []
     current = model
+    owner = model
+    on_branch = False
     for part in loc:
-        if current is None or not isinstance(part, str) or part not in current.model_fields:
-            return None if not isinstance(part, int) else current
-        annotation = current.model_fields[part].annotation
-        current = _model_in(annotation)
-    return current
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+            on_branch = False
+            continue
+        if current is not None and part in current.model_fields:
+            parts.append(part)
+            owner = current
+            current = _model_in(current.model_fields[part].annotation)
+            on_branch = False
+            continue
+        # a union branch tag: 'str', 'function-after[..., ModelSpec]', 'ModelSpec', ...
+        named = _model_named(part, current, model)
+        if named is not None:
+            current = named
+            on_branch = False
+        else:
+            on_branch = True
+    path = ".".join(parts).replace(".[", "[")
+    return path, current if current is not None else owner, on_branch
+
+
+def _model_named(tag: str, *candidates: type[BaseModel] | None) -> type[BaseModel] | None:
+    for cand in candidates:
+        if cand is None:
+            continue
+        for field in cand.model_fields.values():
+            for m in _models_in(field.annotation):
+                if _tags(tag, m):
+                    return m
+        if _tags(tag, cand):
+            return cand
+    return None
+
+
+def _tags(tag: str, model: type[BaseModel]) -> bool:
+    """Whether a union branch tag (``ModelSpec``, ``function-after[..., ModelSpec]``) names
+    ``model``."""
+    name = model.__name__
+    return tag == name or tag.endswith(f", {name}]") or f"[{name}]" in tag
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    out: list[type[BaseModel]] = []
+    for arg in getattr(annotation, "__args__", ()) or ():
+        out += _models_in(arg)
+    return out
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
+    found = _models_in(annotation)
+    return found[0] if found else None
 
 
 def validate_data(model: type[_M], data: Any, where: str) -> _M:

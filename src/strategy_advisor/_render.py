@@ -7,7 +7,6 @@ import math
 from typing import TYPE_CHECKING
 
 from ._format import duration, format_value, usd
-from ._tokens import tokenizer_data
 from ._types import Strategy
 
 if TYPE_CHECKING:
@@ -111,6 +110,8 @@ def _tokens_line(rec: Recommendation) -> str:
         return text + "; as given"
     band = f"±{100 * m.relative_error:.0f}%"
     if m.encoding == "estimate":
+        from ._tokens import tokenizer_data  # only an estimated profile needs its ratio
+
         per = tokenizer_data().estimate.bytes_per_token
         how = (
             f"estimated from UTF-8 bytes / {per:g} on {m.n_counted:,} of {m.n_examples:,} examples"

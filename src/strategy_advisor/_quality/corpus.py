@@ -18,7 +18,7 @@ import numpy.typing as npt
 from .._errors import DataFileError, closest_names
 from .._types import FT_METHODS, MODEL_KINDS, TASK_TYPES, FloatArray
 from .features import FeatureColumns, FeatureSpec
-from .params import fit_settings
+from .settings import fit_settings
 
 __all__ = [
     "CORPUS_COLUMNS",

@@ -21,7 +21,7 @@ from .._errors import DataFileError
 from .._types import FloatArray
 from .corpus import QualityCorpus, read_corpus
 from .features import FEATURES
-from .params import fit_settings
+from .settings import fit_settings
 
 __all__ = [
     "FIT_CONSTRAINTS",

@@ -220,7 +220,11 @@ class Rulebook:
                 f'{where}: expected {{"rules": [...]}} or a list of rules; got a '
                 f"{type(data).__name__} without a 'rules' list"
             )
-        return cls(_parse_rules(items, where))
+        rules = _parse_rules(items, where)
+        try:
+            return cls(rules)
+        except RuleError as exc:
+            raise RuleError(f"{where}: {exc}") from None
 
     @property
     def rules(self) -> tuple[Rule, ...]:

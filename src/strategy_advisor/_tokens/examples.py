@@ -404,7 +404,7 @@ def profile_from_examples(
         where = str(examples) if isinstance(examples, (str, os.PathLike)) else "examples"
         raise DataFileError(
             f"{where} holds no labeled examples (it is empty, or every line is blank); "
-            f"expected at least one {_EXPECTED}. Token lengths cannot be measured from "
+            f"expected at least one example: {_EXPECTED}. Token lengths cannot be measured from "
             "nothing: add examples, or give avg_input_tokens and avg_output_tokens yourself."
         )
     instr, inp, out = (
