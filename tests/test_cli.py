@@ -138,3 +138,88 @@ def test_bad_stdin_gives_a_clean_error(
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
     assert main(["recommend", "-"]) == 2
     assert needle in capsys.readouterr().err
+
+
+def _no_traceback(err: str) -> None:
+    assert "Traceback" not in err and err.startswith("strategy-advisor: ")
+
+
+def test_a_non_utf8_profile_is_named_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"task_type": "code", "n_labeled_examples": 3, "x": "café"}'.encode("latin1"))
+    assert main(["recommend", str(path)]) == 2
+    err = capsys.readouterr().err
+    _no_traceback(err)
+    assert "latin1.json" in err and "not UTF-8" in err and "Save it as UTF-8" in err
+
+
+def test_a_misspelled_field_gets_a_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = {k: v for k, v in PROFILE.items() if k != "n_labeled_examples"}
+    bad["n_labelled_examples"] = 800
+    assert main(["recommend", _write(tmp_path, bad)]) == 2
+    err = capsys.readouterr().err
+    _no_traceback(err)
+    assert "n_labelled_examples: unknown field of TaskProfile" in err
+    assert "did you mean 'n_labeled_examples'?" in err.lower()
+
+
+def test_a_misspelled_nested_field_is_named_by_its_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = json.loads(json.dumps(PROFILE))
+    bad["ft_model"]["fine_tuning"]["hosting"] = 3
+    assert main(["recommend", _write(tmp_path, bad)]) == 2
+    err = capsys.readouterr().err
+    assert "ft_model.fine_tuning.hosting: unknown field of FineTuningOffer" in err
+    assert "hosting_usd_per_hour" in err
+    assert "valid string" not in err  # the model-name branch of the union is not the story
+
+
+def test_an_empty_examples_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    prof = {"task_type": "classification", "examples_file": "empty.jsonl"}
+    assert main(["recommend", _write(tmp_path, prof), "--allow-estimate"]) == 2
+    err = capsys.readouterr().err
+    _no_traceback(err)
+    assert "empty.jsonl holds no labeled examples" in err
+    assert "greater than 0" not in err
+
+
+@pytest.mark.parametrize(
+    ("rules", "needle"),
+    [
+        ({"rules": [{"code": "x"}]}, "rule 'x' is malformed"),
+        ({"rules": ["not an object"]}, "rule #0 is a str"),
+        ({"rules": {"a": 1}}, "expected {\"rules\": [...]}"),
+        (
+            {
+                "rules": [
+                    {
+                        "code": "typo",
+                        "title": "t",
+                        "when": {"feature": "n_labeled", "op": "lt", "value": 3},
+                        "effect": {"kind": "note"},
+                        "message": "m",
+                        "source": {"document": "d", "date": "2026"},
+                    }
+                ]
+            },
+            "Did you mean 'n_labeled_examples'",
+        ),
+    ],
+)
+def test_a_malformed_rules_file_is_named_without_a_traceback(
+    rules: object, needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "org_rules.json"
+    path.write_text(json.dumps(rules))
+    assert main(["recommend", _write(tmp_path, PROFILE), "--rules", str(path)]) == 2
+    err = capsys.readouterr().err
+    _no_traceback(err)
+    assert "org_rules.json" in err and needle in err

@@ -18,7 +18,7 @@ from ._profile import TaskProfile
 from ._quality import QualityFeatures, QualityModel, load_default_quality_model
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
-from ._types import FrozenMap, Strategy
+from ._types import FrozenMap, Strategy, construct
 
 __all__ = ["Advisor", "recommend"]
 
@@ -111,7 +111,8 @@ class Advisor:
         summary = f"Recommend {decision.strategy.label} (confidence {decision.confidence:.2f})"
         if lead is not None:
             summary += f": {lead.message}"
-        return Recommendation(
+        return construct(
+            Recommendation,
             strategy=decision.strategy,
             confidence=decision.confidence,
             summary=summary,
@@ -166,7 +167,8 @@ def _rule_inputs(
 
 def _quality_features(features: TaskFeatures, icl: ModelSpec, ft: ModelSpec) -> QualityFeatures:
     offer = ft.fine_tuning
-    return QualityFeatures(
+    return construct(
+        QualityFeatures,
         task_type=features.task_type,
         n_labeled_examples=features.n_labeled_examples,
         n_classes=features.n_classes,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from ._catalog import ModelSpec
 from ._features import TaskFeatures
-from ._types import RESULT, Strategy
+from ._types import RESULT, Strategy, construct
 
 __all__ = ["CostComparison", "StrategyCost", "compare_costs"]
 
@@ -105,7 +105,8 @@ def _icl_cost(f: TaskFeatures, spec: ModelSpec, months: float) -> StrategyCost:
         if cached and cached_price is not None:
             per_request += _usd(cached, cached_price)
     requests = per_request * f.requests_per_month * months if per_request is not None else None
-    return StrategyCost(
+    return construct(
+        StrategyCost,
         strategy=Strategy.IN_CONTEXT_LEARNING,
         model=spec.name,
         per_request_usd=per_request,
@@ -176,7 +177,8 @@ def _ft_cost(f: TaskFeatures, spec: ModelSpec, months: float, hours: float) -> S
         if per_request is not None and hosting_monthly is not None
         else None
     )
-    return StrategyCost(
+    return construct(
+        StrategyCost,
         strategy=Strategy.FINE_TUNING,
         model=spec.name,
         per_request_usd=per_request,
@@ -226,7 +228,8 @@ def compare_costs(
             payback = run / savings
         if gross > 0:
             retrain_payback = run / gross * days_per_month
-    return CostComparison(
+    return construct(
+        CostComparison,
         fine_tuning=ft_cost,
         in_context_learning=icl_cost,
         break_even_requests_per_month=break_even,

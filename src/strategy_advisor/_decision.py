@@ -13,7 +13,7 @@ from ._datafiles import read_shipped_json, validate_data
 from ._format import duration, format_value, usd
 from ._quality import QualityEstimate
 from ._rules import RuleOutcome
-from ._types import RESULT, STRICT_DATA, FrozenMap, Strategy, logit, sigmoid
+from ._types import RESULT, STRICT_DATA, FrozenMap, Strategy, construct, logit, sigmoid
 
 __all__ = ["Decision", "DecisionPolicy", "Reason", "ScoreBreakdown", "decide"]
 
@@ -141,7 +141,28 @@ def _comparable_totals(costs: CostComparison) -> tuple[float, float, str | None]
     return None
 
 
-def _cost_reason(costs: CostComparison, months: float) -> Reason | None:
+def _reason(
+    code: str,
+    message: str,
+    favors: Strategy | None,
+    kind: Literal["infeasible", "favor", "note", "quality", "cost"],
+    *,
+    decisive: bool = False,
+    weight: float = 0.0,
+) -> Reason:
+    return construct(
+        Reason,
+        code=code,
+        message=message,
+        favors=favors,
+        kind=kind,
+        decisive=decisive,
+        weight=weight,
+    )
+
+
+def _cost_reason(costs: CostComparison, months: float) -> tuple[str, Strategy | None] | None:
+    """The cost comparison's message and the strategy it favours (None: equal)."""
     totals = _comparable_totals(costs)
     if totals is None:
         return None
@@ -163,10 +184,11 @@ def _cost_reason(costs: CostComparison, months: float) -> Reason | None:
     if pay_months is not None and pay_days is not None and cheaper is Strategy.FINE_TUNING:
         msg += f"; the first training run pays back in {duration(pay_months, pay_days)}"
     favors = cheaper if not math.isclose(ft, icl, rel_tol=1e-9) else None
-    return Reason(code="cost-comparison", message=msg + ".", favors=favors, kind="cost")
+    return msg + ".", favors
 
 
-def _quality_reason(q: QualityEstimate) -> Reason:
+def _quality_reason(q: QualityEstimate) -> tuple[str, Strategy]:
+    """The quality estimate's message and the strategy it favours."""
     p = q.p_fine_tuning_better
     favors = Strategy.FINE_TUNING if p > 0.5 else Strategy.IN_CONTEXT_LEARNING
     msg = (
@@ -175,7 +197,7 @@ def _quality_reason(q: QualityEstimate) -> Reason:
     )
     if q.pilot is not None:
         msg += f", updated from {100 * q.pilot.p_before:.0f}% by your pilot results"
-    return Reason(code="quality-estimate", message=msg + ".", favors=favors, kind="quality")
+    return msg + ".", favors
 
 
 def decide(
@@ -238,11 +260,13 @@ def decide(
         quality_term=total - cost_term - rules_term,
         cost_term=cost_term,
     )
-    return Decision(
+    return construct(
+        Decision,
         strategy=strategy,
         confidence=confidence,
         feasible=FrozenMap(feasible),
-        score=ScoreBreakdown(
+        score=construct(
+            ScoreBreakdown,
             quality_log_odds=q_terms[1],
             cost_log_ratio=log_ratio,
             cost_term=cost_term,
@@ -267,52 +291,52 @@ def _reasons(
     only_one = sum(feasible.values()) == 1
     out: list[Reason] = []
     if not any(feasible.values()):
-        out.append(Reason(
-            code="decision-neither-feasible",
-            message="Neither strategy is feasible as described; the choice below weighs "
-            "quality and cost anyway, with low confidence. Fix the blocking inputs first.",
-            favors=None, kind="note", decisive=True,
+        out.append(_reason(
+            "decision-neither-feasible",
+            "Neither strategy is feasible as described; the choice below weighs quality and "
+            "cost anyway, with low confidence. Fix the blocking inputs first.",
+            None, "note", decisive=True,
         ))  # fmt: skip
     for o in fired:
         if o.effect == "infeasible":
-            out.append(Reason(
-                code=o.code, message=o.message or o.code, favors=o.strategy.other
-                if o.strategy is not None else None, kind="infeasible", decisive=only_one,
-            ))  # fmt: skip
-    q_reason = _quality_reason(quality)
-    c_reason = _cost_reason(costs, months)
-    weighed = [
-        (abs(quality_term), q_reason.model_copy(update={"weight": quality_term})),
+            favors = o.strategy.other if o.strategy is not None else None
+            out.append(
+                _reason(o.code, o.message or o.code, favors, "infeasible", decisive=only_one)
+            )
+    # (magnitude, code, message, favours, kind, signed weight), ordered by magnitude
+    q_msg, q_favors = _quality_reason(quality)
+    weighed: list[tuple[float, str, str, Strategy | None, Any, float]] = [
+        (abs(quality_term), "quality-estimate", q_msg, q_favors, "quality", quality_term)
     ]
+    c_reason = _cost_reason(costs, months)
     if c_reason is not None:
-        weighed.append((abs(cost_term), c_reason.model_copy(update={"weight": cost_term})))
+        c_msg, c_favors = c_reason
+        weighed.append((abs(cost_term), "cost-comparison", c_msg, c_favors, "cost", cost_term))
     for o in fired:
         if o.effect == "favor":
             signed = o.weight if o.strategy is Strategy.FINE_TUNING else -o.weight
-            r = Reason(code=o.code, message=o.message or o.code, favors=o.strategy,
-                       kind="favor", weight=signed)  # fmt: skip
-            weighed.append((o.weight, r))
-    weighed.sort(key=lambda pair: -pair[0])
-    for magnitude, r in weighed:
-        decisive = (not only_one) and r.favors is strategy and magnitude > 0
-        out.append(r.model_copy(update={"decisive": decisive}))
+            weighed.append((o.weight, o.code, o.message or o.code, o.strategy, "favor", signed))
+    weighed.sort(key=lambda item: -item[0])
+    for magnitude, code, message, favors, kind, signed in weighed:
+        decisive = (not only_one) and favors is strategy and magnitude > 0
+        out.append(_reason(code, message, favors, kind, decisive=decisive, weight=signed))
     pilot_notes = [quality.pilot.message] if quality.pilot is not None else []
     other_notes = list(quality.notes)
     if quality.wide and other_notes:
         because = "; ".join(other_notes)
         out.append(
-            Reason(
-                code="quality-uncertain",
-                message=f"The quality estimate rests on thin evidence ({because}). Treat it as "
-                "a prior: measure both strategies on your task and pass the scores as pilot=.",
-                favors=None,
-                kind="note",
+            _reason(
+                "quality-uncertain",
+                f"The quality estimate rests on thin evidence ({because}). Treat it as a prior: "
+                "measure both strategies on your task and pass the scores as pilot=.",
+                None,
+                "note",
             )
         )
         other_notes = []
     for note in (*other_notes, *pilot_notes):
-        out.append(Reason(code="quality-note", message=note, favors=None, kind="note"))
+        out.append(_reason("quality-note", note, None, "note"))
     for o in fired:
         if o.effect == "note":
-            out.append(Reason(code=o.code, message=o.message or o.code, favors=None, kind="note"))
+            out.append(_reason(o.code, o.message or o.code, None, "note"))
     return tuple(out)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from ._assumptions import Assumptions
 from ._catalog import ModelSpec
 from ._profile import TaskProfile
-from ._types import RESULT, TaskType
+from ._types import RESULT, TaskType, construct
 
 __all__ = ["TaskFeatures", "derive_features"]
 
@@ -206,7 +206,8 @@ def derive_features(
     measurement = profile.token_measurement
     ft_shutdown = _shutdown_in_days(ft, today)
     horizon_days = profile.horizon_months * days_per_month
-    return TaskFeatures(
+    return construct(
+        TaskFeatures,
         task_type=profile.task_type,
         n_labeled_examples=profile.n_labeled_examples,
         n_classes=profile.n_classes,

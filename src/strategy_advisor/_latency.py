@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from ._catalog import LatencyDefaults, ModelSpec
 from ._features import TaskFeatures
-from ._types import RESULT, Strategy
+from ._types import RESULT, Strategy, construct
 
 __all__ = ["LatencyComparison", "StrategyLatency", "estimate_latency"]
 
@@ -83,7 +83,8 @@ def _one(
         cached_prefill_speedup=defaults.cached_prefill_speedup,
     )
     within = None if total is None or budget_ms is None else total <= budget_ms
-    return StrategyLatency(
+    return construct(
+        StrategyLatency,
         strategy=strategy,
         ttft_ms=ttft,
         total_ms=total,
@@ -106,7 +107,8 @@ def estimate_latency(
     icl_tokens = (f.icl_prompt_tokens, f.icl_cached_tokens, f.output_tokens)
     ft_tokens = (f.query_tokens, 0.0 if f.query_tokens is not None else None, f.output_tokens)
     budget = f.latency_budget_ms
-    return LatencyComparison(
+    return construct(
+        LatencyComparison,
         fine_tuning=_one(Strategy.FINE_TUNING, ft_tokens, ft, defaults, budget),
         in_context_learning=_one(Strategy.IN_CONTEXT_LEARNING, icl_tokens, icl, defaults, budget),
         budget_ms=budget,

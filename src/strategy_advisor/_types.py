@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
-from typing import Annotated, Any, Generic, Literal, TypeVar, get_args, overload
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, get_args, overload
 
 import numpy as np
-import numpy.typing as npt
-from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -30,6 +29,7 @@ __all__ = [
     "Strategy",
     "TaskType",
     "UsdPerMTok",
+    "construct",
     "logit",
     "sigmoid",
 ]
@@ -73,7 +73,12 @@ TASK_TYPES: tuple[str, ...] = get_args(TaskType)
 MODEL_KINDS: tuple[str, ...] = get_args(ModelKind)
 FT_METHODS: tuple[str, ...] = get_args(FineTuningMethod)
 
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:  # numpy.typing is slow to import and only a type checker reads it
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+else:
+    FloatArray = np.ndarray
 
 # Models are built on first use, not at import (pydantic ``defer_build``): importing the
 # package stays cheap, and the first validation of each model pays its schema once.
@@ -94,6 +99,30 @@ UsdPerMTok = Annotated[float, Field(ge=0, le=_LIMIT, strict=True, allow_inf_nan=
 PositiveFloat = Annotated[float, Field(gt=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
 Count = Annotated[int, Field(le=_COUNT_LIMIT, strict=True)]
+
+
+# ---------------------------------------------------------------------------- results
+
+_M = TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
+_new = object.__new__
+
+
+def construct(cls: type[_M], /, **values: Any) -> _M:
+    """A result model from values the pipeline computed: no validation, every field given.
+
+    Validation happens once, at the boundary (the profile, specs and data files); inside,
+    each stage computes its results from validated inputs, so re-validating them would only
+    cost time. Tests check that every result validates and round-trips through JSON.
+    Unlike ``model_construct``, it fills no defaults: a missing field is a bug, caught by
+    those tests.
+    """
+    m = _new(cls)
+    _set(m, "__dict__", values)
+    _set(m, "__pydantic_fields_set__", set(values))
+    _set(m, "__pydantic_extra__", None)
+    _set(m, "__pydantic_private__", None)
+    return m
 
 
 # ------------------------------------------------------------------------- link functions

@@ -10,15 +10,17 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .._errors import DataFileError, closest_names
 from .._types import FT_METHODS, MODEL_KINDS, TASK_TYPES, FloatArray
 from .features import FeatureColumns, FeatureSpec
 from .settings import fit_settings
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "CORPUS_COLUMNS",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from .._constraints import check_params
@@ -25,6 +25,9 @@ from .estimation import (
 from .features import encode
 from .model import band, hill_gate
 from .params import QualityMetrics
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "QualityCVReport",

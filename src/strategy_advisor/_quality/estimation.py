@@ -11,10 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .._constraints import Constraint, Interval, NoneOk, Options, Satisfies
 from .._errors import DataFileError
@@ -22,6 +21,9 @@ from .._types import FloatArray
 from .corpus import QualityCorpus, read_corpus
 from .features import FEATURES
 from .settings import fit_settings
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "FIT_CONSTRAINTS",

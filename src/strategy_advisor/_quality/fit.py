@@ -6,10 +6,9 @@ import datetime
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .._constraints import check_params
 from .._types import FloatArray, sigmoid
@@ -37,6 +36,9 @@ from .features import (
 )
 from .model import QualityModel, band, hill_gate
 from .params import QualityParams
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["QualityFitter", "fit_quality_model"]
 

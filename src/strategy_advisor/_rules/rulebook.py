@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from .._datafiles import load_json, read_shipped_json
 from .._errors import RuleError, did_you_mean
 from .._format import format_value
-from .._types import RESULT, STRICT_DATA, FrozenMap, Strategy
+from .._types import RESULT, STRICT_DATA, FrozenMap, Strategy, construct
 from .conditions import (
     Condition,
     ConditionError,
@@ -139,53 +139,62 @@ def _check_message(rule: Rule, known: Mapping[str, InputKind], fail: Any) -> Non
             )
 
 
-class _Formatter(string.Formatter):
-    def format_field(self, value: Any, format_spec: str) -> str:
-        return format_value(value, format_spec)
+def _compile_message(
+    template: str, params: Mapping[str, Value]
+) -> Callable[[Mapping[str, Value]], str]:
+    """The message as a function of the inputs: literal text and ``format_value`` fields,
+    parsed once (the template was checked at load)."""
+    parts: list[tuple[str, str | None, str]] = [
+        (literal, name, spec or "") for literal, name, spec, _ in string.Formatter().parse(template)
+    ]
+    fixed = {name: format_value(params[name], spec) for _, name, spec in parts if name in params}
 
+    def fill(inputs: Mapping[str, Value]) -> str:
+        out = []
+        for literal, name, spec in parts:
+            out.append(literal)
+            if name is not None:
+                out.append(fixed[name] if name in fixed else format_value(inputs[name], spec))
+        return "".join(out)
 
-_FORMATTER = _Formatter()
+    return fill
 
 
 class _Compiled:
-    """A checked rule, ready to evaluate: its condition compiled, its trace names fixed."""
+    """A checked rule, ready to evaluate: its condition and message compiled, its trace fixed."""
 
-    __slots__ = ("evaluate", "looked_at", "param_values", "rule", "source")
+    __slots__ = ("evaluate", "fill", "looked_at", "param_values", "static")
 
     def __init__(self, rule: Rule) -> None:
-        self.rule = rule
         self.evaluate: Evaluator = compile_condition(rule.when, rule.params)
+        self.fill = _compile_message(rule.message, rule.params)
         compares = list(walk(rule.when))
         names = [c.feature for c in compares] + [c.ref for c in compares if c.ref is not None]
         self.looked_at = tuple(dict.fromkeys(names))
         self.param_values = tuple(
             (c.param, rule.params[c.param]) for c in compares if c.param is not None
         )
-        self.source = f"{rule.source.document} ({rule.source.date})"
+        effect = rule.effect
+        self.static = {
+            "code": rule.code,
+            "effect": effect.kind,
+            "strategy": effect.strategy,
+            "weight": effect.weight,
+            "certainty": effect.certainty,
+            "source": f"{rule.source.document} ({rule.source.date})",
+        }
 
     def outcome(self, inputs: Mapping[str, Value]) -> RuleOutcome:
         result = self.evaluate(inputs)
-        status: Status = (
-            "not_applicable" if result is None else ("fired" if result else "not_fired")
-        )
         values = {n: inputs[n] for n in self.looked_at}
         values.update(self.param_values)
-        rule = self.rule
-        message = None
-        if status == "fired":
-            message = _FORMATTER.vformat(rule.message, (), {**inputs, **rule.params})
-        effect = rule.effect
         # every field is already valid (checked at load, inputs typed by RuleInputs)
-        return RuleOutcome.model_construct(
-            code=rule.code,
-            status=status,
-            effect=effect.kind,
-            strategy=effect.strategy,
-            weight=effect.weight,
-            certainty=effect.certainty,
-            message=message,
+        return construct(
+            RuleOutcome,
+            **self.static,
+            status="not_applicable" if result is None else ("fired" if result else "not_fired"),
+            message=self.fill(inputs) if result else None,
             values=FrozenMap(values),
-            source=self.source,
         )
 
 

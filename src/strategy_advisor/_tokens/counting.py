@@ -12,7 +12,6 @@ from numbers import Integral
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, Field, model_validator
 
 from .._constraints import Constraint, Interval, NoneOk, Options, check_params
@@ -25,6 +24,7 @@ from .sampling import extrapolate_total, sample_items, skew_warning
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import numpy.typing as npt
     import tiktoken
 
 __all__ = [

@@ -9,10 +9,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 
 from .._catalog import Catalog, ModelSpec, default_catalog
 from .._constraints import check_params
@@ -30,6 +29,9 @@ from .counting import (
     tokenizer_data,
 )
 from .sampling import sample_items, skew_warning
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["ChatMessage", "LabeledExample", "load_examples", "profile_from_examples"]
 

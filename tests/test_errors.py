@@ -1,0 +1,69 @@
+"""One error path: every error a user can cause is an AdvisorError (a ValueError) that says
+what is wrong, what was expected, what was received and how to fix it."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+import strategy_advisor as sa
+from strategy_advisor import (
+    AdvisorError,
+    CatalogError,
+    DataFileError,
+    ParameterError,
+    RuleError,
+    TokenizerError,
+)
+
+CORPUS = str(resources.files("strategy_advisor") / "data" / "evidence_public.csv")
+
+
+@pytest.mark.parametrize(
+    "cls", [CatalogError, DataFileError, ParameterError, RuleError, TokenizerError]
+)
+def test_every_error_is_an_advisor_error_and_a_value_error(cls: type[Exception]) -> None:
+    assert issubclass(cls, AdvisorError) and issubclass(cls, ValueError)
+
+
+def test_parameter_errors_name_function_parameter_range_and_value() -> None:
+    with pytest.raises(ParameterError) as info:
+        sa.cross_validate_quality_model(CORPUS, C=-1)
+    assert str(info.value) == (
+        "The 'C' parameter of cross_validate_quality_model must be a float in the range "
+        "(0, inf). Got -1 instead."
+    )
+    with pytest.raises(ParameterError, match="'n_bootstrap' parameter of fit_quality_model"):
+        sa.fit_quality_model(CORPUS, n_bootstrap=0)
+    with pytest.raises(ParameterError, match="'interval_level' .* range \\(0, 1\\)"):
+        sa.fit_quality_model(CORPUS, interval_level=1.5)
+    with pytest.raises(ParameterError, match="'missing_n_train' .* with a '\\*' entry"):
+        sa.fit_quality_model(CORPUS, missing_n_train={"x": 3})
+    with pytest.raises(ParameterError, match="'sample' parameter of count_tokens"):
+        sa.count_tokens(["a"], sample=0, encoding="estimate")
+    with pytest.raises(ParameterError, match="single str"):
+        sa.count_tokens("one text", encoding="estimate")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="every text must be a str"):
+        sa.count_tokens([1, 2], encoding="estimate")  # type: ignore[list-item]
+
+
+def test_recommend_takes_an_advisor_or_parts_not_both() -> None:
+    with pytest.raises(ParameterError, match="advisor= and catalog="):
+        sa.recommend(
+            {"task_type": "code", "n_labeled_examples": 1},
+            advisor=sa.Advisor(),
+            catalog=sa.default_catalog(),
+        )
+
+
+def test_recommend_takes_the_same_parts_as_the_advisor() -> None:
+    import inspect
+
+    advisor_parts = set(inspect.signature(sa.Advisor).parameters)
+    assert advisor_parts <= set(inspect.signature(sa.recommend).parameters)
+
+
+def test_unknown_model_names_suggest_the_closest() -> None:
+    with pytest.raises(CatalogError, match="Did you mean 'gpt-5.4-mini'"):
+        sa.recommend({"task_type": "code", "n_labeled_examples": 1, "icl_model": "gpt-5.4-mimi"})
