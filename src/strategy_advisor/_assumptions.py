@@ -9,27 +9,40 @@ from pydantic import BaseModel, Field
 from ._datafiles import shipped
 from ._types import STRICT_DATA
 
-__all__ = ["Assumptions", "default_assumptions"]
+__all__ = ["Assumptions", "Sourced", "default_assumptions"]
 
 
-class _Sourced(BaseModel):
+class Sourced(BaseModel):
+    """One assumed number: its value, its plausible range, where it comes from."""
+
     model_config = STRICT_DATA
     value: float = Field(..., ge=0)
+    low: float | None = Field(None, ge=0, description="Low end of the plausible range.")
+    high: float | None = Field(None, ge=0, description="High end of the plausible range.")
+    assumption: bool = Field(
+        False, description="True for a stated assumption with no published measurement."
+    )
     source: str = Field(..., min_length=1)
 
 
 class _Values(BaseModel):
     model_config = STRICT_DATA
-    days_per_month: _Sourced
-    default_min_examples: _Sourced
-    epochs_target: _Sourced
-    epochs_min_target_examples: _Sourced
-    epochs_max_target_examples: _Sourced
-    epochs_min: _Sourced
-    epochs_max: _Sourced
-    default_min_cacheable_tokens: _Sourced
-    default_icl_shots: _Sourced
-    max_icl_shots: _Sourced
+    days_per_month: Sourced
+    default_min_examples: Sourced
+    epochs_target: Sourced
+    epochs_min_target_examples: Sourced
+    epochs_max_target_examples: Sourced
+    epochs_min: Sourced
+    epochs_max: Sourced
+    default_min_cacheable_tokens: Sourced
+    default_icl_shots: Sourced
+    max_icl_shots: Sourced
+    peak_to_average_ratio: Sourced
+    engineer_hourly_usd: Sourced
+    prompt_engineering_hours: Sourced
+    fine_tuning_setup_hours: Sourced
+    fine_tuning_hours_per_retraining: Sourced
+    catalog_max_age_days: Sourced
 
 
 class Assumptions(BaseModel):
@@ -42,8 +55,12 @@ class Assumptions(BaseModel):
 
     def get(self, name: str) -> float:
         """The value of one assumption."""
-        entry: _Sourced = getattr(self.values, name)
-        return entry.value
+        return self.entry(name).value
+
+    def entry(self, name: str) -> Sourced:
+        """One assumption with its range and source."""
+        entry: Sourced = getattr(self.values, name)
+        return entry
 
     def epochs_for(self, n_examples: int) -> int:
         """Training epochs by the OpenAI cookbook's default heuristic.

@@ -29,8 +29,14 @@ __all__ = [
     "FineTuningOffer",
     "LatencyDefaults",
     "ModelSpec",
+    "ServingMode",
+    "ValueRange",
     "default_catalog",
 ]
+
+#: How a model is served: per-token on shared capacity, dedicated replicas billed by the
+#: hour, or the team's own GPUs.
+ServingMode = Literal["serverless", "dedicated", "self_hosted"]
 
 
 def _known_args(args: Iterable[tuple[str | None, Any]]) -> list[tuple[str | None, Any]]:
@@ -38,12 +44,34 @@ def _known_args(args: Iterable[tuple[str | None, Any]]) -> list[tuple[str | None
     return [(k, v) for k, v in args if v is not None]
 
 
+class ValueRange(BaseModel):
+    """Where sources disagree on a number: its plausible low and high, and who says what.
+
+    ``path`` names the field inside the spec (``"input_usd_per_mtok"``,
+    ``"fine_tuning.hosting_usd_per_hour"``); the field itself holds the point value used.
+    """
+
+    model_config = USER_INPUT
+
+    path: str = Field(..., min_length=1, description="Dotted field path inside the spec.")
+    low: float = Field(..., ge=0, allow_inf_nan=False)
+    high: float = Field(..., ge=0, allow_inf_nan=False)
+    sources: str = Field(..., min_length=1, description="Which source gives which value.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ValueRange:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low:g}) is above high ({self.high:g}) for {self.path}")
+        return self
+
+
 class FineTuningOffer(BaseModel):
-    """How a model can be fine-tuned, and what the tuned model costs.
+    """How a model can be fine-tuned, how the tuned model can be served, and what it costs.
 
     ``FineTuningOffer()`` means "tunable, token prices unknown": every cost that needs a
     missing price is reported as unpriced, never as $0. The hosting fee defaults to 0
-    (serverless tuned models); set it for a dedicated deployment.
+    (serverless tuned models); set it for a dedicated deployment: it is the fee of one
+    replica, and the advisor adds replicas when the task's peak load needs them.
 
     Examples
     --------
@@ -67,8 +95,44 @@ class FineTuningOffer(BaseModel):
     )
     hosting_usd_per_hour: NonNegFloat = Field(
         0.0,
-        description="Fixed fee per hour for a dedicated deployment of the tuned model "
-        "(0 for serverless tuned models).",
+        description="Fee per hour of one replica of a dedicated deployment of the tuned "
+        "model, billed busy or idle (0 for serverless tuned models).",
+    )
+    batch_input_usd_per_mtok: UsdPerMTok | None = Field(
+        None, description="The tuned model's batch-API input price, USD per 1M tokens."
+    )
+    batch_output_usd_per_mtok: UsdPerMTok | None = Field(
+        None, description="The tuned model's batch-API output price, USD per 1M tokens."
+    )
+    serving: tuple[ServingMode, ...] | None = Field(
+        None,
+        description="How the tuned model can be served: serverless (per-token prices), "
+        "dedicated (hosting_usd_per_hour per replica, plus per-token prices where given) or "
+        "self_hosted (GPU hours; needs the base model's params_b). None: dedicated when a "
+        "hosting fee is set, else serverless.",
+    )
+    gpu: str | None = Field(
+        None, description="GPU of one replica (dedicated or self-hosted), e.g. 'H100 80GB'."
+    )
+    gpus_per_replica: Count | None = Field(
+        None, ge=1, description="GPUs per replica (None: from the model's size)."
+    )
+    min_replicas: Count = Field(1, ge=1, description="Replicas kept running at the least.")
+    requests_per_s_per_replica: PositiveFloat | None = Field(
+        None,
+        description="Your own measured capacity of one replica at this task's prompt and "
+        "output lengths (None: from the reference throughput tables, scaled by model size).",
+    )
+    max_adapters_per_deployment: Count | None = Field(
+        None, ge=1, description="LoRA adapters one deployment can serve (provider limit)."
+    )
+    platform: str | None = Field(
+        None, description="Where tuning and tuned serving run (e.g. 'Vertex AI')."
+    )
+    shutdown_date: dt.date | None = Field(
+        None,
+        description="When the tuned model stops being served on its platform (None: the base "
+        "model's shutdown date).",
     )
     min_examples: Count | None = Field(
         None, ge=1, description="The provider's minimum number of training examples."
@@ -113,6 +177,30 @@ class ModelSpec(BaseModel):
         ge=0,
         description="Shortest prompt prefix the provider caches; shorter prefixes pay full price.",
     )
+    cache_write_usd_per_mtok: UsdPerMTok | None = Field(
+        None,
+        description="Price of writing a prefix into the cache on a miss, USD per 1M tokens "
+        "(Anthropic 1.25x input); None: a miss pays the input price.",
+    )
+    cache_lifetime_minutes: PositiveFloat | None = Field(
+        None,
+        description="How long a cached prefix survives without use (None: the provider's, "
+        "from data/serving.json).",
+    )
+    batch_input_usd_per_mtok: UsdPerMTok | None = Field(
+        None, description="Batch-API input price, USD per 1M tokens (None: no batch API)."
+    )
+    batch_output_usd_per_mtok: UsdPerMTok | None = Field(
+        None, description="Batch-API output price, USD per 1M tokens."
+    )
+    max_output_tokens: Count | None = Field(
+        None, gt=0, description="Longest output the model generates per request."
+    )
+    serving: tuple[ServingMode, ...] | None = Field(
+        None,
+        description="How the model can be served when prompted: serverless (its per-token "
+        "prices) and, for open weights with params_b, self_hosted. None: serverless.",
+    )
     prefill_tokens_per_s: PositiveFloat | None = Field(
         None, description="Prompt processing speed, tokens per second (None: catalog default)."
     )
@@ -134,6 +222,9 @@ class ModelSpec(BaseModel):
     source: str | None = Field(None, description="Where these figures come from.")
     as_of: str | None = Field(None, description="When these figures were read.")
     notes: str | None = Field(None, description="Caveats about these figures.")
+    ranges: tuple[ValueRange, ...] = Field(
+        (), description="Numbers whose sources disagree: low and high with both sources."
+    )
 
     @field_validator("name")
     @classmethod
@@ -150,7 +241,23 @@ class ModelSpec(BaseModel):
                 f"cached_input_usd_per_mtok ({cached:g}) is above input_usd_per_mtok "
                 f"({full:g}) for model {self.name!r}; a cache hit is never dearer than a miss"
             )
+        for r in self.ranges:
+            head, _, tail = r.path.partition(".")
+            owner: BaseModel | None = self
+            field = r.path
+            if tail:
+                owner = self.fine_tuning if head == "fine_tuning" else None
+                field = tail
+            if owner is None or field not in type(owner).model_fields:
+                raise ValueError(
+                    f"ranges: {r.path!r} names no numeric field of model {self.name!r} "
+                    "(expected a ModelSpec field or fine_tuning.<FineTuningOffer field>)"
+                )
         return self
+
+    def range_of(self, path: str) -> ValueRange | None:
+        """The disagreement recorded for one field (``"fine_tuning.hosting_usd_per_hour"``)."""
+        return next((r for r in self.ranges if r.path == path), None)
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         return _known_args(super().__repr_args__())
