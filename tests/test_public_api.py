@@ -11,13 +11,14 @@ import strategy_advisor
 EXPECTED = {
     "Advisor", "AdvisorError", "Catalog", "CatalogError", "ChatMessage", "DataFileError",
     "DecisionPolicy", "FineTuningOffer", "FrozenMap", "LabeledExample", "ModelSpec",
-    "ParameterError", "PilotResult", "PilotUpdate", "QualityCVReport", "QualityEstimate",
-    "QualityFeatures", "QualityMetrics", "QualityModel", "Reason", "Recommendation", "Rule",
-    "RuleError", "RuleInputs", "RuleOutcome", "Rulebook", "ScoreBreakdown", "Strategy",
-    "StrategyCost", "StrategyLatency", "TaskProfile", "TokenMeasurement", "TokenStats",
-    "TokenizerError", "count_tokens", "cross_validate_quality_model", "default_catalog",
-    "default_rulebook", "fit_quality_model", "load_default_quality_model", "load_encoding",
-    "load_examples", "profile_from_examples", "recommend",
+    "ParameterError", "PeopleTime", "PilotResult", "PilotUpdate", "QualityCVReport",
+    "QualityEstimate", "QualityFeatures", "QualityMetrics", "QualityModel", "Reason",
+    "Recommendation", "Rule", "RuleError", "RuleInputs", "RuleOutcome", "Rulebook",
+    "ScoreBreakdown", "Strategy", "StrategyCost", "StrategyLatency", "TaskProfile",
+    "TokenMeasurement", "TokenStats", "TokenizerError", "count_tokens",
+    "cross_validate_quality_model", "default_catalog", "default_rulebook", "fit_quality_model",
+    "load_default_quality_model", "load_encoding", "load_examples", "profile_from_examples",
+    "recommend",
 }  # fmt: skip
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
-from strategy_advisor import TokenMeasurement, recommend
+from strategy_advisor import PeopleTime, TokenMeasurement, recommend
 
 from .helpers import TODAY, offer, profile, spec
 
 
 def _status(code: str, **kw: Any) -> str:
-    rec = recommend(profile(**kw), today=TODAY)
+    today = kw.pop("today", TODAY)
+    rec = recommend(profile(**kw), today=today)
     (outcome,) = [o for o in rec.trace if o.code == code]
     if outcome.status == "fired":
         assert outcome.message and "{" not in outcome.message, outcome.message
@@ -52,7 +54,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("no-traffic", dict(requests_per_month=0.0), {}),
     ("ft-shuts-down-before-payback",
      dict(requests_per_month=100.0, ft_model=spec(shutdown_date="2027-03-01")),
-     dict(ft_model=spec(shutdown_date="2027-03-01"))),
+     dict(requests_per_month=1e7, ft_model=spec(shutdown_date="2027-03-01"))),
     ("task-changes-faster-than-payback",
      dict(task_change_interval_days=30.0, requests_per_month=100.0),
      dict(task_change_interval_days=30.0, requests_per_month=1e6)),
@@ -62,7 +64,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      dict(task_change_interval_days=14.0, requests_per_month=1e6)),
     ("hosting-fee-exceeds-prompting-bill",
      dict(ft_model=spec(fine_tuning=offer(hosting_usd_per_hour=2.0))), {}),
-    ("high-volume-long-prompt", {}, dict(icl_shots=2)),
+    ("high-volume-long-prompt", dict(requests_per_month=5e6),
+     dict(requests_per_month=5e6, icl_shots=2)),
     ("ft-model-already-shut-down", dict(ft_model=spec(shutdown_date="2026-01-01")),
      dict(ft_model=spec(shutdown_date="2030-01-01"))),
     ("icl-model-already-shut-down", dict(icl_model=spec(shutdown_date="2026-01-01")),
@@ -78,6 +81,20 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      dict(token_measurement=_measured(True))),
     ("icl-unpriced", dict(icl_model=spec(input_usd_per_mtok=None)), {}),
     ("ft-unpriced", dict(ft_model=spec(fine_tuning=offer(training_usd_per_mtok=None))), {}),
+    ("batch-pricing-used",
+     dict(icl_model=spec(provider="OpenAI", batch_input_usd_per_mtok=0.5,
+                         batch_output_usd_per_mtok=1.0)), {}),
+    ("cold-prompt-cache", dict(requests_per_month=200.0), {}),
+    ("cache-lifetime-assumed", {}, dict(icl_model=spec(provider="Anthropic"))),
+    ("people-time-assumed", {}, dict(people=PeopleTime(
+        hourly_usd=90.0, prompt_engineering_hours=4.0, fine_tuning_setup_hours=20.0,
+        fine_tuning_hours_per_retraining=2.0))),
+    ("dedicated-capacity-scaled",
+     dict(requests_per_month=2e9,
+          ft_model=spec(params_b=8.0, fine_tuning=offer(hosting_usd_per_hour=2.0))),
+     dict(ft_model=spec(params_b=8.0, fine_tuning=offer(hosting_usd_per_hour=2.0)))),
+    ("shots-chosen", dict(icl_shots=None), {}),
+    ("catalog-stale", dict(today=dt.date(2027, 6, 1)), {}),
 ]  # fmt: skip
 
 
@@ -109,5 +126,5 @@ def test_every_rule_is_traced_in_order_with_the_values_it_saw() -> None:
     rec = recommend(profile(fine_tuning_budget_usd=1.0), today=TODAY)
     assert tuple(o.code for o in rec.trace) == default_rulebook().codes
     (budget,) = [o for o in rec.trace if o.code == "fine-tuning-over-budget"]
-    assert budget.values == {"ft_one_time_usd": pytest.approx(2.25), "fine_tuning_budget_usd": 1.0}
+    assert budget.values == {"ft_training_usd": pytest.approx(2.25), "fine_tuning_budget_usd": 1.0}
     assert "$2.25" in (budget.message or "") and "$1.00" in (budget.message or "")

@@ -27,7 +27,7 @@ if _typing.TYPE_CHECKING:
         TokenizerError,
     )
     from ._latency import StrategyLatency
-    from ._profile import PilotResult, TaskProfile, TokenMeasurement
+    from ._profile import PeopleTime, PilotResult, TaskProfile, TokenMeasurement
     from ._quality import (
         PilotUpdate,
         QualityEstimate,
@@ -65,6 +65,7 @@ _SOURCES: dict[str, str] = {
     "LabeledExample": "._tokens",
     "ModelSpec": "._catalog",
     "ParameterError": "._errors",
+    "PeopleTime": "._profile",
     "PilotResult": "._profile",
     "PilotUpdate": "._quality",
     "QualityCVReport": "._quality.cv",
@@ -112,6 +113,7 @@ __all__ = [
     "LabeledExample",
     "ModelSpec",
     "ParameterError",
+    "PeopleTime",
     "PilotResult",
     "PilotUpdate",
     "QualityCVReport",

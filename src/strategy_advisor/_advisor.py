@@ -15,6 +15,7 @@ from ._errors import ParameterError
 from ._features import TaskFeatures, derive_features
 from ._latency import LatencyComparison, estimate_latency
 from ._profile import TaskProfile
+from ._prompt_plan import plan_shots
 from ._quality import QualityFeatures, QualityModel, load_default_quality_model
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
@@ -98,10 +99,47 @@ class Advisor:
         icl = self.catalog.resolve(profile.icl_model, "icl_model")
         ft = self.catalog.resolve(profile.ft_model, "ft_model")
 
-        features = derive_features(profile, icl, ft, assumptions=self.assumptions, today=today)
-        days_per_month = self.assumptions.get("days_per_month")
-        costs = compare_costs(features, icl, ft, days_per_month=days_per_month)
-        latency = estimate_latency(features, icl, ft, defaults=self.catalog.latency_defaults)
+        quality_model = self.quality_model
+
+        def p_ft_better(candidates: list[TaskFeatures]) -> list[float]:
+            rows = [_quality_features(f, icl, ft) for f in candidates]
+            return [float(p) for p in quality_model.predict_proba_batch(rows)]
+
+        plan = plan_shots(
+            profile,
+            icl,
+            ft,
+            assumptions=self.assumptions,
+            latency_defaults=self.catalog.latency_defaults,
+            policy=policy,
+            p_ft_better=p_ft_better,
+            today=today,
+        )
+        features = derive_features(
+            profile,
+            icl,
+            ft,
+            assumptions=self.assumptions,
+            today=today,
+            catalog_as_of=self.catalog.as_of_date,
+            plan=plan,
+        )
+        costs = compare_costs(
+            features,
+            icl,
+            ft,
+            assumptions=self.assumptions,
+            icl_serving=profile.icl_serving,
+            ft_serving=profile.ft_serving,
+        )
+        latency = estimate_latency(
+            features,
+            icl,
+            ft,
+            defaults=self.catalog.latency_defaults,
+            icl_batched=costs.in_context_learning.serving.batch,
+            ft_batched=costs.fine_tuning.serving.batch,
+        )
         outcomes = self.rulebook.evaluate(_rule_inputs(features, costs, latency))
         quality = self.quality_model.predict(_quality_features(features, icl, ft), profile.pilot)
         decision = decide(
@@ -150,7 +188,15 @@ def _rule_inputs(
         "icl_total_usd": icl.total_usd,
         "ft_total_usd": ft.total_usd,
         "ft_one_time_usd": ft.one_time_usd,
+        "ft_training_usd": ft.training_usd,
+        "ft_people_usd": ft.people_usd,
+        "icl_people_usd": icl.people_usd,
         "ft_training_runs": ft.training_runs,
+        "ft_serving_mode": ft.serving.mode,
+        "icl_serving_mode": icl.serving.mode,
+        "ft_replicas": ft.serving.replicas,
+        "icl_batch_priced": icl.serving.batch,
+        "ft_batch_priced": ft.serving.batch,
         "ft_hosting_usd_per_month": ft.hosting_usd_per_month,
         "icl_unpriced": icl.total_usd is None,
         "ft_unpriced": ft.total_usd is None,
@@ -172,7 +218,7 @@ def _quality_features(features: TaskFeatures, icl: ModelSpec, ft: ModelSpec) -> 
         task_type=features.task_type,
         n_labeled_examples=features.n_labeled_examples,
         n_classes=features.n_classes,
-        icl_shots=features.icl_shots_planned,
+        icl_shots=features.icl_shots,
         ft_params_b=ft.params_b,
         icl_params_b=icl.params_b,
         ft_kind=ft.kind,

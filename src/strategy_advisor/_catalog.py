@@ -376,6 +376,15 @@ class Catalog:
         )
 
     @property
+    def as_of_date(self) -> dt.date | None:
+        """``as_of`` as a date (a month means its first day); None when it does not parse."""
+        text = self.as_of.strip()[:10]
+        try:
+            return dt.date.fromisoformat(text if len(text) == 10 else f"{text[:7]}-01")
+        except ValueError:
+            return None
+
+    @property
     def names(self) -> tuple[str, ...]:
         """Canonical model names, sorted."""
         return tuple(sorted(self._models))

@@ -15,7 +15,7 @@ from ._quality import QualityEstimate
 from ._rules import RuleOutcome
 from ._types import RESULT, STRICT_DATA, FrozenMap, Strategy, construct, logit, sigmoid
 
-__all__ = ["Decision", "DecisionPolicy", "Reason", "ScoreBreakdown", "decide"]
+__all__ = ["Decision", "DecisionPolicy", "Reason", "ScoreBreakdown", "cost_score", "decide"]
 
 _P_CLIP = 1e-6  # numerical guard, not a tuning: keeps logit(0) and logit(1) finite
 
@@ -127,6 +127,21 @@ class Decision(BaseModel):
     reasons: tuple[Reason, ...]
 
 
+def cost_score(ft_total: float, icl_total: float, policy: DecisionPolicy) -> tuple[float, float]:
+    """``(ln((C_ft + floor) / (C_icl + floor)), −k · that)``: the cost term of the score.
+
+    Examples
+    --------
+    >>> p = DecisionPolicy.default()
+    >>> ratio, term = cost_score(9.0, 1.0, p)  # floor $1: ln(10 / 2)
+    >>> round(ratio, 4), round(term / ratio, 4) == round(-p.cost_weight, 4)
+    (1.6094, True)
+    """
+    floor = policy.cost_floor_usd
+    ratio = math.log((ft_total + floor) / (icl_total + floor))
+    return ratio, -policy.cost_weight * ratio
+
+
 def _comparable_totals(costs: CostComparison) -> tuple[float, float, str | None] | None:
     """Totals to compare: both known, or one known and the other's priced part already
     larger (a lower bound that decides the comparison). The str names the bounded side."""
@@ -222,9 +237,7 @@ def decide(
     cost_term = 0.0
     if compared is not None:
         ft_cost, icl_cost, _ = compared
-        floor = policy.cost_floor_usd
-        log_ratio = math.log((ft_cost + floor) / (icl_cost + floor))
-        cost_term = -policy.cost_weight * log_ratio
+        log_ratio, cost_term = cost_score(ft_cost, icl_cost, policy)
     rules_term = sum(
         (o.weight if o.strategy is Strategy.FINE_TUNING else -o.weight)
         for o in fired

@@ -10,9 +10,22 @@ from pydantic import BaseModel, Field
 from ._assumptions import Assumptions
 from ._catalog import ModelSpec
 from ._profile import TaskProfile
+from ._serving import batch_window_hours, cache_hit_rate, cache_lifetime
 from ._types import RESULT, TaskType, construct
 
-__all__ = ["TaskFeatures", "derive_features"]
+__all__ = ["ShotPlan", "TaskFeatures", "default_shots", "derive_features", "shots_that_fit"]
+
+_SECONDS_PER_DAY = 86_400.0
+_MS_PER_HOUR = 3_600_000.0
+
+
+class ShotPlan(BaseModel):
+    """How many demonstrations the prompt carries, and why (set by the prompt planner)."""
+
+    model_config = RESULT
+
+    shots: int = Field(ge=0, description="Demonstrations per prompt.")
+    reason: str = Field(description="Why this many.")
 
 
 class TaskFeatures(BaseModel):
@@ -30,6 +43,9 @@ class TaskFeatures(BaseModel):
         description="Label-space size (None: not a classification-like task)."
     )
     requests_per_month: float = Field(description="Expected requests per month.")
+    requests_per_second: float = Field(description="Average request rate, per second.")
+    peak_to_average_ratio: float = Field(description="Peak request rate over the average.")
+    peak_requests_per_second: float = Field(description="Peak request rate, per second.")
     horizon_months: float = Field(description="Months the costs are summed over.")
     horizon_days: float = Field(
         description="The horizon in days (months x the days_per_month assumption)."
@@ -39,12 +55,13 @@ class TaskFeatures(BaseModel):
         description="Days between task changes (None: stable)."
     )
     fine_tuning_budget_usd: float | None = Field(
-        description="Cap on one-off fine-tuning spend, USD."
+        description="Cap on the first training run's compute spend, USD."
     )
 
     query_tokens: float | None = Field(description="Variable input per request (the query).")
     output_tokens: float | None = Field(description="Output tokens per request.")
     instruction_tokens: float = Field(description="Fixed instructions in every ICL prompt.")
+    retrieved_tokens: float = Field(description="Retrieved passages in every ICL prompt.")
     demo_tokens: float | None = Field(description="Tokens per demonstration (input + output).")
     icl_shots: int = Field(description="Demonstrations per ICL prompt (given or chosen).")
     icl_shots_chosen: bool = Field(description="True when the advisor chose icl_shots.")
@@ -55,11 +72,18 @@ class TaskFeatures(BaseModel):
         description="Demonstrations of the prompt as planned, before any cap by the number of "
         "labeled examples or the context window (what the quality model is told)."
     )
+    icl_shots_reason: str | None = Field(description="Why the advisor chose this many.")
+    icl_shots_room: int | None = Field(
+        description="The most demonstrations that fit the context window beside the rest of "
+        "the prompt and the output (None: unknown lengths or window)."
+    )
     icl_prefix_tokens: float | None = Field(description="Static prefix: instructions + demos.")
-    icl_prompt_tokens: float | None = Field(description="Whole ICL prompt: prefix + query.")
+    icl_prompt_tokens: float | None = Field(
+        description="Whole ICL prompt: prefix + retrieved passages + query."
+    )
     icl_context_needed: float | None = Field(description="ICL prompt + output.")
     one_per_class_context_needed: float | None = Field(
-        description="Context needed for one demonstration per class, plus query and output."
+        description="Context needed for one demonstration per class, plus the request."
     )
     ft_context_needed: float | None = Field(description="Tuned-model prompt (query) + output.")
     icl_context_window: int | None = Field(
@@ -68,6 +92,12 @@ class TaskFeatures(BaseModel):
     ft_context_window: int | None = Field(
         description="Context window of the model to fine-tune, tokens."
     )
+    icl_max_output_tokens: int | None = Field(
+        description="Longest output the prompted model generates."
+    )
+    ft_max_output_tokens: int | None = Field(
+        description="Longest output the model to fine-tune generates."
+    )
 
     icl_model_name: str = Field(description="Name of the prompted model.")
     ft_model_name: str = Field(description="Name of the model to fine-tune.")
@@ -75,11 +105,33 @@ class TaskFeatures(BaseModel):
         description="Shortest prefix the prompted model's provider caches."
     )
     icl_prefix_cached: bool | None = Field(
-        description="Prompting: the static prefix is billed at the cached-input price (the "
-        "model has one and the prefix reaches its minimum cacheable length)."
+        description="Prompting: the static prefix can be cached (the model has a cached-input "
+        "price and the prefix reaches its minimum cacheable length)."
     )
+    icl_cache_lifetime_minutes: float | None = Field(
+        description="Prompting: how long an unused cached prefix survives, minutes."
+    )
+    icl_cache_lifetime_assumed: bool = Field(
+        description="The cache lifetime is an assumption (the provider states none)."
+    )
+    icl_cache_hit_rate: float | None = Field(
+        description="Prompting: share of requests whose prefix is still cached (given, or "
+        "from the request rate and the cache lifetime; 0 when it cannot be cached)."
+    )
+    icl_cache_hit_rate_given: bool = Field(description="The hit rate was given in the profile.")
     icl_cached_tokens: float | None = Field(
-        description="Prompting: input tokens per request billed at the cached-input price."
+        description="Prompting: input tokens per request billed at the cached-input price, "
+        "on average (prefix x hit rate)."
+    )
+    icl_batch: bool = Field(description="Prompting is priced at its batch-API rates.")
+    ft_batch: bool = Field(
+        description="The tuned model, served serverless, is priced at its batch-API rates."
+    )
+    icl_batch_window_hours: float | None = Field(
+        description="Prompting: the provider's batch turnaround, hours."
+    )
+    ft_batch_window_hours: float | None = Field(
+        description="Tuned model: the provider's batch turnaround, hours."
     )
     ft_tunable: bool = Field(description="The model to fine-tune has a fine-tuning offer.")
     ft_min_examples: int = Field(
@@ -89,14 +141,18 @@ class TaskFeatures(BaseModel):
         description="ft_min_examples comes from the model's own offer."
     )
     ft_hosting_usd_per_hour: float | None = Field(
-        description="Hosting fee of the tuned model, USD per hour."
+        description="Hosting fee of one replica of the tuned model, USD per hour."
+    )
+    adapters_per_deployment: int = Field(
+        description="Tuned tasks sharing one dedicated deployment."
     )
     epochs: int = Field(description="Training epochs (OpenAI cookbook heuristic).")
     icl_shutdown_in_days: float | None = Field(
         description="Days from the evaluation date to the prompted model's shutdown."
     )
     ft_shutdown_in_days: float | None = Field(
-        description="Days from the evaluation date to the tuned model's shutdown."
+        description="Days from the evaluation date to the tuned model's shutdown (its "
+        "platform's, else the base model's)."
     )
     ft_shutdown_share_of_horizon: float | None = Field(
         description="Days to the tuned model's shutdown as a share of the horizon (0.25: it "
@@ -109,12 +165,40 @@ class TaskFeatures(BaseModel):
     token_relative_error: float | None = Field(
         description="Stated relative error of measured token lengths."
     )
+    engineer_hourly_usd: float = Field(description="Loaded cost of an engineering hour, USD.")
+    prompt_engineering_hours: float = Field(
+        description="Hours to build and tune the prompt (both strategies)."
+    )
+    ft_setup_hours: float = Field(description="Hours to set fine-tuning up, once.")
+    ft_hours_per_retraining: float = Field(description="Hours per retraining run.")
+    people_time_assumed: bool = Field(
+        description="Some people's-time figure is a stated assumption (not given)."
+    )
+    people_assumed: str | None = Field(
+        description="Which people's-time figures are stated assumptions, comma-separated."
+    )
+    catalog_age_days: float | None = Field(
+        description="Days from the catalog's as_of to the evaluation date."
+    )
+    catalog_max_age_days: float = Field(
+        description="Age past which the catalog's prices are flagged as possibly stale."
+    )
 
 
-def _shutdown_in_days(spec: ModelSpec, today: dt.date) -> float | None:
-    if spec.shutdown_date is None:
-        return None
-    return float((spec.shutdown_date - today).days)
+def _days_until(date: dt.date | None, today: dt.date) -> float | None:
+    return None if date is None else float((date - today).days)
+
+
+def _tuned_shutdown(ft: ModelSpec) -> dt.date | None:
+    """The tuned model's shutdown: its offer's (a platform of its own), else the base's."""
+    offer = ft.fine_tuning
+    if offer is not None and offer.shutdown_date is not None:
+        return offer.shutdown_date
+    platform = offer.platform.lower() if offer is not None and offer.platform else None
+    provider = ft.provider.lower() if ft.provider else None
+    if platform is not None and provider is not None and not platform.startswith(provider):
+        return None  # served on another platform: the base's date is not its date
+    return ft.shutdown_date
 
 
 def _min_cacheable(spec: ModelSpec, assumptions: Assumptions) -> int | None:
@@ -126,47 +210,50 @@ def _min_cacheable(spec: ModelSpec, assumptions: Assumptions) -> int | None:
     return int(assumptions.get("default_min_cacheable_tokens"))
 
 
-def _cached_prefix(spec: ModelSpec, prefix: float | None, minimum: int | None) -> float | None:
-    """Tokens of the static prefix billed at the cached price: all of it, or none when the
-    model has no cached price or the prefix is shorter than its minimum cacheable length."""
+def _prefix_cacheable(spec: ModelSpec, prefix: float | None, minimum: int | None) -> bool | None:
+    """The static prefix can be cached: a cached price exists and the prefix is long enough."""
     if prefix is None:
         return None
-    eligible = (
-        spec.cached_input_usd_per_mtok is not None and prefix > 0 and prefix >= (minimum or 0)
-    )
-    return prefix if eligible else 0.0
+    return spec.cached_input_usd_per_mtok is not None and prefix > 0 and prefix >= (minimum or 0)
 
 
-def _default_shots(profile: TaskProfile, assumptions: Assumptions) -> int:
-    """The advisor's demonstrations before capping at the labeled examples or the context."""
+def default_shots(profile: TaskProfile, assumptions: Assumptions) -> int:
+    """The advisor's demonstrations before capping at the labeled examples or the context:
+    the default count, raised to one per class, at most the cap."""
     shots = int(assumptions.get("default_icl_shots"))
     if profile.n_classes is not None:
         shots = max(shots, profile.n_classes)
     return min(shots, int(assumptions.get("max_icl_shots")))
 
 
-def _choose_shots(
-    profile: TaskProfile,
-    assumptions: Assumptions,
-    fixed_tokens: float | None,
-    demo_tokens: float | None,
-    context_window: int | None,
-) -> tuple[int, int, bool]:
-    """(shots used, shots wanted before fitting the context window, chosen by the advisor).
+def shots_that_fit(
+    fixed_tokens: float | None, demo_tokens: float | None, context_window: int | None
+) -> int | None:
+    """The most demonstrations that fit the context window beside the fixed part of the
+    prompt and the output (None: unknown lengths or window)."""
+    if fixed_tokens is None or demo_tokens is None or context_window is None:
+        return None
+    return max(0, math.floor((context_window - fixed_tokens) / demo_tokens))
 
-    A given ``icl_shots`` (or the pilot's, when the pilot measured a prompt) is used as is.
+
+def _batch(
+    allowed: bool,
+    prices: tuple[float | None, float | None],
+    provider: str | None,
+    budget_ms: float | None,
+) -> tuple[bool, float | None]:
+    """(batch prices apply, the provider's batch window in hours).
+
+    They apply when allowed, listed, and the latency budget is absent or at least the
+    provider's batch window (a budget with an unknown window does not admit batch).
     """
-    given = profile.icl_shots
-    if given is None and profile.pilot is not None:
-        given = profile.pilot.icl_shots
-    if given is not None:
-        return given, given, False
-    wanted = min(_default_shots(profile, assumptions), profile.n_labeled_examples)
-    k = wanted
-    if fixed_tokens is not None and demo_tokens is not None and context_window is not None:
-        room = math.floor((context_window - fixed_tokens) / demo_tokens)
-        k = max(0, min(k, room))
-    return k, wanted, True
+    window = batch_window_hours(provider)
+    hours = window[0] if window is not None else None
+    if not allowed or any(p is None for p in prices):
+        return False, hours
+    if budget_ms is None:
+        return True, hours
+    return hours is not None and budget_ms >= hours * _MS_PER_HOUR, hours
 
 
 def derive_features(
@@ -176,35 +263,112 @@ def derive_features(
     *,
     assumptions: Assumptions,
     today: dt.date,
+    catalog_as_of: dt.date | None = None,
+    plan: ShotPlan | None = None,
 ) -> TaskFeatures:
-    """Reduce a profile and its two resolved models to :class:`TaskFeatures`."""
-    days_per_month = assumptions.get("days_per_month")
+    """Reduce a profile and its two resolved models to :class:`TaskFeatures`.
+
+    ``plan`` fixes the demonstrations (the prompt planner's choice); without one, a given
+    ``icl_shots`` (or the pilot's) is used, else the default count fitted to the context.
+    """
+    a = assumptions
+    days_per_month = a.get("days_per_month")
     query = profile.avg_input_tokens
     output = profile.avg_output_tokens
     instructions = profile.resolved_instruction_tokens()
-    demo = (query + output) if query is not None and output is not None else None
-    fixed = (instructions + query + output) if query is not None and output is not None else None
-    shots, wanted, chosen = _choose_shots(profile, assumptions, fixed, demo, icl.context_window)
+    retrieved = profile.resolved_retrieved_tokens()
+    known = query is not None and output is not None
+    demo = query + output if query is not None and output is not None else None
+    fixed = instructions + retrieved + demo if demo is not None else None
+
+    given = profile.icl_shots
+    if given is None and profile.pilot is not None:
+        given = profile.pilot.icl_shots
+    planned = default_shots(profile, a)
+    wanted = min(planned, profile.n_labeled_examples) if given is None else given
+    room = shots_that_fit(fixed, demo, icl.context_window)
+    if plan is not None:
+        shots, chosen, reason = plan.shots, given is None, plan.reason
+    elif given is not None:
+        shots, chosen, reason = given, False, None
+    else:
+        shots = wanted if room is None else min(wanted, room)
+        chosen, reason = True, None
 
     prefix = instructions + shots * demo if demo is not None else None
-    prompt = prefix + query if prefix is not None and query is not None else None
+    prompt = prefix + retrieved + query if prefix is not None and query is not None else None
     needed = prompt + output if prompt is not None and output is not None else None
     per_class = (
         fixed + profile.n_classes * demo
         if fixed is not None and demo is not None and profile.n_classes is not None
         else None
     )
-    min_cacheable = _min_cacheable(icl, assumptions)
-    cached = _cached_prefix(icl, prefix, min_cacheable)
+
+    rate = profile.requests_per_month / (days_per_month * _SECONDS_PER_DAY)
+    peak_given = profile.peak_to_average_ratio
+    peak_ratio = peak_given if peak_given is not None else a.get("peak_to_average_ratio")
+
+    minimum = _min_cacheable(icl, a)
+    cacheable = _prefix_cacheable(icl, prefix, minimum)
+    lifetime = cache_lifetime(icl.provider, icl.cache_lifetime_minutes)
+    hit_given = profile.cache_hit_rate is not None
+    if not known:
+        hit = None
+    elif not cacheable:
+        hit = 0.0
+    elif profile.cache_hit_rate is not None:
+        hit = profile.cache_hit_rate
+    else:
+        hit = cache_hit_rate(rate, lifetime.idle_minutes, lifetime.max_minutes)
+    cached = prefix * hit if prefix is not None and hit is not None else None
+
+    budget = profile.latency_budget_ms
     offer = ft.fine_tuning
+    icl_batch, icl_window = _batch(
+        profile.allow_batch and profile.icl_serving in ("cheapest", "serverless"),
+        (icl.batch_input_usd_per_mtok, icl.batch_output_usd_per_mtok),
+        icl.provider,
+        budget,
+    )
+    ft_batch, ft_window = _batch(
+        profile.allow_batch and profile.ft_serving in ("cheapest", "serverless"),
+        (
+            offer.batch_input_usd_per_mtok if offer is not None else None,
+            offer.batch_output_usd_per_mtok if offer is not None else None,
+        ),
+        ft.provider,
+        budget,
+    )
+
+    people = profile.people
+    people_fields = {
+        "engineer_hourly_usd": ("hourly_usd", "engineer_hourly_usd"),
+        "prompt_engineering_hours": ("prompt_engineering_hours", "prompt_engineering_hours"),
+        "ft_setup_hours": ("fine_tuning_setup_hours", "fine_tuning_setup_hours"),
+        "ft_hours_per_retraining": (
+            "fine_tuning_hours_per_retraining",
+            "fine_tuning_hours_per_retraining",
+        ),
+    }
+    people_values: dict[str, float] = {}
+    assumed: list[str] = []
+    for name, (field, key) in people_fields.items():
+        value = getattr(people, field) if people is not None else None
+        if value is None:
+            people_values[name] = a.get(key)
+            if a.entry(key).assumption:
+                assumed.append(field)
+        else:
+            people_values[name] = float(value)
+
     min_from_offer = offer is not None and offer.min_examples is not None
     min_examples = (
         offer.min_examples
         if offer is not None and offer.min_examples is not None
-        else int(assumptions.get("default_min_examples"))
+        else int(a.get("default_min_examples"))
     )
     measurement = profile.token_measurement
-    ft_shutdown = _shutdown_in_days(ft, today)
+    ft_shutdown = _days_until(_tuned_shutdown(ft), today)
     horizon_days = profile.horizon_months * days_per_month
     return construct(
         TaskFeatures,
@@ -212,37 +376,54 @@ def derive_features(
         n_labeled_examples=profile.n_labeled_examples,
         n_classes=profile.n_classes,
         requests_per_month=profile.requests_per_month,
+        requests_per_second=rate,
+        peak_to_average_ratio=peak_ratio,
+        peak_requests_per_second=rate * peak_ratio,
         horizon_months=profile.horizon_months,
         horizon_days=horizon_days,
-        latency_budget_ms=profile.latency_budget_ms,
+        latency_budget_ms=budget,
         task_change_interval_days=profile.task_change_interval_days,
         fine_tuning_budget_usd=profile.fine_tuning_budget_usd,
         query_tokens=query,
         output_tokens=output,
         instruction_tokens=instructions,
+        retrieved_tokens=retrieved,
         demo_tokens=demo,
         icl_shots=shots,
         icl_shots_chosen=chosen,
         icl_shots_wanted=wanted,
-        icl_shots_planned=_default_shots(profile, assumptions) if chosen else shots,
+        icl_shots_planned=planned if chosen else shots,
+        icl_shots_reason=reason,
+        icl_shots_room=room,
         icl_prefix_tokens=prefix,
         icl_prompt_tokens=prompt,
         icl_context_needed=needed,
         one_per_class_context_needed=per_class,
-        ft_context_needed=(query + output) if query is not None and output is not None else None,
+        ft_context_needed=demo,
         icl_context_window=icl.context_window,
         ft_context_window=ft.context_window,
+        icl_max_output_tokens=icl.max_output_tokens,
+        ft_max_output_tokens=ft.max_output_tokens,
         icl_model_name=icl.name,
         ft_model_name=ft.name,
-        icl_min_cacheable_tokens=min_cacheable,
-        icl_prefix_cached=None if cached is None else cached > 0,
+        icl_min_cacheable_tokens=minimum,
+        icl_prefix_cached=cacheable,
+        icl_cache_lifetime_minutes=lifetime.idle_minutes if cacheable else None,
+        icl_cache_lifetime_assumed=bool(cacheable) and lifetime.assumed and not hit_given,
+        icl_cache_hit_rate=hit,
+        icl_cache_hit_rate_given=hit_given,
         icl_cached_tokens=cached,
+        icl_batch=icl_batch,
+        ft_batch=ft_batch,
+        icl_batch_window_hours=icl_window,
+        ft_batch_window_hours=ft_window,
         ft_tunable=offer is not None,
         ft_min_examples=min_examples,
         ft_min_examples_from_offer=min_from_offer,
         ft_hosting_usd_per_hour=offer.hosting_usd_per_hour if offer is not None else None,
-        epochs=assumptions.epochs_for(profile.n_labeled_examples),
-        icl_shutdown_in_days=_shutdown_in_days(icl, today),
+        adapters_per_deployment=profile.adapters_per_deployment,
+        epochs=a.epochs_for(profile.n_labeled_examples),
+        icl_shutdown_in_days=_days_until(icl.shutdown_date, today),
         ft_shutdown_in_days=ft_shutdown,
         ft_shutdown_share_of_horizon=(
             ft_shutdown / horizon_days if ft_shutdown is not None else None
@@ -250,4 +431,9 @@ def derive_features(
         same_model=icl.name.lower() == ft.name.lower(),
         tokens_exact=measurement.exact if measurement is not None else None,
         token_relative_error=measurement.relative_error if measurement is not None else None,
+        people_time_assumed=bool(assumed),
+        people_assumed=", ".join(assumed) or None,
+        catalog_age_days=_days_until(today, catalog_as_of) if catalog_as_of else None,
+        catalog_max_age_days=a.get("catalog_max_age_days"),
+        **people_values,
     )

@@ -8,7 +8,10 @@ from ._catalog import LatencyDefaults, ModelSpec
 from ._features import TaskFeatures
 from ._types import RESULT, Strategy, construct
 
-__all__ = ["LatencyComparison", "StrategyLatency", "estimate_latency"]
+__all__ = ["LatencyComparison", "StrategyLatency", "estimate_latency", "request_latency"]
+
+_P95 = 0.95  # the percentile the latency budget is stated at
+_MS_PER_HOUR = 3_600_000.0
 
 
 class StrategyLatency(BaseModel):
@@ -23,6 +26,10 @@ class StrategyLatency(BaseModel):
     decode_tokens_per_s: float
     throughput_source: str = Field(description="'model' or where the default comes from.")
     within_budget: bool | None = Field(description="total_ms <= latency_budget_ms (None: unknown).")
+    basis: str = Field(
+        description="What the p95 figure assumes: a cached prefix (95% or more of requests "
+        "hit the cache), an uncached one, no prefix, or a batch window."
+    )
 
 
 class LatencyComparison(BaseModel):
@@ -72,16 +79,23 @@ def _one(
     spec: ModelSpec,
     defaults: LatencyDefaults,
     budget_ms: float | None,
+    basis: str,
+    batch_hours: float | None = None,
 ) -> StrategyLatency:
     prefill = spec.prefill_tokens_per_s or defaults.prefill_tokens_per_s
     decode = spec.decode_tokens_per_s or defaults.decode_tokens_per_s
     from_model = spec.prefill_tokens_per_s is not None and spec.decode_tokens_per_s is not None
-    ttft, total = request_latency(
-        *tokens,
-        prefill_tokens_per_s=prefill,
-        decode_tokens_per_s=decode,
-        cached_prefill_speedup=defaults.cached_prefill_speedup,
-    )
+    ttft: float | None
+    total: float | None
+    if batch_hours is not None:
+        ttft = total = batch_hours * _MS_PER_HOUR
+    else:
+        ttft, total = request_latency(
+            *tokens,
+            prefill_tokens_per_s=prefill,
+            decode_tokens_per_s=decode,
+            cached_prefill_speedup=defaults.cached_prefill_speedup,
+        )
     within = None if total is None or budget_ms is None else total <= budget_ms
     return construct(
         StrategyLatency,
@@ -92,24 +106,60 @@ def _one(
         decode_tokens_per_s=decode,
         throughput_source="model" if from_model else f"catalog default: {defaults.source}",
         within_budget=within,
+        basis=basis,
     )
 
 
 def estimate_latency(
-    features: TaskFeatures, icl: ModelSpec, ft: ModelSpec, *, defaults: LatencyDefaults
+    features: TaskFeatures,
+    icl: ModelSpec,
+    ft: ModelSpec,
+    *,
+    defaults: LatencyDefaults,
+    icl_batched: bool = False,
+    ft_batched: bool = False,
 ) -> LatencyComparison:
-    """Estimate per-request latency of both strategies (see :func:`request_latency`).
+    """Estimate the p95 latency of one request under both strategies (see
+    :func:`request_latency`).
 
-    The prompted model reads the whole prompt (its cached prefix faster); the tuned model
-    reads only the query. Both then decode the output.
+    The prompted model reads the whole prompt: its prefix counts as cached (prefilled faster)
+    only when at least 95% of requests hit the cache, since the p95 request is otherwise a
+    miss. The tuned model reads only the query. Both then decode the output. A strategy
+    priced at batch rates answers within its provider's batch window.
     """
     f = features
-    icl_tokens = (f.icl_prompt_tokens, f.icl_cached_tokens, f.output_tokens)
+    hit = f.icl_cache_hit_rate or 0.0
+    prefix = f.icl_prefix_tokens
+    cached_p95 = prefix if prefix is not None and f.icl_prefix_cached and hit >= _P95 else 0.0
+    icl_basis = "cached prefix" if cached_p95 else ("uncached prefix" if prefix else "no prefix")
+    icl_tokens = (
+        f.icl_prompt_tokens,
+        cached_p95 if f.icl_prompt_tokens is not None else None,
+        f.output_tokens,
+    )
     ft_tokens = (f.query_tokens, 0.0 if f.query_tokens is not None else None, f.output_tokens)
     budget = f.latency_budget_ms
+    icl_batch = f.icl_batch_window_hours if icl_batched else None
+    ft_batch = f.ft_batch_window_hours if ft_batched else None
     return construct(
         LatencyComparison,
-        fine_tuning=_one(Strategy.FINE_TUNING, ft_tokens, ft, defaults, budget),
-        in_context_learning=_one(Strategy.IN_CONTEXT_LEARNING, icl_tokens, icl, defaults, budget),
+        fine_tuning=_one(
+            Strategy.FINE_TUNING,
+            ft_tokens,
+            ft,
+            defaults,
+            budget,
+            "batch window" if ft_batch else "no prefix",
+            ft_batch,
+        ),
+        in_context_learning=_one(
+            Strategy.IN_CONTEXT_LEARNING,
+            icl_tokens,
+            icl,
+            defaults,
+            budget,
+            "batch window" if icl_batch else icl_basis,
+            icl_batch,
+        ),
         budget_ms=budget,
     )

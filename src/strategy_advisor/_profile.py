@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from pydantic import BaseModel, Field, model_validator
 
 from ._catalog import ModelSpec
 from ._types import USER_INPUT, Count, NonNegFloat, PositiveFloat, TaskType
 
-__all__ = ["PilotResult", "TaskProfile", "TokenMeasurement"]
+__all__ = ["PeopleTime", "PilotResult", "ServingChoice", "TaskProfile", "TokenMeasurement"]
+
+#: Which way to serve a model: the cheapest one its offer allows, or a fixed one.
+ServingChoice = Literal["cheapest", "serverless", "dedicated", "self_hosted"]
+_Share = Annotated[float, Field(ge=0, le=1, strict=True, allow_inf_nan=False)]
+_Hours = Annotated[float, Field(ge=0, le=1e6, strict=True, allow_inf_nan=False)]
+
+
+class PeopleTime(BaseModel):
+    """Engineering time each strategy needs, and what an hour costs. ``None`` takes the
+    stated assumption in ``data/assumptions.json`` (no published measurement of these
+    hours exists; set your own). Set a field to 0 to leave that time out."""
+
+    model_config = USER_INPUT
+
+    hourly_usd: NonNegFloat | None = Field(
+        None, description="Loaded cost of an engineering hour, USD (default: BLS-derived)."
+    )
+    prompt_engineering_hours: _Hours | None = Field(
+        None,
+        description="Writing and tuning the prompt against an evaluation set; both strategies "
+        "pay it (vendors advise prompting first).",
+    )
+    fine_tuning_setup_hours: _Hours | None = Field(
+        None,
+        description="Dataset preparation, evaluation set, training pipeline, deployment.",
+    )
+    fine_tuning_hours_per_retraining: _Hours | None = Field(
+        None, description="Refreshing data, retraining, re-evaluating and redeploying."
+    )
 
 
 class PilotResult(BaseModel):
@@ -114,6 +145,43 @@ class TaskProfile(BaseModel):
         description="Cap on one-off fine-tuning spend: the first training run (retraining is "
         "a running cost, counted in the totals).",
     )
+    retrieved_context_tokens: NonNegFloat | None = Field(
+        None,
+        description="Retrieved passages each prompt carries (knowledge tasks); priced on the "
+        "prompted arm and never cached (None: 0).",
+    )
+    peak_to_average_ratio: (
+        Annotated[float, Field(ge=1, le=1000, strict=True, allow_inf_nan=False)] | None
+    ) = Field(
+        None,
+        description="Peak request rate over the monthly average, for sizing dedicated "
+        "capacity (None: the stated assumption in data/assumptions.json).",
+    )
+    adapters_per_deployment: Count = Field(
+        1,
+        ge=1,
+        description="Tuned tasks sharing one dedicated deployment (LoRA adapters): its "
+        "always-on fee is split among them.",
+    )
+    ft_serving: ServingChoice = Field(
+        "cheapest", description="How to serve the tuned model: the cheapest allowed, or fixed."
+    )
+    icl_serving: ServingChoice = Field(
+        "cheapest", description="How to serve the prompted model: the cheapest, or fixed."
+    )
+    cache_hit_rate: _Share | None = Field(
+        None,
+        description="Measured share of prompts that hit the provider's prompt cache (None: "
+        "from the request rate and the provider's cache lifetime).",
+    )
+    allow_batch: bool = Field(
+        True,
+        description="Price at batch-API rates where the provider lists them and the latency "
+        "budget (none, or at least the batch window) allows.",
+    )
+    people: PeopleTime | None = Field(
+        None, description="Engineering time and its cost (None: the stated assumptions)."
+    )
     icl_model: str | ModelSpec | None = Field(
         None, description="Model prompted with demonstrations: catalog name or explicit spec."
     )
@@ -163,3 +231,7 @@ class TaskProfile(BaseModel):
     def resolved_instruction_tokens(self) -> float:
         """Instruction tokens, 0 when not given."""
         return self.instruction_tokens or 0.0
+
+    def resolved_retrieved_tokens(self) -> float:
+        """Retrieved-context tokens, 0 when not given."""
+        return self.retrieved_context_tokens or 0.0

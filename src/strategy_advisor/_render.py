@@ -11,6 +11,7 @@ from ._types import Strategy
 
 if TYPE_CHECKING:
     from ._costs import StrategyCost
+    from ._latency import StrategyLatency
     from ._recommendation import Recommendation
 
 __all__ = ["RecommendationDisplay", "render_html", "render_markdown", "render_text"]
@@ -40,15 +41,37 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
         ("model", ft.model, icl.model),
         ("feasible", _yes(rec.feasible[Strategy.FINE_TUNING]),
          _yes(rec.feasible[Strategy.IN_CONTEXT_LEARNING])),
+        ("serving", _serving_cell(ft), _serving_cell(icl)),
         ("tokens per request", _tokens_cell(ft), _tokens_cell(icl)),
         ("per request", _per_request(ft.per_request_usd), _per_request(icl.per_request_usd)),
-        ("training (first run)", usd(ft.one_time_usd), "-"),
+        ("requests", usd(ft.requests_usd), usd(icl.requests_usd)),
+        ("serving fees", _fees(ft), _fees(icl)),
+        ("training (first run)", usd(ft.training_usd), "-"),
         (f"retraining ({_runs(ft.training_runs - 1)})", usd(ft.retraining_usd), "-"),
-        ("hosting", usd(ft.hosting_usd), "-"),
+        ("people's time", usd(ft.people_usd), usd(icl.people_usd)),
         (f"total over {rec.profile.horizon_months:g} months", usd(ft.total_usd),
          usd(icl.total_usd)),
-        ("latency per request", _ms(lat_ft.total_ms), _ms(lat_icl.total_ms)),
+        ("latency per request (p95)", _latency_cell(lat_ft), _latency_cell(lat_icl)),
     ]  # fmt: skip
+
+
+def _serving_cell(c: StrategyCost) -> str:
+    plan = c.serving
+    if plan.mode == "serverless":
+        return "serverless, batch" if plan.batch else "serverless"
+    n = plan.replicas
+    count = f"{n:.2g} replica" if n < 1 else f"{n:g} replica" + ("" if n == 1 else "s")
+    return f"{'dedicated' if plan.mode == 'dedicated' else 'self-hosted'}, {count}"
+
+
+def _fees(c: StrategyCost) -> str:
+    return "-" if c.serving.mode == "serverless" else usd(c.hosting_usd)
+
+
+def _latency_cell(lat: StrategyLatency) -> str:
+    if lat.basis == "batch window" and lat.total_ms is not None:
+        return f"batch, within {lat.total_ms / 3_600_000:g} h"
+    return _ms(lat.total_ms)
 
 
 def _runs(k: int) -> str:
@@ -61,7 +84,8 @@ def _tokens_cell(c: StrategyCost) -> str:
         return "unknown"
     text = f"{format_value(c.input_tokens_per_request, 'int')} in"
     if c.cached_tokens_per_request:
-        text += f" ({format_value(c.cached_tokens_per_request, 'int')} cached)"
+        hits = f", {100 * c.cache_hit_rate:.0f}% hits" if c.cache_hit_rate is not None else ""
+        text += f" ({format_value(c.cached_tokens_per_request, 'int')} cached{hits})"
     return text + f" / {format_value(c.output_tokens_per_request, 'int')} out"
 
 

@@ -35,10 +35,32 @@ class RuleInputs(TaskFeatures):
     )
     icl_total_usd: float | None = Field(description="Prompting: total over the horizon, USD.")
     ft_total_usd: float | None = Field(description="Fine-tuning: total over the horizon, USD.")
-    ft_one_time_usd: float | None = Field(description="Fine-tuning: first training run, USD.")
+    ft_one_time_usd: float | None = Field(
+        description="Fine-tuning: everything paid once (first training run, set-up and "
+        "prompt-engineering time), USD."
+    )
+    ft_training_usd: float | None = Field(
+        description="Fine-tuning: compute of the first training run, USD."
+    )
+    ft_people_usd: float | None = Field(
+        description="Fine-tuning: engineering time over the horizon, USD."
+    )
+    icl_people_usd: float | None = Field(
+        description="Prompting: engineering time over the horizon, USD."
+    )
     ft_training_runs: int = Field(description="Fine-tuning: training runs within the horizon.")
+    ft_serving_mode: str = Field(
+        description="Fine-tuning: how the tuned model is served (serverless, dedicated, "
+        "self_hosted)."
+    )
+    icl_serving_mode: str = Field(description="Prompting: how the prompted model is served.")
+    ft_replicas: float = Field(
+        description="Fine-tuning: dedicated or self-hosted replicas paid for (0: serverless)."
+    )
+    icl_batch_priced: bool = Field(description="Prompting is priced at batch-API rates.")
+    ft_batch_priced: bool = Field(description="Fine-tuning is priced at batch-API rates.")
     ft_hosting_usd_per_month: float | None = Field(
-        description="Fine-tuning: dedicated-deployment fees per month, USD."
+        description="Fine-tuning: serving fees per month (dedicated replicas or own GPUs), USD."
     )
     icl_unpriced: bool = Field(
         description="Prompting's total cannot be priced (a price or token length is unknown)."

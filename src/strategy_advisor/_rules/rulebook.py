@@ -147,7 +147,11 @@ def _compile_message(
     parts: list[tuple[str, str | None, str]] = [
         (literal, name, spec or "") for literal, name, spec, _ in string.Formatter().parse(template)
     ]
-    fixed = {name: format_value(params[name], spec) for _, name, spec in parts if name in params}
+    fixed = {
+        name: format_value(params[name], spec)
+        for _, name, spec in parts
+        if name is not None and name in params
+    }
 
     def fill(inputs: Mapping[str, Value]) -> str:
         out = []
