@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from strategy_advisor import Recommendation
+from strategy_advisor import (
+    Catalog,
+    FineTuningOffer,
+    ModelSpec,
+    Recommendation,
+    default_catalog,
+)
+from strategy_advisor import _catalog as catalog_module
+from strategy_advisor._catalog import CatalogDefaults
 from strategy_advisor.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,9 +189,7 @@ def test_a_misspelled_nested_field_is_named_by_its_path(
     assert "valid string" not in err  # the model-name branch of the union is not the story
 
 
-def test_an_empty_examples_file_says_so(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_empty_examples_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "empty.jsonl").write_text("\n\n")
     prof = {"task_type": "classification", "examples_file": "empty.jsonl"}
     assert main(["recommend", _write(tmp_path, prof), "--allow-estimate"]) == 2
@@ -196,7 +204,7 @@ def test_an_empty_examples_file_says_so(
     [
         ({"rules": [{"code": "x"}]}, "rule 'x' is malformed"),
         ({"rules": ["not an object"]}, "rule #0 is a str"),
-        ({"rules": {"a": 1}}, "expected {\"rules\": [...]}"),
+        ({"rules": {"a": 1}}, 'expected {"rules": [...]}'),
         (
             {
                 "rules": [
@@ -223,3 +231,162 @@ def test_a_malformed_rules_file_is_named_without_a_traceback(
     err = capsys.readouterr().err
     _no_traceback(err)
     assert "org_rules.json" in err and needle in err
+
+
+def _catalog_rows(out: str) -> list[list[str]]:
+    """The table's rows (header first), cells split on runs of two or more spaces."""
+    lines = out.splitlines()
+    return [re.split(r"\s{2,}", line.strip()) for line in lines[1:]]
+
+
+CATALOG_COLUMNS = [
+    "name",
+    "provider",
+    "tunable",
+    "serving (prompted / tuned)",
+    "training $/1M",
+    "tuned in/out $/1M",
+    "hosting $/h",
+    "shutdown",
+    "as of",
+]
+
+
+def test_catalog_table_columns_and_values(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog"]) == 0
+    out = capsys.readouterr().out
+    rows = _catalog_rows(out)
+    assert rows[0] == CATALOG_COLUMNS
+    by_name = {r[0]: r for r in rows[1:]}
+    assert len(by_name) == len(default_catalog()) == int(out.split()[0])
+    assert by_name["gpt-4o-mini"] == [
+        "gpt-4o-mini",
+        "OpenAI",
+        "yes",
+        "serverless / serverless",
+        "$3 (0.3-25)",
+        "$0.3/$1.2",
+        "no fee",
+        "2027-01-14",
+        "2026-11 (litellm 1.110.2 (wheel))",
+    ]
+    fireworks = by_name["fireworks/llama-v3p1-8b-instruct"]
+    assert fireworks[2:8] == [
+        "yes",
+        "serverless,self_hosted / dedicated,self_hosted",
+        "$0.5",
+        "$0.1/$0.1",
+        "$8 (0-8)",
+        "-",
+    ]
+    assert by_name["claude-haiku-4-5"][2:8] == ["no", "serverless", "-", "-", "-", "-"]
+
+
+def test_catalog_prints_unpriced_never_zero_dollars(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog"]) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"\$0(?![.\d])", out), "an unpriced or zero value printed as $0"
+    by_name = {r[0]: r for r in _catalog_rows(out)[1:]}
+    assert by_name["gemini-2.5-pro"][4:6] == ["unpriced", "unpriced"]
+    assert by_name["together/qwen2.5-7b-instruct-turbo"][5] == "unpriced"
+    assert by_name["gpt-4.1"][4] == "unpriced"
+
+
+def test_catalog_tunable_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "--tunable"]) == 0
+    rows = _catalog_rows(capsys.readouterr().out)[1:]
+    tunable = {n for n in default_catalog().names if default_catalog().get(n).fine_tuning}
+    assert {r[0] for r in rows} == tunable
+    assert "claude-haiku-4-5" not in tunable and "gpt-4o-mini" in tunable
+
+
+def test_catalog_live_filter_counts_months_from_today(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "--live", "--today", "2026-11-27"]) == 0
+    out = capsys.readouterr().out
+    assert "live 2026-11-27 through 2027-11-27" in out.splitlines()[0]
+    names = {r[0] for r in _catalog_rows(out)[1:]}
+    assert {"gpt-5.4-mini", "fireworks/llama-v3p1-8b-instruct"} <= names
+    # shut down within 12 months (2027-01-14, 2027-04-01) or already (2026-10-23)
+    assert not names & {"gpt-4o-mini", "gpt-5.4-nano", "gpt-4.1-nano"}
+
+    assert main(["catalog", "--live", "--today", "2026-11-27", "--months", "1"]) == 0
+    names = {r[0] for r in _catalog_rows(capsys.readouterr().out)[1:]}
+    assert "gpt-4o-mini" in names  # 2027-01-14 is after 2026-12-27
+    assert "o3" not in names  # 2026-12-11 is not
+    assert "gpt-4.1-nano" not in names  # already shut down
+
+    assert main(["catalog", "--live", "--today", "2027-02-01", "--months", "0"]) == 0
+    names = {r[0] for r in _catalog_rows(capsys.readouterr().out)[1:]}
+    assert "gpt-4o-mini" not in names and "gpt-5.4-nano" in names
+
+
+def _two_model_catalog() -> Catalog:
+    """A catalog whose tuned model shuts down before its base model."""
+    tuned_early = ModelSpec(
+        name="tuned-early",
+        provider="Acme",
+        input_usd_per_mtok=1.0,
+        output_usd_per_mtok=2.0,
+        shutdown_date=dt.date(2028, 1, 1),
+        fine_tuning=FineTuningOffer(training_usd_per_mtok=3.0, shutdown_date=dt.date(2027, 3, 1)),
+    )
+    plain = ModelSpec(name="plain", provider="Acme", input_usd_per_mtok=1.0)
+    base = default_catalog()
+    return Catalog(
+        [tuned_early, plain],
+        defaults=CatalogDefaults(icl_model="plain", ft_model="tuned-early", reason="test"),
+        latency_defaults=base.latency_defaults,
+        as_of="2026-11",
+        source="test",
+    )
+
+
+def test_catalog_live_counts_the_tuned_models_shutdown(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(catalog_module, "default_catalog", _two_model_catalog)
+    assert main(["catalog"]) == 0
+    by_name = {r[0]: r for r in _catalog_rows(capsys.readouterr().out)[1:]}
+    assert by_name["tuned-early"][7] == "2028-01-01 (tuned 2027-03-01)"
+    assert by_name["tuned-early"][5:7] == ["unpriced", "no fee"]
+    assert main(["catalog", "--live", "--today", "2026-12-01"]) == 0
+    names = {r[0] for r in _catalog_rows(capsys.readouterr().out)[1:]}
+    assert names == {"plain"}  # the base lives on, but the tuned model stops in 2027-03
+    assert main(["catalog", "--live", "--today", "2026-12-01", "--months", "2"]) == 0
+    names = {r[0] for r in _catalog_rows(capsys.readouterr().out)[1:]}
+    assert names == {"plain", "tuned-early"}
+
+
+def test_catalog_provider_filter_is_case_insensitive(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "--provider", "fireworks ai"]) == 0
+    rows = _catalog_rows(capsys.readouterr().out)[1:]
+    assert rows and {r[1] for r in rows} == {"Fireworks AI"}
+    assert len(rows) == sum(
+        default_catalog().get(n).provider == "Fireworks AI" for n in default_catalog().names
+    )
+
+
+def test_catalog_unknown_provider_suggests(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "--provider", "togther"]) == 2
+    err = capsys.readouterr().err
+    assert "'togther' is not a catalog provider" in err and "Did you mean 'Together AI'" in err
+
+
+def test_catalog_negative_months_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "--live", "--months", "-1"]) == 2
+    assert "--months must be a whole number of months >= 0; got -1" in capsys.readouterr().err
+
+
+def test_catalog_json_prints_the_full_filtered_entries(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["catalog", "--json", "--tunable", "--provider", "TOGETHER AI"]
+    assert main([*args, "--live", "--today", "2026-11-27"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    names = {e["name"] for e in entries}
+    assert names == {"together/mistral-7b-instruct-v0.3", "together/qwen2.5-7b-instruct-turbo"}
+    for entry in entries:
+        spec = ModelSpec.model_validate(entry)
+        assert spec == default_catalog().get(entry["name"])
+        assert entry["fine_tuning"]["serving"] == ["dedicated", "self_hosted"]
+        assert entry["ranges"]

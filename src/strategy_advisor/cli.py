@@ -44,7 +44,22 @@ def _parser() -> argparse.ArgumentParser:
         help="estimate token counts when the tokenizer's files are not available offline",
     )
     cat = sub.add_parser("catalog", help="list the catalog's models")
-    cat.add_argument("--json", action="store_true", help="print the full entries as JSON")
+    cat.add_argument(
+        "--json", action="store_true", help="print the full entries of the listed models as JSON"
+    )
+    cat.add_argument("--tunable", action="store_true", help="only models with a fine-tuning offer")
+    cat.add_argument(
+        "--live",
+        action="store_true",
+        help="only models whose base and tuned model are served from --today through --months",
+    )
+    cat.add_argument(
+        "--today", type=dt.date.fromisoformat, help="date --live counts from (default: today)"
+    )
+    cat.add_argument(
+        "--months", type=int, default=12, help="months --live looks ahead (default: 12)"
+    )
+    cat.add_argument("--provider", help="only this provider's models (case-insensitive)")
     sub.add_parser("rules", help="list the default rules")
     sub.add_parser("schema", help="print the TaskProfile JSON Schema")
     return p
@@ -131,22 +146,115 @@ def _recommend(args: argparse.Namespace) -> int:
 
 
 def _catalog(args: argparse.Namespace) -> int:
-    from ._catalog import default_catalog
+    import calendar
+
+    from ._catalog import ModelSpec, default_catalog
+    from ._errors import CatalogError, ParameterError, did_you_mean
 
     cat = default_catalog()
     specs = [cat.get(n) for n in cat.names]
+    filters: list[str] = []
+    if args.provider is not None:
+        providers = sorted({s.provider for s in specs if s.provider})
+        wanted = args.provider.strip().lower()
+        if wanted not in {p.lower() for p in providers}:
+            raise CatalogError(
+                f"--provider {args.provider!r} is not a catalog provider; expected one of "
+                f"{', '.join(repr(p) for p in providers)}.{did_you_mean(args.provider, providers)}"
+            )
+        specs = [s for s in specs if (s.provider or "").lower() == wanted]
+        filters.append(f"provider {specs[0].provider}")
+    if args.tunable:
+        specs = [s for s in specs if s.fine_tuning is not None]
+        filters.append("tunable")
+    if args.live:
+        if args.months < 0:
+            raise ParameterError(
+                f"--months must be a whole number of months >= 0; got {args.months}"
+            )
+        today = args.today or dt.date.today()
+        year, month = divmod(today.month - 1 + args.months, 12)
+        year += today.year
+        last_day = calendar.monthrange(year, month + 1)[1]
+        end = dt.date(year, month + 1, min(today.day, last_day))
+
+        def live(s: ModelSpec) -> bool:
+            tuned = s.fine_tuning.shutdown_date if s.fine_tuning is not None else None
+            return all(d is None or d > end for d in (s.shutdown_date, tuned))
+
+        specs = [s for s in specs if live(s)]
+        filters.append(f"live {today} through {end}")
     if args.json:
         print(json.dumps([s.model_dump(mode="json") for s in specs], indent=2))
         return 0
-    print(f"{len(specs)} models, as of {cat.as_of}")
-    for s in specs:
-        tunable = "tunable" if s.fine_tuning is not None else ""
-        price = (
-            f"${s.input_usd_per_mtok:g}/${s.output_usd_per_mtok:g} per 1M"
-            if s.input_usd_per_mtok is not None and s.output_usd_per_mtok is not None
-            else "unpriced"
+
+    def money(value: float | None, path: str, s: ModelSpec) -> str:
+        if value is None:
+            return "unpriced"
+        text = f"${value:g}"
+        spread = s.range_of(path)
+        return f"{text} ({spread.low:g}-{spread.high:g})" if spread is not None else text
+
+    def row(s: ModelSpec) -> list[str]:
+        ft = s.fine_tuning
+        prompted = ",".join(s.serving or ("serverless",))
+        shutdown = str(s.shutdown_date or "-")
+        if ft is None:
+            return [
+                s.name,
+                s.provider or "-",
+                "no",
+                prompted,
+                "-",
+                "-",
+                "-",
+                shutdown,
+                s.as_of or "-",
+            ]
+        tuned_modes = ft.serving or (("dedicated",) if ft.hosting_usd_per_hour else ("serverless",))
+        prices = (ft.input_usd_per_mtok, ft.output_usd_per_mtok)
+        tuned_price = (
+            "unpriced"
+            if prices == (None, None)
+            else "/".join("unpriced" if p is None else f"${p:g}" for p in prices)
         )
-        print(f"  {s.name:<40} {s.provider or '':<14} {price:<26} {tunable}")
+        hosting = (
+            "no fee"
+            if ft.hosting_usd_per_hour == 0
+            and s.range_of("fine_tuning.hosting_usd_per_hour") is None
+            else money(ft.hosting_usd_per_hour, "fine_tuning.hosting_usd_per_hour", s)
+        )
+        if ft.shutdown_date is not None and ft.shutdown_date != s.shutdown_date:
+            shutdown += f" (tuned {ft.shutdown_date})"
+        return [
+            s.name,
+            s.provider or "-",
+            "yes",
+            f"{prompted} / {','.join(tuned_modes)}",
+            money(ft.training_usd_per_mtok, "fine_tuning.training_usd_per_mtok", s),
+            tuned_price,
+            hosting,
+            shutdown,
+            s.as_of or "-",
+        ]
+
+    header = [
+        "name",
+        "provider",
+        "tunable",
+        "serving (prompted / tuned)",
+        "training $/1M",
+        "tuned in/out $/1M",
+        "hosting $/h",
+        "shutdown",
+        "as of",
+    ]
+    rows = [header, *(row(s) for s in specs)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    where = f" ({'; '.join(filters)})" if filters else ""
+    print(f"{len(specs)} models, as of {cat.as_of}{where}")
+    for r in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
     return 0
 
 
