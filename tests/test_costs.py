@@ -18,8 +18,10 @@ from strategy_advisor._costs import CostComparison, compare_costs
 from strategy_advisor._features import derive_features
 from strategy_advisor._serving import (
     cache_hit_rate,
+    forward_flops,
     replica_seconds_per_request,
     serving_data,
+    training_flops,
 )
 
 from .helpers import TODAY, offer, profile, spec
@@ -429,3 +431,17 @@ def test_gpt_41_mini_per_call_break_even_of_pricing_section_6() -> None:
     assert at.in_context_learning.per_request_usd == pytest.approx(at.fine_tuning.per_request_usd)
     above = _compare(icl_model=mini, ft_model=mini, icl_shots=7, cache_hit_rate=1.0)
     assert above.fine_tuning.per_request_usd < above.in_context_learning.per_request_usd  # type: ignore[operator]
+
+
+def test_t_few_flops_of_the_cost_model() -> None:
+    """Liu et al. 2022 (T-Few), Table 1 and Sec. 4.2 (EVIDENCE.md, cost figures): inference
+    1.1e12 FLOPs per example for T-Few (T0 11B, 103-token query) vs 1.4e15 for few-shot
+    GPT-3 175B ("2 x 175e9 x (41 x 98 + 103)"); training 2.7e16 FLOPs ("3 x 11e9 x 1,000
+    steps x 8 x 103"). T0 is an encoder-decoder: the input passes through the encoder, half
+    the parameters, so 2·N·D with N = 5.5B reads 1.1e12, and 6·N·D reads 2.7e16."""
+    t_few = forward_flops(5.5, 103)
+    gpt3 = forward_flops(175.0, 41 * 98 + 103)
+    assert t_few == pytest.approx(1.1e12, rel=0.05)
+    assert gpt3 == pytest.approx(1.4e15, rel=0.05)
+    assert gpt3 / t_few == pytest.approx(1270, rel=0.05)  # the paper's "over 1,000x"
+    assert training_flops(5.5, 1000 * 8 * 103, "full") == pytest.approx(2.7e16, rel=0.02)

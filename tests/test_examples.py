@@ -182,8 +182,14 @@ def test_chat_overhead_follows_the_cookbook() -> None:
 
 
 def test_profile_fills_measured_fields() -> None:
+    openai = ModelSpec(name="an-openai-model", encoding="o200k_base", encoding_error_band=0.0)
     profile = profile_from_examples(
-        PAIRS, encoding=tiny_encoding(), task_type="extraction", requests_per_month=1_000
+        PAIRS,
+        encoding=tiny_encoding(),
+        task_type="extraction",
+        requests_per_month=1_000,
+        icl_model=openai,
+        ft_model=openai,
     )
     inputs = [
         n_tok("Classify: I love it"),
@@ -259,7 +265,8 @@ def test_encoding_from_the_models(tmp_path: Path) -> None:
     spec = ModelSpec(name="in-house", encoding=local, encoding_error_band=0.1)
     profile = profile_from_examples(PAIRS, task_type="extraction", ft_model=spec)
     m = profile.token_measurement
-    assert m is not None and (m.encoding, m.exact, m.relative_error) == ("o200k_base", True, 0.1)
+    # o200k_base stands in for the model's own tokenizer: an approximation, not "exact"
+    assert m is not None and (m.encoding, m.exact, m.relative_error) == ("o200k_base", False, 0.1)
     as_dict = profile_from_examples(
         PAIRS, task_type="extraction", ft_model=spec.model_dump(), icl_model=spec
     )
@@ -314,3 +321,21 @@ def test_non_utf8_csv_names_the_file(tmp_path: Path) -> None:
     path.write_bytes(b"prompt,completion\r\na,b\r\n\xff\xfe,x\r\n")
     with pytest.raises(DataFileError, match=r"latin1\.csv.*UTF-8"):
         list(load_examples(path))
+
+
+def test_an_explicit_encoding_for_a_non_openai_model_is_an_approximation() -> None:
+    profile = profile_from_examples(PAIRS, encoding=tiny_encoding(), task_type="extraction")
+    m = profile.token_measurement  # default models: open weights, 25% catalog band
+    assert m is not None and not m.exact and m.relative_error == pytest.approx(0.25)
+    assert m.note is not None and "approximate for the model" in m.note
+
+
+def test_given_lengths_win_over_measured_ones_visibly() -> None:
+    profile = profile_from_examples(
+        PAIRS, encoding=tiny_encoding(), task_type="extraction", avg_input_tokens=500.0
+    )
+    m = profile.token_measurement
+    assert profile.avg_input_tokens == 500.0
+    assert m is not None and m.overridden == ("avg_input_tokens",)
+    assert m.measured_avg_input_tokens is not None and m.measured_avg_input_tokens != 500.0
+    assert m.note is not None and "given values win over measured ones" in m.note

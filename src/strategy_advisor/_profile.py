@@ -80,7 +80,9 @@ class TokenMeasurement(BaseModel):
 
     encoding: str = Field(..., description="Encoding name, or 'estimate' for the byte ratio.")
     exact: bool = Field(
-        ..., description="True when every text was tokenized (no estimate, no sampling)."
+        ...,
+        description="True when every text was tokenized with the model's own encoding (no "
+        "estimate, no sampling, no stand-in tokenizer).",
     )
     n_examples: Count = Field(..., ge=0, description="Examples in the source.")
     n_counted: Count = Field(..., ge=0, description="Examples actually tokenized.")
@@ -90,6 +92,15 @@ class TokenMeasurement(BaseModel):
     p95_input_tokens: NonNegFloat | None = Field(None, description="95th percentile input.")
     p95_output_tokens: NonNegFloat | None = Field(None, description="95th percentile output.")
     note: str | None = Field(None, description="Why the counts are estimated, if they are.")
+    measured_avg_input_tokens: NonNegFloat | None = Field(
+        None, description="The measured mean query length (before any given value won)."
+    )
+    measured_avg_output_tokens: NonNegFloat | None = Field(
+        None, description="The measured mean output length (before any given value won)."
+    )
+    overridden: tuple[str, ...] = Field(
+        (), description="Measured fields for which a given value was used instead."
+    )
 
 
 class TaskProfile(BaseModel):

@@ -132,6 +132,8 @@ def _tokens_line(rec: Recommendation) -> str:
     )
     if m is None:
         return text + "; as given"
+    if m.overridden:
+        text += f" ({', '.join(m.overridden)} given, not measured)"
     band = f"±{100 * m.relative_error:.0f}%"
     if m.encoding == "estimate":
         from ._tokens import tokenizer_data  # only an estimated profile needs its ratio

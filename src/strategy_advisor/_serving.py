@@ -23,10 +23,12 @@ __all__ = [
     "batch_window_hours",
     "cache_hit_rate",
     "cache_lifetime",
+    "forward_flops",
     "gpu_price",
     "gpus_per_replica",
     "replica_seconds_per_request",
     "serving_data",
+    "training_flops",
     "training_gpu_seconds",
 ]
 
@@ -302,6 +304,32 @@ def replica_seconds_per_request(
     return w, source
 
 
+def forward_flops(active_params_b: float, tokens: float) -> float:
+    """FLOPs of one forward pass over ``tokens``: ``2·N·D`` (Kaplan et al. 2020), with ``N``
+    the parameters the tokens pass through (an encoder-decoder's encoder, for its input).
+
+    Examples
+    --------
+    >>> f"{forward_flops(175, 41 * 98 + 103):.2g}"  # few-shot GPT-3 (T-Few paper, Sec. 4.2)
+    '1.4e+15'
+    """
+    return 2.0 * active_params_b * 1e9 * tokens
+
+
+def training_flops(active_params_b: float, tokens: float, method: str) -> float:
+    """FLOPs of training on ``tokens``: ``k·N·D``, ``k`` = 6 (full backward, weight gradients
+    too) or 4 (LoRA-style: no gradients for frozen weights), from ``data/serving.json``.
+
+    Examples
+    --------
+    >>> f"{training_flops(5.5, 1000 * 8 * 103, 'full'):.2g}"  # T-Few: 11B T0, encoder half
+    '2.7e+16'
+    """
+    flops = serving_data().training_flops
+    k = flops.flops_per_param_token_full if method == "full" else flops.flops_per_param_token_lora
+    return k * active_params_b * 1e9 * tokens
+
+
 def training_gpu_seconds(
     params_b: float, tokens: float, method: str, gpu: str
 ) -> tuple[float, float, float, str]:
@@ -316,7 +344,7 @@ def training_gpu_seconds(
     full = method == "full"
     k = flops.flops_per_param_token_full if full else flops.flops_per_param_token_lora
     peak = flops.peak_tflops.get(gpu) or max(flops.peak_tflops.values())
-    work = k * params_b * 1e9 * tokens
+    work = training_flops(params_b, tokens, method)
     point = work / (flops.mfu * peak * 1e12)
     high = work / (flops.mfu_low * peak * 1e12)
     wanted = "full" if full else "lora"

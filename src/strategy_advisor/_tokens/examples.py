@@ -327,11 +327,21 @@ def _encoding_for_model(
 def _choose_encoding(
     encoding: EncodingLike | None, fields: Mapping[str, Any], catalog: Catalog
 ) -> tuple[EncodingLike, float, str | None]:
-    if encoding is not None:
-        return encoding, 0.0, None
     ft_enc, ft_band = _encoding_for_model(fields.get("ft_model"), "ft_model", catalog)
     icl_enc, icl_band = _encoding_for_model(fields.get("icl_model"), "icl_model", catalog)
     band = max(ft_band, icl_band)
+    if encoding is not None:
+        if band > 0 and not (isinstance(encoding, str) and encoding == "estimate"):
+            # the encoding is exact for itself, an approximation for these models
+            return (
+                encoding,
+                band,
+                (
+                    f"the given encoding stands in for a model's own tokenizer (catalog band "
+                    f"±{band:.0%}): counts are exact for the encoding, approximate for the model"
+                ),
+            )
+        return encoding, 0.0, None
     notes = []
     if icl_enc != ft_enc:
         notes.append(f"icl_model uses {icl_enc}, ft_model {ft_enc}; counted with {ft_enc}")
@@ -424,16 +434,6 @@ def profile_from_examples(
             skew_warning(measured[1], "input lengths"),
             skew_warning(measured[2], "output lengths"),
         ]
-    measurement = TokenMeasurement(
-        encoding=tokenizer.name,
-        exact=tokenizer.exact and not sampled,
-        n_examples=n,
-        n_counted=inp.n_counted,
-        relative_error=max(band, instr.relative_error, inp.relative_error, out.relative_error),
-        p95_input_tokens=inp.p95,
-        p95_output_tokens=out.p95,
-        note="; ".join(p for p in notes if p) or None,
-    )
     measured_fields: dict[str, Any] = {
         "n_labeled_examples": n,
         "avg_input_tokens": inp.mean,
@@ -441,4 +441,25 @@ def profile_from_examples(
     }
     if instr.max > 0:
         measured_fields["instruction_tokens"] = instr.mean
+    overridden = tuple(
+        k for k in measured_fields if k in fields and fields[k] != measured_fields[k]
+    )
+    if overridden:
+        notes.append(
+            "given values win over measured ones: "
+            + ", ".join(f"{k} {fields[k]!r} (measured {measured_fields[k]:g})" for k in overridden)
+        )
+    measurement = TokenMeasurement(
+        encoding=tokenizer.name,
+        exact=tokenizer.exact and not sampled and band == 0,
+        n_examples=n,
+        n_counted=inp.n_counted,
+        relative_error=max(band, instr.relative_error, inp.relative_error, out.relative_error),
+        p95_input_tokens=inp.p95,
+        p95_output_tokens=out.p95,
+        note="; ".join(p for p in notes if p) or None,
+        measured_avg_input_tokens=inp.mean,
+        measured_avg_output_tokens=out.mean,
+        overridden=overridden,
+    )
     return TaskProfile(**{**measured_fields, **fields, "token_measurement": measurement})
