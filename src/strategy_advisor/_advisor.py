@@ -10,7 +10,7 @@ from typing import Any
 from ._assumptions import Assumptions, default_assumptions
 from ._catalog import Catalog, ModelSpec, default_catalog
 from ._costs import CostComparison, compare_costs
-from ._decision import DecisionPolicy, decide
+from ._decision import DecisionPolicy, decide, reasons_for
 from ._errors import ParameterError
 from ._features import TaskFeatures, derive_features
 from ._latency import LatencyComparison, estimate_latency
@@ -140,21 +140,25 @@ class Advisor:
             icl_batched=costs.in_context_learning.serving.batch,
             ft_batched=costs.fine_tuning.serving.batch,
         )
-        outcomes = self.rulebook.evaluate(_rule_inputs(features, costs, latency))
+        inputs = _rule_inputs(features, costs, latency)
+        rulebook = self.rulebook
+        results = rulebook.results(inputs)
         quality = self.quality_model.predict(_quality_features(features, icl, ft), profile.pilot)
-        decision = decide(
-            quality, costs, outcomes, policy=policy, horizon_months=profile.horizon_months
-        )
-        lead = next((r for r in decision.reasons if r.decisive), None)
-        summary = f"Recommend {decision.strategy.label} (confidence {decision.confidence:.2f})"
-        if lead is not None:
-            summary += f": {lead.message}"
-        return construct(
-            Recommendation,
+        decision = decide(quality, costs, rulebook.fired_effects(results), policy=policy)
+
+        def explain() -> dict[str, Any]:
+            trace = rulebook.trace(inputs, results)
+            reasons = reasons_for(decision, quality, costs, trace, profile.horizon_months)
+            lead = next((r for r in reasons if r.decisive), None)
+            summary = f"Recommend {decision.strategy.label} (confidence {decision.confidence:.2f})"
+            if lead is not None:
+                summary += f": {lead.message}"
+            return {"summary": summary, "reasons": reasons, "trace": trace}
+
+        return Recommendation.with_explanation(
+            explain,
             strategy=decision.strategy,
             confidence=decision.confidence,
-            summary=summary,
-            reasons=decision.reasons,
             feasible=decision.feasible,
             quality=quality,
             costs=FrozenMap({s: costs.for_strategy(s) for s in Strategy}),
@@ -163,7 +167,6 @@ class Advisor:
             payback_days=costs.payback_days,
             latency=FrozenMap({s: latency.for_strategy(s) for s in Strategy}),
             score=decision.score,
-            trace=outcomes,
             features=features,
             models=FrozenMap({Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}),
             profile=profile,

@@ -12,10 +12,18 @@ from ._costs import CostComparison
 from ._datafiles import read_shipped_json, validate_data
 from ._format import duration, format_value, usd
 from ._quality import QualityEstimate
-from ._rules import RuleOutcome
+from ._rules import Effect, RuleOutcome
 from ._types import RESULT, STRICT_DATA, FrozenMap, Strategy, construct, logit, sigmoid
 
-__all__ = ["Decision", "DecisionPolicy", "Reason", "ScoreBreakdown", "cost_score", "decide"]
+__all__ = [
+    "Decision",
+    "DecisionPolicy",
+    "Reason",
+    "ScoreBreakdown",
+    "cost_score",
+    "decide",
+    "reasons_for",
+]
 
 _P_CLIP = 1e-6  # numerical guard, not a tuning: keeps logit(0) and logit(1) finite
 
@@ -124,7 +132,6 @@ class Decision(BaseModel):
     confidence: float = Field(ge=0, le=1)
     feasible: FrozenMap[Strategy, bool]
     score: ScoreBreakdown
-    reasons: tuple[Reason, ...]
 
 
 def cost_score(ft_total: float, icl_total: float, policy: DecisionPolicy) -> tuple[float, float]:
@@ -218,14 +225,13 @@ def _quality_reason(q: QualityEstimate) -> tuple[str, Strategy]:
 def decide(
     quality: QualityEstimate,
     costs: CostComparison,
-    outcomes: tuple[RuleOutcome, ...],
+    fired: tuple[Effect, ...],
     *,
     policy: DecisionPolicy,
-    horizon_months: float,
 ) -> Decision:
-    """Combine rule outcomes, the quality estimate and the costs into one decision."""
-    fired = [o for o in outcomes if o.status == "fired"]
-    infeasible = {o.strategy for o in fired if o.effect == "infeasible"}
+    """Combine the effects of the rules that fired, the quality estimate and the costs into
+    one decision (its reasons come from :func:`reasons_for`)."""
+    infeasible = {e.strategy for e in fired if e.kind == "infeasible"}
     feasible = {s: s not in infeasible for s in Strategy}
 
     # a custom quality model may return 0 or 1: clip so the log-odds stay finite
@@ -239,9 +245,9 @@ def decide(
         ft_cost, icl_cost, _ = compared
         log_ratio, cost_term = cost_score(ft_cost, icl_cost, policy)
     rules_term = sum(
-        (o.weight if o.strategy is Strategy.FINE_TUNING else -o.weight)
-        for o in fired
-        if o.effect == "favor"
+        (e.weight if e.strategy is Strategy.FINE_TUNING else -e.weight)
+        for e in fired
+        if e.kind == "favor"
     )
     scores = [q + cost_term + rules_term for q in q_terms]
     total = scores[1]
@@ -258,21 +264,11 @@ def decide(
         strategy = next(s for s, ok in feasible.items() if ok)
         blocked = strategy.other
         confidence = max(
-            o.certainty if o.certainty is not None else policy.infeasible_confidence
-            for o in fired
-            if o.effect == "infeasible" and o.strategy is blocked
+            e.certainty if e.certainty is not None else policy.infeasible_confidence
+            for e in fired
+            if e.kind == "infeasible" and e.strategy is blocked
         )
 
-    reasons = _reasons(
-        strategy,
-        feasible,
-        quality,
-        costs,
-        fired,
-        horizon_months,
-        quality_term=total - cost_term - rules_term,
-        cost_term=cost_term,
-    )
     return construct(
         Decision,
         strategy=strategy,
@@ -286,21 +282,21 @@ def decide(
             rules_term=rules_term,
             total=total,
         ),
-        reasons=reasons,
     )
 
 
-def _reasons(
-    strategy: Strategy,
-    feasible: dict[Strategy, bool],
+def reasons_for(
+    decision: Decision,
     quality: QualityEstimate,
     costs: CostComparison,
-    fired: list[RuleOutcome],
+    outcomes: tuple[RuleOutcome, ...],
     months: float,
-    *,
-    quality_term: float,
-    cost_term: float,
 ) -> tuple[Reason, ...]:
+    """Why: infeasibility first, then the weighed factors by size, then the notes."""
+    strategy, feasible = decision.strategy, decision.feasible
+    fired = [o for o in outcomes if o.status == "fired"]
+    score = decision.score
+    quality_term, cost_term = score.total - score.cost_term - score.rules_term, score.cost_term
     only_one = sum(feasible.values()) == 1
     out: list[Reason] = []
     if not any(feasible.values()):

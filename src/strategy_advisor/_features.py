@@ -13,7 +13,14 @@ from ._profile import TaskProfile
 from ._serving import batch_window_hours, cache_hit_rate, cache_lifetime
 from ._types import RESULT, TaskType, construct
 
-__all__ = ["ShotPlan", "TaskFeatures", "default_shots", "derive_features", "shots_that_fit"]
+__all__ = [
+    "ShotPlan",
+    "TaskFeatures",
+    "default_shots",
+    "derive_features",
+    "shots_that_fit",
+    "with_shots",
+]
 
 _SECONDS_PER_DAY = 86_400.0
 _MS_PER_HOUR = 3_600_000.0
@@ -277,7 +284,6 @@ def derive_features(
     output = profile.avg_output_tokens
     instructions = profile.resolved_instruction_tokens()
     retrieved = profile.resolved_retrieved_tokens()
-    known = query is not None and output is not None
     demo = query + output if query is not None and output is not None else None
     fixed = instructions + retrieved + demo if demo is not None else None
 
@@ -295,9 +301,6 @@ def derive_features(
         shots = wanted if room is None else min(wanted, room)
         chosen, reason = True, None
 
-    prefix = instructions + shots * demo if demo is not None else None
-    prompt = prefix + retrieved + query if prefix is not None and query is not None else None
-    needed = prompt + output if prompt is not None and output is not None else None
     per_class = (
         fixed + profile.n_classes * demo
         if fixed is not None and demo is not None and profile.n_classes is not None
@@ -309,18 +312,12 @@ def derive_features(
     peak_ratio = peak_given if peak_given is not None else a.get("peak_to_average_ratio")
 
     minimum = _min_cacheable(icl, a)
-    cacheable = _prefix_cacheable(icl, prefix, minimum)
     lifetime = cache_lifetime(icl.provider, icl.cache_lifetime_minutes)
+    prompt_part = _prompt_part(
+        shots, profile, icl, minimum, rate, lifetime.idle_minutes, lifetime.max_minutes
+    )
+    cacheable = prompt_part["icl_prefix_cached"]
     hit_given = profile.cache_hit_rate is not None
-    if not known:
-        hit = None
-    elif not cacheable:
-        hit = 0.0
-    elif profile.cache_hit_rate is not None:
-        hit = profile.cache_hit_rate
-    else:
-        hit = cache_hit_rate(rate, lifetime.idle_minutes, lifetime.max_minutes)
-    cached = prefix * hit if prefix is not None and hit is not None else None
 
     budget = profile.latency_budget_ms
     offer = ft.fine_tuning
@@ -389,15 +386,11 @@ def derive_features(
         instruction_tokens=instructions,
         retrieved_tokens=retrieved,
         demo_tokens=demo,
-        icl_shots=shots,
         icl_shots_chosen=chosen,
         icl_shots_wanted=wanted,
         icl_shots_planned=planned if chosen else shots,
         icl_shots_reason=reason,
         icl_shots_room=room,
-        icl_prefix_tokens=prefix,
-        icl_prompt_tokens=prompt,
-        icl_context_needed=needed,
         one_per_class_context_needed=per_class,
         ft_context_needed=demo,
         icl_context_window=icl.context_window,
@@ -407,12 +400,9 @@ def derive_features(
         icl_model_name=icl.name,
         ft_model_name=ft.name,
         icl_min_cacheable_tokens=minimum,
-        icl_prefix_cached=cacheable,
         icl_cache_lifetime_minutes=lifetime.idle_minutes if cacheable else None,
         icl_cache_lifetime_assumed=bool(cacheable) and lifetime.assumed and not hit_given,
-        icl_cache_hit_rate=hit,
         icl_cache_hit_rate_given=hit_given,
-        icl_cached_tokens=cached,
         icl_batch=icl_batch,
         ft_batch=ft_batch,
         icl_batch_window_hours=icl_window,
@@ -436,4 +426,76 @@ def derive_features(
         catalog_age_days=_days_until(today, catalog_as_of) if catalog_as_of else None,
         catalog_max_age_days=a.get("catalog_max_age_days"),
         **people_values,
+        **prompt_part,
+    )
+
+
+def _prompt_part(
+    shots: int,
+    profile: TaskProfile,
+    icl: ModelSpec,
+    minimum: int | None,
+    rate: float,
+    idle_minutes: float,
+    max_minutes: float | None,
+) -> dict[str, object]:
+    """The features that depend on the demonstrations: the prompt, its prefix, its cache."""
+    query, output = profile.avg_input_tokens, profile.avg_output_tokens
+    instructions = profile.resolved_instruction_tokens()
+    retrieved = profile.resolved_retrieved_tokens()
+    if query is None or output is None:
+        prefix = prompt = needed = hit = cached = None
+    else:
+        prefix = instructions + shots * (query + output)
+        prompt = prefix + retrieved + query
+        needed = prompt + output
+    cacheable = _prefix_cacheable(icl, prefix, minimum)
+    if prefix is not None:
+        if not cacheable:
+            hit = 0.0
+        elif profile.cache_hit_rate is not None:
+            hit = profile.cache_hit_rate
+        else:
+            hit = cache_hit_rate(rate, idle_minutes, max_minutes)
+        cached = prefix * hit
+    return {
+        "icl_shots": shots,
+        "icl_prefix_tokens": prefix,
+        "icl_prompt_tokens": prompt,
+        "icl_context_needed": needed,
+        "icl_prefix_cached": cacheable,
+        "icl_cache_hit_rate": hit,
+        "icl_cached_tokens": cached,
+    }
+
+
+def with_shots(
+    features: TaskFeatures,
+    plan: ShotPlan,
+    profile: TaskProfile,
+    icl: ModelSpec,
+    assumptions: Assumptions,
+) -> TaskFeatures:
+    """The same features with another number of demonstrations (the prompt planner's
+    candidates): only the prompt-dependent fields are recomputed."""
+    lifetime = cache_lifetime(icl.provider, icl.cache_lifetime_minutes)
+    part = _prompt_part(
+        plan.shots,
+        profile,
+        icl,
+        features.icl_min_cacheable_tokens,
+        features.requests_per_second,
+        lifetime.idle_minutes,
+        lifetime.max_minutes,
+    )
+    return construct(
+        TaskFeatures,
+        **{
+            **features.__dict__,
+            **part,
+            "icl_shots_reason": plan.reason,
+            "icl_cache_lifetime_minutes": lifetime.idle_minutes
+            if part["icl_prefix_cached"]
+            else None,
+        },
     )

@@ -16,7 +16,14 @@ from ._assumptions import Assumptions
 from ._catalog import LatencyDefaults, ModelSpec
 from ._costs.arms import allowed_modes, price_arm
 from ._decision import DecisionPolicy, cost_score
-from ._features import ShotPlan, TaskFeatures, default_shots, derive_features, shots_that_fit
+from ._features import (
+    ShotPlan,
+    TaskFeatures,
+    default_shots,
+    derive_features,
+    shots_that_fit,
+    with_shots,
+)
 from ._format import usd
 from ._latency import estimate_latency
 from ._profile import TaskProfile
@@ -54,15 +61,17 @@ def plan_shots(
     if not fit_context:
         return None  # not even zero-shot fits: the context rule reports it
 
+    base = derive_features(
+        profile,
+        icl,
+        ft,
+        assumptions=assumptions,
+        today=today,
+        plan=construct(ShotPlan, shots=fit_context[-1], reason=""),
+    )
+
     def features(k: int) -> TaskFeatures:
-        return derive_features(
-            profile,
-            icl,
-            ft,
-            assumptions=assumptions,
-            today=today,
-            plan=construct(ShotPlan, shots=k, reason=""),
-        )
+        return with_shots(base, construct(ShotPlan, shots=k, reason=""), profile, icl, assumptions)
 
     budget = profile.latency_budget_ms
 

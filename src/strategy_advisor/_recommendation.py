@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from ._catalog import ModelSpec
 from ._costs import StrategyCost
@@ -15,9 +17,15 @@ from ._profile import TaskProfile
 from ._quality import QualityEstimate
 from ._render import RecommendationDisplay
 from ._rules import RuleOutcome
-from ._types import RESULT, FrozenMap, Strategy
+from ._types import RESULT, FrozenMap, Strategy, construct
 
-__all__ = ["Recommendation"]
+__all__ = ["LAZY_FIELDS", "Recommendation"]
+
+#: Fields built on first use: the explanation (messages, trace). The decision itself
+#: (strategy, confidence, costs, quality, score) is computed when the recommendation is.
+LAZY_FIELDS = ("summary", "reasons", "trace")
+
+Explainer = Callable[[], Mapping[str, Any]]
 
 
 class Recommendation(RecommendationDisplay, BaseModel):
@@ -27,9 +35,13 @@ class Recommendation(RecommendationDisplay, BaseModel):
     its own JSON round trip (``Recommendation.model_validate_json(rec.to_json()) == rec``).
     Shows itself as text (``str``, :meth:`to_text`), Markdown (:meth:`to_markdown`) and
     HTML (:meth:`to_html`, and in notebooks).
+
+    The explanation (``summary``, ``reasons``, ``trace``) is written on first use: reading
+    any of them, comparing, hashing, copying or serialising builds it once.
     """
 
     model_config = RESULT
+    _explain: Explainer | None = PrivateAttr(default=None)
 
     strategy: Strategy = Field(description="The recommended strategy.")
     confidence: float = Field(ge=0, le=1, description="How sure, in [0, 1].")
@@ -53,6 +65,66 @@ class Recommendation(RecommendationDisplay, BaseModel):
     evaluation_date: dt.date = Field(description="Date shutdown dates are measured from.")
     catalog_as_of: str
     library_version: str
+
+    # -- the explanation, built on first use ---------------------------------------------
+
+    @classmethod
+    def with_explanation(cls, explain: Explainer, **decided: Any) -> Recommendation:
+        """A recommendation from the decided fields (already valid, not re-validated) and a
+        function that writes its explanation (``LAZY_FIELDS``) when first needed."""
+        rec = construct(cls, **decided)
+        object.__setattr__(rec, "__pydantic_private__", {"_explain": explain})
+        return rec
+
+    def _explained(self) -> Recommendation:
+        d = self.__dict__
+        if any(k not in d for k in LAZY_FIELDS):
+            private = self.__pydantic_private__ or {}
+            explain = private.get("_explain")
+            if explain is None:  # pragma: no cover - only a broken construction gets here
+                raise AttributeError("this Recommendation was built without its explanation")
+            d.update(explain())
+            private["_explain"] = None  # the closure holds the stages' results: let them go
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name in LAZY_FIELDS:
+            return self._explained().__dict__[name]
+        return super().__getattr__(name)  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Recommendation):
+            return NotImplemented
+        return self._explained().__dict__ == other._explained().__dict__
+
+    def __hash__(self) -> int:
+        d = self._explained().__dict__
+        return hash(tuple(d[k] for k in type(self).model_fields))
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        return super(Recommendation, self._explained()).__iter__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super(Recommendation, self._explained()).__getstate__()
+        state["__pydantic_private__"] = None
+        return state
+
+    def __copy__(self) -> Recommendation:
+        return super(Recommendation, self._explained()).__copy__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Recommendation:
+        return super(Recommendation, self._explained()).__deepcopy__(memo)
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        return super(Recommendation, self._explained()).model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        return super(Recommendation, self._explained()).model_dump_json(**kwargs)
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Recommendation:
+        return super(Recommendation, self._explained()).model_copy(update=update, deep=deep)
 
     def __repr__(self) -> str:
         return (

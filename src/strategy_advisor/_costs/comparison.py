@@ -70,16 +70,19 @@ def compare_costs(
     icl_cost = _strategy_cost(icl_bill, icl_bills, icl, f, assumptions)
     ft_cost = _strategy_cost(ft_bill, ft_bills, ft, f, assumptions)
 
-    def gap(v: float) -> float | None:
-        ft_total = _best(bills(Strategy.FINE_TUNING, ft, ft_serving, v), months).total(months)
-        icl_total = _best(bills(Strategy.IN_CONTEXT_LEARNING, icl, icl_serving, v), months).total(
-            months
-        )
-        return None if ft_total is None or icl_total is None else ft_total - icl_total
+    def gap(v: float) -> tuple[float, float] | None:
+        """(total_FT − total_ICL, its slope in V) at volume v; None if unpriced."""
+        ft_b = _best(bills(Strategy.FINE_TUNING, ft, ft_serving, v), months)
+        icl_b = _best(bills(Strategy.IN_CONTEXT_LEARNING, icl, icl_serving, v), months)
+        ft_total, icl_total = ft_b.total(months), icl_b.total(months)
+        if ft_total is None or icl_total is None:
+            return None
+        assert ft_b.per_request is not None and icl_b.per_request is not None
+        return ft_total - icl_total, months * (ft_b.per_request - icl_b.per_request)
 
     break_even = None
     if icl_cost.total_usd is not None and ft_cost.total_usd is not None:
-        break_even = _crossing(gap, max(volume, 1.0))
+        break_even = _crossing(gap, volume)
     payback = savings = retrain_payback = None
     icl_month, ft_month = icl_cost.monthly_usd, ft_cost.monthly_usd
     ft_once, icl_once = ft_cost.one_time_usd, icl_cost.one_time_usd
@@ -108,36 +111,43 @@ def compare_costs(
     )
 
 
-def _crossing(gap: Callable[[float], float | None], near: float) -> float | None:
-    """The lowest volume where fine-tuning stops being dearer: bisection on a sign change of
-    ``gap = total_FT − total_ICL`` over a log grid; None when the totals never meet there
-    (or only jump past each other, as a replica step can)."""
-    grid = [0.0] + [10.0**e for e in range(-2, 14)]
-    values = [gap(v) for v in grid]
-    if any(v is None for v in values):
+def _crossing(gap: Callable[[float], tuple[float, float] | None], start: float) -> float | None:
+    """The volume where fine-tuning's total meets prompting's, fine-tuning cheaper above it.
+
+    Newton's method on ``gap = total_FT − total_ICL`` from the current volume, with the
+    slope ``H·(per-request_FT − per-request_ICL)``: exact in one step where the totals are
+    linear in the volume, a few more where cache hit rates or replica counts move. Where a
+    step (one more replica) makes the totals jump past each other, a bracketing bisection
+    confirms there is no volume of equal cost and the answer is None.
+    """
+    at = gap(start)
+    if at is None:
         return None
-    for (lo, g_lo), (hi, g_hi) in zip(
-        zip(grid, values, strict=True), zip(grid[1:], values[1:], strict=True), strict=False
-    ):
-        assert g_lo is not None and g_hi is not None
-        if g_lo > 0 >= g_hi:
-            for _ in range(80):
-                mid = math.sqrt(lo * hi) if lo > 0 else hi / 1e3
-                g = gap(mid)
-                assert g is not None
-                if g > 0:
-                    lo = mid
-                else:
-                    hi = mid
-                if hi - lo <= 1e-12 * hi:
-                    break
-            g_hi = gap(hi)
-            assert g_hi is not None
-            scale = max(abs(gap(0.0) or 0.0), 1.0)
-            if abs(g_hi) <= 1e-6 * scale:
-                return hi
-            return None  # the totals jump past each other (a step): no equal-cost volume
-    return None
+    g0, _ = gap(0.0) or (0.0, 0.0)
+    if g0 <= 0:
+        return None  # fine-tuning is never dearer: no volume at which it starts to win
+    scale = max(abs(g0), 1.0)
+    v, (g, slope) = start, at
+    lo, hi = (0.0, math.inf)
+    for _ in range(40):
+        if abs(g) <= 1e-9 * scale:
+            return v
+        if g > 0:
+            lo = max(lo, v)
+        else:
+            hi = min(hi, v)
+        step = v - g / slope if slope < 0 else math.nan
+        if not (math.isfinite(step) and lo < step < hi and step <= _MAX_VOLUME):
+            step = math.sqrt(max(lo, 1e-3) * hi) if math.isfinite(hi) else max(4.0 * v, 1.0)
+        if step > _MAX_VOLUME:
+            return None
+        nxt = gap(step)
+        if nxt is None:
+            return None
+        v, (g, slope) = step, nxt
+        if math.isfinite(hi) and hi - lo <= 1e-9 * hi:
+            break
+    return v if abs(g) <= 1e-6 * scale else None
 
 
 # ------------------------------------------------------------------------------ results

@@ -188,8 +188,7 @@ class _Compiled:
             "source": f"{rule.source.document} ({rule.source.date})",
         }
 
-    def outcome(self, inputs: Mapping[str, Value]) -> RuleOutcome:
-        result = self.evaluate(inputs)
+    def outcome(self, inputs: Mapping[str, Value], result: bool | None) -> RuleOutcome:
         values = {n: inputs[n] for n in self.looked_at}
         values.update(self.param_values)
         # every field is already valid (checked at load, inputs typed by RuleInputs)
@@ -265,7 +264,24 @@ class Rulebook:
 
     def evaluate(self, inputs: Mapping[str, Value]) -> tuple[RuleOutcome, ...]:
         """Evaluate every rule on ``inputs`` (every name in :class:`RuleInputs`), in order."""
-        return tuple(c.outcome(inputs) for c in self._compiled)
+        return self.trace(inputs, self.results(inputs))
+
+    def results(self, inputs: Mapping[str, Value]) -> tuple[bool | None, ...]:
+        """Each rule's condition on ``inputs``: True (fired), False, None (not applicable).
+
+        The fast half of :meth:`evaluate`: no message is filled and no trace is built.
+        """
+        return tuple(c.evaluate(inputs) for c in self._compiled)
+
+    def trace(
+        self, inputs: Mapping[str, Value], results: tuple[bool | None, ...]
+    ) -> tuple[RuleOutcome, ...]:
+        """The full trace for :meth:`results` already computed on the same inputs."""
+        return tuple(c.outcome(inputs, r) for c, r in zip(self._compiled, results, strict=True))
+
+    def fired_effects(self, results: tuple[bool | None, ...]) -> tuple[Effect, ...]:
+        """The effects of the rules that fired (for the decision, before any message)."""
+        return tuple(r.effect for r, fired in zip(self._rules, results, strict=True) if fired)
 
 
 def _parse_rules(items: list[Any], where: str) -> list[Rule]:
