@@ -9,14 +9,15 @@ from typing import Any
 
 from ._assumptions import Assumptions, default_assumptions
 from ._catalog import Catalog, ModelSpec, default_catalog
-from ._costs import CostComparison, compare_costs
+from ._costs import CostComparison, StrategyCost, cheapest_totals, compare_costs
 from ._decision import DecisionPolicy, decide, reasons_for
 from ._errors import ParameterError
-from ._features import TaskFeatures, derive_features
+from ._features import ShotPlan, TaskFeatures, derive_features
 from ._latency import LatencyComparison, estimate_latency
 from ._profile import TaskProfile
 from ._prompt_plan import plan_shots
 from ._quality import QualityFeatures, QualityModel, load_default_quality_model
+from ._ranges import at_end
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
 from ._types import FrozenMap, Strategy, construct
@@ -72,6 +73,51 @@ class Advisor:
         from ._tokens import profile_from_examples  # token counting loads only when used
 
         return profile_from_examples(examples, catalog=self.catalog, **kwargs)
+
+    def _with_ranges(
+        self,
+        costs: CostComparison,
+        profile: TaskProfile,
+        icl: ModelSpec,
+        ft: ModelSpec,
+        plan: ShotPlan | None,
+        today: dt.date,
+    ) -> CostComparison:
+        """The costs with each strategy's total at the cheap and dear ends of every
+        estimated input (``_ranges``), the prompt kept as planned."""
+        if costs.fine_tuning.total_usd is None and costs.in_context_learning.total_usd is None:
+            return costs
+        totals: dict[str, tuple[float | None, float | None]] = {}
+        for side in ("low", "high"):
+            p2, icl2, ft2 = at_end(profile, icl, ft, self.assumptions, side)
+            f2 = derive_features(
+                p2,
+                icl2,
+                ft2,
+                assumptions=self.assumptions,
+                today=today,
+                catalog_as_of=self.catalog.as_of_date,
+                plan=plan,
+                cache_end=side,
+            )
+            totals[side] = cheapest_totals(
+                f2,
+                icl2,
+                ft2,
+                assumptions=self.assumptions,
+                end=side,
+                icl_serving=p2.icl_serving,
+                ft_serving=p2.ft_serving,
+            )
+        (ft_lo, icl_lo), (ft_hi, icl_hi) = totals["low"], totals["high"]
+        return construct(
+            CostComparison,
+            **{
+                **costs.__dict__,
+                "fine_tuning": _ranged(costs.fine_tuning, ft_lo, ft_hi),
+                "in_context_learning": _ranged(costs.in_context_learning, icl_lo, icl_hi),
+            },
+        )
 
     def recommend(
         self,
@@ -132,6 +178,7 @@ class Advisor:
             icl_serving=profile.icl_serving,
             ft_serving=profile.ft_serving,
         )
+        costs = self._with_ranges(costs, profile, icl, ft, plan, today)
         latency = estimate_latency(
             features,
             icl,
@@ -175,6 +222,16 @@ class Advisor:
             catalog_as_of=self.catalog.as_of,
             library_version=_library_version(),
         )
+
+
+def _ranged(cost: StrategyCost, low: float | None, high: float | None) -> StrategyCost:
+    total = cost.total_usd
+    if total is None or low is None or high is None:
+        return cost
+    return construct(
+        StrategyCost,
+        **{**cost.__dict__, "total_usd_low": min(low, total), "total_usd_high": max(high, total)},
+    )
 
 
 def _rule_inputs(

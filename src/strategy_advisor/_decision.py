@@ -119,8 +119,16 @@ class ScoreBreakdown(BaseModel):
     quality_log_odds: float
     cost_log_ratio: float | None = Field(description="ln((C_ft + floor) / (C_icl + floor)).")
     cost_term: float
+    cost_term_range: tuple[float, float] = Field(
+        description="The cost term with the estimated inputs at the ends that favour "
+        "prompting and fine-tuning (equal to cost_term when nothing is estimated)."
+    )
     rules_term: float
     total: float
+    holds_across_ranges: bool = Field(
+        description="The same strategy wins with the estimated inputs at either end (quality "
+        "at its point estimate)."
+    )
 
 
 class Decision(BaseModel):
@@ -241,20 +249,34 @@ def decide(
     compared = _comparable_totals(costs)
     log_ratio = None
     cost_term = 0.0
+    terms = [0.0]
     if compared is not None:
         ft_cost, icl_cost, _ = compared
         log_ratio, cost_term = cost_score(ft_cost, icl_cost, policy)
+        terms = [cost_term]
+        ft, icl = costs.fine_tuning, costs.in_context_learning
+        ends = (ft.total_usd_low, ft.total_usd_high, icl.total_usd_low, icl.total_usd_high)
+        if ft.total_usd is not None and icl.total_usd is not None and None not in ends:
+            ft_lo, ft_hi, icl_lo, icl_hi = (float(x) for x in ends)  # type: ignore[arg-type]
+            terms = [
+                cost_score(ft_hi, icl_lo, policy)[1],  # the ends that favour prompting
+                cost_term,
+                cost_score(ft_lo, icl_hi, policy)[1],  # the ends that favour fine-tuning
+            ]
     rules_term = sum(
         (e.weight if e.strategy is Strategy.FINE_TUNING else -e.weight)
         for e in fired
         if e.kind == "favor"
     )
-    scores = [q + cost_term + rules_term for q in q_terms]
-    total = scores[1]
+    total = q_terms[1] + cost_term + rules_term
+    scores = [q + c + rules_term for q in q_terms for c in terms]
+    holds = len({t > 0 for t in (q_terms[1] + c + rules_term for c in terms)}) == 1
 
     if all(feasible.values()) or not any(feasible.values()):
-        # average the probability over the quality interval's low end, point and high end,
-        # and decide on that average, so the confidence is never below one half
+        # average the probability over the quality interval (low end, point, high end) and
+        # the cost range (both ends and the point), and decide on that average: the
+        # confidence is never below one half, and a choice that flips inside the ranges
+        # is far from certain
         p_ft = sum(sigmoid(t) for t in scores) / len(scores)
         strategy = Strategy.FINE_TUNING if p_ft > 0.5 else Strategy.IN_CONTEXT_LEARNING
         confidence = max(p_ft, 1.0 - p_ft)
@@ -279,9 +301,50 @@ def decide(
             quality_log_odds=q_terms[1],
             cost_log_ratio=log_ratio,
             cost_term=cost_term,
+            cost_term_range=(min(terms), max(terms)),
             rules_term=rules_term,
             total=total,
+            holds_across_ranges=holds,
         ),
+    )
+
+
+def _range_reason(decision: Decision, costs: CostComparison) -> Reason | None:
+    """Whether the choice survives the estimated inputs at their ends, with the totals."""
+    score = decision.score
+    ft, icl = costs.fine_tuning, costs.in_context_learning
+    lo_ft, hi_ft, lo_icl, hi_icl = (
+        ft.total_usd_low,
+        ft.total_usd_high,
+        icl.total_usd_low,
+        icl.total_usd_high,
+    )
+    if (
+        None in (lo_ft, hi_ft, lo_icl, hi_icl)
+        or score.cost_term_range[0] == score.cost_term_range[1]
+    ):
+        return None
+    spans = (
+        f"fine-tuning {usd(lo_ft)}-{usd(hi_ft)}, prompting {usd(lo_icl)}-{usd(hi_icl)} over the "
+        "horizon"
+    )
+    if score.holds_across_ranges:
+        return _reason(
+            "decision-holds-across-ranges",
+            f"The choice holds with every estimated input at either end of its plausible range "
+            f"({spans}).",
+            None,
+            "note",
+        )
+    other = decision.strategy.other
+    cheap = "fine-tuning" if other is Strategy.FINE_TUNING else "prompting"
+    return _reason(
+        "decision-flips-inside-ranges",
+        f"The choice flips inside the plausible ranges ({spans}): with {cheap} at the cheap "
+        f"end of its estimates and the other at the dear end, {other.label} would win, so the "
+        "confidence is lowered. The sensitivity table names the inputs that move it most.",
+        other,
+        "note",
     )
 
 
@@ -329,6 +392,9 @@ def reasons_for(
     for magnitude, code, message, favors, kind, signed in weighed:
         decisive = (not only_one) and favors is strategy and magnitude > 0
         out.append(_reason(code, message, favors, kind, decisive=decisive, weight=signed))
+    ranges = _range_reason(decision, costs)
+    if ranges is not None:
+        out.append(ranges)
     pilot_notes = [quality.pilot.message] if quality.pilot is not None else []
     other_notes = list(quality.notes)
     if quality.wide and other_notes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -153,7 +154,8 @@ class TaskFeatures(BaseModel):
     adapters_per_deployment: int = Field(
         description="Tuned tasks sharing one dedicated deployment."
     )
-    epochs: int = Field(description="Training epochs (OpenAI cookbook heuristic).")
+    epochs: int = Field(description="Training epochs (given, else the OpenAI cookbook heuristic).")
+    epochs_given: bool = Field(description="The profile gives the epochs.")
     icl_shutdown_in_days: float | None = Field(
         description="Days from the evaluation date to the prompted model's shutdown."
     )
@@ -272,11 +274,14 @@ def derive_features(
     today: dt.date,
     catalog_as_of: dt.date | None = None,
     plan: ShotPlan | None = None,
+    cache_end: Literal["low", "high"] | None = None,
 ) -> TaskFeatures:
     """Reduce a profile and its two resolved models to :class:`TaskFeatures`.
 
     ``plan`` fixes the demonstrations (the prompt planner's choice); without one, a given
     ``icl_shots`` (or the pilot's) is used, else the default count fitted to the context.
+    ``cache_end`` takes the cache lifetime at the end of its stated span that makes
+    prompting cheap (``"low"``: the longest) or dear (``"high"``: the shortest).
     """
     a = assumptions
     days_per_month = a.get("days_per_month")
@@ -313,9 +318,12 @@ def derive_features(
 
     minimum = _min_cacheable(icl, a)
     lifetime = cache_lifetime(icl.provider, icl.cache_lifetime_minutes)
-    prompt_part = _prompt_part(
-        shots, profile, icl, minimum, rate, lifetime.idle_minutes, lifetime.max_minutes
-    )
+    idle = {
+        None: lifetime.idle_minutes,
+        "low": lifetime.idle_minutes_high,
+        "high": lifetime.idle_minutes_low,
+    }[cache_end]
+    prompt_part = _prompt_part(shots, profile, icl, minimum, rate, idle, lifetime.max_minutes)
     cacheable = prompt_part["icl_prefix_cached"]
     hit_given = profile.cache_hit_rate is not None
 
@@ -400,7 +408,7 @@ def derive_features(
         icl_model_name=icl.name,
         ft_model_name=ft.name,
         icl_min_cacheable_tokens=minimum,
-        icl_cache_lifetime_minutes=lifetime.idle_minutes if cacheable else None,
+        icl_cache_lifetime_minutes=idle if cacheable else None,
         icl_cache_lifetime_assumed=bool(cacheable) and lifetime.assumed and not hit_given,
         icl_cache_hit_rate_given=hit_given,
         icl_batch=icl_batch,
@@ -412,7 +420,8 @@ def derive_features(
         ft_min_examples_from_offer=min_from_offer,
         ft_hosting_usd_per_hour=offer.hosting_usd_per_hour if offer is not None else None,
         adapters_per_deployment=profile.adapters_per_deployment,
-        epochs=a.epochs_for(profile.n_labeled_examples),
+        epochs=profile.epochs or a.epochs_for(profile.n_labeled_examples),
+        epochs_given=profile.epochs is not None,
         icl_shutdown_in_days=_days_until(icl.shutdown_date, today),
         ft_shutdown_in_days=ft_shutdown,
         ft_shutdown_share_of_horizon=(

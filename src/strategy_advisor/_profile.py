@@ -153,8 +153,15 @@ class TaskProfile(BaseModel):
     )
     fine_tuning_budget_usd: NonNegFloat | None = Field(
         None,
-        description="Cap on one-off fine-tuning spend: the first training run (retraining is "
-        "a running cost, counted in the totals).",
+        description="Cap on the first training run's compute spend (retraining and people's "
+        "time are counted in the totals, not against this cap).",
+    )
+    epochs: Count | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="Training epochs (None: the OpenAI cookbook heuristic from the number of "
+        "examples).",
     )
     retrieved_context_tokens: NonNegFloat | None = Field(
         None,

@@ -1,6 +1,6 @@
 """Cost stage: both strategies priced over the horizon as a team pays them, and where they cross."""
 
-from .comparison import compare_costs
+from .comparison import cheapest_totals, compare_costs
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 
 __all__ = [
@@ -9,5 +9,6 @@ __all__ = [
     "ServingAlternative",
     "ServingPlan",
     "StrategyCost",
+    "cheapest_totals",
     "compare_costs",
 ]

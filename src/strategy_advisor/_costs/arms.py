@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .._assumptions import Assumptions
 from .._catalog import ModelSpec, ServingMode
@@ -25,7 +26,11 @@ from .._serving import (
 )
 from .._types import Strategy
 
-__all__ = ["Bill", "allowed_modes", "price_arm"]
+__all__ = ["Bill", "End", "allowed_modes", "price_arm"]
+
+#: Which end of each assumed serving figure to price at: its point value, or the end that
+#: makes serving cheap (high utilization, cheap GPUs, fast training) or dear.
+End = Literal["low", "point", "high"]
 
 _MTOK = 1_000_000.0  # prices are per million tokens
 _SECONDS_PER_DAY = 86_400.0
@@ -103,6 +108,16 @@ def allowed_modes(spec: ModelSpec, strategy: Strategy) -> tuple[ServingMode, ...
     return spec.serving or ("serverless",)
 
 
+def _utilization(end: End) -> float:
+    u = serving_data().serving_utilization
+    return {"low": u.high, "point": u.value, "high": u.low}[end]  # busier replicas cost less
+
+
+def _gpu(gpu: str | None, end: End) -> tuple[str, float, str]:
+    name, point, low, high, source = gpu_price(gpu)
+    return name, {"low": low, "point": point, "high": high}[end], source
+
+
 def _capacity(
     f: TaskFeatures,
     spec: ModelSpec,
@@ -143,8 +158,13 @@ def price_arm(
     volume: float,
     *,
     assumptions: Assumptions,
+    end: End = "point",
 ) -> Bill:
-    """Price one strategy in one serving mode at ``volume`` requests per month."""
+    """Price one strategy in one serving mode at ``volume`` requests per month.
+
+    ``end`` picks which end of the assumed serving figures (utilization, GPU price,
+    self-hosted training time) to use: the point values, or the cheap or dear end.
+    """
     dpm = assumptions.get("days_per_month")
     rate = volume / (dpm * _SECONDS_PER_DAY)
     peak = rate * f.peak_to_average_ratio
@@ -164,11 +184,11 @@ def price_arm(
         bill.people_one_time = f.prompt_engineering_hours * f.engineer_hourly_usd
     else:
         _ft_tokens(bill, f, spec)
-        _ft_training(bill, f, spec, assumptions)
+        _ft_training(bill, f, spec, end)
         rate_usd = f.engineer_hourly_usd
         bill.people_one_time = (f.prompt_engineering_hours + f.ft_setup_hours) * rate_usd
         bill.people_per_retraining = f.ft_hours_per_retraining * rate_usd
-    _serving_fee(bill, f, spec, dpm)
+    _serving_fee(bill, f, spec, dpm, end)
     return bill
 
 
@@ -256,7 +276,7 @@ def _ft_tokens(bill: Bill, f: TaskFeatures, spec: ModelSpec) -> None:
     bill.sources["tokens"] = f"tuned {spec.name} prices ({offer.source or 'given'})"
 
 
-def _ft_training(bill: Bill, f: TaskFeatures, spec: ModelSpec, a: Assumptions) -> None:
+def _ft_training(bill: Bill, f: TaskFeatures, spec: ModelSpec, end: End) -> None:
     offer = spec.fine_tuning
     runs = 1
     if f.task_change_interval_days is not None:
@@ -278,10 +298,11 @@ def _ft_training(bill: Bill, f: TaskFeatures, spec: ModelSpec, a: Assumptions) -
             bill.training_run = None
             bill.unpriced.append(f"{spec.name}.params_b (needed to price self-hosted training)")
             return
-        gpu, price, _, _, gpu_source = gpu_price(offer.gpu)
-        seconds, _, _, flops_source = training_gpu_seconds(
+        gpu, price, gpu_source = _gpu(offer.gpu, end)
+        point, low, high, flops_source = training_gpu_seconds(
             spec.params_b, tokens, "full" if offer.method == "full" else "lora", gpu
         )
+        seconds = {"low": low, "point": point, "high": high}[end]
         bill.training_run = seconds / 3600.0 * price
         bill.sources["training"] = f"{gpu} at ${price:g}/h ({gpu_source}); {flops_source}"
         return
@@ -293,11 +314,10 @@ def _ft_training(bill: Bill, f: TaskFeatures, spec: ModelSpec, a: Assumptions) -
     bill.sources["training"] = f"{spec.name} training price ({offer.source or 'given'})"
 
 
-def _serving_fee(bill: Bill, f: TaskFeatures, spec: ModelSpec, dpm: float) -> None:
+def _serving_fee(bill: Bill, f: TaskFeatures, spec: ModelSpec, dpm: float, end: End) -> None:
     if bill.mode == "serverless":
         return
-    data = serving_data()
-    utilization = data.serving_utilization.value
+    utilization = _utilization(end)
     hours = 24.0 * dpm
     offer = spec.fine_tuning if bill.strategy is Strategy.FINE_TUNING else None
     adapters = f.adapters_per_deployment if bill.strategy is Strategy.FINE_TUNING else 1
@@ -332,7 +352,7 @@ def _serving_fee(bill: Bill, f: TaskFeatures, spec: ModelSpec, dpm: float) -> No
         bill.fee_per_month = None
         bill.unpriced.append(f"{spec.name}.params_b (needed to size self-hosted serving)")
         return
-    gpu, price, _, _, gpu_source = gpu_price(offer.gpu if offer is not None else None)
+    gpu, price, gpu_source = _gpu(offer.gpu if offer is not None else None, end)
     bill.gpu, bill.usd_per_replica_hour = gpu, price * gpus
     bill.fee_per_month = replicas * price * gpus * hours
     bill.sources["serving"] = f"{gpu} at ${price:g}/GPU-hour ({gpu_source})"

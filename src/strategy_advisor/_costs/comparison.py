@@ -10,10 +10,10 @@ from .._catalog import ModelSpec, ServingMode
 from .._features import TaskFeatures
 from .._format import format_value, usd
 from .._types import Strategy, construct
-from .arms import Bill, allowed_modes, describe_plan, price_arm
+from .arms import Bill, End, allowed_modes, describe_plan, price_arm
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 
-__all__ = ["compare_costs"]
+__all__ = ["cheapest_totals", "compare_costs"]
 
 _MAX_VOLUME = 1e13  # requests per month searched for a break-even (beyond any real task)
 
@@ -23,6 +23,41 @@ def _modes(f: TaskFeatures, spec: ModelSpec, strategy: Strategy, fixed: str) -> 
     if fixed != "cheapest":
         return [fixed]  # type: ignore[list-item]
     return allowed
+
+
+def _bills(
+    strategy: Strategy,
+    f: TaskFeatures,
+    spec: ModelSpec,
+    fixed: str,
+    volume: float,
+    assumptions: Assumptions,
+    end: End,
+) -> list[Bill]:
+    return [
+        price_arm(strategy, f, spec, mode, volume, assumptions=assumptions, end=end)
+        for mode in _modes(f, spec, strategy, fixed)
+    ]
+
+
+def cheapest_totals(
+    features: TaskFeatures,
+    icl: ModelSpec,
+    ft: ModelSpec,
+    *,
+    assumptions: Assumptions,
+    end: End,
+    icl_serving: str = "cheapest",
+    ft_serving: str = "cheapest",
+) -> tuple[float | None, float | None]:
+    """Both strategies' totals (fine-tuning, prompting), each in its cheapest serving mode,
+    with the serving figures at ``end``: the totals alone, for the cost ranges."""
+    months, v = features.horizon_months, features.requests_per_month
+    ft_bills = _bills(Strategy.FINE_TUNING, features, ft, ft_serving, v, assumptions, end)
+    icl_bills = _bills(
+        Strategy.IN_CONTEXT_LEARNING, features, icl, icl_serving, v, assumptions, end
+    )
+    return _best(ft_bills, months).total(months), _best(icl_bills, months).total(months)
 
 
 def _rank(bill: Bill, months: float) -> tuple[int, float]:
@@ -59,10 +94,7 @@ def compare_costs(
     volume = f.requests_per_month
 
     def bills(strategy: Strategy, spec: ModelSpec, fixed: str, v: float) -> list[Bill]:
-        return [
-            price_arm(strategy, f, spec, mode, v, assumptions=assumptions)
-            for mode in _modes(f, spec, strategy, fixed)
-        ]
+        return _bills(strategy, f, spec, fixed, v, assumptions, "point")
 
     icl_bills = bills(Strategy.IN_CONTEXT_LEARNING, icl, icl_serving, volume)
     ft_bills = bills(Strategy.FINE_TUNING, ft, ft_serving, volume)
@@ -220,6 +252,8 @@ def _strategy_cost(
         hosting_usd_per_month=fee,
         requests_usd=requests,
         total_usd=total,
+        total_usd_low=total,
+        total_usd_high=total,
         known_part_usd=sum(priced) if priced else None,
         lines=lines,
         training_runs=bill.runs,

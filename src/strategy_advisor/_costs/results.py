@@ -101,6 +101,14 @@ class StrategyCost(BaseModel):
     hosting_usd_per_month: float | None = Field(description="Serving fees per month.")
     requests_usd: float | None = Field(description="Per-token charges over the horizon.")
     total_usd: float | None = Field(description="Everything over the horizon.")
+    total_usd_low: float | None = Field(
+        description="The total with every estimated input at its cheap end (measured token "
+        "lengths, cache lifetime, epochs, people's time, peak load, serving utilization, "
+        "GPU prices, and catalog numbers whose sources disagree)."
+    )
+    total_usd_high: float | None = Field(
+        description="The total with every estimated input at its dear end."
+    )
     known_part_usd: float | None = Field(
         description="Sum of the lines that are priced: a lower bound on the total when some "
         "price is unknown (None when nothing can be priced)."
