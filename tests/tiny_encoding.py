@@ -3,11 +3,15 @@
 The vocabulary is every single byte (ranks 0-255) plus merges learned by byte-pair encoding
 from a small mixed-script corpus; the split pattern and special tokens are o200k_base's.
 Shared by the tests and ``benchmarks/bench_tokens.py`` (which imports this file by path).
+Also the tests' offline helpers: no network, no tokenizer package, and a faked published
+hash or installed package where a test needs one.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
+import hashlib
 import re
 import socket
 from collections import Counter
@@ -22,7 +26,11 @@ __all__ = [
     "CORPUS",
     "O200K_PAT_STR",
     "block_network",
+    "hide_tokenizer_packages",
+    "install_fake_package",
+    "publish_hash",
     "tiny_encoding",
+    "tiny_file",
     "tiny_ranks",
     "write_tiktoken_file",
 ]
@@ -120,8 +128,55 @@ def write_tiktoken_file(path: Path) -> Path:
     return path
 
 
+def tiny_file(folder: Path) -> tuple[bytes, str]:
+    """The tiny vocabulary's ``.tiktoken`` bytes (written to ``folder``) and their sha256."""
+    data = write_tiktoken_file(folder / "tiny.tiktoken").read_bytes()
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def publish_hash(monkeypatch: Any, digest: str, *names: str) -> None:
+    """Pretend tiktoken publishes ``digest`` as the sha256 of these encodings' file."""
+    import strategy_advisor._tokens.encodings as encodings
+
+    real = encodings._recipes()
+    patched = {
+        name: dataclasses.replace(r, sha256=digest, explicit_n_vocab=None) if name in names else r
+        for name, r in real.items()
+    }
+    monkeypatch.setattr(encodings, "_recipes", lambda: patched)
+
+
+def install_fake_package(monkeypatch: Any, root: Path, files: dict[str, bytes]) -> str:
+    """Install ``fake-tokenizers 1.0`` holding ``files``, the one tokenizer package searched."""
+    info = root / "fake_tokenizers-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-tokenizers\nVersion: 1.0\n")
+    record = [f"{info.name}/METADATA,,", f"{info.name}/RECORD,,"]
+    for rel, data in files.items():
+        target = root / "fake_tokenizers" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        record.append(f"fake_tokenizers/{rel},,")
+    (info / "RECORD").write_text("\n".join(record) + "\n")
+    monkeypatch.syspath_prepend(str(root))
+    monkeypatch.setattr(
+        "strategy_advisor._tokens.encodings.TOKENIZER_PACKAGES", ("fake-tokenizers",)
+    )
+    return "fake-tokenizers 1.0"
+
+
+def hide_tokenizer_packages(monkeypatch: Any) -> None:
+    """Search no installed package for encoding files (the [tokenizers] extra may be there)."""
+    monkeypatch.setattr("strategy_advisor._tokens.encodings.TOKENIZER_PACKAGES", ())
+
+
 def block_network(monkeypatch: Any) -> list[str]:
-    """Make every socket connection and ``requests`` call fail at once; returns attempts."""
+    """Make every socket connection and ``requests`` call fail at once; returns attempts.
+
+    Also hides installed tokenizer packages (:func:`hide_tokenizer_packages`), so that offline
+    means what it means on a fresh machine: no encoding file at all unless a test adds one.
+    """
+    hide_tokenizer_packages(monkeypatch)
     attempts: list[str] = []
 
     def refuse(*args: object, **kwargs: object) -> NoReturn:

@@ -1,4 +1,7 @@
-"""Command line: ``strategy-advisor recommend profile.json`` (JSON in, text or JSON out)."""
+"""Command line: ``strategy-advisor recommend profile.json`` (JSON in, text or JSON out).
+
+``strategy-advisor tokenizer fetch NAME`` is the one command that reaches the network.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from ._datafiles import describe_validation_error, load_json, parse_json
 from ._errors import AdvisorError, DataFileError
+
+if TYPE_CHECKING:
+    from ._tokens.encodings import EncodingNotCachedError
 
 __all__ = ["main"]
 
@@ -60,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
         "--months", type=int, default=12, help="months --live looks ahead (default: 12)"
     )
     cat.add_argument("--provider", help="only this provider's models (case-insensitive)")
+    tok = sub.add_parser("tokenizer", help="tokenizer files for exact token counts offline")
+    tok_sub = tok.add_subparsers(dest="tokenizer_command", required=True)
+    fetch = tok_sub.add_parser(
+        "fetch",
+        help="download encoding files once into tiktoken's cache (the only command that "
+        "uses the network)",
+    )
+    fetch.add_argument("names", nargs="+", metavar="NAME", help="encoding name, e.g. o200k_base")
+    tok_sub.add_parser("status", help="list which encodings are available offline, and from where")
     sub.add_parser("rules", help="list the default rules")
     sub.add_parser("schema", help="print the TaskProfile JSON Schema")
     return p
@@ -103,7 +118,25 @@ def _read_profile(arg: str, allow_estimate: bool, advisor: Any) -> Any:
         counting = {**counting, "allow_estimate": True}
     path = Path(examples)
     path = path if path.is_absolute() else base / path
+    if counting.get("allow_estimate") is not True:
+        return advisor.profile_from_examples(path, **counting, **data)
+    from ._tokens.encodings import EncodingNotCachedError
+
+    try:  # exact if the file is there; else say how to get it, then estimate
+        exact = {**counting, "allow_estimate": False}
+        return advisor.profile_from_examples(path, **exact, **data)
+    except EncodingNotCachedError as exc:
+        print(_estimate_notice(exc), file=sys.stderr)
     return advisor.profile_from_examples(path, **counting, **data)
+
+
+def _estimate_notice(exc: EncodingNotCachedError) -> str:
+    wording = _cli_wording("recommend")
+    ways = [wording[k].format(**exc.facts) for k in ("install_extra", "fetch") if k in exc.fixes]
+    lines = [f"strategy-advisor: token counts are estimates: {exc.problem}."]
+    lines += [f"  {'For exact counts,' if i == 0 else 'Or'} {way}." for i, way in enumerate(ways)]
+    lines.append("  `strategy-advisor tokenizer status` shows what is available offline.")
+    return "\n".join(lines)
 
 
 def _stdin_text() -> str:
@@ -258,6 +291,105 @@ def _catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tokenizer(args: argparse.Namespace) -> int:
+    from ._tokens import encodings
+
+    folder, chosen_by = encodings.cache_folder()
+    if args.tokenizer_command == "fetch":
+        for name in args.names:
+            path, downloaded = encodings.fetch_encoding(name)
+            if downloaded:
+                print(f"{name}: downloaded {encodings.encoding_recipe(name).url}, sha256 checked")
+                print(f"  saved as {path}")
+            else:
+                print(f"{name}: already in tiktoken's cache, sha256 checked: {path}")
+        if chosen_by == "tiktoken's default":
+            print(
+                f"The cache is tiktoken's default folder {folder}, which the system may clear: "
+                "set TIKTOKEN_CACHE_DIR to a lasting folder and fetch again to keep the files."
+            )
+        print(
+            "To count exactly on a machine without internet, copy the folder there and set "
+            "TIKTOKEN_CACHE_DIR to it."
+        )
+        return 0
+    where = f"{folder} ({chosen_by})" if folder else "turned off (TIKTOKEN_CACHE_DIR is empty)"
+    print(f"tiktoken cache: {where}")
+    packages = encodings.tokenizer_packages()
+    installed = [f"{n} {v}" for n, v in packages if v]
+    missing = [n for n, v in packages if not v]
+    print(
+        f"tokenizer packages: {', '.join(installed) or 'none installed'}"
+        + (f" (also searched if installed: {', '.join(missing)})" if missing else "")
+    )
+    statuses = encodings.encoding_status()
+    width = max(len(s.name) for s in statuses)
+    for status in statuses:
+        error = status.error
+        if status.source is not None:
+            print(f"  {status.name:<{width}}  offline  {status.source}")
+        elif error is not None and "fetch" in error.fixes:
+            how = f"strategy-advisor tokenizer fetch {status.name} (needs internet)"
+            if "install_extra" in error.fixes:
+                how = f"pip install 'strategy_advisor[tokenizers]', or {how}"
+            print(f"  {status.name:<{width}}  missing  {how}")
+        else:
+            why = error.problem.split(": ", 1)[-1] if error is not None else "unavailable"
+            print(f"  {status.name:<{width}}  no       cannot be loaded by name: {why}")
+        for note in status.notes:
+            print(f"  {'':<{width}}  !        {note}")
+    return 0
+
+
+def _cli_wording(command: str) -> dict[str, str]:
+    """How an :class:`EncodingError` is worded here: this command's options, not Python's."""
+    from ._tokens.encodings import NEUTRAL_WORDING
+
+    wording = {
+        **NEUTRAL_WORDING,
+        "lead": "Fix it in one of these ways:",
+        "see": (
+            "`strategy-advisor tokenizer status` shows what is available offline; see "
+            "docs/tokens.md, 'Offline setup'."
+        ),
+        "fetch": (
+            "on a machine with internet, run `strategy-advisor tokenizer fetch {name}`: it "
+            "downloads the file once into tiktoken's cache (copy that folder to offline "
+            "machines and set TIKTOKEN_CACHE_DIR to it there)"
+        ),
+        "pass_file": (
+            'give the downloaded file in the profile: "token_counting": '
+            '{{"encoding": "/path/to/{name}.tiktoken"}}'
+        ),
+        "estimate": (
+            "estimate tokens from UTF-8 bytes (marked as estimates, with a stated error "
+            'band): pass --allow-estimate, or set "token_counting": {{"allow_estimate": '
+            "true}} in the profile"
+        ),
+        "expected": (
+            'expected one of {known}, a path to a .tiktoken file, or "estimate" (the '
+            'profile\'s "token_counting": {{"encoding": ...}})'
+        ),
+        "encoding_object": (
+            "the command line takes encoding names and .tiktoken files only: count with "
+            "another encoding, or build the tiktoken.Encoding in Python and pass it to "
+            "strategy_advisor there"
+        ),
+    }
+    if command == "tokenizer":
+        wording["expected"] = "expected one of {known}"
+    return wording
+
+
+def _describe(exc: AdvisorError, command: str) -> str:
+    """The error's message, with a tokenizer error's fixes in this command's own terms."""
+    from ._tokens.encodings import EncodingError
+
+    if isinstance(exc, EncodingError):
+        return exc.reworded(_cli_wording(command))
+    return str(exc)
+
+
 def _rules(_: argparse.Namespace) -> int:
     from ._rules import default_rulebook
 
@@ -287,7 +419,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from ._profile import TaskProfile
 
-    handlers = {"recommend": _recommend, "catalog": _catalog, "rules": _rules, "schema": _schema}
+    handlers = {
+        "recommend": _recommend,
+        "catalog": _catalog,
+        "tokenizer": _tokenizer,
+        "rules": _rules,
+        "schema": _schema,
+    }
     try:
         return handlers[args.command](args)
     except ValidationError as exc:
@@ -299,7 +437,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 2
     except AdvisorError as exc:
-        print(f"strategy-advisor: {exc}", file=sys.stderr)
+        print(f"strategy-advisor: {_describe(exc, args.command)}", file=sys.stderr)
         return 2
 
 

@@ -212,8 +212,10 @@ def resolve_tokenizer(encoding: EncodingLike, *, allow_estimate: bool = False) -
     except EncodingNotCachedError as exc:
         if not allow_estimate:
             raise
-        reason = str(exc).splitlines()[0]
-        note = f"{rule}, because {reason} (see docs/tokens.md, 'Offline setup')"
+        how = "see docs/tokens.md, 'Offline setup'"
+        if "install_extra" in exc.fixes:
+            how = f"for exact counts, pip install 'strategy_advisor[tokenizers]'; {how}"
+        note = f"{rule}, because {exc.problem} ({how})"
         return Tokenizer("estimate", None, est.bytes_per_token, est.relative_error, note)
     return Tokenizer(enc.name, enc, est.bytes_per_token, 0.0, None)
 

