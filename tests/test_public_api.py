@@ -18,7 +18,8 @@ EXPECTED = {
     "TokenMeasurement", "TokenStats", "TokenizerError", "count_tokens",
     "cross_validate_quality_model", "default_catalog", "default_rulebook", "fit_quality_model",
     "load_default_quality_model", "load_encoding", "load_examples", "profile_from_examples",
-    "recommend",
+    "recommend", "FlipPoint", "SensitivityRow", "Sweep", "SweepRow", "Portfolio", "TableRow",
+    "ProfileError", "ValueRange", "recommend_many", "sweep", "what_if",
 }  # fmt: skip
 
 

@@ -14,8 +14,8 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from ._advisor import Advisor, recommend
-    from ._catalog import Catalog, FineTuningOffer, ModelSpec, default_catalog
+    from ._advisor import Advisor, recommend, recommend_many, sweep, what_if
+    from ._catalog import Catalog, FineTuningOffer, ModelSpec, ValueRange, default_catalog
     from ._costs import StrategyCost
     from ._decision import DecisionPolicy, Reason, ScoreBreakdown
     from ._errors import (
@@ -23,10 +23,12 @@ if _typing.TYPE_CHECKING:
         CatalogError,
         DataFileError,
         ParameterError,
+        ProfileError,
         RuleError,
         TokenizerError,
     )
     from ._latency import StrategyLatency
+    from ._portfolio import Portfolio, Sweep, SweepRow, TableRow
     from ._profile import PeopleTime, PilotResult, TaskProfile, TokenMeasurement
     from ._quality import (
         PilotUpdate,
@@ -50,6 +52,7 @@ if _typing.TYPE_CHECKING:
         profile_from_examples,
     )
     from ._types import FrozenMap, Strategy
+    from ._whatif import FlipPoint, SensitivityRow
 
 #: Where each public name lives (its private module); loaded on first access.
 _SOURCES: dict[str, str] = {
@@ -61,6 +64,7 @@ _SOURCES: dict[str, str] = {
     "DataFileError": "._errors",
     "DecisionPolicy": "._decision",
     "FineTuningOffer": "._catalog",
+    "FlipPoint": "._whatif",
     "FrozenMap": "._types",
     "LabeledExample": "._tokens",
     "ModelSpec": "._catalog",
@@ -68,6 +72,8 @@ _SOURCES: dict[str, str] = {
     "PeopleTime": "._profile",
     "PilotResult": "._profile",
     "PilotUpdate": "._quality",
+    "Portfolio": "._portfolio",
+    "ProfileError": "._errors",
     "QualityCVReport": "._quality.cv",
     "QualityEstimate": "._quality",
     "QualityFeatures": "._quality",
@@ -81,13 +87,18 @@ _SOURCES: dict[str, str] = {
     "RuleOutcome": "._rules",
     "Rulebook": "._rules",
     "ScoreBreakdown": "._decision",
+    "SensitivityRow": "._whatif",
     "Strategy": "._types",
     "StrategyCost": "._costs",
     "StrategyLatency": "._latency",
+    "Sweep": "._portfolio",
+    "SweepRow": "._portfolio",
+    "TableRow": "._portfolio",
     "TaskProfile": "._profile",
     "TokenMeasurement": "._profile",
     "TokenStats": "._tokens",
     "TokenizerError": "._errors",
+    "ValueRange": "._catalog",
     "count_tokens": "._tokens",
     "cross_validate_quality_model": "._quality.cv",
     "default_catalog": "._catalog",
@@ -98,6 +109,9 @@ _SOURCES: dict[str, str] = {
     "load_examples": "._tokens",
     "profile_from_examples": "._tokens",
     "recommend": "._advisor",
+    "recommend_many": "._advisor",
+    "sweep": "._advisor",
+    "what_if": "._advisor",
 }
 
 __all__ = [
@@ -109,6 +123,7 @@ __all__ = [
     "DataFileError",
     "DecisionPolicy",
     "FineTuningOffer",
+    "FlipPoint",
     "FrozenMap",
     "LabeledExample",
     "ModelSpec",
@@ -116,6 +131,8 @@ __all__ = [
     "PeopleTime",
     "PilotResult",
     "PilotUpdate",
+    "Portfolio",
+    "ProfileError",
     "QualityCVReport",
     "QualityEstimate",
     "QualityFeatures",
@@ -129,13 +146,18 @@ __all__ = [
     "RuleOutcome",
     "Rulebook",
     "ScoreBreakdown",
+    "SensitivityRow",
     "Strategy",
     "StrategyCost",
     "StrategyLatency",
+    "Sweep",
+    "SweepRow",
+    "TableRow",
     "TaskProfile",
     "TokenMeasurement",
     "TokenStats",
     "TokenizerError",
+    "ValueRange",
     "count_tokens",
     "cross_validate_quality_model",
     "default_catalog",
@@ -146,6 +168,9 @@ __all__ = [
     "load_examples",
     "profile_from_examples",
     "recommend",
+    "recommend_many",
+    "sweep",
+    "what_if",
 ]
 
 

@@ -4,25 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._assumptions import Assumptions, default_assumptions
 from ._catalog import Catalog, ModelSpec, default_catalog
 from ._costs import CostComparison, StrategyCost, cheapest_totals, compare_costs
-from ._decision import DecisionPolicy, decide, reasons_for
+from ._decision import Decision, DecisionPolicy, Reason, decide, reasons_for
 from ._errors import ParameterError
 from ._features import ShotPlan, TaskFeatures, derive_features
 from ._latency import LatencyComparison, estimate_latency
+from ._portfolio import Portfolio, Sweep, run_parallel, validated_profiles
 from ._profile import TaskProfile
 from ._prompt_plan import plan_shots
-from ._quality import QualityFeatures, QualityModel, load_default_quality_model
+from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
 from ._ranges import at_end
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
 from ._types import FrozenMap, Strategy, construct
+from ._whatif import (
+    FlipPoint,
+    SensitivityRow,
+    apply_changes,
+    exploration_settings,
+    find_flip_points,
+    flip_reason,
+    sensitivity_table,
+)
 
-__all__ = ["Advisor", "recommend"]
+__all__ = ["Advisor", "recommend", "recommend_many", "sweep", "what_if"]
 
 
 @functools.cache
@@ -200,10 +210,24 @@ class Advisor:
             summary = f"Recommend {decision.strategy.label} (confidence {decision.confidence:.2f})"
             if lead is not None:
                 summary += f": {lead.message}"
-            return {"summary": summary, "reasons": reasons, "trace": trace}
+            explored = self._explore(
+                profile, features, icl, ft, plan, quality, costs, decision, policy, today
+            )
+            flips, sensitivity, flip_note = explored
+            if flip_note is not None:  # after the weighed reasons and whether they hold
+                cut = _after_weighed(reasons)
+                reasons = (*reasons[:cut], flip_note, *reasons[cut:])
+            return {
+                "summary": summary,
+                "reasons": reasons,
+                "trace": trace,
+                "flip_points": flips,
+                "sensitivity": sensitivity,
+            }
 
         return Recommendation.with_explanation(
             explain,
+            (self, profile, policy, today),
             strategy=decision.strategy,
             confidence=decision.confidence,
             feasible=decision.feasible,
@@ -222,6 +246,129 @@ class Advisor:
             catalog_as_of=self.catalog.as_of,
             library_version=_library_version(),
         )
+
+    # -- what would change the answer ----------------------------------------------------
+
+    def _explore(
+        self,
+        profile: TaskProfile,
+        features: TaskFeatures,
+        icl: ModelSpec,
+        ft: ModelSpec,
+        plan: ShotPlan | None,
+        quality: QualityEstimate,
+        costs: CostComparison,
+        decision: Decision,
+        policy: DecisionPolicy,
+        today: dt.date,
+    ) -> tuple[tuple[FlipPoint, ...], tuple[SensitivityRow, ...], Reason | None]:
+        """Flip points (searched with this advisor), the sensitivity table, and the reason
+        that quotes the nearest flip points."""
+
+        def evaluate(changed: TaskProfile) -> Strategy:
+            return self.recommend(changed, policy=policy, today=today).strategy
+
+        flips = find_flip_points(
+            profile, features, decision.strategy, evaluate, self.catalog.resolve
+        )
+        table = sensitivity_table(
+            profile,
+            icl,
+            ft,
+            plan=plan,
+            quality=quality,
+            score=decision.score,
+            costs=costs,
+            feasible=decision.feasible,
+            assumptions=self.assumptions,
+            policy=policy,
+            today=today,
+            catalog_as_of=self.catalog.as_of_date,
+        )
+        most = exploration_settings().flip_points_in_reasons
+        return flips, table, flip_reason(flips, decision.strategy, most)
+
+    def what_if(
+        self,
+        profile: TaskProfile | Mapping[str, Any],
+        changes: Mapping[str, Any],
+        *,
+        policy: DecisionPolicy | None = None,
+        today: dt.date | None = None,
+    ) -> Recommendation:
+        """The recommendation for ``profile`` with ``changes`` applied.
+
+        ``changes`` maps dotted input paths, as in :attr:`FlipPoint.field`, to new values:
+        ``{"requests_per_month": 2e6, "ft_model.fine_tuning.hosting_usd_per_hour": 0.9}``.
+        A path into a model given by catalog name changes that model's spec. A path that
+        names no input, or a value it does not accept, raises :class:`ParameterError`
+        naming the path (with the closest names, or what the input expects).
+        """
+        base = _validated(profile)
+        changed = apply_changes(base, changes, self.catalog.resolve)
+        return self.recommend(changed, policy=policy, today=today)
+
+    def sweep(
+        self,
+        profile: TaskProfile | Mapping[str, Any],
+        field: str,
+        values: Iterable[Any],
+        *,
+        policy: DecisionPolicy | None = None,
+        today: dt.date | None = None,
+    ) -> Sweep:
+        """Recommendations for ``profile`` with one input (a dotted path) at each value.
+
+        Returns a :class:`Sweep`: the recommendations in order and a table (strategy,
+        confidence, both totals with their ranges) per value.
+        """
+        base = _validated(profile)
+        today = today if today is not None else dt.date.today()
+        resolve = self.catalog.resolve
+        recs = tuple(
+            self.recommend(apply_changes(base, {field: v}, resolve), policy=policy, today=today)
+            for v in values
+        )
+        return Sweep.of(field, recs)
+
+    def recommend_many(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = 1,
+        policy: DecisionPolicy | None = None,
+        today: dt.date | None = None,
+    ) -> Portfolio:
+        """Recommendations for many profiles, in order, each equal to :meth:`recommend` on
+        the same profile (see :func:`strategy_advisor.recommend_many`)."""
+        if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
+            raise ParameterError(
+                f"n_jobs must be a non-zero integer (1: this process, -1: every core); "
+                f"got {n_jobs!r}"
+            )
+        items = validated_profiles(profiles)
+        today = today if today is not None else dt.date.today()
+        if n_jobs == 1 or len(items) < 2:
+            return Portfolio(self.recommend(p, policy=policy, today=today) for p in items)
+        return run_parallel(self, items, n_jobs=n_jobs, policy=policy, today=today)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """The shipped default advisor pickles by reference; any other by its parts."""
+        if _default_advisor.cache_info().currsize and self is _default_advisor():
+            return (_default_advisor, ())
+        return (
+            _rebuild_advisor,
+            (self.catalog, self.rulebook, self.quality_model, self.policy, self.assumptions),
+        )
+
+
+def _after_weighed(reasons: tuple[Reason, ...]) -> int:
+    """Where the weighed reasons (and the note on whether they hold) end."""
+    cut = 0
+    for i, r in enumerate(reasons):
+        if r.kind != "note" or r.code.startswith("decision-"):
+            cut = i + 1
+    return cut
 
 
 def _ranged(cost: StrategyCost, low: float | None, high: float | None) -> StrategyCost:
@@ -344,3 +491,78 @@ def recommend(
             else _default_advisor()
         )
     return advisor.recommend(profile, policy=policy, today=today)
+
+
+def _rebuild_advisor(
+    catalog: Catalog,
+    rulebook: Rulebook,
+    quality_model: QualityModel,
+    policy: DecisionPolicy,
+    assumptions: Assumptions,
+) -> Advisor:
+    return Advisor(
+        catalog=catalog,
+        rulebook=rulebook,
+        quality_model=quality_model,
+        policy=policy,
+        assumptions=assumptions,
+    )
+
+
+def _validated(profile: TaskProfile | Mapping[str, Any]) -> TaskProfile:
+    return profile if isinstance(profile, TaskProfile) else TaskProfile.model_validate(profile)
+
+
+def what_if(
+    profile: TaskProfile | Mapping[str, Any],
+    changes: Mapping[str, Any],
+    *,
+    advisor: Advisor | None = None,
+    today: dt.date | None = None,
+) -> Recommendation:
+    """The recommendation with ``changes`` applied: dotted input paths (as in
+    :attr:`FlipPoint.field`) mapped to new values. See :meth:`Advisor.what_if`.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> from strategy_advisor import TaskProfile, what_if
+    >>> p = TaskProfile(task_type="classification", n_labeled_examples=5000, n_classes=4,
+    ...     avg_input_tokens=300, avg_output_tokens=2, requests_per_month=20_000_000)
+    >>> rec = what_if(p, {"requests_per_month": 1000}, today=datetime.date(2026, 12, 1))
+    >>> rec.profile.requests_per_month
+    1000.0
+    """
+    return (advisor or _default_advisor()).what_if(profile, changes, today=today)
+
+
+def sweep(
+    profile: TaskProfile | Mapping[str, Any],
+    field: str,
+    values: Iterable[Any],
+    *,
+    advisor: Advisor | None = None,
+    today: dt.date | None = None,
+) -> Sweep:
+    """Recommendations with one input (a dotted path) at each of ``values``, and their
+    table. See :meth:`Advisor.sweep`."""
+    return (advisor or _default_advisor()).sweep(profile, field, values, today=today)
+
+
+def recommend_many(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = 1,
+    advisor: Advisor | None = None,
+    today: dt.date | None = None,
+) -> Portfolio:
+    """Recommendations for many profiles, in order, each equal to ``recommend()`` on the
+    same profile.
+
+    ``n_jobs`` other than 1 runs the profiles in parallel through joblib (the ``parallel``
+    extra), in chunks; ``-1`` uses every core. joblib's backends run it on a cluster with
+    no other change: ``with joblib.parallel_config(backend="dask"): recommend_many(...)``.
+    Each recommendation's explanation (reasons, trace, flip points) is written when first
+    read, in the process that reads it.
+    """
+    return (advisor or _default_advisor()).recommend_many(profiles, n_jobs=n_jobs, today=today)

@@ -10,6 +10,7 @@ __all__ = [
     "CatalogError",
     "DataFileError",
     "ParameterError",
+    "ProfileError",
     "RuleError",
     "TokenizerError",
     "closest_names",
@@ -39,6 +40,14 @@ class RuleError(AdvisorError):
 
 class ParameterError(AdvisorError, TypeError):
     """A function was called with a parameter of the wrong type or out of its range."""
+
+
+class ProfileError(AdvisorError):
+    """One profile of a batch is invalid: names its position (``index``) and every field."""
+
+    def __init__(self, message: str, *, index: int) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 class TokenizerError(AdvisorError, RuntimeError):

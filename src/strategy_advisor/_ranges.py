@@ -1,31 +1,139 @@
 """Ranges: the inputs that are estimates, moved to the ends of their plausible ranges.
 
 A measured token length carries its error band, the epochs the spread of provider
-defaults, people's time and the peak load their stated
-ranges, and every catalog number whose sources disagree its low and high. The cost-low
-scenario puts each at the end that makes serving and training cheap; the cost-high scenario
-at the dear end. Inputs the user gave are not moved: a given number is a fact here. (The
-cache lifetime's span is applied by the features stage, ``derive_features(cache_end=...)``;
-the serving figures' by the cost stage, ``end=``.)
+defaults, people's time and the peak load their stated ranges, and every catalog number
+whose sources disagree its low and high. The cost-low scenario puts each at the end that
+makes serving and training cheap; the cost-high scenario at the dear end. Inputs the user
+gave are not moved: a given number is a fact here. Two more estimates are not inputs of the
+profile: the prompt cache's lifetime (its span is applied by the features stage,
+``derive_features(cache_end=...)``) and the assumed serving figures, utilization, GPU
+prices and training speed (applied by the cost stage, ``end=``).
+
+:func:`estimated_inputs` names every estimate one by one, so the sensitivity table can move
+each alone (``at_end(..., only=key)``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ._assumptions import Assumptions
 from ._catalog import ModelSpec
 from ._profile import PeopleTime, TaskProfile
+from ._serving import cache_lifetime, serving_data
 
-__all__ = ["Side", "at_end"]
+__all__ = [
+    "CACHE_LIFETIME",
+    "SERVING_FIGURES",
+    "EstimatedInput",
+    "Side",
+    "at_end",
+    "estimated_inputs",
+]
 
 Side = Literal["low", "high"]
+
+#: Keys of the two estimates that are not inputs of the profile (see the module docstring).
+CACHE_LIFETIME = "cache_lifetime"
+SERVING_FIGURES = "serving_figures"
+
 _PEOPLE = {
-    "hourly_usd": "engineer_hourly_usd",
-    "prompt_engineering_hours": "prompt_engineering_hours",
-    "fine_tuning_setup_hours": "fine_tuning_setup_hours",
-    "fine_tuning_hours_per_retraining": "fine_tuning_hours_per_retraining",
+    "hourly_usd": ("engineer_hourly_usd", "engineering $/hour", "usd_h"),
+    "prompt_engineering_hours": ("prompt_engineering_hours", "prompt engineering hours", "h"),
+    "fine_tuning_setup_hours": ("fine_tuning_setup_hours", "fine-tuning set-up hours", "h"),
+    "fine_tuning_hours_per_retraining": (
+        "fine_tuning_hours_per_retraining",
+        "hours per retraining",
+        "h",
+    ),
 }
+_TOKENS = ("avg_input_tokens", "avg_output_tokens", "instruction_tokens")
+
+
+@dataclass(frozen=True)
+class EstimatedInput:
+    """One estimated input and its two ends, in words (``low`` is the cheap end)."""
+
+    key: str
+    label: str
+    low: str
+    high: str
+    low_value: float | None = None
+    high_value: float | None = None
+
+
+def _amount(value: float, unit: str) -> str:
+    if unit == "usd_h":
+        return f"${value:,.0f}/h"
+    return f"{value:g} h"
+
+
+def estimated_inputs(
+    profile: TaskProfile, icl: ModelSpec, ft: ModelSpec, assumptions: Assumptions
+) -> tuple[EstimatedInput, ...]:
+    """Every estimate that :func:`at_end` (or the cache and serving ends) can move, with
+    its cheap and dear ends; inputs the user gave are facts and not listed."""
+    out: list[EstimatedInput] = []
+    m = profile.token_measurement
+    if m is not None and m.relative_error > 0 and _moved_tokens(profile):
+        pct = f"{m.relative_error:.0%}"
+        out.append(EstimatedInput("token_lengths", "token lengths", f"−{pct}", f"+{pct}"))
+    if profile.epochs is None:
+        out.append(EstimatedInput("epochs", "training epochs", "1", "the default heuristic"))
+    if profile.peak_to_average_ratio is None:
+        e = assumptions.entry("peak_to_average_ratio")
+        if e.low is not None and e.high is not None:
+            out.append(
+                EstimatedInput(
+                    "peak_to_average_ratio", "peak-to-average load", f"{e.low:g}x", f"{e.high:g}x"
+                )
+            )
+    people = profile.people or PeopleTime()
+    for field, (key, label, unit) in _PEOPLE.items():
+        if getattr(people, field) is None:
+            e = assumptions.entry(key)
+            if e.low is not None and e.high is not None:
+                lo, hi = _amount(e.low, unit), _amount(e.high, unit)
+                out.append(EstimatedInput(f"people.{field}", label, lo, hi))
+    for arm, spec in (("icl_model", icl), ("ft_model", ft)):
+        for r in spec.ranges:
+            out.append(
+                EstimatedInput(
+                    f"{arm}.{r.path}",
+                    f"{spec.name} {r.path}",
+                    f"{r.low:g}",
+                    f"{r.high:g}",
+                    r.low,
+                    r.high,
+                )
+            )
+    life = cache_lifetime(icl.provider, icl.cache_lifetime_minutes)
+    if life.idle_minutes_low != life.idle_minutes_high:
+        out.append(
+            EstimatedInput(
+                CACHE_LIFETIME,
+                "prompt cache lifetime",
+                f"{life.idle_minutes_high:g} min",
+                f"{life.idle_minutes_low:g} min",
+            )
+        )
+    u = serving_data().serving_utilization
+    out.append(
+        EstimatedInput(
+            SERVING_FIGURES,
+            "serving figures (utilization, GPU prices, training speed)",
+            f"{u.high:.0%} busy, cheap GPUs",
+            f"{u.low:.0%} busy, dear GPUs",
+        )
+    )
+    return tuple(out)
+
+
+def _moved_tokens(profile: TaskProfile) -> list[str]:
+    m = profile.token_measurement
+    overridden = m.overridden if m is not None else ()
+    return [n for n in _TOKENS if getattr(profile, n) is not None and n not in overridden]
 
 
 def at_end(
@@ -34,29 +142,35 @@ def at_end(
     ft: ModelSpec,
     assumptions: Assumptions,
     side: Side,
+    *,
+    only: str | None = None,
 ) -> tuple[TaskProfile, ModelSpec, ModelSpec]:
     """The profile and both models with every estimated input at its cheap (``"low"``) or
-    dear (``"high"``) end (see the module docstring)."""
+    dear (``"high"``) end (see the module docstring); with ``only``, just that one input
+    (a key of :func:`estimated_inputs`)."""
     low = side == "low"
+
+    def moves(key: str) -> bool:
+        return only is None or only == key
+
     update: dict[str, Any] = {}
     m = profile.token_measurement
-    if m is not None and m.relative_error > 0:
+    if m is not None and m.relative_error > 0 and moves("token_lengths"):
         factor = 1.0 - m.relative_error if low else 1.0 + m.relative_error
-        for name in ("avg_input_tokens", "avg_output_tokens", "instruction_tokens"):
+        for name in _moved_tokens(profile):
             value = getattr(profile, name)
-            if value is not None and name not in m.overridden:
-                update[name] = max(value * factor, 1e-9 if name != "instruction_tokens" else 0.0)
-    if profile.epochs is None and low:
+            update[name] = max(value * factor, 1e-9 if name != "instruction_tokens" else 0.0)
+    if profile.epochs is None and low and moves("epochs"):
         update["epochs"] = 1  # Together's default; OpenAI's heuristic is the high end
-    if profile.peak_to_average_ratio is None:
+    if profile.peak_to_average_ratio is None and moves("peak_to_average_ratio"):
         entry = assumptions.entry("peak_to_average_ratio")
         end = entry.low if low else entry.high
         if end is not None:
             update["peak_to_average_ratio"] = end
     people = profile.people or PeopleTime()
     people_update = {}
-    for field, key in _PEOPLE.items():
-        if getattr(people, field) is None:
+    for field, (key, _, _) in _PEOPLE.items():
+        if getattr(people, field) is None and moves(f"people.{field}"):
             entry = assumptions.entry(key)
             end = entry.low if low else entry.high
             if end is not None:
@@ -64,15 +178,21 @@ def at_end(
     if people_update:
         update["people"] = people.model_copy(update=people_update)
     moved = profile.model_copy(update=update) if update else profile
-    return moved, _model_at_end(icl, side), _model_at_end(ft, side)
+    return (
+        moved,
+        _model_at_end(icl, side, "icl_model", only),
+        _model_at_end(ft, side, "ft_model", only),
+    )
 
 
-def _model_at_end(spec: ModelSpec, side: Side) -> ModelSpec:
+def _model_at_end(spec: ModelSpec, side: Side, arm: str, only: str | None) -> ModelSpec:
     """A model with its disputed numbers (``ranges``) at one end."""
     low = side == "low"
     top: dict[str, Any] = {}
     tuned: dict[str, Any] = {}
     for r in spec.ranges:
+        if only is not None and only != f"{arm}.{r.path}":
+            continue
         value = r.low if low else r.high
         head, _, tail = r.path.partition(".")
         if tail:

@@ -18,14 +18,30 @@ from ._quality import QualityEstimate
 from ._render import RecommendationDisplay
 from ._rules import RuleOutcome
 from ._types import RESULT, FrozenMap, Strategy, construct
+from ._whatif import FlipPoint, SensitivityRow
 
 __all__ = ["LAZY_FIELDS", "Recommendation"]
 
-#: Fields built on first use: the explanation (messages, trace). The decision itself
-#: (strategy, confidence, costs, quality, score) is computed when the recommendation is.
-LAZY_FIELDS = ("summary", "reasons", "trace")
+#: Fields built on first use: the explanation (messages, trace, flip points, sensitivity).
+#: The decision itself (strategy, confidence, costs, quality, score) is computed when the
+#: recommendation is.
+LAZY_FIELDS = ("summary", "reasons", "trace", "flip_points", "sensitivity")
 
 Explainer = Callable[[], Mapping[str, Any]]
+#: (advisor, profile, policy, evaluation date): enough to write the explanation again.
+Recipe = tuple[Any, TaskProfile, DecisionPolicy, dt.date]
+
+
+def _from_recipe(recipe: Recipe | None) -> Explainer:
+    if recipe is None:  # pragma: no cover - only a broken construction gets here
+        raise AttributeError("this Recommendation was built without its explanation")
+    advisor, profile, policy, today = recipe
+
+    def explain() -> dict[str, Any]:
+        again = advisor.recommend(profile, policy=policy, today=today)._explained()
+        return {k: again.__dict__[k] for k in LAZY_FIELDS}
+
+    return explain
 
 
 class Recommendation(RecommendationDisplay, BaseModel):
@@ -36,12 +52,15 @@ class Recommendation(RecommendationDisplay, BaseModel):
     Shows itself as text (``str``, :meth:`to_text`), Markdown (:meth:`to_markdown`) and
     HTML (:meth:`to_html`, and in notebooks).
 
-    The explanation (``summary``, ``reasons``, ``trace``) is written on first use: reading
-    any of them, comparing, hashing, copying or serialising builds it once.
+    The explanation (``summary``, ``reasons``, ``trace``, ``flip_points``,
+    ``sensitivity``) is written on first use: reading any of them, comparing, hashing,
+    copying or serialising builds it once (the flip points take a few hundred evaluations
+    of the pipeline).
     """
 
     model_config = RESULT
     _explain: Explainer | None = PrivateAttr(default=None)
+    _recipe: Recipe | None = PrivateAttr(default=None)
 
     strategy: Strategy = Field(description="The recommended strategy.")
     confidence: float = Field(ge=0, le=1, description="How sure, in [0, 1].")
@@ -58,6 +77,12 @@ class Recommendation(RecommendationDisplay, BaseModel):
     latency: FrozenMap[Strategy, StrategyLatency] = Field(description="Per-request latency.")
     score: ScoreBreakdown = Field(description="The decision's arithmetic (log-odds for FT).")
     trace: tuple[RuleOutcome, ...] = Field(description="Every rule checked, in order.")
+    flip_points: tuple[FlipPoint, ...] = Field(
+        description="Where one input alone would change the answer, nearest first."
+    )
+    sensitivity: tuple[SensitivityRow, ...] = Field(
+        description="Each estimated input across its range: the decision score's swing."
+    )
     features: TaskFeatures = Field(description="What the profile and models imply.")
     models: FrozenMap[Strategy, ModelSpec] = Field(description="The models each strategy uses.")
     profile: TaskProfile = Field(description="The input, as validated.")
@@ -69,11 +94,17 @@ class Recommendation(RecommendationDisplay, BaseModel):
     # -- the explanation, built on first use ---------------------------------------------
 
     @classmethod
-    def with_explanation(cls, explain: Explainer, **decided: Any) -> Recommendation:
+    def with_explanation(
+        cls, explain: Explainer, recipe: Recipe | None = None, **decided: Any
+    ) -> Recommendation:
         """A recommendation from the decided fields (already valid, not re-validated) and a
-        function that writes its explanation (``LAZY_FIELDS``) when first needed."""
+        function that writes its explanation (``LAZY_FIELDS``) when first needed.
+
+        ``recipe`` (the advisor and its arguments) rebuilds the explanation after the
+        recommendation was pickled unexplained, e.g. sent back from a parallel worker.
+        """
         rec = construct(cls, **decided)
-        object.__setattr__(rec, "__pydantic_private__", {"_explain": explain})
+        object.__setattr__(rec, "__pydantic_private__", {"_explain": explain, "_recipe": recipe})
         return rec
 
     def _explained(self) -> Recommendation:
@@ -81,10 +112,11 @@ class Recommendation(RecommendationDisplay, BaseModel):
         if any(k not in d for k in LAZY_FIELDS):
             private = self.__pydantic_private__ or {}
             explain = private.get("_explain")
-            if explain is None:  # pragma: no cover - only a broken construction gets here
-                raise AttributeError("this Recommendation was built without its explanation")
+            if explain is None:
+                explain = _from_recipe(private.get("_recipe"))
             d.update(explain())
             private["_explain"] = None  # the closure holds the stages' results: let them go
+            private["_recipe"] = None
         return self
 
     def __getattr__(self, name: str) -> Any:
@@ -105,6 +137,13 @@ class Recommendation(RecommendationDisplay, BaseModel):
         return super(Recommendation, self._explained()).__iter__()
 
     def __getstate__(self) -> dict[Any, Any]:
+        private = self.__pydantic_private__ or {}
+        recipe = private.get("_recipe")
+        if recipe is not None and any(k not in self.__dict__ for k in LAZY_FIELDS):
+            # unexplained: send the decided fields and how to explain them, not the closure
+            state = super().__getstate__()
+            state["__pydantic_private__"] = {"_explain": None, "_recipe": recipe}
+            return state
         state = super(Recommendation, self._explained()).__getstate__()
         state["__pydantic_private__"] = None
         return state

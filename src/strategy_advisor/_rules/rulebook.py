@@ -221,6 +221,10 @@ class Rulebook:
             _check(rule, INPUT_KINDS)
         self._compiled = tuple(_Compiled(r) for r in self._rules)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles as its rules (the compiled conditions are rebuilt), for parallel runs."""
+        return (type(self), (self._rules,))
+
     @classmethod
     def from_json(cls, source: str | Path | Mapping[str, Any] | list[Any]) -> Rulebook:
         """Load rules from a JSON file or its parsed content: ``{"rules": [...]}`` or a list."""

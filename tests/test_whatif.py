@@ -1,0 +1,288 @@
+"""What would change the answer: what-if by dotted path, flip points, sensitivity, sweeps
+and portfolios."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from strategy_advisor import (
+    Advisor,
+    ParameterError,
+    Portfolio,
+    ProfileError,
+    Recommendation,
+    Strategy,
+    TaskProfile,
+    default_rulebook,
+    recommend,
+    recommend_many,
+    sweep,
+    what_if,
+)
+
+from .helpers import TODAY, offer, profile, spec
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _dedicated_case(**kw: Any) -> TaskProfile:
+    """A tuned model on a dedicated deployment at $4/h against a priced API: the hosting fee,
+    the volume and the people's time all move the answer."""
+    tuned = spec(
+        "tuned-8b",
+        kind="open_weights",
+        params_b=8,
+        input_usd_per_mtok=0.2,
+        output_usd_per_mtok=0.2,
+        cached_input_usd_per_mtok=None,
+        fine_tuning=offer(
+            hosting_usd_per_hour=4.0, input_usd_per_mtok=0.0, output_usd_per_mtok=0.0,
+            serving=("dedicated",), requests_per_s_per_replica=50.0,
+        ),
+    )  # fmt: skip
+    base: dict[str, Any] = dict(
+        n_labeled_examples=3000,
+        n_classes=5,
+        avg_input_tokens=400,
+        avg_output_tokens=5,
+        instruction_tokens=600,
+        icl_shots=4,
+        requests_per_month=3_000_000,
+        latency_budget_ms=2000,
+        icl_model=spec("api", cached_input_usd_per_mtok=None, tunable=False),
+        ft_model=tuned,
+    )
+    base.update(kw)
+    return profile(**base)
+
+
+def _cases() -> list[TaskProfile]:
+    out = [_dedicated_case(), _dedicated_case(requests_per_month=300_000)]
+    for name in ("product_routing", "contract_extraction"):
+        data = json.loads((EXAMPLES / f"{name}.json").read_text())
+        out.append(TaskProfile.model_validate(data))
+    return out
+
+
+# -------------------------------------------------------------------------------- what-if
+
+
+def test_what_if_changes_the_input_and_nothing_else() -> None:
+    p = _dedicated_case()
+    rec = what_if(p, {"requests_per_month": 1e6, "people.hourly_usd": 120.0}, today=TODAY)
+    assert rec.profile.requests_per_month == 1e6
+    assert rec.profile.people is not None and rec.profile.people.hourly_usd == 120.0
+    assert rec.profile.model_copy(update={"requests_per_month": 3e6, "people": None}) == p
+    assert rec == recommend(rec.profile, today=TODAY)
+
+
+def test_what_if_into_a_catalog_model_changes_its_spec() -> None:
+    p = TaskProfile.model_validate(json.loads((EXAMPLES / "product_routing.json").read_text()))
+    assert isinstance(p.ft_model, str)
+    rec = what_if(p, {"ft_model.fine_tuning.hosting_usd_per_hour": 0.5}, today=TODAY)
+    assert not isinstance(rec.profile.ft_model, str)
+    tuned = rec.models[Strategy.FINE_TUNING]
+    assert tuned.fine_tuning is not None and tuned.fine_tuning.hosting_usd_per_hour == 0.5
+    assert tuned.name == Advisor().catalog.resolve(p.ft_model, "ft_model").name
+
+
+def test_what_if_names_a_bad_path_and_its_closest_inputs() -> None:
+    with pytest.raises(
+        ParameterError, match=r"'request_per_month'.*Did you mean 'requests_per_month'"
+    ):
+        what_if(_dedicated_case(), {"request_per_month": 5})
+    with pytest.raises(
+        ParameterError, match=r"'ft_model.fine_tuning.hosting'.*hosting_usd_per_hour"
+    ):
+        what_if(_dedicated_case(), {"ft_model.fine_tuning.hosting": 1.0})
+    with pytest.raises(ParameterError, match="holds a value"):
+        what_if(_dedicated_case(), {"requests_per_month.x": 1})
+
+
+def test_what_if_names_a_bad_value_at_its_path() -> None:
+    with pytest.raises(ParameterError) as info:
+        what_if(_dedicated_case(), {"ft_model.fine_tuning.hosting_usd_per_hour": -1})
+    message = str(info.value)
+    assert "ft_model.fine_tuning.hosting_usd_per_hour" in message
+    assert "greater than or equal to 0" in message and "-1" in message
+    with pytest.raises(ParameterError, match="requests_per_month"):
+        what_if(_dedicated_case(), {"requests_per_month": "lots"})
+    with pytest.raises(ParameterError, match="changes must map"):
+        what_if(_dedicated_case(), [("requests_per_month", 1)])  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- flip points
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_each_flip_point_holds_at_and_just_past_its_value(case: int) -> None:
+    """The tested property of issue 10: just past ``value``, going away from ``current``,
+    the recommendation is ``becomes`` (and at ``current`` it is the recommended one)."""
+    p = _cases()[case]
+    rec = recommend(p, today=TODAY)
+    assert what_if(p, {}, today=TODAY).strategy is rec.strategy
+    for f in rec.flip_points:
+        assert f.becomes is rec.strategy.other
+        away = 1 if f.value > f.current else -1
+        if isinstance(f.value, int):
+            probes: list[float] = [f.value, f.value + away]
+        else:
+            probes = [f.value, f.value * (1 + away * 1e-6), f.value * (1 + away * 1e-3)]
+        for v in probes:
+            assert what_if(p, {f.field: v}, today=TODAY).strategy is f.becomes, (f, v)
+
+
+def test_flip_points_are_found_where_the_hand_worked_break_even_says() -> None:
+    """Serverless on both sides, linear totals: the volume flip point is the break-even."""
+    p = _dedicated_case(
+        ft_model=spec("tuned", fine_tuning=offer(hosting_usd_per_hour=0.0)),
+        icl_model=spec("api", cached_input_usd_per_mtok=None, tunable=False),
+        requests_per_month=10_000,
+    )
+    rec = recommend(p, today=TODAY)
+    volume = [f for f in rec.flip_points if f.field == "requests_per_month"]
+    if rec.break_even_requests_per_month is None or rec.strategy is Strategy.FINE_TUNING:
+        pytest.skip("this case has no volume flip upwards")
+    assert volume, rec.flip_points
+    # the flip is at or beyond break-even (quality also weighs in), and the what-if agrees
+    assert volume[0].value > 0
+    assert what_if(p, {"requests_per_month": volume[0].value}, today=TODAY).strategy is (
+        volume[0].becomes
+    )
+
+
+def test_nearest_flip_points_are_in_the_reasons() -> None:
+    rec = recommend(_dedicated_case(), today=TODAY)
+    assert rec.flip_points, "this case is chosen to have flip points"
+    reason = next(r for r in rec.reasons if r.code == "decision-flip-points")
+    nearest = rec.flip_points[0]
+    assert nearest.text in reason.message
+    assert rec.strategy.other.label.capitalize() in reason.message
+    distances = [f.relative_distance for f in rec.flip_points]
+    assert distances == sorted(distances)
+
+
+def test_a_given_input_outside_its_bounds_has_no_flip_point() -> None:
+    rec = recommend(_dedicated_case(), today=TODAY)
+    for f in rec.flip_points:
+        assert f.value != f.current
+        assert f.value >= 0
+
+
+# ---------------------------------------------------------------------------- sensitivity
+
+
+def test_sensitivity_is_largest_swing_first_and_quality_is_a_row() -> None:
+    rec = recommend(_dedicated_case(), today=TODAY)
+    swings = [r.swing for r in rec.sensitivity]
+    assert swings == sorted(swings, reverse=True)
+    keys = {r.key for r in rec.sensitivity}
+    assert {"quality", "serving_figures", "people.hourly_usd"} <= keys
+    for r in rec.sensitivity:
+        assert r.swing == pytest.approx(abs(r.score_high - r.score_low))
+
+
+def test_a_sensitivity_row_is_the_what_if_at_that_end() -> None:
+    """The engineering rate at its low end ($64/h, the assumptions' range): the row's cost
+    part equals the cost term of the what-if with that rate, other inputs as given."""
+    p = _dedicated_case()
+    rec = recommend(p, today=TODAY)
+    row = next(r for r in rec.sensitivity if r.key == "people.hourly_usd")
+    low = Advisor().assumptions.entry("engineer_hourly_usd").low
+    moved = what_if(p, {"people.hourly_usd": low}, today=TODAY)
+    cost_part = row.score_low - rec.score.quality_log_odds - rec.score.rules_term
+    assert cost_part == pytest.approx(moved.score.cost_term, rel=1e-9)
+    assert row.low_label == f"${low:,.0f}/h"
+
+
+def test_given_inputs_are_not_in_the_sensitivity_table() -> None:
+    p = _dedicated_case(people={"hourly_usd": 150.0})
+    keys = {r.key for r in recommend(p, today=TODAY).sensitivity}
+    assert "people.hourly_usd" not in keys
+    assert "people.fine_tuning_setup_hours" in keys
+
+
+# ------------------------------------------------------------------------------ sweeps
+
+
+def test_sweep_table_matches_its_recommendations() -> None:
+    values = [1e4, 1e5, 1e6, 1e7]
+    result = sweep(_dedicated_case(), "requests_per_month", values, today=TODAY)
+    assert len(result) == 4
+    assert [row.value for row in result.rows] == values
+    for row, rec in zip(result.rows, result.recommendations, strict=True):
+        assert rec.profile.requests_per_month == row.value
+        assert row.strategy is rec.strategy
+        assert row.confidence == rec.confidence
+        assert row.ft_total_usd == rec.costs[Strategy.FINE_TUNING].total_usd
+    header, *lines = result.to_csv().splitlines()
+    assert header.startswith("strategy,confidence") and header.endswith(",value")
+    assert len(lines) == 4
+
+
+def test_sweep_changes_strategy_where_a_flip_point_says() -> None:
+    p = _dedicated_case()
+    rec = recommend(p, today=TODAY)
+    f = next((f for f in rec.flip_points if f.field == "requests_per_month"), None)
+    assert f is not None
+    below, above = sorted((f.current, f.value))
+    result = sweep(p, "requests_per_month", [below, above], today=TODAY)
+    assert result.flips() == ((below, above),)
+
+
+def test_sweep_of_an_unknown_field_fails_naming_it() -> None:
+    with pytest.raises(ParameterError, match="'horizon'"):
+        sweep(_dedicated_case(), "horizon", [1, 2])
+
+
+# --------------------------------------------------------------------------- portfolios
+
+
+def test_recommend_many_equals_recommend_in_order() -> None:
+    profiles = [*_cases(), _dedicated_case().model_dump(mode="json")]
+    many = recommend_many(profiles, today=TODAY)
+    assert isinstance(many, Portfolio) and len(many) == len(profiles)
+    for got, p in zip(many, profiles, strict=True):
+        assert got == recommend(p, today=TODAY)
+    table = many.table()
+    assert [r.strategy for r in table] == [r.strategy for r in many]
+    assert many.to_csv().splitlines()[0].endswith(",index")
+
+
+def test_recommend_many_names_the_bad_profile() -> None:
+    good = _dedicated_case().model_dump(mode="json")
+    bad = {**good, "requests_per_month": -3}
+    with pytest.raises(ProfileError, match=r"(?s)profiles\[1\].*requests_per_month") as info:
+        recommend_many([good, bad])
+    assert info.value.index == 1
+    with pytest.raises(ParameterError, match="iterable of profiles"):
+        recommend_many("profiles.jsonl")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="n_jobs"):
+        recommend_many([good], n_jobs=0)
+
+
+def test_recommend_many_in_parallel_equals_in_process() -> None:
+    profiles = _cases()
+    serial = recommend_many(profiles, today=TODAY)
+    parallel = recommend_many(profiles, n_jobs=2, today=TODAY)
+    assert list(parallel) == list(serial)
+
+
+def test_an_unexplained_recommendation_pickles_without_its_explanation() -> None:
+    rec = recommend(_dedicated_case(), today=TODAY)
+    back: Recommendation = pickle.loads(pickle.dumps(rec))
+    assert "reasons" not in back.__dict__  # not written to be sent
+    assert back == rec  # written on first use, from the advisor that made it
+    assert back.flip_points == rec.flip_points
+
+
+def test_a_custom_advisor_pickles_by_its_parts() -> None:
+    adv = Advisor(rulebook=default_rulebook())
+    again: Advisor = pickle.loads(pickle.dumps(adv))
+    assert again.rulebook.codes == adv.rulebook.codes
+    p = _dedicated_case()
+    assert again.recommend(p, today=TODAY) == adv.recommend(p, today=TODAY)
