@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from strategy_advisor import (
     Advisor,
     ParameterError,
@@ -286,3 +287,14 @@ def test_a_custom_advisor_pickles_by_its_parts() -> None:
     assert again.rulebook.codes == adv.rulebook.codes
     p = _dedicated_case()
     assert again.recommend(p, today=TODAY) == adv.recommend(p, today=TODAY)
+
+
+def test_reading_doc_worked_example_is_current() -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "gen_reading_example.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

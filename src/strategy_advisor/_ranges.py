@@ -95,7 +95,7 @@ def estimated_inputs(
             e = assumptions.entry(key)
             if e.low is not None and e.high is not None:
                 lo, hi = _amount(e.low, unit), _amount(e.high, unit)
-                out.append(EstimatedInput(f"people.{field}", label, lo, hi))
+                out.append(EstimatedInput(f"people.{field}", label, lo, hi, e.low, e.high))
     for arm, spec in (("icl_model", icl), ("ft_model", ft)):
         for r in spec.ranges:
             out.append(

@@ -64,6 +64,7 @@ class FlipPoint(BaseModel):
     value: int | float = Field(description="The value at which the recommendation flips.")
     becomes: Strategy = Field(description="The strategy at value and just past it.")
     text: str = Field(description="The value in words, e.g. '$0.90/h per replica'.")
+    current_text: str = Field(description="The current value in words.")
 
     @property
     def relative_distance(self) -> float:
@@ -271,6 +272,7 @@ def find_flip_points(
                         value=int(value) if integer else value,
                         becomes=becomes,
                         text=_text(value, setting),
+                        current_text=_text(float(x0), setting),
                     )
                 )
     return tuple(sorted(out, key=lambda f: f.relative_distance))
