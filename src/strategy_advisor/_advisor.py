@@ -432,6 +432,7 @@ def _quality_features(features: TaskFeatures, icl: ModelSpec, ft: ModelSpec) -> 
         icl_kind=icl.kind,
         same_model=features.same_model,
         ft_method=offer.method if offer is not None else "unknown",
+        icl_retrieval=features.retrieved_tokens > 0,
     )
 
 

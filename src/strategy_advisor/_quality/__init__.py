@@ -1,11 +1,13 @@
 """Quality stage: how likely fine-tuning beats prompting on a task, from published results.
 
-The run-time names are here; fitting (:mod:`.fit`) and validation (:mod:`.cv`) need
-scikit-learn and are imported from their own modules, so a recommendation never loads them.
+The run-time names are here; fitting (:mod:`.fit`) and validation (:mod:`.cv`) need scipy
+and scikit-learn and are imported from their own modules, so a recommendation never loads
+them.
 """
 
 from .features import QualityFeatures
-from .model import PilotUpdate, QualityEstimate, QualityModel, load_default_quality_model
+from .model import QualityEstimate, QualityModel, load_default_quality_model
+from .pilot import PilotUpdate
 
 __all__ = [
     "PilotUpdate",

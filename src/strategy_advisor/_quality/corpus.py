@@ -32,7 +32,8 @@ __all__ = [
 
 WINNERS = ("fine_tuning", "in_context_learning", "tie")
 
-#: Columns a corpus CSV must have (extra columns are ignored; ``ft_model_kind`` is optional).
+#: Columns a corpus CSV must have (extra columns are ignored; ``ft_model_kind`` and
+#: ``icl_retrieval`` are optional, ``icl_retrieval`` defaulting to false).
 CORPUS_COLUMNS = (
     "source_id",
     "task_family",
@@ -116,9 +117,9 @@ def read_corpus(
     missing_n_train : mapping
         Training-set size imputed where ``n_train_ft`` is empty, by ``source_id``, with
         ``"*"`` as the default (``None``: ``data/quality_fit.json``). Imputed rows are marked
-        in ``columns.n_missing`` (used for
-        the coverage statistics only; it is not a model feature, because it is always 0 at
-        run time).
+        in ``columns.n_missing``; rows imputed with the ``"*"`` value also in
+        ``columns.n_unstated``, which the fit gives its own nuisance terms (a source-specific
+        value counts as stated). Neither is a run-time feature: at run time n is stated.
 
     Returns
     -------
@@ -147,7 +148,7 @@ def read_corpus(
             f"{name}: missing column(s) {missing}; expected {list(CORPUS_COLUMNS)}."
         )
     if missing_n_train is None:
-        missing_n_train = fit_settings().missing_n_train.value
+        missing_n_train = fit_settings().unstated_n.missing_n_train
     if "*" not in missing_n_train:
         raise DataFileError(
             f"missing_n_train needs a '*' entry (the size imputed for every source without "
@@ -164,6 +165,7 @@ def read_corpus(
             "task",
             "n",
             "n_missing",
+            "n_unstated",
             "n_classes",
             "shots",
             "ft_params",
@@ -172,6 +174,7 @@ def read_corpus(
             "icl_kind",
             "same",
             "method",
+            "retrieval",
         )
     }
     for i, raw in enumerate(rows, start=2):
@@ -189,6 +192,7 @@ def read_corpus(
         rec["delta"].append(_num(row.get("score_delta", ""), f"{at}, column 'score_delta'"))
         rec["task"].append(_choice(row["task_family"], TASK_TYPES, f"{at}, column 'task_family'"))
         rec["n_missing"].append(float(math.isnan(n)))
+        rec["n_unstated"].append(float(math.isnan(n) and source not in missing_n_train))
         rec["n"].append(float(missing_n_train.get(source, default_n)) if math.isnan(n) else n)
         rec["n_classes"].append(_num(row["n_classes"], f"{at}, column 'n_classes'", minimum=1))
         rec["shots"].append(_num(row["icl_shots"], f"{at}, column 'icl_shots'", minimum=0))
@@ -205,6 +209,12 @@ def read_corpus(
         rec["method"].append(
             _choice(row["ft_method_kind"], FT_METHODS, f"{at}, column 'ft_method_kind'")
         )
+        retrieval = row.get("icl_retrieval", "").strip() or "false"
+        rec["retrieval"].append(
+            1.0
+            if _choice(retrieval, ("true", "false"), f"{at}, column 'icl_retrieval'") == "true"
+            else 0.0
+        )
 
     def arr(key: str) -> FloatArray:
         return np.asarray(rec[key], dtype=np.float64)
@@ -213,6 +223,7 @@ def read_corpus(
         task=tuple(rec["task"]),
         n=arr("n"),
         n_missing=arr("n_missing"),
+        n_unstated=arr("n_unstated"),
         n_classes=arr("n_classes"),
         shots=arr("shots"),
         ft_params_b=arr("ft_params"),
@@ -221,6 +232,7 @@ def read_corpus(
         icl_kind=tuple(rec["icl_kind"]),
         same_model=arr("same"),
         ft_method=tuple(rec["method"]),
+        retrieval=arr("retrieval"),
     )
     return QualityCorpus(
         name=name,
@@ -233,8 +245,13 @@ def read_corpus(
     )
 
 
-def spec_from_corpus(corpus: QualityCorpus, fallbacks: Mapping[str, float]) -> FeatureSpec:
-    """Imputation constants learned from a corpus (disclosed sizes, stated shots).
+def spec_from_corpus(
+    corpus: QualityCorpus,
+    fallbacks: Mapping[str, float],
+    knots_n: tuple[float, float, float, float],
+) -> FeatureSpec:
+    """Imputation constants learned from a corpus (disclosed sizes, stated shots, class
+    counts of classification rows), with the curve's knots.
 
     ``fallbacks`` (``data/quality_fit.json`` ``imputation_fallbacks``) are used only where
     the corpus states no size, shot count or class count at all.
@@ -250,7 +267,8 @@ def spec_from_corpus(corpus: QualityCorpus, fallbacks: Mapping[str, float]) -> F
     open_weights = math.log10(fallbacks["open_weights_params_b"])
     known = cols.shots[~np.isnan(cols.shots)]
     cap = float(known.max()) if known.size else fallbacks["shots_cap"]
-    classes = cols.n_classes[~np.isnan(cols.n_classes)]
+    is_cls = np.array([t == "classification" for t in cols.task], dtype=bool)
+    classes = cols.n_classes[is_cls & ~np.isnan(cols.n_classes)]
     return FeatureSpec(
         size_impute_log10={
             "frontier_api": max(sizes["frontier_api"], default=frontier),
@@ -262,6 +280,7 @@ def spec_from_corpus(corpus: QualityCorpus, fallbacks: Mapping[str, float]) -> F
         else math.log1p(fallbacks["shots"]),
         shots_cap=cap,
         classes_cap=float(classes.max()) if classes.size else fallbacks["classes_cap"],
+        knots_n=knots_n,
     )
 
 
@@ -277,6 +296,7 @@ def subset_corpus(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> Quality
         task=tup(c.task),
         n=c.n[idx],
         n_missing=c.n_missing[idx],
+        n_unstated=c.n_unstated[idx],
         n_classes=c.n_classes[idx],
         shots=c.shots[idx],
         ft_params_b=c.ft_params_b[idx],
@@ -285,6 +305,7 @@ def subset_corpus(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> Quality
         icl_kind=tup(c.icl_kind),
         same_model=c.same_model[idx],
         ft_method=tup(c.ft_method),
+        retrieval=c.retrieval[idx],
     )
     return replace(
         corpus,

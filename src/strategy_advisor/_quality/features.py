@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -20,9 +20,12 @@ __all__ = [
     "FeatureSpec",
     "QualityFeatures",
     "bandwidth_of",
+    "below_min_offset",
     "columns_of",
     "encode",
+    "encode_row",
     "support_points",
+    "support_row",
 ]
 
 
@@ -33,7 +36,7 @@ class QualityFeatures(BaseModel):
     --------
     >>> f = QualityFeatures(task_type="classification", n_labeled_examples=500, n_classes=4,
     ...     icl_shots=5, ft_params_b=7.0, icl_params_b=None, ft_kind="open_weights",
-    ...     icl_kind="frontier_api", same_model=False, ft_method="lora")
+    ...     icl_kind="frontier_api", same_model=False, ft_method="lora", icl_retrieval=False)
     >>> f.n_labeled_examples
     500
     """
@@ -55,96 +58,111 @@ class QualityFeatures(BaseModel):
     ft_kind: ModelKind = Field("unknown", description="Kind of the tuned model.")
     icl_kind: ModelKind = Field("unknown", description="Kind of the prompted model.")
     same_model: bool = Field(False, description="Both arms use the same base model.")
-    ft_method: FineTuningMethod = Field("unknown", description="Fine-tuning method.")
+    ft_method: FineTuningMethod = Field(
+        "unknown", description="Fine-tuning method (recorded; not a feature of model v2)."
+    )
+    icl_retrieval: bool = Field(
+        False, description="The prompted arm carries retrieved context (RAG) in every prompt."
+    )
 
 
 @dataclass(frozen=True)
 class FeatureDef:
-    """One model feature: its name, transform, sign constraint and reason."""
+    """One model feature: its name, transform, kind, sign constraint and reason."""
 
     name: str
     transform: str
-    constraint: str  # "nonneg", "nonpos" or "free"
+    kind: Literal["curve", "continuous", "binary"]
+    constraint: Literal["nonneg", "nonpos", "free"]
     why: str
-    binary: bool = False  # penalised unscaled (Gelman 2008); continuous: divided by 2 sd
 
     def to_dict(self) -> dict[str, str]:
         """Plain-JSON form, as stored in the parameter file."""
-        scaling = "binary: centred only" if self.binary else "continuous: centred, / (2 sd)"
         return {
             "name": self.name,
             "transform": self.transform,
-            "scaling": scaling,
+            "kind": self.kind,
             "constraint": self.constraint,
             "why": self.why,
         }
 
 
+_RAMP = (
+    "clip(ln(1 + n), ln(1 + k{a}), ln(1 + k{b})) - ln(1 + k{a}), knots k1-k4 of "
+    "curve.knots_n (10, 100, 1,000, 10,000)"
+)
+
 FEATURES: tuple[FeatureDef, ...] = (
-    FeatureDef(
-        "log_n",
-        "log(1 + n_labeled_examples)",
-        "nonneg",
-        "More labeled data can only help the tuned arm; monotone by construction.",
+    *(
+        FeatureDef(
+            name,
+            _RAMP.format(a=i + 1, b=i + 2),
+            "curve",
+            "nonneg",
+            "More labeled data can only help the tuned arm: slopes >= 0 make the curve "
+            "monotone in n by construction; sourced prior on each slope (quality_fit.json).",
+        )
+        for i, name in enumerate(("n_slope_10_100", "n_slope_100_1000", "n_slope_1000_10000"))
     ),
     FeatureDef(
-        "log_n_per_class",
-        "log(1 + n / min(n_classes, classes_cap)) where n_classes is known, else 0",
-        "nonneg",
-        "What a classifier learns from is examples per class.",
-    ),
-    FeatureDef(
-        "log_classes",
-        "log(min(n_classes, classes_cap)) where known, else 0; classes_cap is the "
-        "corpus maximum (no extrapolation beyond the corpus)",
-        "nonneg",
-        "A prompt cannot show every label of a large label space; many classes "
-        "favour fine-tuning (T-Few / RAFT Banking77).",
-    ),
-    FeatureDef(
-        "log_shots",
-        "log(1 + min(icl_shots, shots_cap)); unknown: corpus mean (no indicator: run "
-        "time always knows the planned shots)",
-        "nonpos",
-        "Demonstrations strengthen the prompted arm (Brown et al. 2020).",
-    ),
-    FeatureDef(
-        "log_size_ratio",
-        "log10(icl_params_b) - log10(ft_params_b); an undisclosed "
-        "size is imputed from the model kind",
+        "log10_size_gap",
+        "log10(icl_params_b) - log10(ft_params_b); an undisclosed size is imputed from the "
+        "model kind",
+        "continuous",
         "nonpos",
         "A much larger prompted model closes the gap a small tuned model opens.",
     ),
     FeatureDef(
         "icl_undisclosed_frontier",
         "1 if the prompted model is a frontier API model of undisclosed size",
+        "binary",
         "free",
         "Undisclosed frontier models (GPT-4 class) are stronger than any imputed size.",
-        binary=True,
     ),
     FeatureDef(
         "same_model",
         "1 if both arms use the same base model",
+        "binary",
         "nonneg",
         "Tuning a model rarely makes it worse than prompting that same model.",
-        binary=True,
     ),
     FeatureDef(
-        "full_ft",
-        "1 for full fine-tuning, 0.5 for unknown, 0 for PEFT methods",
+        "log_classes",
+        "ln(min(n_classes, classes_cap)) for classification tasks with a known class "
+        "count, else 0; classes_cap is the corpus maximum (no extrapolation)",
+        "continuous",
         "nonneg",
-        "Full fine-tuning learns at least as much as LoRA-style methods "
-        "(Biderman et al. 2024); method is confounded with source, so one "
-        "constrained feature rather than six free ones.",
-        binary=True,
+        "A prompt cannot show every label of a large label space (T-Few / RAFT Banking77).",
+    ),
+    FeatureDef(
+        "log_shots",
+        "ln(1 + min(icl_shots, shots_cap)); unknown: the corpus mean",
+        "continuous",
+        "nonpos",
+        "Demonstrations can only strengthen the prompted arm (Brown et al. 2020).",
+    ),
+    FeatureDef(
+        "icl_retrieval",
+        "1 if the prompted arm carries retrieved context",
+        "binary",
+        "nonpos",
+        "Retrieved context can only strengthen the prompted arm.",
+    ),
+    FeatureDef(
+        "retrieval_x_knowledge_qa",
+        "icl_retrieval x (task_type == 'knowledge_qa')",
+        "binary",
+        "nonpos",
+        "Knowledge injection: retrieval beats fine-tuning on new facts (Ovadia et al. 2023, "
+        "RAFT); kept because leave-one-source-out CV says so.",
     ),
     *(
         FeatureDef(
             f"task_{t}",
             f"1 if task_type == '{t}'",
+            "binary",
             "free",
             "Tasks differ in how much a prompted frontier model already knows.",
-            binary=True,
         )
         for t in TASK_TYPES
     ),
@@ -156,7 +174,7 @@ FEATURES: tuple[FeatureDef, ...] = (
 SUPPORT_DIMS: tuple[str, ...] = (
     "log_n",
     "log_shots_uncapped",
-    "log_size_ratio",
+    "log10_size_gap",
     "icl_undisclosed_frontier",
     "same_model",
     *(f"task_{t}" for t in TASK_TYPES),
@@ -172,12 +190,20 @@ def bandwidth_of(dim: str, bandwidths: Mapping[str, float]) -> float:
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """Constants of the encoding that are learned from the corpus (see ``spec_from_corpus``)."""
+    """Constants of the encoding: learned from the corpus (sizes, shots, classes) or set in
+    ``data/quality_fit.json`` (the curve's knots)."""
 
     size_impute_log10: Mapping[str, float]
     shots_impute_log1p: float
     shots_cap: float
     classes_cap: float
+    knots_n: tuple[float, float, float, float]
+
+    @property
+    def ln_knots(self) -> tuple[float, float, float, float]:
+        """The knots on the ln(1 + n) scale."""
+        a, b, c, d = (math.log1p(k) for k in self.knots_n)
+        return a, b, c, d
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -186,6 +212,7 @@ class FeatureSpec:
             "shots_impute_log1p": self.shots_impute_log1p,
             "shots_cap": self.shots_cap,
             "classes_cap": self.classes_cap,
+            "knots_n": list(self.knots_n),
         }
 
 
@@ -195,7 +222,8 @@ class FeatureColumns:
 
     task: tuple[str, ...]
     n: FloatArray
-    n_missing: FloatArray  # 1 where a corpus row's n was imputed; bookkeeping, not a feature
+    n_missing: FloatArray  # 1 where a corpus row's n was imputed (any imputation)
+    n_unstated: FloatArray  # 1 where imputed with the '*' default: fit-time nuisance terms
     n_classes: FloatArray
     shots: FloatArray
     ft_params_b: FloatArray
@@ -204,42 +232,93 @@ class FeatureColumns:
     icl_kind: tuple[str, ...]
     same_model: FloatArray
     ft_method: tuple[str, ...]
+    retrieval: FloatArray
 
     def __len__(self) -> int:
         return len(self.task)
 
 
 def _log10_size(params: FloatArray, kinds: Sequence[str], spec: FeatureSpec) -> FloatArray:
-    imputed = np.array([spec.size_impute_log10[k] for k in kinds], dtype=np.float64)
+    table = spec.size_impute_log10
+    imputed = np.array([table.get(k, table["unknown"]) for k in kinds], dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         known = np.log10(params)
     return np.where(np.isnan(params), imputed, known)
 
 
+def below_min_offset(n: FloatArray, spec: FeatureSpec) -> FloatArray:
+    """``min(ln(1 + n) − ln(1 + k1), 0)``: the part of the curve below the first knot, where
+    only the prior slope applies (no corpus row has fewer than 10 examples)."""
+    ln = np.log1p(np.maximum(n, 0.0))
+    return np.asarray(np.minimum(ln - spec.ln_knots[0], 0.0), dtype=np.float64)
+
+
 def encode(cols: FeatureColumns, spec: FeatureSpec) -> FloatArray:
     """Encode raw columns into the model's feature matrix (rows x ``len(FEATURES)``)."""
-    n = cols.n
-    has_c = ~np.isnan(cols.n_classes)
-    # no extrapolation beyond the corpus: more classes than its maximum count as the maximum
-    n_cls = np.where(has_c, np.minimum(np.nan_to_num(cols.n_classes), spec.classes_cap), 1.0)
-    has_s = ~np.isnan(cols.shots)
-    shots = np.where(has_s, np.minimum(np.nan_to_num(cols.shots), spec.shots_cap), 0.0)
-    icl_unknown = np.isnan(cols.icl_params_b)
-    frontier = np.array([k == "frontier_api" for k in cols.icl_kind])
-    method = {"full": 1.0, "unknown": 0.5}
+    task = np.asarray(cols.task)
+    ln = np.log1p(np.maximum(cols.n, 0.0))
+    lk = spec.ln_knots
+    ramps = [np.clip(ln, lk[i], lk[i + 1]) - lk[i] for i in range(3)]
+    gap = _log10_size(cols.icl_params_b, cols.icl_kind, spec) - _log10_size(
+        cols.ft_params_b, cols.ft_kind, spec
+    )
+    has_c = ~np.isnan(cols.n_classes) & (task == "classification")
+    n_cls = np.where(has_c, np.minimum(np.nan_to_num(cols.n_classes, nan=1.0), spec.classes_cap), 1)
+    shots = np.where(
+        np.isnan(cols.shots),
+        spec.shots_impute_log1p,
+        np.log1p(np.minimum(np.nan_to_num(cols.shots), spec.shots_cap)),
+    )
+    frontier = np.isnan(cols.icl_params_b) & (np.asarray(cols.icl_kind) == "frontier_api")
     parts = [
-        np.log1p(n),
-        np.where(has_c, np.log1p(n / n_cls), 0.0),
-        np.where(has_c, np.log(n_cls), 0.0),
-        np.where(has_s, np.log1p(shots), spec.shots_impute_log1p),
-        _log10_size(cols.icl_params_b, cols.icl_kind, spec)
-        - _log10_size(cols.ft_params_b, cols.ft_kind, spec),
-        (icl_unknown & frontier).astype(np.float64),
+        *ramps,
+        gap,
+        frontier.astype(np.float64),
         cols.same_model,
-        np.array([method.get(m, 0.0) for m in cols.ft_method]),
-        *(np.array([t == name for t in cols.task], dtype=np.float64) for name in TASK_TYPES),
+        np.log(n_cls),
+        shots,
+        cols.retrieval,
+        cols.retrieval * (task == "knowledge_qa"),
+        *((task == t).astype(np.float64) for t in TASK_TYPES),
     ]
     return np.column_stack(parts).astype(np.float64)
+
+
+def encode_row(f: QualityFeatures, spec: FeatureSpec) -> tuple[list[float], float]:
+    """One task's features (in ``FEATURES`` order) and its below-minimum offset, in plain
+    Python floats: the single-row path of :func:`encode` and :func:`below_min_offset`."""
+    n = float(f.n_labeled_examples)
+    ln = math.log1p(n)
+    k1, k2, k3, k4 = spec.ln_knots
+    table = spec.size_impute_log10
+    icl = math.log10(f.icl_params_b) if f.icl_params_b is not None else table[f.icl_kind]
+    ft = math.log10(f.ft_params_b) if f.ft_params_b is not None else table[f.ft_kind]
+    task = f.task_type
+    classes = (
+        math.log(min(float(f.n_classes), spec.classes_cap))
+        if f.n_classes is not None and task == "classification"
+        else 0.0
+    )
+    shots = (
+        spec.shots_impute_log1p
+        if f.icl_shots is None
+        else math.log1p(min(float(f.icl_shots), spec.shots_cap))
+    )
+    retr = 1.0 if f.icl_retrieval else 0.0
+    row = [
+        min(max(ln, k1), k2) - k1,
+        min(max(ln, k2), k3) - k2,
+        min(max(ln, k3), k4) - k3,
+        icl - ft,
+        1.0 if f.icl_params_b is None and f.icl_kind == "frontier_api" else 0.0,
+        1.0 if f.same_model else 0.0,
+        classes,
+        shots,
+        retr,
+        retr if task == "knowledge_qa" else 0.0,
+        *(1.0 if task == t else 0.0 for t in TASK_TYPES),
+    ]
+    return row, min(ln - k1, 0.0)
 
 
 def support_points(
@@ -248,12 +327,13 @@ def support_points(
     """Coordinates for the support kernel, already divided by the bandwidths."""
     x = encode(cols, spec)
     idx = {f.name: i for i, f in enumerate(FEATURES)}
-    has_s = ~np.isnan(cols.shots)
-    shots = np.where(has_s, np.log1p(np.nan_to_num(cols.shots)), spec.shots_impute_log1p)
+    shots = np.where(
+        np.isnan(cols.shots), spec.shots_impute_log1p, np.log1p(np.nan_to_num(cols.shots))
+    )
     columns = {
-        "log_n": x[:, idx["log_n"]],
+        "log_n": np.log1p(np.maximum(cols.n, 0.0)),
         "log_shots_uncapped": shots,
-        "log_size_ratio": x[:, idx["log_size_ratio"]],
+        "log10_size_gap": x[:, idx["log10_size_gap"]],
         "icl_undisclosed_frontier": x[:, idx["icl_undisclosed_frontier"]],
         "same_model": x[:, idx["same_model"]],
         # one-hot / sqrt(2): two task types differ by a squared distance of 1 (before bandwidth)
@@ -262,16 +342,37 @@ def support_points(
     return np.column_stack([columns[d] / bandwidth_of(d, bandwidths) for d in SUPPORT_DIMS])
 
 
+def support_row(
+    f: QualityFeatures, row: Sequence[float], spec: FeatureSpec, widths: Sequence[float]
+) -> list[float]:
+    """One task's support coordinates (:func:`support_points` in plain floats), from its
+    encoded ``row`` and the bandwidths in ``SUPPORT_DIMS`` order."""
+    shots = spec.shots_impute_log1p if f.icl_shots is None else math.log1p(float(f.icl_shots))
+    half = 1.0 / math.sqrt(2.0)
+    task = f.task_type
+    values = [
+        math.log1p(float(f.n_labeled_examples)),
+        shots,
+        row[3],
+        row[4],
+        row[5],
+        *(half if task == t else 0.0 for t in TASK_TYPES),
+    ]
+    return [v / w for v, w in zip(values, widths, strict=True)]
+
+
 def columns_of(features: Sequence[QualityFeatures]) -> FeatureColumns:
     """The raw columns of many tasks (NaN where unknown), ready to encode."""
 
     def arr(values: Sequence[float | None]) -> FloatArray:
         return np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
 
+    zeros = np.zeros(len(features))
     return FeatureColumns(
         task=tuple(f.task_type for f in features),
         n=arr([f.n_labeled_examples for f in features]),
-        n_missing=np.zeros(len(features)),
+        n_missing=zeros,
+        n_unstated=zeros,
         n_classes=arr([f.n_classes for f in features]),
         shots=arr([f.icl_shots for f in features]),
         ft_params_b=arr([f.ft_params_b for f in features]),
@@ -280,4 +381,5 @@ def columns_of(features: Sequence[QualityFeatures]) -> FeatureColumns:
         icl_kind=tuple(f.icl_kind for f in features),
         same_model=arr([float(f.same_model) for f in features]),
         ft_method=tuple(f.ft_method for f in features),
+        retrieval=arr([float(f.icl_retrieval) for f in features]),
     )

@@ -1,10 +1,13 @@
-"""Quality stage, the model: P(fine-tuning beats prompting), its interval and support (numpy)."""
+"""Quality stage, the model: P(fine-tuning beats prompting), the expected gain, their intervals.
+
+Evaluated from the parameter file with plain floats for one task and numpy for many; no
+scikit-learn or scipy (see :mod:`.predictive` for the formulas, :mod:`.pilot` for pilots).
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,96 +18,84 @@ from pydantic import BaseModel, Field
 from .._datafiles import load_json, parse_json, read_shipped_json, validate_data
 from .._errors import DataFileError
 from .._profile import PilotResult
-from .._types import RESULT, FloatArray, logit, sigmoid
+from .._types import RESULT, FloatArray, construct
 from .features import (
     FeatureColumns,
     FeatureSpec,
     QualityFeatures,
+    below_min_offset,
     columns_of,
     encode,
+    encode_row,
     support_points,
+    support_row,
 )
 from .params import QualityParams
+from .pilot import PilotUpdate, update_with_pilot
+from .predictive import Predictive, RowPrediction, predict_arrays, predict_row
 
 __all__ = [
     "PilotUpdate",
     "QualityEstimate",
     "QualityModel",
-    "band",
-    "hill_gate",
     "load_default_quality_model",
-    "pilot_bayes_factor",
 ]
 
 _PARAMS_FILE = "quality_params.json"
-
-
-class PilotUpdate(BaseModel):
-    """How a measured pilot moved the estimate (see :func:`pilot_bayes_factor`)."""
-
-    model_config = RESULT
-
-    difference: float = Field(description="Fine-tuned minus in-context score, 0-1 scale.")
-    standard_error: float = Field(ge=0, description="Standard error of the difference.")
-    bayes_factor: float = Field(gt=0, description="For 'fine-tuning better by > margin'.")
-    p_before: float = Field(ge=0, le=1, description="p before the pilot.")
-    message: str
+_MEMO_SIZE = 4096  # estimates kept per model (a value cache, cleared when full)
 
 
 class QualityEstimate(BaseModel):
-    """The quality model's answer for one task: a probability, its interval, its support."""
+    """The quality model's answer for one task: how likely fine-tuning is better, by how
+    much, how sure, and on what evidence."""
 
     model_config = RESULT
 
     p_fine_tuning_better: float = Field(
         ..., ge=0, le=1, description="P(fine-tuning beats ICL by more than 1 point of 100)."
     )
-    low: float = Field(..., ge=0, le=1, description="Lower bound of the interval.")
-    high: float = Field(..., ge=0, le=1, description="Upper bound of the interval.")
+    low: float = Field(..., ge=0, le=1, description="Lower bound of the interval of p.")
+    high: float = Field(..., ge=0, le=1, description="Upper bound of the interval of p.")
     interval_level: float = Field(..., gt=0, lt=1, description="Interval level, e.g. 0.8.")
+    expected_gain_points: float = Field(
+        ..., description="Expected score of fine-tuning minus prompting, points on 0-100."
+    )
+    gain_low_points: float = Field(
+        ..., description="Lower end of the predictive interval: where this task's gain falls."
+    )
+    gain_high_points: float = Field(..., description="Upper end of the predictive interval.")
+    expected_gain_low_points: float = Field(
+        ..., description="Lower end of the interval of the expected gain (fit uncertainty)."
+    )
+    expected_gain_high_points: float = Field(
+        ..., description="Upper end of the interval of the expected gain."
+    )
     data_sufficiency: float = Field(
-        ..., ge=0, le=1, description="Prior curve r(n): can n examples train the model at all?"
+        ..., ge=0, le=1, description="Vendor-minimum gate r(n): can n examples train at all?"
     )
     support_rows: float = Field(..., ge=0, description="Kernel-weighted count of similar rows.")
     support_sources: int = Field(..., ge=0, description="Sources with >= 1 similar row (weighted).")
     wide: bool = Field(..., description="True when the interval is wide or support is low.")
-    pilot: PilotUpdate | None = Field(None, description="How a pilot result updated p.")
+    pilot: PilotUpdate | None = Field(None, description="How a pilot result updated p and gain.")
     notes: tuple[str, ...] = Field((), description="Human-readable caveats.")
     model_version: str = Field(..., description="Version of the fitted parameters.")
 
     @property
     def pilot_applied(self) -> bool:
-        """True when a pilot result updated p."""
+        """True when a pilot result updated the estimate."""
         return self.pilot is not None
 
     def __str__(self) -> str:
         pct = round(self.interval_level * 100)
         head = (
             f"P(fine-tuning better) = {self.p_fine_tuning_better:.2f} "
-            f"({pct}% interval {self.low:.2f}-{self.high:.2f}); "
+            f"({pct}% interval {self.low:.2f}-{self.high:.2f}); expected gain "
+            f"{self.expected_gain_points:+.1f} points ({pct}% predictive interval "
+            f"{self.gain_low_points:+.0f} to {self.gain_high_points:+.0f}); "
             f"support {self.support_rows:.1f} rows from {self.support_sources} source(s)"
         )
         notes = [*self.notes, *([self.pilot.message] if self.pilot is not None else [])]
         return "\n".join([head, *(f"  - {n}" for n in notes)])
-
-
-def hill_gate(n: FloatArray | float, n_half: float, exponent: float) -> FloatArray:
-    """Prior data-sufficiency curve ``r(n) = n^h / (n^h + n_half^h)``; 0 at n = 0.
-
-    Examples
-    --------
-    >>> float(hill_gate(15.0, 15.0, 1.5))
-    0.5
-    """
-    x = np.asarray(n, dtype=np.float64)
-    num = np.power(np.maximum(x, 0.0), exponent)
-    return np.asarray(num / (num + n_half**exponent), dtype=np.float64)
-
-
-def band(q: FloatArray, gate: FloatArray, limits: tuple[float, float]) -> FloatArray:
-    """``lo + (hi − lo) · gate · q``: a probability kept inside ``limits``, gated by r(n)."""
-    lo, hi = limits
-    return np.asarray(lo + (hi - lo) * gate * q, dtype=np.float64)
 
 
 def _compact_json(obj: Any, indent: int = 0) -> str:
@@ -125,8 +116,50 @@ def _compact_json(obj: Any, indent: int = 0) -> str:
     return json.dumps(obj, allow_nan=False)
 
 
+def predictive_from_params(params: QualityParams) -> Predictive:
+    """The run-time numbers of a parameter file."""
+    sp = params.spec
+    spec = FeatureSpec(
+        size_impute_log10=dict(sp.size_impute_log10),
+        shots_impute_log1p=sp.shots_impute_log1p,
+        shots_cap=sp.shots_cap,
+        classes_cap=sp.classes_cap,
+        knots_n=sp.knots_n,
+    )
+    bs = params.bootstrap
+    draws = np.column_stack(
+        [
+            np.array(bs.coef, dtype=np.float64),
+            np.array(bs.intercept),
+            np.array(bs.slope_below_min),
+            np.array(bs.nuisance_shift),
+        ]
+    )
+    return Predictive.from_draws(
+        draws=draws,
+        sigma_draws=np.array(bs.sigma),
+        sigma_unstated_draws=np.array(bs.sigma_unstated),
+        tau_draws=np.array(bs.tau),
+        spec=spec,
+        coef=params.coef,
+        intercept=params.intercept,
+        slope_below_min=params.slope_below_min,
+        nuisance_shift=params.fit_only.nuisance_shift,
+        sigma=params.sigma,
+        sigma_unstated=params.fit_only.sigma_unstated,
+        tau=params.tau,
+        sd_scale=params.sd_scale,
+        margin=params.margin,
+        band=params.band,
+        gate_n_min=params.gate.n_min,
+        gate_exponent=params.gate.exponent,
+        clip=params.gain_clip,
+        level=params.bootstrap.level,
+    )
+
+
 class QualityModel:
-    """Fitted quality model, evaluated with numpy only.
+    """Fitted quality model, evaluated without scikit-learn or scipy.
 
     Build it with :meth:`from_json` (or :func:`load_default_quality_model`), or refit it with
     :func:`strategy_advisor.fit_quality_model`.
@@ -141,23 +174,21 @@ class QualityModel:
 
     def __init__(self, params: QualityParams) -> None:
         self.params = params
-        self._spec = FeatureSpec(
-            size_impute_log10=dict(params.imputation.size_impute_log10),
-            shots_impute_log1p=params.imputation.shots_impute_log1p,
-            shots_cap=params.imputation.shots_cap,
-            classes_cap=params.imputation.classes_cap,
+        self.predictive = predictive_from_params(params)
+        self._spec = self.predictive.spec
+        sup = params.support
+        pts = np.array(sup.points, dtype=np.float64).reshape(-1, len(sup.dims))
+        # log w = P·s - |P|²/2 - |s|²/2: one product with s~ = (s, |s|², 1)
+        self._kernel = np.column_stack(
+            [pts, np.full(len(pts), -0.5), -0.5 * np.einsum("ij,ij->i", pts, pts)]
         )
-        lin = params.logit
-        self._center = np.array(lin.center)
-        self._scale = np.array(lin.scale)
-        self._coef = np.array(lin.coef)
-        self._draw_coef = np.array(params.bootstrap.coef, dtype=np.float64)
-        self._draw_icpt = np.array(params.bootstrap.intercept, dtype=np.float64)
-        self._points = np.array(params.support.points, dtype=np.float64).reshape(
-            -1, len(params.support.dims)
-        )
+        weights = np.array(sup.weights, dtype=np.float64)
+        by_source = np.zeros((len(pts), len(sup.sources)))
+        by_source[np.arange(len(pts)), np.array(sup.source_index, dtype=np.int64)] = 1.0
+        self._weighted = np.column_stack([weights, by_source * weights[:, None]])
         self._bandwidths = params.bandwidths
-        self._source_index = np.array(params.support.source_index, dtype=np.int64)
+        self._widths = tuple(params.support.bandwidths)
+        self._memo: dict[tuple[QualityFeatures, PilotResult | None], QualityEstimate] = {}
 
     def __repr__(self) -> str:
         return f"QualityModel(version={self.params.model_version!r})"
@@ -196,84 +227,146 @@ class QualityModel:
         """Parameters as a JSON string that :meth:`from_json` reads back exactly."""
         return _compact_json(self.to_dict()) + "\n"
 
-    # -- prediction --------------------------------------------------------------------
+    # -- many tasks (numpy) ------------------------------------------------------------
 
-    def _encode(self, cols: FeatureColumns) -> FloatArray:
-        return encode(cols, self._spec)
-
-    def _gate(self, n: FloatArray) -> FloatArray:
-        return hill_gate(n, self.params.gate.n_half, self.params.gate.exponent)
-
-    def _point(self, x: FloatArray, n: FloatArray) -> FloatArray:
-        z = ((x - self._center) / self._scale) @ self._coef + self.params.logit.intercept
-        z = self.params.platt.a * z + self.params.platt.b
-        return band(sigmoid(z), self._gate(n), self.params.band)
-
-    def data_sufficiency(self, n: float) -> float:
-        """The prior data-sufficiency curve r(n) of this model (0 at n = 0)."""
-        return float(self._gate(np.array([float(n)]))[0])
+    def predict_columns(self, cols: FeatureColumns) -> dict[str, FloatArray]:
+        """Every number of :mod:`.predictive` for raw feature columns (corpus rows included:
+        their ``n_unstated`` flag adds the fit-time nuisance terms)."""
+        x = encode(cols, self._spec)
+        off = below_min_offset(cols.n, self._spec)
+        return predict_arrays(self.predictive, x, off, cols.n, cols.n_unstated)
 
     def predict_proba_columns(self, cols: FeatureColumns) -> FloatArray:
-        """Point probabilities for raw feature columns (vectorised; used for corpus rows)."""
-        return self._point(self._encode(cols), cols.n)
+        """Point probabilities for raw feature columns (vectorised)."""
+        return self.predict_columns(cols)["p"]
 
     def predict_proba_batch(self, features: Sequence[QualityFeatures]) -> FloatArray:
         """Point probabilities for many tasks at once (no interval, no pilot)."""
         return self.predict_proba_columns(columns_of(features))
 
-    def _interval(self, x: FloatArray, gate: FloatArray) -> tuple[float, float]:
-        z = x @ self._draw_coef.T + self._draw_icpt
-        draws = band(sigmoid(z), gate, self.params.band)
-        alpha = (1.0 - self.params.bootstrap.level) / 2.0
-        lo, hi = np.quantile(draws, [alpha, 1.0 - alpha])
-        return float(lo), float(hi)
+    def data_sufficiency(self, n: float) -> float:
+        """The vendor-minimum gate r(n) of this model (0 at n = 0)."""
+        return self.predictive.gate(float(n))
 
-    def _support(self, cols: FeatureColumns) -> tuple[float, int]:
-        s = support_points(cols, self._spec, self._bandwidths)[0]
-        d2 = np.sum((self._points - s) ** 2, axis=1)
-        w = np.exp(-0.5 * d2)
-        per_source = np.bincount(
-            self._source_index, weights=w, minlength=len(self.params.support.sources)
+    def predict_batch(
+        self,
+        features: Sequence[QualityFeatures],
+        pilots: Sequence[PilotResult | None] | None = None,
+    ) -> tuple[QualityEstimate, ...]:
+        """:meth:`predict` for many tasks at once (vectorised; the same numbers).
+
+        Parameters
+        ----------
+        features : sequence of QualityFeatures
+        pilots : sequence of PilotResult or None, optional
+            One per task (None where there is no pilot).
+        """
+        if pilots is not None and len(pilots) != len(features):
+            raise ValueError(
+                f"pilots: expected one entry (or None) per task, {len(features)}; got {len(pilots)}"
+            )
+        if not features:
+            return ()
+        cols = columns_of(features)
+        out = self.predict_columns(cols)
+        s = support_points(cols, self._spec, self._bandwidths)
+        rows, sources = self._support(s)
+        keys = (
+            *("p", "low", "high", "gain", "gain_low", "gain_high", "mean_low", "mean_high"),
+            *("gate", "mean", "mean_sd", "gain_sd"),
         )
-        return float(w.sum()), int(np.sum(per_source >= self.params.support.source_threshold))
+        columns = [out[k].tolist() for k in keys]
+        result = []
+        for i, f in enumerate(features):
+            row = RowPrediction._make(c[i] for c in columns)
+            pilot = pilots[i] if pilots is not None else None
+            result.append(self._estimate(f, row, pilot, float(rows[i]), int(sources[i])))
+        return tuple(result)
+
+    # -- one task (plain floats) -------------------------------------------------------
 
     def predict(
         self, features: QualityFeatures, pilot: PilotResult | None = None
     ) -> QualityEstimate:
-        """Probability that fine-tuning beats ICL on this task, with interval and support.
+        """How likely fine-tuning beats ICL on this task, by how much, with intervals.
 
         Parameters
         ----------
         features : QualityFeatures
         pilot : PilotResult, optional
-            Scores measured for both arms; updates the estimate (see ``docs/quality.md``).
+            Scores measured for both arms; updates p and the gain (see ``docs/quality.md``).
 
         Returns
         -------
         QualityEstimate
+            The same task and pilot give the same (immutable) estimate: it is computed once
+            and kept.
         """
+        key = (features, pilot)
+        try:
+            hit = self._memo.get(key)
+        except TypeError:  # an unhashable stand-in for the inputs: compute every time
+            return self._predict(features, pilot)
+        if hit is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            hit = self._memo[key] = self._predict(features, pilot)
+        return hit
+
+    def _predict(self, features: QualityFeatures, pilot: PilotResult | None) -> QualityEstimate:
+        x, off = encode_row(features, self._spec)
+        row = predict_row(self.predictive, x, off, float(features.n_labeled_examples))
+        rows, sources = self._support_one(support_row(features, x, self._spec, self._widths))
+        return self._estimate(features, row, pilot, rows, sources)
+
+    def _support(self, s: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Kernel-weighted similar rows, and sources with at least ``source_threshold``."""
+        aug = np.column_stack([s, np.einsum("ij,ij->i", s, s), np.ones(len(s))])
+        w = np.exp(np.minimum(aug @ self._kernel.T, 0.0))
+        totals = w @ self._weighted
+        threshold = self.params.support.source_threshold
+        return totals[:, 0], np.count_nonzero(totals[:, 1:] >= threshold, axis=1)
+
+    def _support_one(self, s: list[float]) -> tuple[float, int]:
+        aug = np.array([*s, sum(v * v for v in s), 1.0])
+        w = np.exp(np.minimum(self._kernel @ aug, 0.0))
+        totals = w @ self._weighted
+        threshold = self.params.support.source_threshold
+        return float(totals[0]), int(np.count_nonzero(totals[1:] >= threshold))
+
+    def _estimate(
+        self,
+        f: QualityFeatures,
+        r: RowPrediction,
+        pilot: PilotResult | None,
+        rows: float,
+        sources: int,
+    ) -> QualityEstimate:
         prm = self.params
-        cols = columns_of([features])
-        x = self._encode(cols)
-        gate = self._gate(cols.n)
-        p = float(self._point(x, cols.n)[0])
-        low, high = self._interval(x, gate)
-        low, high = min(low, p), max(high, p)
+        p, low, high = r.p, r.low, r.high
+        gain, g_lo, g_hi, m_lo, m_hi = r.gain, r.gain_low, r.gain_high, r.mean_low, r.mean_high
         update = None
         if pilot is not None:
-            p, low, high, update = self._pilot_update(p, low, high, pilot)
-        rows, sources = self._support(cols)
-        low_support = rows < prm.support.min_rows or sources < prm.support.min_sources
-        # below the corpus's smallest stated n the prior curve decides, and the bootstrap
-        # (which refits the data model only) cannot show how uncertain that prior is
-        below_corpus = 0 < features.n_labeled_examples < prm.coverage.min_n
-        notes = self._notes(features, float(gate[0]), rows, sources, low_support, low, high)
-        return QualityEstimate(
+            p, low, high, gain, g_lo, g_hi, m_lo, m_hi, update = update_with_pilot(
+                self.predictive, r, pilot
+            )
+        sup = prm.support
+        low_support = rows < sup.min_rows or sources < sup.min_sources
+        n = f.n_labeled_examples
+        below_corpus = 0 < n < prm.coverage.min_n
+        notes = self._notes(f, r.gate, rows, sources, low_support, low, high)
+        return construct(
+            QualityEstimate,
             p_fine_tuning_better=p,
             low=low,
             high=high,
             interval_level=prm.bootstrap.level,
-            data_sufficiency=float(gate[0]),
+            expected_gain_points=gain,
+            gain_low_points=g_lo,
+            gain_high_points=g_hi,
+            expected_gain_low_points=m_lo,
+            expected_gain_high_points=m_hi,
+            data_sufficiency=r.gate,
             support_rows=rows,
             support_sources=sources,
             wide=(high - low) > prm.wide_width or low_support or below_corpus or prm.force_wide,
@@ -294,24 +387,26 @@ class QualityModel:
     ) -> list[str]:
         prm, notes = self.params, []
         cov = prm.coverage
-        if f.n_labeled_examples == 0:
+        n = f.n_labeled_examples
+        if n == 0:
             notes.append(
                 f"no labeled examples: nothing to fine-tune on, so p stays at the "
                 f"floor {prm.band[0]:g}"
             )
-        elif f.n_labeled_examples < cov.min_n:
+        elif n < cov.min_n:
             notes.append(
                 f"no published result in the corpus used fewer than {cov.min_n:g} training "
-                f"examples; here the estimate follows the prior data-sufficiency curve "
-                f"(r({f.n_labeled_examples}) = {gate:.2f}: vendor minimums, T-Few/RAFT)"
+                f"examples; here the data-size curve follows its sourced prior slope "
+                f"({prm.slope_below_min:g} points per unit ln(1 + n)) and p is gated by the "
+                f"vendor minimum (r({n}) = {gate:.2f})"
             )
         if f.icl_shots is not None and f.icl_shots > cov.max_shots:
             notes.append(
                 f"the corpus has no prompt with more than {cov.max_shots:g} "
                 f"demonstrations; many-shot prompting is not modelled beyond that"
             )
-        cap = prm.imputation.classes_cap
-        if f.n_classes is not None and f.n_classes > cap:
+        cap = prm.spec.classes_cap
+        if f.n_classes is not None and f.task_type == "classification" and f.n_classes > cap:
             notes.append(
                 f"the corpus has no task with more than {cap:g} classes; {f.n_classes} classes "
                 f"are treated as {cap:g} (no extrapolation beyond the corpus)"
@@ -336,69 +431,6 @@ class QualityModel:
                 f"({low:.2f}-{high:.2f}): published sources disagree on tasks like this"
             )
         return notes
-
-    def _pilot_update(
-        self, p: float, low: float, high: float, pilot: PilotResult
-    ) -> tuple[float, float, float, PilotUpdate]:
-        """Bayes-factor update of p by a measured pilot (see :func:`pilot_bayes_factor`)."""
-        tau, margin = self.params.pilot.tau, self.params.pilot.margin
-        n = pilot.n_eval_examples
-        ft, icl = pilot.ft_score / pilot.score_scale, pilot.icl_score / pilot.score_scale
-        diff = ft - icl if pilot.higher_is_better else icl - ft
-
-        def var(s: float) -> float:
-            s = (s * n + 0.5) / (n + 1.0)  # keeps the variance > 0 at scores of 0 or 1
-            return s * (1.0 - s)
-
-        se = math.sqrt((var(ft) + var(icl)) / n)
-        log_bf = math.log(pilot_bayes_factor(diff, se, tau=tau, margin=margin))
-        lo_b, hi_b = self.params.band
-
-        def update(q: float) -> float:
-            return min(max(sigmoid(logit(q) + log_bf), lo_b), hi_b)
-
-        p1 = update(p)
-        note = (
-            f"pilot applied: fine-tuned {pilot.ft_score:g} vs in-context {pilot.icl_score:g} "
-            f"on {n} examples (difference {diff:+.3f} of the score range, standard error "
-            f"{se:.3f}; Bayes factor {math.exp(log_bf):.3g} for 'fine-tuning better by more "
-            f"than {100 * margin:g} point(s) of 100'); p moved from {p:.2f} to {p1:.2f}"
-        )
-        result = PilotUpdate(
-            difference=diff,
-            standard_error=se,
-            bayes_factor=math.exp(log_bf),
-            p_before=p,
-            message=note,
-        )
-        return p1, min(update(low), p1), max(update(high), p1), result
-
-
-def pilot_bayes_factor(diff: float, se: float, *, tau: float, margin: float) -> float:
-    """Bayes factor of a measured score difference for "fine-tuning better by > margin".
-
-    The event E is "true difference > margin". Given E, the true difference lies above the
-    margin, given not-E below it, spread as the two halves of N(margin, tau^2): the
-    reference spread ``tau`` comes from the corpus, the direction only from the prior p. The
-    measured ``diff ~ N(true difference, se^2)``. Then
-
-        BF = [P(E | diff) / P(not E | diff)] under N(margin, tau^2) = Phi(t) / Phi(-t),
-        t = (diff - margin) / se^2 / sqrt(1 / tau^2 + 1 / se^2),
-
-    and posterior odds = prior odds x BF. BF > 1 exactly when ``diff > margin``, so a
-    measured fine-tuning lead never lowers p, a measured tie or ICL lead never raises it,
-    and a small evaluation (large ``se``) moves p little.
-
-    Examples
-    --------
-    >>> round(pilot_bayes_factor(0.03, 0.0174, tau=0.1, margin=0.01), 2)
-    6.77
-    >>> pilot_bayes_factor(0.01, 0.05, tau=0.1, margin=0.01)
-    1.0
-    """
-    t = (diff - margin) / se**2 / math.sqrt(1.0 / tau**2 + 1.0 / se**2)
-    t = min(max(t, -30.0), 30.0)  # beyond this p is pinned to the band anyway
-    return math.erfc(-t / math.sqrt(2.0)) / math.erfc(t / math.sqrt(2.0))  # Phi(t) / Phi(-t)
 
 
 @functools.cache

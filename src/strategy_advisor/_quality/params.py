@@ -1,7 +1,8 @@
 """Quality stage, parameters: the fitted-parameter file as typed data.
 
 Every section is a model with ``extra="forbid"``: a renamed or misspelled key fails at load,
-naming the file and the key, and every value stored is a value the code uses.
+naming the file and the key. Sections marked fit-only are used to predict corpus rows (cross-
+validation, the report) and for inspection, never for a run-time task.
 """
 
 from __future__ import annotations
@@ -13,27 +14,42 @@ from pydantic import BaseModel, Field, model_validator
 from .._types import STRICT_DATA, FrozenMap
 from .features import FEATURES, SUPPORT_DIMS
 
-__all__ = ["QualityMetrics", "QualityParams"]
+__all__ = ["GainMetrics", "QualityMetrics", "QualityParams"]
 
 
 class QualityMetrics(BaseModel):
-    """Scores of one method on one scope (a held-out source, or rows pooled)."""
+    """Scores of one method's probability on one scope (a held-out source, or rows pooled)."""
 
     model_config = STRICT_DATA
 
     scope: str = Field(
         ...,
-        description="source_id, 'overall', 'overall (ties dropped)' or 'n stated >= 50' "
-        "(pooled out-of-fold predictions of rows whose source states n >= 50).",
+        description="source_id, 'overall', 'overall (ties dropped)', 'n stated', "
+        "'n stated >= 50', 'bucket <50' (and the other data-size buckets) or 'task <family>'.",
     )
     method: str
     n_rows: int
     n_ft_wins: int
+    n_decisive: int = Field(..., description="Rows that are not ties.")
     brier: float
     log_loss: float
     auc: float | None = Field(None, description="None where the scope has one class only.")
     accuracy: float
     ece: float = Field(..., description="Expected calibration error, 10 equal-width bins.")
+
+
+class GainMetrics(BaseModel):
+    """Out-of-source accuracy of the expected gain and coverage of its predictive interval."""
+
+    model_config = STRICT_DATA
+
+    scope: str
+    n_rows: int = Field(..., description="Rows with a score_delta.")
+    mae: float = Field(..., description="Mean absolute error of the expected gain (points).")
+    mae_train_mean: float = Field(..., description="MAE of the training sources' mean delta.")
+    rmse: float
+    coverage: float = Field(..., description="Share of deltas inside the predictive interval.")
+    mean_width: float = Field(..., description="Mean width of the interval (points).")
 
 
 # ------------------------------------------------------------------ parameter file sections
@@ -47,58 +63,48 @@ class _CorpusInfo(BaseModel):
     n_sources: int = Field(..., ge=1)
     n_ft_wins: int = Field(..., ge=0)
     n_ties: int = Field(..., ge=0)
+    n_with_delta: int = Field(..., ge=0)
+    n_unstated: int = Field(..., ge=0, description="Rows given the fit-time nuisance terms.")
 
 
 class _FeatureDoc(BaseModel):
     model_config = STRICT_DATA
     name: str
     transform: str
-    scaling: str
+    kind: Literal["curve", "continuous", "binary"]
     constraint: Literal["nonneg", "nonpos", "free"]
     why: str
 
 
-class _Imputation(BaseModel):
+class _Spec(BaseModel):
     model_config = STRICT_DATA
     size_impute_log10: FrozenMap[str, float]
     shots_impute_log1p: float
     shots_cap: float = Field(..., gt=0)
     classes_cap: float = Field(..., ge=1, description="Largest class count in the corpus.")
+    knots_n: tuple[float, float, float, float]
     missing_n_train: FrozenMap[str, float]
 
 
-class _Hyperparameters(BaseModel):
+class _FitRecord(BaseModel):
+    """The settings a fit used (from ``quality_fit.json``), recorded with the result."""
+
     model_config = STRICT_DATA
-    C: float = Field(..., gt=0)
-    n_bootstrap: int = Field(..., ge=1)
+    slope_prior_mean: tuple[float, float, float]
+    slope_prior_sd: float
+    coef_prior_sd: float
+    tau_grid: tuple[float, ...]
+    nuisance: bool
+    sd_scale_nested_loso: bool
+    n_bootstrap: int
     random_state: int
-    interval_level: float = Field(..., gt=0, lt=1)
-    penalty: str
-    C_default: str
-    ties: str
-    calibration: str
-
-
-class _Linear(BaseModel):
-    model_config = STRICT_DATA
-    center: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
-    intercept: float
-
-
-class _Platt(BaseModel):
-    model_config = STRICT_DATA
-    a: float = Field(..., gt=0, description="Slope; > 0 keeps the model monotone.")
-    b: float
+    settings_as_of: str
 
 
 class _Gate(BaseModel):
     model_config = STRICT_DATA
-    form: Literal["hill"]
-    n_half: float = Field(..., gt=0)
+    n_min: float = Field(..., gt=0)
     exponent: float = Field(..., gt=0)
-    anchors: tuple[str, ...] = ()
 
 
 class _Bootstrap(BaseModel):
@@ -107,6 +113,21 @@ class _Bootstrap(BaseModel):
     method: str
     coef: tuple[tuple[float, ...], ...] = Field(..., min_length=1)
     intercept: tuple[float, ...]
+    slope_below_min: tuple[float, ...]
+    sigma: tuple[float, ...]
+    tau: tuple[float, ...]
+    nuisance_shift: tuple[float, ...] = Field(..., description="Fit-only.")
+    sigma_unstated: tuple[float, ...] = Field(..., description="Fit-only.")
+
+
+class _FitOnly(BaseModel):
+    model_config = STRICT_DATA
+    nuisance_shift: float = Field(..., description="Mean shift of rows with an unstated n.")
+    sigma_unstated: float = Field(..., gt=0, description="Their residual sd.")
+    source_effects: FrozenMap[str, float] = Field(
+        ..., description="Fitted source intercepts u_s (points), integrated out at run time."
+    )
+    laplace_log_marginal: float
 
 
 class _Support(BaseModel):
@@ -114,6 +135,7 @@ class _Support(BaseModel):
     dims: tuple[str, ...]
     bandwidths: tuple[float, ...] = Field(..., description="One per dimension, > 0.")
     points: tuple[tuple[float, ...], ...]
+    weights: tuple[float, ...] = Field(..., description="Corpus rows at each (distinct) point.")
     source_index: tuple[int, ...]
     sources: tuple[str, ...]
     min_rows: float = Field(..., ge=0)
@@ -121,17 +143,10 @@ class _Support(BaseModel):
     source_threshold: float = Field(..., gt=0)
 
 
-class _Pilot(BaseModel):
-    model_config = STRICT_DATA
-    tau: float = Field(
-        ..., gt=0, description="Spread of true score differences around the margin (0-1 scale)."
-    )
-    margin: float = Field(..., ge=0, description="Difference that counts as 'better'.")
-
-
 class _Coverage(BaseModel):
     model_config = STRICT_DATA
     min_n: float = Field(..., ge=0, description="Smallest stated training-set size.")
+    max_n: float = Field(..., ge=0, description="Largest stated training-set size.")
     max_shots: float = Field(..., ge=0)
     max_classes: float = Field(..., ge=0)
 
@@ -141,6 +156,8 @@ class _CrossValidation(BaseModel):
     scheme: Literal["leave-one-source-out"]
     methods: FrozenMap[str, str]
     metrics: tuple[QualityMetrics, ...]
+    gain: tuple[GainMetrics, ...]
+    sd_scales: tuple[float, ...]
 
 
 class QualityParams(BaseModel):
@@ -148,22 +165,28 @@ class QualityParams(BaseModel):
 
     model_config = STRICT_DATA
 
-    schema_version: Literal[3] = Field(
-        ..., description="3: typed sections, support bandwidths per dimension."
+    schema_version: Literal[4] = Field(
+        ..., description="4: model v2, the joint latent-gain model of score_delta."
     )
     model_version: str
     fitted_on: str
     corpus: _CorpusInfo
     features: tuple[_FeatureDoc, ...]
-    imputation: _Imputation
-    hyperparameters: _Hyperparameters
+    spec: _Spec
+    fit: _FitRecord
+    coef: tuple[float, ...]
+    intercept: float
+    slope_below_min: float = Field(..., ge=0, description="Prior slope below the first knot.")
+    sigma: float = Field(..., gt=0, description="Residual sd (points).")
+    tau: float = Field(..., gt=0, description="Between-source sd (points).")
+    sd_scale: float = Field(..., gt=0, description="Calibration k of the predictive sd.")
+    margin: float = Field(..., ge=0, description="Points that count as 'better'.")
     band: tuple[float, float]
-    logit: _Linear
-    platt: _Platt
     gate: _Gate
+    gain_clip: float = Field(..., gt=0)
     bootstrap: _Bootstrap
+    fit_only: _FitOnly
     support: _Support
-    pilot: _Pilot
     wide_width: float = Field(..., gt=0)
     force_wide: bool = Field(
         ..., description="Fitted on too few sources for a between-source interval: always wide."
@@ -179,33 +202,33 @@ class QualityParams(BaseModel):
             raise ValueError(
                 f"key 'features': expected names {[f.name for f in FEATURES]}, got {names}"
             )
-        for key in ("center", "scale", "coef"):
-            if len(getattr(self.logit, key)) != d:
-                raise ValueError(
-                    f"key 'logit.{key}': expected {d} numbers, got {len(getattr(self.logit, key))}"
-                )
-        if min(self.logit.scale) <= 0:
-            raise ValueError("key 'logit.scale': every scale must be > 0")
-        if any(len(row) != d for row in self.bootstrap.coef):
+        if len(self.coef) != d:
+            raise ValueError(f"key 'coef': expected {d} numbers, got {len(self.coef)}")
+        bs = self.bootstrap
+        if any(len(row) != d for row in bs.coef):
             raise ValueError(f"key 'bootstrap.coef': every draw must have {d} numbers")
-        if len(self.bootstrap.intercept) != len(self.bootstrap.coef):
-            raise ValueError("key 'bootstrap.intercept': one intercept per coefficient draw")
+        for key in ("intercept", "slope_below_min", "sigma", "tau", "nuisance_shift"):
+            if len(getattr(bs, key)) != len(bs.coef):
+                raise ValueError(f"key 'bootstrap.{key}': one value per coefficient draw")
+        if len(bs.sigma_unstated) != len(bs.coef):
+            raise ValueError("key 'bootstrap.sigma_unstated': one value per coefficient draw")
         k = len(SUPPORT_DIMS)
-        if self.support.dims != SUPPORT_DIMS:
+        sup = self.support
+        if sup.dims != SUPPORT_DIMS:
             raise ValueError(f"key 'support.dims': expected {list(SUPPORT_DIMS)}")
-        if len(self.support.bandwidths) != k or min(self.support.bandwidths) <= 0:
+        if len(sup.bandwidths) != k or min(sup.bandwidths) <= 0:
             raise ValueError(f"key 'support.bandwidths': expected {k} numbers, each > 0")
-        if any(len(row) != k for row in self.support.points):
+        if any(len(row) != k for row in sup.points):
             raise ValueError(f"key 'support.points': every point must have {k} numbers")
-        if len(self.support.source_index) != len(self.support.points) or any(
-            not 0 <= i < len(self.support.sources) for i in self.support.source_index
+        if len(sup.weights) != len(sup.points):
+            raise ValueError("key 'support.weights': one weight per point")
+        if len(sup.source_index) != len(sup.points) or any(
+            not 0 <= i < len(sup.sources) for i in sup.source_index
         ):
             raise ValueError("key 'support.source_index': one valid source index per point")
-        missing = {"frontier_api", "open_weights", "unknown"} - set(
-            self.imputation.size_impute_log10
-        )
+        missing = {"frontier_api", "open_weights", "unknown"} - set(self.spec.size_impute_log10)
         if missing:
-            raise ValueError(f"key 'imputation.size_impute_log10': missing {sorted(missing)}")
+            raise ValueError(f"key 'spec.size_impute_log10': missing {sorted(missing)}")
         lo, hi = self.band
         if not 0 < lo < hi < 1:
             raise ValueError(f"key 'band': expected 0 < low < high < 1, got {self.band}")

@@ -26,15 +26,46 @@ class _BandSetting(_Explained):
     value: tuple[float, float]
 
 
-class _GateSetting(BaseModel):
-    model_config = STRICT_DATA
-    n_half: float = Field(..., gt=0)
+class _Value(_Explained):
+    value: float = Field(..., gt=0)
+
+
+class _MarginSetting(_Explained):
+    value: float = Field(..., ge=0, description="Points (0-100) that count as 'better'.")
+
+
+class _GateSetting(_Explained):
+    n_min: float = Field(..., gt=0, description="Vendor minimum: r(n) = 1 from here on.")
     exponent: float = Field(..., gt=0)
-    anchors: tuple[str, ...] = Field(..., min_length=1)
 
 
-class _MissingN(_Explained):
-    value: FrozenMap[str, float]
+class _CurveSetting(_Explained):
+    knots_n: tuple[float, float, float, float] = Field(
+        ..., description="Training-set sizes where the slope of the curve in ln(1 + n) changes."
+    )
+    slope_prior_mean: tuple[float, float, float]
+    slope_prior_sd: float = Field(..., gt=0)
+    slope_below_min: float = Field(..., ge=0, description="Prior slope below the first knot.")
+
+    @model_validator(mode="after")
+    def _increasing(self) -> _CurveSetting:
+        k = self.knots_n
+        if not 0 < k[0] < k[1] < k[2] < k[3]:
+            raise ValueError(f"key 'curve.knots_n': expected 0 < k1 < k2 < k3 < k4, got {list(k)}")
+        return self
+
+
+class _PriorSetting(_Explained):
+    coef_sd_points: float = Field(..., gt=0)
+
+
+class _SourceEffect(_Explained):
+    tau_grid_points: tuple[float, ...] = Field(..., min_length=1)
+
+
+class _UnstatedN(_Explained):
+    missing_n_train: FrozenMap[str, float]
+    nuisance: bool
 
 
 class _Fallbacks(_Explained):
@@ -49,6 +80,24 @@ class _Fallbacks(_Explained):
         return self.model_dump(exclude={"why"})
 
 
+class _Calibration(_Explained):
+    sd_scale: bool
+
+
+class _BootstrapSetting(_Explained):
+    n_draws: int = Field(..., ge=1)
+    random_state: int
+    interval_level: float = Field(..., gt=0, lt=1)
+    min_sources_for_interval: int = Field(..., ge=2)
+
+
+class _Optimizer(_Explained):
+    maxiter: int = Field(..., ge=1)
+    ftol: float = Field(..., gt=0)
+    gtol: float = Field(..., gt=0)
+    maxcor: int = Field(..., ge=1)
+
+
 class _SupportSetting(_Explained):
     bandwidths: FrozenMap[str, float]
     min_rows: float = Field(..., ge=0)
@@ -56,25 +105,13 @@ class _SupportSetting(_Explained):
     source_threshold: float = Field(..., gt=0)
 
 
-class _PilotSetting(_Explained):
-    margin: float = Field(..., ge=0)
-    tau_fallback: float = Field(..., gt=0)
-    tau_floor: float = Field(..., gt=0)
-    tau_min_rows: int = Field(..., ge=2)
-
-
-class _Defaults(_Explained):
-    C: float = Field(..., gt=0)
-    n_bootstrap: int = Field(..., ge=1)
-    interval_level: float = Field(..., gt=0, lt=1)
-    wide_width: float = Field(..., gt=0)
-    calibrate: bool
-    min_sources_for_interval: int = Field(..., ge=2)
-
-
 class _CVSetting(_Explained):
     stated_n_scopes: tuple[int, ...]
     rule_thresholds: tuple[int, ...]
+    bucket_edges: tuple[int, int, int]
+    fold_draws: int = Field(..., ge=0)
+    fold_seed: int
+    reliability_bins: int = Field(..., ge=2)
 
 
 class FitSettings(BaseModel):
@@ -82,16 +119,23 @@ class FitSettings(BaseModel):
 
     model_config = STRICT_DATA
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     as_of: str
     about: str
     band: _BandSetting
+    margin_points: _MarginSetting
     gate: _GateSetting
-    missing_n_train: _MissingN
+    curve: _CurveSetting
+    prior: _PriorSetting
+    source_effect: _SourceEffect
+    unstated_n: _UnstatedN
     imputation_fallbacks: _Fallbacks
+    calibration: _Calibration
+    bootstrap: _BootstrapSetting
+    optimizer: _Optimizer
     support: _SupportSetting
-    pilot: _PilotSetting
-    defaults: _Defaults
+    wide_width: _Value
+    gain_clip_points: _Value
     cv: _CVSetting
 
     @model_validator(mode="after")
@@ -100,8 +144,8 @@ class FitSettings(BaseModel):
         missing = needed - set(self.support.bandwidths)
         if missing:
             raise ValueError(f"key 'support.bandwidths': missing {sorted(missing)}")
-        if "*" not in self.missing_n_train.value:
-            raise ValueError("key 'missing_n_train.value': needs a '*' entry (every source)")
+        if "*" not in self.unstated_n.missing_n_train:
+            raise ValueError("key 'unstated_n.missing_n_train': needs a '*' entry (every source)")
         lo, hi = self.band.value
         if not 0 < lo < hi < 1:
             raise ValueError(f"key 'band.value': expected 0 < low < high < 1, got {lo}, {hi}")
