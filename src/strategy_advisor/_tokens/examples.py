@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -287,7 +288,7 @@ def _measure_all(
             kept, n = sample_items(_payloads(source), sample, seed)
             picked = [_to_example(where, payload) for where, payload in kept]
         return _measure(picked, tokenizer, overhead), n
-    total = len(source) if isinstance(source, Sequence) else None
+    total = _bar_total(source, progress)
     # token counts are whole numbers: int32 keeps 12 bytes per example (the file is never
     # held, only its three lengths per example)
     parts = [np.zeros((3, 0), dtype=np.int32)]
@@ -303,6 +304,21 @@ def _measure_all(
             bar.close()
     measured = np.concatenate(parts, axis=1).astype(np.float64)
     return measured, measured.shape[1]
+
+
+def _bar_total(source: ExampleSource, progress: bool | None) -> int | None:
+    """The examples a progress bar counts to: a sequence's length, or a file's records.
+
+    A path is a ``str`` (a ``Sequence`` too, but its length is not a count of examples):
+    its records are counted in one extra read, only when a bar may be shown (asked for,
+    or ``None`` on a terminal).
+    """
+    if isinstance(source, (str, os.PathLike)):
+        on_terminal = sys.stderr is not None and sys.stderr.isatty()
+        if progress is False or (progress is None and not on_terminal):
+            return None
+        return sum(1 for _ in _payloads(source))
+    return len(source) if isinstance(source, Sequence) else None
 
 
 def _encoding_for_model(
