@@ -1,13 +1,24 @@
-"""The decision: cost enters once, through the cost term; quality decides when cost cannot."""
+"""The decision: cost enters once, through the cost term; the quality term is the expected gain;
+quality decides when cost cannot. The hand-worked case of docs/decision.md is recomputed here."""
 
 from __future__ import annotations
 
+import math
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategy_advisor import DecisionPolicy, Strategy, default_rulebook, recommend
+from strategy_advisor import (
+    DecisionPolicy,
+    QualityEstimate,
+    Strategy,
+    default_rulebook,
+    recommend,
+)
+from strategy_advisor._decision import _quality_reason, decide
 
 from .helpers import TODAY, offer, profile, spec
 
@@ -48,6 +59,104 @@ def test_as_cost_stops_mattering_the_decision_becomes_the_quality_decision(
     assert gaps[-1] < 0.05
     if all(rec.feasible.values()) and abs(rec.score.quality_log_odds) > 0.2:
         q = rec.quality
-        mean_p = (q.low + q.p_fine_tuning_better + q.high) / 3
-        if abs(mean_p - 0.5) > 0.02:
-            assert rec.strategy is (FT if mean_p > 0.5 else ICL)
+        ends = (q.expected_gain_low_points, q.expected_gain_points, q.expected_gain_high_points)
+        if all(g > 1 for g in ends) or all(g < -1 for g in ends):
+            assert rec.strategy is (FT if ends[1] > 0 else ICL)
+        assert rec.score.quality_log_odds == pytest.approx(
+            q.expected_gain_points / rec.policy.gain_points_per_log_odds
+        )
+
+
+# ------------------------------------------------------------- the hand-worked case
+
+
+def _estimate(p: float, gain: float, lo: float, hi: float, **kw: Any) -> QualityEstimate:
+    base: dict[str, Any] = dict(
+        p_fine_tuning_better=p,
+        low=p,
+        high=p,
+        interval_level=0.8,
+        expected_gain_points=gain,
+        gain_low_points=gain - 4.3,
+        gain_high_points=gain + 4.3,
+        expected_gain_low_points=lo,
+        expected_gain_high_points=hi,
+        data_sufficiency=1.0,
+        support_rows=22.0,
+        support_sources=6,
+        wide=False,
+        model_version="hand",
+    )
+    return QualityEstimate(**{**base, **kw})
+
+
+def _costs(ft: tuple[float, float, float], icl: tuple[float, float, float]) -> Any:
+    """Only the totals the decision reads: (low, point, high) for each strategy."""
+
+    def side(t: tuple[float, float, float]) -> SimpleNamespace:
+        return SimpleNamespace(
+            total_usd=t[1], known_part_usd=t[1], total_usd_low=t[0], total_usd_high=t[2]
+        )
+
+    return SimpleNamespace(fine_tuning=side(ft), in_context_learning=side(icl))
+
+
+FT_COST, ICL_COST = (7_000.0, 9_000.0, 12_000.0), (2_500.0, 3_000.0, 3_500.0)
+
+
+def test_the_hand_worked_case_of_the_decision_doc() -> None:
+    policy = DecisionPolicy.default()
+    assert policy.gain_points_per_log_odds == 18.0
+    k = policy.cost_weight
+    assert k == pytest.approx(math.log(3) / math.log(2))
+    assert round(k, 4) == 1.5850
+    q = _estimate(0.98, 13.2, 13.0, 13.3)
+    d = decide(q, _costs(FT_COST, ICL_COST), (), policy=policy)
+    s = d.score
+    assert round(s.cost_term, 4) == -1.7409
+    assert s.cost_term == pytest.approx(-k * math.log(9_001 / 3_001))
+    assert tuple(round(v, 4) for v in s.cost_term_range) == (-2.4857, -1.0984)
+    assert round(s.quality_log_odds, 4) == 0.7333
+    assert round(s.total, 4) == -1.0076
+    ends = (-k * math.log(12_001 / 2_501), s.cost_term, -k * math.log(7_001 / 3_501))
+    sig = [1 / (1 + math.exp(-(g / 18 + c))) for g in (13.0, 13.2, 13.3) for c in ends]
+    p_ft = sum(sig) / 9
+    assert round(p_ft, 4) == 0.2746
+    assert d.strategy is ICL and round(d.confidence, 3) == 0.725 == round(1 - p_ft, 3)
+    assert s.holds_across_ranges
+    # the old term, logit(0.98), would have chosen fine-tuning
+    old = math.log(0.98 / 0.02) + s.cost_term
+    assert round(old, 2) == 2.15
+    # the same p with a tiny gain weighs a seventh as much
+    tiny = decide(_estimate(0.98, 2.0, 1.8, 2.2), _costs(FT_COST, ICL_COST), (), policy=policy)
+    assert round(tiny.score.total, 2) == -1.63 and round(tiny.confidence, 2) == 0.83
+    # where the large gain would pay for the gap
+    assert round(-s.cost_term * 18, 1) == 31.3 and round(13.2 / -s.cost_term, 1) == 7.6
+    cheaper = DecisionPolicy.default(gain_points_per_log_odds=7.0)
+    assert decide(q, _costs(FT_COST, ICL_COST), (), policy=cheaper).strategy is FT
+
+
+def test_a_likely_large_gain_outweighs_a_likely_tiny_one() -> None:
+    policy = DecisionPolicy.default()
+    costs = _costs((3_000.0,) * 3, (2_000.0,) * 3)  # fine-tuning 1.5x dearer
+    large = decide(_estimate(0.95, 25.0, 22.0, 28.0), costs, (), policy=policy)
+    tiny = decide(_estimate(0.95, 2.0, 1.5, 2.5), costs, (), policy=policy)
+    assert large.strategy is FT and tiny.strategy is ICL
+    assert policy.quality_term(25.0) == pytest.approx(25 / 18)
+    assert round(policy.gain_points_for_cost_multiple, 1) == 19.8
+
+
+def test_the_quality_reason_quotes_probability_and_gain() -> None:
+    up = _estimate(0.71, 4.0, 1.0, 7.0, low=0.6, high=0.8, gain_low_points=-2.2,
+                   gain_high_points=11.4)  # fmt: skip
+    msg, favors = _quality_reason(up)
+    assert msg == (
+        "Fine-tuning is 71% likely to be better (interval 60-80%), by about 4 points "
+        "(−2 to +11 on a 0-100 scale)."
+    )
+    assert favors is FT
+    down = _estimate(0.3, -8.4, -12.0, -5.0, low=0.2, high=0.4, gain_low_points=-40.0,
+                     gain_high_points=25.0)  # fmt: skip
+    msg, favors = _quality_reason(down)
+    assert "30% likely to be better" in msg and "about 8 points lower" in msg
+    assert "(−40 to +25 on a 0-100 scale)" in msg and favors is ICL

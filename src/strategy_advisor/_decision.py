@@ -25,23 +25,27 @@ __all__ = [
     "reasons_for",
 ]
 
-_P_CLIP = 1e-6  # numerical guard, not a tuning: keeps logit(0) and logit(1) finite
-
 
 class DecisionPolicy(BaseModel):
     """How quality and cost trade off. Load the shipped default with
     :meth:`DecisionPolicy.default` and override what you disagree with.
 
     The decision works in log-odds for fine-tuning. Quality contributes
-    ``logit(p_fine_tuning_better)``; cost contributes ``-k·ln(C_ft / C_icl)`` with
+    ``G / gain_points_per_log_odds``, where ``G`` is the expected gain of fine-tuning over
+    prompting in points on 0-100 (a likely but tiny gain weighs little, a likely large one
+    much); cost contributes ``-k·ln(C_ft / C_icl)`` with
     ``k = logit(likely_win_probability) / ln(cost_multiple_for_likely_win)``: you are
-    indifferent between paying ``cost_multiple_for_likely_win`` times as much and a strategy
-    ``likely_win_probability`` likely to be better (default 0.75: 3:1).
+    indifferent between paying ``cost_multiple_for_likely_win`` times as much and a quality
+    term of ``logit(likely_win_probability)``, an expected gain of
+    ``gain_points_per_log_odds · logit(likely_win_probability)`` points (default 2x for
+    about 20 points; see ``docs/decision.md``).
 
     Examples
     --------
     >>> DecisionPolicy.default(cost_multiple_for_likely_win=4.0).cost_multiple_for_likely_win
     4.0
+    >>> round(DecisionPolicy.default().gain_points_for_cost_multiple, 1)
+    19.8
     """
 
     model_config = RESULT
@@ -58,6 +62,12 @@ class DecisionPolicy(BaseModel):
         gt=0.5,
         lt=1,
         description="What 'likely to be better' means in cost_multiple_for_likely_win.",
+    )
+    gain_points_per_log_odds: float = Field(
+        ...,
+        gt=0,
+        description="Points of expected quality gain (0-100 scale) worth one unit of "
+        "log-odds on the decision's scale. Smaller: quality matters more.",
     )
     infeasible_confidence: float = Field(
         ..., gt=0.5, le=1, description="Confidence when only one strategy is feasible."
@@ -84,10 +94,26 @@ class DecisionPolicy(BaseModel):
         """Log-odds of quality per e-fold of cost ratio."""
         return logit(self.likely_win_probability) / math.log(self.cost_multiple_for_likely_win)
 
+    @property
+    def gain_points_for_cost_multiple(self) -> float:
+        """The expected gain (points) worth paying ``cost_multiple_for_likely_win`` times as
+        much: ``gain_points_per_log_odds · logit(likely_win_probability)``."""
+        return self.gain_points_per_log_odds * logit(self.likely_win_probability)
+
+    def quality_term(self, gain_points: float) -> float:
+        """The quality term of the score: ``gain_points / gain_points_per_log_odds``.
+
+        Examples
+        --------
+        >>> DecisionPolicy.default(gain_points_per_log_odds=18.0).quality_term(9.0)
+        0.5
+        """
+        return gain_points / self.gain_points_per_log_odds
+
 
 class _PolicyFile(BaseModel):
     model_config = STRICT_DATA
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     as_of: str
     policy: DecisionPolicy
 
@@ -116,7 +142,9 @@ class ScoreBreakdown(BaseModel):
 
     model_config = RESULT
 
-    quality_log_odds: float
+    quality_log_odds: float = Field(
+        description="The quality term: expected gain (points) / gain_points_per_log_odds."
+    )
     cost_log_ratio: float | None = Field(description="ln((C_ft + floor) / (C_icl + floor)).")
     cost_term: float
     cost_term_range: tuple[float, float] = Field(
@@ -217,16 +245,32 @@ def _cost_reason(costs: CostComparison, months: float) -> tuple[str, Strategy | 
     return msg + ".", favors
 
 
+def _points(x: float) -> str:
+    """A signed whole number of points with a real minus sign ("+4", "−2")."""
+    r = round(x)
+    return f"{'+' if r > 0 else '−' if r < 0 else '±'}{abs(r)}"
+
+
 def _quality_reason(q: QualityEstimate) -> tuple[str, Strategy]:
-    """The quality estimate's message and the strategy it favours."""
-    p = q.p_fine_tuning_better
-    favors = Strategy.FINE_TUNING if p > 0.5 else Strategy.IN_CONTEXT_LEARNING
+    """The quality estimate's message and the strategy it favours (by the expected gain)."""
+    p, g = q.p_fine_tuning_better, q.expected_gain_points
+    favors = Strategy.FINE_TUNING if g > 0 else Strategy.IN_CONTEXT_LEARNING
+    spread = f"{_points(q.gain_low_points)} to {_points(q.gain_high_points)}"
+    size = (
+        f"by about {abs(round(g))} point{'s' if abs(round(g)) != 1 else ''}"
+        if g >= 0
+        else f"but expected to score about {abs(round(g))} point"
+        f"{'s' if abs(round(g)) != 1 else ''} lower"
+    )
     msg = (
-        f"Fine-tuning is estimated {100 * p:.0f}% likely to reach higher quality than "
-        f"prompting (interval {100 * q.low:.0f}-{100 * q.high:.0f}%)"
+        f"Fine-tuning is {100 * p:.0f}% likely to be better (interval "
+        f"{100 * q.low:.0f}-{100 * q.high:.0f}%), {size} ({spread} on a 0-100 scale)"
     )
     if q.pilot is not None:
-        msg += f", updated from {100 * q.pilot.p_before:.0f}% by your pilot results"
+        msg += (
+            f", updated from {100 * q.pilot.p_before:.0f}% and "
+            f"{_points(q.pilot.gain_before_points)} points by your pilot results"
+        )
     return msg + ".", favors
 
 
@@ -242,9 +286,14 @@ def decide(
     infeasible = {e.strategy for e in fired if e.kind == "infeasible"}
     feasible = {s: s not in infeasible for s in Strategy}
 
-    # a custom quality model may return 0 or 1: clip so the log-odds stay finite
+    # the quality term at the low end, the point and the high end of the expected gain
     q_terms = [
-        logit(x, clip=_P_CLIP) for x in (quality.low, quality.p_fine_tuning_better, quality.high)
+        policy.quality_term(g)
+        for g in (
+            quality.expected_gain_low_points,
+            quality.expected_gain_points,
+            quality.expected_gain_high_points,
+        )
     ]
     compared = _comparable_totals(costs)
     log_ratio = None
@@ -273,8 +322,8 @@ def decide(
     holds = len({t > 0 for t in (q_terms[1] + c + rules_term for c in terms)}) == 1
 
     if all(feasible.values()) or not any(feasible.values()):
-        # average the probability over the quality interval (low end, point, high end) and
-        # the cost range (both ends and the point), and decide on that average: the
+        # average the probability over the expected gain's interval (low end, point, high
+        # end) and the cost range (both ends and the point), and decide on that average: the
         # confidence is never below one half, and a choice that flips inside the ranges
         # is far from certain
         p_ft = sum(sigmoid(t) for t in scores) / len(scores)
