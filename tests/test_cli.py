@@ -442,10 +442,10 @@ def test_other_tokenizer_errors_name_the_profile_key_not_python_arguments(
 
 def test_every_python_wording_has_a_command_line_wording() -> None:
     from strategy_advisor._tokens.encodings import PYTHON_WORDING
-    from strategy_advisor.cli import _cli_wording
+    from strategy_advisor.cli.wording import cli_wording
 
     for command in ("recommend", "tokenizer"):
-        assert set(PYTHON_WORDING) <= set(_cli_wording(command))
+        assert set(PYTHON_WORDING) <= set(cli_wording(command))
 
 
 def test_the_bundled_example_says_how_to_count_exactly_when_it_estimates(

@@ -1,0 +1,96 @@
+"""Command line: a profile file (JSON, or JSON Lines of many) in; text, JSON, Markdown, HTML
+or CSV out.
+
+``strategy-advisor tokenizer fetch NAME`` is the one command that reaches the network.
+Exit codes: 0 success; 2 invalid input (the message names the field and the fix, never a
+traceback); 1 an internal error (a short message asking for a report; the traceback with
+``--debug`` or ``STRATEGY_ADVISOR_DEBUG=1``). A closed pipe (``| head``) ends quietly.
+
+The modules: ``parser`` (options and their examples), ``files`` (profile files and their
+schema), ``running`` (``recommend`` and ``explain``, one profile or a portfolio),
+``text`` (the portfolio table and the explanation), ``listings`` (``catalog``, ``rules``,
+``schema``, ``tokenizer``), ``wording`` (errors in the command line's own terms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+from .._datafiles import describe_validation_error
+from .._errors import AdvisorError
+from . import listings, running
+from .files import TokenCounting, profile_file_schema
+from .parser import DEBUG_ENV, build_parser
+from .wording import describe, indent
+
+__all__ = ["TokenCounting", "main", "profile_file_schema"]
+
+_SCHEMA_HINT = "\n`strategy-advisor schema` prints every field of a profile."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``strategy-advisor`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:  # e.g. `strategy-advisor catalog | head`: stop quietly
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        print("strategy-advisor: interrupted", file=sys.stderr)
+        return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit raises no second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (a test's capture): nothing to do
+        pass
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .._profile import TaskProfile
+
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "recommend": running.recommend,
+        "explain": running.explain,
+        "catalog": listings.catalog,
+        "tokenizer": listings.tokenizer,
+        "rules": listings.rules,
+        "schema": listings.schema,
+    }
+    try:
+        return handlers[args.command](args)
+    except BrokenPipeError:
+        raise
+    except ValidationError as exc:
+        where = f" in {args.profile}" if getattr(args, "profile", None) else ""
+        print(
+            f"strategy-advisor: invalid task profile{where}:\n"
+            + indent(describe_validation_error(exc, TaskProfile))
+            + _SCHEMA_HINT,
+            file=sys.stderr,
+        )
+        return 2
+    except AdvisorError as exc:
+        print(f"strategy-advisor: {describe(exc, args.command)}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+        if debug:
+            traceback.print_exc()
+        print(
+            f"strategy-advisor: internal error ({type(exc).__name__}: {exc}). This is a bug: "
+            "please report it, with the command you ran (and its input, if you can share it)."
+            + ("" if debug else f" Run again with --debug (or {DEBUG_ENV}=1) for the traceback."),
+            file=sys.stderr,
+        )
+        return 1
