@@ -959,6 +959,13 @@ def build(pricing: dict[str, Any]) -> dict[str, Any]:
 
 
 def _latency_defaults(pricing: dict[str, Any]) -> dict[str, Any]:
+    """Throughputs for models with none of their own, from NVIDIA NIM's concurrency-1 rows.
+
+    TTFT grows linearly with the prompt: the marginal prefill rate is the slope between the
+    500- and 5,000-token rows (pricing.json's DERIVED 12,535 tokens/s) and the fixed TTFT
+    overhead its intercept, ``ttft(500) - 500 / prefill`` (~7.9 ms), so the latency model
+    reproduces both published TTFTs.
+    """
     rows = pricing["throughput"]
     derived = next(r for r in rows if r["kind"] == "inference latency (derived)")
     nim_c1 = [
@@ -967,9 +974,12 @@ def _latency_defaults(pricing: dict[str, Any]) -> dict[str, Any]:
         if r["kind"] == "inference latency (TTFT/ITL)" and r["conditions"].endswith("concurrency 1")
     ]
     itl_ms = [r["value"]["itl_ms"] for r in nim_c1]
+    by_prompt = sorted((_prompt_tokens(r["conditions"]), r["value"]["ttft_ms"]) for r in nim_c1)
+    (short, short_ms), (long_, long_ms) = by_prompt[0], by_prompt[-1]
     caching = next(r for r in rows if r["kind"] == "inference latency (caching)")
     reduction = caching["value"]["ttft_reduction_up_to"]
-    prefill = float(round(derived["value"], -2))  # 12535 -> 12500 ("~12.5k", PRICING.md)
+    prefill = float(derived["value"])  # (5000 - 500) / (406.77 - 47.77) ms, DERIVED
+    overhead = round(short_ms - 1000.0 * short / prefill, 2)
     decode = float(round(1000.0 / (sum(itl_ms) / len(itl_ms))))  # mean ITL -> tok/s
     speedup = round(1.0 / (1.0 - reduction), 1)  # up to 80% lower TTFT -> 5x
     itl_text = "-".join(f"{v:g}" for v in sorted(itl_ms))
@@ -977,17 +987,28 @@ def _latency_defaults(pricing: dict[str, Any]) -> dict[str, Any]:
         "prefill_tokens_per_s": prefill,
         "decode_tokens_per_s": decode,
         "cached_prefill_speedup": speedup,
+        "ttft_overhead_ms": overhead,
         "source": (
             f"{derived['source']} ({derived['framework']}, {derived['model']}, "
-            f"{derived['hardware']}, concurrency 1): 500-token prompt TTFT 47.77 ms, "
-            f"5,000-token 406.77 ms => marginal prefill {derived['value']} tok/s (DERIVED in "
-            f"pricing.json/PRICING.md, rounded to {prefill:g}); ITL {itl_text} ms/token => "
+            f"{derived['hardware']}, concurrency 1): {short:,}-token prompt TTFT {short_ms:g} "
+            f"ms, {long_:,}-token {long_ms:g} ms => marginal prefill {derived['value']} tok/s "
+            f"(DERIVED in pricing.json/PRICING.md) and a fixed TTFT overhead of "
+            f"{short_ms:g} - {short:,} / {prefill:g} s = {overhead:g} ms (DERIVED: the "
+            f"intercept of TTFT against prompt length); ITL {itl_text} ms/token => "
             f"~{decode:g} tok/s decode; {caching['source']}: prompt caching cuts TTFT by up to "
             f"{reduction:.0%} => cached prefix {speedup:g}x faster (an upper bound). "
             "Self-hosted Llama-3.3-70B on 2x H100, not a hosted API: a rough default only"
         ),
         "as_of": f"{derived['source_date']}; {caching['source_date']}",
     }
+
+
+def _prompt_tokens(conditions: str) -> int:
+    """The prompt length of a NIM row, from its conditions ('5000 input / 500 output ...')."""
+    match = re.match(r"\s*(\d+) input", conditions)
+    if match is None:
+        raise KeyError(f"NIM row without a prompt length: {conditions!r}")
+    return int(match.group(1))
 
 
 # --------------------------------------------------------------------------------------

@@ -7,12 +7,14 @@ on the page. People's time is set to zero where a test is about machine costs.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 
-from strategy_advisor import PeopleTime, Strategy
+from strategy_advisor import PeopleTime, Strategy, recommend
 from strategy_advisor._assumptions import Assumptions, default_assumptions
 from strategy_advisor._costs import CostComparison, compare_costs
 from strategy_advisor._features import derive_features
@@ -135,22 +137,75 @@ def test_retrieved_passages_are_priced_and_never_cached() -> None:
 BATCHED = dict(
     provider="OpenAI", batch_input_usd_per_mtok=0.5, batch_output_usd_per_mtok=1.0
 )  # OpenAI's batch window: 24 hours
+NO_CACHE = dict(cached_input_usd_per_mtok=None)  # batch then beats the online price
 
 
-def test_batch_rates_apply_without_a_latency_budget() -> None:
-    c = _compare(icl_model=spec(**BATCHED))
-    icl = c.in_context_learning
-    assert icl.serving.batch
-    assert icl.per_request_usd == pytest.approx((2800 * 0.5 + 50 * 1.0) / 1e6)
-
-
-def test_batch_rates_need_a_budget_of_at_least_the_batch_window() -> None:
-    online = _compare(icl_model=spec(**BATCHED), latency_budget_ms=2000.0)
+def test_batch_needs_evidence_that_the_work_is_offline() -> None:
+    """Finding 2: no latency budget is not a licence for 24-hour answers. allow_batch None:
+    batch only with a budget of at least the window; True: allowed (offline work) unless a
+    budget is below the window; False: never."""
+    batched = spec(**BATCHED, **NO_CACHE)
+    default = _compare(icl_model=batched)
+    assert not default.in_context_learning.serving.batch
+    # online: (2,800 x $1 + 50 x $2) / 1e6
+    assert default.in_context_learning.per_request_usd == pytest.approx(2900 / 1e6)
+    online = _compare(icl_model=batched, latency_budget_ms=2000.0)
     assert not online.in_context_learning.serving.batch
-    day = _compare(icl_model=spec(**BATCHED), latency_budget_ms=24 * 3_600_000.0)
+    day = _compare(icl_model=batched, latency_budget_ms=24 * 3_600_000.0)
     assert day.in_context_learning.serving.batch
-    off = _compare(icl_model=spec(**BATCHED), allow_batch=False)
-    assert not off.in_context_learning.serving.batch
+    offline = _compare(icl_model=batched, allow_batch=True)
+    assert offline.in_context_learning.serving.batch
+    # batch: (2,800 x $0.5 + 50 x $1) / 1e6
+    assert offline.in_context_learning.per_request_usd == pytest.approx(1450 / 1e6)
+    too_slow = _compare(icl_model=batched, allow_batch=True, latency_budget_ms=2000.0)
+    assert not too_slow.in_context_learning.serving.batch
+    never = _compare(icl_model=batched, latency_budget_ms=24 * 3_600_000.0, allow_batch=False)
+    assert not never.in_context_learning.serving.batch
+
+
+def _sonnet(provider: str) -> Any:
+    """claude-sonnet-4-6's prices (PRICING.md section 1): $3 in, $0.30 cached, $3.75 cache
+    write, $15 out, batch $1.50 / $7.50, 1,024-token cache minimum."""
+    return spec(
+        provider=provider,
+        input_usd_per_mtok=3.0,
+        cached_input_usd_per_mtok=0.3,
+        cache_write_usd_per_mtok=3.75,
+        output_usd_per_mtok=15.0,
+        batch_input_usd_per_mtok=1.5,
+        batch_output_usd_per_mtok=7.5,
+    )
+
+
+def test_batch_is_an_alternative_chosen_only_when_cheaper() -> None:
+    """Finding 1: claude-sonnet-4-6, 5,000 instruction tokens, no demonstrations, 1M requests
+    a month (a warm cache: h = 1 - exp(-0.38/s x 300 s) = 1 to double precision).
+    Online with the cache: (5,000 x $0.30 + 200 x $3 + 10 x $15) / 1e6 = $0.00225.
+    Batch without a cache: (5,200 x $1.50 + 10 x $7.50) / 1e6 = $0.007875: dearer, not used.
+    Anthropic's batch discount stacks with caching (PRICING.md section 5): batch + cache
+    (5,000 x $0.15 + 200 x $1.50 + 10 x $7.50) / 1e6 = $0.001125: chosen."""
+    kw: dict[str, Any] = dict(
+        instruction_tokens=5000.0,
+        icl_shots=0,
+        avg_output_tokens=10.0,
+        requests_per_month=1e6,
+        allow_batch=True,
+    )
+    stacked = _compare(icl_model=_sonnet("Anthropic"), **kw).in_context_learning
+    assert stacked.serving.batch
+    assert stacked.per_request_usd == pytest.approx(0.001125)
+    by_kind = {a.batch: a.total_usd for a in stacked.alternatives}
+    assert by_kind[False] == pytest.approx(0.00225 * 1e6 * 12)
+    assert by_kind[True] == pytest.approx(0.001125 * 1e6 * 12)
+    # a provider whose batch discount is not known to stack (Google, whose cache lifetime is
+    # assumed: 5 minutes, no hard maximum): batch is priced without the cache, and the
+    # online price with the cache wins
+    plain = _compare(icl_model=_sonnet("Google"), **kw).in_context_learning
+    assert not plain.serving.batch
+    assert plain.per_request_usd == pytest.approx(0.00225)
+    batch_only = next(a for a in plain.alternatives if a.batch)
+    assert batch_only.total_usd == pytest.approx(0.007875 * 1e6 * 12)
+    assert not batch_only.chosen
 
 
 def test_the_tuned_model_gets_its_own_batch_rates() -> None:
@@ -158,9 +213,10 @@ def test_the_tuned_model_gets_its_own_batch_rates() -> None:
         provider="OpenAI",
         fine_tuning=offer(batch_input_usd_per_mtok=0.15, batch_output_usd_per_mtok=0.6),
     )
-    c = _compare(ft_model=tuned)
+    c = _compare(ft_model=tuned, allow_batch=True)
     assert c.fine_tuning.serving.batch
     assert c.fine_tuning.per_request_usd == pytest.approx((200 * 0.15 + 50 * 0.6) / 1e6)
+    assert not _compare(ft_model=tuned).fine_tuning.serving.batch
 
 
 # ------------------------------------------------------------------------- training
@@ -189,6 +245,67 @@ def test_retraining_every_change_within_the_horizon() -> None:
     ft = c.fine_tuning
     assert ft.training_runs == 13
     assert ft.retraining_usd == pytest.approx(2.25 * 12)
+
+
+# 2026-11-27 + 44 days: the tuned model's provider stops serving it inside the horizon
+SHUTDOWN = "2027-01-10"
+
+
+@pytest.mark.parametrize(
+    ("interval", "shutdown", "runs"),
+    [
+        (None, SHUTDOWN, 2),  # stable: one run, plus one on the successor
+        (7.0, SHUTDOWN, 53),  # ceil(365.25 / 7) = 53; the change on day 49 moves over
+        (120.0, SHUTDOWN, 4),  # changes on days 120, 240, 360: the first moves over
+        (120.0, "2027-11-23", 5),  # day 361, after the last change (360): one more run
+        (7.0, None, 53),
+    ],
+)
+def test_a_retraining_after_the_shutdown_moves_to_the_successor(
+    interval: float | None, shutdown: str | None, runs: int
+) -> None:
+    """Finding 4: the shutdown's extra run only when no scheduled retraining falls after it
+    (weekly_knowledge_qa.json with gpt-4o-mini: 53 runs, not 54)."""
+    tuned = spec(shutdown_date=shutdown)
+    c = _compare(ft_model=tuned, task_change_interval_days=interval)
+    assert c.fine_tuning.training_runs == runs
+    assert c.fine_tuning.retraining_usd == pytest.approx((runs - 1) * 2.25)
+
+
+def test_own_weights_do_not_shut_down_with_their_provider() -> None:
+    """Finding 3: a self-hosted tuned model keeps running after its provider's shutdown
+    date; a served one retrains on a successor."""
+    served = spec(params_b=8.0, shutdown_date=SHUTDOWN, fine_tuning=offer())
+    own = spec(params_b=8.0, shutdown_date=SHUTDOWN, fine_tuning=offer(serving=("self_hosted",)))
+    assert _compare(ft_model=served).fine_tuning.training_runs == 2
+    assert _compare(ft_model=own).fine_tuning.training_runs == 1
+
+
+def test_a_self_hosted_open_model_outlives_its_provider_in_the_recommendation() -> None:
+    """Finding 3, the repro: together/llama-3.3-70b-instruct-turbo (Together shuts the base
+    down on 2026-10-22) evaluated on 2026-06-01. Its dedicated endpoint has no per-token
+    price, so it is self-hosted: one run, no shutdown, and ft-model-shuts-down-early does
+    not make fine-tuning infeasible."""
+    rec = recommend(
+        dict(
+            task_type="classification",
+            n_labeled_examples=1000,
+            n_classes=4,
+            avg_input_tokens=200.0,
+            avg_output_tokens=10.0,
+            requests_per_month=1e6,
+            latency_budget_ms=5000.0,
+            ft_model="together/llama-3.3-70b-instruct-turbo",
+        ),
+        today=dt.date(2026, 6, 1),
+    )
+    ft = rec.costs[FT]
+    assert ft.serving.mode == "self_hosted" and ft.training_runs == 1
+    assert rec.features.ft_shutdown_in_days is None
+    assert rec.feasible[FT]
+    fired = {r.code for r in rec.reasons}
+    assert "ft-model-shuts-down-early" not in fired
+    assert "ft-model-shutdown-in-horizon" not in fired
 
 
 # -------------------------------------------------------------------------- serving
@@ -224,32 +341,105 @@ def test_a_shared_deployment_splits_its_always_on_fee() -> None:
     assert c.fine_tuning.hosting_usd == pytest.approx(8.0 * HOURS * 12 / 9)
 
 
-def test_self_hosting_bills_gpu_hours_at_market_prices() -> None:
+OPS_ONLY = PeopleTime(
+    hourly_usd=100.0,
+    prompt_engineering_hours=0.0,
+    fine_tuning_setup_hours=0.0,
+    fine_tuning_hours_per_retraining=0.0,
+)  # operations time at its assumed 40 h a month, everything else left out
+
+
+def test_self_hosting_bills_gpus_a_spare_replica_operations_and_set_up() -> None:
+    """Finding 6: self-hosting is more than GPU rent. At 1,000 requests a month one 1-GPU
+    replica carries the load, but a production service keeps a spare (2 replicas,
+    assumptions.json self_hosted_min_replicas); someone runs it (40 h a month at $100);
+    each training run bills an hour of the node beyond its compute."""
     own = spec(params_b=8.0, fine_tuning=offer(serving=("self_hosted",)))
-    c = _compare(ft_model=own, requests_per_month=1000.0)
+    c = _compare(ft_model=own, requests_per_month=1000.0, people=OPS_ONLY)
     ft = c.fine_tuning
     gpu = serving_data().gpus["H100 80GB"].usd_per_hour
     assert ft.serving.mode == "self_hosted" and ft.per_request_usd == 0
-    assert ft.hosting_usd == pytest.approx(gpu * HOURS * 12)  # one 1-GPU replica
-    # training: 4 x 8e9 x 750k tokens FLOPs at 36% of 989 TFLOPS, billed per GPU-hour
+    assert ft.serving.replicas == 2
+    assert ft.hosting_usd == pytest.approx(2 * gpu * HOURS * 12)
+    (ops,) = [ln for ln in ft.lines if ln.name == "self-hosting operations time"]
+    assert ops.usd == pytest.approx(40 * 100.0 * 12) and ops.kind == "recurring"
+    assert ft.people_usd == pytest.approx(40 * 100.0 * 12)
+    # training: 4 x 8e9 x 750k tokens FLOPs at 36% of 989 TFLOPS, plus 1 h of the node
     seconds = 4 * 8e9 * 750_000 / (0.36 * 989e12)
-    assert ft.training_usd == pytest.approx(seconds / 3600 * gpu)
+    assert ft.training_usd == pytest.approx((seconds / 3600 + 1.0) * gpu)
+    assert ft.total_usd == pytest.approx(
+        ft.training_usd + 2 * gpu * HOURS * 12 + 40 * 100.0 * 12  # type: ignore[operator]
+    )
 
 
-def test_the_cheapest_allowed_mode_is_chosen_and_the_others_shown() -> None:
+def test_self_hosting_wins_only_where_it_pays() -> None:
+    """Finding 6: $8/h per dedicated replica against $2.49/GPU-hour self-hosted. At low
+    volume both need their minimum: dedicated 1 x $8 x 730.5 h = $5,844 a month; self-hosted
+    2 x $2.49 x 730.5 h = $3,638 plus 40 h x $100 = $4,000 of operations: dedicated wins. At
+    2e9 requests a month the replicas dominate and self-hosting wins."""
     both = spec(
         params_b=8.0,
         fine_tuning=offer(hosting_usd_per_hour=8.0, serving=("dedicated", "self_hosted")),
     )
-    c = _compare(ft_model=both, requests_per_month=1000.0)
-    ft = c.fine_tuning
-    assert ft.serving.mode == "self_hosted"  # $2.49 per GPU-hour beats $8 per replica-hour
-    modes = {a.mode: a for a in ft.alternatives}
+    low = _compare(ft_model=both, requests_per_month=1000.0, people=OPS_ONLY).fine_tuning
+    modes = {a.mode: a for a in low.alternatives}
     assert set(modes) == {"dedicated", "self_hosted"}
-    assert modes["self_hosted"].chosen and not modes["dedicated"].chosen
-    assert modes["dedicated"].total_usd > modes["self_hosted"].total_usd  # type: ignore[operator]
-    fixed = _compare(ft_model=both, requests_per_month=1000.0, ft_serving="dedicated")
+    assert low.serving.mode == "dedicated" and modes["dedicated"].chosen
+    gpu = serving_data().gpus["H100 80GB"].usd_per_hour
+    requests = 1000 * 12 * (200 * 0.3 + 50 * 1.2) / 1e6
+    assert modes["dedicated"].total_usd == pytest.approx(
+        8.0 * HOURS * 12 + low.training_usd + requests  # type: ignore[operator]
+    )
+    assert modes["self_hosted"].total_usd > modes["dedicated"].total_usd  # type: ignore[operator]
+    assert 2 * gpu * HOURS + 4000 > 8.0 * HOURS  # the arithmetic of the docstring
+    high = _compare(ft_model=both, requests_per_month=2e9, people=OPS_ONLY).fine_tuning
+    assert high.serving.replicas > 10
+    assert high.serving.mode == "self_hosted"
+    fixed = _compare(ft_model=both, requests_per_month=2e9, ft_serving="dedicated")
     assert fixed.fine_tuning.serving.mode == "dedicated"
+
+
+def test_capacity_is_not_extrapolated_past_the_measurements() -> None:
+    """Finding 5: 8B on one H100 at 3,290 in / 8 out. 8 output tokens is below the measured
+    grid (128-4,096 out), so the fit is not extrapolated: the nearest measured point,
+    2,048 in / 128 out at 3,450 output tokens/s, takes 128 / 3,450 = 37.10 ms for 2,176
+    tokens, so 3,298 tokens take 37.10 x 3,298 / 2,176 = 56.23 ms: 17.8 requests/s and
+    58,500 prompt tokens/s, not the 105k of the old fit (twice the best measured point)."""
+    w, source = replica_seconds_per_request(8.0, 1, 3290.0, 8.0)
+    assert w == pytest.approx(128 / 3450 * 3298 / 2176)
+    assert 1 / w == pytest.approx(17.78, abs=0.01)
+    assert "outside the measured grid" in source and "2,048 in / 128 out" in source
+    # a measured point is reproduced exactly
+    w, source = replica_seconds_per_request(8.0, 1, 1000.0, 1000.0)
+    assert 1000 / w == pytest.approx(15220)
+    assert "outside" not in source
+
+
+def test_a_tiny_request_pays_the_measured_per_request_overhead() -> None:
+    """Finding 5: the fit has a constant term (the per-request overhead the measurements
+    imply, ~0.68 ms of an 8B replica); without it a 10-token request got 8,035/s."""
+    data = serving_data()
+    table = data.inference_throughput[0]
+    pts = [(i, o, o / t) for i, o, t in table.points]
+    # least squares on the relative error of w = c0 + a in + b out + c in out + d out^2
+    x = np.array([[1.0, i, o, i * o, o * o] for i, o, _ in pts]) / np.array(
+        [[w] for _, _, w in pts]
+    )
+    c0 = np.linalg.lstsq(x, np.ones(len(pts)), rcond=None)[0][0]
+    assert 5e-4 < c0 < 1e-3
+    w, _ = replica_seconds_per_request(8.0, 1, 10.0, 1.0)
+    assert w > c0 and 1 / w < 1500
+
+
+@pytest.mark.parametrize("mix", [(3290.0, 8.0), (20000.0, 128.0), (50000.0, 10.0), (2048.0, 128.0)])
+def test_prefill_never_beats_the_physical_bound(mix: tuple[float, float]) -> None:
+    """Finding 5: prompt tokens/s of a replica <= MFU x peak x GPUs / (2 N): 8B on one H100
+    at MFU 0.5 of 1,979 FP8 TFLOPS: 0.5 x 1.979e15 / 1.6e10 = 61,844 tokens/s."""
+    bound = data_bound = serving_data().prefill_bound
+    limit = bound.mfu * data_bound.peak_tflops["H100 80GB"] * 1e12 / (2 * 8e9)
+    assert limit == pytest.approx(61_844, rel=1e-4)
+    w, _ = replica_seconds_per_request(8.0, 1, *mix)
+    assert mix[0] / w <= limit * (1 + 1e-12)
 
 
 def test_unknown_capacity_falls_back_to_the_minimum_with_a_note() -> None:
@@ -277,6 +467,58 @@ def test_peoples_time_enters_the_one_time_and_recurring_costs() -> None:
     assert ft.retraining_usd == pytest.approx(3 * 2.25)
     names = {ln.name for ln in ft.lines}
     assert {"fine-tuning set-up time", "prompt engineering time", "retraining time"} <= names
+
+
+CHANGE_PEOPLE = PeopleTime(
+    hourly_usd=100.0,
+    prompt_engineering_hours=0.0,
+    fine_tuning_setup_hours=0.0,
+    fine_tuning_hours_per_retraining=4.0,
+    prompt_revision_hours=1.0,
+    prompt_migration_hours=4.0,
+)
+
+
+def test_prompting_pays_for_task_changes_too() -> None:
+    """Finding 8: a change every 30 days is 12 retrainings (4 h each) for fine-tuning and
+    12 prompt revisions (1 h each, assumptions.json prompt_revision_hours) for prompting."""
+    c = _compare(people=CHANGE_PEOPLE, task_change_interval_days=30.0)
+    icl, ft = c.in_context_learning, c.fine_tuning
+    (rev,) = [ln for ln in icl.lines if ln.name.startswith("prompt revisions")]
+    assert rev.usd == pytest.approx(12 * 1.0 * 100.0) and rev.name.endswith("(12 task changes)")
+    assert icl.people_usd == pytest.approx(1200.0)
+    assert ft.people_usd == pytest.approx(12 * 4.0 * 100.0)
+    assert icl.total_usd == pytest.approx(icl.requests_usd + 1200.0)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("interval", "shutdown", "revisions", "migration"),
+    [
+        (None, SHUTDOWN, 0, 1),  # stable: 4 h to move the prompt to a successor
+        (120.0, SHUTDOWN, 2, 1),  # the change on day 120 is done on the successor
+        (120.0, None, 3, 0),
+    ],
+)
+def test_prompting_pays_to_migrate_when_its_model_shuts_down(
+    interval: float | None, shutdown: str | None, revisions: int, migration: int
+) -> None:
+    """Finding 8: the prompted model's shutdown inside the horizon costs a migration
+    (assumptions.json prompt_migration_hours), as the tuned model's costs a run."""
+    c = _compare(
+        people=CHANGE_PEOPLE,
+        task_change_interval_days=interval,
+        icl_model=spec(shutdown_date=shutdown),
+    )
+    icl = c.in_context_learning
+    assert icl.people_usd == pytest.approx((revisions * 1.0 + migration * 4.0) * 100.0)
+    lines = {ln.name: ln.usd for ln in icl.lines}
+    assert lines.get("prompt migration time", 0.0) == pytest.approx(migration * 400.0)
+
+
+def test_a_self_hosted_prompted_model_needs_no_migration() -> None:
+    own = spec(kind="open_weights", params_b=8.0, shutdown_date=SHUTDOWN, serving=("self_hosted",))
+    c = _compare(people=CHANGE_PEOPLE, icl_model=own)
+    assert "prompt migration time" not in {ln.name for ln in c.in_context_learning.lines}
 
 
 @pytest.mark.parametrize(
@@ -336,6 +578,46 @@ def test_break_even_hand_computed_with_a_fixed_cost() -> None:
     fixed = 2.25 + 1000.0
     assert c.break_even_requests_per_month == pytest.approx(fixed / (12 * (a - b)), rel=1e-6)
     assert c.payback_months == pytest.approx(fixed / (100_000 * (a - b)))
+
+
+def test_break_even_is_the_lowest_crossing() -> None:
+    """Finding 10: with a prompt cache that warms up as traffic grows the totals cross
+    twice. A cold prefix costs (2,800 x $1 + 50 x $2) / 1e6 = $0.0029 a request, a warm one
+    (2,600 x $0.1 + 200 x $1 + 100) / 1e6 = $0.00056; the tuned model $0.0012 (200 x $4 +
+    50 x $8). Fine-tuning (a $2.25 run) wins from ~110 requests a month, while the cache is
+    cold, and loses again once it is warm; Newton from the current 100k requests found the
+    upper crossing, above which fine-tuning is the dearer."""
+    tuned = spec(fine_tuning=offer(input_usd_per_mtok=4.0, output_usd_per_mtok=8.0))
+    c = _compare(ft_model=tuned)
+    v = c.break_even_requests_per_month
+    assert v is not None and 100 < v < 130
+    # by hand: 2.25 = 12 V (0.0029 - 0.0017 h(V) ... ) with h ~ V / 8,766 at this volume
+    assert pytest.approx(12 * v * (0.0029 - 0.0012), rel=0.02) == 2.25
+
+    def totals(volume: float) -> tuple[float, float]:
+        at = _compare(ft_model=tuned, requests_per_month=volume)
+        ft, icl = at.fine_tuning.total_usd, at.in_context_learning.total_usd
+        assert ft is not None and icl is not None
+        return ft, icl
+
+    ft, icl = totals(v)
+    assert ft == pytest.approx(icl)
+    below, above = totals(v * 0.9), totals(v * 1.1)
+    assert below[0] > below[1] and above[0] < above[1]
+    assert totals(100_000.0)[0] > totals(100_000.0)[1]  # dearer again at the current volume
+
+
+def test_break_even_below_a_replica_step() -> None:
+    """Finding 10 with replica steps: a dedicated deployment at 1 request/s of capacity;
+    the lowest crossing is reported, equal totals there."""
+    hosted = spec(fine_tuning=offer(hosting_usd_per_hour=0.1, requests_per_s_per_replica=1.0))
+    c = _compare(ft_model=hosted, icl_shots=10, cache_hit_rate=0.0)
+    v = c.break_even_requests_per_month
+    assert v is not None
+    at = _compare(ft_model=hosted, icl_shots=10, cache_hit_rate=0.0, requests_per_month=v)
+    assert at.fine_tuning.total_usd == pytest.approx(at.in_context_learning.total_usd)
+    # linear below the first step: 2.25 + 12 x 0.1 x 730.5 = 12 V (0.0029 - 0.00012)
+    assert v == pytest.approx((2.25 + 12 * 0.1 * HOURS) / (12 * (2900 - 120) / 1e6))
 
 
 def test_no_break_even_when_tuned_requests_cost_more() -> None:

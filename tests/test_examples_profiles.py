@@ -94,6 +94,26 @@ def _weekly_knowledge_qa(rec: Result) -> None:
     per_run = f["ft_hours_per_retraining"] * f["engineer_hourly_usd"]
     assert time["usd"] == pytest.approx((runs - 1) * per_run)
     assert not icl["serving"]["batch"]  # an 8 s chat budget
+    # prompting pays for the weekly changes too: 52 revisions of 1 h
+    revisions = _line(icl, "prompt revisions")
+    assert revisions["usd"] == pytest.approx((runs - 1) * 1.0 * f["engineer_hourly_usd"])
+    # the planner says why 4 demonstrations: 400 + 4 x 240 = 1,360 tokens is cached
+    reason = f["icl_shots_reason"]
+    assert f["icl_shots"] == 4
+    assert "1,360-token prefix reaches the 1,024-token cache minimum" in reason
+    assert "cheaper than 0 demonstrations" in reason
+
+
+def test_a_weekly_task_on_a_model_that_shuts_down_retrains_53_times(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Finding 4: weekly_knowledge_qa.json with gpt-4o-mini (shut down 2027-01-14, day 44):
+    the retraining due on day 49 runs on the successor, so 53 runs, not 54."""
+    profile = json.loads((ROOT / "examples" / "weekly_knowledge_qa.json").read_text())
+    path = tmp_path / "weekly_4o_mini.json"
+    path.write_text(json.dumps({**profile, "ft_model": "gpt-4o-mini"}))
+    ft = _run(path, capsys)["costs"]["fine_tuning"]
+    assert ft["training_runs"] == math.ceil(12 * DAYS_PER_MONTH / 7) == 53
 
 
 def _contract_extraction(rec: Result) -> None:
@@ -111,6 +131,10 @@ def _contract_extraction(rec: Result) -> None:
     ft = rec["costs"]["fine_tuning"]
     assert ft["training_tokens_per_run"] == pytest.approx(800 * 12_300 * 3)
     assert ft["training_runs"] == 1  # a stable schema: no retraining
+    # the tuned 8B decodes at its size's speed (the measured tables), not the 70B default
+    tuned = rec["latency"]["fine_tuning"]
+    assert tuned["decode_tokens_per_s"] == pytest.approx(53 * 22_714 / 6_651)
+    assert tuned["within_budget"] and not icl["within_budget"]
 
 
 def _tiny_internal_tool(rec: Result) -> None:

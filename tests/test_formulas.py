@@ -52,39 +52,106 @@ def test_request_latency_by_hand() -> None:
                            cached_prefill_speedup=1.0) == (None, None)  # fmt: skip
 
 
+OVERHEAD = default_catalog().latency_defaults.ttft_overhead_ms  # 7.88 ms, NIM's intercept
+
+
 def test_both_strategies_latency_by_hand() -> None:
     # helpers: query 200, output 50, instructions 100, 10 shots of 250 -> prompt 2,800 with a
-    # 2,600-token cached prefix; prefill 10,000 tok/s, decode 100 tok/s, speedup 5 (catalog)
+    # 2,600-token cached prefix; prefill 10,000 tok/s, decode 100 tok/s, speedup 5 (catalog),
+    # plus the catalog's fixed TTFT overhead
     f = _features(latency_budget_ms=600.0)
     model = spec()
     lat = estimate_latency(f, model, model, defaults=default_catalog().latency_defaults)
     speedup = default_catalog().latency_defaults.cached_prefill_speedup
-    icl_ttft = 1000 * ((2800 - 2600) + 2600 / speedup) / 10_000
+    icl_ttft = OVERHEAD + 1000 * ((2800 - 2600) + 2600 / speedup) / 10_000
     assert lat.in_context_learning.ttft_ms == pytest.approx(icl_ttft)
     assert lat.in_context_learning.total_ms == pytest.approx(icl_ttft + 500.0)
-    assert lat.fine_tuning.ttft_ms == pytest.approx(20.0)  # the query alone
-    assert lat.fine_tuning.total_ms == pytest.approx(520.0)
+    assert lat.fine_tuning.ttft_ms == pytest.approx(OVERHEAD + 20.0)  # the query alone
+    assert lat.fine_tuning.total_ms == pytest.approx(OVERHEAD + 520.0)
     assert lat.fine_tuning.within_budget is True
     assert lat.in_context_learning.within_budget is (icl_ttft + 500.0 <= 600.0)
     assert lat.fine_tuning.throughput_source == "model"
 
 
 def test_a_latency_exactly_at_the_budget_is_within_it() -> None:
-    f = _features(latency_budget_ms=520.0)
+    f = _features(latency_budget_ms=520.0 + OVERHEAD)
     model = spec()
     lat = estimate_latency(f, model, model, defaults=default_catalog().latency_defaults)
-    assert lat.fine_tuning.total_ms == pytest.approx(520.0)
+    assert lat.fine_tuning.total_ms == pytest.approx(520.0 + OVERHEAD)
     assert lat.fine_tuning.within_budget is True
 
 
 def test_missing_throughputs_come_from_the_catalog_default() -> None:
     f = _features()
-    model = spec(prefill_tokens_per_s=None, decode_tokens_per_s=None)
+    model = spec(prefill_tokens_per_s=None, decode_tokens_per_s=None)  # no size known
     defaults = default_catalog().latency_defaults
     lat = estimate_latency(f, model, model, defaults=defaults)
     assert lat.fine_tuning.prefill_tokens_per_s == defaults.prefill_tokens_per_s
-    assert lat.fine_tuning.ttft_ms == pytest.approx(1000 * 200 / defaults.prefill_tokens_per_s)
+    assert lat.fine_tuning.ttft_ms == pytest.approx(
+        OVERHEAD + 1000 * 200 / defaults.prefill_tokens_per_s
+    )
     assert lat.fine_tuning.throughput_source.startswith("catalog default")
+
+
+def test_nim_time_to_first_token_worked_example() -> None:
+    """NVIDIA NIM 1.8.0, Llama-3.3-70B FP8 on 2x H100, concurrency 1 (PRICING.md section 4;
+    docs.nvidia.com/nim/benchmarking/llm/1.0.0/performance.md): a 500-token prompt's TTFT is
+    47.77 ms, a 5,000-token prompt's 406.77 ms. The catalog's defaults are the slope,
+    4,500 / 0.359 s = 12,535 prompt tokens/s, and the intercept, 47.77 - 500 / 12,535 s =
+    7.88 ms: the latency model reproduces both."""
+    d = default_catalog().latency_defaults
+    assert d.prefill_tokens_per_s == 12_535
+    assert d.ttft_overhead_ms == pytest.approx(7.88)
+    for prompt, published in ((500.0, 47.77), (5000.0, 406.77)):
+        ttft, _ = request_latency(
+            prompt,
+            0.0,
+            1.0,
+            prefill_tokens_per_s=d.prefill_tokens_per_s,
+            decode_tokens_per_s=d.decode_tokens_per_s,
+            cached_prefill_speedup=d.cached_prefill_speedup,
+            ttft_overhead_ms=d.ttft_overhead_ms,
+        )
+        assert ttft == pytest.approx(published, abs=0.02)
+
+
+def test_a_model_of_known_size_gets_its_size_s_speeds() -> None:
+    """Finding 9: an 8B model on one H100 is not decoded at the 70B default. The measured
+    max-throughput tables (PRICING.md section 4) give the ratios to the 70B-on-2-GPU setup
+    the defaults come from: generation 22,714 / 6,651 = 3.415 (128 in / 2,048 out), prompt
+    3,450 / 762 = 4.528 (2,048 in / 128 out): 53 x 3.415 = 181 tokens/s decode, 12,535 x
+    4.528 = 56,750 tokens/s prefill."""
+    f = _features()
+    small = spec(kind="open_weights", params_b=8.0, prefill_tokens_per_s=None,
+                 decode_tokens_per_s=None)  # fmt: skip
+    defaults = default_catalog().latency_defaults
+    lat = estimate_latency(f, small, small, defaults=defaults).fine_tuning
+    assert lat.decode_tokens_per_s == pytest.approx(53 * 22_714 / 6_651)
+    assert lat.prefill_tokens_per_s == pytest.approx(12_535 * 3_450 / 762)
+    assert "scaled to 8B on 1 GPU" in lat.throughput_source
+    # the catalog's own open models: fireworks/llama-v3p1-8b-instruct decodes at ~181/s
+    cat = default_catalog()
+    fw = cat.get("fireworks/llama-v3p1-8b-instruct")
+    lat = estimate_latency(f, fw, fw, defaults=cat.latency_defaults).fine_tuning
+    assert lat.decode_tokens_per_s == pytest.approx(181.0, abs=0.1)
+    big = spec(kind="open_weights", params_b=70.0, prefill_tokens_per_s=None,
+               decode_tokens_per_s=None)  # fmt: skip
+    lat = estimate_latency(f, big, big, defaults=defaults).fine_tuning
+    assert lat.decode_tokens_per_s == pytest.approx(53.0)  # the measured setup itself
+
+
+# ------------------------------------------------------------------------------ display
+
+
+def test_a_stable_task_shows_no_retraining_row_and_hit_rates_keep_their_decimals() -> None:
+    """Finding 11: no 'retraining (0 runs) $0.00' row for a stable task; a 99.5% hit rate
+    reads 99.5%, not 100%."""
+    stable = recommend(profile(cache_hit_rate=0.995), today=TODAY)
+    text = str(stable)
+    assert "retraining (" not in text
+    assert "99.5% hits" in text
+    changing = recommend(profile(task_change_interval_days=30.0), today=TODAY)
+    assert "retraining (12 runs)" in str(changing)
 
 
 # ----------------------------------------------------------------------------- features

@@ -82,8 +82,9 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("icl-unpriced", dict(icl_model=spec(input_usd_per_mtok=None)), {}),
     ("ft-unpriced", dict(ft_model=spec(fine_tuning=offer(training_usd_per_mtok=None))), {}),
     ("batch-pricing-used",
-     dict(icl_model=spec(provider="OpenAI", batch_input_usd_per_mtok=0.5,
-                         batch_output_usd_per_mtok=1.0)), {}),
+     dict(allow_batch=True, icl_model=spec(provider="OpenAI", batch_input_usd_per_mtok=0.5,
+                                           batch_output_usd_per_mtok=1.0,
+                                           cached_input_usd_per_mtok=None)), {}),
     ("cold-prompt-cache", dict(requests_per_month=200.0), {}),
     ("cache-lifetime-assumed", {}, dict(icl_model=spec(provider="Anthropic"))),
     ("people-time-assumed", {}, dict(people=PeopleTime(

@@ -188,6 +188,13 @@ class Advisor:
             icl_serving=profile.icl_serving,
             ft_serving=profile.ft_serving,
         )
+        from ._features import on_own_weights  # a provider's shutdown spares own weights
+
+        features = on_own_weights(
+            features,
+            tuned=costs.fine_tuning.serving.mode == "self_hosted",
+            prompted=costs.in_context_learning.serving.mode == "self_hosted",
+        )
         costs = self._with_ranges(costs, profile, icl, ft, plan, today)
         latency = estimate_latency(
             features,

@@ -42,6 +42,11 @@ class _Values(BaseModel):
     prompt_engineering_hours: Sourced
     fine_tuning_setup_hours: Sourced
     fine_tuning_hours_per_retraining: Sourced
+    prompt_revision_hours: Sourced
+    prompt_migration_hours: Sourced
+    self_hosting_ops_hours_per_month: Sourced
+    self_hosted_min_replicas: Sourced
+    self_hosted_training_setup_hours: Sourced
     catalog_max_age_days: Sourced
 
 

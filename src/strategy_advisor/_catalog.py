@@ -264,13 +264,20 @@ class ModelSpec(BaseModel):
 
 
 class LatencyDefaults(BaseModel):
-    """Throughputs used when a model's own are unknown."""
+    """Throughputs used when a model's own are unknown, and the fixed part of a request's
+    time to first token."""
 
     model_config = STRICT_DATA
 
     prefill_tokens_per_s: float = Field(..., gt=0)
     decode_tokens_per_s: float = Field(..., gt=0)
     cached_prefill_speedup: float = Field(..., ge=1)
+    ttft_overhead_ms: float = Field(
+        ...,
+        ge=0,
+        description="Time to first token that does not grow with the prompt (scheduling, "
+        "the first decode step), added to every request.",
+    )
     source: str
     as_of: str | None = None
 

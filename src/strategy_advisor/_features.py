@@ -9,16 +9,18 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ._assumptions import Assumptions
-from ._catalog import ModelSpec
+from ._catalog import ModelSpec, ServingMode
 from ._profile import TaskProfile
-from ._serving import batch_window_hours, cache_hit_rate, cache_lifetime
-from ._types import RESULT, TaskType, construct
+from ._serving import batch_stacks_with_cache, batch_window_hours, cache_hit_rate, cache_lifetime
+from ._types import RESULT, Strategy, TaskType, construct
 
 __all__ = [
     "ShotPlan",
     "TaskFeatures",
+    "allowed_modes",
     "default_shots",
     "derive_features",
+    "on_own_weights",
     "shots_that_fit",
     "with_shots",
 ]
@@ -61,6 +63,11 @@ class TaskFeatures(BaseModel):
     latency_budget_ms: float | None = Field(description="p95 latency budget per request, ms.")
     task_change_interval_days: float | None = Field(
         description="Days between task changes (None: stable)."
+    )
+    task_changes_in_horizon: int = Field(
+        description="Scheduled task changes after the start and inside the horizon: "
+        "ceil(horizon_days / task_change_interval_days) - 1 (0 for a stable task). Each is a "
+        "retraining for fine-tuning and a prompt revision for prompting."
     )
     fine_tuning_budget_usd: float | None = Field(
         description="Cap on the first training run's compute spend, USD."
@@ -131,9 +138,17 @@ class TaskFeatures(BaseModel):
         description="Prompting: input tokens per request billed at the cached-input price, "
         "on average (prefix x hit rate)."
     )
-    icl_batch: bool = Field(description="Prompting is priced at its batch-API rates.")
+    icl_batch: bool = Field(
+        description="Prompting may be priced at its batch-API rates (listed, and allowed by "
+        "allow_batch and the latency budget); the cost stage uses them only when cheaper."
+    )
     ft_batch: bool = Field(
-        description="The tuned model, served serverless, is priced at its batch-API rates."
+        description="The tuned model, served serverless, may be priced at its batch-API "
+        "rates; used only when cheaper."
+    )
+    icl_batch_stacks_with_cache: bool = Field(
+        description="The prompted model's provider applies its batch discount on top of its "
+        "prompt-cache prices (Anthropic), so a batch bill keeps the cache."
     )
     icl_batch_window_hours: float | None = Field(
         description="Prompting: the provider's batch turnaround, hours."
@@ -157,11 +172,13 @@ class TaskFeatures(BaseModel):
     epochs: int = Field(description="Training epochs (given, else the OpenAI cookbook heuristic).")
     epochs_given: bool = Field(description="The profile gives the epochs.")
     icl_shutdown_in_days: float | None = Field(
-        description="Days from the evaluation date to the prompted model's shutdown."
+        description="Days from the evaluation date to the prompted model's shutdown at its "
+        "provider (None: none announced, or served on your own GPUs)."
     )
     ft_shutdown_in_days: float | None = Field(
         description="Days from the evaluation date to the tuned model's shutdown (its "
-        "platform's, else the base model's)."
+        "platform's, else the base model's; None: none announced, or the team's own weights "
+        "served on its own GPUs)."
     )
     ft_shutdown_share_of_horizon: float | None = Field(
         description="Days to the tuned model's shutdown as a share of the horizon (0.25: it "
@@ -180,6 +197,16 @@ class TaskFeatures(BaseModel):
     )
     ft_setup_hours: float = Field(description="Hours to set fine-tuning up, once.")
     ft_hours_per_retraining: float = Field(description="Hours per retraining run.")
+    prompt_revision_hours: float = Field(
+        description="Prompting: hours to revise the prompt at each task change."
+    )
+    prompt_migration_hours: float = Field(
+        description="Prompting: hours to move the prompt to a successor when the prompted "
+        "model shuts down inside the horizon."
+    )
+    self_hosting_ops_hours_per_month: float = Field(
+        description="Hours a month of running your own GPU serving (self-hosted mode)."
+    )
     people_time_assumed: bool = Field(
         description="Some people's-time figure is a stated assumption (not given)."
     )
@@ -192,6 +219,30 @@ class TaskFeatures(BaseModel):
     catalog_max_age_days: float = Field(
         description="Age past which the catalog's prices are flagged as possibly stale."
     )
+
+
+def allowed_modes(spec: ModelSpec, strategy: Strategy) -> tuple[ServingMode, ...]:
+    """The serving modes a model allows for a strategy (the offer's, or derived)."""
+    if strategy is Strategy.FINE_TUNING:
+        offer = spec.fine_tuning
+        if offer is None:
+            return ("serverless",)
+        if offer.serving:
+            return offer.serving
+        return ("dedicated",) if offer.hosting_usd_per_hour > 0 else ("serverless",)
+    return spec.serving or ("serverless",)
+
+
+def _may_self_host(profile: TaskProfile, icl: ModelSpec, ft: ModelSpec) -> bool:
+    """Either strategy may be served on the team's own GPUs (its fixed or allowed modes)."""
+    for choice, spec, strategy in (
+        (profile.icl_serving, icl, Strategy.IN_CONTEXT_LEARNING),
+        (profile.ft_serving, ft, Strategy.FINE_TUNING),
+    ):
+        modes = allowed_modes(spec, strategy) if choice == "cheapest" else (choice,)
+        if "self_hosted" in modes:
+            return True
+    return False
 
 
 def _days_until(date: dt.date | None, today: dt.date) -> float | None:
@@ -246,22 +297,25 @@ def shots_that_fit(
 
 
 def _batch(
-    allowed: bool,
+    allow: bool | None,
+    serving_ok: bool,
     prices: tuple[float | None, float | None],
     provider: str | None,
     budget_ms: float | None,
 ) -> tuple[bool, float | None]:
-    """(batch prices apply, the provider's batch window in hours).
+    """(batch prices may be used, the provider's batch window in hours).
 
-    They apply when allowed, listed, and the latency budget is absent or at least the
-    provider's batch window (a budget with an unknown window does not admit batch).
+    Batch is opt-in by evidence: ``allow_batch`` false never; true (the work is offline)
+    unless a latency budget is given below the provider's window; None only when a budget
+    is given and is at least the window. A budget with an unknown window never admits it,
+    and the prices must be listed.
     """
     window = batch_window_hours(provider)
     hours = window[0] if window is not None else None
-    if not allowed or any(p is None for p in prices):
+    if allow is False or not serving_ok or any(p is None for p in prices):
         return False, hours
     if budget_ms is None:
-        return True, hours
+        return allow is True, hours
     return hours is not None and budget_ms >= hours * _MS_PER_HOUR, hours
 
 
@@ -330,13 +384,15 @@ def derive_features(
     budget = profile.latency_budget_ms
     offer = ft.fine_tuning
     icl_batch, icl_window = _batch(
-        profile.allow_batch and profile.icl_serving in ("cheapest", "serverless"),
+        profile.allow_batch,
+        profile.icl_serving in ("cheapest", "serverless"),
         (icl.batch_input_usd_per_mtok, icl.batch_output_usd_per_mtok),
         icl.provider,
         budget,
     )
     ft_batch, ft_window = _batch(
-        profile.allow_batch and profile.ft_serving in ("cheapest", "serverless"),
+        profile.allow_batch,
+        profile.ft_serving in ("cheapest", "serverless"),
         (
             offer.batch_input_usd_per_mtok if offer is not None else None,
             offer.batch_output_usd_per_mtok if offer is not None else None,
@@ -354,6 +410,21 @@ def derive_features(
             "fine_tuning_hours_per_retraining",
             "fine_tuning_hours_per_retraining",
         ),
+        "prompt_revision_hours": ("prompt_revision_hours", "prompt_revision_hours"),
+        "prompt_migration_hours": ("prompt_migration_hours", "prompt_migration_hours"),
+        "self_hosting_ops_hours_per_month": (
+            "self_hosting_ops_hours_per_month",
+            "self_hosting_ops_hours_per_month",
+        ),
+    }
+    horizon_days = profile.horizon_months * days_per_month
+    interval = profile.task_change_interval_days
+    changes = 0 if interval is None else max(1, math.ceil(horizon_days / interval - 1e-9)) - 1
+    icl_shutdown = _days_until(icl.shutdown_date, today)
+    applies = {  # the figures that enter this task's costs; the others are not "assumed"
+        "prompt_revision_hours": changes > 0,
+        "prompt_migration_hours": icl_shutdown is not None and 0 < icl_shutdown < horizon_days,
+        "self_hosting_ops_hours_per_month": _may_self_host(profile, icl, ft),
     }
     people_values: dict[str, float] = {}
     assumed: list[str] = []
@@ -361,7 +432,7 @@ def derive_features(
         value = getattr(people, field) if people is not None else None
         if value is None:
             people_values[name] = a.get(key)
-            if a.entry(key).assumption:
+            if a.entry(key).assumption and applies.get(name, True):
                 assumed.append(field)
         else:
             people_values[name] = float(value)
@@ -374,7 +445,6 @@ def derive_features(
     )
     measurement = profile.token_measurement
     ft_shutdown = _days_until(_tuned_shutdown(ft), today)
-    horizon_days = profile.horizon_months * days_per_month
     return construct(
         TaskFeatures,
         task_type=profile.task_type,
@@ -387,7 +457,8 @@ def derive_features(
         horizon_months=profile.horizon_months,
         horizon_days=horizon_days,
         latency_budget_ms=budget,
-        task_change_interval_days=profile.task_change_interval_days,
+        task_change_interval_days=interval,
+        task_changes_in_horizon=changes,
         fine_tuning_budget_usd=profile.fine_tuning_budget_usd,
         query_tokens=query,
         output_tokens=output,
@@ -413,6 +484,7 @@ def derive_features(
         icl_cache_hit_rate_given=hit_given,
         icl_batch=icl_batch,
         ft_batch=ft_batch,
+        icl_batch_stacks_with_cache=icl_batch and batch_stacks_with_cache(icl.provider),
         icl_batch_window_hours=icl_window,
         ft_batch_window_hours=ft_window,
         ft_tunable=offer is not None,
@@ -422,7 +494,7 @@ def derive_features(
         adapters_per_deployment=profile.adapters_per_deployment,
         epochs=profile.epochs or a.epochs_for(profile.n_labeled_examples),
         epochs_given=profile.epochs is not None,
-        icl_shutdown_in_days=_days_until(icl.shutdown_date, today),
+        icl_shutdown_in_days=icl_shutdown,
         ft_shutdown_in_days=ft_shutdown,
         ft_shutdown_share_of_horizon=(
             ft_shutdown / horizon_days if ft_shutdown is not None else None
@@ -508,3 +580,15 @@ def with_shots(
             else None,
         },
     )
+
+
+def on_own_weights(features: TaskFeatures, *, tuned: bool, prompted: bool) -> TaskFeatures:
+    """The features with the provider's shutdown dates removed for a model served on the
+    team's own GPUs (self-hosted mode): open weights do not disappear when a provider stops
+    serving them. ``tuned`` and ``prompted`` say which strategy's chosen mode is self-hosted."""
+    update: dict[str, object] = {}
+    if tuned and features.ft_shutdown_in_days is not None:
+        update |= {"ft_shutdown_in_days": None, "ft_shutdown_share_of_horizon": None}
+    if prompted and features.icl_shutdown_in_days is not None:
+        update["icl_shutdown_in_days"] = None
+    return construct(TaskFeatures, **{**features.__dict__, **update}) if update else features

@@ -6,9 +6,16 @@ from pydantic import BaseModel, Field
 
 from ._catalog import LatencyDefaults, ModelSpec
 from ._features import TaskFeatures
+from ._serving import gpus_per_replica, speed_ratios
 from ._types import RESULT, Strategy, construct
 
-__all__ = ["LatencyComparison", "StrategyLatency", "estimate_latency", "request_latency"]
+__all__ = [
+    "LatencyComparison",
+    "StrategyLatency",
+    "estimate_latency",
+    "request_latency",
+    "throughputs",
+]
 
 _P95 = 0.95  # the percentile the latency budget is stated at
 _MS_PER_HOUR = 3_600_000.0
@@ -24,7 +31,10 @@ class StrategyLatency(BaseModel):
     total_ms: float | None = Field(description="Time to first token plus decoding the output.")
     prefill_tokens_per_s: float
     decode_tokens_per_s: float
-    throughput_source: str = Field(description="'model' or where the default comes from.")
+    throughput_source: str = Field(
+        description="'model', the model's size scaled by the measured throughput tables, or "
+        "where the default comes from."
+    )
     within_budget: bool | None = Field(description="total_ms <= latency_budget_ms (None: unknown).")
     basis: str = Field(
         description="What the p95 figure assumes: a cached prefix (95% or more of requests "
@@ -54,10 +64,11 @@ def request_latency(
     prefill_tokens_per_s: float,
     decode_tokens_per_s: float,
     cached_prefill_speedup: float,
+    ttft_overhead_ms: float = 0.0,
 ) -> tuple[float | None, float | None]:
     """``(ttft_ms, total_ms)`` of one request; ``(None, None)`` when a length is unknown.
 
-    ``ttft = ((prompt − cached) + cached / speedup) / prefill`` and
+    ``ttft = overhead + ((prompt − cached) + cached / speedup) / prefill`` and
     ``total = ttft + output / decode``: a cached prefix prefills ``speedup`` times faster.
 
     Examples
@@ -69,8 +80,32 @@ def request_latency(
     if prompt is None or cached is None or output is None:
         return None, None
     effective = (prompt - cached) + cached / cached_prefill_speedup
-    ttft = 1000.0 * effective / prefill_tokens_per_s
+    ttft = ttft_overhead_ms + 1000.0 * effective / prefill_tokens_per_s
     return ttft, ttft + 1000.0 * output / decode_tokens_per_s
+
+
+def throughputs(
+    spec: ModelSpec, defaults: LatencyDefaults, gpus: int | None = None
+) -> tuple[float, float, str]:
+    """``(prefill, decode, source)`` tokens/s of one request to ``spec``: its own figures;
+    else, for a model of known size, the catalog defaults scaled by the measured throughput
+    tables (:func:`~strategy_advisor._serving.speed_ratios`, on ``gpus`` GPUs, else as many
+    as its size needs); else the defaults."""
+    prefill, decode = spec.prefill_tokens_per_s, spec.decode_tokens_per_s
+    if prefill is not None and decode is not None:
+        return prefill, decode, "model"
+    if spec.params_b is not None:
+        pre, dec, how = speed_ratios(spec.params_b, gpus or gpus_per_replica(spec.params_b))
+        source = f"{how}, from the catalog default: {defaults.source}"
+        prefill = prefill if prefill is not None else defaults.prefill_tokens_per_s * pre
+        decode = decode if decode is not None else defaults.decode_tokens_per_s * dec
+        return prefill, decode, source
+    source = "model and " if prefill is not None or decode is not None else ""
+    return (
+        prefill or defaults.prefill_tokens_per_s,
+        decode or defaults.decode_tokens_per_s,
+        f"{source}catalog default: {defaults.source}",
+    )
 
 
 def _one(
@@ -82,9 +117,9 @@ def _one(
     basis: str,
     batch_hours: float | None = None,
 ) -> StrategyLatency:
-    prefill = spec.prefill_tokens_per_s or defaults.prefill_tokens_per_s
-    decode = spec.decode_tokens_per_s or defaults.decode_tokens_per_s
-    from_model = spec.prefill_tokens_per_s is not None and spec.decode_tokens_per_s is not None
+    offer = spec.fine_tuning if strategy is Strategy.FINE_TUNING else None
+    gpus = offer.gpus_per_replica if offer is not None else None
+    prefill, decode, source = throughputs(spec, defaults, gpus)
     ttft: float | None
     total: float | None
     if batch_hours is not None:
@@ -95,6 +130,7 @@ def _one(
             prefill_tokens_per_s=prefill,
             decode_tokens_per_s=decode,
             cached_prefill_speedup=defaults.cached_prefill_speedup,
+            ttft_overhead_ms=defaults.ttft_overhead_ms,
         )
     within = None if total is None or budget_ms is None else total <= budget_ms
     return construct(
@@ -104,7 +140,7 @@ def _one(
         total_ms=total,
         prefill_tokens_per_s=prefill,
         decode_tokens_per_s=decode,
-        throughput_source="model" if from_model else f"catalog default: {defaults.source}",
+        throughput_source=source,
         within_budget=within,
         basis=basis,
     )

@@ -39,6 +39,21 @@ class PeopleTime(BaseModel):
     fine_tuning_hours_per_retraining: _Hours | None = Field(
         None, description="Refreshing data, retraining, re-evaluating and redeploying."
     )
+    prompt_revision_hours: _Hours | None = Field(
+        None,
+        description="Prompting, per task change: updating the prompt and re-running the "
+        "evaluation set.",
+    )
+    prompt_migration_hours: _Hours | None = Field(
+        None,
+        description="Prompting: re-testing and re-tuning the prompt on a successor when the "
+        "prompted model shuts down inside the horizon.",
+    )
+    self_hosting_ops_hours_per_month: _Hours | None = Field(
+        None,
+        description="Running your own GPU serving (self-hosted mode, either strategy): "
+        "monitoring, on-call, upgrades; per month, shared among the tasks on one deployment.",
+    )
 
 
 class PilotResult(BaseModel):
@@ -192,10 +207,12 @@ class TaskProfile(BaseModel):
         description="Measured share of prompts that hit the provider's prompt cache (None: "
         "from the request rate and the provider's cache lifetime).",
     )
-    allow_batch: bool = Field(
-        True,
-        description="Price at batch-API rates where the provider lists them and the latency "
-        "budget (none, or at least the batch window) allows.",
+    allow_batch: bool | None = Field(
+        None,
+        description="Batch-API rates (answers within the provider's batch window, often 24 "
+        "h), priced as an alternative and used only when cheaper: true, the work is offline "
+        "(allowed unless latency_budget_ms is below the window); None, allowed only when "
+        "latency_budget_ms is given and at least the window; false, never.",
     )
     people: PeopleTime | None = Field(
         None, description="Engineering time and its cost (None: the stated assumptions)."

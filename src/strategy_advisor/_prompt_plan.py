@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ._assumptions import Assumptions
 from ._catalog import LatencyDefaults, ModelSpec
-from ._costs.arms import allowed_modes, price_arm
+from ._costs.arms import options_for
 from ._decision import DecisionPolicy, cost_score
 from ._features import (
     ShotPlan,
@@ -90,57 +91,97 @@ def plan_shots(
             reason=f"not even {fit_context[0]} fits the {budget:,.0f} ms latency budget",
         )
     probs = p_ft_better(fit_budget)
-    months = profile.horizon_months
     scored = []
     for f, p in zip(fit_budget, probs, strict=True):
-        total = _icl_total(f, icl, profile, assumptions, months)
+        total = _icl_total(f, icl, profile, assumptions)
         score = logit(p, clip=1e-6)
         if total is not None:
             score += cost_score(1.0, total, policy)[1]  # FT's total cancels across candidates
-        scored.append((score, f.icl_shots, total, p))
-    best = min(scored)  # prompting's best standing: the lowest log-odds for fine-tuning
+        scored.append(_Candidate(score, f.icl_shots, total, p, f))
+    ranked = sorted(scored, key=lambda c: (c.score, c.shots))
     limits = []
     if room is not None and room < wanted:
         limits.append(f"only {room} of the {wanted} wanted fit the context window")
     if budget_limited and budget is not None:
-        most = max(s[1] for s in scored)
+        most = max(c.shots for c in scored)
         limits.append(f"more than {most} would exceed the {budget:,.0f} ms latency budget")
-    return construct(ShotPlan, shots=best[1], reason=_why(best, scored, wanted, limits))
+    best = ranked[0]  # prompting's best standing: the lowest log-odds for fine-tuning
+    return construct(ShotPlan, shots=best.shots, reason=_why(ranked, limits))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    shots: int
+    total: float | None
+    p: float
+    features: TaskFeatures
 
 
 def _icl_total(
-    f: TaskFeatures, icl: ModelSpec, profile: TaskProfile, a: Assumptions, months: float
+    f: TaskFeatures, icl: ModelSpec, profile: TaskProfile, a: Assumptions
 ) -> float | None:
-    modes = allowed_modes(icl, Strategy.IN_CONTEXT_LEARNING)
-    if profile.icl_serving != "cheapest":
-        modes = (profile.icl_serving,)
-    totals = [
-        price_arm(
-            Strategy.IN_CONTEXT_LEARNING, f, icl, m, f.requests_per_month, assumptions=a
-        ).total(months)
-        for m in modes
-    ]
+    options = options_for(Strategy.IN_CONTEXT_LEARNING, f, icl, profile.icl_serving, assumptions=a)
+    totals = [o.total(f.requests_per_month) for o in options]
     priced = [t for t in totals if t is not None]
     return min(priced) if priced else None
 
 
-def _why(
-    best: tuple[float, int, float | None, float],
-    scored: list[tuple[float, int, float | None, float]],
-    wanted: int,
-    limits: list[str],
-) -> str:
-    _, k, total, p = best
-    top = max(scored, key=lambda s: s[1])
+def _why(ranked: list[_Candidate], limits: list[str]) -> str:
+    """Why the best candidate won, on the decision's own scale: against the best-scoring
+    count with fewer demonstrations and the best with more, where there are any."""
+    best = ranked[0]
     suffix = f" ({'; '.join(limits)})" if limits else ""
-    if k == top[1]:
-        return f"the most that fit{suffix}" if limits else f"the {k} wanted"
-    extra = ""
-    if top[2] is not None and total is not None:
-        change = (
-            "no measurable change in the quality estimate"
-            if round(100 * p) == round(100 * top[3])
-            else f"a change in P(fine-tuning better) from {100 * p:.0f}% to {100 * top[3]:.0f}%"
+    fewer = next((c for c in ranked if c.shots < best.shots), None)
+    more = next((c for c in ranked if c.shots > best.shots), None)
+    clauses = []
+    if more is None:
+        clauses.append("the most that fit" if limits else f"the {best.shots} wanted")
+    if fewer is not None:
+        clauses.append(_against(best, fewer))
+    if more is not None:
+        clauses.append(_against(best, more))
+    return "; ".join(clauses) + suffix
+
+
+def _count(k: int) -> str:
+    return f"{k} demonstration{'s' if k != 1 else ''}"
+
+
+def _quality_change(best: _Candidate, other: _Candidate) -> str:
+    if round(100 * best.p) == round(100 * other.p):
+        return "no measurable change in the quality estimate"
+    return f"P(fine-tuning better) {100 * other.p:.0f}% instead of {100 * best.p:.0f}%"
+
+
+def _against(best: _Candidate, other: _Candidate) -> str:
+    """One clause: why ``best`` beats ``other``."""
+    if best.total is None or other.total is None:
+        return f"the best standing for prompting against {_count(other.shots)} (unpriced)"
+    dearer = other.total > best.total
+    amount = usd(abs(other.total - best.total))
+    if other.shots > best.shots:  # more demonstrations
+        if dearer:
+            return (
+                f"{_count(other.shots)} would cost {amount} more for {_quality_change(best, other)}"
+            )
+        return (
+            f"{_count(other.shots)} would save {amount} but P(fine-tuning better) would be "
+            f"{100 * other.p:.0f}% instead of {100 * best.p:.0f}%"
         )
-        extra = f": {top[1]} would cost {usd(top[2] - total)} more over the horizon for {change}"
-    return f"the best quality-for-cost trade-off{extra}{suffix}"
+    totals = f"({usd(best.total)} vs {usd(other.total)} over the horizon"
+    totals += f", {amount} less)" if usd(best.total) == usd(other.total) else ")"
+    if not dearer:  # fewer demonstrations were cheaper: quality bought the difference
+        return (
+            f"worth {amount} more than {_count(other.shots)} {totals} for P(fine-tuning "
+            f"better) {100 * best.p:.0f}% instead of {100 * other.p:.0f}%"
+        )
+    fb, fo = best.features, other.features
+    why = ""
+    if fb.icl_prefix_cached and not fo.icl_prefix_cached and fb.icl_prefix_tokens:
+        minimum = fb.icl_min_cacheable_tokens or 0
+        why = (
+            f"the {fb.icl_prefix_tokens:,.0f}-token prefix reaches the {minimum:,}-token "
+            "cache minimum, "
+        )
+    return f"{why}cheaper than {_count(other.shots)} {totals}"

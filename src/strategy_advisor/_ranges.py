@@ -47,6 +47,13 @@ _PEOPLE = {
         "hours per retraining",
         "h",
     ),
+    "prompt_revision_hours": ("prompt_revision_hours", "hours per prompt revision", "h"),
+    "prompt_migration_hours": ("prompt_migration_hours", "prompt migration hours", "h"),
+    "self_hosting_ops_hours_per_month": (
+        "self_hosting_ops_hours_per_month",
+        "self-hosting operations hours a month",
+        "h",
+    ),
 }
 _TOKENS = ("avg_input_tokens", "avg_output_tokens", "instruction_tokens")
 

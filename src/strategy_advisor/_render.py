@@ -47,7 +47,8 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
         ("requests", usd(ft.requests_usd), usd(icl.requests_usd)),
         ("serving fees", _fees(ft), _fees(icl)),
         ("training (first run)", usd(ft.training_usd), "-"),
-        (f"retraining ({_runs(ft.training_runs - 1)})", usd(ft.retraining_usd), "-"),
+        *([(f"retraining ({_runs(ft.training_runs - 1)})", usd(ft.retraining_usd), "-")]
+          if ft.training_runs > 1 else []),  # a stable task retrains never: no row
         ("people's time", usd(ft.people_usd), usd(icl.people_usd)),
         (f"total over {rec.profile.horizon_months:g} months", usd(ft.total_usd),
          usd(icl.total_usd)),
@@ -84,9 +85,18 @@ def _tokens_cell(c: StrategyCost) -> str:
         return "unknown"
     text = f"{format_value(c.input_tokens_per_request, 'int')} in"
     if c.cached_tokens_per_request:
-        hits = f", {100 * c.cache_hit_rate:.0f}% hits" if c.cache_hit_rate is not None else ""
+        hits = f", {_share(c.cache_hit_rate)} hits" if c.cache_hit_rate is not None else ""
         text += f" ({format_value(c.cached_tokens_per_request, 'int')} cached{hits})"
     return text + f" / {format_value(c.output_tokens_per_request, 'int')} out"
+
+
+def _share(x: float) -> str:
+    """A share in percent, whole unless rounding would claim all or none (99.5% stays 99.5%)."""
+    pct = 100 * x
+    text = f"{pct:.0f}"
+    if text in ("0", "100") and 0 < pct < 100:
+        text = f"{math.floor(pct * 10) / 10:.1f}" if pct > 50 else f"{math.ceil(pct * 10) / 10:.1f}"
+    return f"{text}%"
 
 
 def _yes(ok: bool) -> str:

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from ._datafiles import shipped
+from ._errors import DataFileError
 from ._types import STRICT_DATA, FrozenMap
 
 __all__ = [
     "CacheLifetime",
     "ServingData",
+    "batch_stacks_with_cache",
     "batch_window_hours",
     "cache_hit_rate",
     "cache_lifetime",
@@ -28,6 +31,7 @@ __all__ = [
     "gpus_per_replica",
     "replica_seconds_per_request",
     "serving_data",
+    "speed_ratios",
     "training_flops",
     "training_gpu_seconds",
 ]
@@ -44,6 +48,7 @@ class _CachePolicy(BaseModel):
 class _BatchPolicy(BaseModel):
     model_config = STRICT_DATA
     window_hours: float = Field(..., gt=0)
+    stacks_with_cache: bool
     source: str
 
 
@@ -83,6 +88,22 @@ class _ThroughputTable(BaseModel):
     gpu: str
     gpus: int = Field(..., ge=1)
     points: tuple[tuple[float, float, float], ...] = Field(..., min_length=3)
+    source: str
+
+
+class _PrefillBound(BaseModel):
+    model_config = STRICT_DATA
+    mfu: float = Field(..., gt=0, le=1)
+    peak_tflops: FrozenMap[str, float]
+    source: str
+
+
+class _LatencyReference(BaseModel):
+    model_config = STRICT_DATA
+    params_b: float = Field(..., gt=0)
+    gpus: int = Field(..., ge=1)
+    decode_point: tuple[float, float]
+    prefill_point: tuple[float, float]
     source: str
 
 
@@ -126,6 +147,8 @@ class ServingData(BaseModel):
     gpus: FrozenMap[str, _Gpu]
     replica_gpus: _ReplicaGpus
     inference_throughput: tuple[_ThroughputTable, ...] = Field(..., min_length=1)
+    prefill_bound: _PrefillBound
+    latency_reference: _LatencyReference
     serving_utilization: _Ranged
     training_throughput: tuple[_TrainingThroughput, ...]
     training_flops: _TrainingFlops
@@ -233,6 +256,13 @@ def batch_window_hours(provider: str | None) -> tuple[float, str] | None:
     return policy.batch.window_hours, policy.batch.source
 
 
+def batch_stacks_with_cache(provider: str | None) -> bool:
+    """The provider's batch discount applies on top of its prompt-cache prices (Anthropic);
+    False where it does not or the reference does not say."""
+    policy = serving_data().provider(provider)
+    return policy is not None and policy.batch is not None and policy.batch.stacks_with_cache
+
+
 # ----------------------------------------------------------------------------- capacity
 
 
@@ -253,55 +283,164 @@ def gpu_price(gpu: str | None) -> tuple[str, float, float, float, str]:
     return name, g.usd_per_hour, g.low, g.high, g.source
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """One throughput table's per-request replica time, fitted and corrected (plain floats)."""
+
+    coef: tuple[float, float, float, float, float]  # c0, in, out, in·out, out²
+    where: tuple[tuple[float, float, float], ...]  # (log in, log out, log-residual) per point
+    points: tuple[tuple[float, float, float], ...]  # (in, out, seconds of a replica)
+    in_range: tuple[float, float]
+    out_range: tuple[float, float]
+    prefill_seconds_per_token: float  # the physical bound, at the table's size and GPUs
+
+
 @functools.cache
-def _fitted(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-request replica time ``w = a·in + b·out + c·in·out`` fitted to one table (least
-    squares on relative error), with the log-residual at each measured point."""
-    table = serving_data().inference_throughput[index]
+def _fitted(index: int) -> _Fit:
+    """Per-request replica time ``w = c0 + a·in + b·out + c·in·out + d·out²`` fitted to one
+    table (least squares on the relative error), with the log-residual at each measured
+    point. ``c0`` is the per-request overhead the measurements imply; ``in·out`` and
+    ``out²`` the attention over a growing context while decoding."""
+    data = serving_data()
+    table = data.inference_throughput[index]
     pts = np.array(table.points, dtype=np.float64)
     isl, osl, out_tok_s = pts.T
     w = osl / out_tok_s
-    x = np.column_stack([isl, osl, isl * osl])
+    x = np.column_stack([np.ones_like(isl), isl, osl, isl * osl, osl * osl])
     coef, *_ = np.linalg.lstsq(x / w[:, None], np.ones_like(w), rcond=None)
+    if (coef < 0).any():
+        raise DataFileError(
+            f"data/serving.json inference_throughput[{index}] ({table.model}): the fitted "
+            f"per-request time {_TERMS} has a negative term ({coef.tolist()}); check the points"
+        )
     resid = np.log(w) - np.log(x @ coef)
-    return coef, np.column_stack([np.log(isl), np.log(osl)]), resid
+    bound = data.prefill_bound
+    peak = bound.peak_tflops.get(table.gpu) or max(bound.peak_tflops.values())
+    per_token = 2.0 * table.params_b * 1e9 / (bound.mfu * peak * 1e12 * table.gpus)
+    c0, a, b, c, d = (float(v) for v in coef)
+    return _Fit(
+        coef=(c0, a, b, c, d),
+        where=tuple(
+            (math.log(i), math.log(o), float(r)) for i, o, r in zip(isl, osl, resid, strict=True)
+        ),
+        points=tuple((float(i), float(o), float(t)) for i, o, t in zip(isl, osl, w, strict=True)),
+        in_range=(float(isl.min()), float(isl.max())),
+        out_range=(float(osl.min()), float(osl.max())),
+        prefill_seconds_per_token=per_token,
+    )
 
 
+_TERMS = "c0 + a·in + b·out + c·in·out + d·out²"
+
+
+def _nearest_table(params_b: float) -> int:
+    tables = serving_data().inference_throughput
+    return min(range(len(tables)), key=lambda i: abs(math.log(tables[i].params_b / params_b)))
+
+
+@functools.cache
 def replica_seconds_per_request(
     params_b: float, gpus: int, prompt_tokens: float, output_tokens: float
 ) -> tuple[float, str]:
     """Seconds of one replica's full capacity a request takes, and where the figure comes from.
 
     From the measured table of the nearest model size (offline maximum throughput): the
-    per-request time ``w = a·in + b·out + c·in·out`` is fitted to the table, corrected at
-    the measured points (inverse-distance weighting of the log-residuals in log in/out), and
-    scaled by parameters and GPUs: ``w × (N / N_ref) × (gpus_ref / gpus)``.
+    per-request time ``w = c0 + a·in + b·out + c·in·out + d·out²`` is fitted to the table
+    and corrected at the measured points (inverse-distance weighting of the log-residuals
+    in log in/out, exact at a measured point). Prefill never beats the physical bound
+    ``in × 2·N / (MFU × peak × GPUs)`` (``serving.json: prefill_bound``). Outside the
+    measured grid the fit is not extrapolated: a request takes at least what the nearest
+    measured point takes per token, ``w_p × (in + out) / (in_p + out_p)``. The figure is
+    then scaled by parameters and GPUs: ``w × (N / N_ref) × (gpus_ref / gpus)``.
 
     Examples
     --------
     >>> w, _ = replica_seconds_per_request(8.0, 1, 128, 128)
     >>> round(128 / w)  # the measured 28,312 output tokens/s
     28312
+    >>> w, source = replica_seconds_per_request(8.0, 1, 3290, 8)  # 8 out: outside the grid
+    >>> round(1 / w, 1), "outside the measured grid" in source
+    (17.8, True)
     """
-    data = serving_data()
-    tables = data.inference_throughput
-    index = min(range(len(tables)), key=lambda i: abs(math.log(tables[i].params_b / params_b)))
-    table = tables[index]
-    coef, where, resid = _fitted(index)
+    index = _nearest_table(params_b)
+    table = serving_data().inference_throughput[index]
+    fit = _fitted(index)
     isl, osl = max(prompt_tokens, 1.0), max(output_tokens, 1.0)
-    base = float(coef @ np.array([isl, osl, isl * osl]))
-    d2 = np.sum((where - np.array([math.log(isl), math.log(osl)])) ** 2, axis=1)
-    if d2.min() < 1e-18:
-        correction = float(resid[int(np.argmin(d2))])
-    else:
-        weights = 1.0 / d2
-        correction = float(weights @ resid / weights.sum())
-    w = base * math.exp(correction) * (params_b / table.params_b) * (table.gpus / gpus)
+    c0, a, b, c, d = fit.coef
+    base = c0 + a * isl + b * osl + c * isl * osl + d * osl * osl
+    li, lo = math.log(isl), math.log(osl)
+    num = den = 0.0
+    nearest, nearest_d2 = 0, math.inf
+    correction = None
+    for k, (pi, po, r) in enumerate(fit.where):
+        d2 = (pi - li) ** 2 + (po - lo) ** 2
+        if d2 < nearest_d2:
+            nearest, nearest_d2 = k, d2
+        if d2 < 1e-18:
+            correction = r
+        else:
+            num += r / d2
+            den += 1.0 / d2
+    fitted = base * math.exp(correction if correction is not None else num / den)
+    bound = isl * fit.prefill_seconds_per_token
+    w, how = fitted, ""
+    if bound > w:
+        w = bound
+        how = (
+            f"prefill at its physical bound (MFU {serving_data().prefill_bound.mfu:g} of peak "
+            "FLOPs, serving.json prefill_bound)"
+        )
+    (in_lo, in_hi), (out_lo, out_hi) = fit.in_range, fit.out_range
+    if not (in_lo <= isl <= in_hi and out_lo <= osl <= out_hi):
+        p_in, p_out, p_w = fit.points[nearest]
+        per_token = p_w * (isl + osl) / (p_in + p_out)
+        if per_token > w:
+            w = per_token
+            how = (
+                f"the nearest measured point's throughput per token ({p_in:,.0f} in / "
+                f"{p_out:,.0f} out)"
+            )
+        how = (
+            f"; {isl:,.0f} in / {osl:,.0f} out is outside the measured grid ({in_lo:,.0f}-"
+            f"{in_hi:,.0f} in, {out_lo:,.0f}-{out_hi:,.0f} out), not extrapolated: "
+            + (how or "the fit, slower there than the nearest measured point per token")
+        )
+    elif how:
+        how = "; " + how
+    w *= (params_b / table.params_b) * (table.gpus / gpus)
     source = (
         f"{table.model} on {table.gpus}x {table.gpu} ({table.source}), scaled to "
-        f"{params_b:g}B on {gpus} GPU{'s' if gpus != 1 else ''}"
+        f"{params_b:g}B on {gpus} GPU{'s' if gpus != 1 else ''}{how}"
     )
     return w, source
+
+
+@functools.cache
+def speed_ratios(params_b: float, gpus: int) -> tuple[float, float, str]:
+    """``(prefill, decode, source)``: how much faster a model of this size on ``gpus`` GPUs
+    processes a prompt and generates than the setup the catalog's latency defaults were
+    measured on (``serving.json: latency_reference``, Llama-3.3-70B on 2x H100), from the
+    measured throughput tables (:func:`replica_seconds_per_request` at a prefill-heavy and a
+    decode-heavy mix).
+
+    Examples
+    --------
+    >>> prefill, decode, _ = speed_ratios(8.0, 1)
+    >>> round(prefill, 2), round(decode, 2)  # 3,450 vs 762 and 22,714 vs 6,651 tokens/s
+    (4.53, 3.42)
+    """
+    ref = serving_data().latency_reference
+    ratios = []
+    for point in (ref.prefill_point, ref.decode_point):
+        w_ref, _ = replica_seconds_per_request(ref.params_b, ref.gpus, *point)
+        w, _ = replica_seconds_per_request(params_b, gpus, *point)
+        ratios.append(w_ref / w)
+    source = (
+        f"scaled to {params_b:g}B on {gpus} GPU{'s' if gpus != 1 else ''} by the measured "
+        f"throughput tables (serving.json latency_reference: prompt x{ratios[0]:.2f}, "
+        f"generation x{ratios[1]:.2f})"
+    )
+    return ratios[0], ratios[1], source
 
 
 def forward_flops(active_params_b: float, tokens: float) -> float:

@@ -49,11 +49,13 @@ class ServingPlan(BaseModel):
 
 
 class ServingAlternative(BaseModel):
-    """A serving mode the offer allows, priced, whether chosen or not."""
+    """A serving mode the offer allows (online, or at batch rates), priced, whether chosen
+    or not."""
 
     model_config = RESULT
 
     mode: ServingMode
+    batch: bool = Field(description="Priced at the provider's batch-API rates.")
     total_usd: float | None = Field(description="The strategy's total with this mode.")
     chosen: bool
     note: str = Field(description="Why it was or was not chosen.")
@@ -75,13 +77,15 @@ class StrategyCost(BaseModel):
     model: str = Field(description="The model this strategy runs on.")
     serving: ServingPlan = Field(description="How the model is served (the chosen mode).")
     alternatives: tuple[ServingAlternative, ...] = Field(
-        description="Every serving mode the offer allows, with its total."
+        description="Every serving mode the offer allows, online and (where allowed) at "
+        "batch rates, with its total."
     )
     per_request_usd: float | None = Field(
         description="Per-token charges of one request (serving fees not included)."
     )
     monthly_usd: float | None = Field(
-        description="Recurring cost per month: requests, serving fees, retraining."
+        description="Recurring cost per month: requests, serving fees, operations time, "
+        "retraining or prompt revisions and migration."
     )
     one_time_usd: float | None = Field(
         description="Paid once: first training run, set-up and prompt-engineering time."
@@ -93,7 +97,8 @@ class StrategyCost(BaseModel):
         description="Compute of later training runs within the horizon."
     )
     people_usd: float | None = Field(
-        description="Engineering time over the horizon: set-up, prompt engineering, retraining."
+        description="Engineering time over the horizon: set-up, prompt engineering, "
+        "retraining, prompt revisions and migration, operating self-hosted serving."
     )
     hosting_usd: float | None = Field(
         description="Serving fees over the horizon (dedicated replicas or own GPUs)."
@@ -116,7 +121,8 @@ class StrategyCost(BaseModel):
     lines: tuple[CostLine, ...] = Field(description="The bill, line by line.")
     training_runs: int = Field(
         description="Training runs within the horizon (0 for prompting): one, plus one per task "
-        "change, plus one on a successor model when the tuned model shuts down."
+        "change, plus one on a successor model when the tuned model shuts down after the last "
+        "scheduled retraining (a provider's model; not the team's own weights)."
     )
     training_tokens_per_run: float | None = Field(description="Examples x tokens x epochs.")
     input_tokens_per_request: float | None
