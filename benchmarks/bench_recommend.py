@@ -19,7 +19,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from strategy_advisor import Advisor, TaskProfile
+from strategy_advisor import Advisor, QualityFeatures, TaskProfile
 
 NAMED: dict[str, Any] = {
     "task_type": "classification",
@@ -88,6 +88,22 @@ def _ratio(advisor: Advisor, profile: dict[str, Any]) -> tuple[float, float, flo
     return statistics.median(ratios), statistics.median(per_rec), statistics.median(per_ref)
 
 
+def _quality_line(advisor: Advisor) -> None:
+    """One quality estimate: a task seen for the first time, and the same task again."""
+    model = advisor.quality_model
+    task = QualityFeatures(
+        task_type="classification", n_labeled_examples=2000, n_classes=6, icl_shots=8,
+        ft_params_b=8.0, ft_kind="open_weights", icl_kind="frontier_api",
+    )  # fmt: skip
+    new = iter([task.model_copy(update={"n_labeled_examples": 100 + i}) for i in range(20_000)])
+    first = min(_per_call(lambda: model.predict(next(new)), 4000) for _ in range(5))
+    again = min(_per_call(lambda: model.predict(task), 4000) for _ in range(5))
+    print(
+        f"quality predict(): {1e6 * first:.1f} us for a new task, {1e6 * again:.2f} us for "
+        "one seen before (target <= 15 us)"
+    )
+
+
 def main() -> None:
     t0 = time.perf_counter()
     advisor = Advisor()
@@ -100,6 +116,7 @@ def main() -> None:
             f"{label}: recommend() {1e6 * rec:.0f} us, TaskProfile validation {1e6 * ref:.1f} "
             f"us, ratio median {ratio:.0f}x (target <= 40x)"
         )
+    _quality_line(advisor)
     tracemalloc.start()
     advisor.recommend(NAMED, today=TODAY)
     _, peak = tracemalloc.get_traced_memory()
