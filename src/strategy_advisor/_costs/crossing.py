@@ -115,9 +115,11 @@ def _root(fn: _Form | _Slope, dfn: _Slope | _Curvature, lo: float, hi: float) ->
             hi = v
         slope = dfn(v)
         step = v - fv / slope if slope else math.nan
+        if abs(step - v) <= 1e-15 * abs(v):
+            return v  # Newton has converged (even if rounding put its step just outside)
         if not lo < step < hi:
             step = 0.5 * (lo + hi)
-        if abs(step - v) <= 1e-15 * abs(v) or hi - lo <= 1e-15 * abs(v):
+        if hi - lo <= 1e-15 * abs(v):
             return step
         v = step
     return v
