@@ -303,7 +303,11 @@ def test_pilot_posterior_by_hand(model: QualityModel) -> None:
     assert e.pilot is not None
     row = model.predictive
     d = 3.0
-    v = lambda s: ((s * 100 + 0.5) / 101) * (1 - (s * 100 + 0.5) / 101)  # noqa: E731
+
+    def v(s: float) -> float:
+        q = (s * 100 + 0.5) / 101
+        return q * (1 - q)
+
     se = 100 * math.sqrt((v(0.83) + v(0.80)) / 100)
     assert e.pilot.standard_error * 100 == pytest.approx(se)
     w = e.pilot.weight

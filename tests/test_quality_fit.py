@@ -43,7 +43,7 @@ def fitter(tmp_path_factory: pytest.TempPathFactory) -> QualityFitter:
 
 
 def test_the_json_reproduces_the_fitters_own_predictions(fitter: QualityFitter) -> None:
-    from scipy.special import ndtr
+    from scipy.special import ndtr  # type: ignore[import-untyped]
 
     corpus = read_corpus(synthetic_rows())
     reloaded = QualityModel.from_json(fitter.model_.to_json())
@@ -99,11 +99,12 @@ def _by_hand(prm: dict[str, Any], f: QualityFeatures) -> dict[str, float]:
     t = math.log1p(n)
     above = [at(v) for v in [0.0, *knots] if v > t] + [at(t)]
     below = [at(v) for v in [0.0, *knots] if v < t] + [at(t)]
-    lo, hi = prm["band"]
-    r = min(1.0, (n / prm["gate"]["n_min"]) ** prm["gate"]["exponent"])
+    lo, hi = (float(v) for v in prm["band"])
+    r = float(min(1.0, (n / prm["gate"]["n_min"]) ** prm["gate"]["exponent"]))
 
     def p_at(m: float) -> float:
-        return lo + (hi - lo) * r * 0.5 * math.erfc(-(m - prm["margin"]) / sd / math.sqrt(2))
+        margin = float(prm["margin"])
+        return lo + (hi - lo) * r * 0.5 * math.erfc(-(m - margin) / sd / math.sqrt(2))
 
     mean_lo = min(min(m - z * math.sqrt(q) for m, q in above), mu)
     mean_hi = max(max(m + z * math.sqrt(q) for m, q in below), mu)

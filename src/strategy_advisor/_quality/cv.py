@@ -127,8 +127,8 @@ def reliability_bins(
 
     Examples
     --------
-    >>> reliability_bins(np.array([0.0, 1.0, 1.0]), np.array([0.1, 0.8, 0.9]), n_bins=2)
-    [(0.0, 0.5, 1, 0.1, 0.0), (0.5, 1.0, 2, 0.85, 1.0)]
+    >>> reliability_bins(np.array([0.0, 1.0, 1.0]), np.array([0.1, 0.75, 0.85]), n_bins=2)
+    [(0.0, 0.5, 1, 0.1, 0.0), (0.5, 1.0, 2, 0.8, 1.0)]
     """
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     idx = np.clip(np.digitize(p, edges[1:-1]), 0, n_bins - 1)

@@ -76,7 +76,7 @@ _BOOL = Options((True, False))
 
 #: Parameter constraints of fit_quality_model, QualityFitter and cross_validate_quality_model.
 FIT_CONSTRAINTS: Mapping[str, list[Constraint]] = {
-    "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
+    "n_bootstrap": [Interval(Integral, 1, None, closed="left")],
     "missing_n_train": [
         Satisfies(_is_size_map, "a mapping of source_id to a size >= 0 with a '*' entry")
     ],

@@ -55,7 +55,7 @@ def pilot_difference(pilot: PilotResult) -> tuple[float, float]:
     --------
     >>> d, se = pilot_difference(PilotResult(icl_score=0.8, ft_score=0.85, n_eval_examples=300))
     >>> round(d, 3), round(se, 4)
-    (0.05, 0.0311)
+    (0.05, 0.031)
     """
     n = pilot.n_eval_examples
     ft, icl = pilot.ft_score / pilot.score_scale, pilot.icl_score / pilot.score_scale

@@ -230,10 +230,7 @@ def predict_row(pred: Predictive, row: Sequence[float], off: float, n: float) ->
     a += 2.0 * (g[0] * v0 + g[1] * v1 + g[2] * v2)
     a += c00 * v0 * v0 + c11 * v1 * v1 + c22 * v2 * v2
     a += 2.0 * (c01 * v0 * v1 + c02 * v0 * v2 + c12 * v1 * v2)
-    b = [
-        hk + x0 * v0 + x1 * v1 + x2 * v2
-        for hk, (x0, x1, x2) in zip(h, cross, strict=True)
-    ]
+    b = [hk + x0 * v0 + x1 * v1 + x2 * v2 for hk, (x0, x1, x2) in zip(h, cross, strict=True)]
     t = math.log1p(max(n, 0.0))
     r = _curve_part(t, pred.spec.ln_knots)
     cc = k.cov_c
