@@ -30,15 +30,15 @@ def test_every_error_is_an_advisor_error_and_a_value_error(cls: type[Exception])
 
 def test_parameter_errors_name_function_parameter_range_and_value() -> None:
     with pytest.raises(ParameterError) as info:
-        sa.cross_validate_quality_model(CORPUS, C=-1)
+        sa.cross_validate_quality_model(CORPUS, fold_draws=-1)
     assert str(info.value) == (
-        "The 'C' parameter of cross_validate_quality_model must be a float in the range "
-        "(0, inf). Got -1 instead."
+        "The 'fold_draws' parameter of cross_validate_quality_model must be an int in the "
+        "range [0, inf). Got -1 instead."
     )
     with pytest.raises(ParameterError, match="'n_bootstrap' parameter of fit_quality_model"):
         sa.fit_quality_model(CORPUS, n_bootstrap=0)
-    with pytest.raises(ParameterError, match=r"'interval_level' .* range \(0, 1\)"):
-        sa.fit_quality_model(CORPUS, interval_level=1.5)
+    with pytest.raises(ParameterError, match=r"'n_jobs' .* range \[1, inf\)"):
+        sa.fit_quality_model(CORPUS, n_jobs=0)
     with pytest.raises(ParameterError, match=r"'missing_n_train' .* with a '\*' entry"):
         sa.fit_quality_model(CORPUS, missing_n_train={"x": 3})
     with pytest.raises(ParameterError, match="'sample' parameter of count_tokens"):
