@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import html
 import os
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from strategy_advisor import Recommendation, recommend
+from strategy_advisor import Recommendation, Strategy, recommend
+from strategy_advisor._format import usd
 
 from .helpers import TODAY, offer, profile, spec
 
@@ -53,6 +56,11 @@ def test_html_matches_golden(name: str) -> None:
     _check(name, "html", _rec(name)._repr_html_())
 
 
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_report_page_matches_golden(name: str) -> None:
+    _check(name, "page.html", _rec(name).to_html())
+
+
 def test_repr_is_one_line() -> None:
     text = repr(_rec("high_volume"))
     assert "\n" not in text and text.startswith("<Recommendation ")
@@ -70,5 +78,98 @@ def test_html_and_markdown_escape_user_text() -> None:
 def test_rendering_has_no_side_effects() -> None:
     rec = _rec("high_volume")
     before = rec.model_dump_json()
-    str(rec), rec._repr_html_(), rec._repr_markdown_()
+    str(rec), rec._repr_html_(), rec._repr_markdown_(), rec.to_html()
     assert rec.model_dump_json() == before
+
+
+def _svgs(page: str) -> list[str]:
+    return re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+
+
+def test_notebook_display_shows_verdict_costs_with_ranges_reasons_and_two_charts() -> None:
+    rec = _rec("high_volume")
+    out = rec._repr_html_()
+    assert not out.lstrip().startswith("<!DOCTYPE")  # a fragment, not a page
+    ft, icl = rec.costs[Strategy.FINE_TUNING], rec.costs[Strategy.IN_CONTEXT_LEARNING]
+    assert html.escape(f"confidence {rec.confidence:.2f}") in out
+    assert f"{usd(ft.total_usd_low)}–{usd(ft.total_usd_high)}" in out
+    assert f"{usd(icl.total_usd_low)}–{usd(icl.total_usd_high)}" in out
+    for r in rec.reasons:
+        if r.decisive:
+            assert html.escape(r.message) in out
+    svgs = _svgs(out)
+    assert len(svgs) == 2
+    assert "against monthly volume" in svgs[0] and "break-even" in svgs[0] and "today" in svgs[0]
+    assert "decision score" in svgs[1]
+    for svg in svgs:
+        ET.fromstring(svg)
+    assert "<script" not in out and " id=" not in out and "<style" not in out
+    assert "pip install &#x27;strategy_advisor[plot]&#x27;" in out and ".plot()" in out
+
+
+def test_report_page_is_self_contained_and_has_every_section() -> None:
+    rec = _rec("high_volume")
+    page = rec.to_html()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    for section in (
+        "verdict",
+        "costs",
+        "volume",
+        "reasons",
+        "flip-points",
+        "sensitivity",
+        "cost-lines",
+        "rules",
+        "assumptions",
+        "sources",
+    ):
+        assert f"<section id='{section}'>" in page, section
+    assert len(_svgs(page)) == 2
+    for external in ("<script", "<link", "<img", "<iframe", " src=", "href=", "url(", "@import"):
+        assert external not in page, external
+    for o in rec.trace:
+        assert f"<th scope='row'>{html.escape(o.code)}</th>" in page
+    for f in rec.flip_points:
+        assert html.escape(f.text) in page
+    for row in rec.sensitivity:
+        assert html.escape(row.input, quote=True) in page
+
+
+def test_report_of_an_unpriced_recommendation_says_why_there_is_no_cost_chart() -> None:
+    rec = _rec("no_offer")
+    page = rec.to_html()
+    assert "No cost chart: no cost curve: fine-tuning" in page
+    assert "against monthly volume" not in page
+    assert "No cost chart" in rec._repr_html_()
+
+
+def test_report_page_escapes_user_text() -> None:
+    evil = "<script>alert(1)</script>"
+    rec = recommend(profile(ft_model=spec(evil, tunable=False)), today=TODAY)
+    page = rec.to_html()
+    assert "<script" not in page and html.escape(evil) in page
+
+
+def test_markdown_has_flip_points_and_sensitivity_tables() -> None:
+    rec = _rec("high_volume")
+    assert rec.flip_points
+    md = rec.to_markdown()
+    assert "| input | field | now | flips at | becomes |" in md
+    assert (
+        "| estimate | cheap end | dear end | score at cheap end | score at dear end | swing |" in md
+    )
+    assert md.count("\n| ") >= len(rec.flip_points) + len(rec.sensitivity)
+    assert "plausible range" in md
+
+
+def test_text_lists_the_nearest_flip_points_and_largest_swings() -> None:
+    rec = _rec("high_volume")
+    text = str(rec)
+    assert "What would change the answer" in text and "Sensitivity" in text
+    f = rec.flip_points[0]
+    assert f"{f.label}: {f.current_text} -> {f.text}" in text
+    assert rec.sensitivity[0].input in text
+    steady = _rec("hosted_low_volume")
+    assert not steady.flip_points
+    expected = "No single input changes the answer within its plausible range."
+    assert expected in str(steady) and expected in steady.to_markdown()

@@ -18,6 +18,7 @@ if _typing.TYPE_CHECKING:
     from ._catalog import Catalog, FineTuningOffer, ModelSpec, ValueRange, default_catalog
     from ._costs import StrategyCost
     from ._decision import DecisionPolicy, Reason, ScoreBreakdown
+    from ._displays import CostVolumeDisplay, ReliabilityDisplay, SensitivityDisplay
     from ._errors import (
         AdvisorError,
         CatalogError,
@@ -61,6 +62,7 @@ _SOURCES: dict[str, str] = {
     "Catalog": "._catalog",
     "CatalogError": "._errors",
     "ChatMessage": "._tokens",
+    "CostVolumeDisplay": "._displays",
     "DataFileError": "._errors",
     "DecisionPolicy": "._decision",
     "FineTuningOffer": "._catalog",
@@ -81,12 +83,14 @@ _SOURCES: dict[str, str] = {
     "QualityModel": "._quality",
     "Reason": "._decision",
     "Recommendation": "._recommendation",
+    "ReliabilityDisplay": "._displays",
     "Rule": "._rules",
     "RuleError": "._errors",
     "RuleInputs": "._rules",
     "RuleOutcome": "._rules",
     "Rulebook": "._rules",
     "ScoreBreakdown": "._decision",
+    "SensitivityDisplay": "._displays",
     "SensitivityRow": "._whatif",
     "Strategy": "._types",
     "StrategyCost": "._costs",
@@ -120,6 +124,7 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "ChatMessage",
+    "CostVolumeDisplay",
     "DataFileError",
     "DecisionPolicy",
     "FineTuningOffer",
@@ -140,12 +145,14 @@ __all__ = [
     "QualityModel",
     "Reason",
     "Recommendation",
+    "ReliabilityDisplay",
     "Rule",
     "RuleError",
     "RuleInputs",
     "RuleOutcome",
     "Rulebook",
     "ScoreBreakdown",
+    "SensitivityDisplay",
     "SensitivityRow",
     "Strategy",
     "StrategyCost",

@@ -1,4 +1,8 @@
-"""Presentation stage: a Recommendation as terminal text, Markdown and HTML (pure functions)."""
+"""Presentation stage: a Recommendation as terminal text, Markdown and HTML (pure functions).
+
+The wording lives here, once for every format; the HTML layout (the notebook fragment and
+the report page, with their inline SVG charts) is in :mod:`._report`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ._format import duration, format_value, usd
+from ._report import Summary, render_fragment, render_page
 from ._types import Strategy
 
 if TYPE_CHECKING:
@@ -14,10 +19,18 @@ if TYPE_CHECKING:
     from ._latency import StrategyLatency
     from ._recommendation import Recommendation
 
-__all__ = ["RecommendationDisplay", "render_html", "render_markdown", "render_text"]
+__all__ = [
+    "RecommendationDisplay",
+    "render_html",
+    "render_markdown",
+    "render_notebook_html",
+    "render_text",
+]
 
 _ORDER = (Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING)
 _TAG = {Strategy.FINE_TUNING: "FT", Strategy.IN_CONTEXT_LEARNING: "ICL"}
+_STRATEGY_NAME = {Strategy.FINE_TUNING: "fine-tuning", Strategy.IN_CONTEXT_LEARNING: "prompting"}
+_TEXT_ROWS = 5  # flip points and sensitivity rows in the terminal text (all in the others)
 
 
 def _ms(x: float | None) -> str:
@@ -52,8 +65,15 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
         ("people's time", usd(ft.people_usd), usd(icl.people_usd)),
         (f"total over {rec.profile.horizon_months:g} months", usd(ft.total_usd),
          usd(icl.total_usd)),
+        ("plausible range", _range_cell(ft), _range_cell(icl)),
         ("latency per request (p95)", _latency_cell(lat_ft), _latency_cell(lat_icl)),
     ]  # fmt: skip
+
+
+def _range_cell(c: StrategyCost) -> str:
+    if c.total_usd_low is None or c.total_usd_high is None:
+        return "unpriced"
+    return f"{usd(c.total_usd_low)}–{usd(c.total_usd_high)}"
 
 
 def _serving_cell(c: StrategyCost) -> str:
@@ -157,6 +177,34 @@ def _tokens_line(rec: Recommendation) -> str:
     return f"{text}; {how} ({'exact' if m.exact and not m.relative_error else band})"
 
 
+def _score_line(rec: Recommendation) -> str:
+    sc = rec.score
+    lo, hi = sc.cost_term_range
+    holds = "yes" if sc.holds_across_ranges else "no"
+    return (
+        f"decision score {sc.total:+.2f} (log-odds for fine-tuning: quality "
+        f"{sc.quality_log_odds:+.2f}, cost {sc.cost_term:+.2f} in [{lo:+.2f}, {hi:+.2f}], "
+        f"rules {sc.rules_term:+.2f}); holds across the plausible ranges: {holds}"
+    )
+
+
+def _flip_rows(rec: Recommendation) -> list[tuple[str, str, str, str, str]]:
+    """(input, field, now, flips at, becomes) for each flip point, nearest first."""
+    return [
+        (f.label, f.field, f.current_text, f.text, _STRATEGY_NAME[f.becomes])
+        for f in rec.flip_points
+    ]
+
+
+def _sensitivity_rows(rec: Recommendation) -> list[tuple[str, str, str, str, str, str]]:
+    """(estimate, cheap end, dear end, score at each end, swing), largest swing first."""
+    return [
+        (r.input, r.low_label, r.high_label, f"{r.score_low:+.2f}", f"{r.score_high:+.2f}",
+         f"{r.swing:.2f}" + (" (flips)" if r.flips else ""))
+        for r in rec.sensitivity
+    ]  # fmt: skip
+
+
 def _tally(rec: Recommendation) -> str:
     counts = {s: sum(o.status == s for o in rec.trace) for s in
               ("fired", "not_fired", "not_applicable")}  # fmt: skip
@@ -172,15 +220,37 @@ def render_text(rec: Recommendation) -> str:
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
     lines = [_headline(rec), "  " + _quality_line(rec), "  " + _volume_line(rec)]
-    lines += ["  " + _tokens_line(rec), ""]
+    lines += ["  " + _tokens_line(rec), "  " + _score_line(rec), ""]
     lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
     lines += ["", "Reasons (* decided; FT / ICL: the strategy a reason favours):"]
     for r in rec.reasons:
         star = "*" if r.decisive else " "
         tag = _TAG[r.favors] if r.favors is not None else ""
         lines.append(f" {star} {tag:<3} [{r.code}] {r.message}")
+    lines += _text_section(
+        "What would change the answer (each input alone; input: now -> flips at):",
+        [f"{a}: {c} -> {d}, {e}" for a, _, c, d, e in _flip_rows(rec)],
+        "rec.flip_points",
+        "No single input changes the answer within its plausible range.",
+    )
+    lines += _text_section(
+        f"Sensitivity (decision score across each estimate's range; as given "
+        f"{rec.score.total:+.2f}, above 0 favours fine-tuning):",
+        [f"{a}: {b} {x}, {c} {y}; swing {w}" for a, b, c, x, y, w in _sensitivity_rows(rec)],
+        "rec.sensitivity",
+        None,
+    )
     lines += ["", _tally(rec)]
     return "\n".join(lines)
+
+
+def _text_section(title: str, items: list[str], where: str, empty: str | None) -> list[str]:
+    if not items:
+        return ["", empty] if empty is not None else []
+    out = ["", title] + [f"  {x}" for x in items[:_TEXT_ROWS]]
+    if len(items) > _TEXT_ROWS:
+        out.append(f"  ({len(items) - _TEXT_ROWS} more in {where})")
+    return out
 
 
 def _md_escape(text: str) -> str:
@@ -197,7 +267,8 @@ def render_markdown(rec: Recommendation) -> str:
         "",
         _md_escape(_quality_line(rec)) + "  ",
         _md_escape(_volume_line(rec)) + "  ",
-        _md_escape(_tokens_line(rec)),
+        _md_escape(_tokens_line(rec)) + "  ",
+        _md_escape(_score_line(rec)),
         "",
         "| | fine-tuning | prompting |",
         "|---|---:|---:|",
@@ -208,37 +279,51 @@ def render_markdown(rec: Recommendation) -> str:
     for r in rec.reasons:
         lead = "**decided** " if r.decisive else ""
         lines.append(f"- {lead}`{_md_escape(r.code)}` {_md_escape(r.message)}")
+    lines += ["", "**What would change the answer** (each input alone, everything else as "
+              "given; `what_if` reproduces each)", ""]  # fmt: skip
+    flips = _flip_rows(rec)
+    if flips:
+        lines += ["| input | field | now | flips at | becomes |", "|---|---|---:|---:|---|"]
+        lines += [_md_row(row) for row in flips]
+    else:
+        lines.append("No single input changes the answer within its plausible range.")
+    lines += ["", f"**Sensitivity** (decision score, log-odds for fine-tuning, across each "
+              f"estimate's plausible range; as given {rec.score.total:+.2f}, above 0 favours "
+              "fine-tuning)", ""]  # fmt: skip
+    lines += [
+        "| estimate | cheap end | dear end | score at cheap end | score at dear end | swing |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    lines += [_md_row(row) for row in _sensitivity_rows(rec)]
     lines += ["", _md_escape(_tally(rec))]
     return "\n".join(lines)
 
 
+def _md_row(cells: tuple[str, ...]) -> str:
+    return "| " + " | ".join(_md_escape(c) for c in cells) + " |"
+
+
+def _summary(rec: Recommendation) -> Summary:
+    return Summary(
+        headline=_headline(rec),
+        lines=(_quality_line(rec), _volume_line(rec), _tokens_line(rec)),
+        score=_score_line(rec),
+        cost_rows=tuple(_cost_rows(rec)),
+        tally=_tally(rec),
+    )
+
+
+def render_notebook_html(rec: Recommendation) -> str:
+    """The notebook display: verdict, costs with ranges, decisive reasons, the cost and
+    sensitivity charts as inline SVG (escaped, no script, no external resource)."""
+    return render_fragment(rec, _summary(rec))
+
+
 def render_html(rec: Recommendation) -> str:
-    """Self-contained, escaped HTML for notebooks (no scripts, no external resources)."""
-    e = html.escape
-    rows = "".join(
-        f"<tr><th style='text-align:left'>{e(a)}</th><td>{e(b)}</td><td>{e(c)}</td></tr>"
-        for a, b, c in _cost_rows(rec)
-    )
-    reasons = "".join(
-        f"<li>{'<b>decided</b> ' if r.decisive else ''}<code>{e(r.code)}</code> {e(r.message)}</li>"
-        for r in rec.reasons
-    )
-    trace = "".join(
-        f"<tr><td><code>{e(o.code)}</code></td><td>{e(o.status)}</td>"
-        f"<td>{e(o.message or '')}</td></tr>"
-        for o in rec.trace
-    )
-    return (
-        "<div class='strategy-advisor'>"
-        f"<p><b>{e(_headline(rec))}</b><br>{e(_quality_line(rec))}<br>{e(_volume_line(rec))}"
-        f"<br>{e(_tokens_line(rec))}</p>"
-        "<table><thead><tr><th></th><th>fine-tuning</th><th>prompting</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-        f"<p><b>Reasons</b></p><ul>{reasons}</ul>"
-        f"<details><summary>{e(_tally(rec))}</summary>"
-        f"<table><tbody>{trace}</tbody></table></details>"
-        "</div>"
-    )
+    """The report: a self-contained HTML page (charts inline, no script, no external
+    resource) with the verdict, costs, reasons, flip points, sensitivity, rule trace,
+    assumptions and sources."""
+    return render_page(rec, _summary(rec))
 
 
 class RecommendationDisplay:
@@ -259,7 +344,10 @@ class RecommendationDisplay:
         return render_markdown(self)  # type: ignore[arg-type]
 
     def to_html(self) -> str:
-        """Self-contained, escaped HTML (no scripts, no external resources)."""
+        """A self-contained HTML report for a design review: verdict, costs with ranges,
+        reasons, cost against volume, flip points, sensitivity, rule trace, assumptions and
+        sources; charts inline as SVG, no script, no external resource. Write it to a file
+        and open it in a browser (``strategy-advisor recommend FILE --html OUT.html``)."""
         return render_html(self)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
@@ -269,4 +357,5 @@ class RecommendationDisplay:
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        return self.to_html()
+        """The notebook display (a fragment, not the whole page of :meth:`to_html`)."""
+        return render_notebook_html(self)  # type: ignore[arg-type]
