@@ -108,7 +108,7 @@ def estimated_inputs(
             out.append(
                 EstimatedInput(
                     f"{arm}.{r.path}",
-                    f"{spec.name} {r.path}",
+                    _catalog_label(arm, r.path, spec.name),
                     f"{r.low:g}",
                     f"{r.high:g}",
                     r.low,
@@ -135,6 +135,31 @@ def estimated_inputs(
         )
     )
     return tuple(out)
+
+
+_WORDS = {
+    "input_usd_per_mtok": "input price ($/1M tokens)",
+    "output_usd_per_mtok": "output price ($/1M tokens)",
+    "cached_input_usd_per_mtok": "cached input price ($/1M tokens)",
+    "cache_write_usd_per_mtok": "cache write price ($/1M tokens)",
+    "batch_input_usd_per_mtok": "batch input price ($/1M tokens)",
+    "batch_output_usd_per_mtok": "batch output price ($/1M tokens)",
+    "training_usd_per_mtok": "training price ($/1M tokens)",
+    "hosting_usd_per_hour": "hosting fee ($/h per replica)",
+}
+
+
+def _catalog_label(arm: str, path: str, name: str) -> str:
+    """A disputed catalog number in words: whose, which, and the model's name."""
+    head, _, tail = path.rpartition(".")
+    what = _WORDS.get(tail, tail.replace("_", " "))
+    if arm == "icl_model":
+        whose = "the prompted model's"
+    elif head == "fine_tuning":
+        whose = "the tuned model's"
+    else:
+        whose = "the tuned model's base"
+    return f"{whose} {what} ({name})"
 
 
 def _moved_tokens(profile: TaskProfile) -> list[str]:

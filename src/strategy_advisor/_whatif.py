@@ -131,8 +131,8 @@ def _text(value: float, setting: _FieldSetting) -> str:
         words = f"{value:.3g} h"
     elif setting.format == "float":
         words = f"{value:.3g}"
-    elif setting.format == "usd" and value < 10:
-        words = f"${value:.3g}"
+    elif setting.format == "usd" and value < 1000:
+        words = f"${value:.3g}" if value < 10 else f"${value:,.4g}"
     else:
         words = format_value(value, setting.format)
     return words + setting.unit
