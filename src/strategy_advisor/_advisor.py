@@ -12,11 +12,11 @@ from ._catalog import Catalog, ModelSpec, default_catalog
 from ._costs import CostComparison, StrategyCost, cheapest_totals, compare_costs
 from ._decision import Decision, DecisionPolicy, Reason, decide, reasons_for
 from ._errors import ParameterError
-from ._features import ShotPlan, TaskFeatures, derive_features
+from ._features import ShotPlan, TaskFeatures, derive_features, on_own_weights
 from ._latency import LatencyComparison, estimate_latency
 from ._portfolio import Portfolio, Sweep, run_parallel, validated_profiles
 from ._profile import TaskProfile
-from ._prompt_plan import plan_shots
+from ._prompt_plan import plan_prompt
 from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
 from ._ranges import at_end
 from ._recommendation import Recommendation
@@ -161,7 +161,7 @@ class Advisor:
             rows = [_quality_features(f, icl, ft) for f in candidates]
             return [float(p) for p in quality_model.predict_proba_batch(rows)]
 
-        plan = plan_shots(
+        plan, features = plan_prompt(
             profile,
             icl,
             ft,
@@ -170,15 +170,7 @@ class Advisor:
             policy=policy,
             p_ft_better=p_ft_better,
             today=today,
-        )
-        features = derive_features(
-            profile,
-            icl,
-            ft,
-            assumptions=self.assumptions,
-            today=today,
             catalog_as_of=self.catalog.as_of_date,
-            plan=plan,
         )
         costs = compare_costs(
             features,
@@ -188,9 +180,7 @@ class Advisor:
             icl_serving=profile.icl_serving,
             ft_serving=profile.ft_serving,
         )
-        from ._features import on_own_weights  # a provider's shutdown spares own weights
-
-        features = on_own_weights(
+        features = on_own_weights(  # a provider's shutdown spares own weights
             features,
             tuned=costs.fine_tuning.serving.mode == "self_hosted",
             prompted=costs.in_context_learning.serving.mode == "self_hosted",

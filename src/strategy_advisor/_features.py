@@ -18,6 +18,7 @@ __all__ = [
     "ShotPlan",
     "TaskFeatures",
     "allowed_modes",
+    "assumption_values",
     "default_shots",
     "derive_features",
     "on_own_weights",
@@ -261,13 +262,63 @@ def _tuned_shutdown(ft: ModelSpec) -> dt.date | None:
     return ft.shutdown_date
 
 
-def _min_cacheable(spec: ModelSpec, assumptions: Assumptions) -> int | None:
+def _min_cacheable(spec: ModelSpec, values: dict[str, float]) -> int | None:
     """The provider's minimum cacheable prefix; assumed when a cached price has none."""
     if spec.cached_input_usd_per_mtok is None:
         return spec.min_cacheable_tokens
     if spec.min_cacheable_tokens is not None:
         return spec.min_cacheable_tokens
-    return int(assumptions.get("default_min_cacheable_tokens"))
+    return int(values["default_min_cacheable_tokens"])
+
+
+#: (feature, PeopleTime field, assumptions key) of every people's-time figure
+_PEOPLE_FIELDS = (
+    ("engineer_hourly_usd", "hourly_usd", "engineer_hourly_usd"),
+    ("prompt_engineering_hours", "prompt_engineering_hours", "prompt_engineering_hours"),
+    ("ft_setup_hours", "fine_tuning_setup_hours", "fine_tuning_setup_hours"),
+    (
+        "ft_hours_per_retraining",
+        "fine_tuning_hours_per_retraining",
+        "fine_tuning_hours_per_retraining",
+    ),
+    ("prompt_revision_hours", "prompt_revision_hours", "prompt_revision_hours"),
+    ("prompt_migration_hours", "prompt_migration_hours", "prompt_migration_hours"),
+    (
+        "self_hosting_ops_hours_per_month",
+        "self_hosting_ops_hours_per_month",
+        "self_hosting_ops_hours_per_month",
+    ),
+)
+
+_ASSUMED: dict[int, tuple[Assumptions, dict[str, float], frozenset[str]]] = {}
+_EPOCHS: dict[tuple[int, int], int] = {}
+
+
+def assumption_values(a: Assumptions) -> tuple[dict[str, float], frozenset[str]]:
+    """Every assumption's value, and the keys that are stated assumptions, read once per
+    (frozen) assumptions object."""
+    hit = _ASSUMED.get(id(a))
+    if hit is None or hit[0] is not a:
+        if len(_ASSUMED) > 32:
+            _ASSUMED.clear()
+            _EPOCHS.clear()
+        entries = dict(a.values)
+        hit = (
+            a,
+            {k: e.value for k, e in entries.items()},
+            frozenset(k for k, e in entries.items() if e.assumption),
+        )
+        _ASSUMED[id(a)] = hit
+    return hit[1], hit[2]
+
+
+def _epochs(a: Assumptions, n: int) -> int:
+    assumption_values(a)  # ties the memo to this object
+    key = (id(a), n)
+    epochs = _EPOCHS.get(key)
+    if epochs is None:
+        epochs = _EPOCHS[key] = a.epochs_for(n)
+    return epochs
 
 
 def _prefix_cacheable(spec: ModelSpec, prefix: float | None, minimum: int | None) -> bool | None:
@@ -280,10 +331,14 @@ def _prefix_cacheable(spec: ModelSpec, prefix: float | None, minimum: int | None
 def default_shots(profile: TaskProfile, assumptions: Assumptions) -> int:
     """The advisor's demonstrations before capping at the labeled examples or the context:
     the default count, raised to one per class, at most the cap."""
-    shots = int(assumptions.get("default_icl_shots"))
+    return _default_shots(profile, assumption_values(assumptions)[0])
+
+
+def _default_shots(profile: TaskProfile, values: dict[str, float]) -> int:
+    shots = int(values["default_icl_shots"])
     if profile.n_classes is not None:
         shots = max(shots, profile.n_classes)
-    return min(shots, int(assumptions.get("max_icl_shots")))
+    return min(shots, int(values["max_icl_shots"]))
 
 
 def shots_that_fit(
@@ -338,7 +393,8 @@ def derive_features(
     prompting cheap (``"low"``: the longest) or dear (``"high"``: the shortest).
     """
     a = assumptions
-    days_per_month = a.get("days_per_month")
+    values, stated = assumption_values(a)
+    days_per_month = values["days_per_month"]
     query = profile.avg_input_tokens
     output = profile.avg_output_tokens
     instructions = profile.resolved_instruction_tokens()
@@ -349,7 +405,7 @@ def derive_features(
     given = profile.icl_shots
     if given is None and profile.pilot is not None:
         given = profile.pilot.icl_shots
-    planned = default_shots(profile, a)
+    planned = _default_shots(profile, values)
     wanted = min(planned, profile.n_labeled_examples) if given is None else given
     room = shots_that_fit(fixed, demo, icl.context_window)
     if plan is not None:
@@ -368,9 +424,9 @@ def derive_features(
 
     rate = profile.requests_per_month / (days_per_month * _SECONDS_PER_DAY)
     peak_given = profile.peak_to_average_ratio
-    peak_ratio = peak_given if peak_given is not None else a.get("peak_to_average_ratio")
+    peak_ratio = peak_given if peak_given is not None else values["peak_to_average_ratio"]
 
-    minimum = _min_cacheable(icl, a)
+    minimum = _min_cacheable(icl, values)
     lifetime = cache_lifetime(icl.provider, icl.cache_lifetime_minutes)
     idle = {
         None: lifetime.idle_minutes,
@@ -402,21 +458,6 @@ def derive_features(
     )
 
     people = profile.people
-    people_fields = {
-        "engineer_hourly_usd": ("hourly_usd", "engineer_hourly_usd"),
-        "prompt_engineering_hours": ("prompt_engineering_hours", "prompt_engineering_hours"),
-        "ft_setup_hours": ("fine_tuning_setup_hours", "fine_tuning_setup_hours"),
-        "ft_hours_per_retraining": (
-            "fine_tuning_hours_per_retraining",
-            "fine_tuning_hours_per_retraining",
-        ),
-        "prompt_revision_hours": ("prompt_revision_hours", "prompt_revision_hours"),
-        "prompt_migration_hours": ("prompt_migration_hours", "prompt_migration_hours"),
-        "self_hosting_ops_hours_per_month": (
-            "self_hosting_ops_hours_per_month",
-            "self_hosting_ops_hours_per_month",
-        ),
-    }
     horizon_days = profile.horizon_months * days_per_month
     interval = profile.task_change_interval_days
     changes = 0 if interval is None else max(1, math.ceil(horizon_days / interval - 1e-9)) - 1
@@ -428,11 +469,11 @@ def derive_features(
     }
     people_values: dict[str, float] = {}
     assumed: list[str] = []
-    for name, (field, key) in people_fields.items():
+    for name, field, key in _PEOPLE_FIELDS:
         value = getattr(people, field) if people is not None else None
         if value is None:
-            people_values[name] = a.get(key)
-            if a.entry(key).assumption and applies.get(name, True):
+            people_values[name] = values[key]
+            if key in stated and applies.get(name, True):
                 assumed.append(field)
         else:
             people_values[name] = float(value)
@@ -441,7 +482,7 @@ def derive_features(
     min_examples = (
         offer.min_examples
         if offer is not None and offer.min_examples is not None
-        else int(a.get("default_min_examples"))
+        else int(values["default_min_examples"])
     )
     measurement = profile.token_measurement
     ft_shutdown = _days_until(_tuned_shutdown(ft), today)
@@ -492,7 +533,7 @@ def derive_features(
         ft_min_examples_from_offer=min_from_offer,
         ft_hosting_usd_per_hour=offer.hosting_usd_per_hour if offer is not None else None,
         adapters_per_deployment=profile.adapters_per_deployment,
-        epochs=profile.epochs or a.epochs_for(profile.n_labeled_examples),
+        epochs=profile.epochs or _epochs(a, profile.n_labeled_examples),
         epochs_given=profile.epochs is not None,
         icl_shutdown_in_days=icl_shutdown,
         ft_shutdown_in_days=ft_shutdown,
@@ -505,7 +546,7 @@ def derive_features(
         people_time_assumed=bool(assumed),
         people_assumed=", ".join(assumed) or None,
         catalog_age_days=_days_until(today, catalog_as_of) if catalog_as_of else None,
-        catalog_max_age_days=a.get("catalog_max_age_days"),
+        catalog_max_age_days=values["catalog_max_age_days"],
         **people_values,
         **prompt_part,
     )
@@ -558,7 +599,9 @@ def with_shots(
     assumptions: Assumptions,
 ) -> TaskFeatures:
     """The same features with another number of demonstrations (the prompt planner's
-    candidates): only the prompt-dependent fields are recomputed."""
+    candidates, and its choice): only the prompt-dependent fields are recomputed, so
+    ``with_shots(derive_features(..., plan=any), plan, ...)`` equals
+    ``derive_features(..., plan=plan)``."""
     lifetime = cache_lifetime(icl.provider, icl.cache_lifetime_minutes)
     part = _prompt_part(
         plan.shots,
@@ -578,6 +621,9 @@ def with_shots(
             "icl_cache_lifetime_minutes": lifetime.idle_minutes
             if part["icl_prefix_cached"]
             else None,
+            "icl_cache_lifetime_assumed": bool(part["icl_prefix_cached"])
+            and lifetime.assumed
+            and profile.cache_hit_rate is None,
         },
     )
 

@@ -13,6 +13,7 @@ __all__ = [
     "LatencyComparison",
     "StrategyLatency",
     "estimate_latency",
+    "prompted_total_ms",
     "request_latency",
     "throughputs",
 ]
@@ -146,6 +147,33 @@ def _one(
     )
 
 
+def _prompted_tokens(
+    f: TaskFeatures,
+) -> tuple[tuple[float | None, float | None, float | None], str]:
+    """(prompt, cached at p95, output) of a prompted request, and what the p95 assumes."""
+    hit = f.icl_cache_hit_rate or 0.0
+    prefix = f.icl_prefix_tokens
+    cached_p95 = prefix if prefix is not None and f.icl_prefix_cached and hit >= _P95 else 0.0
+    basis = "cached prefix" if cached_p95 else ("uncached prefix" if prefix else "no prefix")
+    prompt = f.icl_prompt_tokens
+    return (prompt, cached_p95 if prompt is not None else None, f.output_tokens), basis
+
+
+def prompted_total_ms(
+    features: TaskFeatures, icl: ModelSpec, *, defaults: LatencyDefaults
+) -> float | None:
+    """The prompted strategy's p95 end-to-end time online, as :func:`estimate_latency`
+    gives it (for the prompt planner, which tries several prompts)."""
+    prefill, decode, _ = throughputs(icl, defaults, None)
+    return request_latency(
+        *_prompted_tokens(features)[0],
+        prefill_tokens_per_s=prefill,
+        decode_tokens_per_s=decode,
+        cached_prefill_speedup=defaults.cached_prefill_speedup,
+        ttft_overhead_ms=defaults.ttft_overhead_ms,
+    )[1]
+
+
 def estimate_latency(
     features: TaskFeatures,
     icl: ModelSpec,
@@ -164,15 +192,7 @@ def estimate_latency(
     priced at batch rates answers within its provider's batch window.
     """
     f = features
-    hit = f.icl_cache_hit_rate or 0.0
-    prefix = f.icl_prefix_tokens
-    cached_p95 = prefix if prefix is not None and f.icl_prefix_cached and hit >= _P95 else 0.0
-    icl_basis = "cached prefix" if cached_p95 else ("uncached prefix" if prefix else "no prefix")
-    icl_tokens = (
-        f.icl_prompt_tokens,
-        cached_p95 if f.icl_prompt_tokens is not None else None,
-        f.output_tokens,
-    )
+    icl_tokens, icl_basis = _prompted_tokens(f)
     ft_tokens = (f.query_tokens, 0.0 if f.query_tokens is not None else None, f.output_tokens)
     budget = f.latency_budget_ms
     icl_batch = f.icl_batch_window_hours if icl_batched else None

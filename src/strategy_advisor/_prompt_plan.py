@@ -26,11 +26,11 @@ from ._features import (
     with_shots,
 )
 from ._format import usd
-from ._latency import estimate_latency
+from ._latency import prompted_total_ms
 from ._profile import TaskProfile
 from ._types import Strategy, construct, logit
 
-__all__ = ["plan_shots"]
+__all__ = ["plan_prompt", "plan_shots"]
 
 _LADDER = (0, 1, 2, 4, 8, 16, 32, 64)  # candidate counts, each about twice the last
 
@@ -48,10 +48,48 @@ def plan_shots(
 ) -> ShotPlan | None:
     """The demonstrations to use, and why; None when the profile (or its pilot) fixes them
     or token lengths are unknown (the default count then applies, fitted to the context)."""
+    return plan_prompt(
+        profile,
+        icl,
+        ft,
+        assumptions=assumptions,
+        latency_defaults=latency_defaults,
+        policy=policy,
+        p_ft_better=p_ft_better,
+        today=today,
+    )[0]
+
+
+def plan_prompt(
+    profile: TaskProfile,
+    icl: ModelSpec,
+    ft: ModelSpec,
+    *,
+    assumptions: Assumptions,
+    latency_defaults: LatencyDefaults,
+    policy: DecisionPolicy,
+    p_ft_better: Callable[[list[TaskFeatures]], list[float]],
+    today: dt.date,
+    catalog_as_of: dt.date | None = None,
+) -> tuple[ShotPlan | None, TaskFeatures]:
+    """:func:`plan_shots`, and the task's features with the prompt as planned (what
+    ``derive_features(..., plan=plan)`` gives, without deriving them again)."""
+
+    def derived(plan: ShotPlan | None) -> TaskFeatures:
+        return derive_features(
+            profile,
+            icl,
+            ft,
+            assumptions=assumptions,
+            today=today,
+            catalog_as_of=catalog_as_of,
+            plan=plan,
+        )
+
     if profile.icl_shots is not None or (profile.pilot and profile.pilot.icl_shots is not None):
-        return None
+        return None, derived(None)
     if profile.avg_input_tokens is None or profile.avg_output_tokens is None:
-        return None
+        return None, derived(None)
     wanted = min(default_shots(profile, assumptions), profile.n_labeled_examples)
     demo = profile.avg_input_tokens + profile.avg_output_tokens
     fixed = profile.resolved_instruction_tokens() + profile.resolved_retrieved_tokens() + demo
@@ -60,16 +98,9 @@ def plan_shots(
     ladder = sorted({k for k in _LADDER if k < top} | {top})
     fit_context = [k for k in ladder if room is None or k <= room]
     if not fit_context:
-        return None  # not even zero-shot fits: the context rule reports it
+        return None, derived(None)  # not even zero-shot fits: the context rule reports it
 
-    base = derive_features(
-        profile,
-        icl,
-        ft,
-        assumptions=assumptions,
-        today=today,
-        plan=construct(ShotPlan, shots=fit_context[-1], reason=""),
-    )
+    base = derived(construct(ShotPlan, shots=fit_context[-1], reason=""))
 
     def features(k: int) -> TaskFeatures:
         return with_shots(base, construct(ShotPlan, shots=k, reason=""), profile, icl, assumptions)
@@ -79,17 +110,18 @@ def plan_shots(
     def within_budget(f: TaskFeatures) -> bool:
         if budget is None or f.icl_batch:
             return True
-        total = estimate_latency(f, icl, ft, defaults=latency_defaults).in_context_learning
-        return total.total_ms is None or total.total_ms <= budget
+        total = prompted_total_ms(f, icl, defaults=latency_defaults)
+        return total is None or total <= budget
 
     fit_budget = [f for f in map(features, fit_context) if within_budget(f)]
     budget_limited = len(fit_budget) < len(fit_context)
     if not fit_budget:
-        return construct(
+        plan = construct(
             ShotPlan,
             shots=fit_context[0],
             reason=f"not even {fit_context[0]} fits the {budget:,.0f} ms latency budget",
         )
+        return plan, with_shots(base, plan, profile, icl, assumptions)
     probs = p_ft_better(fit_budget)
     scored = []
     for f, p in zip(fit_budget, probs, strict=True):
@@ -106,7 +138,8 @@ def plan_shots(
         most = max(c.shots for c in scored)
         limits.append(f"more than {most} would exceed the {budget:,.0f} ms latency budget")
     best = ranked[0]  # prompting's best standing: the lowest log-odds for fine-tuning
-    return construct(ShotPlan, shots=best.shots, reason=_why(ranked, limits))
+    plan = construct(ShotPlan, shots=best.shots, reason=_why(ranked, limits))
+    return plan, with_shots(base, plan, profile, icl, assumptions)
 
 
 @dataclass(frozen=True)

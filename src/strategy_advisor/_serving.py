@@ -157,11 +157,20 @@ class ServingData(BaseModel):
         """A provider's policies by name (case-insensitive), or None when not listed."""
         if name is None:
             return None
+        if self is serving_data():
+            return _shipped_provider(name)
         lowered = name.lower()
         return next((p for k, p in self.providers.items() if k.lower() == lowered), None)
 
 
 serving_data = shipped(ServingData, "serving.json")
+
+
+@functools.cache
+def _shipped_provider(name: str) -> _Provider | None:
+    lowered = name.lower()
+    providers = serving_data().providers.items()
+    return next((p for k, p in providers if k.lower() == lowered), None)
 
 
 # ---------------------------------------------------------------------------- caching
@@ -179,6 +188,7 @@ class CacheLifetime(BaseModel):
     source: str
 
 
+@functools.cache
 def cache_lifetime(provider: str | None, override_minutes: float | None) -> CacheLifetime:
     """The cache lifetime of a provider's prompt cache (or the model's own figure).
 
@@ -248,6 +258,7 @@ def cache_hit_rate(
     return hit
 
 
+@functools.cache
 def batch_window_hours(provider: str | None) -> tuple[float, str] | None:
     """The provider's batch turnaround (hours) and its source; None: no batch API known."""
     policy = serving_data().provider(provider)
@@ -256,6 +267,7 @@ def batch_window_hours(provider: str | None) -> tuple[float, str] | None:
     return policy.batch.window_hours, policy.batch.source
 
 
+@functools.cache
 def batch_stacks_with_cache(provider: str | None) -> bool:
     """The provider's batch discount applies on top of its prompt-cache prices (Anthropic);
     False where it does not or the reference does not say."""
@@ -266,6 +278,7 @@ def batch_stacks_with_cache(provider: str | None) -> bool:
 # ----------------------------------------------------------------------------- capacity
 
 
+@functools.cache
 def gpus_per_replica(params_b: float) -> int:
     """GPUs one replica of a model of this size needs (``replica_gpus`` rule)."""
     rule = serving_data().replica_gpus.rule
@@ -275,6 +288,7 @@ def gpus_per_replica(params_b: float) -> int:
     return rule[-1][1]
 
 
+@functools.cache
 def gpu_price(gpu: str | None) -> tuple[str, float, float, float, str]:
     """``(gpu, usd_per_hour, low, high, source)`` of one GPU (default: the replica rule's)."""
     data = serving_data()

@@ -15,7 +15,7 @@ from typing import Literal
 
 from .._assumptions import Assumptions
 from .._catalog import ModelSpec, ServingMode
-from .._features import TaskFeatures, allowed_modes
+from .._features import TaskFeatures, allowed_modes, assumption_values
 from .._format import format_value, usd
 from .._serving import (
     cache_hit_rate,
@@ -84,6 +84,7 @@ class Option:
     prefix_tokens: float
     output_tokens: float | None
     training_tokens: float | None
+    fixed_usd: float | None = None
     unpriced: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
@@ -109,7 +110,11 @@ class Option:
         return self.revision_usd + self.migration_usd
 
     def fixed(self) -> float | None:
-        """Everything that does not depend on the volume, over the horizon."""
+        """Everything that does not depend on the volume, over the horizon (priced once, by
+        :func:`price_option`)."""
+        return self.fixed_usd
+
+    def _fixed(self) -> float | None:
         one, retrain = self.one_time(), self.retraining()
         if one is None or retrain is None or self.fee_per_replica_month is None:
             return None
@@ -153,7 +158,7 @@ class Option:
 
     def total(self, volume: float) -> float | None:
         """Everything over the horizon at ``volume`` requests a month (None: unpriced)."""
-        fixed, per = self.fixed(), self.per_request(volume)
+        fixed, per = self.fixed_usd, self.per_request(volume)
         if fixed is None or per is None:
             return None
         assert self.fee_per_replica_month is not None  # fixed() is None otherwise
@@ -287,7 +292,7 @@ def price_option(
     end of the assumed serving figures (utilization, GPU price, self-hosted training time,
     spare replicas and set-up time) to use: the point values, or the cheap or dear end.
     """
-    dpm = assumptions.get("days_per_month")
+    dpm = assumption_values(assumptions)[0]["days_per_month"]
     o = Option(
         strategy=strategy, mode=mode, batch=batch, months=f.horizon_months,
         seconds_per_month=dpm * _SECONDS_PER_DAY, training_run=0.0, runs=0,
@@ -312,6 +317,7 @@ def price_option(
         o.people_one_time = (f.prompt_engineering_hours + f.ft_setup_hours) * rate
         o.people_per_retraining = f.ft_hours_per_retraining * rate
     _serving_fee(o, f, spec, dpm, end, assumptions)
+    o.fixed_usd = o._fixed()
     return o
 
 

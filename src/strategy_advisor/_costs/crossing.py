@@ -100,20 +100,32 @@ def _form(o: Option, lo: float, hi: float, bound: str = "exact") -> _Form:
     return _Form(a, b - g, g, k, 0.0)
 
 
-def _root(fn: _Form | _Slope, dfn: _Slope | _Curvature, lo: float, hi: float) -> float:
-    """The zero of ``fn`` in ``[lo, hi]``, where it is monotone and changes sign: Newton's
-    method kept inside a shrinking bracket (a bisection step when Newton leaves it)."""
-    f_lo = fn(lo)
+def _root(d: _Form, order: int, lo: float, hi: float) -> float:
+    """The zero of ``d`` (``order`` 0) or of its slope (``order`` 1) in ``[lo, hi]``, where
+    it is monotone and changes sign: Newton's method kept inside a shrinking bracket (a
+    bisection step when Newton leaves it). ``d`` has a cache term (``g`` is not 0); the
+    expressions are :class:`_Form`'s, :class:`_Slope`'s and :class:`_Curvature`'s."""
+    a, b, g, k, v0 = d.a, d.b, d.g, d.k, d.v0
+    exp = math.exp
+    if order == 0:
+        f_lo = a + b * lo + g * (lo - v0) * exp(-k * lo)
+    else:
+        f_lo = b + g * exp(-k * lo) * (1.0 - k * (lo - v0))
     v = 0.5 * (lo + hi)
     for _ in range(200):
-        fv = fn(v)
+        e = exp(-k * v)
+        if order == 0:
+            fv = a + b * v + g * (v - v0) * e
+            slope = b + g * e * (1.0 - k * (v - v0))
+        else:
+            fv = b + g * e * (1.0 - k * (v - v0))
+            slope = g * k * e * (k * (v - v0) - 2.0)
         if fv == 0:
             return v
         if (fv < 0) == (f_lo < 0):
             lo, f_lo = v, fv
         else:
             hi = v
-        slope = dfn(v)
         step = v - fv / slope if slope else math.nan
         if abs(step - v) <= 1e-15 * abs(v):
             return v  # Newton has converged (even if rounding put its step just outside)
@@ -140,19 +152,6 @@ class _Slope:
         return d.b + d.g * math.exp(-d.k * v) * (1.0 - d.k * (v - d.v0))
 
 
-class _Curvature:
-    """The second derivative of a form."""
-
-    __slots__ = ("d",)
-
-    def __init__(self, d: _Form) -> None:
-        self.d = d
-
-    def __call__(self, v: float) -> float:
-        d = self.d
-        return d.g * d.k * math.exp(-d.k * v) * (d.k * (v - d.v0) - 2.0)
-
-
 def _zeros(icl: _Form, ft: _Form, lo: float, hi: float) -> list[float]:
     """Volumes in ``(lo, hi)`` where two totals are equal (``ft`` is linear)."""
     d = _Form(icl.a - ft.a, icl.b - ft.b, icl.g, icl.k, icl.v0)
@@ -167,7 +166,7 @@ def _zeros(icl: _Form, ft: _Form, lo: float, hi: float) -> list[float]:
     slope = _Slope(d)
     for a, b in ((lo, min(turn, hi)), (max(turn, lo), hi)):
         if a < b and (slope(a) < 0) != (slope(b) < 0):
-            cuts.add(_root(slope, _Curvature(d), a, b))
+            cuts.add(_root(d, 1, a, b))
     if lo < turn < hi:
         cuts.add(turn)
     points = sorted(cuts)
@@ -177,7 +176,7 @@ def _zeros(icl: _Form, ft: _Form, lo: float, hi: float) -> list[float]:
         if da == 0 and a > lo:
             out.append(a)
         elif (da < 0) != (db < 0) and db != 0:
-            out.append(_root(d, slope, a, b))
+            out.append(_root(d, 0, a, b))
     return out
 
 
