@@ -157,9 +157,12 @@ class Advisor:
 
         quality_model = self.quality_model
 
-        def p_ft_better(candidates: list[TaskFeatures]) -> list[float]:
-            rows = [_quality_features(f, icl, ft) for f in candidates]
-            return [float(p) for p in quality_model.predict_proba_batch(rows)]
+        def quality_of(candidates: list[TaskFeatures]) -> list[QualityEstimate]:
+            # one task at a time: the estimates recommend() reports (kept by the model)
+            return [
+                quality_model.predict(_quality_features(f, icl, ft), profile.pilot)
+                for f in candidates
+            ]
 
         plan, features = plan_prompt(
             profile,
@@ -168,7 +171,7 @@ class Advisor:
             assumptions=self.assumptions,
             latency_defaults=self.catalog.latency_defaults,
             policy=policy,
-            p_ft_better=p_ft_better,
+            quality_of=quality_of,
             today=today,
             catalog_as_of=self.catalog.as_of_date,
         )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ._assumptions import Assumptions
 from ._catalog import ModelSpec, ServingMode
-from ._profile import TaskProfile
+from ._profile import TaskProfile, TokenMeasurement
 from ._serving import batch_stacks_with_cache, batch_window_hours, cache_hit_rate, cache_lifetime
 from ._types import RESULT, Strategy, TaskType, construct
 
@@ -192,6 +192,9 @@ class TaskFeatures(BaseModel):
     token_relative_error: float | None = Field(
         description="Stated relative error of measured token lengths."
     )
+    token_accuracy: str | None = Field(
+        description="How the token lengths were obtained, in words (None: given by hand)."
+    )
     engineer_hourly_usd: float = Field(description="Loaded cost of an engineering hour, USD.")
     prompt_engineering_hours: float = Field(
         description="Hours to build and tune the prompt (both strategies)."
@@ -244,6 +247,23 @@ def _may_self_host(profile: TaskProfile, icl: ModelSpec, ft: ModelSpec) -> bool:
         if "self_hosted" in modes:
             return True
     return False
+
+
+def token_accuracy(m: TokenMeasurement) -> str:
+    """How measured token lengths were obtained, and for which models they are exact."""
+    if m.encoding == "estimate":
+        return f"estimated from UTF-8 bytes on {m.n_counted:,} of {m.n_examples:,} examples"
+    how = f"counted with {m.encoding} on {m.n_counted:,} of {m.n_examples:,} examples"
+    if m.n_counted < m.n_examples:
+        how += " (a sample)"
+    parts = []
+    if m.exact_for:
+        parts.append(f"exact for {' and '.join(m.exact_for)}")
+    if m.approximate_for:
+        parts.append(
+            f"{m.encoding} stands in for the tokenizer of {' and '.join(m.approximate_for)}"
+        )
+    return f"{how}: {'; '.join(parts)}" if parts else how
 
 
 def _days_until(date: dt.date | None, today: dt.date) -> float | None:
@@ -543,6 +563,7 @@ def derive_features(
         same_model=icl.name.lower() == ft.name.lower(),
         tokens_exact=measurement.exact if measurement is not None else None,
         token_relative_error=measurement.relative_error if measurement is not None else None,
+        token_accuracy=token_accuracy(measurement) if measurement is not None else None,
         people_time_assumed=bool(assumed),
         people_assumed=", ".join(assumed) or None,
         catalog_age_days=_days_until(today, catalog_as_of) if catalog_as_of else None,

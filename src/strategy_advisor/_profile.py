@@ -116,6 +116,16 @@ class TokenMeasurement(BaseModel):
     overridden: tuple[str, ...] = Field(
         (), description="Measured fields for which a given value was used instead."
     )
+    exact_for: tuple[str, ...] = Field(
+        (),
+        description="Models whose own tokenizer made the counts (exact for them, when every "
+        "example was counted).",
+    )
+    approximate_for: tuple[str, ...] = Field(
+        (),
+        description="Models whose own tokenizer is not the encoding used: a stand-in, with the "
+        "catalog's error band.",
+    )
 
 
 class TaskProfile(BaseModel):

@@ -28,7 +28,8 @@ from ._features import (
 from ._format import usd
 from ._latency import prompted_total_ms
 from ._profile import TaskProfile
-from ._types import Strategy, construct, logit
+from ._quality import QualityEstimate
+from ._types import Strategy, construct
 
 __all__ = ["plan_prompt", "plan_shots"]
 
@@ -43,7 +44,7 @@ def plan_shots(
     assumptions: Assumptions,
     latency_defaults: LatencyDefaults,
     policy: DecisionPolicy,
-    p_ft_better: Callable[[list[TaskFeatures]], list[float]],
+    quality_of: Callable[[list[TaskFeatures]], list[QualityEstimate]],
     today: dt.date,
 ) -> ShotPlan | None:
     """The demonstrations to use, and why; None when the profile (or its pilot) fixes them
@@ -55,7 +56,7 @@ def plan_shots(
         assumptions=assumptions,
         latency_defaults=latency_defaults,
         policy=policy,
-        p_ft_better=p_ft_better,
+        quality_of=quality_of,
         today=today,
     )[0]
 
@@ -68,7 +69,7 @@ def plan_prompt(
     assumptions: Assumptions,
     latency_defaults: LatencyDefaults,
     policy: DecisionPolicy,
-    p_ft_better: Callable[[list[TaskFeatures]], list[float]],
+    quality_of: Callable[[list[TaskFeatures]], list[QualityEstimate]],
     today: dt.date,
     catalog_as_of: dt.date | None = None,
 ) -> tuple[ShotPlan | None, TaskFeatures]:
@@ -122,14 +123,14 @@ def plan_prompt(
             reason=f"not even {fit_context[0]} fits the {budget:,.0f} ms latency budget",
         )
         return plan, with_shots(base, plan, profile, icl, assumptions)
-    probs = p_ft_better(fit_budget)
+    estimates = quality_of(fit_budget)
     scored = []
-    for f, p in zip(fit_budget, probs, strict=True):
+    for f, q in zip(fit_budget, estimates, strict=True):
         total = _icl_total(f, icl, profile, assumptions)
-        score = logit(p, clip=1e-6)
+        score = policy.quality_term(q.expected_gain_points)  # the decision's quality term
         if total is not None:
             score += cost_score(1.0, total, policy)[1]  # FT's total cancels across candidates
-        scored.append(_Candidate(score, f.icl_shots, total, p, f))
+        scored.append(_Candidate(score, f.icl_shots, total, q.expected_gain_points, f))
     ranked = sorted(scored, key=lambda c: (c.score, c.shots))
     limits = []
     if room is not None and room < wanted:
@@ -147,7 +148,7 @@ class _Candidate:
     score: float
     shots: int
     total: float | None
-    p: float
+    gain: float  # fine-tuning's expected gain over this prompt, points on 0-100
     features: TaskFeatures
 
 
@@ -181,10 +182,14 @@ def _count(k: int) -> str:
     return f"{k} demonstration{'s' if k != 1 else ''}"
 
 
+def _gain(c: _Candidate) -> str:
+    return f"fine-tuning's expected gain {c.gain:+.0f} points"
+
+
 def _quality_change(best: _Candidate, other: _Candidate) -> str:
-    if round(100 * best.p) == round(100 * other.p):
+    if round(best.gain) == round(other.gain):
         return "no measurable change in the quality estimate"
-    return f"P(fine-tuning better) {100 * other.p:.0f}% instead of {100 * best.p:.0f}%"
+    return f"{_gain(other)} instead of {best.gain:+.0f}"
 
 
 def _against(best: _Candidate, other: _Candidate) -> str:
@@ -198,16 +203,13 @@ def _against(best: _Candidate, other: _Candidate) -> str:
             return (
                 f"{_count(other.shots)} would cost {amount} more for {_quality_change(best, other)}"
             )
-        return (
-            f"{_count(other.shots)} would save {amount} but P(fine-tuning better) would be "
-            f"{100 * other.p:.0f}% instead of {100 * best.p:.0f}%"
-        )
+        return f"{_count(other.shots)} would save {amount} but with {_quality_change(best, other)}"
     totals = f"({usd(best.total)} vs {usd(other.total)} over the horizon"
     totals += f", {amount} less)" if usd(best.total) == usd(other.total) else ")"
     if not dearer:  # fewer demonstrations were cheaper: quality bought the difference
         return (
-            f"worth {amount} more than {_count(other.shots)} {totals} for P(fine-tuning "
-            f"better) {100 * best.p:.0f}% instead of {100 * other.p:.0f}%"
+            f"worth {amount} more than {_count(other.shots)} {totals} for {_gain(best)} "
+            f"instead of {other.gain:+.0f}"
         )
     fb, fo = best.features, other.features
     why = ""

@@ -22,6 +22,7 @@ from ._assumptions import Assumptions
 from ._catalog import ModelSpec
 from ._profile import PeopleTime, TaskProfile
 from ._serving import cache_lifetime, serving_data
+from ._types import replaced
 
 __all__ = [
     "CACHE_LIFETIME",
@@ -208,8 +209,8 @@ def at_end(
             if end is not None:
                 people_update[field] = end
     if people_update:
-        update["people"] = people.model_copy(update=people_update)
-    moved = profile.model_copy(update=update) if update else profile
+        update["people"] = replaced(people, **people_update)
+    moved = replaced(profile, **update) if update else profile
     return (
         moved,
         _model_at_end(icl, side, "icl_model", only),
@@ -232,5 +233,5 @@ def _model_at_end(spec: ModelSpec, side: Side, arm: str, only: str | None) -> Mo
         else:
             top[head] = value
     if tuned and spec.fine_tuning is not None:
-        top["fine_tuning"] = spec.fine_tuning.model_copy(update=tuned)
-    return spec.model_copy(update=top) if top else spec
+        top["fine_tuning"] = replaced(spec.fine_tuning, **tuned)
+    return replaced(spec, **top) if top else spec

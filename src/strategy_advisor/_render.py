@@ -172,9 +172,17 @@ def _tokens_line(rec: Recommendation) -> str:
         how = (
             f"estimated from UTF-8 bytes / {per:g} on {m.n_counted:,} of {m.n_examples:,} examples"
         )
-    else:
-        how = f"counted with {m.encoding} on {m.n_counted:,} of {m.n_examples:,} examples"
-    return f"{text}; {how} ({'exact' if m.exact and not m.relative_error else band})"
+        return f"{text}; {how} ({band})"
+    how = f"counted with {m.encoding} on {m.n_counted:,} of {m.n_examples:,} examples"
+    if m.exact and not m.relative_error:
+        return f"{text}; {how} (exact)"
+    if m.exact_for:  # exact for one model, a stand-in for the other's tokenizer
+        stand_in = ", ".join(m.approximate_for)
+        return (
+            f"{text}; {how} (exact for {', '.join(m.exact_for)}; for {stand_in} "
+            f"{m.encoding} stands in for its own tokenizer, {band})"
+        )
+    return f"{text}; {how} ({band})"
 
 
 def _score_line(rec: Recommendation) -> str:

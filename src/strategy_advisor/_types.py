@@ -31,6 +31,7 @@ __all__ = [
     "UsdPerMTok",
     "construct",
     "logit",
+    "replaced",
     "sigmoid",
 ]
 
@@ -123,6 +124,17 @@ def construct(cls: type[_M], /, **values: Any) -> _M:
     _set(m, "__pydantic_extra__", None)
     _set(m, "__pydantic_private__", None)
     return m
+
+
+def replaced(m: _M, /, **update: Any) -> _M:
+    """``m`` with some fields replaced by values of the right type, not re-validated (as
+    ``model_copy(update=...)``, without its deep-copy machinery)."""
+    out = _new(type(m))
+    _set(out, "__dict__", {**m.__dict__, **update})
+    _set(out, "__pydantic_fields_set__", m.__pydantic_fields_set__ | set(update))
+    _set(out, "__pydantic_extra__", m.__pydantic_extra__)
+    _set(out, "__pydantic_private__", m.__pydantic_private__)
+    return out
 
 
 # ------------------------------------------------------------------------- link functions

@@ -321,6 +321,34 @@ def _bar_total(source: ExampleSource, progress: bool | None) -> int | None:
     return len(source) if isinstance(source, Sequence) else None
 
 
+def _spec_for(
+    name_or_spec: str | ModelSpec | Mapping[str, Any] | None,
+    role: Literal["icl_model", "ft_model"],
+    catalog: Catalog,
+) -> ModelSpec:
+    if isinstance(name_or_spec, Mapping):
+        return ModelSpec.model_validate(name_or_spec)
+    if isinstance(name_or_spec, ModelSpec):
+        return name_or_spec
+    return catalog.resolve(name_or_spec, role)
+
+
+def _counted_for(
+    fields: Mapping[str, Any], catalog: Catalog, encoding: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(models whose own tokenizer is ``encoding``, models it only stands in for)."""
+    exact: list[str] = []
+    approximate: list[str] = []
+    for role in ("icl_model", "ft_model"):
+        spec = _spec_for(fields.get(role), role, catalog)
+        own = spec.encoding or tokenizer_data().default_encoding
+        mine = own == encoding and not (spec.encoding_error_band or 0.0)
+        names = exact if mine else approximate
+        if spec.name not in names:
+            names.append(spec.name)
+    return tuple(exact), tuple(approximate)
+
+
 def _encoding_for_model(
     name_or_spec: str | ModelSpec | Mapping[str, Any] | None,
     role: Literal["icl_model", "ft_model"],
@@ -465,7 +493,12 @@ def profile_from_examples(
             "given values win over measured ones: "
             + ", ".join(f"{k} {fields[k]!r} (measured {measured_fields[k]:g})" for k in overridden)
         )
+    exact_for, approximate_for = (
+        _counted_for(fields, catalog, tokenizer.name) if tokenizer.exact else ((), ())
+    )
     measurement = TokenMeasurement(
+        exact_for=exact_for if not sampled else (),
+        approximate_for=approximate_for,
         encoding=tokenizer.name,
         exact=tokenizer.exact and not sampled and band == 0,
         n_examples=n,

@@ -43,7 +43,8 @@ def sample_items(items: Iterable[_T], k: int, seed: int) -> tuple[list[_T], int]
         w = math.exp(math.log(1.0 - rng.random()) / k)
         while 0.0 < w < 1.0:
             gap = math.log(1.0 - rng.random()) / math.log1p(-w)
-            nxt = next(islice(stream, min(int(gap), sys.maxsize - 1), None), None)
+            skip = sys.maxsize - 1 if not gap < sys.maxsize - 1 else int(gap)  # inf: the end
+            nxt = next(islice(stream, skip, None), None)
             if nxt is None:
                 break
             kept[rng.randrange(k)] = nxt[0]
