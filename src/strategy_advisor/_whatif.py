@@ -138,6 +138,15 @@ def _text(value: float, setting: _FieldSetting) -> str:
     return words + setting.unit
 
 
+def _flip_text(current: float, value: float, setting: _FieldSetting) -> str:
+    """The flip value in words; with its change in percent when it reads as the current
+    value (a flip within rounding of where the input stands)."""
+    words = _text(value, setting)
+    if words == _text(current, setting) and current:
+        words += f" ({100 * (value - current) / current:+.2g}%)"
+    return words
+
+
 # ---------------------------------------------------------------------------------- paths
 
 
@@ -271,7 +280,7 @@ def find_flip_points(
                         current=int(x0) if integer else float(x0),
                         value=int(value) if integer else value,
                         becomes=becomes,
-                        text=_text(value, setting),
+                        text=_flip_text(float(x0), value, setting),
                         current_text=_text(float(x0), setting),
                     )
                 )
