@@ -104,6 +104,11 @@ def test_what_if_names_a_bad_path_and_its_closest_inputs() -> None:
         what_if(_dedicated_case(), {"requests_per_month.x": 1})
 
 
+def test_a_fractional_count_is_the_nearest_count() -> None:
+    rec = what_if(_dedicated_case(), {"n_labeled_examples": 2999.6}, today=TODAY)
+    assert rec.profile.n_labeled_examples == 3000
+
+
 def test_what_if_names_a_bad_value_at_its_path() -> None:
     with pytest.raises(ParameterError) as info:
         what_if(_dedicated_case(), {"ft_model.fine_tuning.hosting_usd_per_hour": -1})
@@ -129,10 +134,8 @@ def test_each_flip_point_holds_at_and_just_past_its_value(case: int) -> None:
     for f in rec.flip_points:
         assert f.becomes is rec.strategy.other
         away = 1 if f.value > f.current else -1
-        if isinstance(f.value, int):
-            probes: list[float] = [f.value, f.value + away]
-        else:
-            probes = [f.value, f.value * (1 + away * 1e-6), f.value * (1 + away * 1e-3)]
+        probes: list[float] = [f.value, f.value * (1 + away * 1e-6)]
+        probes.append(f.value + away if isinstance(f.value, int) else f.value * (1 + away * 1e-3))
         for v in probes:
             assert what_if(p, {f.field: v}, today=TODAY).strategy is f.becomes, (f, v)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -184,6 +184,7 @@ def apply_changes(
 ) -> TaskProfile:
     """``profile`` with each dotted path set to its new value, validated as a whole.
 
+    A fractional number for an integer input (a count) is rounded to the nearest count.
     Raises :class:`ParameterError` for a path that names no input (with the closest
     names), or for a value the input does not accept (with the path and what it expects).
     """
@@ -220,13 +221,30 @@ def _set(obj: BaseModel, parts: list[str], value: Any, path: str, resolve: Resol
 
 
 def _as_declared(owner: type[BaseModel], name: str, value: Any) -> Any:
-    """A whole-number float for an integer input as an int (a flip point's value is
-    written as a number; ``4.0`` examples means 4)."""
-    if isinstance(value, float) and value.is_integer():
-        annotation = owner.model_fields[name].annotation
-        if annotation is int or int in getattr(annotation, "__args__", ()):
-            return int(value)
+    """A finite float for an integer input (a count: examples, demonstrations, tasks) as
+    the nearest int: ``4.0`` examples means 4, and a what-if just past a flip point
+    (``999 * 1.000001``) lands on the count it rounds to."""
+    if (
+        isinstance(value, float)
+        and math.isfinite(value)
+        and _counts(owner.model_fields[name].annotation)
+    ):
+        return round(value)
     return value
+
+
+def _counts(annotation: Any) -> bool:
+    """An integer annotation: ``int``, ``Annotated[int, ...]``, or either or None."""
+    if annotation is int:
+        return True
+    if get_origin(annotation) is Annotated:
+        return _counts(get_args(annotation)[0])
+    args = get_args(annotation)
+    return (
+        bool(args)
+        and get_origin(annotation) is not Annotated
+        and any(_counts(a) for a in args if a is not type(None))
+    )
 
 
 def _empty(owner: type[BaseModel], name: str, path: str) -> BaseModel:
