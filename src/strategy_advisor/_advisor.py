@@ -228,6 +228,7 @@ class Advisor:
         return Recommendation.with_explanation(
             explain,
             (self, profile, policy, today),
+            assumptions=self.assumptions,
             strategy=decision.strategy,
             confidence=decision.confidence,
             feasible=decision.feasible,

@@ -6,8 +6,9 @@ whose sources disagree its low and high. The cost-low scenario puts each at the 
 makes serving and training cheap; the cost-high scenario at the dear end. Inputs the user
 gave are not moved: a given number is a fact here. Two more estimates are not inputs of the
 profile: the prompt cache's lifetime (its span is applied by the features stage,
-``derive_features(cache_end=...)``) and the assumed serving figures, utilization, GPU
-prices and training speed (applied by the cost stage, ``end=``).
+``derive_features(cache_end=...)``) and the assumed serving figures: utilization, GPU
+prices, self-hosted training time and set-up hours, and the self-hosted spare replica
+(applied by the cost stage, ``end=``).
 
 :func:`estimated_inputs` names every estimate one by one, so the sensitivity table can move
 each alone (``at_end(..., only=key)``).
@@ -130,7 +131,7 @@ def estimated_inputs(
     out.append(
         EstimatedInput(
             SERVING_FIGURES,
-            "serving figures (utilization, GPU prices, training speed)",
+            "serving figures (utilization, GPU prices, training time, spare replicas)",
             f"{u.high:.0%} busy, cheap GPUs",
             f"{u.low:.0%} busy, dear GPUs",
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from ._assumptions import Assumptions
 from ._catalog import ModelSpec
 from ._costs import StrategyCost
 from ._decision import DecisionPolicy, Reason, ScoreBreakdown
@@ -61,6 +62,9 @@ class Recommendation(RecommendationDisplay, BaseModel):
     model_config = RESULT
     _explain: Explainer | None = PrivateAttr(default=None)
     _recipe: Recipe | None = PrivateAttr(default=None)
+    # the advisor's assumptions, for figures that recompute costs (kept after explanation
+    # and through pickling; a JSON round trip drops them, and the figures then say so)
+    _assumptions: Assumptions | None = PrivateAttr(default=None)
 
     strategy: Strategy = Field(description="The recommended strategy.")
     confidence: float = Field(ge=0, le=1, description="How sure, in [0, 1].")
@@ -95,17 +99,30 @@ class Recommendation(RecommendationDisplay, BaseModel):
 
     @classmethod
     def with_explanation(
-        cls, explain: Explainer, recipe: Recipe | None = None, **decided: Any
+        cls,
+        explain: Explainer,
+        recipe: Recipe | None = None,
+        *,
+        assumptions: Assumptions | None = None,
+        **decided: Any,
     ) -> Recommendation:
         """A recommendation from the decided fields (already valid, not re-validated) and a
         function that writes its explanation (``LAZY_FIELDS``) when first needed.
 
         ``recipe`` (the advisor and its arguments) rebuilds the explanation after the
         recommendation was pickled unexplained, e.g. sent back from a parallel worker.
+        ``assumptions`` are the advisor's, for the figures that recompute costs.
         """
         rec = construct(cls, **decided)
-        object.__setattr__(rec, "__pydantic_private__", {"_explain": explain, "_recipe": recipe})
+        private = {"_explain": explain, "_recipe": recipe, "_assumptions": assumptions}
+        object.__setattr__(rec, "__pydantic_private__", private)
         return rec
+
+    @property
+    def assumptions_used(self) -> Assumptions | None:
+        """The ``Assumptions`` this recommendation was made with, or None when unknown (it
+        came from JSON): the cost figures recompute totals with them."""
+        return (self.__pydantic_private__ or {}).get("_assumptions")
 
     def _explained(self) -> Recommendation:
         d = self.__dict__
@@ -142,10 +159,18 @@ class Recommendation(RecommendationDisplay, BaseModel):
         if recipe is not None and any(k not in self.__dict__ for k in LAZY_FIELDS):
             # unexplained: send the decided fields and how to explain them, not the closure
             state = super().__getstate__()
-            state["__pydantic_private__"] = {"_explain": None, "_recipe": recipe}
+            state["__pydantic_private__"] = {
+                "_explain": None,
+                "_recipe": recipe,
+                "_assumptions": private.get("_assumptions"),
+            }
             return state
         state = super(Recommendation, self._explained()).__getstate__()
-        state["__pydantic_private__"] = None
+        state["__pydantic_private__"] = {
+            "_explain": None,
+            "_recipe": None,
+            "_assumptions": private.get("_assumptions"),
+        }
         return state
 
     def __copy__(self) -> Recommendation:

@@ -150,8 +150,8 @@ def cost_volume_curve(
     ----------
     rec : Recommendation
     assumptions : Assumptions, optional
-        The assumptions the recommendation was made with, when an advisor had its own
-        (``advisor.assumptions``); default: the shipped ones.
+        The assumptions to price with; default: the ones the recommendation was made with
+        (``rec.assumptions_used``), or the shipped ones when it came from JSON.
     n_points : int, default=33
         Volumes on the curve, between 2 and 200 (today's volume and the break-even are
         added).
@@ -160,8 +160,8 @@ def cost_volume_curve(
     ------
     ParameterError
         When a strategy is unpriced (no curve to draw), or when the curve at today's
-        volume does not reproduce the recommendation's totals (it was made with other
-        assumptions: pass them).
+        volume does not reproduce the recommendation's totals (it came from JSON and was
+        made with other assumptions than the shipped ones: pass them).
     """
     if not isinstance(n_points, int) or isinstance(n_points, bool) or not 2 <= n_points <= 200:
         raise ParameterError(
@@ -179,6 +179,8 @@ def cost_volume_curve(
             f"no cost curve: {' and '.join(unpriced)} unpriced. Give the token lengths "
             "(or an examples file) and every price, then recommend again."
         )
+    if assumptions is None:
+        assumptions = rec.assumptions_used
     a = assumptions if assumptions is not None else default_assumptions()
     current = rec.profile.requests_per_month
     be = rec.break_even_requests_per_month
