@@ -638,6 +638,23 @@ def test_unknown_prices_are_unpriced_never_zero() -> None:
     assert line.usd is None
 
 
+def test_a_dedicated_deployment_without_a_fee_is_unpriced_never_free() -> None:
+    # the offer states no hosting fee (None, the default): a dedicated deployment is unpriced
+    c = _compare(
+        ft_model=spec(fine_tuning=offer(hosting_usd_per_hour=None, serving=("dedicated",)))
+    )
+    assert c.fine_tuning.total_usd is None
+    assert any("no hourly fee for a dedicated deployment" in u for u in c.fine_tuning.unpriced)
+    # a fee of 0 is stated ("no hosting fee"): with serverless serving that is priced
+    assert _compare(ft_model=spec(fine_tuning=offer())).fine_tuning.total_usd is not None
+    # dedicated serving fixed for an offer that has none: unpriced, saying so, not $0/h
+    c = _compare(ft_model=spec(fine_tuning=offer()), ft_serving="dedicated")
+    assert c.fine_tuning.total_usd is None
+    assert any(
+        "no dedicated deployment offered (serving: serverless)" in u for u in c.fine_tuning.unpriced
+    )
+
+
 def test_unknown_token_lengths_are_unpriced() -> None:
     c = _compare(avg_input_tokens=None)
     assert c.in_context_learning.total_usd is None

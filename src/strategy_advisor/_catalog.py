@@ -69,9 +69,11 @@ class FineTuningOffer(BaseModel):
     """How a model can be fine-tuned, how the tuned model can be served, and what it costs.
 
     ``FineTuningOffer()`` means "tunable, token prices unknown": every cost that needs a
-    missing price is reported as unpriced, never as $0. The hosting fee defaults to 0
-    (serverless tuned models); set it for a dedicated deployment: it is the fee of one
-    replica, and the advisor adds replicas when the task's peak load needs them.
+    missing price is reported as unpriced, never as $0. The hosting fee is unknown by
+    default: serverless tuned models need none (give 0 where a provider states there is no
+    fee); set it for a dedicated deployment: it is the fee of one replica, and the advisor
+    adds replicas when the task's peak load needs them. A dedicated deployment without a
+    fee is unpriced.
 
     Examples
     --------
@@ -93,10 +95,11 @@ class FineTuningOffer(BaseModel):
     output_usd_per_mtok: UsdPerMTok | None = Field(
         None, description="The tuned model's output price, USD per 1M tokens."
     )
-    hosting_usd_per_hour: NonNegFloat = Field(
-        0.0,
+    hosting_usd_per_hour: NonNegFloat | None = Field(
+        None,
         description="Fee per hour of one replica of a dedicated deployment of the tuned "
-        "model, billed busy or idle (0 for serverless tuned models).",
+        "model, billed busy or idle (None: unknown, which leaves a dedicated deployment "
+        "unpriced; serverless tuned models need none).",
     )
     batch_input_usd_per_mtok: UsdPerMTok | None = Field(
         None, description="The tuned model's batch-API input price, USD per 1M tokens."

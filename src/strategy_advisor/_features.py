@@ -233,7 +233,7 @@ def allowed_modes(spec: ModelSpec, strategy: Strategy) -> tuple[ServingMode, ...
             return ("serverless",)
         if offer.serving:
             return offer.serving
-        return ("dedicated",) if offer.hosting_usd_per_hour > 0 else ("serverless",)
+        return ("dedicated",) if offer.hosting_usd_per_hour else ("serverless",)
     return spec.serving or ("serverless",)
 
 

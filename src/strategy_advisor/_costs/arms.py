@@ -492,9 +492,14 @@ def _serving_fee(
     o.capacity, o.capacity_source, o.gpus = capacity, capacity_source, gpus
     if o.mode == "dedicated":
         fee = offer.hosting_usd_per_hour if offer is not None else None
-        if fee is None:
+        modes = allowed_modes(spec, o.strategy)
+        if fee is None or "dedicated" not in modes:
             o.fee_per_replica_month = None
-            o.unpriced.append(f"{spec.name}: no hourly fee for a dedicated deployment")
+            o.unpriced.append(
+                f"{spec.name}: no hourly fee for a dedicated deployment"
+                if "dedicated" in modes
+                else f"{spec.name}: no dedicated deployment offered (serving: {', '.join(modes)})"
+            )
             return
         o.usd_per_replica_hour = fee
         o.gpu = offer.gpu if offer is not None else None

@@ -87,7 +87,9 @@ def catalog(args: argparse.Namespace) -> int:
             else "/".join("unpriced" if p is None else f"${p:g}" for p in prices)
         )
         hosting = (
-            "no fee"
+            ("unpriced" if "dedicated" in tuned_modes else "no fee")
+            if ft.hosting_usd_per_hour is None
+            else "no fee"
             if ft.hosting_usd_per_hour == 0
             and s.range_of("fine_tuning.hosting_usd_per_hour") is None
             else money(ft.hosting_usd_per_hour, "fine_tuning.hosting_usd_per_hour", s)
