@@ -49,6 +49,29 @@ def test_parameter_errors_name_function_parameter_range_and_value() -> None:
         sa.count_tokens([1, 2], encoding="estimate")  # type: ignore[list-item]
 
 
+def test_a_corpus_that_is_not_one_is_a_parameter_error() -> None:
+    for bad in (None, 123, b"rows", {"source_id": "x"}):
+        with pytest.raises(ParameterError, match=r"'corpus' parameter must be a path"):
+            sa.cross_validate_quality_model(bad)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"Got None instead"):
+        sa.fit_quality_model(None)  # type: ignore[arg-type]
+
+
+def test_today_is_a_date_an_iso_string_or_a_datetime() -> None:
+    import datetime as dt
+
+    p = {"task_type": "classification", "n_labeled_examples": 500, "requests_per_month": 1e5}
+    day = dt.date(2026, 11, 27)
+    want = sa.recommend(p, today=day)
+    assert sa.recommend(p, today="2026-11-27") == want
+    assert sa.recommend(p, today=dt.datetime(2026, 11, 27, 17, 5)) == want
+    for bad in ("27/11/2026", 20261127):
+        with pytest.raises(ParameterError, match=r"'today' parameter must be a datetime\.date"):
+            sa.recommend(p, today=bad)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'today'"):
+        sa.sweep(p, "requests_per_month", [1e3], today="tomorrow")  # type: ignore[arg-type]
+
+
 def test_recommend_takes_an_advisor_or_parts_not_both() -> None:
     with pytest.raises(ParameterError, match="advisor= and catalog="):
         sa.recommend(

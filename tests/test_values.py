@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any, get_args
 
 import pytest
@@ -87,6 +88,19 @@ def test_a_recommendation_is_hashable_and_equal_to_its_json(rec: Recommendation)
     assert hash(again) == hash(rec)
     assert {rec, again} == {rec}
     assert isinstance(again.costs, FrozenMap) and again.costs[FT] == rec.costs[FT]
+    assert again.to_json() == rec.to_json()  # byte for byte: fields in the same order
+
+
+def test_a_frozen_map_cannot_be_changed_even_through_its_private_parts() -> None:
+    m = FrozenMap({"a": 1})
+    h = hash(m)
+    with pytest.raises(TypeError):
+        m._data["a"] = 2  # type: ignore[index]
+    with pytest.raises(AttributeError, match="read-only"):
+        m._data = {"a": 2}  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="read-only"):
+        del m._hash
+    assert m == {"a": 1} and hash(m) == h and pickle.loads(pickle.dumps(m)) == m
 
 
 def test_frozen_map_validates_and_serialises_as_a_mapping() -> None:

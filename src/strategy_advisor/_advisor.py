@@ -151,7 +151,7 @@ class Advisor:
         if not isinstance(profile, TaskProfile):
             profile = TaskProfile.model_validate(profile)
         policy = policy if policy is not None else self.policy
-        today = today if today is not None else dt.date.today()
+        today = evaluation_date(today)
         icl = self.catalog.resolve(profile.icl_model, "icl_model")
         ft = self.catalog.resolve(profile.ft_model, "ft_model")
 
@@ -324,7 +324,7 @@ class Advisor:
         confidence, both totals with their ranges) per value.
         """
         base = _validated(profile)
-        today = today if today is not None else dt.date.today()
+        today = evaluation_date(today)
         resolve = self.catalog.resolve
         recs = tuple(
             self.recommend(apply_changes(base, {field: v}, resolve), policy=policy, today=today)
@@ -348,7 +348,7 @@ class Advisor:
                 f"got {n_jobs!r}"
             )
         items = validated_profiles(profiles)
-        today = today if today is not None else dt.date.today()
+        today = evaluation_date(today)
         if n_jobs == 1 or len(items) < 2:
             return Portfolio(self.recommend(p, policy=policy, today=today) for p in items)
         return run_parallel(self, items, n_jobs=n_jobs, policy=policy, today=today)
@@ -361,6 +361,30 @@ class Advisor:
             _rebuild_advisor,
             (self.catalog, self.rulebook, self.quality_model, self.policy, self.assumptions),
         )
+
+
+def evaluation_date(today: object) -> dt.date:
+    """The ``today`` argument as a date: None is today; a datetime gives its date; an ISO
+    date string (``"2026-11-27"``, as from JSON) is parsed.
+
+    >>> evaluation_date("2026-11-27"), evaluation_date(dt.datetime(2026, 11, 27, 9, 30))
+    (datetime.date(2026, 11, 27), datetime.date(2026, 11, 27))
+    """
+    if today is None:
+        return dt.date.today()
+    if isinstance(today, dt.datetime):
+        return today.date()
+    if isinstance(today, dt.date):
+        return today
+    if isinstance(today, str):
+        try:
+            return dt.date.fromisoformat(today)
+        except ValueError:
+            pass
+    raise ParameterError(
+        "The 'today' parameter must be a datetime.date, an ISO date string such as "
+        f"'2026-11-27', or None for today. Got {today!r} instead."
+    )
 
 
 def _after_weighed(reasons: tuple[Reason, ...]) -> int:

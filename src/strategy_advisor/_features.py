@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -506,8 +506,7 @@ def derive_features(
     )
     measurement = profile.token_measurement
     ft_shutdown = _days_until(_tuned_shutdown(ft), today)
-    return construct(
-        TaskFeatures,
+    out: dict[str, Any] = dict(
         task_type=profile.task_type,
         n_labeled_examples=profile.n_labeled_examples,
         n_classes=profile.n_classes,
@@ -571,6 +570,11 @@ def derive_features(
         **people_values,
         **prompt_part,
     )
+    # in field order, as a JSON round trip gives them (``to_json`` byte for byte)
+    return construct(TaskFeatures, **{k: out[k] for k in _FEATURE_FIELDS})
+
+
+_FEATURE_FIELDS = tuple(TaskFeatures.model_fields)
 
 
 def _prompt_part(

@@ -132,6 +132,9 @@ class Recommendation(RecommendationDisplay, BaseModel):
             if explain is None:
                 explain = _from_recipe(private.get("_recipe"))
             d.update(explain())
+            ordered = {k: d[k] for k in type(self).model_fields}  # field order, as from JSON
+            d.clear()
+            d.update(ordered)
             private["_explain"] = None  # the closure holds the stages' results: let them go
             private["_recipe"] = None
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, get_args, overload
 
 import numpy as np
@@ -196,9 +197,19 @@ class FrozenMap(Mapping[K, V], Generic[K, V]):
 
     __slots__ = ("_data", "_hash")
 
+    _data: Mapping[K, V]
+    _hash: int | None
+
     def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] = (), /) -> None:
-        self._data: dict[K, V] = dict(data)
-        self._hash: int | None = None
+        # read-only all the way: the items behind a read-only view, the slots not reassignable
+        object.__setattr__(self, "_data", MappingProxyType(dict(data)))
+        object.__setattr__(self, "_hash", None)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"'FrozenMap' object is read-only (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"'FrozenMap' object is read-only (cannot delete {name!r})")
 
     def __getitem__(self, key: K) -> V:
         return self._data[key]
@@ -214,21 +225,21 @@ class FrozenMap(Mapping[K, V], Generic[K, V]):
 
     def __hash__(self) -> int:
         if self._hash is None:
-            self._hash = hash(frozenset(self._data.items()))
-        return self._hash
+            object.__setattr__(self, "_hash", hash(frozenset(self._data.items())))
+        return self._hash  # type: ignore[return-value]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FrozenMap):
-            return self._data == other._data
+            return dict(self._data) == dict(other._data)
         if isinstance(other, Mapping):
-            return self._data == dict(other)
+            return dict(self._data) == dict(other)
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
+        return f"FrozenMap({dict(self._data)!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenMap, (self._data,))
+        return (FrozenMap, (dict(self._data),))
 
     @classmethod
     def __get_pydantic_core_schema__(
@@ -242,7 +253,7 @@ class FrozenMap(Mapping[K, V], Generic[K, V]):
             return cls(data)
 
         def to_dict(m: FrozenMap[Any, Any]) -> dict[Any, Any]:
-            return m._data
+            return dict(m._data)
 
         return core_schema.no_info_after_validator_function(
             from_dict,

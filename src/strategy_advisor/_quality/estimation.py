@@ -16,6 +16,7 @@ imported inside the functions that fit, never at import: run time uses numpy onl
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._constraints import Constraint, Interval, NoneOk, Options, Satisfies
-from .._errors import DataFileError
+from .._errors import DataFileError, ParameterError
 from .._types import FloatArray
 from .corpus import QualityCorpus, read_corpus, spec_from_corpus, subset_corpus
 from .features import FEATURES, FeatureSpec, below_min_offset, encode
@@ -452,6 +453,11 @@ def as_corpus(corpus: CorpusLike, missing_n_train: Mapping[str, float]) -> Quali
     """A parsed corpus (a path, rows, or an already parsed corpus)."""
     if isinstance(corpus, QualityCorpus):
         return corpus
+    if not isinstance(corpus, str | os.PathLike | Iterable) or isinstance(corpus, bytes | Mapping):
+        raise ParameterError(
+            "The 'corpus' parameter must be a path to a CSV file, an iterable of row dicts or "
+            f"a parsed corpus. Got {corpus!r} instead."
+        )
     return read_corpus(corpus, missing_n_train=missing_n_train)
 
 

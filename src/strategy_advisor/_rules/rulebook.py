@@ -167,7 +167,7 @@ def _compile_message(
 class _Compiled:
     """A checked rule, ready to evaluate: its condition and message compiled, its trace fixed."""
 
-    __slots__ = ("evaluate", "fill", "looked_at", "param_values", "static")
+    __slots__ = ("code", "evaluate", "fill", "looked_at", "param_values", "source", "static")
 
     def __init__(self, rule: Rule) -> None:
         self.evaluate: Evaluator = compile_condition(rule.when, rule.params)
@@ -179,25 +179,28 @@ class _Compiled:
             (c.param, rule.params[c.param]) for c in compares if c.param is not None
         )
         effect = rule.effect
+        self.code = rule.code
         self.static = {
-            "code": rule.code,
             "effect": effect.kind,
             "strategy": effect.strategy,
             "weight": effect.weight,
             "certainty": effect.certainty,
-            "source": f"{rule.source.document} ({rule.source.date})",
         }
+        self.source = f"{rule.source.document} ({rule.source.date})"
 
     def outcome(self, inputs: Mapping[str, Value], result: bool | None) -> RuleOutcome:
         values = {n: inputs[n] for n in self.looked_at}
         values.update(self.param_values)
         # every field is already valid (checked at load, inputs typed by RuleInputs)
+        # in field order (code, status, effect, ...), as a JSON round trip gives them
         return construct(
             RuleOutcome,
-            **self.static,
+            code=self.code,
             status="not_applicable" if result is None else ("fired" if result else "not_fired"),
+            **self.static,
             message=self.fill(inputs) if result else None,
             values=FrozenMap(values),
+            source=self.source,
         )
 
 
