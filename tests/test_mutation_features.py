@@ -22,6 +22,7 @@ from strategy_advisor._features import (
     derive_features,
     on_own_weights,
     shots_that_fit,
+    token_accuracy,
     with_shots,
 )
 from strategy_advisor._profile import TaskProfile
@@ -577,3 +578,63 @@ def test_with_shots_by_hand() -> None:
         "icl_cache_lifetime_assumed": False,
     }
     assert _fields(two, expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("stated", "idle", "hit"),
+    [
+        # OpenAI's cache: 5 idle minutes, cleared within 60; at 1 request/s a request hits
+        # when the last came within 300 s (1 - e^-300, 1 to double precision) and one in
+        # 60 x 60 = 3,600 misses at the hard refresh: 3,599 / 3,600
+        (None, 5.0, 3_599.0 / 3_600.0),
+        # the model's own 30 minutes replaces the provider's figure, with no hard maximum:
+        # 1 - e^-1,800 = 1
+        (30.0, 30.0, 1.0),
+    ],
+)
+def test_with_shots_takes_the_cache_lifetime_of_the_provider_or_the_model(
+    stated: float | None, idle: float, hit: float
+) -> None:
+    icl = spec(provider="OpenAI", cache_lifetime_minutes=stated)
+    p = profile(icl_shots=None, icl_model=icl, requests_per_month=ONE_PER_SECOND)
+    ten = with_shots(_derive(p), ShotPlan(shots=10, reason="ten"), p, icl, A)
+    expected: dict[str, object] = {
+        "icl_prefix_tokens": 2_600.0,  # 100 + 10 x 250, above the 1,024-token minimum
+        "icl_prefix_cached": True,
+        "icl_cache_lifetime_minutes": idle,
+        "icl_cache_lifetime_assumed": False,  # stated by the provider or the model
+    }
+    assert _fields(ten, expected) == expected
+    assert ten.icl_cache_hit_rate == pytest.approx(hit, rel=1e-15)
+    assert ten.icl_cached_tokens == pytest.approx(2_600.0 * hit, rel=1e-15)
+
+
+# ---------------------------------------------------------------------- token_accuracy
+
+
+def _measured(**kw: object) -> TokenMeasurement:
+    base: dict[str, object] = dict(
+        encoding="o200k_base", exact=False, n_examples=1_200, n_counted=1_200, relative_error=0.0
+    )
+    return TokenMeasurement(**{**base, **kw})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kw", "line"),
+    [
+        ({"encoding": "estimate", "n_counted": 300},
+         "estimated from UTF-8 bytes on 300 of 1,200 examples"),
+        ({}, "counted with o200k_base on 1,200 of 1,200 examples"),
+        ({"n_counted": 1_199},
+         "counted with o200k_base on 1,199 of 1,200 examples (a sample)"),
+        ({"exact_for": ("gpt-a", "gpt-b")},
+         "counted with o200k_base on 1,200 of 1,200 examples: exact for gpt-a and gpt-b"),
+        ({"exact_for": ("gpt-a",), "approximate_for": ("claude-x", "llama-y")},
+         "counted with o200k_base on 1,200 of 1,200 examples: exact for gpt-a; o200k_base "
+         "stands in for the tokenizer of claude-x and llama-y"),
+    ],
+)  # fmt: skip
+def test_token_accuracy_says_how_lengths_were_counted_and_for_whom(
+    kw: dict[str, object], line: str
+) -> None:
+    assert token_accuracy(_measured(**kw)) == line

@@ -15,9 +15,14 @@ from strategy_advisor import Strategy
 from strategy_advisor._assumptions import default_assumptions
 from strategy_advisor._catalog import LatencyDefaults, ModelSpec, default_catalog
 from strategy_advisor._features import TaskFeatures, derive_features
-from strategy_advisor._latency import LatencyComparison, estimate_latency, request_latency
+from strategy_advisor._latency import (
+    LatencyComparison,
+    estimate_latency,
+    prompted_total_ms,
+    request_latency,
+)
 
-from .helpers import TODAY, profile, spec
+from .helpers import TODAY, offer, profile, spec
 
 DEFAULTS: LatencyDefaults = default_catalog().latency_defaults.model_copy(
     update={
@@ -122,6 +127,36 @@ def test_a_model_missing_one_throughput_takes_that_one_from_the_defaults() -> No
     assert "catalog default" in ft.throughput_source
 
 
+def test_a_model_with_only_a_decode_figure_keeps_it_and_names_both_sources() -> None:
+    # no size to scale by: prefill is the default 8,000 tok/s, decode the model's own 100
+    model = spec(prefill_tokens_per_s=None)
+    ft = _latency(_features(ft_model=model, icl_model=model), model).fine_tuning
+    assert (ft.prefill_tokens_per_s, ft.decode_tokens_per_s) == (8_000.0, 100.0)
+    assert ft.throughput_source == f"model and catalog default: {DEFAULTS.source}"
+
+
+def test_a_sized_model_keeps_its_own_decode_figure() -> None:
+    # 8B with a stated 100 tok/s decode: only prefill is scaled from the defaults
+    model = spec(prefill_tokens_per_s=None, params_b=8.0)
+    ft = _latency(_features(ft_model=model, icl_model=model), model).fine_tuning
+    assert ft.decode_tokens_per_s == 100.0
+    assert ft.prefill_tokens_per_s != 8_000.0  # scaled by the measured tables
+    assert "from the catalog default" in ft.throughput_source
+
+
+def test_the_tuned_model_runs_on_its_offers_gpus_the_prompted_on_its_sizes() -> None:
+    # an 8B model needs 1 GPU (the replica rule); the tuned offer serves it on 4
+    model = spec(
+        prefill_tokens_per_s=None,
+        decode_tokens_per_s=None,
+        params_b=8.0,
+        fine_tuning=offer(gpus_per_replica=4),
+    )
+    lat = _latency(_features(ft_model=model, icl_model=model), model)
+    assert lat.fine_tuning.throughput_source.startswith("scaled to 8B on 4 GPUs ")
+    assert lat.in_context_learning.throughput_source.startswith("scaled to 8B on 1 GPU ")
+
+
 # ----------------------------------------------------------------------------- batch
 
 
@@ -175,3 +210,18 @@ def test_for_strategy_picks_that_strategys_estimate() -> None:
     assert lat.for_strategy(Strategy.FINE_TUNING) is lat.fine_tuning
     assert lat.for_strategy(Strategy.IN_CONTEXT_LEARNING) is lat.in_context_learning
     assert lat.fine_tuning.strategy is Strategy.FINE_TUNING
+
+
+# ------------------------------------------------------------------ prompted_total_ms
+
+
+def test_the_planners_prompted_time_uses_the_models_throughput_and_the_overhead() -> None:
+    # the whole 2,800-token prompt (no hit) at the model's 10,000 tok/s = 280 ms, + 50 output
+    # tokens at its 100 tok/s = 500 ms, + a 100 ms fixed overhead = 880 ms (the defaults'
+    # 8,000 and 40 tok/s would give 350 + 1,250 ms; no overhead, 780 ms)
+    defaults = DEFAULTS.model_copy(update={"ttft_overhead_ms": 100.0})
+    f = _features(cache_hit_rate=0.0)
+    assert prompted_total_ms(f, spec(), defaults=defaults) == pytest.approx(880.0, rel=1e-12)
+    # the same figure estimate_latency reports for the prompted strategy
+    icl = estimate_latency(f, spec(), spec(), defaults=defaults).in_context_learning
+    assert icl.total_ms == pytest.approx(880.0, rel=1e-12)

@@ -159,3 +159,13 @@ def test_skew_warning_at_exactly_cochrans_size_is_silent() -> None:
 def test_skew_warning_is_silent_without_spread(x: list[float]) -> None:
     # no items, one item, or all equal: no standard deviation, nothing to warn about
     assert skew_warning(np.array(x, dtype=np.float64)) is None
+
+
+def test_a_first_draw_of_exactly_zero_keeps_the_first_items_and_reads_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # U = 0 makes w = exp(log(1 - 0) / k) = 1: no item can beat the threshold, and a skip
+    # would divide by log1p(-1) (a math domain error); the loop must not start. k = 2 of 5:
+    # kept the first two, read all five.
+    _script(monkeypatch, [0.0])
+    assert sample_items(iter(range(5)), 2, seed=0) == ([0, 1], 5)
