@@ -46,17 +46,21 @@ rec = Advisor(rulebook=book).recommend(profile)
 ```
 
 or `strategy-advisor recommend profile.json --rules our_policy_rules.json`. The file holds
-`{"rules": [ ... ]}` (or a bare list of rules); one rule looks like this:
+`{"rules": [ ... ]}` (or a bare list of rules); a whole file with one rule:
 
 ```json
 {
-  "code": "org-no-fine-tuning-many-classes",
-  "title": "Our policy",
-  "when": {"feature": "n_classes", "op": "ge", "param": "max_classes"},
-  "effect": {"kind": "infeasible", "strategy": "fine_tuning"},
-  "params": {"max_classes": 50},
-  "message": "Policy: {n_classes:int} classes is at least {max_classes:int}.",
-  "source": {"document": "Org data policy v2", "date": "2026-10-01"}
+  "rules": [
+    {
+      "code": "org-no-fine-tuning-many-classes",
+      "title": "Our policy",
+      "when": {"feature": "n_classes", "op": "ge", "param": "max_classes"},
+      "effect": {"kind": "infeasible", "strategy": "fine_tuning"},
+      "params": {"max_classes": 50},
+      "message": "Policy: {n_classes:int} classes is at least {max_classes:int}.",
+      "source": {"document": "Org data policy v2", "date": "2026-10-01"}
+    }
+  ]
 }
 ```
 

@@ -90,15 +90,63 @@ def _estimate(p: float, gain: float, lo: float, hi: float, **kw: Any) -> Quality
     return QualityEstimate(**{**base, **kw})
 
 
-def _costs(ft: tuple[float, float, float], icl: tuple[float, float, float]) -> Any:
-    """Only the totals the decision reads: (low, point, high) for each strategy."""
+def _costs(
+    ft: tuple[float, float, float],
+    icl: tuple[float, float, float],
+    favouring_ft: tuple[tuple[float, float], ...] = (),
+    favouring_icl: tuple[tuple[float, float], ...] = (),
+) -> Any:
+    """Only the totals the decision reads: (low, point, high) for each strategy, and the
+    (fine-tuning, prompting) pairs of the consistent scenarios, when priced."""
 
     def side(t: tuple[float, float, float]) -> SimpleNamespace:
         return SimpleNamespace(
             total_usd=t[1], known_part_usd=t[1], total_usd_low=t[0], total_usd_high=t[2]
         )
 
-    return SimpleNamespace(fine_tuning=side(ft), in_context_learning=side(icl))
+    return SimpleNamespace(
+        fine_tuning=side(ft),
+        in_context_learning=side(icl),
+        favouring_fine_tuning=favouring_ft,
+        favouring_prompting=favouring_icl,
+    )
+
+
+def test_shared_estimates_move_together_in_the_range_check() -> None:
+    """Each strategy's own range pairs fine-tuning's cheap end (engineering at $64/h) with
+    prompting's dear end ($99/h): 1,400 vs 5,500 would flip to fine-tuning. The consistent
+    scenarios keep the rate at one end for both: (1,400, 1,150) and (5,900, 5,500), where
+    prompting stays cheaper, so the choice holds and the confidence is not cut."""
+    policy = DecisionPolicy.default()
+    k = policy.cost_weight
+    q = _estimate(0.6, 0.0, 0.0, 0.0)  # no expected gain: the quality term is 0
+    own = _costs((1_400.0, 76_000.0, 96_000.0), (390.0, 1_350.0, 5_500.0))
+    naive = decide(q, own, (), policy=policy)
+    assert not naive.score.holds_across_ranges
+    pairs = _costs(
+        (1_400.0, 76_000.0, 96_000.0),
+        (390.0, 1_350.0, 5_500.0),
+        favouring_ft=((1_400.0, 1_150.0), (5_900.0, 5_500.0)),
+        favouring_icl=((96_000.0, 390.0), (90_000.0, 800.0)),
+    )
+    d = decide(q, pairs, (), policy=policy)
+    assert d.strategy is ICL and d.score.holds_across_ranges
+    # the range of the cost term: the pair that favours each strategy most
+    lo, hi = d.score.cost_term_range
+    assert lo == pytest.approx(-k * math.log(96_001 / 391))
+    assert hi == pytest.approx(-k * math.log(5_901 / 5_501))
+    assert d.confidence > naive.confidence
+
+
+def test_the_strategy_follows_the_sign_of_the_score_shown() -> None:
+    """A near tie: the point score is just below 0 while the average over the ranges leans
+    to fine-tuning. The answer follows the score as shown, at the least confidence."""
+    policy = DecisionPolicy.default()
+    q = _estimate(0.5, 0.0, 0.0, 0.0)
+    # point: fine-tuning a little dearer; its cheap end far cheaper, its dear end close
+    d = decide(q, _costs((100.0, 1_050.0, 1_100.0), (1_000.0, 1_000.0, 1_000.0)), (), policy=policy)
+    assert d.score.total < 0 and d.strategy is ICL
+    assert d.confidence == 0.5  # the average leans the other way: never below one half
 
 
 FT_COST, ICL_COST = (7_000.0, 9_000.0, 12_000.0), (2_500.0, 3_000.0, 3_500.0)

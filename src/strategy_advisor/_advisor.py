@@ -18,7 +18,7 @@ from ._portfolio import Portfolio, Sweep, run_parallel, validated_profiles
 from ._profile import TaskProfile
 from ._prompt_plan import plan_prompt
 from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
-from ._ranges import at_end
+from ._ranges import Side, at_end
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
 from ._types import FrozenMap, Strategy, construct
@@ -94,12 +94,23 @@ class Advisor:
         today: dt.date,
     ) -> CostComparison:
         """The costs with each strategy's total at the cheap and dear ends of every
-        estimated input (``_ranges``), the prompt kept as planned."""
+        estimated input (``_ranges``), the prompt kept as planned; and the pairs of totals
+        in the consistent scenarios that favour one strategy most, for the decision: each
+        estimate only one bill depends on at the end that favours that strategy, the shared
+        ones (:data:`~._ranges.SHARED`) at one end for both, each end tried."""
         if costs.fine_tuning.total_usd is None and costs.in_context_learning.total_usd is None:
             return costs
-        totals: dict[str, tuple[float | None, float | None]] = {}
-        for side in ("low", "high"):
-            p2, icl2, ft2 = at_end(profile, icl, ft, self.assumptions, side)
+        Totals = tuple[float | None, float | None]
+        totals: dict[tuple[str, str], Totals] = {}
+        # (the end of the one-bill estimates, the end of the shared ones)
+        scenarios: tuple[tuple[Side, Side], ...] = (
+            ("low", "low"),
+            ("high", "high"),
+            ("high", "low"),
+            ("low", "high"),
+        )
+        for side, shared in scenarios:
+            p2, icl2, ft2 = at_end(profile, icl, ft, self.assumptions, side, shared=shared)
             f2 = derive_features(
                 p2,
                 icl2,
@@ -108,24 +119,31 @@ class Advisor:
                 today=today,
                 catalog_as_of=self.catalog.as_of_date,
                 plan=plan,
-                cache_end=side,
+                cache_end=side,  # the cache lifetime enters prompting's bill only
             )
-            totals[side] = cheapest_totals(
+            totals[side, shared] = cheapest_totals(
                 f2,
                 icl2,
                 ft2,
                 assumptions=self.assumptions,
-                end=side,
+                end=shared,  # the serving figures are shared
                 icl_serving=p2.icl_serving,
                 ft_serving=p2.ft_serving,
             )
-        (ft_lo, icl_lo), (ft_hi, icl_hi) = totals["low"], totals["high"]
+        (ft_lo, icl_lo), (ft_hi, icl_hi) = totals["low", "low"], totals["high", "high"]
+        (ft_m1, icl_m1), (ft_m2, icl_m2) = totals["high", "low"], totals["low", "high"]
+
+        def pairs(*candidates: Totals) -> tuple[tuple[float, float], ...]:
+            return tuple((a, b) for a, b in candidates if a is not None and b is not None)
+
         return construct(
             CostComparison,
             **{
                 **costs.__dict__,
                 "fine_tuning": _ranged(costs.fine_tuning, ft_lo, ft_hi),
                 "in_context_learning": _ranged(costs.in_context_learning, icl_lo, icl_hi),
+                "favouring_fine_tuning": pairs((ft_lo, icl_m1), (ft_m2, icl_hi)),
+                "favouring_prompting": pairs((ft_m1, icl_lo), (ft_hi, icl_m2)),
             },
         )
 

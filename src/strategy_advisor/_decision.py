@@ -305,7 +305,15 @@ def decide(
         terms = [cost_term]
         ft, icl = costs.fine_tuning, costs.in_context_learning
         ends = (ft.total_usd_low, ft.total_usd_high, icl.total_usd_low, icl.total_usd_high)
-        if ft.total_usd is not None and icl.total_usd is not None and None not in ends:
+        both = ft.total_usd is not None and icl.total_usd is not None
+        if both and costs.favouring_fine_tuning and costs.favouring_prompting:
+            # consistent scenarios: a shared estimate is at one end for both strategies
+            terms = [
+                min(cost_score(f, i, policy)[1] for f, i in costs.favouring_prompting),
+                cost_term,
+                max(cost_score(f, i, policy)[1] for f, i in costs.favouring_fine_tuning),
+            ]
+        elif both and None not in ends:  # only each strategy's own range is known
             ft_lo, ft_hi, icl_lo, icl_hi = (float(x) for x in ends)  # type: ignore[arg-type]
             terms = [
                 cost_score(ft_hi, icl_lo, policy)[1],  # the ends that favour prompting
@@ -322,13 +330,14 @@ def decide(
     holds = len({t > 0 for t in (q_terms[1] + c + rules_term for c in terms)}) == 1
 
     if all(feasible.values()) or not any(feasible.values()):
-        # average the probability over the expected gain's interval (low end, point, high
-        # end) and the cost range (both ends and the point), and decide on that average: the
-        # confidence is never below one half, and a choice that flips inside the ranges
-        # is far from certain
+        # decide on the score as shown (the point values); the confidence averages the
+        # probability over the expected gain's interval (low end, point, high end) and the
+        # cost range (both ends and the point): a choice that flips inside the ranges is far
+        # from certain, and the confidence is never below one half
+        strategy = Strategy.FINE_TUNING if total > 0 else Strategy.IN_CONTEXT_LEARNING
         p_ft = sum(sigmoid(t) for t in scores) / len(scores)
-        strategy = Strategy.FINE_TUNING if p_ft > 0.5 else Strategy.IN_CONTEXT_LEARNING
-        confidence = max(p_ft, 1.0 - p_ft)
+        p_chosen = p_ft if strategy is Strategy.FINE_TUNING else 1.0 - p_ft
+        confidence = max(p_chosen, 0.5)
         cap = policy.max_confidence if all(feasible.values()) else policy.both_infeasible_confidence
         confidence = min(confidence, cap)
     else:
@@ -389,9 +398,11 @@ def _range_reason(decision: Decision, costs: CostComparison) -> Reason | None:
     cheap = "fine-tuning" if other is Strategy.FINE_TUNING else "prompting"
     return _reason(
         "decision-flips-inside-ranges",
-        f"The choice flips inside the plausible ranges ({spans}): with {cheap} at the cheap "
-        f"end of its estimates and the other at the dear end, {other.label} would win, so the "
-        "confidence is lowered. The sensitivity table names the inputs that move it most.",
+        f"The choice flips inside the plausible ranges ({spans}): with the estimates of "
+        f"{cheap}'s own bill at their cheap end, the other's at their dear end, and the shared "
+        f"ones (engineering rate, token lengths, serving figures) at one end for both, "
+        f"{other.label} would win, so the confidence is lowered. The sensitivity table names "
+        "the inputs that move it most.",
         other,
         "note",
     )

@@ -28,6 +28,7 @@ from ._types import replaced
 __all__ = [
     "CACHE_LIFETIME",
     "SERVING_FIGURES",
+    "SHARED",
     "EstimatedInput",
     "Side",
     "at_end",
@@ -39,6 +40,21 @@ Side = Literal["low", "high"]
 #: Keys of the two estimates that are not inputs of the profile (see the module docstring).
 CACHE_LIFETIME = "cache_lifetime"
 SERVING_FIGURES = "serving_figures"
+
+#: The estimates both strategies' bills depend on: a consistent scenario puts each at one
+#: end for both (the others enter one strategy's bill only: the tuned model's numbers, the
+#: prompted model's, the cache lifetime, fine-tuning's set-up and retraining hours,
+#: prompting's revision and migration hours).
+SHARED = frozenset(
+    {
+        "token_lengths",
+        "peak_to_average_ratio",
+        "people.hourly_usd",
+        "people.prompt_engineering_hours",
+        "people.self_hosting_ops_hours_per_month",
+        SERVING_FIGURES,
+    }
+)
 
 _PEOPLE = {
     "hourly_usd": ("engineer_hourly_usd", "engineering $/hour", "usd_h"),
@@ -131,7 +147,7 @@ def estimated_inputs(
     out.append(
         EstimatedInput(
             SERVING_FIGURES,
-            "serving figures (utilization, GPU prices, training time, spare replicas)",
+            "serving figures (utilization, GPU prices, spares)",
             f"{u.high:.0%} busy, cheap GPUs",
             f"{u.low:.0%} busy, dear GPUs",
         )
@@ -178,14 +194,20 @@ def at_end(
     side: Side,
     *,
     only: str | None = None,
+    shared: Side | None = None,
 ) -> tuple[TaskProfile, ModelSpec, ModelSpec]:
     """The profile and both models with every estimated input at its cheap (``"low"``) or
     dear (``"high"``) end (see the module docstring); with ``only``, just that one input
-    (a key of :func:`estimated_inputs`)."""
-    low = side == "low"
+    (a key of :func:`estimated_inputs`); with ``shared``, the inputs both strategies' bills
+    depend on (:data:`SHARED`) at that end instead."""
 
     def moves(key: str) -> bool:
         return only is None or only == key
+
+    def at_low(key: str) -> bool:
+        return (shared if shared is not None and key in SHARED else side) == "low"
+
+    low = at_low("token_lengths")
 
     update: dict[str, Any] = {}
     m = profile.token_measurement
@@ -194,11 +216,11 @@ def at_end(
         for name in _moved_tokens(profile):
             value = getattr(profile, name)
             update[name] = max(value * factor, 1e-9 if name != "instruction_tokens" else 0.0)
-    if profile.epochs is None and low and moves("epochs"):
+    if profile.epochs is None and at_low("epochs") and moves("epochs"):
         update["epochs"] = 1  # Together's default; OpenAI's heuristic is the high end
     if profile.peak_to_average_ratio is None and moves("peak_to_average_ratio"):
         entry = assumptions.entry("peak_to_average_ratio")
-        end = entry.low if low else entry.high
+        end = entry.low if at_low("peak_to_average_ratio") else entry.high
         if end is not None:
             update["peak_to_average_ratio"] = end
     people = profile.people or PeopleTime()
@@ -206,7 +228,7 @@ def at_end(
     for field, (key, _, _) in _PEOPLE.items():
         if getattr(people, field) is None and moves(f"people.{field}"):
             entry = assumptions.entry(key)
-            end = entry.low if low else entry.high
+            end = entry.low if at_low(f"people.{field}") else entry.high
             if end is not None:
                 people_update[field] = end
     if people_update:

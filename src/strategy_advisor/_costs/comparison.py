@@ -112,6 +112,8 @@ def compare_costs(
         payback_days=payback * dpm if payback is not None else None,
         savings_per_month_usd=savings,
         retrain_payback_days=retrain_payback,
+        favouring_fine_tuning=(),
+        favouring_prompting=(),
     )
 
 

@@ -158,6 +158,16 @@ class CostComparison(BaseModel):
     retrain_payback_days: float | None = Field(
         description="Days of savings one retraining run (compute and time) needs to pay for itself."
     )
+    favouring_fine_tuning: tuple[tuple[float, float], ...] = Field(
+        (),
+        description="(fine-tuning, prompting) totals in the consistent scenarios that favour "
+        "fine-tuning most: the estimates only one strategy's bill depends on at the ends "
+        "that favour it, the shared ones (engineering rate, token lengths, serving figures) "
+        "at one end for both. Empty until the ranges are priced.",
+    )
+    favouring_prompting: tuple[tuple[float, float], ...] = Field(
+        (), description="The same for the scenarios that favour prompting most."
+    )
 
     def for_strategy(self, strategy: Strategy) -> StrategyCost:
         """The cost of one strategy."""
