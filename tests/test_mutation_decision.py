@@ -124,6 +124,16 @@ def test_the_cost_floor_is_added_to_both_totals() -> None:
 # ------------------------------------------------------------------------ cost reason
 
 
+def test_cheaper_fine_tuning_without_a_break_even_is_not_called_never_cheaper() -> None:
+    # fine-tuning cheaper now, yet no continuous crossing (its bill jumps at a replica step)
+    msg, favors = _cost_reason(_costs(_side(2_000.0), _side(3_000.0)), 12.0)  # type: ignore[misc]
+    assert msg == (
+        "Fine-tuning costs $2,000 over 12 months vs $3,000 for prompting; the totals meet only "
+        "at a step in serving replicas, not at one volume."
+    )
+    assert favors is FT and NEVER not in msg
+
+
 def test_the_cost_reason_when_fine_tuning_is_dearer_over_one_month() -> None:
     msg, favors = _cost_reason(_costs(_side(9_000.0), _side(3_000.0)), 1.0)  # type: ignore[misc]
     assert msg == "Fine-tuning costs $9,000 over 1 month vs $3,000 for prompting" + NEVER

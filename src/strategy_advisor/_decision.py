@@ -236,8 +236,10 @@ def _cost_reason(costs: CostComparison, months: float) -> tuple[str, Strategy | 
     be = costs.break_even_requests_per_month
     if be is not None:
         msg += f"; break-even at {format_value(be, 'int')} requests/month"
-    elif bounded is None:
+    elif bounded is None and ft >= icl:
         msg += "; fine-tuning is never cheaper at any volume (its per-request cost is not lower)"
+    elif bounded is None:  # cheaper now, yet no continuous crossing: a replica step
+        msg += "; the totals meet only at a step in serving replicas, not at one volume"
     pay_months, pay_days = costs.payback_months, costs.payback_days
     if pay_months is not None and pay_days is not None and cheaper is Strategy.FINE_TUNING:
         msg += f"; the first training run pays back in {duration(pay_months, pay_days)}"
