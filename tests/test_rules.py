@@ -42,6 +42,11 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("icl-prompt-overflows-context", dict(icl_model=spec(context_window=2000)), {}),
     ("one-demo-per-class-overflows-context", dict(n_classes=1000), {}),
     ("ft-prompt-overflows-context", dict(ft_model=spec(context_window=200)), {}),
+    # answers of 50 tokens against a model that writes at most 40 (or 100)
+    ("icl-output-exceeds-max-output",
+     dict(icl_model=spec(max_output_tokens=40)), dict(icl_model=spec(max_output_tokens=100))),
+    ("ft-output-exceeds-max-output",
+     dict(ft_model=spec(max_output_tokens=40)), dict(ft_model=spec(max_output_tokens=100))),
     ("icl-over-latency-budget", dict(latency_budget_ms=550.0), dict(latency_budget_ms=1000.0)),
     ("ft-over-latency-budget",
      dict(latency_budget_ms=800.0, ft_model=spec(decode_tokens_per_s=50.0)),
