@@ -483,3 +483,23 @@ def test_check_rejects_a_default_that_shuts_down_within_the_horizon() -> None:
     catalog["defaults"]["ft_model"] = "together/qwen2.5-7b-instruct-turbo"  # live, unpriced
     problems = script.check(catalog, pricing)
     assert any("fine_tuning.input_usd_per_mtok unpriced" in p for p in problems)
+
+
+def test_every_shipped_data_file_is_dated_and_sourced() -> None:
+    """Each JSON data file states its date at the top, and a source for what it holds:
+    the file's own, or one per entry where entries come from different places."""
+    data = resources.files("strategy_advisor") / "data"
+    names = sorted(p.name for p in data.iterdir() if p.name.endswith(".json"))
+    assert len(names) >= 9, names
+
+    def sources(node: Any) -> int:
+        if isinstance(node, dict):
+            return ("source" in node) + sum(sources(v) for v in node.values())
+        if isinstance(node, list):
+            return sum(sources(v) for v in node)
+        return 0
+
+    for name in names:
+        doc = json.loads((data / name).read_text(encoding="utf-8"))
+        assert isinstance(doc.get("as_of"), str) and doc["as_of"][:4].isdigit(), name
+        assert sources(doc) > 0, f"{name}: no source"

@@ -117,6 +117,7 @@ class _Exploration(BaseModel):
     model_config = STRICT_DATA
     schema_version: Literal[1]
     as_of: str
+    source: str
     about: str
     relative_precision: float = Field(..., gt=0, lt=0.01)
     flip_points_in_reasons: int = Field(..., ge=0)

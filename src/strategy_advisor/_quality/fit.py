@@ -152,10 +152,17 @@ class QualityFitter:
         stated = cols.n[cols.n_missing == 0]
         sup = settings.support
         report = self.cv_report_
+        fitted_on = prm["fitted_on"] or datetime.date.today().isoformat()
         data: dict[str, Any] = {
             "schema_version": 4,
             "model_version": "",
-            "fitted_on": prm["fitted_on"] or datetime.date.today().isoformat(),
+            "fitted_on": fitted_on,
+            "as_of": fitted_on,
+            "source": (
+                f"fitted by strategy_advisor.fit_quality_model on {corp.name} (sha256 "
+                f"{(corp.sha256 or 'of rows given in memory')[:16]}, {len(corp)} rows from "
+                f"{n_sources} sources) with the settings of data/quality_fit.json"
+            ),
             "corpus": {
                 "file": corp.name,
                 "sha256": corp.sha256,
@@ -239,7 +246,8 @@ class QualityFitter:
                 "sd_scales": list(report.sd_scales),
             },
         }
-        content = {k: v for k, v in data.items() if k not in ("model_version", "fitted_on")}
+        dated = ("model_version", "fitted_on", "as_of", "source")  # not parameters
+        content = {k: v for k, v in data.items() if k not in dated}
         tag = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
         data["model_version"] = f"4+{tag[:12]}"  # changes whenever any parameter changes
         return QualityParams.model_validate(data)

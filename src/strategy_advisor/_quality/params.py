@@ -170,6 +170,8 @@ class QualityParams(BaseModel):
     )
     model_version: str
     fitted_on: str
+    as_of: str = Field(..., description="The date of the fit (as fitted_on).")
+    source: str = Field(..., description="How and on what the parameters were fitted.")
     corpus: _CorpusInfo
     features: tuple[_FeatureDoc, ...]
     spec: _Spec

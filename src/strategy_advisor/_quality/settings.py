@@ -121,6 +121,7 @@ class FitSettings(BaseModel):
 
     schema_version: Literal[2]
     as_of: str
+    source: str
     about: str
     band: _BandSetting
     margin_points: _MarginSetting
