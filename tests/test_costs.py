@@ -744,3 +744,10 @@ def test_t_few_flops_of_the_cost_model() -> None:
     assert gpt3 == pytest.approx(1.4e15, rel=0.05)
     assert gpt3 / t_few == pytest.approx(1270, rel=0.05)  # the paper's "over 1,000x"
     assert training_flops(5.5, 1000 * 8 * 103, "full") == pytest.approx(2.7e16, rel=0.02)
+
+
+def test_a_self_hosted_models_requests_line_says_the_gpus_are_the_bill() -> None:
+    c = _compare(ft_model=spec(params_b=8.0, fine_tuning=offer(serving=("self_hosted",))))
+    (line,) = [ln for ln in c.fine_tuning.lines if ln.name == "requests"]
+    assert line.usd == 0.0 and "no per-token price" in line.source
+    assert "unpriced" not in line.source

@@ -231,6 +231,10 @@ class Bill:
         return self.option.total(self.volume)
 
 
+#: The per-request source of a self-hosted model: no token is billed, the GPUs are.
+_OWN_GPUS = "self-hosted: no per-token price; the GPU hours are the serving fees"
+
+
 def options_for(
     strategy: Strategy,
     f: TaskFeatures,
@@ -328,6 +332,7 @@ def _icl_tokens(o: Option, f: TaskFeatures, spec: ModelSpec) -> None:
         return
     if o.mode == "self_hosted":
         o.miss_price = 0.0  # the GPUs are the bill; nothing is cached
+        o.sources["tokens"] = _OWN_GPUS
         return
     cacheable = bool(f.icl_prefix_cached) and (not o.batch or f.icl_batch_stacks_with_cache)
     if cacheable:
@@ -406,6 +411,7 @@ def _ft_tokens(o: Option, f: TaskFeatures, spec: ModelSpec) -> None:
         return
     if o.mode == "self_hosted":
         o.miss_price = 0.0
+        o.sources["tokens"] = _OWN_GPUS
         return
     names = ("batch_input_usd_per_mtok", "batch_output_usd_per_mtok") if o.batch else (
         "input_usd_per_mtok", "output_usd_per_mtok"
