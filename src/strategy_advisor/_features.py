@@ -252,7 +252,10 @@ def _may_self_host(profile: TaskProfile, icl: ModelSpec, ft: ModelSpec) -> bool:
 def token_accuracy(m: TokenMeasurement) -> str:
     """How measured token lengths were obtained, and for which models they are exact."""
     if m.encoding == "estimate":
-        return f"estimated from UTF-8 bytes on {m.n_counted:,} of {m.n_examples:,} examples"
+        return (
+            f"estimated from UTF-8 bytes on {m.n_counted:,} of {m.n_examples:,} examples; "
+            "pip install 'strategy_advisor[tokenizers]' counts them exactly, offline"
+        )
     how = f"counted with {m.encoding} on {m.n_counted:,} of {m.n_examples:,} examples"
     if m.n_counted < m.n_examples:
         how += " (a sample)"
