@@ -623,7 +623,8 @@ def _measured(**kw: object) -> TokenMeasurement:
     ("kw", "line"),
     [
         ({"encoding": "estimate", "n_counted": 300},
-         "estimated from UTF-8 bytes on 300 of 1,200 examples; pip install 'strategy_advisor[tokenizers]' counts them exactly, offline"),
+         "estimated from UTF-8 bytes on 300 of 1,200 examples; pip install "
+         "'strategy_advisor[tokenizers]' counts them exactly, offline"),
         ({}, "counted with o200k_base on 1,200 of 1,200 examples"),
         ({"n_counted": 1_199},
          "counted with o200k_base on 1,199 of 1,200 examples (a sample)"),

@@ -100,8 +100,7 @@ class Advisor:
         ones (:data:`~._ranges.SHARED`) at one end for both, each end tried."""
         if costs.fine_tuning.total_usd is None and costs.in_context_learning.total_usd is None:
             return costs
-        Totals = tuple[float | None, float | None]
-        totals: dict[tuple[str, str], Totals] = {}
+        totals: dict[tuple[str, str], _Totals] = {}
         # (the end of the one-bill estimates, the end of the shared ones)
         scenarios: tuple[tuple[Side, Side], ...] = (
             ("low", "low"),
@@ -133,7 +132,7 @@ class Advisor:
         (ft_lo, icl_lo), (ft_hi, icl_hi) = totals["low", "low"], totals["high", "high"]
         (ft_m1, icl_m1), (ft_m2, icl_m2) = totals["high", "low"], totals["low", "high"]
 
-        def pairs(*candidates: Totals) -> tuple[tuple[float, float], ...]:
+        def pairs(*candidates: _Totals) -> tuple[tuple[float, float], ...]:
             return tuple((a, b) for a, b in candidates if a is not None and b is not None)
 
         return construct(
@@ -379,6 +378,9 @@ class Advisor:
             _rebuild_advisor,
             (self.catalog, self.rulebook, self.quality_model, self.policy, self.assumptions),
         )
+
+
+_Totals = tuple[float | None, float | None]  # (fine-tuning, prompting)
 
 
 def evaluation_date(today: object) -> dt.date:
