@@ -107,6 +107,8 @@ def test_what_if_names_a_bad_path_and_its_closest_inputs() -> None:
 def test_a_fractional_count_is_the_nearest_count() -> None:
     rec = what_if(_dedicated_case(), {"n_labeled_examples": 2999.6}, today=TODAY)
     assert rec.profile.n_labeled_examples == 3000
+    half = what_if(_dedicated_case(), {"n_labeled_examples": 10.5}, today=TODAY)
+    assert half.profile.n_labeled_examples == 11  # a half rounds up, not to even
 
 
 def test_what_if_names_a_bad_value_at_its_path() -> None:

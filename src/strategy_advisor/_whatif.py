@@ -224,13 +224,13 @@ def _set(obj: BaseModel, parts: list[str], value: Any, path: str, resolve: Resol
 def _as_declared(owner: type[BaseModel], name: str, value: Any) -> Any:
     """A finite float for an integer input (a count: examples, demonstrations, tasks) as
     the nearest int: ``4.0`` examples means 4, and a what-if just past a flip point
-    (``999 * 1.000001``) lands on the count it rounds to."""
+    (``999 * 1.000001``) lands on the count it rounds to; a half rounds up (10.5 is 11)."""
     if (
         isinstance(value, float)
         and math.isfinite(value)
         and _counts(owner.model_fields[name].annotation)
     ):
-        return round(value)
+        return math.floor(value + 0.5)
     return value
 
 
