@@ -37,7 +37,7 @@ def test_parameter_errors_name_function_parameter_range_and_value() -> None:
     )
     with pytest.raises(ParameterError, match="'n_bootstrap' parameter of fit_quality_model"):
         sa.fit_quality_model(CORPUS, n_bootstrap=0)
-    with pytest.raises(ParameterError, match=r"'n_jobs' .* range \[1, inf\)"):
+    with pytest.raises(ParameterError, match=r"'n_jobs' .* range \[1, inf\) or one of \{-1\}"):
         sa.fit_quality_model(CORPUS, n_jobs=0)
     with pytest.raises(ParameterError, match=r"'missing_n_train' .* with a '\*' entry"):
         sa.fit_quality_model(CORPUS, missing_n_train={"x": 3})

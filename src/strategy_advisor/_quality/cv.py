@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -271,7 +272,7 @@ def cross_validate_quality_model(
         Source-bootstrap draws inside each fold for the out-of-fold intervals (default:
         ``cv.fold_draws`` of ``data/quality_fit.json``; 0 gives point intervals).
     n_jobs : int, default=1
-        Processes to run folds in.
+        Processes to run folds in (-1: every core).
 
     Returns
     -------
@@ -302,6 +303,8 @@ def cross_validate_quality_model(
     groups = np.array(corp.source_ids)
     sources = sorted(set(corp.source_ids))
     jobs = [(corp, groups == s, draws, settings.cv.fold_seed + i) for i, s in enumerate(sources)]
+    if n_jobs == -1:  # every core, as joblib (and recommend_many) read it
+        n_jobs = os.cpu_count() or 1
     if n_jobs > 1:
         import multiprocessing
 

@@ -84,7 +84,7 @@ FIT_CONSTRAINTS: Mapping[str, list[Constraint]] = {
     "cross_validate": [_BOOL],
     "fitted_on": [NoneOk(), Satisfies(lambda v: isinstance(v, str), "a str (YYYY-MM-DD)")],
     "random_state": [Interval(Integral, None, None)],
-    "n_jobs": [Interval(Integral, 1, None, closed="left")],
+    "n_jobs": [Interval(Integral, 1, None, closed="left"), Options((-1,))],  # -1: every core
     "fold_draws": [Interval(Integral, 0, None, closed="left")],
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,7 +58,7 @@ class QualityFitter:
     random_state : int, optional
         Seed of the source bootstrap (default ``bootstrap.random_state``, 0).
     n_jobs : int, default=1
-        Processes for the bootstrap and the cross-validation.
+        Processes for the bootstrap and the cross-validation (-1: every core).
 
     Attributes
     ----------
@@ -124,7 +125,7 @@ class QualityFitter:
             corp, settings.imputation_fallbacks.as_mapping(), settings.curve.knots_n
         )
         design = design_of(corp, self.spec_)
-        jobs = prm["n_jobs"]
+        jobs = prm["n_jobs"] if prm["n_jobs"] != -1 else (os.cpu_count() or 1)  # -1: every core
         self.point_ = fit_point(design, cfg)
         self.sd_scale_ = sd_scale_loso(corp, cfg, jobs) if cfg.sd_scale else 1.0
         self.draws_ = bootstrap_fits(design, cfg, prm["n_bootstrap"], prm["random_state"], jobs)
