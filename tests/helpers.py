@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from strategy_advisor import FineTuningOffer, ModelSpec, TaskProfile
+from strategy_advisor import FineTuningOffer, ModelSpec, QualityEstimate, TaskProfile
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -55,3 +55,26 @@ def profile(**kw: Any) -> TaskProfile:
     )
     base.update(kw)
     return TaskProfile(**base)
+
+
+def estimate(gain: float, **kw: Any) -> QualityEstimate:
+    """A quality estimate with an expected gain of ``gain`` points, well supported, its
+    expected gain's interval a point (``expected_gain_low/high_points`` = ``gain``) and its
+    predictive interval 10 points either side; ``kw`` replaces any field."""
+    base: dict[str, Any] = dict(
+        p_fine_tuning_better=0.6,
+        low=0.5,
+        high=0.7,
+        interval_level=0.8,
+        expected_gain_points=gain,
+        gain_low_points=gain - 10.0,
+        gain_high_points=gain + 10.0,
+        expected_gain_low_points=gain,
+        expected_gain_high_points=gain,
+        data_sufficiency=1.0,
+        support_rows=22.0,
+        support_sources=6,
+        wide=False,
+        model_version="hand",
+    )
+    return QualityEstimate(**{**base, **kw})

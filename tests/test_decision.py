@@ -20,7 +20,7 @@ from strategy_advisor import (
 )
 from strategy_advisor._decision import _quality_reason, decide
 
-from .helpers import TODAY, offer, profile, spec
+from .helpers import TODAY, estimate, offer, profile, spec
 
 FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
 
@@ -71,23 +71,13 @@ def test_as_cost_stops_mattering_the_decision_becomes_the_quality_decision(
 
 
 def _estimate(p: float, gain: float, lo: float, hi: float, **kw: Any) -> QualityEstimate:
-    base: dict[str, Any] = dict(
-        p_fine_tuning_better=p,
-        low=p,
-        high=p,
-        interval_level=0.8,
-        expected_gain_points=gain,
-        gain_low_points=gain - 4.3,
-        gain_high_points=gain + 4.3,
-        expected_gain_low_points=lo,
-        expected_gain_high_points=hi,
-        data_sufficiency=1.0,
-        support_rows=22.0,
-        support_sources=6,
-        wide=False,
-        model_version="hand",
-    )
-    return QualityEstimate(**{**base, **kw})
+    """p at a point, the expected gain in [lo, hi], its predictive interval +-4.3 points."""
+    ends = dict(low=p, high=p, gain_low_points=gain - 4.3, gain_high_points=gain + 4.3)
+    return estimate(
+        gain,
+        **{"p_fine_tuning_better": p, "expected_gain_low_points": lo,
+           "expected_gain_high_points": hi, **ends, **kw},
+    )  # fmt: skip
 
 
 def _costs(

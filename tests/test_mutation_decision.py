@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from strategy_advisor import DecisionPolicy, QualityEstimate, Strategy
+from strategy_advisor import DecisionPolicy, Strategy
 from strategy_advisor._decision import (
     _cost_reason,
     _points,
@@ -29,30 +29,15 @@ from strategy_advisor._decision import (
 from strategy_advisor._rules import Effect, RuleOutcome
 from strategy_advisor._types import FrozenMap
 
+from .helpers import estimate
+
 FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
 POLICY = DecisionPolicy.default()
 K = math.log(3.0) / math.log(2.0)  # logit(0.75) = ln 3, over ln 2
 NEVER = "; fine-tuning is never cheaper at any volume (its per-request cost is not lower)."
 
 
-def _estimate(gain: float, **kw: Any) -> QualityEstimate:
-    base: dict[str, Any] = dict(
-        p_fine_tuning_better=0.6,
-        low=0.5,
-        high=0.7,
-        interval_level=0.8,
-        expected_gain_points=gain,
-        gain_low_points=gain - 10.0,
-        gain_high_points=gain + 10.0,
-        expected_gain_low_points=gain,
-        expected_gain_high_points=gain,
-        data_sufficiency=1.0,
-        support_rows=22.0,
-        support_sources=6,
-        wide=False,
-        model_version="hand",
-    )
-    return QualityEstimate(**{**base, **kw})
+_estimate = estimate
 
 
 def _side(
