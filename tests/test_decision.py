@@ -19,6 +19,7 @@ from strategy_advisor import (
     recommend,
 )
 from strategy_advisor._decision import _quality_reason, decide
+from strategy_advisor._rules import Effect
 
 from .helpers import TODAY, estimate, offer, profile, spec
 
@@ -198,3 +199,37 @@ def test_the_quality_reason_quotes_probability_and_gain() -> None:
     msg, favors = _quality_reason(down)
     assert "30% likely to be better" in msg and "about 8 points lower" in msg
     assert "(−40 to +25 on a 0-100 scale)" in msg and favors is ICL
+
+
+def test_which_estimates_both_bills_share_depends_on_how_both_are_served() -> None:
+    from strategy_advisor._ranges import SERVING_FIGURES, SHARED, shared_estimates
+
+    api, tuned = ("serverless",), ("dedicated", "self_hosted")
+    assert shared_estimates(api, tuned) == SHARED  # an API model: no replicas of its own
+    assert "peak_to_average_ratio" in shared_estimates(("dedicated",), tuned)
+    assert SERVING_FIGURES not in shared_estimates(("dedicated",), tuned)
+    both = shared_estimates(("serverless", "self_hosted"), tuned)
+    assert {SERVING_FIGURES, "people.self_hosting_ops_hours_per_month"} <= both
+
+
+def test_the_confidence_is_one_half_on_both_sides_of_a_tie() -> None:
+    """Just either side of S = 0 the answer changes and the confidence stays near one half,
+    however the ranges lean: it is at most sigmoid(|S|)."""
+    policy = DecisionPolicy.default()
+    q = _estimate(0.5, 0.0, 0.0, 0.0)
+    lean_ft = ((100.0, 1_000.0),)  # fine-tuning's cheap end far cheaper
+    for ft_point in (999.0, 1_001.0):
+        costs = _costs((100.0, ft_point, 1_100.0), (1_000.0,) * 3, lean_ft, ((1_100.0, 1_000.0),))
+        d = decide(q, costs, (), policy=policy)
+        assert d.confidence == pytest.approx(0.5, abs=0.01)
+        assert d.confidence <= 1 / (1 + math.exp(-abs(d.score.total))) + 1e-12
+
+
+def test_no_range_note_when_a_rule_left_one_strategy() -> None:
+    from strategy_advisor._decision import _range_reason
+
+    policy = DecisionPolicy.default()
+    costs = _costs((2_000.0, 3_000.0, 4_000.0), (2_500.0, 3_000.0, 3_500.0))
+    blocked = (Effect(kind="infeasible", strategy=ICL, weight=0.0, certainty=None),)
+    d = decide(_estimate(0.5, 9.0, 9.0, 9.0), costs, blocked, policy=policy)
+    assert d.strategy is FT and _range_reason(d, costs) is None

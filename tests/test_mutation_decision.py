@@ -110,11 +110,11 @@ def test_the_cost_floor_is_added_to_both_totals() -> None:
 
 
 def test_cheaper_fine_tuning_without_a_break_even_is_not_called_never_cheaper() -> None:
-    # fine-tuning cheaper now, yet no continuous crossing (its bill jumps at a replica step)
+    # fine-tuning cheaper now, no continuous crossing: cheaper at every volume, or past a step
     msg, favors = _cost_reason(_costs(_side(2_000.0), _side(3_000.0)), 12.0)  # type: ignore[misc]
     assert msg == (
-        "Fine-tuning costs $2,000 over 12 months vs $3,000 for prompting; the totals meet only "
-        "at a step in serving replicas, not at one volume."
+        "Fine-tuning costs $2,000 over 12 months vs $3,000 for prompting; no single break-even "
+        "volume (the totals never cross continuously)."
     )
     assert favors is FT and NEVER not in msg
 
@@ -268,7 +268,7 @@ def test_a_choice_that_flips_inside_the_ranges_says_which_would_win() -> None:
     assert r.message == (
         f"The choice flips inside the plausible ranges ({SPANS}): with the estimates of "
         "prompting's own bill at their cheap end, the other's at their dear end, and the shared "
-        "ones (engineering rate, token lengths, serving figures) at one end for both, "
+        "ones (engineering rate, token lengths, ...) at one end for both, "
         "in-context learning would win, so the confidence is lowered. The sensitivity table "
         "names the inputs that move it most."
     )

@@ -381,3 +381,14 @@ def test_recommend_never_imports_scipy_or_sklearn() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_parameter_file_from_before_as_of_and_source_still_loads() -> None:
+    import json
+    from importlib import resources
+
+    text = (resources.files("strategy_advisor") / "data" / "quality_params.json").read_text()
+    old = {k: v for k, v in json.loads(text).items() if k not in ("as_of", "source")}
+    again = QualityModel.from_json(old)
+    assert again.params.as_of == old["fitted_on"]
+    assert "recorded no source" in again.params.source

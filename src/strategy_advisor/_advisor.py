@@ -12,13 +12,13 @@ from ._catalog import Catalog, ModelSpec, default_catalog
 from ._costs import CostComparison, StrategyCost, cheapest_totals, compare_costs
 from ._decision import Decision, DecisionPolicy, Reason, decide, reasons_for
 from ._errors import ParameterError
-from ._features import ShotPlan, TaskFeatures, derive_features, on_own_weights
+from ._features import ShotPlan, TaskFeatures, allowed_modes, derive_features, on_own_weights
 from ._latency import LatencyComparison, estimate_latency
 from ._portfolio import Portfolio, Sweep, run_parallel, validated_profiles
 from ._profile import TaskProfile
 from ._prompt_plan import plan_prompt
 from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
-from ._ranges import Side, at_end
+from ._ranges import SERVING_FIGURES, Side, at_end, shared_estimates
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
 from ._types import FrozenMap, Strategy, construct
@@ -97,9 +97,14 @@ class Advisor:
         estimated input (``_ranges``), the prompt kept as planned; and the pairs of totals
         in the consistent scenarios that favour one strategy most, for the decision: each
         estimate only one bill depends on at the end that favours that strategy, the shared
-        ones (:data:`~._ranges.SHARED`) at one end for both, each end tried."""
+        ones (:func:`~._ranges.shared_estimates`) at one common end, each end tried."""
         if costs.fine_tuning.total_usd is None and costs.in_context_learning.total_usd is None:
             return costs
+        keys = shared_estimates(
+            _modes(profile.icl_serving, icl, Strategy.IN_CONTEXT_LEARNING),
+            _modes(profile.ft_serving, ft, Strategy.FINE_TUNING),
+        )
+        serving_shared = SERVING_FIGURES in keys
         totals: dict[tuple[str, str], _Totals] = {}
         # (the end of the one-bill estimates, the end of the shared ones)
         scenarios: tuple[tuple[Side, Side], ...] = (
@@ -109,7 +114,9 @@ class Advisor:
             ("low", "high"),
         )
         for side, shared in scenarios:
-            p2, icl2, ft2 = at_end(profile, icl, ft, self.assumptions, side, shared=shared)
+            p2, icl2, ft2 = at_end(
+                profile, icl, ft, self.assumptions, side, shared=shared, shared_keys=keys
+            )
             f2 = derive_features(
                 p2,
                 icl2,
@@ -125,7 +132,7 @@ class Advisor:
                 icl2,
                 ft2,
                 assumptions=self.assumptions,
-                end=shared,  # the serving figures are shared
+                end=shared if serving_shared else side,  # the serving figures' end
                 icl_serving=p2.icl_serving,
                 ft_serving=p2.ft_serving,
             )
@@ -378,6 +385,11 @@ class Advisor:
             _rebuild_advisor,
             (self.catalog, self.rulebook, self.quality_model, self.policy, self.assumptions),
         )
+
+
+def _modes(choice: str, spec: ModelSpec, strategy: Strategy) -> tuple[str, ...]:
+    """The serving modes a strategy may use: every allowed one, or the fixed one."""
+    return allowed_modes(spec, strategy) if choice == "cheapest" else (choice,)
 
 
 _Totals = tuple[float | None, float | None]  # (fine-tuning, prompting)

@@ -238,8 +238,8 @@ def _cost_reason(costs: CostComparison, months: float) -> tuple[str, Strategy | 
         msg += f"; break-even at {format_value(be, 'int')} requests/month"
     elif bounded is None and ft >= icl:
         msg += "; fine-tuning is never cheaper at any volume (its per-request cost is not lower)"
-    elif bounded is None:  # cheaper now, yet no continuous crossing: a replica step
-        msg += "; the totals meet only at a step in serving replicas, not at one volume"
+    elif bounded is None:  # cheaper here: at every volume, or past a step in replicas
+        msg += "; no single break-even volume (the totals never cross continuously)"
     pay_months, pay_days = costs.payback_months, costs.payback_days
     if pay_months is not None and pay_days is not None and cheaper is Strategy.FINE_TUNING:
         msg += f"; the first training run pays back in {duration(pay_months, pay_days)}"
@@ -308,12 +308,22 @@ def decide(
         ft, icl = costs.fine_tuning, costs.in_context_learning
         ends = (ft.total_usd_low, ft.total_usd_high, icl.total_usd_low, icl.total_usd_high)
         both = ft.total_usd is not None and icl.total_usd is not None
-        if both and costs.favouring_fine_tuning and costs.favouring_prompting:
+        if both and (costs.favouring_fine_tuning or costs.favouring_prompting):
             # consistent scenarios: a shared estimate is at one end for both strategies
             terms = [
-                min(cost_score(f, i, policy)[1] for f, i in costs.favouring_prompting),
+                min(
+                    [
+                        cost_term,
+                        *(cost_score(f, i, policy)[1] for f, i in costs.favouring_prompting),
+                    ]
+                ),
                 cost_term,
-                max(cost_score(f, i, policy)[1] for f, i in costs.favouring_fine_tuning),
+                max(
+                    [
+                        cost_term,
+                        *(cost_score(f, i, policy)[1] for f, i in costs.favouring_fine_tuning),
+                    ]
+                ),
             ]
         elif both and None not in ends:  # only each strategy's own range is known
             ft_lo, ft_hi, icl_lo, icl_hi = (float(x) for x in ends)  # type: ignore[arg-type]
@@ -339,7 +349,8 @@ def decide(
         strategy = Strategy.FINE_TUNING if total > 0 else Strategy.IN_CONTEXT_LEARNING
         p_ft = sum(sigmoid(t) for t in scores) / len(scores)
         p_chosen = p_ft if strategy is Strategy.FINE_TUNING else 1.0 - p_ft
-        confidence = max(p_chosen, 0.5)
+        # at most what the score shown says (sigmoid |S|): one half on both sides of a tie
+        confidence = max(0.5, min(p_chosen, sigmoid(abs(total))))
         cap = policy.max_confidence if all(feasible.values()) else policy.both_infeasible_confidence
         confidence = min(confidence, cap)
     else:
@@ -370,7 +381,10 @@ def decide(
 
 
 def _range_reason(decision: Decision, costs: CostComparison) -> Reason | None:
-    """Whether the choice survives the estimated inputs at their ends, with the totals."""
+    """Whether the choice survives the estimated inputs at their ends, with the totals
+    (None when a rule left one strategy alone: the ranges did not decide)."""
+    if sum(decision.feasible.values()) == 1:
+        return None
     score = decision.score
     ft, icl = costs.fine_tuning, costs.in_context_learning
     lo_ft, hi_ft, lo_icl, hi_icl = (
@@ -402,7 +416,7 @@ def _range_reason(decision: Decision, costs: CostComparison) -> Reason | None:
         "decision-flips-inside-ranges",
         f"The choice flips inside the plausible ranges ({spans}): with the estimates of "
         f"{cheap}'s own bill at their cheap end, the other's at their dear end, and the shared "
-        f"ones (engineering rate, token lengths, serving figures) at one end for both, "
+        f"ones (engineering rate, token lengths, ...) at one end for both, "
         f"{other.label} would win, so the confidence is lowered. The sensitivity table names "
         "the inputs that move it most.",
         other,

@@ -16,6 +16,7 @@ each alone (``at_end(..., only=key)``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ __all__ = [
     "Side",
     "at_end",
     "estimated_inputs",
+    "shared_estimates",
 ]
 
 Side = Literal["low", "high"]
@@ -41,20 +43,31 @@ Side = Literal["low", "high"]
 CACHE_LIFETIME = "cache_lifetime"
 SERVING_FIGURES = "serving_figures"
 
-#: The estimates both strategies' bills depend on: a consistent scenario puts each at one
-#: end for both (the others enter one strategy's bill only: the tuned model's numbers, the
-#: prompted model's, the cache lifetime, fine-tuning's set-up and retraining hours,
-#: prompting's revision and migration hours).
-SHARED = frozenset(
-    {
-        "token_lengths",
-        "peak_to_average_ratio",
-        "people.hourly_usd",
-        "people.prompt_engineering_hours",
-        "people.self_hosting_ops_hours_per_month",
-        SERVING_FIGURES,
-    }
-)
+#: The estimates both strategies' bills always depend on: a consistent scenario puts each
+#: at one end for both. The others enter one strategy's bill only (the tuned model's
+#: numbers, the prompted model's, the cache lifetime, fine-tuning's set-up and retraining
+#: hours, prompting's revision and migration hours), except those of :func:`shared_estimates`
+#: that depend on how both are served.
+SHARED = frozenset({"token_lengths", "people.hourly_usd", "people.prompt_engineering_hours"})
+#: Shared when both strategies may run on replicas (dedicated or self-hosted): the peak load
+#: sizes both. When both may self-host: the operations hours and the serving figures.
+_ON_REPLICAS = frozenset({"peak_to_average_ratio"})
+_SELF_HOSTED = frozenset({"people.self_hosting_ops_hours_per_month", SERVING_FIGURES})
+
+
+def shared_estimates(prompted_modes: Iterable[str], tuned_modes: Iterable[str]) -> frozenset[str]:
+    """The estimates both strategies' bills depend on, given the serving modes each may use
+    (its allowed modes, or the fixed one): :data:`SHARED`, plus the peak load when both may
+    run on replicas, plus the self-hosting hours and serving figures when both may
+    self-host."""
+    prompted, tuned = set(prompted_modes), set(tuned_modes)
+    out = set(SHARED)
+    if prompted - {"serverless"} and tuned - {"serverless"}:
+        out |= _ON_REPLICAS
+    if "self_hosted" in prompted and "self_hosted" in tuned:
+        out |= _SELF_HOSTED
+    return frozenset(out)
+
 
 _PEOPLE = {
     "hourly_usd": ("engineer_hourly_usd", "engineering $/hour", "usd_h"),
@@ -195,17 +208,18 @@ def at_end(
     *,
     only: str | None = None,
     shared: Side | None = None,
+    shared_keys: frozenset[str] = SHARED,
 ) -> tuple[TaskProfile, ModelSpec, ModelSpec]:
     """The profile and both models with every estimated input at its cheap (``"low"``) or
     dear (``"high"``) end (see the module docstring); with ``only``, just that one input
     (a key of :func:`estimated_inputs`); with ``shared``, the inputs both strategies' bills
-    depend on (:data:`SHARED`) at that end instead."""
+    depend on (``shared_keys``, :func:`shared_estimates`) at that end instead."""
 
     def moves(key: str) -> bool:
         return only is None or only == key
 
     def at_low(key: str) -> bool:
-        return (shared if shared is not None and key in SHARED else side) == "low"
+        return (shared if shared is not None and key in shared_keys else side) == "low"
 
     low = at_low("token_lengths")
 

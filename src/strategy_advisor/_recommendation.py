@@ -67,7 +67,7 @@ class Recommendation(RecommendationDisplay, BaseModel):
     _assumptions: Assumptions | None = PrivateAttr(default=None)
 
     strategy: Strategy = Field(description="The recommended strategy.")
-    confidence: float = Field(ge=0, le=1, description="How sure, in [0, 1].")
+    confidence: float = Field(ge=0, le=1, description="How sure, in [0.5, 1].")
     summary: str = Field(description="One line: the answer and its main reason.")
     reasons: tuple[Reason, ...] = Field(description="Why, deciding factors first.")
     feasible: FrozenMap[Strategy, bool] = Field(description="Which strategies the rules allow.")

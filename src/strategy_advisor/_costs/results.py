@@ -162,8 +162,9 @@ class CostComparison(BaseModel):
         (),
         description="(fine-tuning, prompting) totals in the consistent scenarios that favour "
         "fine-tuning most: the estimates only one strategy's bill depends on at the ends "
-        "that favour it, the shared ones (engineering rate, token lengths, serving figures) "
-        "at one end for both. Empty until the ranges are priced.",
+        "that favour it, the ones both bills depend on (the engineering rate, token lengths, "
+        "prompt-engineering hours; the peak load and serving figures where both strategies "
+        "may use replicas) at one common end. Empty until the ranges are priced.",
     )
     favouring_prompting: tuple[tuple[float, float], ...] = Field(
         (), description="The same for the scenarios that favour prompting most."

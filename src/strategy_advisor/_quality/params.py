@@ -170,8 +170,11 @@ class QualityParams(BaseModel):
     )
     model_version: str
     fitted_on: str
-    as_of: str = Field(..., description="The date of the fit (as fitted_on).")
-    source: str = Field(..., description="How and on what the parameters were fitted.")
+    as_of: str | None = Field(None, description="The date of the fit (default: fitted_on).")
+    source: str = Field(
+        "fitted by an earlier release, which recorded no source",
+        description="How and on what the parameters were fitted.",
+    )
     corpus: _CorpusInfo
     features: tuple[_FeatureDoc, ...]
     spec: _Spec
@@ -195,6 +198,12 @@ class QualityParams(BaseModel):
     )
     coverage: _Coverage
     cv: _CrossValidation | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> QualityParams:
+        if self.as_of is None:  # a file written before as_of was recorded
+            object.__setattr__(self, "as_of", self.fitted_on)
+        return self
 
     @model_validator(mode="after")
     def _shapes(self) -> QualityParams:
