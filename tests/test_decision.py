@@ -206,6 +206,8 @@ def test_which_estimates_both_bills_share_depends_on_how_both_are_served() -> No
 
     api, tuned = ("serverless",), ("dedicated", "self_hosted")
     assert shared_estimates(api, tuned) == SHARED  # an API model: no replicas of its own
+    # one team's work at a task change moves together on both sides
+    assert {"people.fine_tuning_hours_per_retraining", "people.prompt_revision_hours"} <= SHARED
     assert "peak_to_average_ratio" in shared_estimates(("dedicated",), tuned)
     assert SERVING_FIGURES not in shared_estimates(("dedicated",), tuned)
     both = shared_estimates(("serverless", "self_hosted"), tuned)

@@ -43,12 +43,23 @@ Side = Literal["low", "high"]
 CACHE_LIFETIME = "cache_lifetime"
 SERVING_FIGURES = "serving_figures"
 
-#: The estimates both strategies' bills always depend on: a consistent scenario puts each
-#: at one end for both. The others enter one strategy's bill only (the tuned model's
-#: numbers, the prompted model's, the cache lifetime, fine-tuning's set-up and retraining
-#: hours, prompting's revision and migration hours), except those of :func:`shared_estimates`
-#: that depend on how both are served.
-SHARED = frozenset({"token_lengths", "people.hourly_usd", "people.prompt_engineering_hours"})
+#: The estimates a consistent scenario keeps at one end for both strategies: those both
+#: bills depend on (token lengths, the engineering rate, prompt-engineering hours), and the
+#: two estimates of the same team's work at each task change, which move together (a team
+#: that retrains in an hour has the tooling to revise a prompt quickly too; pairing a 1-hour
+#: retraining with a 4-hour prompt revision would assume two different teams). The others
+#: enter one strategy's bill only (the tuned model's numbers, the prompted model's, the
+#: cache lifetime, fine-tuning's set-up hours, prompting's migration hours), except those of
+#: :func:`shared_estimates` that depend on how both are served.
+SHARED = frozenset(
+    {
+        "token_lengths",
+        "people.hourly_usd",
+        "people.prompt_engineering_hours",
+        "people.fine_tuning_hours_per_retraining",
+        "people.prompt_revision_hours",
+    }
+)
 #: Shared when both strategies may run on replicas (dedicated or self-hosted): the peak load
 #: sizes both. When both may self-host: the operations hours and the serving figures.
 _ON_REPLICAS = frozenset({"peak_to_average_ratio"})

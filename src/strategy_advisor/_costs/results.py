@@ -164,7 +164,8 @@ class CostComparison(BaseModel):
         "fine-tuning most: the estimates only one strategy's bill depends on at the ends "
         "that favour it, the ones both bills depend on (the engineering rate, token lengths, "
         "prompt-engineering hours; the peak load and serving figures where both strategies "
-        "may use replicas) at one common end. Empty until the ranges are priced.",
+        "may use replicas) and the hours per task change on either side at one common end. "
+        "Empty until the ranges are priced.",
     )
     favouring_prompting: tuple[tuple[float, float], ...] = Field(
         (), description="The same for the scenarios that favour prompting most."
