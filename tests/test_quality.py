@@ -392,3 +392,17 @@ def test_a_parameter_file_from_before_as_of_and_source_still_loads() -> None:
     again = QualityModel.from_json(old)
     assert again.params.as_of == old["fitted_on"]
     assert "recorded no source" in again.params.source
+
+
+@settings(max_examples=150, deadline=None)
+@given(features=quality_features, ft=scores, icl=scores, pilot_given=st.booleans())
+def test_the_expected_gain_alone_is_the_estimates_to_the_bit(
+    features: QualityFeatures, ft: float, icl: float, pilot_given: bool
+) -> None:
+    pilot = PilotResult(ft_score=ft, icl_score=icl, n_eval_examples=200) if pilot_given else None
+    fresh = QualityModel.from_json(
+        Path(__file__).resolve().parents[1] / "src/strategy_advisor/data/quality_params.json"
+    )
+    gain = fresh.expected_gain(features, pilot)  # computed alone, before any estimate
+    assert gain == fresh.predict(features, pilot).expected_gain_points
+    assert fresh.expected_gain(features, pilot) == gain  # from the estimate kept now

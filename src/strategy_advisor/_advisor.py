@@ -181,10 +181,11 @@ class Advisor:
 
         quality_model = self.quality_model
 
-        def quality_of(candidates: list[TaskFeatures]) -> list[QualityEstimate]:
-            # one task at a time: the estimates recommend() reports (kept by the model)
+        def gain_of(candidates: list[TaskFeatures]) -> list[float]:
+            # each candidate prompt's expected gain only (the estimate of the one chosen is
+            # computed in full below, and kept by the model)
             return [
-                quality_model.predict(_quality_features(f, icl, ft), profile.pilot)
+                quality_model.expected_gain(_quality_features(f, icl, ft), profile.pilot)
                 for f in candidates
             ]
 
@@ -195,7 +196,7 @@ class Advisor:
             assumptions=self.assumptions,
             latency_defaults=self.catalog.latency_defaults,
             policy=policy,
-            quality_of=quality_of,
+            gain_of=gain_of,
             today=today,
             catalog_as_of=self.catalog.as_of_date,
         )

@@ -28,7 +28,6 @@ from ._features import (
 from ._format import usd
 from ._latency import prompted_total_ms
 from ._profile import TaskProfile
-from ._quality import QualityEstimate
 from ._types import Strategy, construct
 
 __all__ = ["plan_prompt", "plan_shots"]
@@ -44,7 +43,7 @@ def plan_shots(
     assumptions: Assumptions,
     latency_defaults: LatencyDefaults,
     policy: DecisionPolicy,
-    quality_of: Callable[[list[TaskFeatures]], list[QualityEstimate]],
+    gain_of: Callable[[list[TaskFeatures]], list[float]],
     today: dt.date,
 ) -> ShotPlan | None:
     """The demonstrations to use, and why; None when the profile (or its pilot) fixes them
@@ -56,7 +55,7 @@ def plan_shots(
         assumptions=assumptions,
         latency_defaults=latency_defaults,
         policy=policy,
-        quality_of=quality_of,
+        gain_of=gain_of,
         today=today,
     )[0]
 
@@ -69,7 +68,7 @@ def plan_prompt(
     assumptions: Assumptions,
     latency_defaults: LatencyDefaults,
     policy: DecisionPolicy,
-    quality_of: Callable[[list[TaskFeatures]], list[QualityEstimate]],
+    gain_of: Callable[[list[TaskFeatures]], list[float]],
     today: dt.date,
     catalog_as_of: dt.date | None = None,
 ) -> tuple[ShotPlan | None, TaskFeatures]:
@@ -123,14 +122,14 @@ def plan_prompt(
             reason=f"not even {fit_context[0]} fits the {budget:,.0f} ms latency budget",
         )
         return plan, with_shots(base, plan, profile, icl, assumptions)
-    estimates = quality_of(fit_budget)
+    gains = gain_of(fit_budget)  # fine-tuning's expected gain over each candidate prompt
     scored = []
-    for f, q in zip(fit_budget, estimates, strict=True):
+    for f, gain in zip(fit_budget, gains, strict=True):
         total = _icl_total(f, icl, profile, assumptions)
-        score = policy.quality_term(q.expected_gain_points)  # the decision's quality term
+        score = policy.quality_term(gain)  # the decision's quality term
         if total is not None:
             score += cost_score(1.0, total, policy)[1]  # FT's total cancels across candidates
-        scored.append(_Candidate(score, f.icl_shots, total, q.expected_gain_points, f))
+        scored.append(_Candidate(score, f.icl_shots, total, gain, f))
     ranked = sorted(scored, key=lambda c: (c.score, c.shots))
     limits = []
     if room is not None and room < wanted:

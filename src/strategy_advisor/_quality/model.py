@@ -189,6 +189,7 @@ class QualityModel:
         self._bandwidths = params.bandwidths
         self._widths = tuple(params.support.bandwidths)
         self._memo: dict[tuple[QualityFeatures, PilotResult | None], QualityEstimate] = {}
+        self._gains: dict[tuple[QualityFeatures, PilotResult | None], float] = {}
 
     def __repr__(self) -> str:
         return f"QualityModel(version={self.params.model_version!r})"
@@ -312,6 +313,29 @@ class QualityModel:
                 self._memo.clear()
             hit = self._memo[key] = self._predict(features, pilot)
         return hit
+
+    def expected_gain(self, features: QualityFeatures, pilot: PilotResult | None = None) -> float:
+        """``predict(features, pilot).expected_gain_points``, without the support and the
+        intervals: what the prompt planner compares candidate prompts by (kept too)."""
+        key = (features, pilot)
+        try:
+            hit = self._memo.get(key)
+        except TypeError:  # an unhashable stand-in for the inputs: compute every time
+            return self._gain(features, pilot)
+        if hit is not None:
+            return hit.expected_gain_points
+        gain = self._gains.get(key)
+        if gain is None:
+            if len(self._gains) >= _MEMO_SIZE:
+                self._gains.clear()
+            gain = self._gains[key] = self._gain(features, pilot)
+        return gain
+
+    def _gain(self, features: QualityFeatures, pilot: PilotResult | None) -> float:
+        # the first steps of _predict and _estimate: the gain needs no support
+        x, off = encode_row(features, self._spec)
+        r = predict_row(self.predictive, x, off, float(features.n_labeled_examples))
+        return r.gain if pilot is None else update_with_pilot(self.predictive, r, pilot)[3]
 
     def _predict(self, features: QualityFeatures, pilot: PilotResult | None) -> QualityEstimate:
         x, off = encode_row(features, self._spec)
