@@ -12,7 +12,7 @@ from ._catalog import Catalog, ModelSpec, default_catalog
 from ._costs import CostComparison, StrategyCost, cheapest_totals, compare_costs
 from ._decision import Decision, DecisionPolicy, Reason, decide, reasons_for
 from ._errors import ParameterError
-from ._features import ShotPlan, TaskFeatures, allowed_modes, derive_features, on_own_weights
+from ._features import ShotPlan, TaskFeatures, derive_features, on_own_weights, serving_modes
 from ._latency import LatencyComparison, estimate_latency
 from ._portfolio import Portfolio, Sweep, run_parallel, validated_profiles
 from ._profile import TaskProfile
@@ -101,8 +101,8 @@ class Advisor:
         if costs.fine_tuning.total_usd is None and costs.in_context_learning.total_usd is None:
             return costs
         keys = shared_estimates(
-            _modes(profile.icl_serving, icl, Strategy.IN_CONTEXT_LEARNING),
-            _modes(profile.ft_serving, ft, Strategy.FINE_TUNING),
+            serving_modes(icl, Strategy.IN_CONTEXT_LEARNING, profile.icl_serving),
+            serving_modes(ft, Strategy.FINE_TUNING, profile.ft_serving),
         )
         serving_shared = SERVING_FIGURES in keys
         totals: dict[tuple[str, str], _Totals] = {}
@@ -386,11 +386,6 @@ class Advisor:
             _rebuild_advisor,
             (self.catalog, self.rulebook, self.quality_model, self.policy, self.assumptions),
         )
-
-
-def _modes(choice: str, spec: ModelSpec, strategy: Strategy) -> tuple[str, ...]:
-    """The serving modes a strategy may use: every allowed one, or the fixed one."""
-    return allowed_modes(spec, strategy) if choice == "cheapest" else (choice,)
 
 
 _Totals = tuple[float | None, float | None]  # (fine-tuning, prompting)

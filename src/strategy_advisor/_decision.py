@@ -310,21 +310,9 @@ def decide(
         both = ft.total_usd is not None and icl.total_usd is not None
         if both and (costs.favouring_fine_tuning or costs.favouring_prompting):
             # consistent scenarios: a shared estimate is at one end for both strategies
-            terms = [
-                min(
-                    [
-                        cost_term,
-                        *(cost_score(f, i, policy)[1] for f, i in costs.favouring_prompting),
-                    ]
-                ),
-                cost_term,
-                max(
-                    [
-                        cost_term,
-                        *(cost_score(f, i, policy)[1] for f, i in costs.favouring_fine_tuning),
-                    ]
-                ),
-            ]
+            for_icl = [cost_score(f, i, policy)[1] for f, i in costs.favouring_prompting]
+            for_ft = [cost_score(f, i, policy)[1] for f, i in costs.favouring_fine_tuning]
+            terms = [min([cost_term, *for_icl]), cost_term, max([cost_term, *for_ft])]
         elif both and None not in ends:  # only each strategy's own range is known
             ft_lo, ft_hi, icl_lo, icl_hi = (float(x) for x in ends)  # type: ignore[arg-type]
             terms = [

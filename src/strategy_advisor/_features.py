@@ -22,6 +22,7 @@ __all__ = [
     "default_shots",
     "derive_features",
     "on_own_weights",
+    "serving_modes",
     "shots_that_fit",
     "with_shots",
 ]
@@ -237,16 +238,18 @@ def allowed_modes(spec: ModelSpec, strategy: Strategy) -> tuple[ServingMode, ...
     return spec.serving or ("serverless",)
 
 
+def serving_modes(spec: ModelSpec, strategy: Strategy, choice: str) -> tuple[ServingMode, ...]:
+    """The serving modes a strategy may use: every allowed one (``choice`` "cheapest"), or
+    the fixed one."""
+    return allowed_modes(spec, strategy) if choice == "cheapest" else (choice,)  # type: ignore[return-value]
+
+
 def _may_self_host(profile: TaskProfile, icl: ModelSpec, ft: ModelSpec) -> bool:
     """Either strategy may be served on the team's own GPUs (its fixed or allowed modes)."""
-    for choice, spec, strategy in (
-        (profile.icl_serving, icl, Strategy.IN_CONTEXT_LEARNING),
-        (profile.ft_serving, ft, Strategy.FINE_TUNING),
-    ):
-        modes = allowed_modes(spec, strategy) if choice == "cheapest" else (choice,)
-        if "self_hosted" in modes:
-            return True
-    return False
+    return "self_hosted" in (
+        *serving_modes(icl, Strategy.IN_CONTEXT_LEARNING, profile.icl_serving),
+        *serving_modes(ft, Strategy.FINE_TUNING, profile.ft_serving),
+    )
 
 
 def token_accuracy(m: TokenMeasurement) -> str:

@@ -232,12 +232,10 @@ def at_end(
     def at_low(key: str) -> bool:
         return (shared if shared is not None and key in shared_keys else side) == "low"
 
-    low = at_low("token_lengths")
-
     update: dict[str, Any] = {}
     m = profile.token_measurement
     if m is not None and m.relative_error > 0 and moves("token_lengths"):
-        factor = 1.0 - m.relative_error if low else 1.0 + m.relative_error
+        factor = 1.0 - m.relative_error if at_low("token_lengths") else 1.0 + m.relative_error
         for name in _moved_tokens(profile):
             value = getattr(profile, name)
             update[name] = max(value * factor, 1e-9 if name != "instruction_tokens" else 0.0)

@@ -15,7 +15,7 @@ from typing import Literal
 
 from .._assumptions import Assumptions
 from .._catalog import ModelSpec, ServingMode
-from .._features import TaskFeatures, allowed_modes, assumption_values
+from .._features import TaskFeatures, allowed_modes, assumption_values, serving_modes
 from .._format import format_value, usd
 from .._serving import (
     cache_hit_rate,
@@ -246,9 +246,7 @@ def options_for(
 ) -> list[Option]:
     """Every serving option a strategy may use: each allowed mode (or the fixed one), and
     the serverless mode at batch rates too where batch is allowed."""
-    modes: tuple[ServingMode, ...] = (
-        allowed_modes(spec, strategy) if fixed == "cheapest" else (fixed,)  # type: ignore[assignment]
-    )
+    modes = serving_modes(spec, strategy, fixed)
     batch = f.ft_batch if strategy is Strategy.FINE_TUNING else f.icl_batch
     out = []
     for mode in modes:

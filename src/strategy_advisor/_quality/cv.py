@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from .estimation import (
     predict_design,
     predictive_of,
     sd_scale_loso,
+    worker_count,
 )
 from .params import GainMetrics, QualityMetrics
 
@@ -303,8 +303,7 @@ def cross_validate_quality_model(
     groups = np.array(corp.source_ids)
     sources = sorted(set(corp.source_ids))
     jobs = [(corp, groups == s, draws, settings.cv.fold_seed + i) for i, s in enumerate(sources)]
-    if n_jobs == -1:  # every core, as joblib (and recommend_many) read it
-        n_jobs = os.cpu_count() or 1
+    n_jobs = worker_count(n_jobs)
     if n_jobs > 1:
         import multiprocessing
 

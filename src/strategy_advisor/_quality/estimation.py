@@ -449,6 +449,11 @@ def predict_design(pred: Predictive, design: Design) -> dict[str, FloatArray]:
     return predict_arrays(pred, design.x, design.off, design.n, design.unstated)
 
 
+def worker_count(n_jobs: int) -> int:
+    """Processes for ``n_jobs`` (already checked): -1 is every core, as joblib reads it."""
+    return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+
+
 def as_corpus(corpus: CorpusLike, missing_n_train: Mapping[str, float]) -> QualityCorpus:
     """A parsed corpus (a path, rows, or an already parsed corpus)."""
     if isinstance(corpus, QualityCorpus):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +26,7 @@ from .estimation import (
     fit_point,
     fit_settings,
     sd_scale_loso,
+    worker_count,
 )
 from .features import FEATURES, SUPPORT_DIMS, FeatureSpec, bandwidth_of, support_points
 from .model import QualityModel
@@ -125,7 +125,7 @@ class QualityFitter:
             corp, settings.imputation_fallbacks.as_mapping(), settings.curve.knots_n
         )
         design = design_of(corp, self.spec_)
-        jobs = prm["n_jobs"] if prm["n_jobs"] != -1 else (os.cpu_count() or 1)  # -1: every core
+        jobs = worker_count(prm["n_jobs"])
         self.point_ = fit_point(design, cfg)
         self.sd_scale_ = sd_scale_loso(corp, cfg, jobs) if cfg.sd_scale else 1.0
         self.draws_ = bootstrap_fits(design, cfg, prm["n_bootstrap"], prm["random_state"], jobs)

@@ -331,15 +331,18 @@ class QualityModel:
             gain = self._gains[key] = self._gain(features, pilot)
         return gain
 
+    def _row(self, features: QualityFeatures) -> tuple[list[float], RowPrediction]:
+        """The encoded row and its prediction (before support and a pilot)."""
+        x, off = encode_row(features, self._spec)
+        return x, predict_row(self.predictive, x, off, float(features.n_labeled_examples))
+
     def _gain(self, features: QualityFeatures, pilot: PilotResult | None) -> float:
         # the first steps of _predict and _estimate: the gain needs no support
-        x, off = encode_row(features, self._spec)
-        r = predict_row(self.predictive, x, off, float(features.n_labeled_examples))
+        _, r = self._row(features)
         return r.gain if pilot is None else update_with_pilot(self.predictive, r, pilot)[3]
 
     def _predict(self, features: QualityFeatures, pilot: PilotResult | None) -> QualityEstimate:
-        x, off = encode_row(features, self._spec)
-        row = predict_row(self.predictive, x, off, float(features.n_labeled_examples))
+        x, row = self._row(features)
         rows, sources = self._support_one(support_row(features, x, self._spec, self._widths))
         return self._estimate(features, row, pilot, rows, sources)
 
