@@ -78,3 +78,58 @@ def estimate(gain: float, **kw: Any) -> QualityEstimate:
         model_version="hand",
     )
     return QualityEstimate(**{**base, **kw})
+
+
+# ------------------------------------------------------------------ the pipeline, one row
+
+
+def point_evaluation(
+    p: TaskProfile,
+    *,
+    assumptions: Any = None,
+    today: dt.date = TODAY,
+    advisor: Any = None,
+    break_even: float | None = None,
+) -> tuple[Any, Any]:
+    """``(case, evaluation)`` of a profile's point estimate, as ``recommend()`` computes it
+    (the prompt planned, every stage once, one row)."""
+    from strategy_advisor import Advisor
+    from strategy_advisor._pipeline import evaluate
+    from strategy_advisor._scenarios import Scenarios
+
+    adv = advisor or Advisor(assumptions=assumptions)
+    case = adv._case(p, today)
+    parts = adv._parts(p, case, adv.policy)
+    return case, evaluate(case, Scenarios.point(case), parts, break_even=break_even)
+
+
+def features_of(p: TaskProfile, **kw: Any) -> Any:
+    """The profile's :class:`TaskFeatures`, as ``recommend()`` reports them."""
+    from strategy_advisor._features import features_at
+
+    _, ev = point_evaluation(p, **kw)
+    return features_at(ev.columns)
+
+
+def costs_of(p: TaskProfile, **kw: Any) -> Any:
+    """Both strategies' costs at the point estimate (no break-even search, no intervals):
+    the :class:`CostComparison` the cost table of ``recommend()`` shows."""
+    from strategy_advisor._costs import cost_comparison
+
+    case, ev = point_evaluation(p, **kw)
+    return cost_comparison(case, ev.scenarios, ev.bills, break_even=None)
+
+
+def latency_of(p: TaskProfile, **kw: Any) -> Any:
+    """Both strategies' :class:`StrategyLatency` at the point estimate, by strategy."""
+    from strategy_advisor import Strategy
+    from strategy_advisor._features import features_at
+    from strategy_advisor._latency import strategy_latency
+
+    _, ev = point_evaluation(p, **kw)
+    f = features_at(ev.columns)
+    has_prefix = (f.icl_prefix_tokens or 0.0) > 0
+    return {
+        s: strategy_latency(ev.latency, s, 0, p.latency_budget_ms, has_prefix=has_prefix)
+        for s in Strategy
+    }

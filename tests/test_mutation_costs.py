@@ -14,12 +14,12 @@ import math
 from typing import Any
 
 import pytest
+from strategy_advisor._costs.arms import _ranged
 
 from strategy_advisor import PeopleTime
 from strategy_advisor._assumptions import default_assumptions
 from strategy_advisor._catalog import ModelSpec
 from strategy_advisor._costs import CostComparison, compare_costs
-from strategy_advisor._costs.arms import _ranged
 from strategy_advisor._features import TaskFeatures, derive_features
 
 from .helpers import TODAY, offer, profile, spec

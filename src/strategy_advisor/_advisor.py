@@ -5,34 +5,55 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ._assumptions import Assumptions, default_assumptions
-from ._catalog import Catalog, ModelSpec, default_catalog
-from ._costs import CostComparison, StrategyCost, cheapest_totals, compare_costs
+from ._catalog import Catalog, default_catalog
+from ._costs import CostComparison, cost_comparison
+from ._curve import cost_curve
 from ._decision import Decision, DecisionPolicy, Reason, decide, reasons_for
 from ._errors import ParameterError
-from ._features import ShotPlan, TaskFeatures, derive_features, on_own_weights, serving_modes
-from ._latency import LatencyComparison, estimate_latency
+from ._features import features_at
+from ._flips import Explored, explore
+from ._latency import strategy_latency
+from ._pipeline import (
+    Evaluation,
+    Parts,
+    evaluate,
+    quality_features,
+    rule_inputs_at,
+    with_break_even,
+)
 from ._portfolio import Portfolio, Sweep, run_parallel, validated_profiles
 from ._profile import TaskProfile
-from ._prompt_plan import plan_prompt
-from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
-from ._ranges import SERVING_FIGURES, Side, at_end, shared_estimates
+from ._quality import QualityEstimate, QualityModel, load_default_quality_model
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
-from ._types import FrozenMap, Strategy, construct
-from ._whatif import (
-    FlipPoint,
-    SensitivityRow,
-    apply_changes,
-    exploration_settings,
-    find_flip_points,
-    flip_reason,
-    sensitivity_table,
-)
+from ._scenarios import Case, Scenarios
+from ._simulation import SimulationResult, simulate
+from ._types import FrozenMap, Strategy, construct, replaced
+from ._uncertainty import uncertainty_settings
+from ._whatif import apply_changes, exploration_settings, flip_reason
 
 __all__ = ["Advisor", "recommend", "recommend_many", "sweep", "what_if"]
+
+
+@dataclass
+class _Decided:
+    """A decision and what it rests on."""
+
+    case: Case
+    parts: Parts
+    point: Scenarios
+    at_point: Evaluation
+    explored: Explored
+    quality: QualityEstimate
+    sim: SimulationResult
+    decision: Decision
+    costs: CostComparison
 
 
 @functools.cache
@@ -84,74 +105,56 @@ class Advisor:
 
         return profile_from_examples(examples, catalog=self.catalog, **kwargs)
 
-    def _with_ranges(
-        self,
-        costs: CostComparison,
-        profile: TaskProfile,
-        icl: ModelSpec,
-        ft: ModelSpec,
-        plan: ShotPlan | None,
-        today: dt.date,
-    ) -> CostComparison:
-        """The costs with each strategy's total at the cheap and dear ends of every
-        estimated input (``_ranges``), the prompt kept as planned; and the pairs of totals
-        in the consistent scenarios that favour one strategy most, for the decision: each
-        estimate only one bill depends on at the end that favours that strategy, the shared
-        ones (:func:`~._ranges.shared_estimates`) at one common end, each end tried."""
-        if costs.fine_tuning.total_usd is None and costs.in_context_learning.total_usd is None:
-            return costs
-        keys = shared_estimates(
-            serving_modes(icl, Strategy.IN_CONTEXT_LEARNING, profile.icl_serving),
-            serving_modes(ft, Strategy.FINE_TUNING, profile.ft_serving),
+    def _case(self, profile: TaskProfile, today: dt.date) -> Case:
+        icl = self.catalog.resolve(profile.icl_model, "icl_model")
+        ft = self.catalog.resolve(profile.ft_model, "ft_model")
+        return Case.of(
+            profile,
+            icl,
+            ft,
+            assumptions=self.assumptions,
+            today=today,
+            catalog_as_of=self.catalog.as_of_date,
         )
-        serving_shared = SERVING_FIGURES in keys
-        totals: dict[tuple[str, str], _Totals] = {}
-        # (the end of the one-bill estimates, the end of the shared ones)
-        scenarios: tuple[tuple[Side, Side], ...] = (
-            ("low", "low"),
-            ("high", "high"),
-            ("high", "low"),
-            ("low", "high"),
-        )
-        for side, shared in scenarios:
-            p2, icl2, ft2 = at_end(
-                profile, icl, ft, self.assumptions, side, shared=shared, shared_keys=keys
-            )
-            f2 = derive_features(
-                p2,
-                icl2,
-                ft2,
-                assumptions=self.assumptions,
-                today=today,
-                catalog_as_of=self.catalog.as_of_date,
-                plan=plan,
-                cache_end=side,  # the cache lifetime enters prompting's bill only
-            )
-            totals[side, shared] = cheapest_totals(
-                f2,
-                icl2,
-                ft2,
-                assumptions=self.assumptions,
-                end=shared if serving_shared else side,  # the serving figures' end
-                icl_serving=p2.icl_serving,
-                ft_serving=p2.ft_serving,
-            )
-        (ft_lo, icl_lo), (ft_hi, icl_hi) = totals["low", "low"], totals["high", "high"]
-        (ft_m1, icl_m1), (ft_m2, icl_m2) = totals["high", "low"], totals["low", "high"]
 
-        def pairs(*candidates: _Totals) -> tuple[tuple[float, float], ...]:
-            return tuple((a, b) for a, b in candidates if a is not None and b is not None)
-
-        return construct(
-            CostComparison,
-            **{
-                **costs.__dict__,
-                "fine_tuning": _ranged(costs.fine_tuning, ft_lo, ft_hi),
-                "in_context_learning": _ranged(costs.in_context_learning, icl_lo, icl_hi),
-                "favouring_fine_tuning": pairs((ft_lo, icl_m1), (ft_m2, icl_hi)),
-                "favouring_prompting": pairs((ft_m1, icl_lo), (ft_hi, icl_m2)),
-            },
+    def _parts(self, profile: TaskProfile, case: Case, policy: DecisionPolicy) -> Parts:
+        return Parts(
+            rulebook=self.rulebook,
+            quality=self.quality_model,
+            policy=policy,
+            latency_defaults=self.catalog.latency_defaults,
+            base_quality=quality_features(case),
+            pilot=profile.pilot,
         )
+
+    def _decided(
+        self, profile: TaskProfile, policy: DecisionPolicy, today: dt.date, *, flips: bool = True
+    ) -> _Decided:
+        """The decision and everything it rests on, in pipeline order: the point estimate;
+        the break-even and (with ``flips``) the flip points, searched together; the point's
+        rules with the break-even; the simulation; the decision and its costs."""
+        case = self._case(profile, today)
+        parts = self._parts(profile, case, policy)
+        point = Scenarios.point(case)
+        at_point = evaluate(case, point, parts)
+        explored = explore(case, parts, point, at_point, flips=flips)
+        be = explored.break_even
+        if be is not None:  # rules that test the break-even see it
+            at_point = with_break_even(at_point, be, parts)
+        planned = float(at_point.plan.shots[0])
+        quality = self.quality_model.predict(
+            replaced(parts.base_quality, icl_shots=0 if np.isnan(planned) else int(planned)),
+            profile.pilot,
+        )
+        sim = simulate(case, parts, point, at_point, quality)
+        fired = tuple(
+            e
+            for e, f in zip(self.rulebook.effects, at_point.rules.fired[:, 0].tolist(), strict=True)
+            if f
+        )
+        decision = decide(at_point.scores, fired, sim.share_fine_tuning_better, policy=policy)
+        costs = cost_comparison(case, point, at_point.bills, break_even=be, intervals=sim.intervals)
+        return _Decided(case, parts, point, at_point, explored, quality, sim, decision, costs)
 
     def recommend(
         self,
@@ -161,6 +164,11 @@ class Advisor:
         today: dt.date | None = None,
     ) -> Recommendation:
         """Recommend fine-tuning or in-context learning for ``profile``.
+
+        Every stage runs once, forward: plan the prompt, price both strategies, time them,
+        check the rules, estimate quality, decide; then the simulation, the break-even and
+        the flip points, on the same evaluation (``_pipeline``). The result is complete:
+        reasons, trace, flip points and sensitivity are plain values.
 
         Parameters
         ----------
@@ -176,143 +184,77 @@ class Advisor:
             profile = TaskProfile.model_validate(profile)
         policy = policy if policy is not None else self.policy
         today = evaluation_date(today)
-        icl = self.catalog.resolve(profile.icl_model, "icl_model")
-        ft = self.catalog.resolve(profile.ft_model, "ft_model")
-
-        quality_model = self.quality_model
-
-        def gain_of(candidates: list[TaskFeatures]) -> list[float]:
-            # each candidate prompt's expected gain only (the estimate of the one chosen is
-            # computed in full below, and kept by the model)
-            return [
-                quality_model.expected_gain(_quality_features(f, icl, ft), profile.pilot)
-                for f in candidates
-            ]
-
-        plan, features = plan_prompt(
-            profile,
-            icl,
-            ft,
-            assumptions=self.assumptions,
-            latency_defaults=self.catalog.latency_defaults,
-            policy=policy,
-            gain_of=gain_of,
-            today=today,
-            catalog_as_of=self.catalog.as_of_date,
+        core = self._decided(profile, policy, today)
+        case, parts, point, at_point = core.case, core.parts, core.point, core.at_point
+        be, quality, sim, decision, costs = (
+            core.explored.break_even,
+            core.quality,
+            core.sim,
+            core.decision,
+            core.costs,
         )
-        costs = compare_costs(
-            features,
-            icl,
-            ft,
-            assumptions=self.assumptions,
-            icl_serving=profile.icl_serving,
-            ft_serving=profile.ft_serving,
+        features = features_at(at_point.columns)
+        has_prefix = (features.icl_prefix_tokens or 0.0) > 0
+        budget = profile.latency_budget_ms
+        latency = {
+            s: strategy_latency(at_point.latency, s, 0, budget, has_prefix=has_prefix)
+            for s in Strategy
+        }
+        trace = self.rulebook.trace(rule_inputs_at(at_point.columns), at_point.rules.row(0))
+        reasons = reasons_for(
+            decision, quality, costs, trace, profile.horizon_months, sim.uncertainty
         )
-        features = on_own_weights(  # a provider's shutdown spares own weights
-            features,
-            tuned=costs.fine_tuning.serving.mode == "self_hosted",
-            prompted=costs.in_context_learning.serving.mode == "self_hosted",
+        flips = core.explored.flip_points
+        note = flip_reason(flips, decision.strategy, exploration_settings().flip_points_in_reasons)
+        if note is not None:  # after the weighed reasons and whether they hold
+            cut = _after_weighed(reasons)
+            reasons = (*reasons[:cut], note, *reasons[cut:])
+        settings = uncertainty_settings()
+        priced = dict(core.explored.volumes)
+        ft0, icl0 = costs.fine_tuning.total_usd, costs.in_context_learning.total_usd
+        if ft0 is not None and icl0 is not None:
+            priced[profile.requests_per_month] = (ft0, icl0, float(at_point.plan.shots[0]))
+        curve = cost_curve(
+            case,
+            priced,
+            sim.draws.take(slice(0, settings.curve_draws)),
+            dict(decision.feasible),
+            be,
+            level=settings.interval_level,
         )
-        costs = self._with_ranges(costs, profile, icl, ft, plan, today)
-        latency = estimate_latency(
-            features,
-            icl,
-            ft,
-            defaults=self.catalog.latency_defaults,
-            icl_batched=costs.in_context_learning.serving.batch,
-            ft_batched=costs.fine_tuning.serving.batch,
-        )
-        inputs = _rule_inputs(features, costs, latency)
-        rulebook = self.rulebook
-        results = rulebook.results(inputs)
-        quality = self.quality_model.predict(_quality_features(features, icl, ft), profile.pilot)
-        decision = decide(quality, costs, rulebook.fired_effects(results), policy=policy)
-
-        def explain() -> dict[str, Any]:
-            trace = rulebook.trace(inputs, results)
-            reasons = reasons_for(decision, quality, costs, trace, profile.horizon_months)
-            lead = next((r for r in reasons if r.decisive), None)
-            summary = f"Recommend {decision.strategy.label} (confidence {decision.confidence:.2f})"
-            if lead is not None:
-                summary += f": {lead.message}"
-            explored = self._explore(
-                profile, features, icl, ft, plan, quality, costs, decision, policy, today
-            )
-            flips, sensitivity, flip_note = explored
-            if flip_note is not None:  # after the weighed reasons and whether they hold
-                cut = _after_weighed(reasons)
-                reasons = (*reasons[:cut], flip_note, *reasons[cut:])
-            return {
-                "summary": summary,
-                "reasons": reasons,
-                "trace": trace,
-                "flip_points": flips,
-                "sensitivity": sensitivity,
-            }
-
-        return Recommendation.with_explanation(
-            explain,
-            (self, profile, policy, today),
-            assumptions=self.assumptions,
+        lead = next((r for r in reasons if r.decisive), None)
+        summary = f"Recommend {decision.strategy.label} (confidence {decision.confidence:.2f})"
+        if lead is not None:
+            summary += f": {lead.message}"
+        return construct(
+            Recommendation,
             strategy=decision.strategy,
             confidence=decision.confidence,
+            summary=summary,
+            reasons=reasons,
             feasible=decision.feasible,
             quality=quality,
             costs=FrozenMap({s: costs.for_strategy(s) for s in Strategy}),
             break_even_requests_per_month=costs.break_even_requests_per_month,
             payback_months=costs.payback_months,
             payback_days=costs.payback_days,
-            latency=FrozenMap({s: latency.for_strategy(s) for s in Strategy}),
+            latency=FrozenMap(latency),
+            cost_curve=curve,
             score=decision.score,
+            uncertainty=sim.uncertainty,
+            trace=trace,
+            flip_points=flips,
+            sensitivity=sim.sensitivity,
             features=features,
-            models=FrozenMap({Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}),
+            models=FrozenMap(
+                {Strategy.IN_CONTEXT_LEARNING: case.icl, Strategy.FINE_TUNING: case.ft}
+            ),
             profile=profile,
             policy=policy,
             evaluation_date=today,
             catalog_as_of=self.catalog.as_of,
             library_version=_library_version(),
         )
-
-    # -- what would change the answer ----------------------------------------------------
-
-    def _explore(
-        self,
-        profile: TaskProfile,
-        features: TaskFeatures,
-        icl: ModelSpec,
-        ft: ModelSpec,
-        plan: ShotPlan | None,
-        quality: QualityEstimate,
-        costs: CostComparison,
-        decision: Decision,
-        policy: DecisionPolicy,
-        today: dt.date,
-    ) -> tuple[tuple[FlipPoint, ...], tuple[SensitivityRow, ...], Reason | None]:
-        """Flip points (searched with this advisor), the sensitivity table, and the reason
-        that quotes the nearest flip points."""
-
-        def evaluate(changed: TaskProfile) -> Strategy:
-            return self.recommend(changed, policy=policy, today=today).strategy
-
-        flips = find_flip_points(
-            profile, features, decision.strategy, evaluate, self.catalog.resolve
-        )
-        table = sensitivity_table(
-            profile,
-            icl,
-            ft,
-            plan=plan,
-            quality=quality,
-            score=decision.score,
-            costs=costs,
-            feasible=decision.feasible,
-            assumptions=self.assumptions,
-            policy=policy,
-            today=today,
-            catalog_as_of=self.catalog.as_of_date,
-        )
-        most = exploration_settings().flip_points_in_reasons
-        return flips, table, flip_reason(flips, decision.strategy, most)
 
     def what_if(
         self,
@@ -351,11 +293,14 @@ class Advisor:
         base = _validated(profile)
         today = evaluation_date(today)
         resolve = self.catalog.resolve
-        recs = tuple(
-            self.recommend(apply_changes(base, {field: v}, resolve), policy=policy, today=today)
-            for v in values
+        profiles = [apply_changes(base, {field: v}, resolve) for v in values]
+        policy = policy if policy is not None else self.policy
+        rows = [self._decided(p, policy, today, flips=False) for p in profiles]
+        return Sweep.of(
+            field,
+            profiles,
+            [(d.decision.strategy, d.decision.confidence, d.quality, d.costs) for d in rows],
         )
-        return Sweep.of(field, recs)
 
     def recommend_many(
         self,
@@ -386,9 +331,6 @@ class Advisor:
             _rebuild_advisor,
             (self.catalog, self.rulebook, self.quality_model, self.policy, self.assumptions),
         )
-
-
-_Totals = tuple[float | None, float | None]  # (fine-tuning, prompting)
 
 
 def evaluation_date(today: object) -> dt.date:
@@ -422,71 +364,6 @@ def _after_weighed(reasons: tuple[Reason, ...]) -> int:
         if r.kind != "note" or r.code.startswith("decision-"):
             cut = i + 1
     return cut
-
-
-def _ranged(cost: StrategyCost, low: float | None, high: float | None) -> StrategyCost:
-    total = cost.total_usd
-    if total is None or low is None or high is None:
-        return cost
-    return construct(
-        StrategyCost,
-        **{**cost.__dict__, "total_usd_low": min(low, total), "total_usd_high": max(high, total)},
-    )
-
-
-def _rule_inputs(
-    features: TaskFeatures, costs: CostComparison, latency: LatencyComparison
-) -> dict[str, Any]:
-    """Every value a rule may test (the fields of :class:`RuleInputs`), from the stages."""
-    icl, ft = costs.in_context_learning, costs.fine_tuning
-    return {
-        **features.__dict__,
-        "icl_per_request_usd": icl.per_request_usd,
-        "ft_per_request_usd": ft.per_request_usd,
-        "icl_monthly_usd": icl.monthly_usd,
-        "ft_monthly_usd": ft.monthly_usd,
-        "icl_total_usd": icl.total_usd,
-        "ft_total_usd": ft.total_usd,
-        "ft_one_time_usd": ft.one_time_usd,
-        "ft_training_usd": ft.training_usd,
-        "ft_people_usd": ft.people_usd,
-        "icl_people_usd": icl.people_usd,
-        "ft_training_runs": ft.training_runs,
-        "ft_serving_mode": ft.serving.mode,
-        "icl_serving_mode": icl.serving.mode,
-        "ft_replicas": ft.serving.replicas,
-        "icl_batch_priced": icl.serving.batch,
-        "ft_batch_priced": ft.serving.batch,
-        "ft_hosting_usd_per_month": ft.hosting_usd_per_month,
-        "icl_unpriced": icl.total_usd is None,
-        "ft_unpriced": ft.total_usd is None,
-        "break_even_requests_per_month": costs.break_even_requests_per_month,
-        "payback_months": costs.payback_months,
-        "payback_days": costs.payback_days,
-        "savings_per_month_usd": costs.savings_per_month_usd,
-        "retrain_payback_days": costs.retrain_payback_days,
-        "icl_latency_ms": latency.in_context_learning.total_ms,
-        "ft_latency_ms": latency.fine_tuning.total_ms,
-        "icl_ttft_ms": latency.in_context_learning.ttft_ms,
-    }
-
-
-def _quality_features(features: TaskFeatures, icl: ModelSpec, ft: ModelSpec) -> QualityFeatures:
-    offer = ft.fine_tuning
-    return construct(
-        QualityFeatures,
-        task_type=features.task_type,
-        n_labeled_examples=features.n_labeled_examples,
-        n_classes=features.n_classes,
-        icl_shots=features.icl_shots,
-        ft_params_b=ft.params_b,
-        icl_params_b=icl.params_b,
-        ft_kind=ft.kind,
-        icl_kind=icl.kind,
-        same_model=features.same_model,
-        ft_method=offer.method if offer is not None else "unknown",
-        icl_retrieval=features.retrieved_tokens > 0,
-    )
 
 
 @functools.cache

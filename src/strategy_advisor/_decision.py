@@ -6,6 +6,7 @@ import math
 from functools import cache
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from ._costs import CostComparison
@@ -13,16 +14,30 @@ from ._datafiles import read_shipped_json, validate_data
 from ._format import duration, format_value, usd
 from ._quality import QualityEstimate
 from ._rules import Effect, RuleOutcome
-from ._types import RESULT, STRICT_DATA, FrozenMap, Strategy, construct, logit, sigmoid
+from ._types import (
+    RESULT,
+    STRICT_DATA,
+    FloatArray,
+    FrozenMap,
+    Strategy,
+    construct,
+    logit,
+    quiet_floats,
+)
+from ._uncertainty import Uncertainty, uncertainty_settings
 
 __all__ = [
     "Decision",
     "DecisionPolicy",
     "Reason",
+    "RowScores",
     "ScoreBreakdown",
+    "comparable_totals",
     "cost_score",
+    "cost_scores",
     "decide",
     "reasons_for",
+    "score_rows",
 ]
 
 
@@ -110,6 +125,10 @@ class DecisionPolicy(BaseModel):
         """
         return gain_points / self.gain_points_per_log_odds
 
+    def quality_term_array(self, gain_points: FloatArray) -> FloatArray:
+        """:meth:`quality_term` over rows."""
+        return gain_points / self.gain_points_per_log_odds
+
 
 class _PolicyFile(BaseModel):
     model_config = STRICT_DATA
@@ -138,7 +157,7 @@ class Reason(BaseModel):
 
 
 class ScoreBreakdown(BaseModel):
-    """The decision's arithmetic, in log-odds for fine-tuning."""
+    """The decision's arithmetic, in log-odds for fine-tuning, at the point estimate."""
 
     model_config = RESULT
 
@@ -146,16 +165,12 @@ class ScoreBreakdown(BaseModel):
         description="The quality term: expected gain (points) / gain_points_per_log_odds."
     )
     cost_log_ratio: float | None = Field(description="ln((C_ft + floor) / (C_icl + floor)).")
-    cost_term: float
-    cost_term_range: tuple[float, float] = Field(
-        description="The cost term with the estimated inputs at the ends that favour "
-        "prompting and fine-tuning (equal to cost_term when nothing is estimated)."
-    )
-    rules_term: float
-    total: float
-    holds_across_ranges: bool = Field(
-        description="The same strategy wins with the estimated inputs at either end (quality "
-        "at its point estimate)."
+    cost_term: float = Field(description="−k · cost_log_ratio (0 when not comparable).")
+    rules_term: float = Field(description="The weights of the rules that favour a strategy.")
+    total: float = Field(description="quality + cost + rules: above 0 favours fine-tuning.")
+    decided_by: Literal["score", "feasibility", "neither_feasible"] = Field(
+        description="What chose the strategy: the sign of the score (both feasible), a rule "
+        "that left only one strategy, or neither feasible (the score then only leans)."
     )
 
 
@@ -183,6 +198,105 @@ def cost_score(ft_total: float, icl_total: float, policy: DecisionPolicy) -> tup
     floor = policy.cost_floor_usd
     ratio = math.log((ft_total + floor) / (icl_total + floor))
     return ratio, -policy.cost_weight * ratio
+
+
+@quiet_floats
+def cost_scores(ft_total: FloatArray, icl_total: FloatArray, policy: DecisionPolicy) -> FloatArray:
+    """The cost term of :func:`cost_score` over rows: ``−k · ln((C_ft + floor) / (C_icl +
+    floor))``."""
+    floor = policy.cost_floor_usd
+    return -policy.cost_weight * np.log((ft_total + floor) / (icl_total + floor))
+
+
+class RowScores:
+    """The decision over rows of scenarios: each term of the score, which strategies the
+    rules leave, and the strategy recommended (``fine_tuning`` True where fine-tuning)."""
+
+    __slots__ = (
+        "bounded",
+        "cost",
+        "cost_log_ratio",
+        "fine_tuning",
+        "infeasible_ft",
+        "infeasible_icl",
+        "quality",
+        "rules",
+        "total",
+    )
+
+    def __init__(self, **arrays: Any) -> None:
+        for k, v in arrays.items():
+            setattr(self, k, v)
+
+    quality: FloatArray
+    cost: FloatArray  # 0 where the totals cannot be compared
+    cost_log_ratio: FloatArray  # NaN there
+    bounded: np.ndarray  # 0 both priced; 1 fine-tuning's priced part; 2 prompting's
+    rules: FloatArray
+    total: FloatArray
+    infeasible_ft: np.ndarray
+    infeasible_icl: np.ndarray
+    fine_tuning: np.ndarray
+
+
+@quiet_floats
+def comparable_totals(
+    ft_total: FloatArray, icl_total: FloatArray, ft_known: FloatArray, icl_known: FloatArray
+) -> tuple[FloatArray, FloatArray, np.ndarray]:
+    """Totals to compare over rows: both known, or one known and the other's priced part
+    already larger (a lower bound that decides the comparison); NaN where neither. The
+    third array says which side is a bound: 0 none, 1 fine-tuning, 2 prompting."""
+    both = ~np.isnan(ft_total) & ~np.isnan(icl_total)
+    ft_bound = np.isnan(ft_total) & ~np.isnan(icl_total) & (ft_known > icl_total)
+    icl_bound = np.isnan(icl_total) & ~np.isnan(ft_total) & (icl_known > ft_total)
+    ft = np.where(both, ft_total, np.where(ft_bound, ft_known, np.where(icl_bound, ft_total,
+                                                                        np.nan)))  # fmt: skip
+    icl = np.where(both, icl_total, np.where(icl_bound, icl_known, np.where(ft_bound, icl_total,
+                                                                           np.nan)))  # fmt: skip
+    return ft, icl, np.where(ft_bound, 1, np.where(icl_bound, 2, 0))
+
+
+@quiet_floats
+def score_rows(
+    gain: FloatArray,
+    totals: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    fired: np.ndarray,
+    effects: tuple[Effect, ...],
+    policy: DecisionPolicy,
+) -> RowScores:
+    """The decision in every row: quality ``G / g`` plus cost ``−k·ln(C_ft / C_icl)`` plus
+    the rules' weights; a strategy a rule makes infeasible is out, and where both or
+    neither are left the sign of the score decides (fine-tuning above 0).
+
+    ``totals`` is (fine-tuning's total, prompting's, and their priced parts), ``fired``
+    the rulebook's fired matrix (rules x rows) with the rules' ``effects``."""
+    ft, icl, bounded = comparable_totals(*totals)
+    log_ratio = np.log((ft + policy.cost_floor_usd) / (icl + policy.cost_floor_usd))
+    cost = np.where(np.isnan(log_ratio), 0.0, -policy.cost_weight * log_ratio)
+    n = gain.shape[0]
+    rules = np.zeros(n)
+    infeasible_ft = np.zeros(n, dtype=bool)
+    infeasible_icl = np.zeros(n, dtype=bool)
+    for i, e in enumerate(effects):
+        if e.kind == "favor" and e.weight:
+            rules = rules + fired[i] * (
+                e.weight if e.strategy is Strategy.FINE_TUNING else -e.weight
+            )
+        elif e.kind == "infeasible":
+            if e.strategy is Strategy.FINE_TUNING:
+                infeasible_ft = infeasible_ft | fired[i]
+            else:
+                infeasible_icl = infeasible_icl | fired[i]
+    quality = policy.quality_term_array(gain)
+    total = quality + cost + rules
+    only_ft = infeasible_icl & ~infeasible_ft
+    only_icl = infeasible_ft & ~infeasible_icl
+    fine_tuning = np.where(only_ft, True, np.where(only_icl, False, total > 0))
+    return RowScores(
+        quality=quality, cost=cost, cost_log_ratio=log_ratio, bounded=bounded, rules=rules,
+        total=total, infeasible_ft=infeasible_ft, infeasible_icl=infeasible_icl,
+        fine_tuning=fine_tuning,
+    )  # fmt: skip
 
 
 def _comparable_totals(costs: CostComparison) -> tuple[float, float, str | None] | None:
@@ -277,79 +391,41 @@ def _quality_reason(q: QualityEstimate) -> tuple[str, Strategy]:
 
 
 def decide(
-    quality: QualityEstimate,
-    costs: CostComparison,
+    scores: RowScores,
     fired: tuple[Effect, ...],
+    share_fine_tuning_better: float,
     *,
     policy: DecisionPolicy,
+    row: int = 0,
 ) -> Decision:
-    """Combine the effects of the rules that fired, the quality estimate and the costs into
-    one decision (its reasons come from :func:`reasons_for`)."""
-    infeasible = {e.strategy for e in fired if e.kind == "infeasible"}
-    feasible = {s: s not in infeasible for s in Strategy}
-
-    # the quality term at the low end, the point and the high end of the expected gain
-    q_terms = [
-        policy.quality_term(g)
-        for g in (
-            quality.expected_gain_low_points,
-            quality.expected_gain_points,
-            quality.expected_gain_high_points,
+    """The decision at the point estimate (``row`` of the scores): the strategy the rules
+    and the score choose, and how sure. Where both strategies are feasible the confidence
+    is the share of the simulation's draws in which the chosen one is the better choice
+    (at least one half, at most ``max_confidence``); where a rule left one strategy, the
+    blocking rules' certainty; where neither is feasible, ``both_infeasible_confidence``."""
+    ft_out, icl_out = bool(scores.infeasible_ft[row]), bool(scores.infeasible_icl[row])
+    feasible = {Strategy.FINE_TUNING: not ft_out, Strategy.IN_CONTEXT_LEARNING: not icl_out}
+    strategy = Strategy.FINE_TUNING if bool(scores.fine_tuning[row]) else (
+        Strategy.IN_CONTEXT_LEARNING
+    )  # fmt: skip
+    if ft_out == icl_out:
+        decided_by: Literal["score", "feasibility", "neither_feasible"] = (
+            "neither_feasible" if ft_out else "score"
         )
-    ]
-    compared = _comparable_totals(costs)
-    log_ratio = None
-    cost_term = 0.0
-    terms = [0.0]
-    if compared is not None:
-        ft_cost, icl_cost, _ = compared
-        log_ratio, cost_term = cost_score(ft_cost, icl_cost, policy)
-        terms = [cost_term]
-        ft, icl = costs.fine_tuning, costs.in_context_learning
-        ends = (ft.total_usd_low, ft.total_usd_high, icl.total_usd_low, icl.total_usd_high)
-        both = ft.total_usd is not None and icl.total_usd is not None
-        if both and (costs.favouring_fine_tuning or costs.favouring_prompting):
-            # consistent scenarios: a shared estimate is at one end for both strategies
-            for_icl = [cost_score(f, i, policy)[1] for f, i in costs.favouring_prompting]
-            for_ft = [cost_score(f, i, policy)[1] for f, i in costs.favouring_fine_tuning]
-            terms = [min([cost_term, *for_icl]), cost_term, max([cost_term, *for_ft])]
-        elif both and None not in ends:  # only each strategy's own range is known
-            ft_lo, ft_hi, icl_lo, icl_hi = (float(x) for x in ends)  # type: ignore[arg-type]
-            terms = [
-                cost_score(ft_hi, icl_lo, policy)[1],  # the ends that favour prompting
-                cost_term,
-                cost_score(ft_lo, icl_hi, policy)[1],  # the ends that favour fine-tuning
-            ]
-    rules_term = sum(
-        (e.weight if e.strategy is Strategy.FINE_TUNING else -e.weight)
-        for e in fired
-        if e.kind == "favor"
-    )
-    total = q_terms[1] + cost_term + rules_term
-    scores = [q + c + rules_term for q in q_terms for c in terms]
-    holds = len({t > 0 for t in (q_terms[1] + c + rules_term for c in terms)}) == 1
-
-    if all(feasible.values()) or not any(feasible.values()):
-        # decide on the score as shown (the point values); the confidence averages the
-        # probability over the expected gain's interval (low end, point, high end) and the
-        # cost range (both ends and the point): a choice that flips inside the ranges is far
-        # from certain, and the confidence is never below one half
-        strategy = Strategy.FINE_TUNING if total > 0 else Strategy.IN_CONTEXT_LEARNING
-        p_ft = sum(sigmoid(t) for t in scores) / len(scores)
-        p_chosen = p_ft if strategy is Strategy.FINE_TUNING else 1.0 - p_ft
-        # at most what the score shown says (sigmoid |S|): one half on both sides of a tie
-        confidence = max(0.5, min(p_chosen, sigmoid(abs(total))))
-        cap = policy.max_confidence if all(feasible.values()) else policy.both_infeasible_confidence
-        confidence = min(confidence, cap)
+        share = share_fine_tuning_better if strategy is Strategy.FINE_TUNING else (
+            1.0 - share_fine_tuning_better
+        )  # fmt: skip
+        cap = policy.both_infeasible_confidence if ft_out else policy.max_confidence
+        confidence = min(max(0.5, share), cap)
     else:
-        strategy = next(s for s, ok in feasible.items() if ok)
+        decided_by = "feasibility"
         blocked = strategy.other
         confidence = max(
             e.certainty if e.certainty is not None else policy.infeasible_confidence
             for e in fired
             if e.kind == "infeasible" and e.strategy is blocked
         )
-
+    log_ratio = float(scores.cost_log_ratio[row])
     return construct(
         Decision,
         strategy=strategy,
@@ -357,57 +433,82 @@ def decide(
         feasible=FrozenMap(feasible),
         score=construct(
             ScoreBreakdown,
-            quality_log_odds=q_terms[1],
-            cost_log_ratio=log_ratio,
-            cost_term=cost_term,
-            cost_term_range=(min(terms), max(terms)),
-            rules_term=rules_term,
-            total=total,
-            holds_across_ranges=holds,
+            quality_log_odds=float(scores.quality[row]),
+            cost_log_ratio=None if math.isnan(log_ratio) else log_ratio,
+            cost_term=float(scores.cost[row]),
+            rules_term=float(scores.rules[row]),
+            total=float(scores.total[row]),
+            decided_by=decided_by,
         ),
     )
 
 
-def _range_reason(decision: Decision, costs: CostComparison) -> Reason | None:
-    """Whether the choice survives the estimated inputs at their ends, with the totals
-    (None when a rule left one strategy alone: the ranges did not decide)."""
-    if sum(decision.feasible.values()) == 1:
+def _range_reason(
+    decision: Decision, costs: CostComparison, uncertainty: Uncertainty
+) -> Reason | None:
+    """How often the choice is the better one across the simulation's draws, with the
+    totals' intervals (None when a rule left one strategy alone, or nothing was drawn)."""
+    if decision.score.decided_by != "score" or not uncertainty.estimates:
         return None
-    score = decision.score
     ft, icl = costs.fine_tuning, costs.in_context_learning
-    lo_ft, hi_ft, lo_icl, hi_icl = (
-        ft.total_usd_low,
-        ft.total_usd_high,
-        icl.total_usd_low,
-        icl.total_usd_high,
-    )
-    if (
-        None in (lo_ft, hi_ft, lo_icl, hi_icl)
-        or score.cost_term_range[0] == score.cost_term_range[1]
-    ):
+    if None in (ft.total_usd_low, ft.total_usd_high, icl.total_usd_low, icl.total_usd_high):
         return None
+    pct = round(100 * uncertainty.interval_level)
     spans = (
-        f"fine-tuning {usd(lo_ft)}-{usd(hi_ft)}, prompting {usd(lo_icl)}-{usd(hi_icl)} over the "
-        "horizon"
+        f"{pct}% intervals: fine-tuning {usd(ft.total_usd_low)}-{usd(ft.total_usd_high)}, "
+        f"prompting {usd(icl.total_usd_low)}-{usd(icl.total_usd_high)} over the horizon"
     )
-    if score.holds_across_ranges:
+    chosen = decision.strategy
+    share = uncertainty.share_fine_tuning_better
+    if chosen is Strategy.IN_CONTEXT_LEARNING:
+        share = 1.0 - share
+    draws = f"{uncertainty.draws:,} draws of the estimated inputs"
+    if share >= 0.5:
         return _reason(
-            "decision-holds-across-ranges",
-            f"The choice holds with every estimated input at either end of its plausible range "
-            f"({spans}).",
+            "decision-holds-across-ranges" if share >= 0.9 else "decision-uncertain",
+            f"{chosen.label.capitalize()} is the better choice in {100 * share:.0f}% of "
+            f"{draws} and of the quality gain ({spans}).",
             None,
             "note",
         )
-    other = decision.strategy.other
-    cheap = "fine-tuning" if other is Strategy.FINE_TUNING else "prompting"
+    other = chosen.other
     return _reason(
         "decision-flips-inside-ranges",
-        f"The choice flips inside the plausible ranges ({spans}): with the estimates of "
-        f"{cheap}'s own bill at their cheap end, the other's at their dear end, and the shared "
-        f"ones (engineering rate, token lengths, ...) at one end for both, "
-        f"{other.label} would win, so the confidence is lowered. The sensitivity table names "
-        "the inputs that move it most.",
+        f"The point estimates favour {chosen.label}, but {other.label} is the better choice "
+        f"in {100 * (1 - share):.0f}% of {draws} and of the quality gain ({spans}): the "
+        "confidence is one half. The sensitivity table names the inputs that move it most.",
         other,
+        "note",
+    )
+
+
+def _value_reason(uncertainty: Uncertainty, costs: CostComparison) -> Reason | None:
+    """What knowing more would be worth, when it is worth a measurement."""
+    evpi = uncertainty.evpi_usd
+    ft, icl = costs.fine_tuning.total_usd, costs.in_context_learning.total_usd
+    if evpi is None or ft is None or icl is None:
+        return None
+    settings = uncertainty_settings()
+    threshold = max(settings.evpi_min_usd, settings.evpi_share_of_cheaper_total * min(ft, icl))
+    if evpi < threshold:
+        return None
+    q, c = uncertainty.evpi_quality_usd or 0.0, uncertainty.evpi_costs_usd or 0.0
+    if q >= c:
+        what = (
+            f"knowing the quality gain would be worth about {usd(q)}: measure it before "
+            "deciding (score both strategies on a sample of your own examples and pass them "
+            "as pilot=)"
+        )
+    else:
+        what = (
+            f"knowing the costs' estimated inputs would be worth about {usd(c)}: pin down "
+            "the ones the sensitivity table ranks first (set them in the profile)"
+        )
+    return _reason(
+        "decision-value-of-information",
+        f"Deciding with perfect information would be worth about {usd(evpi)} more than "
+        f"deciding now; {what}.",
+        None,
         "note",
     )
 
@@ -418,6 +519,7 @@ def reasons_for(
     costs: CostComparison,
     outcomes: tuple[RuleOutcome, ...],
     months: float,
+    uncertainty: Uncertainty,
 ) -> tuple[Reason, ...]:
     """Why: infeasibility first, then the weighed factors by size, then the notes."""
     strategy, feasible = decision.strategy, decision.feasible
@@ -456,9 +558,12 @@ def reasons_for(
     for magnitude, code, message, favors, kind, signed in weighed:
         decisive = (not only_one) and favors is strategy and magnitude > 0
         out.append(_reason(code, message, favors, kind, decisive=decisive, weight=signed))
-    ranges = _range_reason(decision, costs)
+    ranges = _range_reason(decision, costs, uncertainty)
     if ranges is not None:
         out.append(ranges)
+    worth = _value_reason(uncertainty, costs)
+    if worth is not None:
+        out.append(worth)
     pilot_notes = [quality.pilot.message] if quality.pilot is not None else []
     other_notes = list(quality.notes)
     if quality.wide and other_notes:

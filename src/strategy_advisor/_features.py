@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
 
-from ._assumptions import Assumptions
-from ._catalog import ModelSpec, ServingMode
-from ._profile import TaskProfile, TokenMeasurement
-from ._serving import batch_stacks_with_cache, batch_window_hours, cache_hit_rate, cache_lifetime
-from ._types import RESULT, Strategy, TaskType, construct
+from ._profile import TokenMeasurement
+from ._scenarios import Case, Scenarios
+from ._types import RESULT, FloatArray, Strategy, TaskType, construct, quiet_floats
 
 __all__ = [
     "ShotPlan",
     "TaskFeatures",
-    "allowed_modes",
-    "assumption_values",
-    "default_shots",
-    "derive_features",
-    "on_own_weights",
-    "serving_modes",
+    "feature_columns",
+    "features_at",
     "shots_that_fit",
-    "with_shots",
+    "token_accuracy",
 ]
-
-_SECONDS_PER_DAY = 86_400.0
-_MS_PER_HOUR = 3_600_000.0
 
 
 class ShotPlan(BaseModel):
@@ -226,32 +218,6 @@ class TaskFeatures(BaseModel):
     )
 
 
-def allowed_modes(spec: ModelSpec, strategy: Strategy) -> tuple[ServingMode, ...]:
-    """The serving modes a model allows for a strategy (the offer's, or derived)."""
-    if strategy is Strategy.FINE_TUNING:
-        offer = spec.fine_tuning
-        if offer is None:
-            return ("serverless",)
-        if offer.serving:
-            return offer.serving
-        return ("dedicated",) if offer.hosting_usd_per_hour else ("serverless",)
-    return spec.serving or ("serverless",)
-
-
-def serving_modes(spec: ModelSpec, strategy: Strategy, choice: str) -> tuple[ServingMode, ...]:
-    """The serving modes a strategy may use: every allowed one (``choice`` "cheapest"), or
-    the fixed one."""
-    return allowed_modes(spec, strategy) if choice == "cheapest" else (choice,)  # type: ignore[return-value]
-
-
-def _may_self_host(profile: TaskProfile, icl: ModelSpec, ft: ModelSpec) -> bool:
-    """Either strategy may be served on the team's own GPUs (its fixed or allowed modes)."""
-    return "self_hosted" in (
-        *serving_modes(icl, Strategy.IN_CONTEXT_LEARNING, profile.icl_serving),
-        *serving_modes(ft, Strategy.FINE_TUNING, profile.ft_serving),
-    )
-
-
 def token_accuracy(m: TokenMeasurement) -> str:
     """How measured token lengths were obtained, and for which models they are exact."""
     if m.encoding == "estimate":
@@ -272,29 +238,21 @@ def token_accuracy(m: TokenMeasurement) -> str:
     return f"{how}: {'; '.join(parts)}" if parts else how
 
 
-def _days_until(date: dt.date | None, today: dt.date) -> float | None:
-    return None if date is None else float((date - today).days)
+@quiet_floats
+def shots_that_fit(
+    fixed_tokens: FloatArray, demo_tokens: FloatArray, context_window: int | None
+) -> FloatArray:
+    """The most demonstrations that fit the context window beside the fixed part of the
+    prompt and the output, over rows (NaN: unknown lengths or window).
 
-
-def _tuned_shutdown(ft: ModelSpec) -> dt.date | None:
-    """The tuned model's shutdown: its offer's (a platform of its own), else the base's."""
-    offer = ft.fine_tuning
-    if offer is not None and offer.shutdown_date is not None:
-        return offer.shutdown_date
-    platform = offer.platform.lower() if offer is not None and offer.platform else None
-    provider = ft.provider.lower() if ft.provider else None
-    if platform is not None and provider is not None and not platform.startswith(provider):
-        return None  # served on another platform: the base's date is not its date
-    return ft.shutdown_date
-
-
-def _min_cacheable(spec: ModelSpec, values: dict[str, float]) -> int | None:
-    """The provider's minimum cacheable prefix; assumed when a cached price has none."""
-    if spec.cached_input_usd_per_mtok is None:
-        return spec.min_cacheable_tokens
-    if spec.min_cacheable_tokens is not None:
-        return spec.min_cacheable_tokens
-    return int(values["default_min_cacheable_tokens"])
+    Examples
+    --------
+    >>> shots_that_fit(np.array([1000.0]), np.array([250.0]), 4096).tolist()
+    [12.0]
+    """
+    if context_window is None:
+        return np.full(np.shape(fixed_tokens), np.nan)
+    return np.maximum(0.0, np.floor((context_window - fixed_tokens) / demo_tokens))
 
 
 #: (feature, PeopleTime field, assumptions key) of every people's-time figure
@@ -315,227 +273,109 @@ _PEOPLE_FIELDS = (
         "self_hosting_ops_hours_per_month",
     ),
 )
-
-_ASSUMED: dict[int, tuple[Assumptions, dict[str, float], frozenset[str]]] = {}
-_EPOCHS: dict[tuple[int, int], int] = {}
-
-
-def assumption_values(a: Assumptions) -> tuple[dict[str, float], frozenset[str]]:
-    """Every assumption's value, and the keys that are stated assumptions, read once per
-    (frozen) assumptions object."""
-    hit = _ASSUMED.get(id(a))
-    if hit is None or hit[0] is not a:
-        if len(_ASSUMED) > 32:
-            _ASSUMED.clear()
-            _EPOCHS.clear()
-        entries = dict(a.values)
-        hit = (
-            a,
-            {k: e.value for k, e in entries.items()},
-            frozenset(k for k, e in entries.items() if e.assumption),
-        )
-        _ASSUMED[id(a)] = hit
-    return hit[1], hit[2]
+#: The knob of each people's-time feature.
+_PEOPLE_KNOBS = {
+    "engineer_hourly_usd": "hourly_usd",
+    "prompt_engineering_hours": "prompt_engineering_hours",
+    "ft_setup_hours": "ft_setup_hours",
+    "ft_hours_per_retraining": "ft_retraining_hours",
+    "prompt_revision_hours": "prompt_revision_hours",
+    "prompt_migration_hours": "prompt_migration_hours",
+    "self_hosting_ops_hours_per_month": "ops_hours",
+}
 
 
-def _epochs(a: Assumptions, n: int) -> int:
-    assumption_values(a)  # ties the memo to this object
-    key = (id(a), n)
-    epochs = _EPOCHS.get(key)
-    if epochs is None:
-        epochs = _EPOCHS[key] = a.epochs_for(n)
-    return epochs
-
-
-def _prefix_cacheable(spec: ModelSpec, prefix: float | None, minimum: int | None) -> bool | None:
-    """The static prefix can be cached: a cached price exists and the prefix is long enough."""
-    if prefix is None:
-        return None
-    return spec.cached_input_usd_per_mtok is not None and prefix > 0 and prefix >= (minimum or 0)
-
-
-def default_shots(profile: TaskProfile, assumptions: Assumptions) -> int:
-    """The advisor's demonstrations before capping at the labeled examples or the context:
-    the default count, raised to one per class, at most the cap."""
-    return _default_shots(profile, assumption_values(assumptions)[0])
-
-
-def _default_shots(profile: TaskProfile, values: dict[str, float]) -> int:
-    shots = int(values["default_icl_shots"])
-    if profile.n_classes is not None:
-        shots = max(shots, profile.n_classes)
-    return min(shots, int(values["max_icl_shots"]))
-
-
-def shots_that_fit(
-    fixed_tokens: float | None, demo_tokens: float | None, context_window: int | None
-) -> int | None:
-    """The most demonstrations that fit the context window beside the fixed part of the
-    prompt and the output (None: unknown lengths or window)."""
-    if fixed_tokens is None or demo_tokens is None or context_window is None:
-        return None
-    return max(0, math.floor((context_window - fixed_tokens) / demo_tokens))
-
-
-def _batch(
-    allow: bool | None,
-    serving_ok: bool,
-    prices: tuple[float | None, float | None],
-    provider: str | None,
-    budget_ms: float | None,
-) -> tuple[bool, float | None]:
-    """(batch prices may be used, the provider's batch window in hours).
-
-    Batch is opt-in by evidence: ``allow_batch`` false never; true (the work is offline)
-    unless a latency budget is given below the provider's window; None only when a budget
-    is given and is at least the window. A budget with an unknown window never admits it,
-    and the prices must be listed.
-    """
-    window = batch_window_hours(provider)
-    hours = window[0] if window is not None else None
-    if allow is False or not serving_ok or any(p is None for p in prices):
-        return False, hours
-    if budget_ms is None:
-        return allow is True, hours
-    return hours is not None and budget_ms >= hours * _MS_PER_HOUR, hours
-
-
-def derive_features(
-    profile: TaskProfile,
-    icl: ModelSpec,
-    ft: ModelSpec,
-    *,
-    assumptions: Assumptions,
-    today: dt.date,
-    catalog_as_of: dt.date | None = None,
-    plan: ShotPlan | None = None,
-    cache_end: Literal["low", "high"] | None = None,
-) -> TaskFeatures:
-    """Reduce a profile and its two resolved models to :class:`TaskFeatures`.
-
-    ``plan`` fixes the demonstrations (the prompt planner's choice); without one, a given
-    ``icl_shots`` (or the pilot's) is used, else the default count fitted to the context.
-    ``cache_end`` takes the cache lifetime at the end of its stated span that makes
-    prompting cheap (``"low"``: the longest) or dear (``"high"``: the shortest).
-    """
-    a = assumptions
-    values, stated = assumption_values(a)
-    days_per_month = values["days_per_month"]
-    query = profile.avg_input_tokens
-    output = profile.avg_output_tokens
-    instructions = profile.resolved_instruction_tokens()
-    retrieved = profile.resolved_retrieved_tokens()
-    demo = query + output if query is not None and output is not None else None
-    fixed = instructions + retrieved + demo if demo is not None else None
-
-    given = profile.icl_shots
-    if given is None and profile.pilot is not None:
-        given = profile.pilot.icl_shots
-    planned = _default_shots(profile, values)
-    wanted = min(planned, profile.n_labeled_examples) if given is None else given
-    room = shots_that_fit(fixed, demo, icl.context_window)
-    if plan is not None:
-        shots, chosen, reason = plan.shots, given is None, plan.reason
-    elif given is not None:
-        shots, chosen, reason = given, False, None
-    else:
-        shots = wanted if room is None else min(wanted, room)
-        chosen, reason = True, None
-
-    per_class = (
-        fixed + profile.n_classes * demo
-        if fixed is not None and demo is not None and profile.n_classes is not None
-        else None
-    )
-
-    rate = profile.requests_per_month / (days_per_month * _SECONDS_PER_DAY)
-    peak_given = profile.peak_to_average_ratio
-    peak_ratio = peak_given if peak_given is not None else values["peak_to_average_ratio"]
-
-    minimum = _min_cacheable(icl, values)
-    lifetime = cache_lifetime(icl.provider, icl.cache_lifetime_minutes)
-    idle = {
-        None: lifetime.idle_minutes,
-        "low": lifetime.idle_minutes_high,
-        "high": lifetime.idle_minutes_low,
-    }[cache_end]
-    prompt_part = _prompt_part(shots, profile, icl, minimum, rate, idle, lifetime.max_minutes)
-    cacheable = prompt_part["icl_prefix_cached"]
-    hit_given = profile.cache_hit_rate is not None
-
-    budget = profile.latency_budget_ms
-    offer = ft.fine_tuning
-    icl_batch, icl_window = _batch(
-        profile.allow_batch,
-        profile.icl_serving in ("cheapest", "serverless"),
-        (icl.batch_input_usd_per_mtok, icl.batch_output_usd_per_mtok),
-        icl.provider,
-        budget,
-    )
-    ft_batch, ft_window = _batch(
-        profile.allow_batch,
-        profile.ft_serving in ("cheapest", "serverless"),
-        (
-            offer.batch_input_usd_per_mtok if offer is not None else None,
-            offer.batch_output_usd_per_mtok if offer is not None else None,
-        ),
-        ft.provider,
-        budget,
-    )
-
-    people = profile.people
-    horizon_days = profile.horizon_months * days_per_month
-    interval = profile.task_change_interval_days
-    changes = 0 if interval is None else max(1, math.ceil(horizon_days / interval - 1e-9)) - 1
-    icl_shutdown = _days_until(icl.shutdown_date, today)
-    applies = {  # the figures that enter this task's costs; the others are not "assumed"
+def _people_assumed(case: Case, changes: float) -> str | None:
+    """Which people's-time figures are stated assumptions that enter this task's costs."""
+    people = case.profile.people
+    horizon_days = case.profile.horizon_months * case.days_per_month
+    shutdown = case.prompted.shutdown_in_days
+    applies = {
         "prompt_revision_hours": changes > 0,
-        "prompt_migration_hours": icl_shutdown is not None and 0 < icl_shutdown < horizon_days,
-        "self_hosting_ops_hours_per_month": _may_self_host(profile, icl, ft),
+        "prompt_migration_hours": shutdown is not None and 0 < shutdown < horizon_days,
+        "self_hosting_ops_hours_per_month": case.may_self_host,
     }
-    people_values: dict[str, float] = {}
-    assumed: list[str] = []
-    for name, field, key in _PEOPLE_FIELDS:
-        value = getattr(people, field) if people is not None else None
-        if value is None:
-            people_values[name] = values[key]
-            if key in stated and applies.get(name, True):
-                assumed.append(field)
-        else:
-            people_values[name] = float(value)
+    assumed = [
+        field_
+        for name, field_, key in _PEOPLE_FIELDS
+        if (getattr(people, field_) if people is not None else None) is None
+        and key in case.stated
+        and applies.get(name, True)
+    ]
+    return ", ".join(assumed) or None
 
-    min_from_offer = offer is not None and offer.min_examples is not None
-    min_examples = (
-        offer.min_examples
-        if offer is not None and offer.min_examples is not None
-        else int(values["default_min_examples"])
-    )
-    measurement = profile.token_measurement
-    ft_shutdown = _days_until(_tuned_shutdown(ft), today)
+
+def _days_until(later: Any, earlier: Any) -> float | None:
+    return None if later is None or earlier is None else float((later - earlier).days)
+
+
+def feature_columns(
+    case: Case,
+    s: Scenarios,
+    *,
+    shots: FloatArray,
+    planned: FloatArray,
+    wanted: FloatArray,
+    room: FloatArray,
+    prompt: Any,
+    changes: FloatArray,
+    epochs: FloatArray,
+    batch: Mapping[Strategy, Any],
+    own_weights: Mapping[Strategy, Any],
+    shots_reason: str | None,
+) -> dict[str, Any]:
+    """Every :class:`TaskFeatures` field over rows: an array where scenarios differ, a
+    plain value where they cannot (the models' names, windows, the evaluation date).
+
+    ``prompt`` is the kernel's :class:`~._costs.kernel.PromptShape`; ``own_weights`` says
+    where each strategy's chosen serving is the team's own GPUs (a provider's shutdown
+    does not apply there)."""
+    p, icl, ft = case.profile, case.icl, case.ft
+    offer = ft.fine_tuning
+    m = p.token_measurement
+    q, o = s["query_tokens"], s["output_tokens"]
+    demo = q + o
+    rate = s["volume"] / case.seconds_per_month
+    horizon_days = s["horizon_months"] * case.days_per_month
+    fixed = s["instruction_tokens"] + s["retrieved_tokens"] + demo
+    per_class = fixed + p.n_classes * demo if p.n_classes is not None else None
+    cacheable = prompt.cacheable
+    icl_down = case.prompted.shutdown_in_days
+    ft_down = case.tuned.shutdown_in_days
+    icl_down_rows = np.where(own_weights[Strategy.IN_CONTEXT_LEARNING], np.nan, _num(icl_down))
+    ft_down_rows = np.where(own_weights[Strategy.FINE_TUNING], np.nan, _num(ft_down))
+    lifetime = case.cache
+    hit_given = p.cache_hit_rate is not None
+    interval = s["change_interval_days"]
+    chosen = np.isnan(s["icl_shots"])
     out: dict[str, Any] = dict(
-        task_type=profile.task_type,
-        n_labeled_examples=profile.n_labeled_examples,
-        n_classes=profile.n_classes,
-        requests_per_month=profile.requests_per_month,
+        task_type=p.task_type,
+        n_labeled_examples=s["n_examples"],
+        n_classes=p.n_classes,
+        requests_per_month=s["volume"],
         requests_per_second=rate,
-        peak_to_average_ratio=peak_ratio,
-        peak_requests_per_second=rate * peak_ratio,
-        horizon_months=profile.horizon_months,
+        peak_to_average_ratio=s["peak_ratio"],
+        peak_requests_per_second=rate * s["peak_ratio"],
+        horizon_months=s["horizon_months"],
         horizon_days=horizon_days,
-        latency_budget_ms=budget,
-        task_change_interval_days=interval,
+        latency_budget_ms=s["latency_budget_ms"],
+        task_change_interval_days=np.where(np.isinf(interval), np.nan, interval),
         task_changes_in_horizon=changes,
-        fine_tuning_budget_usd=profile.fine_tuning_budget_usd,
-        query_tokens=query,
-        output_tokens=output,
-        instruction_tokens=instructions,
-        retrieved_tokens=retrieved,
+        fine_tuning_budget_usd=p.fine_tuning_budget_usd,
+        query_tokens=q,
+        output_tokens=o,
+        instruction_tokens=s["instruction_tokens"],
+        retrieved_tokens=s["retrieved_tokens"],
         demo_tokens=demo,
+        icl_shots=shots,
         icl_shots_chosen=chosen,
         icl_shots_wanted=wanted,
-        icl_shots_planned=planned if chosen else shots,
-        icl_shots_reason=reason,
+        icl_shots_planned=np.where(chosen, planned, shots),
+        icl_shots_reason=shots_reason,
         icl_shots_room=room,
+        icl_prefix_tokens=prompt.prefix,
+        icl_prompt_tokens=prompt.prompt,
+        icl_context_needed=prompt.context_needed,
         one_per_class_context_needed=per_class,
         ft_context_needed=demo,
         icl_context_window=icl.context_window,
@@ -544,128 +384,89 @@ def derive_features(
         ft_max_output_tokens=ft.max_output_tokens,
         icl_model_name=icl.name,
         ft_model_name=ft.name,
-        icl_min_cacheable_tokens=minimum,
-        icl_cache_lifetime_minutes=idle if cacheable else None,
-        icl_cache_lifetime_assumed=bool(cacheable) and lifetime.assumed and not hit_given,
+        icl_min_cacheable_tokens=case.min_cacheable,
+        icl_prefix_cached=np.where(np.isnan(prompt.prefix), np.nan, cacheable),
+        icl_cache_lifetime_minutes=np.where(cacheable, s["cache_idle_minutes"], np.nan),
+        icl_cache_lifetime_assumed=cacheable & lifetime.assumed & (not hit_given),
+        icl_cache_hit_rate=prompt.hit_rate,
         icl_cache_hit_rate_given=hit_given,
-        icl_batch=icl_batch,
-        ft_batch=ft_batch,
-        icl_batch_stacks_with_cache=icl_batch and batch_stacks_with_cache(icl.provider),
-        icl_batch_window_hours=icl_window,
-        ft_batch_window_hours=ft_window,
+        icl_cached_tokens=prompt.cached_tokens,
+        icl_batch=batch[Strategy.IN_CONTEXT_LEARNING],
+        ft_batch=batch[Strategy.FINE_TUNING],
+        icl_batch_stacks_with_cache=batch[Strategy.IN_CONTEXT_LEARNING]
+        & case.batch_stacks_with_cache,
+        icl_batch_window_hours=case.prompted.batch_window_hours,
+        ft_batch_window_hours=case.tuned.batch_window_hours,
         ft_tunable=offer is not None,
-        ft_min_examples=min_examples,
-        ft_min_examples_from_offer=min_from_offer,
-        ft_hosting_usd_per_hour=offer.hosting_usd_per_hour if offer is not None else None,
-        adapters_per_deployment=profile.adapters_per_deployment,
-        epochs=profile.epochs or _epochs(a, profile.n_labeled_examples),
-        epochs_given=profile.epochs is not None,
-        icl_shutdown_in_days=icl_shutdown,
-        ft_shutdown_in_days=ft_shutdown,
-        ft_shutdown_share_of_horizon=(
-            ft_shutdown / horizon_days if ft_shutdown is not None else None
-        ),
+        ft_min_examples=case.ft_min_examples,
+        ft_min_examples_from_offer=offer is not None and offer.min_examples is not None,
+        ft_hosting_usd_per_hour=s["ft_hosting"],
+        adapters_per_deployment=s["adapters"],
+        epochs=epochs,
+        epochs_given=p.epochs is not None,
+        icl_shutdown_in_days=icl_down_rows,
+        ft_shutdown_in_days=ft_down_rows,
+        ft_shutdown_share_of_horizon=ft_down_rows / horizon_days,
         same_model=icl.name.lower() == ft.name.lower(),
-        tokens_exact=measurement.exact if measurement is not None else None,
-        token_relative_error=measurement.relative_error if measurement is not None else None,
-        token_accuracy=token_accuracy(measurement) if measurement is not None else None,
-        people_time_assumed=bool(assumed),
-        people_assumed=", ".join(assumed) or None,
-        catalog_age_days=_days_until(today, catalog_as_of) if catalog_as_of else None,
-        catalog_max_age_days=values["catalog_max_age_days"],
-        **people_values,
-        **prompt_part,
+        tokens_exact=m.exact if m is not None else None,
+        token_relative_error=m.relative_error if m is not None else None,
+        token_accuracy=token_accuracy(m) if m is not None else None,
+        people_time_assumed=None,
+        people_assumed=None,
+        catalog_age_days=_days_until(case.today, case.catalog_as_of),
+        catalog_max_age_days=case.values["catalog_max_age_days"],
     )
-    # in field order, as a JSON round trip gives them (``to_json`` byte for byte)
-    return construct(TaskFeatures, **{k: out[k] for k in _FEATURE_FIELDS})
+    for name, knob_name in _PEOPLE_KNOBS.items():
+        out[name] = s[knob_name]
+    assumed = _people_assumed(case, float(changes[0]))
+    out["people_time_assumed"] = assumed is not None
+    out["people_assumed"] = assumed
+    return out
 
 
+def _num(x: float | None) -> float:
+    return math.nan if x is None else x
+
+
+_INTEGER_FIELDS = frozenset(
+    name
+    for name, f in TaskFeatures.model_fields.items()
+    if f.annotation in (int, int | None)  # type: ignore[comparison-overlap]
+)
+_BOOL_FIELDS = frozenset(
+    name
+    for name, f in TaskFeatures.model_fields.items()
+    if f.annotation in (bool, bool | None)  # type: ignore[comparison-overlap]
+)
 _FEATURE_FIELDS = tuple(TaskFeatures.model_fields)
 
 
-def _prompt_part(
-    shots: int,
-    profile: TaskProfile,
-    icl: ModelSpec,
-    minimum: int | None,
-    rate: float,
-    idle_minutes: float,
-    max_minutes: float | None,
-) -> dict[str, object]:
-    """The features that depend on the demonstrations: the prompt, its prefix, its cache."""
-    query, output = profile.avg_input_tokens, profile.avg_output_tokens
-    instructions = profile.resolved_instruction_tokens()
-    retrieved = profile.resolved_retrieved_tokens()
-    if query is None or output is None:
-        prefix = prompt = needed = hit = cached = None
-    else:
-        prefix = instructions + shots * (query + output)
-        prompt = prefix + retrieved + query
-        needed = prompt + output
-    cacheable = _prefix_cacheable(icl, prefix, minimum)
-    if prefix is not None:
-        if not cacheable:
-            hit = 0.0
-        elif profile.cache_hit_rate is not None:
-            hit = profile.cache_hit_rate
-        else:
-            hit = cache_hit_rate(rate, idle_minutes, max_minutes)
-        cached = prefix * hit
-    return {
-        "icl_shots": shots,
-        "icl_prefix_tokens": prefix,
-        "icl_prompt_tokens": prompt,
-        "icl_context_needed": needed,
-        "icl_prefix_cached": cacheable,
-        "icl_cache_hit_rate": hit,
-        "icl_cached_tokens": cached,
-    }
+def scalar(value: Any, row: int, *, integer: bool = False, boolean: bool = False) -> Any:
+    """One row of a column as a plain value: NaN is None, an integer field an int."""
+    if isinstance(value, np.ndarray):
+        value = value[row] if value.ndim else value[()]
+        if value is None:
+            return None
+        if isinstance(value, (np.bool_, bool)):
+            return bool(value)
+        if isinstance(value, np.generic):
+            value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if boolean:
+            return bool(value)
+        if integer:
+            return int(value)
+    return value
 
 
-def with_shots(
-    features: TaskFeatures,
-    plan: ShotPlan,
-    profile: TaskProfile,
-    icl: ModelSpec,
-    assumptions: Assumptions,
-) -> TaskFeatures:
-    """The same features with another number of demonstrations (the prompt planner's
-    candidates, and its choice): only the prompt-dependent fields are recomputed, so
-    ``with_shots(derive_features(..., plan=any), plan, ...)`` equals
-    ``derive_features(..., plan=plan)``."""
-    lifetime = cache_lifetime(icl.provider, icl.cache_lifetime_minutes)
-    part = _prompt_part(
-        plan.shots,
-        profile,
-        icl,
-        features.icl_min_cacheable_tokens,
-        features.requests_per_second,
-        lifetime.idle_minutes,
-        lifetime.max_minutes,
-    )
+def features_at(columns: Mapping[str, Any], row: int = 0) -> TaskFeatures:
+    """The features of one row, as the result model (field order as from JSON)."""
     return construct(
         TaskFeatures,
         **{
-            **features.__dict__,
-            **part,
-            "icl_shots_reason": plan.reason,
-            "icl_cache_lifetime_minutes": lifetime.idle_minutes
-            if part["icl_prefix_cached"]
-            else None,
-            "icl_cache_lifetime_assumed": bool(part["icl_prefix_cached"])
-            and lifetime.assumed
-            and profile.cache_hit_rate is None,
+            k: scalar(columns[k], row, integer=k in _INTEGER_FIELDS, boolean=k in _BOOL_FIELDS)
+            for k in _FEATURE_FIELDS
         },
     )
-
-
-def on_own_weights(features: TaskFeatures, *, tuned: bool, prompted: bool) -> TaskFeatures:
-    """The features with the provider's shutdown dates removed for a model served on the
-    team's own GPUs (self-hosted mode): open weights do not disappear when a provider stops
-    serving them. ``tuned`` and ``prompted`` say which strategy's chosen mode is self-hosted."""
-    update: dict[str, object] = {}
-    if tuned and features.ft_shutdown_in_days is not None:
-        update |= {"ft_shutdown_in_days": None, "ft_shutdown_share_of_horizon": None}
-    if prompted and features.icl_shutdown_in_days is not None:
-        update["icl_shutdown_in_days"] = None
-    return construct(TaskFeatures, **{**features.__dict__, **update}) if update else features

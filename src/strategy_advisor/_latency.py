@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 from pydantic import BaseModel, Field
 
 from ._catalog import LatencyDefaults, ModelSpec
-from ._features import TaskFeatures
 from ._serving import gpus_per_replica, speed_ratios
-from ._types import RESULT, Strategy, construct
+from ._types import RESULT, FloatArray, Strategy, construct, quiet_floats
 
 __all__ = [
+    "LatencyArrays",
     "LatencyComparison",
     "StrategyLatency",
-    "estimate_latency",
-    "prompted_total_ms",
+    "latency_arrays",
     "request_latency",
+    "strategy_latency",
     "throughputs",
 ]
 
@@ -109,113 +112,88 @@ def throughputs(
     )
 
 
-def _one(
-    strategy: Strategy,
-    tokens: tuple[float | None, float | None, float | None],
-    spec: ModelSpec,
+@dataclass
+class LatencyArrays:
+    """Both strategies' latency over rows of scenarios (NaN: a length is unknown)."""
+
+    ttft_ms: dict[Strategy, FloatArray]
+    total_ms: dict[Strategy, FloatArray]
+    cached_p95: FloatArray  # prompting: the prefix counts as cached at p95 (a share >= 95%)
+    batch: dict[Strategy, np.ndarray]  # the strategy answers within a batch window
+    speeds: dict[Strategy, tuple[float, float, str]]  # prefill, decode, source
+
+
+@quiet_floats
+def latency_arrays(
+    icl: ModelSpec,
+    ft: ModelSpec,
     defaults: LatencyDefaults,
-    budget_ms: float | None,
-    basis: str,
-    batch_hours: float | None = None,
-) -> StrategyLatency:
-    offer = spec.fine_tuning if strategy is Strategy.FINE_TUNING else None
-    gpus = offer.gpus_per_replica if offer is not None else None
-    prefill, decode, source = throughputs(spec, defaults, gpus)
-    ttft: float | None
-    total: float | None
-    if batch_hours is not None:
-        ttft = total = batch_hours * _MS_PER_HOUR
+    *,
+    prompt: FloatArray,
+    prefix: FloatArray,
+    cacheable: np.ndarray,
+    hit_rate: FloatArray,
+    query: FloatArray,
+    output: FloatArray,
+    batch: dict[Strategy, np.ndarray],
+    windows: dict[Strategy, float | None],
+) -> LatencyArrays:
+    """:func:`estimate_latency` over rows: the p95 end-to-end time of one request under
+    each strategy (the same formula, elementwise)."""
+    offer = ft.fine_tuning
+    speeds = {
+        Strategy.IN_CONTEXT_LEARNING: throughputs(icl, defaults, None),
+        Strategy.FINE_TUNING: throughputs(
+            ft, defaults, offer.gpus_per_replica if offer is not None else None
+        ),
+    }
+    cached = cacheable & (np.nan_to_num(hit_rate) >= _P95) & (prefix > 0)
+    cached_tokens = np.where(cached, prefix, 0.0)
+    tokens = {
+        Strategy.IN_CONTEXT_LEARNING: (prompt, cached_tokens),
+        Strategy.FINE_TUNING: (query, np.zeros_like(query)),
+    }
+    ttft: dict[Strategy, FloatArray] = {}
+    total: dict[Strategy, FloatArray] = {}
+    for strategy, (p, c) in tokens.items():
+        prefill, decode, _ = speeds[strategy]
+        effective = (p - c) + c / defaults.cached_prefill_speedup
+        t = defaults.ttft_overhead_ms + 1000.0 * effective / prefill
+        e2e = t + 1000.0 * output / decode
+        window = windows[strategy]
+        if window is not None:
+            wait = window * _MS_PER_HOUR
+            t = np.where(batch[strategy], wait, t)
+            e2e = np.where(batch[strategy], wait, e2e)
+        ttft[strategy], total[strategy] = t, e2e
+    return LatencyArrays(ttft, total, cached, batch, speeds)
+
+
+def strategy_latency(
+    arrays: LatencyArrays, strategy: Strategy, row: int, budget_ms: float | None, *,
+    has_prefix: bool,
+) -> StrategyLatency:  # fmt: skip
+    """One strategy's latency in one row, as a result."""
+    prefill, decode, source = arrays.speeds[strategy]
+    total = float(arrays.total_ms[strategy][row])
+    ttft = float(arrays.ttft_ms[strategy][row])
+    known = not np.isnan(total)
+    if bool(arrays.batch[strategy][row]):
+        basis = "batch window"
+    elif strategy is Strategy.FINE_TUNING:
+        basis = "no prefix"
+    elif bool(arrays.cached_p95[row]):
+        basis = "cached prefix"
     else:
-        ttft, total = request_latency(
-            *tokens,
-            prefill_tokens_per_s=prefill,
-            decode_tokens_per_s=decode,
-            cached_prefill_speedup=defaults.cached_prefill_speedup,
-            ttft_overhead_ms=defaults.ttft_overhead_ms,
-        )
-    within = None if total is None or budget_ms is None else total <= budget_ms
+        basis = "uncached prefix" if has_prefix else "no prefix"
     return construct(
         StrategyLatency,
         strategy=strategy,
-        ttft_ms=ttft,
-        total_ms=total,
+        ttft_ms=ttft if known else None,
+        total_ms=total if known else None,
         prefill_tokens_per_s=prefill,
         decode_tokens_per_s=decode,
         throughput_source=source,
-        within_budget=within,
+        within_budget=None if not known or budget_ms is None else total <= budget_ms,
         basis=basis,
-    )
-
-
-def _prompted_tokens(
-    f: TaskFeatures,
-) -> tuple[tuple[float | None, float | None, float | None], str]:
-    """(prompt, cached at p95, output) of a prompted request, and what the p95 assumes."""
-    hit = f.icl_cache_hit_rate or 0.0
-    prefix = f.icl_prefix_tokens
-    cached_p95 = prefix if prefix is not None and f.icl_prefix_cached and hit >= _P95 else 0.0
-    basis = "cached prefix" if cached_p95 else ("uncached prefix" if prefix else "no prefix")
-    prompt = f.icl_prompt_tokens
-    return (prompt, cached_p95 if prompt is not None else None, f.output_tokens), basis
-
-
-def prompted_total_ms(
-    features: TaskFeatures, icl: ModelSpec, *, defaults: LatencyDefaults
-) -> float | None:
-    """The prompted strategy's p95 end-to-end time online, as :func:`estimate_latency`
-    gives it (for the prompt planner, which tries several prompts)."""
-    prefill, decode, _ = throughputs(icl, defaults, None)
-    return request_latency(
-        *_prompted_tokens(features)[0],
-        prefill_tokens_per_s=prefill,
-        decode_tokens_per_s=decode,
-        cached_prefill_speedup=defaults.cached_prefill_speedup,
-        ttft_overhead_ms=defaults.ttft_overhead_ms,
-    )[1]
-
-
-def estimate_latency(
-    features: TaskFeatures,
-    icl: ModelSpec,
-    ft: ModelSpec,
-    *,
-    defaults: LatencyDefaults,
-    icl_batched: bool = False,
-    ft_batched: bool = False,
-) -> LatencyComparison:
-    """Estimate the p95 latency of one request under both strategies (see
-    :func:`request_latency`).
-
-    The prompted model reads the whole prompt: its prefix counts as cached (prefilled faster)
-    only when at least 95% of requests hit the cache, since the p95 request is otherwise a
-    miss. The tuned model reads only the query. Both then decode the output. A strategy
-    priced at batch rates answers within its provider's batch window.
-    """
-    f = features
-    icl_tokens, icl_basis = _prompted_tokens(f)
-    ft_tokens = (f.query_tokens, 0.0 if f.query_tokens is not None else None, f.output_tokens)
-    budget = f.latency_budget_ms
-    icl_batch = f.icl_batch_window_hours if icl_batched else None
-    ft_batch = f.ft_batch_window_hours if ft_batched else None
-    return construct(
-        LatencyComparison,
-        fine_tuning=_one(
-            Strategy.FINE_TUNING,
-            ft_tokens,
-            ft,
-            defaults,
-            budget,
-            "batch window" if ft_batch else "no prefix",
-            ft_batch,
-        ),
-        in_context_learning=_one(
-            Strategy.IN_CONTEXT_LEARNING,
-            icl_tokens,
-            icl,
-            defaults,
-            budget,
-            "batch window" if icl_batch else icl_basis,
-            icl_batch,
-        ),
-        budget_ms=budget,
     )

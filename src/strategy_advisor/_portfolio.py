@@ -17,10 +17,12 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
+from ._costs import CostComparison, StrategyCost
 from ._datafiles import describe_validation_error
 from ._decision import DecisionPolicy
 from ._errors import ParameterError, ProfileError
 from ._profile import TaskProfile
+from ._quality import QualityEstimate
 from ._recommendation import Recommendation
 from ._types import RESULT, Strategy, construct
 
@@ -45,21 +47,41 @@ class TableRow(BaseModel):
 
     @classmethod
     def of(cls, rec: Recommendation, **extra: Any) -> Any:
-        ft = rec.costs[Strategy.FINE_TUNING]
-        icl = rec.costs[Strategy.IN_CONTEXT_LEARNING]
+        return cls.of_parts(
+            rec.strategy,
+            rec.confidence,
+            rec.quality,
+            rec.costs[Strategy.FINE_TUNING],
+            rec.costs[Strategy.IN_CONTEXT_LEARNING],
+            rec.break_even_requests_per_month,
+            **extra,
+        )
+
+    @classmethod
+    def of_parts(
+        cls,
+        strategy: Strategy,
+        confidence: float,
+        quality: QualityEstimate,
+        ft: StrategyCost,
+        icl: StrategyCost,
+        break_even: float | None,
+        **extra: Any,
+    ) -> Any:
+        """A row from a decision's parts."""
         return construct(
             cls,
             **extra,
-            strategy=rec.strategy,
-            confidence=rec.confidence,
-            p_fine_tuning_better=rec.quality.p_fine_tuning_better,
+            strategy=strategy,
+            confidence=confidence,
+            p_fine_tuning_better=quality.p_fine_tuning_better,
             ft_total_usd=ft.total_usd,
             ft_total_usd_low=ft.total_usd_low,
             ft_total_usd_high=ft.total_usd_high,
             icl_total_usd=icl.total_usd,
             icl_total_usd_low=icl.total_usd_low,
             icl_total_usd_high=icl.total_usd_high,
-            break_even_requests_per_month=rec.break_even_requests_per_month,
+            break_even_requests_per_month=break_even,
         )
 
 
@@ -84,18 +106,35 @@ def _csv(rows: Sequence[BaseModel], model: type[BaseModel]) -> str:
 
 
 class Sweep(BaseModel):
-    """The recommendations for one input (``field``, a dotted path) at each value."""
+    """The recommendation for one input (``field``, a dotted path) at each value: a table,
+    each row what ``recommend()`` decides at that value (strategy, confidence, both totals
+    with their intervals, the break-even)."""
 
     model_config = RESULT
 
     field: str = Field(description="The swept input's dotted path.")
     rows: tuple[SweepRow, ...] = Field(description="One row per value, in order.")
-    recommendations: tuple[Recommendation, ...] = Field(description="In the order of rows.")
 
     @classmethod
-    def of(cls, field: str, recs: tuple[Recommendation, ...]) -> Sweep:
-        rows = tuple(SweepRow.of(r, value=_value_at(r.profile, field)) for r in recs)
-        return construct(cls, field=field, rows=rows, recommendations=recs)
+    def of(
+        cls,
+        field: str,
+        profiles: Sequence[TaskProfile],
+        decided: Sequence[tuple[Strategy, float, QualityEstimate, CostComparison]],
+    ) -> Sweep:
+        rows = tuple(
+            SweepRow.of_parts(
+                strategy,
+                confidence,
+                quality,
+                costs.fine_tuning,
+                costs.in_context_learning,
+                costs.break_even_requests_per_month,
+                value=_value_at(p, field),
+            )
+            for p, (strategy, confidence, quality, costs) in zip(profiles, decided, strict=True)
+        )
+        return construct(cls, field=field, rows=rows)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -134,10 +173,6 @@ class Portfolio(tuple[Recommendation, ...]):
     def to_csv(self) -> str:
         """The table as CSV, one row per profile, with its position as ``index``."""
         return _csv([_Indexed.of(r, index=i) for i, r in enumerate(self)], _Indexed)
-
-    def to_jsonl(self) -> str:
-        """One recommendation's JSON per line (writes every explanation)."""
-        return "".join(r.to_json(indent=None) + "\n" for r in self)
 
 
 class _Indexed(TableRow):

@@ -1,145 +1,125 @@
 """Prompt planning: how many demonstrations the prompt carries when the profile does not say.
 
-Candidates run from zero-shot up to the default count (one per class, capped). A candidate
-must fit the context window and the latency budget; among those that fit, the count kept is
-the one the decision itself scores best for prompting, so more demonstrations are bought
-only when their quality gain is worth their cost on the decision's own scale
-(``docs/costs.md``, "Demonstrations that fit").
+Candidates run from zero-shot up to the default count (one per class, capped), in steps of
+about twice the last. A candidate must fit the context window and the latency budget; among
+those that fit, the count kept is the one the decision itself scores best for prompting, so
+more demonstrations are bought only when their quality gain is worth their cost on the
+decision's own scale (``docs/costs.md``, "Demonstrations that fit"). Every row of a scenario
+table is planned at once: each candidate is one more row for the pricing kernel.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._assumptions import Assumptions
-from ._catalog import LatencyDefaults, ModelSpec
-from ._costs.arms import options_for
-from ._decision import DecisionPolicy, cost_score
-from ._features import (
-    ShotPlan,
-    TaskFeatures,
-    default_shots,
-    derive_features,
-    shots_that_fit,
-    with_shots,
-)
+import numpy as np
+
+from ._costs.kernel import Option, PromptShape, price_prompting
+from ._decision import DecisionPolicy, cost_scores
+from ._features import shots_that_fit
 from ._format import usd
-from ._latency import prompted_total_ms
-from ._profile import TaskProfile
-from ._types import Strategy, construct
+from ._scenarios import Case, Scenarios
+from ._types import FloatArray, quiet_floats
 
-__all__ = ["plan_prompt", "plan_shots"]
+__all__ = ["Plan", "plan_prompt"]
 
-_LADDER = (0, 1, 2, 4, 8, 16, 32, 64)  # candidate counts, each about twice the last
-
-
-def plan_shots(
-    profile: TaskProfile,
-    icl: ModelSpec,
-    ft: ModelSpec,
-    *,
-    assumptions: Assumptions,
-    latency_defaults: LatencyDefaults,
-    policy: DecisionPolicy,
-    gain_of: Callable[[list[TaskFeatures]], list[float]],
-    today: dt.date,
-) -> ShotPlan | None:
-    """The demonstrations to use, and why; None when the profile (or its pilot) fixes them
-    or token lengths are unknown (the default count then applies, fitted to the context)."""
-    return plan_prompt(
-        profile,
-        icl,
-        ft,
-        assumptions=assumptions,
-        latency_defaults=latency_defaults,
-        policy=policy,
-        gain_of=gain_of,
-        today=today,
-    )[0]
+_LADDER = np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])  # each about twice the last
+#: A function of candidate prompts over rows: (examples, demonstrations) to fine-tuning's
+#: expected gain over that prompt, points on 0-100.
+GainOf = Callable[[FloatArray, FloatArray], FloatArray]
+#: The prompted strategy's p95 latency of candidate prompts, ms (NaN: unknown).
+LatencyOf = Callable[[Scenarios, PromptShape], FloatArray]
 
 
+@dataclass
+class Plan:
+    """The demonstrations of each row's prompt, and why (for the first row, in words)."""
+
+    shots: FloatArray
+    planned: FloatArray  # the advisor's count before capping by examples or context
+    wanted: FloatArray  # wanted before fitting the context window
+    room: FloatArray  # the most that fit the context window (NaN: unknown)
+    reason: str | None  # why the first row has this many (None: given, or not planned)
+
+
+@quiet_floats
 def plan_prompt(
-    profile: TaskProfile,
-    icl: ModelSpec,
-    ft: ModelSpec,
+    case: Case,
+    s: Scenarios,
     *,
-    assumptions: Assumptions,
-    latency_defaults: LatencyDefaults,
     policy: DecisionPolicy,
-    gain_of: Callable[[list[TaskFeatures]], list[float]],
-    today: dt.date,
-    catalog_as_of: dt.date | None = None,
-) -> tuple[ShotPlan | None, TaskFeatures]:
-    """:func:`plan_shots`, and the task's features with the prompt as planned (what
-    ``derive_features(..., plan=plan)`` gives, without deriving them again)."""
+    gain_of: GainOf,
+    latency_of: LatencyOf,
+) -> Plan:
+    """The demonstrations of every row: the given count, or the candidate the decision
+    scores best for prompting among those that fit the context and the latency budget."""
+    n = s["n_examples"]
+    q, o = s["query_tokens"], s["output_tokens"]
+    demo = q + o
+    fixed = s["instruction_tokens"] + s["retrieved_tokens"] + demo
+    room = shots_that_fit(fixed, demo, case.icl.context_window)
+    planned = np.full(s.rows, float(case.default_shots))
+    given = s.full("icl_shots")
+    given_rows = ~np.isnan(given)
+    if given_rows.all():  # the profile (or its pilot) gives the demonstrations
+        return _plan(s, given, given, given, room, None)
+    wanted = np.where(given_rows, given, np.minimum(planned, n))
+    top = np.where(np.isnan(room), wanted, np.minimum(wanted, room))
+    if np.isnan(demo).all():
+        return _plan(s, np.where(given_rows, given, top), planned, wanted, room, None)
+    k = len(_LADDER) + 1
+    cands = np.concatenate([np.broadcast_to(_LADDER, (s.rows, k - 1)), top[:, None]], axis=1)
+    valid = np.concatenate([_LADDER[None, :] < top[:, None], np.ones((s.rows, 1), bool)], axis=1)
+    flat = s.repeat(k)
+    shots = cands.reshape(-1)
+    shape, options = price_prompting(case, flat, shots)
+    totals = _cheapest_total(options, flat)
+    budget = flat["latency_budget_ms"]
+    if np.isnan(budget).all():
+        within = np.ones(flat.rows, dtype=bool)
+    else:
+        slow = latency_of(flat, shape) > budget  # NaN budget or latency: never too slow
+        within = ~(slow & ~shape.batch)
+    gains = gain_of(flat["n_examples"], shots)
+    score = policy.quality_term_array(gains) + np.where(
+        np.isnan(totals), 0.0, cost_scores(np.ones_like(totals), totals, policy)
+    )
+    score, totals, gains, within = (x.reshape(s.rows, k) for x in (score, totals, gains, within))
+    ok = valid & within
+    # the best-scoring candidate; on a tie the fewer demonstrations
+    key = np.where(ok, score, np.inf)
+    order = np.lexsort((cands, key), axis=1)  # by score, then by count
+    best = order[:, 0]
+    rows = np.arange(s.rows)
+    none_fit = ~ok.any(axis=1)
+    chosen = np.where(none_fit, 0.0, cands[rows, best])
+    chosen = np.where(np.isnan(demo), top, chosen)
+    chosen = np.where(given_rows, given, chosen)
+    reason = None if given_rows[0] else _reason_of_first(
+        cands[0], valid[0], ok[0], score[0], totals[0], gains[0], shape, k, room[0], wanted[0],
+        float(budget[0]), case,
+    )  # fmt: skip
+    return _plan(s, chosen, planned, wanted, room, reason)
 
-    def derived(plan: ShotPlan | None) -> TaskFeatures:
-        return derive_features(
-            profile,
-            icl,
-            ft,
-            assumptions=assumptions,
-            today=today,
-            catalog_as_of=catalog_as_of,
-            plan=plan,
-        )
 
-    if profile.icl_shots is not None or (profile.pilot and profile.pilot.icl_shots is not None):
-        return None, derived(None)
-    if profile.avg_input_tokens is None or profile.avg_output_tokens is None:
-        return None, derived(None)
-    wanted = min(default_shots(profile, assumptions), profile.n_labeled_examples)
-    demo = profile.avg_input_tokens + profile.avg_output_tokens
-    fixed = profile.resolved_instruction_tokens() + profile.resolved_retrieved_tokens() + demo
-    room = shots_that_fit(fixed, demo, icl.context_window)
-    top = wanted if room is None else min(wanted, room)
-    ladder = sorted({k for k in _LADDER if k < top} | {top})
-    fit_context = [k for k in ladder if room is None or k <= room]
-    if not fit_context:
-        return None, derived(None)  # not even zero-shot fits: the context rule reports it
+def _plan(
+    s: Scenarios, shots: FloatArray, planned: FloatArray, wanted: FloatArray, room: FloatArray,
+    reason: str | None,
+) -> Plan:  # fmt: skip
+    """A plan with every array over every row (writable copies)."""
 
-    base = derived(construct(ShotPlan, shots=fit_context[-1], reason=""))
+    def full(x: FloatArray) -> FloatArray:
+        return np.broadcast_to(np.asarray(x, dtype=np.float64), (s.rows,)).copy()
 
-    def features(k: int) -> TaskFeatures:
-        return with_shots(base, construct(ShotPlan, shots=k, reason=""), profile, icl, assumptions)
+    return Plan(full(shots), full(planned), full(wanted), full(room), reason)
 
-    budget = profile.latency_budget_ms
 
-    def within_budget(f: TaskFeatures) -> bool:
-        if budget is None or f.icl_batch:
-            return True
-        total = prompted_total_ms(f, icl, defaults=latency_defaults)
-        return total is None or total <= budget
-
-    fit_budget = [f for f in map(features, fit_context) if within_budget(f)]
-    budget_limited = len(fit_budget) < len(fit_context)
-    if not fit_budget:
-        plan = construct(
-            ShotPlan,
-            shots=fit_context[0],
-            reason=f"not even {fit_context[0]} fits the {budget:,.0f} ms latency budget",
-        )
-        return plan, with_shots(base, plan, profile, icl, assumptions)
-    gains = gain_of(fit_budget)  # fine-tuning's expected gain over each candidate prompt
-    scored = []
-    for f, gain in zip(fit_budget, gains, strict=True):
-        total = _icl_total(f, icl, profile, assumptions)
-        score = policy.quality_term(gain)  # the decision's quality term
-        if total is not None:
-            score += cost_score(1.0, total, policy)[1]  # FT's total cancels across candidates
-        scored.append(_Candidate(score, f.icl_shots, total, gain, f))
-    ranked = sorted(scored, key=lambda c: (c.score, c.shots))
-    limits = []
-    if room is not None and room < wanted:
-        limits.append(f"only {room} of the {wanted} wanted fit the context window")
-    if budget_limited and budget is not None:
-        most = max(c.shots for c in scored)
-        limits.append(f"more than {most} would exceed the {budget:,.0f} ms latency budget")
-    best = ranked[0]  # prompting's best standing: the lowest log-odds for fine-tuning
-    plan = construct(ShotPlan, shots=best.shots, reason=_why(ranked, limits))
-    return plan, with_shots(base, plan, profile, icl, assumptions)
+def _cheapest_total(options: list[Option], s: Scenarios) -> FloatArray:
+    """Prompting's total in its cheapest priced option, per row (NaN: unpriced)."""
+    months, volume = s["horizon_months"], s["volume"]
+    totals = np.stack([np.where(o.allowed, o.total(months, volume), np.nan) for o in options])
+    return np.where(np.isnan(totals).all(axis=0), np.nan, np.nanmin(totals, axis=0))
 
 
 @dataclass(frozen=True)
@@ -148,19 +128,44 @@ class _Candidate:
     shots: int
     total: float | None
     gain: float  # fine-tuning's expected gain over this prompt, points on 0-100
-    features: TaskFeatures
+    prefix_cached: bool
+    prefix: float
 
 
-def _icl_total(
-    f: TaskFeatures, icl: ModelSpec, profile: TaskProfile, a: Assumptions
-) -> float | None:
-    options = options_for(Strategy.IN_CONTEXT_LEARNING, f, icl, profile.icl_serving, assumptions=a)
-    totals = [o.total(f.requests_per_month) for o in options]
-    priced = [t for t in totals if t is not None]
-    return min(priced) if priced else None
+def _reason_of_first(
+    cands: FloatArray, valid: np.ndarray, ok: np.ndarray, score: FloatArray,
+    totals: FloatArray, gains: FloatArray, shape: object, k: int, room: float, wanted: float,
+    budget: float, case: Case,
+) -> str | None:  # fmt: skip
+    """Why the first row's prompt has the demonstrations it has, in words."""
+    prefix = getattr(shape, "prefix")[:k]  # noqa: B009 - the first row's candidates
+    cached = getattr(shape, "cacheable")[:k]  # noqa: B009
+    fitting = [i for i in range(k) if valid[i]]
+    within = [
+        _Candidate(
+            float(score[i]),
+            int(cands[i]),
+            None if np.isnan(totals[i]) else float(totals[i]),
+            float(gains[i]),
+            bool(cached[i]),
+            float(prefix[i]),
+        )
+        for i in fitting
+        if ok[i]
+    ]
+    if not within:
+        return f"not even {int(min(cands[i] for i in fitting))} fits the {budget:,.0f} ms latency budget"
+    ranked = sorted(within, key=lambda c: (c.score, c.shots))
+    limits = []
+    if not np.isnan(room) and room < wanted:
+        limits.append(f"only {int(room)} of the {int(wanted)} wanted fit the context window")
+    if len(within) < len(fitting) and not np.isnan(budget):
+        most = max(c.shots for c in within)
+        limits.append(f"more than {most} would exceed the {budget:,.0f} ms latency budget")
+    return _why(ranked, limits, case.min_cacheable)
 
 
-def _why(ranked: list[_Candidate], limits: list[str]) -> str:
+def _why(ranked: list[_Candidate], limits: list[str], minimum: int | None) -> str:
     """Why the best candidate won, on the decision's own scale: against the best-scoring
     count with fewer demonstrations and the best with more, where there are any."""
     best = ranked[0]
@@ -171,9 +176,9 @@ def _why(ranked: list[_Candidate], limits: list[str]) -> str:
     if more is None:
         clauses.append("the most that fit" if limits else f"the {best.shots} wanted")
     if fewer is not None:
-        clauses.append(_against(best, fewer))
+        clauses.append(_against(best, fewer, minimum))
     if more is not None:
-        clauses.append(_against(best, more))
+        clauses.append(_against(best, more, minimum))
     return "; ".join(clauses) + suffix
 
 
@@ -191,7 +196,7 @@ def _quality_change(best: _Candidate, other: _Candidate) -> str:
     return f"{_gain(other)} instead of {best.gain:+.0f}"
 
 
-def _against(best: _Candidate, other: _Candidate) -> str:
+def _against(best: _Candidate, other: _Candidate, minimum: int | None) -> str:
     """One clause: why ``best`` beats ``other``."""
     if best.total is None or other.total is None:
         return f"the best standing for prompting against {_count(other.shots)} (unpriced)"
@@ -210,12 +215,10 @@ def _against(best: _Candidate, other: _Candidate) -> str:
             f"worth {amount} more than {_count(other.shots)} {totals} for {_gain(best)} "
             f"instead of {other.gain:+.0f}"
         )
-    fb, fo = best.features, other.features
     why = ""
-    if fb.icl_prefix_cached and not fo.icl_prefix_cached and fb.icl_prefix_tokens:
-        minimum = fb.icl_min_cacheable_tokens or 0
+    if best.prefix_cached and not other.prefix_cached and best.prefix:
         why = (
-            f"the {fb.icl_prefix_tokens:,.0f}-token prefix reaches the {minimum:,}-token "
+            f"the {best.prefix:,.0f}-token prefix reaches the {minimum or 0:,}-token "
             "cache minimum, "
         )
     return f"{why}cheaper than {_count(other.shots)} {totals}"

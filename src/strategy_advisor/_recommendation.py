@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field
 
-from ._assumptions import Assumptions
 from ._catalog import ModelSpec
 from ._costs import StrategyCost
+from ._curve import CostVolumeCurve
 from ._decision import DecisionPolicy, Reason, ScoreBreakdown
 from ._features import TaskFeatures
 from ._latency import StrategyLatency
@@ -18,53 +16,24 @@ from ._profile import TaskProfile
 from ._quality import QualityEstimate
 from ._render import RecommendationDisplay
 from ._rules import RuleOutcome
-from ._types import RESULT, FrozenMap, Strategy, construct
-from ._whatif import FlipPoint, SensitivityRow
+from ._types import RESULT, FrozenMap, Strategy
+from ._uncertainty import SensitivityRow, Uncertainty
+from ._whatif import FlipPoint
 
-__all__ = ["LAZY_FIELDS", "Recommendation"]
-
-#: Fields built on first use: the explanation (messages, trace, flip points, sensitivity).
-#: The decision itself (strategy, confidence, costs, quality, score) is computed when the
-#: recommendation is.
-LAZY_FIELDS = ("summary", "reasons", "trace", "flip_points", "sensitivity")
-
-Explainer = Callable[[], Mapping[str, Any]]
-#: (advisor, profile, policy, evaluation date): enough to write the explanation again.
-Recipe = tuple[Any, TaskProfile, DecisionPolicy, dt.date]
-
-
-def _from_recipe(recipe: Recipe | None) -> Explainer:
-    if recipe is None:  # pragma: no cover - only a broken construction gets here
-        raise AttributeError("this Recommendation was built without its explanation")
-    advisor, profile, policy, today = recipe
-
-    def explain() -> dict[str, Any]:
-        again = advisor.recommend(profile, policy=policy, today=today)._explained()
-        return {k: again.__dict__[k] for k in LAZY_FIELDS}
-
-    return explain
+__all__ = ["Recommendation"]
 
 
 class Recommendation(RecommendationDisplay, BaseModel):
     """Fine-tune or prompt: the answer, how sure, the costs, and every reason and rule.
 
-    A value: frozen all the way down (tuples and read-only mappings), hashable, and equal to
-    its own JSON round trip (``Recommendation.model_validate_json(rec.to_json()) == rec``).
-    Shows itself as text (``str``, :meth:`to_text`), Markdown (:meth:`to_markdown`) and
-    HTML (:meth:`to_html`, and in notebooks).
-
-    The explanation (``summary``, ``reasons``, ``trace``, ``flip_points``,
-    ``sensitivity``) is written on first use: reading any of them, comparing, hashing,
-    copying or serialising builds it once (the flip points take a few hundred evaluations
-    of the pipeline).
+    A value, computed once and eagerly: frozen all the way down (tuples and read-only
+    mappings), hashable, and equal to its own JSON round trip
+    (``Recommendation.model_validate_json(rec.to_json()) == rec``). Shows itself as text
+    (``str``, :meth:`to_text`), Markdown (:meth:`to_markdown`) and HTML (:meth:`to_html`,
+    and in notebooks).
     """
 
     model_config = RESULT
-    _explain: Explainer | None = PrivateAttr(default=None)
-    _recipe: Recipe | None = PrivateAttr(default=None)
-    # the advisor's assumptions, for figures that recompute costs (kept after explanation
-    # and through pickling; a JSON round trip drops them, and the figures then say so)
-    _assumptions: Assumptions | None = PrivateAttr(default=None)
 
     strategy: Strategy = Field(description="The recommended strategy.")
     confidence: float = Field(ge=0, le=1, description="How sure, in [0.5, 1].")
@@ -79,13 +48,22 @@ class Recommendation(RecommendationDisplay, BaseModel):
     payback_months: float | None = Field(description="Months to pay back the first training.")
     payback_days: float | None = Field(description="The same payback time, in days.")
     latency: FrozenMap[Strategy, StrategyLatency] = Field(description="Per-request latency.")
+    cost_curve: CostVolumeCurve | None = Field(
+        description="Both totals against monthly volume, re-planned at each volume, with "
+        "intervals (None: a strategy is unpriced)."
+    )
     score: ScoreBreakdown = Field(description="The decision's arithmetic (log-odds for FT).")
+    uncertainty: Uncertainty = Field(
+        description="What the simulation of every estimated input says: how often each "
+        "strategy is the better choice, the score's interval, the value of knowing more."
+    )
     trace: tuple[RuleOutcome, ...] = Field(description="Every rule checked, in order.")
     flip_points: tuple[FlipPoint, ...] = Field(
         description="Where one input alone would change the answer, nearest first."
     )
     sensitivity: tuple[SensitivityRow, ...] = Field(
-        description="Each estimated input across its range: the decision score's swing."
+        description="Each estimated input alone across its interval: the decision score's "
+        "swing, largest first."
     )
     features: TaskFeatures = Field(description="What the profile and models imply.")
     models: FrozenMap[Strategy, ModelSpec] = Field(description="The models each strategy uses.")
@@ -94,104 +72,6 @@ class Recommendation(RecommendationDisplay, BaseModel):
     evaluation_date: dt.date = Field(description="Date shutdown dates are measured from.")
     catalog_as_of: str
     library_version: str
-
-    # -- the explanation, built on first use ---------------------------------------------
-
-    @classmethod
-    def with_explanation(
-        cls,
-        explain: Explainer,
-        recipe: Recipe | None = None,
-        *,
-        assumptions: Assumptions | None = None,
-        **decided: Any,
-    ) -> Recommendation:
-        """A recommendation from the decided fields (already valid, not re-validated) and a
-        function that writes its explanation (``LAZY_FIELDS``) when first needed.
-
-        ``recipe`` (the advisor and its arguments) rebuilds the explanation after the
-        recommendation was pickled unexplained, e.g. sent back from a parallel worker.
-        ``assumptions`` are the advisor's, for the figures that recompute costs.
-        """
-        rec = construct(cls, **decided)
-        private = {"_explain": explain, "_recipe": recipe, "_assumptions": assumptions}
-        object.__setattr__(rec, "__pydantic_private__", private)
-        return rec
-
-    @property
-    def assumptions_used(self) -> Assumptions | None:
-        """The ``Assumptions`` this recommendation was made with, or None when unknown (it
-        came from JSON): the cost figures recompute totals with them."""
-        return (self.__pydantic_private__ or {}).get("_assumptions")
-
-    def _explained(self) -> Recommendation:
-        d = self.__dict__
-        if any(k not in d for k in LAZY_FIELDS):
-            private = self.__pydantic_private__ or {}
-            explain = private.get("_explain")
-            if explain is None:
-                explain = _from_recipe(private.get("_recipe"))
-            d.update(explain())
-            ordered = {k: d[k] for k in type(self).model_fields}  # field order, as from JSON
-            d.clear()
-            d.update(ordered)
-            private["_explain"] = None  # the closure holds the stages' results: let them go
-            private["_recipe"] = None
-        return self
-
-    def __getattr__(self, name: str) -> Any:
-        if name in LAZY_FIELDS:
-            return self._explained().__dict__[name]
-        return super().__getattr__(name)  # type: ignore[misc]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Recommendation):
-            return NotImplemented
-        return self._explained().__dict__ == other._explained().__dict__
-
-    def __hash__(self) -> int:
-        d = self._explained().__dict__
-        return hash(tuple(d[k] for k in type(self).model_fields))
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
-        return super(Recommendation, self._explained()).__iter__()
-
-    def __getstate__(self) -> dict[Any, Any]:
-        private = self.__pydantic_private__ or {}
-        recipe = private.get("_recipe")
-        if recipe is not None and any(k not in self.__dict__ for k in LAZY_FIELDS):
-            # unexplained: send the decided fields and how to explain them, not the closure
-            state = super().__getstate__()
-            state["__pydantic_private__"] = {
-                "_explain": None,
-                "_recipe": recipe,
-                "_assumptions": private.get("_assumptions"),
-            }
-            return state
-        state = super(Recommendation, self._explained()).__getstate__()
-        state["__pydantic_private__"] = {
-            "_explain": None,
-            "_recipe": None,
-            "_assumptions": private.get("_assumptions"),
-        }
-        return state
-
-    def __copy__(self) -> Recommendation:
-        return super(Recommendation, self._explained()).__copy__()
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Recommendation:
-        return super(Recommendation, self._explained()).__deepcopy__(memo)
-
-    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
-        return super(Recommendation, self._explained()).model_dump(**kwargs)
-
-    def model_dump_json(self, **kwargs: Any) -> str:
-        return super(Recommendation, self._explained()).model_dump_json(**kwargs)
-
-    def model_copy(
-        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
-    ) -> Recommendation:
-        return super(Recommendation, self._explained()).model_copy(update=update, deep=deep)
 
     def __repr__(self) -> str:
         return (

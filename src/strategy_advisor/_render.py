@@ -65,15 +65,19 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
         ("people's time", usd(ft.people_usd), usd(icl.people_usd)),
         (f"total over {rec.profile.horizon_months:g} months", usd(ft.total_usd),
          usd(icl.total_usd)),
-        ("plausible range", _range_cell(ft), _range_cell(icl)),
+        (_interval_title(rec), _range_cell(ft), _range_cell(icl)),
         ("latency per request (p95)", _latency_cell(lat_ft), _latency_cell(lat_icl)),
     ]  # fmt: skip
 
 
+def _interval_title(rec: Recommendation) -> str:
+    return f"median, {round(100 * rec.uncertainty.interval_level)}% interval"
+
+
 def _range_cell(c: StrategyCost) -> str:
-    if c.total_usd_low is None or c.total_usd_high is None:
+    if c.total_usd_low is None or c.total_usd_high is None or c.total_usd_median is None:
         return "unpriced"
-    return f"{usd(c.total_usd_low)}–{usd(c.total_usd_high)}"
+    return f"{usd(c.total_usd_median)} ({usd(c.total_usd_low)}–{usd(c.total_usd_high)})"
 
 
 def _serving_cell(c: StrategyCost) -> str:
@@ -186,14 +190,22 @@ def _tokens_line(rec: Recommendation) -> str:
 
 
 def _score_line(rec: Recommendation) -> str:
-    sc = rec.score
-    lo, hi = sc.cost_term_range
-    holds = "yes" if sc.holds_across_ranges else "no"
-    return (
+    sc, u = rec.score, rec.uncertainty
+    text = (
         f"decision score {sc.total:+.2f} (log-odds for fine-tuning: quality "
-        f"{sc.quality_log_odds:+.2f}, cost {sc.cost_term:+.2f} in [{lo:+.2f}, {hi:+.2f}], "
-        f"rules {sc.rules_term:+.2f}); holds across the plausible ranges: {holds}"
+        f"{sc.quality_log_odds:+.2f}, cost {sc.cost_term:+.2f}, rules {sc.rules_term:+.2f})"
     )
+    if u.draws:
+        pct = round(100 * u.interval_level)
+        text += (
+            f"; {pct}% interval {u.score_low:+.2f} to {u.score_high:+.2f} over {u.draws:,} "
+            f"draws, fine-tuning the better choice in {100 * u.share_fine_tuning_better:.0f}%"
+        )
+    if sc.decided_by == "feasibility":
+        text += "; decided by feasibility (a rule left one strategy)"
+    elif sc.decided_by == "neither_feasible":
+        text += "; neither strategy is feasible: the score only leans"
+    return text
 
 
 def _flip_rows(rec: Recommendation) -> list[tuple[str, str, str, str, str]]:

@@ -10,26 +10,33 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from ._datafiles import shipped
 from ._errors import DataFileError
-from ._types import STRICT_DATA, FrozenMap
+from ._types import STRICT_DATA, FloatArray, FrozenMap, quiet_floats
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "CacheLifetime",
+    "ReplicaTime",
     "ServingData",
     "batch_stacks_with_cache",
     "batch_window_hours",
     "cache_hit_rate",
+    "cache_hit_rates",
     "cache_lifetime",
     "forward_flops",
     "gpu_price",
     "gpus_per_replica",
+    "replica_seconds",
     "replica_seconds_per_request",
+    "replica_time_source",
     "serving_data",
     "speed_ratios",
     "training_flops",
@@ -258,6 +265,25 @@ def cache_hit_rate(
     return hit
 
 
+@quiet_floats
+def cache_hit_rates(
+    requests_per_second: FloatArray, idle_minutes: FloatArray, max_minutes: float | None
+) -> FloatArray:
+    """:func:`cache_hit_rate` over arrays of scenarios (the same formula, elementwise).
+
+    Examples
+    --------
+    >>> cache_hit_rates(np.array([1 / 300, 0.0]), np.array([5.0, 5.0]), None).round(4)
+    array([0.6321, 0.    ])
+    """
+    lam = np.maximum(requests_per_second, 0.0)
+    hit = -np.expm1(-lam * np.maximum(idle_minutes, 0.0) * 60.0)
+    if max_minutes is not None:
+        refreshes = lam * max_minutes * 60.0
+        hit = hit * np.where(refreshes > 1.0, 1.0 - 1.0 / np.maximum(refreshes, 1.0), 0.0)
+    return np.asarray(hit, dtype=np.float64)
+
+
 @functools.cache
 def batch_window_hours(provider: str | None) -> tuple[float, str] | None:
     """The provider's batch turnaround (hours) and its source; None: no batch API known."""
@@ -308,6 +334,14 @@ class _Fit:
     out_range: tuple[float, float]
     prefill_seconds_per_token: float  # the physical bound, at the table's size and GPUs
 
+    @functools.cached_property
+    def where_array(self) -> FloatArray:
+        return np.array(self.where, dtype=np.float64)
+
+    @functools.cached_property
+    def points_array(self) -> FloatArray:
+        return np.array(self.points, dtype=np.float64)
+
 
 @functools.cache
 def _fitted(index: int) -> _Fit:
@@ -352,11 +386,21 @@ def _nearest_table(params_b: float) -> int:
     return min(range(len(tables)), key=lambda i: abs(math.log(tables[i].params_b / params_b)))
 
 
-@functools.cache
-def replica_seconds_per_request(
-    params_b: float, gpus: int, prompt_tokens: float, output_tokens: float
-) -> tuple[float, str]:
-    """Seconds of one replica's full capacity a request takes, and where the figure comes from.
+class ReplicaTime(NamedTuple):
+    """Per-request replica seconds over arrays of scenarios, and how each was bounded."""
+
+    seconds: FloatArray  # seconds of one replica's full capacity per request
+    prefill_bound: npt.NDArray[np.bool_]  # the physical prefill bound set the figure
+    outside: npt.NDArray[np.bool_]  # the lengths lie outside the measured grid
+    per_token: npt.NDArray[np.bool_]  # outside it, the nearest point's rate per token won
+    nearest: npt.NDArray[np.intp]  # the nearest measured point (index into the table)
+
+
+@quiet_floats
+def replica_seconds(
+    params_b: float, gpus: int, prompt_tokens: FloatArray, output_tokens: FloatArray
+) -> ReplicaTime:
+    """Seconds of one replica's full capacity a request takes, over arrays of scenarios.
 
     From the measured table of the nearest model size (offline maximum throughput): the
     per-request time ``w = c0 + a·in + b·out + c·in·out + d·out²`` is fitted to the table
@@ -369,6 +413,47 @@ def replica_seconds_per_request(
 
     Examples
     --------
+    >>> t = replica_seconds(8.0, 1, np.array([128.0]), np.array([128.0]))
+    >>> round(float(128 / t.seconds[0]))  # the measured 28,312 output tokens/s
+    28312
+    """
+    index = _nearest_table(params_b)
+    table = serving_data().inference_throughput[index]
+    fit = _fitted(index)
+    isl = np.maximum(np.asarray(prompt_tokens, dtype=np.float64), 1.0)
+    osl = np.maximum(np.asarray(output_tokens, dtype=np.float64), 1.0)
+    c0, a, b, c, d = fit.coef
+    base = c0 + a * isl + b * osl + c * isl * osl + d * osl * osl
+    where = fit.where_array
+    d2 = (where[:, 0] - np.log(isl)[..., None]) ** 2 + (where[:, 1] - np.log(osl)[..., None]) ** 2
+    exact = d2 < 1e-18
+    inv = np.where(exact, 0.0, 1.0 / np.where(exact, 1.0, d2))
+    idw = (inv @ where[:, 2]) / np.where(inv.sum(axis=-1) > 0, inv.sum(axis=-1), 1.0)
+    at_point = exact.any(axis=-1)
+    correction = np.where(at_point, (exact * where[:, 2]).sum(axis=-1), idw)
+    w = base * np.exp(correction)
+    bound = isl * fit.prefill_seconds_per_token
+    prefill = bound > w
+    w = np.where(prefill, bound, w)
+    nearest = np.argmin(d2, axis=-1)
+    (in_lo, in_hi), (out_lo, out_hi) = fit.in_range, fit.out_range
+    outside = ~((in_lo <= isl) & (isl <= in_hi) & (out_lo <= osl) & (osl <= out_hi))
+    pts = fit.points_array[nearest]
+    per_token_w = pts[..., 2] * (isl + osl) / (pts[..., 0] + pts[..., 1])
+    per_token = outside & (per_token_w > w)
+    w = np.where(per_token, per_token_w, w)
+    w = w * (params_b / table.params_b) * (table.gpus / gpus)
+    return ReplicaTime(w, prefill & ~per_token, outside, per_token, nearest)
+
+
+@functools.cache
+def replica_seconds_per_request(
+    params_b: float, gpus: int, prompt_tokens: float, output_tokens: float
+) -> tuple[float, str]:
+    """:func:`replica_seconds` for one request, with where the figure comes from in words.
+
+    Examples
+    --------
     >>> w, _ = replica_seconds_per_request(8.0, 1, 128, 128)
     >>> round(128 / w)  # the measured 28,312 output tokens/s
     28312
@@ -376,40 +461,33 @@ def replica_seconds_per_request(
     >>> round(1 / w, 1), "outside the measured grid" in source
     (17.8, True)
     """
+    t = replica_seconds(
+        params_b, gpus, np.array([float(prompt_tokens)]), np.array([float(output_tokens)])
+    )
+    return float(t.seconds[0]), replica_time_source(
+        params_b, gpus, prompt_tokens, output_tokens, t, 0
+    )
+
+
+def replica_time_source(
+    params_b: float, gpus: int, prompt_tokens: float, output_tokens: float,
+    t: ReplicaTime, row: int,
+) -> str:  # fmt: skip
+    """Where row ``row`` of a :func:`replica_seconds` result comes from, in words."""
     index = _nearest_table(params_b)
     table = serving_data().inference_throughput[index]
     fit = _fitted(index)
     isl, osl = max(prompt_tokens, 1.0), max(output_tokens, 1.0)
-    c0, a, b, c, d = fit.coef
-    base = c0 + a * isl + b * osl + c * isl * osl + d * osl * osl
-    li, lo = math.log(isl), math.log(osl)
-    num = den = 0.0
-    nearest, nearest_d2 = 0, math.inf
-    correction = None
-    for k, (pi, po, r) in enumerate(fit.where):
-        d2 = (pi - li) ** 2 + (po - lo) ** 2
-        if d2 < nearest_d2:
-            nearest, nearest_d2 = k, d2
-        if d2 < 1e-18:
-            correction = r
-        else:
-            num += r / d2
-            den += 1.0 / d2
-    fitted = base * math.exp(correction if correction is not None else num / den)
-    bound = isl * fit.prefill_seconds_per_token
-    w, how = fitted, ""
-    if bound > w:
-        w = bound
+    how = ""
+    if bool(t.prefill_bound[row]):
         how = (
             f"prefill at its physical bound (MFU {serving_data().prefill_bound.mfu:g} of peak "
             "FLOPs, serving.json prefill_bound)"
         )
-    (in_lo, in_hi), (out_lo, out_hi) = fit.in_range, fit.out_range
-    if not (in_lo <= isl <= in_hi and out_lo <= osl <= out_hi):
-        p_in, p_out, p_w = fit.points[nearest]
-        per_token = p_w * (isl + osl) / (p_in + p_out)
-        if per_token > w:
-            w = per_token
+    if bool(t.outside[row]):
+        (in_lo, in_hi), (out_lo, out_hi) = fit.in_range, fit.out_range
+        if bool(t.per_token[row]):
+            p_in, p_out, _ = fit.points[int(t.nearest[row])]
             how = (
                 f"the nearest measured point's throughput per token ({p_in:,.0f} in / "
                 f"{p_out:,.0f} out)"
@@ -421,12 +499,10 @@ def replica_seconds_per_request(
         )
     elif how:
         how = "; " + how
-    w *= (params_b / table.params_b) * (table.gpus / gpus)
-    source = (
+    return (
         f"{table.model} on {table.gpus}x {table.gpu} ({table.source}), scaled to "
         f"{params_b:g}B on {gpus} GPU{'s' if gpus != 1 else ''}{how}"
     )
-    return w, source
 
 
 @functools.cache

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, get_args, overload
@@ -32,6 +33,7 @@ __all__ = [
     "UsdPerMTok",
     "construct",
     "logit",
+    "quiet_floats",
     "replaced",
     "sigmoid",
 ]
@@ -136,6 +138,23 @@ def replaced(m: _M, /, **update: Any) -> _M:
     _set(out, "__pydantic_extra__", m.__pydantic_extra__)
     _set(out, "__pydantic_private__", m.__pydantic_private__)
     return out
+
+
+# ------------------------------------------------------------------------ array arithmetic
+
+_F = TypeVar("_F", bound="Callable[..., Any]")
+
+
+def quiet_floats(func: _F) -> _F:
+    """Run ``func`` with numpy's floating-point warnings off: the kernel computes with NaN
+    for unknown values on purpose (an unpriced bill stays NaN), and ∞ for "never"."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------------- link functions

@@ -5,48 +5,37 @@ A path names an input as it sits in the profile's JSON: ``requests_per_month``,
 named by a catalog name resolves the name to its spec first, so the change applies to the
 spec the recommendation used.
 
-A flip point is searched on the real pipeline: from the current value outwards, step by
-step, then bisected to the value where the strategy changes; every probe is a validated
-profile, exactly what :func:`strategy_advisor.what_if` would build. The sensitivity table
-moves each estimated input (``_ranges``) alone to its cheap and dear end and records how
-far the decision score moves.
+A flip point (:class:`FlipPoint`) is where one input alone changes the recommended
+strategy; :mod:`._flips` searches them on the same evaluation as the point estimate.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ._assumptions import Assumptions
 from ._catalog import ModelSpec
-from ._costs import CostComparison, cheapest_totals
 from ._datafiles import describe_validation_error, shipped
-from ._decision import DecisionPolicy, Reason, ScoreBreakdown, cost_score
+from ._decision import Reason
 from ._errors import ParameterError, did_you_mean
-from ._features import ShotPlan, TaskFeatures, derive_features
 from ._format import format_value
 from ._profile import TaskProfile
-from ._quality import QualityEstimate
-from ._ranges import CACHE_LIFETIME, SERVING_FIGURES, at_end, estimated_inputs
-from ._types import RESULT, STRICT_DATA, Strategy, construct, logit
+from ._types import RESULT, STRICT_DATA, Strategy, construct
 
 __all__ = [
     "FlipPoint",
-    "SensitivityRow",
     "apply_changes",
     "exploration_settings",
-    "find_flip_points",
     "flip_reason",
-    "sensitivity_table",
+    "flip_text",
     "value_at",
+    "value_text",
 ]
 
 Resolve = Callable[[str | ModelSpec | None, Literal["icl_model", "ft_model"]], ModelSpec]
-Evaluate = Callable[[TaskProfile], Strategy]
 
 
 class FlipPoint(BaseModel):
@@ -72,27 +61,6 @@ class FlipPoint(BaseModel):
         if self.current <= 0 or self.value <= 0:
             return math.inf if self.current != self.value else 0.0
         return abs(math.log(self.value / self.current))
-
-
-class SensitivityRow(BaseModel):
-    """One row of the tornado: an estimated input moved alone across its plausible range."""
-
-    model_config = RESULT
-
-    key: str = Field(description="Which estimate: a profile path or a named assumption.")
-    input: str = Field(description="The estimated input, in words.")
-    low_label: str = Field(description="Its cheap end, in words.")
-    high_label: str = Field(description="Its dear end, in words.")
-    score_low: float = Field(description="The decision score (log-odds for FT) at the cheap end.")
-    score_high: float = Field(description="The decision score at the dear end.")
-    swing: float = Field(description="|score_high − score_low|: how much the input matters.")
-    strategy_low: Strategy = Field(description="The side the score favours at the cheap end.")
-    strategy_high: Strategy = Field(description="The side the score favours at the dear end.")
-
-    @property
-    def flips(self) -> bool:
-        """True when the favoured strategy differs between the two ends."""
-        return self.strategy_low is not self.strategy_high
 
 
 # ------------------------------------------------------------------------------ settings
@@ -127,7 +95,7 @@ class _Exploration(BaseModel):
 exploration_settings = shipped(_Exploration, "exploration.json")
 
 
-def _text(value: float, setting: _FieldSetting) -> str:
+def value_text(value: float, setting: _FieldSetting) -> str:
     if setting.format == "hours":
         words = f"{value:.3g} h"
     elif setting.format == "float":
@@ -139,11 +107,11 @@ def _text(value: float, setting: _FieldSetting) -> str:
     return words + setting.unit
 
 
-def _flip_text(current: float, value: float, setting: _FieldSetting) -> str:
+def flip_text(current: float, value: float, setting: _FieldSetting) -> str:
     """The flip value in words; with its change in percent when it reads as the current
     value (a flip within rounding of where the input stands)."""
-    words = _text(value, setting)
-    if words == _text(current, setting) and current:
+    words = value_text(value, setting)
+    if words == value_text(current, setting) and current:
         words += f" ({100 * (value - current) / current:+.2g}%)"
     return words
 
@@ -266,137 +234,6 @@ def _empty(owner: type[BaseModel], name: str, path: str) -> BaseModel:
 # ----------------------------------------------------------------------------- flip points
 
 
-def find_flip_points(
-    profile: TaskProfile,
-    features: TaskFeatures,
-    current: Strategy,
-    evaluate: Evaluate,
-    resolve: Resolve,
-) -> tuple[FlipPoint, ...]:
-    """Every input's nearest flip point in each direction, inside its plausible range
-    (``data/exploration.json``), nearest to its current value first."""
-    settings = exploration_settings()
-    out: list[FlipPoint] = []
-    for setting in settings.fields:
-        try:
-            x0 = value_at(profile, setting.path, resolve)
-        except ParameterError:
-            continue  # e.g. a fine-tuning price of a model with no offer
-        if x0 is None and setting.feature is not None:
-            x0 = getattr(features, setting.feature)
-        if x0 is None or isinstance(x0, bool) or not isinstance(x0, (int, float)):
-            continue
-        for direction in (+1, -1):
-            found = _search(profile, setting, float(x0), direction, current, evaluate, resolve)
-            if found is not None:
-                value, becomes = found
-                integer = setting.kind == "int"
-                out.append(
-                    construct(
-                        FlipPoint,
-                        field=setting.path,
-                        label=setting.label,
-                        current=int(x0) if integer else float(x0),
-                        value=int(value) if integer else value,
-                        becomes=becomes,
-                        text=_flip_text(float(x0), value, setting),
-                        current_text=_text(float(x0), setting),
-                    )
-                )
-    return tuple(sorted(out, key=lambda f: f.relative_distance))
-
-
-def _bounds(setting: _FieldSetting, x0: float) -> tuple[float, float]:
-    if setting.bounds == "absolute":
-        return setting.low, setting.high
-    scale = x0 if x0 > 0 else setting.floor
-    return setting.low * scale, setting.high * scale
-
-
-def _search(
-    profile: TaskProfile,
-    setting: _FieldSetting,
-    x0: float,
-    direction: int,
-    current: Strategy,
-    evaluate: Evaluate,
-    resolve: Resolve,
-) -> tuple[float, Strategy] | None:
-    lo_bound, hi_bound = _bounds(setting, x0)
-    integer = setting.kind == "int"
-
-    def at(x: float) -> Strategy | None:
-        value: float | int = round(x) if integer else x
-        try:
-            changed = apply_changes(profile, {setting.path: value}, resolve)
-        except ParameterError:
-            return None  # outside what a profile accepts: the search ends there
-        return evaluate(changed)
-
-    prev = x0
-    x = x0
-    while True:
-        x = _step(x, setting, direction, integer)
-        if (direction > 0 and x > hi_bound) or (direction < 0 and x < lo_bound):
-            x = hi_bound if direction > 0 else lo_bound
-            if integer:
-                x = float(math.floor(x) if direction > 0 else math.ceil(x))
-            if (x - prev) * direction <= 0:
-                return None
-        got = at(x)
-        if got is None:
-            return None
-        if got is not current:
-            return _bisect(prev, x, current, got, at, integer, exploration_settings())
-        if x in (lo_bound, hi_bound):
-            return None
-        prev = x
-
-
-def _step(x: float, setting: _FieldSetting, direction: int, integer: bool) -> float:
-    if integer:
-        if setting.step >= 2 and x >= 1:
-            nxt = x * setting.step if direction > 0 else x / setting.step
-            return float(math.ceil(nxt) if direction > 0 else math.floor(nxt))
-        return x + direction
-    if x <= 0:
-        return setting.floor * 1e-3 if direction > 0 else -1.0
-    nxt = x * setting.step if direction > 0 else x / setting.step
-    if direction < 0 and nxt < setting.floor * 1e-3:
-        return 0.0
-    return nxt
-
-
-def _bisect(
-    inside: float,
-    outside: float,
-    current: Strategy,
-    becomes: Strategy,
-    at: Callable[[float], Strategy | None],
-    integer: bool,
-    settings: _Exploration,
-) -> tuple[float, Strategy]:
-    """Narrow [inside, outside] to the flip; return the value nearest ``inside`` found to
-    recommend ``becomes`` (so that value, and the side beyond it, give ``becomes``)."""
-    for _ in range(200):
-        gap = abs(outside - inside)
-        if integer and gap <= 1:
-            break
-        if not integer and gap <= settings.relative_precision * max(abs(outside), abs(inside)):
-            break
-        mid = (inside + outside) / 2
-        if integer:
-            mid = float(math.floor(mid) if outside > inside else math.ceil(mid))
-        got = at(mid)
-        if got is current:
-            inside = mid
-        elif got is None:
-            break  # a value between is not accepted: keep the last one that was
-        else:
-            outside, becomes = mid, got
-    return outside, becomes
-
-
 def flip_reason(flips: tuple[FlipPoint, ...], current: Strategy, most: int) -> Reason | None:
     """The nearest flip points, one per input, as one sentence."""
     seen: set[str] = set()
@@ -423,108 +260,3 @@ def flip_reason(flips: tuple[FlipPoint, ...], current: Strategy, most: int) -> R
         decisive=False,
         weight=0.0,
     )
-
-
-# ----------------------------------------------------------------------------- sensitivity
-
-
-def sensitivity_table(
-    profile: TaskProfile,
-    icl: ModelSpec,
-    ft: ModelSpec,
-    *,
-    plan: ShotPlan | None,
-    quality: QualityEstimate,
-    score: ScoreBreakdown,
-    costs: CostComparison,
-    feasible: Mapping[Strategy, bool],
-    assumptions: Assumptions,
-    policy: DecisionPolicy,
-    today: dt.date,
-    catalog_as_of: dt.date | None,
-) -> tuple[SensitivityRow, ...]:
-    """Each estimated input moved alone to its cheap and dear end, the decision score
-    (log-odds for fine-tuning) at each, largest swing first.
-
-    The score at an end is the quality term plus the cost term of the totals with that one
-    input moved, plus the rules' term as decided. The first row is the quality estimate
-    itself across its interval.
-    """
-    rules = score.rules_term
-    forced = None
-    if not all(feasible.values()) and any(feasible.values()):
-        forced = next(s for s, ok in feasible.items() if ok)
-
-    def side(s: float) -> Strategy:
-        if forced is not None:
-            return forced
-        return Strategy.FINE_TUNING if s > 0 else Strategy.IN_CONTEXT_LEARNING
-
-    def row(key: str, label: str, lo: str, hi: str, s_lo: float, s_hi: float) -> SensitivityRow:
-        return construct(
-            SensitivityRow,
-            key=key,
-            input=label,
-            low_label=lo,
-            high_label=hi,
-            score_low=s_lo,
-            score_high=s_hi,
-            swing=abs(s_hi - s_lo),
-            strategy_low=side(s_lo),
-            strategy_high=side(s_hi),
-        )
-
-    cost_term = score.cost_term
-    q_lo, q_hi = (logit(x, clip=1e-6) for x in (quality.low, quality.high))
-    rows = [
-        row(
-            "quality",
-            "quality estimate (its interval)",
-            f"P = {quality.low:.2f}",
-            f"P = {quality.high:.2f}",
-            q_lo + cost_term + rules,
-            q_hi + cost_term + rules,
-        )
-    ]
-    if costs.fine_tuning.total_usd is None or costs.in_context_learning.total_usd is None:
-        return tuple(rows)
-    q = score.quality_log_odds
-    named = {f.path: f for f in exploration_settings().fields}
-    for item in estimated_inputs(profile, icl, ft, assumptions):
-        label, lo_text, hi_text = item.label, item.low, item.high
-        setting = named.get(item.key)
-        if setting is not None and item.low_value is not None and item.high_value is not None:
-            label = setting.label
-            lo_text, hi_text = _text(item.low_value, setting), _text(item.high_value, setting)
-        scores: list[float] = []
-        for end in ("low", "high"):
-            p2, icl2, ft2 = (
-                at_end(profile, icl, ft, assumptions, end, only=item.key)
-                if item.key not in (CACHE_LIFETIME, SERVING_FIGURES)
-                else (profile, icl, ft)
-            )
-            f2 = derive_features(
-                p2,
-                icl2,
-                ft2,
-                assumptions=assumptions,
-                today=today,
-                catalog_as_of=catalog_as_of,
-                plan=plan,
-                cache_end=end if item.key == CACHE_LIFETIME else None,
-            )
-            ft_total, icl_total = cheapest_totals(
-                f2,
-                icl2,
-                ft2,
-                assumptions=assumptions,
-                end=end if item.key == SERVING_FIGURES else "point",
-                icl_serving=p2.icl_serving,
-                ft_serving=p2.ft_serving,
-            )
-            if ft_total is None or icl_total is None:
-                break
-            scores.append(q + cost_score(ft_total, icl_total, policy)[1] + rules)
-        if len(scores) == 2:
-            rows.append(row(item.key, label, lo_text, hi_text, scores[0], scores[1]))
-    return tuple(sorted(rows, key=lambda r: -r.swing))

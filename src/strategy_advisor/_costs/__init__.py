@@ -1,14 +1,21 @@
 """Cost stage: both strategies priced over the horizon as a team pays them, and where they cross."""
 
-from .comparison import cheapest_totals, compare_costs
+from .kernel import Bills, Option, PromptShape, price, price_prompting, prompt_shape
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
+from .statement import cost_comparison, describe_plan
 
 __all__ = [
+    "Bills",
     "CostComparison",
     "CostLine",
+    "Option",
+    "PromptShape",
     "ServingAlternative",
     "ServingPlan",
     "StrategyCost",
-    "cheapest_totals",
-    "compare_costs",
+    "cost_comparison",
+    "describe_plan",
+    "price",
+    "price_prompting",
+    "prompt_shape",
 ]

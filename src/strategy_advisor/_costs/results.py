@@ -106,13 +106,19 @@ class StrategyCost(BaseModel):
     hosting_usd_per_month: float | None = Field(description="Serving fees per month.")
     requests_usd: float | None = Field(description="Per-token charges over the horizon.")
     total_usd: float | None = Field(description="Everything over the horizon.")
+    total_usd_median: float | None = Field(
+        description="The median total over the simulation's draws of every estimated input "
+        "(measured token lengths, cache lifetime, epochs, people's time, peak load, serving "
+        "utilization, GPU prices, and catalog numbers whose sources disagree; "
+        "docs/decision.md, 'Uncertainty')."
+    )
     total_usd_low: float | None = Field(
-        description="The total with every estimated input at its cheap end (measured token "
-        "lengths, cache lifetime, epochs, people's time, peak load, serving utilization, "
-        "GPU prices, and catalog numbers whose sources disagree)."
+        description="The low end of the total's interval over the draws (the 10th "
+        "percentile for the default 80% interval)."
     )
     total_usd_high: float | None = Field(
-        description="The total with every estimated input at its dear end."
+        description="The high end of the total's interval over the draws (the 90th "
+        "percentile for the default 80% interval)."
     )
     known_part_usd: float | None = Field(
         description="Sum of the lines that are priced: a lower bound on the total when some "
@@ -157,18 +163,6 @@ class CostComparison(BaseModel):
     )
     retrain_payback_days: float | None = Field(
         description="Days of savings one retraining run (compute and time) needs to pay for itself."
-    )
-    favouring_fine_tuning: tuple[tuple[float, float], ...] = Field(
-        (),
-        description="(fine-tuning, prompting) totals in the consistent scenarios that favour "
-        "fine-tuning most: the estimates only one strategy's bill depends on at the ends "
-        "that favour it, the ones both bills depend on (the engineering rate, token lengths, "
-        "prompt-engineering hours; the peak load and serving figures where both strategies "
-        "may use replicas) and the hours per task change on either side at one common end. "
-        "Empty until the ranges are priced.",
-    )
-    favouring_prompting: tuple[tuple[float, float], ...] = Field(
-        (), description="The same for the scenarios that favour prompting most."
     )
 
     def for_strategy(self, strategy: Strategy) -> StrategyCost:

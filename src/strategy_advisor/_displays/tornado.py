@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from .._charts import FT_COLOR, ICL_COLOR, MUTED, Bar, tornado_chart
 from .._errors import ParameterError
 from .._types import RESULT, Strategy, construct
-from .._whatif import SensitivityRow
+from .._uncertainty import SensitivityRow
 from .common import figure_html, pyplot, strategy_name
 
 if TYPE_CHECKING:

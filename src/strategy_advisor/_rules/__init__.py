@@ -2,7 +2,15 @@
 
 from .conditions import AllOf, AnyOf, Compare, Condition, Not
 from .inputs import INPUT_KINDS, RuleInputs, input_docs
-from .rulebook import Effect, Rule, Rulebook, RuleOutcome, RuleSource, default_rulebook
+from .rulebook import (
+    Effect,
+    Rule,
+    Rulebook,
+    RuleOutcome,
+    RuleResults,
+    RuleSource,
+    default_rulebook,
+)
 
 __all__ = [
     "INPUT_KINDS",
@@ -15,6 +23,7 @@ __all__ = [
     "Rule",
     "RuleInputs",
     "RuleOutcome",
+    "RuleResults",
     "RuleSource",
     "Rulebook",
     "default_rulebook",

@@ -9,10 +9,13 @@ comparison with an unknown (``None``) side is unknown, and unknown propagates as
 
 from __future__ import annotations
 
+import functools
+import math
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal, Union
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
@@ -23,7 +26,9 @@ __all__ = [
     "ConditionError",
     "Evaluator",
     "InputKind",
+    "Inputs",
     "Not",
+    "Truth",
     "check_condition",
     "compile_condition",
     "literal_kind",
@@ -32,8 +37,6 @@ __all__ = [
 
 InputKind = Literal["number", "bool", "text"]
 Value = float | int | bool | str | None
-#: A compiled condition: inputs and params to True, False, or None (unknown).
-Evaluator = Callable[[Mapping[str, Value]], "bool | None"]
 
 _CONDITION = ConfigDict(
     frozen=True, extra="forbid", allow_inf_nan=False, populate_by_name=True, defer_build=True
@@ -155,56 +158,80 @@ def _check_compare(
         raise ConditionError(f"{cmp.feature!r} is {left} but is compared with a {right}")
 
 
-_OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
+_OPERATORS: Mapping[str, Callable[[Any, Any], Any]] = {
     "lt": operator.lt, "le": operator.le, "gt": operator.gt,
     "ge": operator.ge, "eq": operator.eq, "ne": operator.ne,
 }  # fmt: skip
 
+#: A condition's truth over rows: (true, false) boolean arrays; neither means unknown.
+Truth = tuple[np.ndarray, np.ndarray]
+#: Inputs over rows: numbers and yes/no inputs as float arrays (NaN: unknown; 1.0 yes,
+#: 0.0 no), text as object arrays (None: unknown), or a scalar for every row.
+Inputs = Mapping[str, Any]
+#: A compiled condition: inputs over rows to their truth.
+Evaluator = Callable[[Inputs], Truth]
+
+
+def _known(x: Any) -> Any:
+    """Where an input is known: not NaN (numbers) and not None (text)."""
+    if isinstance(x, np.ndarray):
+        if x.dtype == object:
+            return np.not_equal(x, None)
+        return ~np.isnan(x)
+    if x is None:
+        return False
+    if isinstance(x, float):
+        return not math.isnan(x)
+    return True
+
+
+def _truth(known: Any, value: Any) -> Truth:
+    t = np.logical_and(known, value)
+    f = np.logical_and(known, np.logical_not(value))
+    return np.asarray(t), np.asarray(f)
+
 
 def compile_condition(cond: Condition, params: Mapping[str, Value]) -> Evaluator:
-    """A function of the inputs that evaluates ``cond`` (checked first: see
-    :func:`check_condition`). Params are bound now; inputs are read at each call.
+    """A function of the inputs over rows that evaluates ``cond`` in every row at once
+    (checked first: see :func:`check_condition`). Params are bound now; inputs are read
+    at each call. A comparison with an unknown side is unknown, and unknown propagates as
+    in SQL.
 
     Examples
     --------
     >>> c = AllOf(all=(Compare(feature="n", op="ge", param="least"),
     ...                Compare(feature="budget", op="not_null")))
     >>> f = compile_condition(c, {"least": 10})
-    >>> f({"n": 12, "budget": 5.0}), f({"n": 3, "budget": None}), f({"n": None, "budget": 1})
-    (True, False, None)
+    >>> t, f_ = f({"n": np.array([12.0, 3.0, np.nan]), "budget": np.array([5.0, np.nan, 1.0])})
+    >>> t.tolist(), f_.tolist()  # true, false, unknown
+    ([True, False, False], [False, True, False])
     """
     if isinstance(cond, AllOf):
         parts = tuple(compile_condition(c, params) for c in cond.all)
 
-        def all_of(v: Mapping[str, Value]) -> bool | None:
-            unknown = False
-            for part in parts:
-                r = part(v)
-                if r is False:
-                    return False
-                unknown = unknown or r is None
-            return None if unknown else True
+        def all_of(v: Inputs) -> Truth:
+            results = [part(v) for part in parts]
+            t = functools.reduce(np.logical_and, [r[0] for r in results])
+            f = functools.reduce(np.logical_or, [r[1] for r in results])
+            return np.asarray(t), np.asarray(f)
 
         return all_of
     if isinstance(cond, AnyOf):
         parts = tuple(compile_condition(c, params) for c in cond.any)
 
-        def any_of(v: Mapping[str, Value]) -> bool | None:
-            unknown = False
-            for part in parts:
-                r = part(v)
-                if r is True:
-                    return True
-                unknown = unknown or r is None
-            return None if unknown else False
+        def any_of(v: Inputs) -> Truth:
+            results = [part(v) for part in parts]
+            t = functools.reduce(np.logical_or, [r[0] for r in results])
+            f = functools.reduce(np.logical_and, [r[1] for r in results])
+            return np.asarray(t), np.asarray(f)
 
         return any_of
     if isinstance(cond, Not):
         inner = compile_condition(cond.not_, params)
 
-        def negation(v: Mapping[str, Value]) -> bool | None:
-            r = inner(v)
-            return None if r is None else not r
+        def negation(v: Inputs) -> Truth:
+            t, f = inner(v)
+            return f, t
 
         return negation
     return _compile_compare(cond, params)
@@ -212,28 +239,43 @@ def compile_condition(cond: Condition, params: Mapping[str, Value]) -> Evaluator
 
 def _compile_compare(cmp: Compare, params: Mapping[str, Value]) -> Evaluator:
     name, op = cmp.feature, cmp.op
-    if op == "is_null":
-        return lambda v: v[name] is None
-    if op == "not_null":
-        return lambda v: v[name] is not None
+    if op in ("is_null", "not_null"):
+        wanted_null = op == "is_null"
+
+        def nullness(v: Inputs) -> Truth:
+            null = np.logical_not(_known(v[name]))
+            t = null if wanted_null else np.logical_not(null)
+            return np.asarray(t), np.asarray(np.logical_not(t))
+
+        return nullness
     if op in ("is_true", "is_false"):
         wanted = op == "is_true"
-        return lambda v: None if v[name] is None else bool(v[name]) is wanted
+
+        def yes_no(v: Inputs) -> Truth:
+            x = v[name]
+            known = _known(x)
+            value = np.not_equal(np.nan_to_num(x) if isinstance(x, np.ndarray) else x, 0)
+            return _truth(known, value if wanted else np.logical_not(value))
+
+        return yes_no
     fn = _OPERATORS[op]
     if cmp.ref is not None:
         ref = cmp.ref
 
-        def against_input(v: Mapping[str, Value]) -> bool | None:
+        def against_input(v: Inputs) -> Truth:
             left, right = v[name], v[ref]
-            return None if left is None or right is None else bool(fn(left, right))
+            known = np.logical_and(_known(left), _known(right))
+            return _truth(known, fn(left, right))
 
         return against_input
     right = params[cmp.param] if cmp.param is not None else cmp.value
     if right is None:  # pragma: no cover - rejected by check_condition
-        return lambda v: None
+        raise ConditionError(f"comparison {name} {op} has no right side")
+    if isinstance(right, bool):
+        right = float(right)
 
-    def against_constant(v: Mapping[str, Value]) -> bool | None:
+    def against_constant(v: Inputs) -> Truth:
         left = v[name]
-        return None if left is None else bool(fn(left, right))
+        return _truth(_known(left), fn(left, right))
 
     return against_constant

@@ -8,12 +8,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
 from .._datafiles import load_json, read_shipped_json
 from .._errors import RuleError, did_you_mean
 from .._format import format_value
-from .._types import RESULT, STRICT_DATA, FrozenMap, Strategy, construct
+from .._types import RESULT, STRICT_DATA, FrozenMap, Strategy, construct, quiet_floats
 from .conditions import (
     Condition,
     ConditionError,
@@ -26,7 +27,15 @@ from .conditions import (
 )
 from .inputs import INPUT_KINDS
 
-__all__ = ["Effect", "Rule", "RuleOutcome", "RuleSource", "Rulebook", "default_rulebook"]
+__all__ = [
+    "Effect",
+    "Rule",
+    "RuleOutcome",
+    "RuleResults",
+    "RuleSource",
+    "Rulebook",
+    "default_rulebook",
+]
 
 Value = float | int | bool | str | None
 Status = Literal["fired", "not_fired", "not_applicable"]
@@ -204,6 +213,24 @@ class _Compiled:
         )
 
 
+class RuleResults:
+    """Every rule's condition over rows of scenarios: ``fired[i, r]`` and ``unknown[i, r]``
+    for rule ``i`` in row ``r`` (neither: the rule did not fire)."""
+
+    __slots__ = ("fired", "unknown")
+
+    def __init__(self, fired: np.ndarray, unknown: np.ndarray) -> None:
+        self.fired = fired
+        self.unknown = unknown
+
+    def row(self, r: int) -> tuple[bool | None, ...]:
+        """One row's results: True (fired), False, None (not applicable)."""
+        return tuple(
+            None if u else bool(f)
+            for f, u in zip(self.fired[:, r].tolist(), self.unknown[:, r].tolist(), strict=True)
+        )
+
+
 class Rulebook:
     """An ordered set of rules, all evaluated every time (no short-circuit).
 
@@ -270,25 +297,56 @@ class Rulebook:
         return Rulebook((*self._rules, *extra))
 
     def evaluate(self, inputs: Mapping[str, Value]) -> tuple[RuleOutcome, ...]:
-        """Evaluate every rule on ``inputs`` (every name in :class:`RuleInputs`), in order."""
+        """Evaluate every rule on one set of ``inputs`` (every name in
+        :class:`RuleInputs`), in order."""
         return self.trace(inputs, self.results(inputs))
 
     def results(self, inputs: Mapping[str, Value]) -> tuple[bool | None, ...]:
-        """Each rule's condition on ``inputs``: True (fired), False, None (not applicable).
+        """Each rule's condition on one set of ``inputs``: True (fired), False, None (not
+        applicable)."""
+        rows = {k: _as_row(v) for k, v in inputs.items()}
+        return self.evaluate_rows(rows).row(0)
 
-        The fast half of :meth:`evaluate`: no message is filled and no trace is built.
-        """
-        return tuple(c.evaluate(inputs) for c in self._compiled)
+    @quiet_floats
+    def evaluate_rows(self, inputs: Mapping[str, Any], *, notes: bool = True) -> RuleResults:
+        """Every rule over rows of scenarios at once (see :mod:`.conditions` for how
+        inputs are given): what the decision needs, no message filled. Without ``notes``
+        the rules that only note something are left unevaluated (not fired): the decision
+        over many scenarios needs only the rules with an effect."""
+        n = max((v.shape[0] for v in inputs.values() if isinstance(v, np.ndarray)), default=1)
+        fired = np.zeros((len(self._compiled), n), dtype=bool)
+        unknown = np.zeros((len(self._compiled), n), dtype=bool)
+        for i, c in enumerate(self._compiled):
+            if not notes and c.static["effect"] == "note":
+                continue
+            t, f = c.evaluate(inputs)
+            fired[i] = t
+            unknown[i] = np.logical_not(np.logical_or(t, f))
+        return RuleResults(fired, unknown)
 
     def trace(
         self, inputs: Mapping[str, Value], results: tuple[bool | None, ...]
     ) -> tuple[RuleOutcome, ...]:
-        """The full trace for :meth:`results` already computed on the same inputs."""
+        """The full trace of one set of inputs and its results."""
         return tuple(c.outcome(inputs, r) for c, r in zip(self._compiled, results, strict=True))
 
     def fired_effects(self, results: tuple[bool | None, ...]) -> tuple[Effect, ...]:
         """The effects of the rules that fired (for the decision, before any message)."""
         return tuple(r.effect for r, fired in zip(self._rules, results, strict=True) if fired)
+
+    @property
+    def effects(self) -> tuple[Effect, ...]:
+        """Every rule's effect, in evaluation order."""
+        return tuple(r.effect for r in self._rules)
+
+
+def _as_row(value: Value) -> Any:
+    """One input as a one-row array (text stays a scalar)."""
+    if value is None:
+        return np.array([np.nan])
+    if isinstance(value, str):
+        return value
+    return np.array([float(value)])
 
 
 def _parse_rules(items: list[Any], where: str) -> list[Rule]:

@@ -70,13 +70,16 @@ def explanation(rec: Recommendation, titles: Mapping[str, str]) -> str:
     from .._types import Strategy
 
     tag = {Strategy.FINE_TUNING: "FT", Strategy.IN_CONTEXT_LEARNING: "ICL", None: "-"}
-    s = rec.score
-    holds = "holds" if s.holds_across_ranges else "does not hold"
+    s, u = rec.score, rec.uncertainty
+    chosen = u.share_fine_tuning_better if rec.strategy is Strategy.FINE_TUNING else (
+        1.0 - u.share_fine_tuning_better
+    )  # fmt: skip
     lines = [
         rec.summary,
         f"  Decision score {s.total:+.2f} (log-odds for fine-tuning; above 0 favours it) = "
         f"quality {s.quality_log_odds:+.2f} + cost {s.cost_term:+.2f} + rules "
-        f"{s.rules_term:+.2f}; it {holds} across the plausible ranges",
+        f"{s.rules_term:+.2f}; {rec.strategy.label} is the better choice in "
+        f"{100 * chosen:.0f}% of {u.draws:,} draws of the estimated inputs",
         "",
     ]
     counts = {k: sum(o.status == k for o in rec.trace) for k in
@@ -105,8 +108,8 @@ def explanation(rec: Recommendation, titles: Mapping[str, str]) -> str:
 
     lines += [
         "",
-        "Sensitivity: the decision score with each estimate at its cheap and at its dear end, "
-        "largest swing first",
+        "Sensitivity: the decision score with each estimate alone at the ends of its "
+        f"{round(100 * u.interval_level)}% interval, largest swing first",
     ]
     if not rec.sensitivity:
         lines.append("  no estimated inputs")

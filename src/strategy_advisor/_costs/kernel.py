@@ -1,0 +1,570 @@
+"""Cost stage, the pricing kernel: both strategies' bills over arrays of scenarios.
+
+One function, :func:`price`, prices every serving option of both strategies for every row of
+a :class:`~strategy_advisor._scenarios.Scenarios` table at once, and picks each strategy's
+cheapest option per row. Everything that prices anything calls it: the point estimate (one
+row), the prompt planner's candidates, the simulation's draws, the flip search, the
+break-even, the sensitivity table and the charts. The formulas are written out in
+``docs/costs.md``; each line of a bill is one named array here.
+
+A total over ``H`` months at ``V`` requests a month is
+
+    one-time + later training runs and their time + prompt changes + H·ops
+      + H·(V·per-request + serving fee per replica-month · replicas(V))
+
+with ``NaN`` wherever a price is unknown (the bill is unpriced, never $0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._catalog import ServingMode
+from .._scenarios import Case, Scenarios, SideFacts, allowed_modes, epochs_heuristic
+from .._serving import ReplicaTime, cache_hit_rates, replica_seconds
+from .._types import FloatArray, Strategy, quiet_floats
+
+__all__ = [
+    "Bills",
+    "Option",
+    "PromptShape",
+    "changes_in_horizon",
+    "price",
+    "price_prompting",
+    "prompt_shape",
+]
+
+_MTOK = 1_000_000.0  # prices are per million tokens
+_MS_PER_HOUR = 3_600_000.0
+_UNKNOWN_TOKENS = "profile.avg_input_tokens/avg_output_tokens"
+BoolArray = np.ndarray  # of numpy bools (numpy's typing of bool arrays is not worth it here)
+
+
+@dataclass
+class PromptShape:
+    """The prompted request for each row: demonstrations, prefix, prompt and its cache."""
+
+    shots: FloatArray
+    demo: FloatArray  # tokens per demonstration (query + output)
+    prefix: FloatArray  # instructions + demonstrations (the static, cacheable part)
+    prompt: FloatArray  # prefix + retrieved passages + query
+    context_needed: FloatArray  # prompt + output
+    cacheable: BoolArray  # a cached price exists and the prefix reaches the minimum
+    hit_rate: FloatArray  # share of requests whose prefix is still cached
+    cached_tokens: FloatArray  # prefix x hit rate
+    batch: BoolArray  # batch prices may be used (allowed, listed, within the budget)
+
+
+def _batch_allowed(case: Case, side: SideFacts, budget: FloatArray) -> BoolArray:
+    """Batch is opt-in by evidence: ``allow_batch`` false never; true (the work is offline)
+    unless a latency budget is given below the provider's window; None only when a budget
+    is given and is at least the window. A budget with an unknown window never admits it,
+    and the prices must be listed."""
+    allow = case.profile.allow_batch
+    choice = case.profile.ft_serving if side.strategy is Strategy.FINE_TUNING else (
+        case.profile.icl_serving
+    )  # fmt: skip
+    if allow is False or choice not in ("cheapest", "serverless") or not side.batch_listed:
+        return np.zeros(budget.shape, dtype=bool)
+    window = side.batch_window_hours
+    no_budget = np.isnan(budget)
+    if window is None:
+        return no_budget & (allow is True)
+    return np.where(no_budget, allow is True, budget >= window * _MS_PER_HOUR)
+
+
+def changes_in_horizon(s: Scenarios, days_per_month: float) -> FloatArray:
+    """Scheduled task changes after the start and inside the horizon:
+    ``ceil(horizon_days / interval) - 1`` (0 for a stable task, interval ∞)."""
+    horizon_days = s["horizon_months"] * days_per_month
+    interval = s["change_interval_days"]
+    n = np.maximum(1.0, np.ceil(horizon_days / interval - 1e-9)) - 1.0
+    return np.where(np.isinf(interval), 0.0, n)
+
+
+@quiet_floats
+def prompt_shape(case: Case, s: Scenarios, shots: FloatArray) -> PromptShape:
+    """The prompted request with ``shots`` demonstrations, in every row."""
+    q, o = s["query_tokens"], s["output_tokens"]
+    demo = q + o
+    prefix = s["instruction_tokens"] + shots * demo
+    prompt = prefix + s["retrieved_tokens"] + q
+    cached_price = s["icl_cached"]
+    cacheable = ~np.isnan(cached_price) & (prefix > 0) & (prefix >= float(case.min_cacheable or 0))
+    given = s["cache_hit_given"]
+    rate = s["volume"] / case.seconds_per_month
+    modelled = cache_hit_rates(rate, s["cache_idle_minutes"], case.cache_max_minutes)
+    hit = np.where(cacheable, np.where(np.isnan(given), modelled, given), 0.0)
+    hit = np.where(np.isnan(prefix), np.nan, hit)
+    return PromptShape(
+        shots=shots,
+        demo=demo,
+        prefix=prefix,
+        prompt=prompt,
+        context_needed=prompt + o,
+        cacheable=cacheable,
+        hit_rate=hit,
+        cached_tokens=prefix * hit,
+        batch=_batch_allowed(case, case.prompted, s["latency_budget_ms"]),
+    )
+
+
+@dataclass
+class Option:
+    """One strategy in one serving mode, online or at batch rates: each part of its bill
+    over the rows (``NaN``: unpriced)."""
+
+    strategy: Strategy
+    mode: ServingMode
+    batch: bool
+    allowed: BoolArray  # rows where this option may be used (batch: allowed there)
+    input_tokens: FloatArray
+    output_tokens: FloatArray
+    cached: BoolArray  # the prefix is billed at the cache prices
+    hit_rate: FloatArray
+    per_request: FloatArray  # per-token charges of one request
+    training_tokens: FloatArray
+    training_run: FloatArray  # compute of one training run (0 for prompting)
+    runs: FloatArray  # training runs within the horizon (0 for prompting)
+    people_once: FloatArray  # prompt engineering (+ fine-tuning set-up)
+    people_per_retraining: FloatArray
+    revisions: FloatArray  # prompt revisions at task changes (prompting)
+    revision_usd: FloatArray
+    migration_usd: FloatArray
+    ops_per_month: FloatArray  # self-hosting operations time, per month
+    replicas: FloatArray  # replicas paid for (a share when tasks split a deployment)
+    fee_per_replica_month: FloatArray
+    usd_per_replica_hour: FloatArray
+    capacity: FloatArray  # requests/s one replica carries
+    shared: BoolArray
+    gpus: int | None = None
+    gpu: str | None = None
+    replica_time: ReplicaTime | None = None
+    unpriced: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    # -- the bill -----------------------------------------------------------------------
+
+    @property
+    def one_time(self) -> FloatArray:
+        """Paid once: the first training run and set-up time, or prompt engineering."""
+        return self.training_run + self.people_once
+
+    @property
+    def retraining(self) -> FloatArray:
+        """Later training runs and their time (0 for prompting)."""
+        later = np.maximum(self.runs - 1.0, 0.0)
+        return np.where(later > 0, later * (self.training_run + self.people_per_retraining), 0.0)
+
+    @property
+    def changes(self) -> FloatArray:
+        """Prompt revisions at task changes and the migration to a successor (prompting)."""
+        return self.revision_usd + self.migration_usd
+
+    @property
+    def batch_flag(self) -> FloatArray:
+        return np.full(self.per_request.shape, float(self.batch))
+
+    @property
+    def self_hosted_flag(self) -> FloatArray:
+        return np.full(self.per_request.shape, float(self.mode == "self_hosted"))
+
+    @property
+    def fee_per_month(self) -> FloatArray:
+        """Serving fees per month (GPU rent or the dedicated fee)."""
+        return self.fee_per_replica_month * self.replicas
+
+    def fixed(self, months: FloatArray) -> FloatArray:
+        """Everything that does not depend on the volume, over the horizon."""
+        return self.one_time + self.retraining + self.changes + months * self.ops_per_month
+
+    def total(self, months: FloatArray, volume: FloatArray) -> FloatArray:
+        """Everything over the horizon (NaN: unpriced)."""
+        return self.fixed(months) + months * (
+            volume * self.per_request + self.fee_per_replica_month * self.replicas
+        )
+
+    def known_part(self, months: FloatArray, volume: FloatArray) -> FloatArray:
+        """The priced parts of an unpriced total (NaN when nothing is priced)."""
+        parts = [
+            self.one_time,
+            self.retraining,
+            self.changes,
+            months * self.per_request * volume,
+            months * (self.fee_per_month + self.ops_per_month),
+        ]
+        stack = np.stack(np.broadcast_arrays(*parts))
+        known = ~np.isnan(stack)
+        return np.where(known.any(axis=0), np.where(known, stack, 0.0).sum(axis=0), np.nan)
+
+
+@dataclass
+class Bills:
+    """Every option of both strategies over the rows, and each strategy's cheapest."""
+
+    prompt: PromptShape
+    options: dict[Strategy, list[Option]]
+    chosen: dict[Strategy, np.ndarray]  # index of the cheapest option, per row
+    total: dict[Strategy, FloatArray]  # the chosen option's total (NaN: unpriced)
+    known: dict[Strategy, FloatArray]  # the chosen option's priced part
+    months: FloatArray
+    volume: FloatArray
+    changes: FloatArray  # task changes inside the horizon
+    epochs: FloatArray
+
+    def pick(self, strategy: Strategy, attr: str) -> FloatArray:
+        """An attribute of each row's chosen option, in every row."""
+        opts = self.options[strategy]
+        n = self.chosen[strategy].shape[0]
+        if len(opts) == 1:
+            return _full(getattr(opts[0], attr), n)
+        values = np.stack([_full(getattr(o, attr), n) for o in opts])
+        return values[self.chosen[strategy], np.arange(n)]
+
+    def mode(self, strategy: Strategy, row: int) -> Option:
+        """The option chosen in one row."""
+        return self.options[strategy][int(self.chosen[strategy][row])]
+
+
+def _full(x: object, n: int) -> FloatArray:
+    """An array over every row (a value held once is broadcast)."""
+    a = np.asarray(x, dtype=np.float64)
+    return a if a.shape == (n,) else np.broadcast_to(a, (n,))
+
+
+def _zeros(n: int) -> FloatArray:
+    return np.zeros(n, dtype=np.float64)
+
+
+def _blank(strategy: Strategy, mode: ServingMode, batch: bool, n: int) -> Option:
+    z = _zeros(n)
+    return Option(
+        strategy=strategy, mode=mode, batch=batch, allowed=np.ones(n, dtype=bool),
+        input_tokens=z, output_tokens=z, cached=np.zeros(n, dtype=bool), hit_rate=z,
+        per_request=z, training_tokens=np.full(n, np.nan), training_run=z, runs=z,
+        people_once=z, people_per_retraining=z, revisions=z, revision_usd=z, migration_usd=z,
+        ops_per_month=z, replicas=z, fee_per_replica_month=z, usd_per_replica_hour=np.full(n, np.nan),
+        capacity=np.full(n, np.nan), shared=np.zeros(n, dtype=bool),
+    )  # fmt: skip
+
+
+def _shutdown_run(
+    shutdown: float | None, horizon_days: FloatArray, changes: FloatArray, interval: FloatArray
+) -> tuple[BoolArray, BoolArray]:
+    """(the model shuts down inside the horizon, no scheduled change after the shutdown can
+    take the move to a successor): a change at or after the shutdown is done on the
+    successor and costs nothing extra."""
+    if shutdown is None:
+        false = np.zeros(horizon_days.shape, dtype=bool)
+        return false, false
+    moves = (shutdown > 0) & (shutdown < horizon_days)
+    last_change = np.where(np.isinf(interval), 0.0, changes * np.where(np.isinf(interval), 0.0,
+                                                                        interval))  # fmt: skip
+    return moves, moves & ((changes == 0) | (shutdown > last_change))
+
+
+# ----------------------------------------------------------------------------- prompting
+
+
+def _icl_option(
+    case: Case, s: Scenarios, shape: PromptShape, mode: ServingMode, batch: bool,
+    changes: FloatArray,
+) -> Option:  # fmt: skip
+    n = s.rows
+    o = _blank(Strategy.IN_CONTEXT_LEARNING, mode, batch, n)
+    spec = case.icl
+    out_tok = s["output_tokens"]
+    o.input_tokens, o.output_tokens = shape.prompt, out_tok
+    if np.isnan(shape.prompt).any():
+        o.unpriced.append(_UNKNOWN_TOKENS)
+    if batch:
+        o.allowed = shape.batch
+    rate = s["hourly_usd"]
+    if mode == "self_hosted":
+        o.per_request = np.where(np.isnan(shape.prompt), np.nan, 0.0)
+        o.sources["tokens"] = _OWN_GPUS
+    else:
+        o.per_request = _icl_per_request(case, s, shape, o, batch)
+    o.people_once = s["prompt_engineering_hours"] * rate
+    horizon_days = s["horizon_months"] * case.days_per_month
+    moves, extra = _shutdown_run(
+        case.prompted.shutdown_in_days, horizon_days, changes, s["change_interval_days"]
+    )
+    revisions = changes
+    if mode != "self_hosted":
+        o.migration_usd = np.where(moves, s["prompt_migration_hours"] * rate, 0.0)
+        revisions = np.where(moves & ~extra, revisions - 1.0, revisions)
+    o.revisions = revisions
+    o.revision_usd = revisions * s["prompt_revision_hours"] * rate
+    _serving_fee(case, s, o, case.prompted, shape.prompt)
+    return o
+
+
+def _icl_per_request(
+    case: Case, s: Scenarios, shape: PromptShape, o: Option, batch: bool
+) -> FloatArray:
+    spec = case.icl
+    names = ("batch_input_usd_per_mtok", "batch_output_usd_per_mtok") if batch else (
+        "input_usd_per_mtok", "output_usd_per_mtok"
+    )  # fmt: skip
+    missing = [f"{spec.name}.{n}" for n in names if getattr(spec, n) is None]
+    if missing:
+        o.unpriced.extend(missing)
+        return np.full(s.rows, np.nan)
+    full = s["icl_input"]
+    i, out = (s["icl_batch_input"], s["icl_batch_output"]) if batch else (full, s["icl_output"])
+    cached = shape.cacheable & (not batch or case.batch_stacks_with_cache)
+    prompt, prefix, out_tok = shape.prompt, shape.prefix, s["output_tokens"]
+    plain = (prompt * i + out_tok * out) / _MTOK
+    scale = np.where(full > 0, i / full, 1.0)  # the batch discount applies to cache prices
+    hit = s["icl_cached"] * scale
+    write = np.where(np.isnan(s["icl_cache_write"]), full, s["icl_cache_write"]) * scale
+    miss = (prefix * write + (prompt - prefix) * i + out_tok * out) / _MTOK
+    discount = prefix * (write - hit) / _MTOK
+    o.cached = cached
+    o.hit_rate = np.where(cached, shape.hit_rate, np.where(np.isnan(prompt), np.nan, 0.0))
+    what = "batch prices" if batch else "prices"
+    if batch and case.batch_stacks_with_cache and shape.cacheable.any():
+        what = "batch prices, cache prices at the batch discount"
+    o.sources["tokens"] = f"{spec.name} {what} ({spec.source or 'given'})"
+    return np.where(cached, miss - discount * shape.hit_rate, plain)
+
+
+# ----------------------------------------------------------------------------- fine-tuning
+
+#: The per-request source of a self-hosted model: no token is billed, the GPUs are.
+_OWN_GPUS = "self-hosted: no per-token price; the GPU hours are the serving fees"
+
+
+def _ft_option(
+    case: Case, s: Scenarios, mode: ServingMode, batch: bool, changes: FloatArray,
+    epochs: FloatArray,
+) -> Option:  # fmt: skip
+    n = s.rows
+    o = _blank(Strategy.FINE_TUNING, mode, batch, n)
+    spec = case.ft
+    offer = spec.fine_tuning
+    q, out_tok = s["query_tokens"], s["output_tokens"]
+    o.input_tokens, o.output_tokens = q, out_tok
+    if np.isnan(q).any() or np.isnan(out_tok).any():
+        o.unpriced.append(_UNKNOWN_TOKENS)
+    if batch:
+        o.allowed = _batch_allowed(case, case.tuned, s["latency_budget_ms"])
+    rate = s["hourly_usd"]
+    if offer is None:
+        o.unpriced.append(f"{spec.name}.fine_tuning (the model has no fine-tuning offer)")
+        o.per_request = np.full(n, np.nan)
+    elif mode == "self_hosted":
+        o.per_request = np.where(np.isnan(q + out_tok), np.nan, 0.0)
+        o.sources["tokens"] = _OWN_GPUS
+    else:
+        names = ("batch_input_usd_per_mtok", "batch_output_usd_per_mtok") if batch else (
+            "input_usd_per_mtok", "output_usd_per_mtok"
+        )  # fmt: skip
+        missing = [f"{spec.name}.fine_tuning.{n}" for n in names if getattr(offer, n) is None]
+        if missing:
+            o.unpriced.extend(missing)
+            o.per_request = np.full(n, np.nan)
+        else:
+            i, out = (s["ft_batch_input"], s["ft_batch_output"]) if batch else (
+                s["ft_input"], s["ft_output"]
+            )  # fmt: skip
+            o.per_request = (q * i + out_tok * out) / _MTOK
+            what = "batch prices" if batch else "prices"
+            o.sources["tokens"] = f"tuned {spec.name} {what} ({offer.source or 'given'})"
+    horizon_days = s["horizon_months"] * case.days_per_month
+    moves, extra = _shutdown_run(
+        case.tuned.shutdown_in_days, horizon_days, changes, s["change_interval_days"]
+    )
+    runs = 1.0 + changes
+    if mode != "self_hosted":
+        runs = np.where(moves & extra, runs + 1.0, runs)
+    o.runs = runs
+    tokens = s["n_examples"] * (q + out_tok) * epochs
+    o.training_tokens = tokens
+    o.training_run = _training_run(case, s, o, mode, tokens)
+    o.people_once = (s["prompt_engineering_hours"] + s["ft_setup_hours"]) * rate
+    o.people_per_retraining = s["ft_retraining_hours"] * rate
+    _serving_fee(case, s, o, case.tuned, q)
+    return o
+
+
+def _training_run(
+    case: Case, s: Scenarios, o: Option, mode: ServingMode, tokens: FloatArray
+) -> FloatArray:
+    spec, offer = case.ft, case.ft.fine_tuning
+    n = s.rows
+    if offer is None:
+        return np.full(n, np.nan)
+    if mode == "self_hosted":
+        if spec.params_b is None or case.training_seconds_per_token is None:
+            o.unpriced.append(f"{spec.name}.params_b (needed to price self-hosted training)")
+            return np.full(n, np.nan)
+        per_token = case.training_seconds_per_token[0] * s["training_speed"]
+        price = s["ft_gpu_usd_per_hour"]
+        node = case.tuned.gpus
+        setup = s["self_hosted_setup_hours"]
+        setup_source = case.assumptions.entry("self_hosted_training_setup_hours").source
+        o.sources["training"] = (
+            f"{case.tuned.gpu} at ${float(price[0]):g}/h ({case.tuned.gpu_source}); "
+            f"{case.training_source}; plus {float(setup[0]):g} h of the {node}-GPU node per "
+            f"run ({setup_source})"
+        )
+        return (tokens * per_token / 3600.0 + setup * node) * price
+    if offer.training_usd_per_mtok is None:
+        o.unpriced.append(f"{spec.name}.fine_tuning.training_usd_per_mtok")
+        return np.full(n, np.nan)
+    o.sources["training"] = f"{spec.name} training price ({offer.source or 'given'})"
+    return tokens * s["ft_training"] / _MTOK
+
+
+# ------------------------------------------------------------------------------- serving
+
+
+def _serving_fee(case: Case, s: Scenarios, o: Option, side: SideFacts, prompt: FloatArray) -> None:
+    if o.mode == "serverless":
+        return
+    n = s.rows
+    spec = side.spec
+    hours = 24.0 * case.days_per_month
+    tuned = o.strategy is Strategy.FINE_TUNING
+    adapters = s["adapters"] if tuned else np.ones(n)
+    if side.max_adapters is not None:
+        adapters = np.minimum(adapters, float(side.max_adapters))
+    self_hosted = o.mode == "self_hosted"
+    minimum = s["self_hosted_min_replicas"] if self_hosted else np.full(
+        n, side.min_replicas_dedicated
+    )  # fmt: skip
+    if side.capacity_given is not None:
+        capacity = np.full(n, side.capacity_given)
+        o.sources["capacity"] = "the offer's requests_per_s_per_replica"
+    elif spec.params_b is None:
+        capacity = np.full(n, np.nan)
+        o.sources["capacity_note"] = (
+            "capacity of a replica unknown (no params_b or measured figure): minimum assumed"
+        )
+    else:
+        t = replica_seconds(spec.params_b, side.gpus, prompt, o.output_tokens)
+        o.replica_time = t
+        capacity = s["utilization"] / t.seconds
+    o.capacity, o.gpus = capacity, side.gpus
+    o.shared = adapters > 1
+    min_r = minimum / adapters
+    beta = s["peak_ratio"] / (case.seconds_per_month * capacity)
+    needed = s["volume"] * beta
+    stepped = np.maximum(min_r, np.ceil(needed - 1e-12))
+    replicas = np.where(o.shared, np.maximum(min_r, needed), stepped)
+    o.replicas = np.where(np.isnan(capacity), min_r, replicas)
+    if o.mode == "dedicated":
+        modes = allowed_modes(spec, o.strategy)
+        fee = s["ft_hosting"] if tuned and spec.fine_tuning is not None else np.full(n, np.nan)
+        if "dedicated" not in modes or np.isnan(fee).all():
+            o.fee_per_replica_month = np.full(n, np.nan)
+            o.unpriced.append(
+                f"{spec.name}: no hourly fee for a dedicated deployment"
+                if "dedicated" in modes
+                else f"{spec.name}: no dedicated deployment offered (serving: {', '.join(modes)})"
+            )
+            return
+        offer = spec.fine_tuning
+        o.usd_per_replica_hour = fee
+        o.gpu = offer.gpu if offer is not None else None
+        o.fee_per_replica_month = fee * hours
+        given_by = offer.source if offer is not None and offer.source else "given"
+        o.sources["serving"] = f"{spec.name} hosting fee ({given_by})"
+        return
+    # self-hosted: own GPUs at market prices, a spare replica, and the team's time to run it
+    if spec.params_b is None and side.capacity_given is None:
+        o.fee_per_replica_month = np.full(n, np.nan)
+        o.unpriced.append(f"{spec.name}.params_b (needed to size self-hosted serving)")
+        return
+    price = s["ft_gpu_usd_per_hour"] if tuned else s["icl_gpu_usd_per_hour"]
+    o.gpu, o.usd_per_replica_hour = side.gpu, price * side.gpus
+    o.fee_per_replica_month = price * side.gpus * hours
+    o.ops_per_month = s["ops_hours"] * s["hourly_usd"] / adapters
+    min_source = case.assumptions.entry("self_hosted_min_replicas").source
+    o.sources["serving"] = (
+        f"{side.gpu} at ${float(price[0]):g}/GPU-hour ({side.gpu_source}); at least "
+        f"{float(minimum[0]):g} replicas ({min_source})"
+    )
+
+
+# -------------------------------------------------------------------------------- choice
+
+
+def _choose(totals: FloatArray, knowns: FloatArray, allowed: BoolArray) -> np.ndarray:
+    """Per row, the cheapest option (rows of ``totals``: options): a priced total before
+    an unpriced one, which ranks by its priced part; the first listed on a tie (an online
+    price beats an equal batch price)."""
+    priced = ~np.isnan(totals) & allowed
+    by_total = np.argmin(np.where(priced, totals, np.inf), axis=0)
+    by_known = np.argmin(np.where(allowed, np.nan_to_num(knowns, nan=np.inf), np.inf), axis=0)
+    return np.where(priced.any(axis=0), by_total, by_known)
+
+
+def _options(
+    case: Case, strategy: Strategy, batch_possible: bool
+) -> list[tuple[ServingMode, bool]]:
+    side = case.side(strategy)
+    out: list[tuple[ServingMode, bool]] = []
+    for mode in side.modes:
+        out.append((mode, False))
+        if batch_possible and mode == "serverless":
+            out.append((mode, True))
+    return out
+
+
+@quiet_floats
+def price_prompting(
+    case: Case, s: Scenarios, shots: FloatArray, changes: FloatArray | None = None
+) -> tuple[PromptShape, list[Option]]:
+    """The prompted request and every serving option of prompting, with ``shots``
+    demonstrations in every row (the prompt planner prices its candidates with this)."""
+    if changes is None:
+        changes = changes_in_horizon(s, case.days_per_month)
+    shape = prompt_shape(case, s, shots)
+    batch = bool(shape.batch.any())
+    opts = [
+        _icl_option(case, s, shape, mode, b, changes)
+        for mode, b in _options(case, Strategy.IN_CONTEXT_LEARNING, batch)
+    ]
+    return shape, opts
+
+
+@quiet_floats
+def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
+    """Both strategies' bills in every row, each in its cheapest option there."""
+    months, volume = s["horizon_months"], s["volume"]
+    changes = changes_in_horizon(s, case.days_per_month)
+    shape, icl = price_prompting(case, s, shots, changes)
+    epochs = s["epochs"]
+    epochs = np.where(np.isnan(epochs), epochs_heuristic(s["n_examples"], case.values), epochs)
+    ft_batch = bool(_batch_allowed(case, case.tuned, s["latency_budget_ms"]).any())
+    ft = [
+        _ft_option(case, s, mode, b, changes, epochs)
+        for mode, b in _options(case, Strategy.FINE_TUNING, ft_batch)
+    ]
+    options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
+    rows = np.arange(s.rows)
+    chosen, total, known = {}, {}, {}
+    n = s.rows
+    for k, opts in options.items():
+        totals = np.stack([_full(o.total(months, volume), n) for o in opts])
+        knowns = np.stack([_full(o.known_part(months, volume), n) for o in opts])
+        allowed = np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts])
+        chosen[k] = _choose(totals, knowns, allowed)
+        total[k] = totals[chosen[k], rows]
+        known[k] = knowns[chosen[k], rows]
+    return Bills(
+        prompt=shape,
+        options=options,
+        chosen=chosen,
+        total=total,
+        known=known,
+        months=_full(months, n),
+        volume=_full(volume, n),
+        changes=_full(changes, n),
+        epochs=_full(epochs, n),
+    )

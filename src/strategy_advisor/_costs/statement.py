@@ -1,0 +1,400 @@
+"""Cost stage, the statement: one row of the kernel's bills as results, line by line.
+
+The kernel (:mod:`.kernel`) prices every row; a recommendation shows one of them. Each
+strategy's :class:`~.results.StrategyCost` is read off the arrays at that row: the chosen
+serving option, its alternatives, and every line of the bill with its formula and source,
+so the lines add up to the total the kernel computed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._format import format_value, usd
+from .._scenarios import Case, Scenarios
+from .._serving import replica_time_source
+from .._types import FloatArray, Strategy, construct
+from .kernel import Bills, Option
+from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
+
+__all__ = ["cost_comparison", "describe_plan"]
+
+
+def _f(x: FloatArray | float, row: int) -> float | None:
+    v = float(x[row]) if isinstance(x, np.ndarray) else float(x)
+    return None if math.isnan(v) else v
+
+
+def _rate(rps: float) -> str:
+    if rps >= 0.1:
+        return f"{rps:.3g} requests/s"
+    return f"{format_value(rps * 3600, 'int')} requests/hour"
+
+
+def _peak_rps(case: Case, s: Scenarios, row: int) -> float:
+    return float(s["volume"][row] / case.seconds_per_month * s["peak_ratio"][row])
+
+
+def describe_plan(o: Option, row: int, peak_rps: float) -> str:
+    """The serving plan in one sentence, with its numbers."""
+    peak = f"a peak of {_rate(peak_rps)}"
+    if o.mode == "serverless":
+        how = "batch API" if o.batch else "per-token API"
+        return f"serverless ({how}): no hourly fee"
+    replicas = float(o.replicas[row])
+    share = (
+        f"{replicas:.2g} of a replica"
+        if replicas < 1
+        else f"{replicas:g} replica{'s' if replicas != 1 else ''}"
+    )
+    gpus = f" of {o.gpus}x {o.gpu}" if o.gpu and o.gpus else ""
+    fee = _f(o.usd_per_replica_hour, row)
+    fee_text = f" at {usd(fee)}/h" if fee is not None else ""
+    capacity = _f(o.capacity, row)
+    cap = f" (each carries {_rate(capacity)})" if capacity is not None else ""
+    what = "dedicated" if o.mode == "dedicated" else "self-hosted"
+    return f"{what}: {share}{gpus}{fee_text} for {peak}{cap}"
+
+
+def _capacity_source(case: Case, s: Scenarios, o: Option, row: int) -> str | None:
+    if o.mode == "serverless":
+        return None
+    given = o.sources.get("capacity")
+    if given is not None:
+        return given
+    t = o.replica_time
+    spec = case.side(o.strategy).spec
+    if t is None or spec.params_b is None:
+        return None
+    prompt = float(o.input_tokens[row])
+    out = float(o.output_tokens[row])
+    if math.isnan(prompt) or math.isnan(out):
+        return None
+    source = replica_time_source(spec.params_b, case.side(o.strategy).gpus, prompt, out, t, row)
+    utilization = float(s["utilization"][row])
+    return f"{source}, at {utilization:.0%} of the offline maximum"
+
+
+def _plan(case: Case, s: Scenarios, o: Option, row: int) -> ServingPlan:
+    return construct(
+        ServingPlan,
+        mode=o.mode,
+        batch=o.batch,
+        replicas=float(o.replicas[row]),
+        usd_per_replica_hour=_f(o.usd_per_replica_hour, row),
+        gpu=o.gpu,
+        gpus_per_replica=o.gpus,
+        requests_per_s_per_replica=_f(o.capacity, row),
+        capacity_source=_capacity_source(case, s, o, row),
+        peak_requests_per_s=_peak_rps(case, s, row),
+        description=describe_plan(o, row, _peak_rps(case, s, row)),
+    )
+
+
+def _alternatives(
+    b: Bills, strategy: Strategy, chosen: int, row: int
+) -> tuple[ServingAlternative, ...]:
+    options = b.options[strategy]
+    out = []
+    for i, o in enumerate(options):
+        if not o.allowed[row]:
+            continue
+        total = _f(o.total(b.months, b.volume), row)
+        if i == chosen:
+            note = "chosen: the cheapest" if len(options) > 1 else "the only mode allowed"
+        elif total is None:
+            note = "unpriced: " + ", ".join(o.unpriced)
+        else:
+            note = f"{usd(total)} over the horizon"
+        out.append(
+            construct(
+                ServingAlternative,
+                mode=o.mode,
+                batch=o.batch,
+                total_usd=total,
+                chosen=i == chosen,
+                note=note,
+            )
+        )
+    return tuple(out)
+
+
+def _strategy_cost(
+    case: Case,
+    s: Scenarios,
+    b: Bills,
+    strategy: Strategy,
+    row: int,
+    interval: tuple[float | None, float | None, float | None],
+) -> StrategyCost:
+    chosen = int(b.chosen[strategy][row])
+    o = b.options[strategy][chosen]
+    months = float(b.months[row])
+    volume = float(b.volume[row])
+    lines = _lines(case, s, b, o, row)
+    priced = [ln.usd for ln in lines if ln.usd is not None]
+    total = _f(b.total[strategy], row)
+    one_time = _f(o.one_time, row)
+    monthly = (total - one_time) / months if total is not None and one_time is not None else None
+    fee = _f(o.fee_per_month, row)
+    per = _f(o.per_request, row)
+    runs = int(o.runs[row])
+    run = _f(o.training_run, row)
+    retraining = (runs - 1) * run if run is not None and runs > 1 else (0.0 if runs <= 1 else None)
+    people = (
+        float(o.people_once[row])
+        + max(runs - 1, 0) * float(o.people_per_retraining[row])
+        + float(o.changes[row])
+        + months * float(o.ops_per_month[row])
+    )
+    median, low, high = interval
+    hit = None
+    if strategy is Strategy.IN_CONTEXT_LEARNING and not math.isnan(float(o.input_tokens[row])):
+        hit = float(o.hit_rate[row]) if bool(o.cached[row]) else 0.0
+    cached_tokens = None
+    if not math.isnan(float(o.input_tokens[row])):
+        cached_tokens = float(b.prompt.cached_tokens[row]) if bool(o.cached[row]) else 0.0
+    return construct(
+        StrategyCost,
+        strategy=strategy,
+        model=case.side(strategy).spec.name,
+        serving=_plan(case, s, o, row),
+        alternatives=_alternatives(b, strategy, chosen, row),
+        per_request_usd=per,
+        monthly_usd=monthly,
+        one_time_usd=one_time,
+        training_usd=run if strategy is Strategy.FINE_TUNING else 0.0,
+        retraining_usd=retraining,
+        people_usd=people,
+        hosting_usd=fee * months if fee is not None else None,
+        hosting_usd_per_month=fee,
+        requests_usd=per * volume * months if per is not None else None,
+        total_usd=total,
+        total_usd_median=median,
+        total_usd_low=low,
+        total_usd_high=high,
+        known_part_usd=sum(priced) if priced else None,
+        lines=lines,
+        training_runs=runs,
+        training_tokens_per_run=_f(o.training_tokens, row),
+        input_tokens_per_request=_f(o.input_tokens, row),
+        cached_tokens_per_request=cached_tokens,
+        output_tokens_per_request=_f(o.output_tokens, row),
+        cache_hit_rate=hit,
+        unpriced=tuple(dict.fromkeys(o.unpriced)),
+    )
+
+
+def _line(name: str, kind: str, usd_: float | None, formula: str, source: str) -> CostLine:
+    return construct(CostLine, name=name, kind=kind, usd=usd_, formula=formula, source=source)
+
+
+def _people_source(case: Case, people_assumed: str | None) -> str:
+    rate = case.assumptions.entry("engineer_hourly_usd").source
+    if people_assumed:
+        return (
+            f"hourly rate: {rate}; hours: stated assumptions, no published measurement "
+            f"exists ({people_assumed} not given; set profile.people)"
+        )
+    return f"hourly rate: {rate}"
+
+
+def _lines(case: Case, s: Scenarios, b: Bills, o: Option, row: int) -> tuple[CostLine, ...]:
+    from .._features import _people_assumed
+
+    a = case.assumptions
+    v = float(b.volume[row])
+    months = float(b.months[row])
+    span = f"{months:g} month{'s' if months != 1 else ''}"
+    out: list[CostLine] = []
+    per = _f(o.per_request, row)
+    per_text = "unpriced" if per is None else f"${per:.3g}"
+    tokens = o.sources.get("tokens", "unpriced")
+    out.append(
+        _line(
+            "requests",
+            "recurring",
+            per * v * months if per is not None else None,
+            f"{format_value(v, 'int')} requests/month x {span} x {per_text} a request",
+            tokens,
+        )
+    )
+    rate = float(s["hourly_usd"][row])
+    people_source = _people_source(case, _people_assumed(case, float(b.changes[row])))
+    if o.mode != "serverless":
+        fee = _f(o.fee_per_month, row)
+        plan = describe_plan(o, row, _peak_rps(case, s, row))
+        capacity = _capacity_source(case, s, o, row)
+        out.append(
+            _line(
+                "serving",
+                "recurring",
+                fee * months if fee is not None else None,
+                f"{plan}, x 24 h x {case.days_per_month:g} days x {span}",
+                "; ".join(x for x in (o.sources.get("serving"), capacity) if x),
+            )
+        )
+    if o.mode == "self_hosted":
+        hours = float(s["ops_hours"][row])
+        ops = float(o.ops_per_month[row])
+        share = ops / (hours * rate) if hours and rate else 1.0
+        shared = f" x {share:.2g} (shared deployment)" if share < 1 else ""
+        out.append(
+            _line(
+                "self-hosting operations time",
+                "recurring",
+                months * ops,
+                f"{hours:g} h/month x ${rate:g}/h{shared} x {span}",
+                f"{people_source}; {a.entry('self_hosting_ops_hours_per_month').source}",
+            )
+        )
+    if o.strategy is Strategy.FINE_TUNING:
+        _ft_lines(out, case, s, b, o, row, people_source)
+    else:
+        _icl_lines(out, case, s, o, row, people_source)
+    hours = float(s["prompt_engineering_hours"][row])
+    out.append(
+        _line(
+            "prompt engineering time",
+            "one_time",
+            hours * rate,
+            f"{hours:g} h x ${rate:g}/h",
+            people_source,
+        )
+    )
+    return tuple(out)
+
+
+def _ft_lines(
+    out: list[CostLine], case: Case, s: Scenarios, b: Bills, o: Option, row: int,
+    people_source: str,
+) -> None:  # fmt: skip
+    rate = float(s["hourly_usd"][row])
+    run = _f(o.training_run, row)
+    tok = _f(o.training_tokens, row)
+    tok_text = format_value(tok, "tok") if tok is not None else "unknown tokens"
+    demo = _f(s["query_tokens"] + s["output_tokens"], row)
+    n = int(s["n_examples"][row])
+    epochs = int(b.epochs[row])
+    out.append(
+        _line(
+            "first training run",
+            "one_time",
+            run,
+            f"{n:,} examples x {format_value(demo, 'tok')} x {epochs} epochs = {tok_text}, "
+            f"{usd(run)}",
+            o.sources.get("training", "unpriced"),
+        )
+    )
+    runs = int(o.runs[row])
+    if runs > 1:
+        later = runs - 1
+        out.append(
+            _line(
+                f"retraining ({later} run{'s' if later != 1 else ''})",
+                "recurring",
+                later * run if run is not None else None,
+                f"{later} x {usd(run)}",
+                o.sources.get("training", "unpriced"),
+            )
+        )
+        hours = float(s["ft_retraining_hours"][row])
+        out.append(
+            _line(
+                "retraining time",
+                "recurring",
+                later * float(o.people_per_retraining[row]),
+                f"{later} x {hours:g} h x ${rate:g}/h",
+                people_source,
+            )
+        )
+    hours = float(s["ft_setup_hours"][row])
+    out.append(
+        _line(
+            "fine-tuning set-up time",
+            "one_time",
+            hours * rate,
+            f"{hours:g} h x ${rate:g}/h",
+            people_source,
+        )
+    )
+
+
+def _icl_lines(
+    out: list[CostLine], case: Case, s: Scenarios, o: Option, row: int, people_source: str
+) -> None:
+    rate = float(s["hourly_usd"][row])
+    revisions = int(o.revisions[row])
+    if revisions > 0:
+        hours = float(s["prompt_revision_hours"][row])
+        out.append(
+            _line(
+                f"prompt revisions ({revisions} task change{'s' if revisions != 1 else ''})",
+                "recurring",
+                float(o.revision_usd[row]),
+                f"{revisions} x {hours:g} h x ${rate:g}/h",
+                people_source,
+            )
+        )
+    shutdown = case.prompted.shutdown_in_days
+    horizon_days = float(s["horizon_months"][row]) * case.days_per_month
+    shuts_down = shutdown is not None and 0 < shutdown < horizon_days
+    migration = float(o.migration_usd[row])
+    if migration or (o.mode != "self_hosted" and shuts_down):
+        hours = float(s["prompt_migration_hours"][row])
+        out.append(
+            _line(
+                "prompt migration time",
+                "recurring",
+                migration,
+                f"{hours:g} h x ${rate:g}/h: {case.icl.name} shuts down in "
+                f"{shutdown:g} days, inside the horizon",
+                people_source,
+            )
+        )
+
+
+def cost_comparison(
+    case: Case,
+    s: Scenarios,
+    b: Bills,
+    row: int = 0,
+    *,
+    break_even: float | None,
+    intervals: dict[Strategy, tuple[float | None, float | None, float | None]] | None = None,
+) -> CostComparison:
+    """Both strategies' costs at one row, with the break-even and payback."""
+    none: tuple[float | None, float | None, float | None] = (None, None, None)
+    intervals = intervals or {}
+    ft = _strategy_cost(case, s, b, Strategy.FINE_TUNING, row, intervals.get(
+        Strategy.FINE_TUNING, none))  # fmt: skip
+    icl = _strategy_cost(case, s, b, Strategy.IN_CONTEXT_LEARNING, row, intervals.get(
+        Strategy.IN_CONTEXT_LEARNING, none))  # fmt: skip
+    payback = savings = retrain_payback = None
+    months = float(b.months[row])
+    if icl.monthly_usd is not None and ft.monthly_usd is not None and ft.one_time_usd is not None:
+        assert icl.one_time_usd is not None
+        savings = icl.monthly_usd - ft.monthly_usd
+        if savings > 0:
+            payback = max(ft.one_time_usd - icl.one_time_usd, 0.0) / savings
+        o = b.mode(Strategy.FINE_TUNING, row)
+        run = _f(o.training_run, row)
+        retrain = _f(o.retraining, row)
+        if run is not None and retrain is not None:
+            gross = savings + retrain / months
+            if gross > 0:
+                per_run = run + float(o.people_per_retraining[row])
+                retrain_payback = per_run / gross * case.days_per_month
+    dpm = case.days_per_month
+    return construct(
+        CostComparison,
+        fine_tuning=ft,
+        in_context_learning=icl,
+        break_even_requests_per_month=break_even,
+        payback_months=payback,
+        payback_days=payback * dpm if payback is not None else None,
+        savings_per_month_usd=savings,
+        retrain_payback_days=retrain_payback,
+    )

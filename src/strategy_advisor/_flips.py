@@ -1,0 +1,206 @@
+"""Flip points: where one input alone would change the recommended strategy.
+
+Every input listed in ``data/exploration.json`` is walked away from its value, both ways, in
+steps, within its plausible range; all probes of all inputs are evaluated together on the
+pipeline (:func:`~._pipeline.evaluate`, prompt re-planned as ``what_if`` does), and each
+first change is narrowed until it is exact (:mod:`._search`). A probe is what a profile
+accepts: a value outside a field's bounds, or one that breaks a rule between fields (more
+demonstrations than examples), ends the walk, as it would end a ``what_if``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._breakeven import break_even_of, break_even_walk, relative_gap
+from ._pipeline import Evaluation, Parts, evaluate
+from ._scenarios import Case, Scenarios, knob_for_path, knob_named
+from ._search import Walk, first_changes
+from ._types import FloatArray, Strategy, construct, quiet_floats
+from ._whatif import FlipPoint, _FieldSetting, exploration_settings, flip_text, value_text
+
+__all__ = ["Explored", "explore"]
+
+FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
+
+_LIMIT = 1e15  # the profile's sanity limit for numbers (_types)
+_COUNT_LIMIT = 1e12
+
+
+def _bounds(setting: _FieldSetting, x0: float) -> tuple[float, float]:
+    if setting.bounds == "absolute":
+        return setting.low, setting.high
+    scale = x0 if x0 > 0 else setting.floor
+    return setting.low * scale, setting.high * scale
+
+
+def _step(x: float, setting: _FieldSetting, direction: int, integer: bool) -> float:
+    if integer:
+        if setting.step >= 2 and x >= 1:
+            nxt = x * setting.step if direction > 0 else x / setting.step
+            return float(math.ceil(nxt) if direction > 0 else math.floor(nxt))
+        return x + direction
+    if x <= 0:
+        return setting.floor * 1e-3 if direction > 0 else -1.0
+    nxt = x * setting.step if direction > 0 else x / setting.step
+    if direction < 0 and nxt < setting.floor * 1e-3:
+        return 0.0
+    return nxt
+
+
+def _walk_points(setting: _FieldSetting, x0: float, direction: int) -> list[float]:
+    """The probes of one walk, from the value outwards, ending at the range's bound."""
+    lo, hi = _bounds(setting, x0)
+    integer = setting.kind == "int"
+    out: list[float] = []
+    prev = x = x0
+    for _ in range(200):  # a walk of factor-2 steps crosses any range in far fewer
+        x = _step(x, setting, direction, integer)
+        if (direction > 0 and x > hi) or (direction < 0 and x < lo):
+            x = hi if direction > 0 else lo
+            if integer:
+                x = float(math.floor(x) if direction > 0 else math.ceil(x))
+            if (x - prev) * direction <= 0:
+                break
+        out.append(x)
+        if x in (lo, hi):
+            break
+        prev = x
+    return out
+
+
+def _accepted(case: Case, knob: str, values: FloatArray) -> np.ndarray:
+    """Where a profile accepts the value for this input (its field's bounds and the rules
+    between fields), as ``what_if`` would validate it."""
+    p = case.profile
+    finite = np.isfinite(values) & (values <= _LIMIT)
+    if knob in ("horizon_months", "query_tokens", "output_tokens", "change_interval_days",
+                "latency_budget_ms"):  # fmt: skip
+        return finite & (values > 0)
+    if knob == "icl_shots":
+        ok = finite & (values >= 0) & (values <= p.n_labeled_examples)
+        pilot = p.pilot.icl_shots if p.pilot is not None else None
+        return ok & (values == pilot) if pilot is not None else ok
+    if knob == "n_examples":
+        least = max(p.icl_shots or 0, (p.pilot.icl_shots or 0) if p.pilot else 0)
+        return finite & (values >= least) & (values <= _COUNT_LIMIT)
+    if knob == "adapters":
+        return finite & (values >= 1) & (values <= _COUNT_LIMIT)
+    if knob == "icl_input":
+        cached = case.icl.cached_input_usd_per_mtok
+        return finite & (values >= (cached or 0.0))
+    if knob == "icl_cached":
+        full = case.icl.input_usd_per_mtok
+        return finite & (values >= 0) & (values <= (full if full is not None else _LIMIT))
+    if knob in ("prompt_engineering_hours", "ft_setup_hours", "ft_retraining_hours",
+                "prompt_revision_hours", "prompt_migration_hours", "ops_hours"):  # fmt: skip
+        return finite & (values >= 0) & (values <= 1e6)
+    return finite & (values >= 0)
+
+
+@dataclass
+class Explored:
+    """What the joint search found: the break-even, the flip points, and the totals at
+    every volume the break-even's walk priced (for the cost curve)."""
+
+    break_even: float | None
+    flip_points: tuple[FlipPoint, ...]
+    volumes: dict[float, tuple[float, float, float]]  # volume: (ft total, icl total, shots)
+
+
+@quiet_floats
+def explore(
+    case: Case, parts: Parts, point: Scenarios, at_point: Evaluation, *, flips: bool = True
+) -> Explored:
+    """The break-even and (with ``flips``) every input's nearest flip point in each
+    direction, inside its plausible range, searched together: one table of probes per
+    round."""
+    settings = exploration_settings()
+    current = bool(at_point.scores.fine_tuning[0])
+    planned = float(at_point.plan.shots[0])
+    walks: list[Walk] = []
+    meta: list[tuple[_FieldSetting, str, float] | None] = []
+    walks.append(break_even_walk())
+    meta.append(None)
+    for setting in settings.fields if flips else ():
+        knob = knob_for_path(setting.path)
+        if knob is None:
+            continue
+        x0 = float(point[knob.name][0])
+        if knob.name == "icl_shots" and math.isnan(x0):
+            x0 = planned  # the advisor chose them: a what-if gives them
+        if not math.isfinite(x0):
+            continue
+        for direction in (+1, -1):
+            pts = _walk_points(setting, x0, direction)
+            if not pts:
+                continue
+            walks.append(
+                Walk(
+                    start=x0,
+                    outcome=int(current),
+                    signal=float(at_point.scores.total[0]),
+                    points=pts,
+                    integer=setting.kind == "int",
+                    geometric=setting.bounds == "scale" and x0 > 0,
+                    precision=settings.relative_precision,
+                )
+            )
+            meta.append((setting, knob.name, x0))
+    names = ["volume" if m is None else m[1] for m in meta]
+    unique = list(dict.fromkeys(names))
+    is_be = np.array([m is None for m in meta], dtype=bool)
+    tuned_only = np.array([knob_named(n).tuned_only for n in unique], dtype=bool)
+    volumes: dict[float, tuple[float, float, float]] = {}
+
+    def probe(index: np.ndarray, values: FloatArray) -> tuple[np.ndarray, FloatArray, np.ndarray]:
+        knob_index = np.array([unique.index(names[i]) for i in index.tolist()], dtype=np.intp)
+        rows = point.probes(unique, knob_index, values)
+        shots = np.where(tuned_only[knob_index], planned, np.nan)
+        ev = evaluate(case, rows, parts, shots=shots, notes=False)
+        sc = ev.scores
+        ft, icl = ev.bills.total[FT], ev.bills.total[ICL]
+        gap = relative_gap(ft, icl)
+        be_rows = is_be[index]
+        forced = sc.infeasible_ft ^ sc.infeasible_icl
+        outcome = np.where(be_rows, gap <= 0, sc.fine_tuning).astype(np.intp)
+        signal = np.where(be_rows, gap, np.where(forced, np.nan, sc.total))
+        ok = np.ones(len(values), dtype=bool)
+        for i, name in enumerate(unique):
+            mask = (knob_index == i) & ~be_rows
+            if mask.any():
+                ok[mask] = _accepted(case, name, values[mask])
+        ok[be_rows] = ~np.isnan(gap[be_rows])
+        for j in np.flatnonzero(be_rows).tolist():
+            volumes[float(values[j])] = (float(ft[j]), float(icl[j]), float(ev.plan.shots[j]))
+        return outcome, signal, ok
+
+    found = first_changes(walks, probe)
+    be = None
+    found_flips: list[FlipPoint] = []
+    for m, hit in zip(meta, found, strict=True):
+        if m is None:
+            be = break_even_of(hit)
+            continue
+        if hit is None:
+            continue
+        setting, _, x0 = m
+        value, becomes, _ = hit
+        integer = setting.kind == "int"
+        found_flips.append(
+            construct(
+                FlipPoint,
+                field=setting.path,
+                label=setting.label,
+                current=int(x0) if integer else float(x0),
+                value=int(value) if integer else float(value),
+                becomes=Strategy.FINE_TUNING if becomes else Strategy.IN_CONTEXT_LEARNING,
+                text=flip_text(float(x0), value, setting),
+                current_text=value_text(float(x0), setting),
+            )
+        )
+    ordered = tuple(sorted(found_flips, key=lambda f: f.relative_distance))
+    return Explored(be, ordered, volumes)

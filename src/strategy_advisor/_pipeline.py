@@ -1,0 +1,342 @@
+"""The pipeline over rows: plan the prompt, price, time, check the rules, estimate, score.
+
+:func:`evaluate` runs every stage once, in that order, for every row of a scenario table;
+each stage returns arrays the next one takes and nothing patches an earlier stage's result.
+The point estimate is a table of one row; the simulation, the flip search, the break-even
+and the charts are tables of many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._catalog import LatencyDefaults
+from ._costs.kernel import Bills, PromptShape, price
+from ._decision import DecisionPolicy, RowScores, score_rows
+from ._features import feature_columns
+from ._latency import LatencyArrays, latency_arrays
+from ._profile import PilotResult
+from ._prompt_plan import Plan, plan_prompt
+from ._quality import QualityFeatures, QualityModel
+from ._rules import Rulebook, RuleResults
+from ._scenarios import Case, Scenarios
+from ._types import FloatArray, Strategy, construct, quiet_floats, replaced
+
+__all__ = ["Evaluation", "Parts", "evaluate", "quality_features"]
+
+FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
+
+
+def quality_features(case: Case) -> QualityFeatures:
+    """What the quality model is told about the task (its examples and demonstrations
+    are set per row)."""
+    icl, ft = case.icl, case.ft
+    offer = ft.fine_tuning
+    shots = case.shots_given if case.shots_given is not None else case.default_shots
+    return construct(
+        QualityFeatures,
+        task_type=case.profile.task_type,
+        n_labeled_examples=case.profile.n_labeled_examples,
+        n_classes=case.profile.n_classes,
+        icl_shots=shots,
+        ft_params_b=ft.params_b,
+        icl_params_b=icl.params_b,
+        ft_kind=ft.kind,
+        icl_kind=icl.kind,
+        same_model=icl.name.lower() == ft.name.lower(),
+        ft_method=offer.method if offer is not None else "unknown",
+        icl_retrieval=case.profile.resolved_retrieved_tokens() > 0,
+    )
+
+
+@dataclass
+class Parts:
+    """The advisor's swappable parts one evaluation needs, with the task's quality inputs."""
+
+    rulebook: Rulebook
+    quality: QualityModel
+    policy: DecisionPolicy
+    latency_defaults: LatencyDefaults
+    base_quality: QualityFeatures
+    pilot: PilotResult | None
+    _gains: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def gain_of(self, n: FloatArray, shots: FloatArray) -> FloatArray:
+        """Fine-tuning's expected gain (points) for each row's examples and demonstrations,
+        computed once per distinct pair."""
+        if (n == n[0]).all() and (shots == shots[0]).all():
+            shape = np.broadcast(n, shots).shape
+            return np.full(shape, self._gain(int(n[0]), int(shots[0])))
+        un, inv_n = np.unique(n, return_inverse=True)
+        us, inv_s = np.unique(shots, return_inverse=True)
+        table = np.array([[self._gain(int(a), int(b)) for b in us.tolist()] for a in un.tolist()])
+        return table[inv_n.reshape(-1), inv_s.reshape(-1)]
+
+    def _gain(self, n: int, shots: int) -> float:
+        key = (n, shots)
+        got = self._gains.get(key)
+        if got is None:
+            f = replaced(self.base_quality, n_labeled_examples=n, icl_shots=shots)
+            quick = getattr(self.quality, "expected_gain", None)  # a stand-in may lack it
+            got = self._gains[key] = (
+                quick(f, self.pilot)
+                if quick is not None
+                else self.quality.predict(f, self.pilot).expected_gain_points
+            )
+        return got
+
+
+@dataclass
+class Evaluation:
+    """Every stage's arrays for every row of one scenario table."""
+
+    scenarios: Scenarios
+    plan: Plan
+    bills: Bills
+    latency: LatencyArrays
+    columns: dict[str, Any]  # every rule input (RuleInputs) over the rows
+    rules: RuleResults
+    gain: FloatArray
+    scores: RowScores
+
+    @property
+    def rows(self) -> int:
+        return self.scenarios.rows
+
+
+def _latency(case: Case, parts: Parts, bills: Bills) -> LatencyArrays:
+    shape = bills.prompt
+    batch = {k: bills.pick(k, "batch_flag") > 0 for k in (FT, ICL)}
+    return latency_arrays(
+        case.icl,
+        case.ft,
+        parts.latency_defaults,
+        prompt=shape.prompt,
+        prefix=shape.prefix,
+        cacheable=shape.cacheable,
+        hit_rate=shape.hit_rate,
+        query=bills.options[FT][0].input_tokens,
+        output=bills.options[FT][0].output_tokens,
+        batch=batch,
+        windows={ICL: case.prompted.batch_window_hours, FT: case.tuned.batch_window_hours},
+    )
+
+
+def prompted_latency(case: Case, parts: Parts) -> Callable[[Scenarios, PromptShape], FloatArray]:
+    """The prompted strategy's p95 latency of candidate prompts (online), for the planner."""
+
+    def latency_of(s: Scenarios, shape: PromptShape) -> FloatArray:
+        none = np.zeros(s.rows, dtype=bool)
+        arrays = latency_arrays(
+            case.icl, case.ft, parts.latency_defaults, prompt=shape.prompt, prefix=shape.prefix,
+            cacheable=shape.cacheable, hit_rate=shape.hit_rate, query=s["query_tokens"],
+            output=s["output_tokens"], batch={ICL: none, FT: none},
+            windows={ICL: None, FT: None},
+        )  # fmt: skip
+        return arrays.total_ms[ICL]
+
+    return latency_of
+
+
+def _cost_columns(case: Case, b: Bills, break_even: float | None) -> dict[str, Any]:
+    months = b.months
+    out: dict[str, Any] = {}
+    once: dict[Strategy, FloatArray] = {}
+    monthly: dict[Strategy, FloatArray] = {}
+    for k, tag in ((FT, "ft"), (ICL, "icl")):
+        total = b.total[k]
+        once[k] = b.pick(k, "one_time")
+        monthly[k] = (total - once[k]) / months
+        runs = b.pick(k, "runs")
+        people = (
+            b.pick(k, "people_once")
+            + np.maximum(runs - 1.0, 0.0) * b.pick(k, "people_per_retraining")
+            + b.pick(k, "changes")
+            + months * b.pick(k, "ops_per_month")
+        )
+        modes = np.array([o.mode for o in b.options[k]], dtype=object)
+        out |= {
+            f"{tag}_per_request_usd": b.pick(k, "per_request"),
+            f"{tag}_monthly_usd": monthly[k],
+            f"{tag}_total_usd": total,
+            f"{tag}_people_usd": people,
+            f"{tag}_serving_mode": modes[b.chosen[k]],
+            f"{tag}_batch_priced": b.pick(k, "batch_flag"),
+            f"{tag}_unpriced": np.isnan(total),
+        }
+    run = b.pick(FT, "training_run")
+    retraining = b.pick(FT, "retraining")
+    savings = monthly[ICL] - monthly[FT]
+    payback = np.where(savings > 0, np.maximum(once[FT] - once[ICL], 0.0) / savings, np.nan)
+    gross = savings + retraining / months
+    per_run = run + b.pick(FT, "people_per_retraining")
+    retrain_days = np.where(gross > 0, per_run / gross * case.days_per_month, np.nan)
+    out |= {
+        "ft_one_time_usd": once[FT],
+        "ft_training_usd": run,
+        "ft_training_runs": b.pick(FT, "runs"),
+        "ft_replicas": b.pick(FT, "replicas"),
+        "ft_hosting_usd_per_month": b.pick(FT, "fee_per_month"),
+        "break_even_requests_per_month": np.nan if break_even is None else break_even,
+        "payback_months": payback,
+        "payback_days": payback * case.days_per_month,
+        "savings_per_month_usd": savings,
+        "retrain_payback_days": retrain_days,
+    }
+    return out
+
+
+@quiet_floats
+def evaluate(
+    case: Case,
+    s: Scenarios,
+    parts: Parts,
+    *,
+    shots: FloatArray | None = None,
+    gain: FloatArray | None = None,
+    break_even: float | None = None,
+    notes: bool = True,
+) -> Evaluation:
+    """Every stage, once, for every row of ``s``.
+
+    ``shots`` fixes the demonstrations (the simulation keeps the point's prompt); rows
+    where it is NaN, or every row without it, have their prompt planned. ``gain`` replaces the quality model's expected gain
+    (the simulation draws it). ``break_even`` is what rules testing the break-even see.
+    Without ``notes`` only the rules with an effect on the decision are evaluated.
+    """
+    plan = _plan(case, s, parts, shots)
+    bills = price(case, s, plan.shots)
+    latency = _latency(case, parts, bills)
+    own = {k: bills.pick(k, "self_hosted_flag") > 0 for k in (FT, ICL)}
+    features = feature_columns(
+        case,
+        s,
+        shots=plan.shots,
+        planned=plan.planned,
+        wanted=plan.wanted,
+        room=plan.room,
+        prompt=bills.prompt,
+        changes=bills.changes,
+        epochs=bills.epochs,
+        batch={ICL: bills.prompt.batch, FT: _ft_batch(bills)},
+        own_weights=own,
+        shots_reason=plan.reason,
+    )
+    columns = {
+        **features,
+        **_cost_columns(case, bills, break_even),
+        "icl_latency_ms": latency.total_ms[ICL],
+        "ft_latency_ms": latency.total_ms[FT],
+        "icl_ttft_ms": latency.ttft_ms[ICL],
+    }
+    rules = parts.rulebook.evaluate_rows(_rule_view(columns), notes=notes)
+    if gain is None:
+        gain = parts.gain_of(s["n_examples"], plan.shots)
+    gain = np.broadcast_to(gain, (s.rows,))
+    totals = (bills.total[FT], bills.total[ICL], bills.known[FT], bills.known[ICL])
+    scores = score_rows(gain, totals, rules.fired, parts.rulebook.effects, parts.policy)
+    return Evaluation(s, plan, bills, latency, columns, rules, gain, scores)
+
+
+@quiet_floats
+def with_break_even(ev: Evaluation, break_even: float, parts: Parts) -> Evaluation:
+    """The same evaluation with the break-even known to the rules (their results and the
+    scores that follow from them recomputed; nothing else depends on it)."""
+    columns = {**ev.columns, "break_even_requests_per_month": break_even}
+    rules = parts.rulebook.evaluate_rows(_rule_view(columns))
+    b = ev.bills
+    totals = (b.total[FT], b.total[ICL], b.known[FT], b.known[ICL])
+    scores = score_rows(ev.gain, totals, rules.fired, parts.rulebook.effects, parts.policy)
+    return Evaluation(ev.scenarios, ev.plan, b, ev.latency, columns, rules, ev.gain, scores)
+
+
+def _ft_batch(b: Bills) -> np.ndarray:
+    opts = b.options[FT]
+    batch = [o.allowed for o in opts if o.batch]
+    return batch[0] if batch else np.zeros(b.volume.shape, dtype=bool)
+
+
+def _plan(case: Case, s: Scenarios, parts: Parts, shots: FloatArray | None) -> Plan:
+    """Each row's prompt: planned where ``shots`` is None or NaN, else as given."""
+    if shots is None:
+        need = np.ones(s.rows, dtype=bool)
+    else:
+        need = np.isnan(shots)
+        if not need.any():
+            return _fixed_plan(case, s, shots)
+    sub = s if need.all() else s.take(need)
+    planned = plan_prompt(
+        case,
+        sub,
+        policy=parts.policy,
+        gain_of=parts.gain_of,
+        latency_of=prompted_latency(case, parts),
+    )
+    if need.all():
+        return planned
+    assert shots is not None
+    out = _fixed_plan(case, s, np.where(need, 0.0, shots))
+    for name in ("shots", "planned", "wanted", "room"):
+        getattr(out, name)[need] = getattr(planned, name)
+    out.reason = planned.reason if need[0] else None
+    return out
+
+
+def _fixed_plan(case: Case, s: Scenarios, shots: FloatArray) -> Plan:
+    from ._features import shots_that_fit
+
+    demo = s["query_tokens"] + s["output_tokens"]
+    room = shots_that_fit(
+        s["instruction_tokens"] + s["retrieved_tokens"] + demo, demo, case.icl.context_window
+    )
+    planned = np.full(s.rows, float(case.default_shots))
+    given = s["icl_shots"]
+    wanted = np.where(np.isnan(given), np.minimum(planned, s["n_examples"]), given)
+
+    def full(x: FloatArray) -> FloatArray:
+        return np.broadcast_to(np.asarray(x, dtype=np.float64), (s.rows,)).copy()
+
+    return Plan(full(shots), planned, full(wanted), full(room), None)
+
+
+def _rule_view(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns as the condition language reads them: numbers and yes/no as floats."""
+    out: dict[str, Any] = {}
+    for k, v in columns.items():
+        if isinstance(v, np.ndarray) and v.dtype == bool:
+            out[k] = v.astype(np.float64)
+        elif isinstance(v, bool):
+            out[k] = float(v)
+        elif v is None:
+            out[k] = np.nan
+        else:
+            out[k] = v
+    return out
+
+
+def _typed_fields() -> tuple[frozenset[str], frozenset[str]]:
+    from ._rules import RuleInputs
+
+    ints, bools = set(), set()
+    for name, f in RuleInputs.model_fields.items():
+        if f.annotation in (int, int | None):  # type: ignore[comparison-overlap]
+            ints.add(name)
+        elif f.annotation in (bool, bool | None):  # type: ignore[comparison-overlap]
+            bools.add(name)
+    return frozenset(ints), frozenset(bools)
+
+
+def rule_inputs_at(columns: Mapping[str, Any], row: int = 0) -> dict[str, Any]:
+    """Every rule input in one row, as plain values (what a rule's trace shows)."""
+    from ._features import scalar
+    from ._rules import RuleInputs
+
+    ints, bools = _typed_fields()
+    return {
+        k: scalar(columns[k], row, integer=k in ints, boolean=k in bools)
+        for k in RuleInputs.model_fields
+    }

@@ -1,0 +1,152 @@
+"""Searches on the pipeline: where an outcome first changes along a walk, found exactly.
+
+A *walk* moves one input away from its value in steps (``data/exploration.json``); every
+walk's probes are evaluated together, in one table of scenarios. Each walk's first probe
+with another outcome brackets the change, and the brackets are narrowed together, round by
+round (a few evenly spread probes, plus the root of the straight line through the two ends'
+continuous signal where it has one: the decision score, or the difference of two totals),
+until each is as narrow as asked. Every search has a fixed budget of rounds and probes, and
+every round narrows or ends a bracket: no input can make it loop.
+
+The flip points and the break-even both search this way, with the same evaluation as the
+point estimate, so a flip point flips under ``what_if`` and the totals are equal at the
+break-even.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._types import FloatArray
+
+__all__ = ["Probe", "Walk", "first_changes"]
+
+#: Evaluate probes: (walk index of each probe, its value) to (outcome, signal, valid), one
+#: per probe. The outcome is a class (a strategy, "fine-tuning cheaper"); the signal a
+#: continuous number whose sign agrees with the outcome where it can (NaN: none).
+Probe = Callable[[np.ndarray, FloatArray], tuple[np.ndarray, FloatArray, np.ndarray]]
+
+_ROUNDS = 12  # refinement rounds at most
+_SPREAD = (31, 7)  # evenly spread probes per bracket: in the first round, then in each
+
+
+@dataclass
+class Walk:
+    """One input moved one way: its start, its outcome there, and the probes in order."""
+
+    start: float
+    outcome: int  # the outcome at ``start``
+    signal: float  # the continuous signal at ``start`` (NaN: none)
+    points: list[float]  # the probes, in the order walked
+    integer: bool
+    geometric: bool  # refine on the log scale (positive values that scale)
+    precision: float  # stop when the bracket is this narrow, relative to its outer end
+
+
+def _between(a: float, b: float, k: int, integer: bool, geometric: bool) -> list[float]:
+    """``k`` points strictly between ``a`` and ``b``, evenly spread."""
+    t = np.arange(1, k + 1) / (k + 1)
+    if geometric and a > 0 and b > 0:
+        pts = np.exp(math.log(a) + t * (math.log(b) - math.log(a)))
+    else:
+        pts = a + t * (b - a)
+    if integer:
+        lo, hi = min(a, b), max(a, b)
+        pts = np.round(pts)
+        pts = pts[(pts > lo) & (pts < hi)]
+    out = sorted(set(pts.tolist()), key=lambda x: abs(x - a))
+    return [x for x in out if x != a and x != b]
+
+
+def _secant(a: float, b: float, sa: float, sb: float, integer: bool) -> list[float]:
+    """The root of the line through (a, sa) and (b, sb), and its two neighbours."""
+    if not (math.isfinite(sa) and math.isfinite(sb)) or (sa > 0) == (sb > 0) or sa == sb:
+        return []
+    x = a + (b - a) * sa / (sa - sb)
+    lo, hi = min(a, b), max(a, b)
+    if integer:
+        cands = [math.floor(x), math.ceil(x), math.floor(x) - 1, math.ceil(x) + 1]
+    else:
+        eps = 1e-10 * max(abs(a), abs(b), 1e-300)
+        cands = [x, x - eps, x + eps]
+    return [c for c in cands if lo < c < hi]
+
+
+def _narrow_enough(a: float, b: float, walk: Walk) -> bool:
+    if walk.integer:
+        return abs(b - a) <= 1
+    return abs(b - a) <= walk.precision * max(abs(a), abs(b))
+
+
+def first_changes(walks: list[Walk], probe: Probe) -> list[tuple[float, int, float] | None]:
+    """For each walk, the first value (nearest its start) whose outcome differs from the
+    start's, with that outcome and its signal; None when no probe of the walk changes it
+    (or a probe the inputs do not accept ends the walk first).
+
+    The value returned has the new outcome, and the bracket below it (towards the start)
+    is narrower than the walk's precision (one whole step for integers)."""
+    if not walks:
+        return []
+    index = np.concatenate([np.full(len(w.points), i) for i, w in enumerate(walks)]).astype(np.intp)
+    values = np.concatenate([np.asarray(w.points, dtype=np.float64) for w in walks])
+    out: list[tuple[float, int, float] | None] = [None] * len(walks)
+    if values.size == 0:
+        return out
+    outcome, signal, valid = probe(index, values)
+    brackets: dict[int, tuple[float, float, float, float, int]] = {}
+    offset = 0
+    for i, w in enumerate(walks):
+        prev, prev_signal = w.start, w.signal
+        for j in range(len(w.points)):
+            k = offset + j
+            if not valid[k]:
+                break
+            if outcome[k] != w.outcome:
+                brackets[i] = (prev, float(values[k]), prev_signal, float(signal[k]),
+                               int(outcome[k]))  # fmt: skip
+                break
+            prev, prev_signal = float(values[k]), float(signal[k])
+        offset += len(w.points)
+    for round_ in range(_ROUNDS):
+        spread = _SPREAD[0] if round_ == 0 else _SPREAD[1]
+        active = {i: b for i, b in brackets.items() if not _narrow_enough(b[0], b[1], walks[i])}
+        if not active:
+            break
+        pts: list[tuple[int, float]] = []
+        for i, (a, b, sa, sb, _) in active.items():
+            w = walks[i]
+            cand = _secant(a, b, sa, sb, w.integer) + _between(a, b, spread, w.integer,
+                                                              w.geometric)  # fmt: skip
+            pts.extend((i, x) for x in dict.fromkeys(cand))
+        if not pts:
+            break
+        idx = np.array([p[0] for p in pts], dtype=np.intp)
+        vals = np.array([p[1] for p in pts], dtype=np.float64)
+        o, sgn, ok = probe(idx, vals)
+        for i, (a, b, sa, sb, ob) in active.items():
+            w = walks[i]
+            mine = [
+                (float(vals[k]), int(o[k]), float(sgn[k]))
+                for k in np.flatnonzero(idx == i)
+                if ok[k]
+            ]
+            mine.sort(key=lambda t: abs(t[0] - a))
+            na, nsa = a, sa
+            nb, nsb, nob = b, sb, ob
+            for x, ox, sx in mine:
+                if ox != w.outcome:
+                    nb, nsb, nob = x, sx, ox
+                    break
+                na, nsa = x, sx
+            if (na, nb) == (a, b):
+                brackets[i] = (a, b, sa, sb, ob)
+                walks[i].precision = math.inf  # nothing between narrows it: stop here
+            else:
+                brackets[i] = (na, nb, nsa, nsb, nob)
+    for i, (_, b, _, sb, ob) in brackets.items():
+        out[i] = (b, ob, sb)
+    return out

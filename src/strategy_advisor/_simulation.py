@@ -1,0 +1,227 @@
+"""The simulation: the draws of every estimated input, priced and decided, and what they say.
+
+The draws (:func:`~._uncertainty.draw`) and, for the sensitivity table, each estimate alone
+at the ends of its interval are evaluated in one table on the pipeline, with the prompt as
+planned for the point estimate. From them: each strategy's total as a median with an
+interval; the share of draws in which each strategy is the better choice (the confidence);
+the expected value of perfect information (``docs/decision.md``); and the tornado.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from ._decision import DecisionPolicy
+from ._pipeline import Evaluation, Parts, evaluate
+from ._quality import QualityEstimate
+from ._scenarios import Case, Scenarios
+from ._types import FloatArray, Strategy, construct, quiet_floats
+from ._uncertainty import (
+    Estimate,
+    SensitivityRow,
+    Uncertainty,
+    draw,
+    estimates,
+    gain_at,
+    uncertainty_settings,
+)
+
+__all__ = ["SimulationResult", "simulate"]
+
+FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
+Interval = tuple[float | None, float | None, float | None]  # median, low, high
+
+
+@dataclass
+class SimulationResult:
+    """What the simulation gives the recommendation."""
+
+    uncertainty: Uncertainty
+    draws: Scenarios  # the drawn scenarios (for the cost curve's intervals)
+    intervals: dict[Strategy, Interval]
+    sensitivity: tuple[SensitivityRow, ...]
+    share_fine_tuning_better: float
+
+
+def _percentiles(x: FloatArray, level: float) -> Interval:
+    if x.size == 0 or np.isnan(x).any():
+        return None, None, None
+    lo, mid, hi = np.quantile(x, [(1 - level) / 2, 0.5, (1 + level) / 2])
+    return float(mid), float(lo), float(hi)
+
+
+def _ranks(x: FloatArray) -> FloatArray:
+    """Each value's rank in ``x`` as a share in (0, 1) (ties broken by position)."""
+    order = np.argsort(x, kind="stable")
+    r = np.empty(len(x))
+    r[order] = (np.arange(len(x)) + 0.5) / len(x)
+    return r
+
+
+def _rank_correlation(u: FloatArray, score_ranks: FloatArray) -> float:
+    """Spearman's correlation of an input with the score: the input's draws are uniform
+    percentiles (their own ranks, up to ties of a two-valued input), so it is the
+    correlation of those percentiles with the score's ranks."""
+    su, sr = u.std(), score_ranks.std()
+    if len(u) < 3 or su == 0 or sr == 0:
+        return 0.0
+    return float(np.mean((u - u.mean()) * (score_ranks - score_ranks.mean())) / (su * sr))
+
+
+def _net_benefit(ev: Evaluation, rows: slice, policy: DecisionPolicy) -> tuple[FloatArray, ...]:
+    """Fine-tuning's net benefit in each draw, in dollars at prompting's cost scale:
+    ``(C_icl + f)·exp((G/g + R)/k) − (C_ft + f)``, positive exactly where the draw's
+    score is (and its parts for the partial values)."""
+    f, k = policy.cost_floor_usd, policy.cost_weight
+    c_icl = ev.bills.total[ICL][rows] + f
+    c_ft = ev.bills.total[FT][rows] + f
+    quality = np.exp(ev.scores.quality[rows] / k)
+    rules = np.exp(ev.scores.rules[rows] / k)
+    return c_icl * rules, quality, c_ft
+
+
+def _evpi(ev: Evaluation, rows: slice, policy: DecisionPolicy) -> tuple[float, float, float]:
+    a, q, b = _net_benefit(ev, rows, policy)
+    nb = a * q - b
+    base = max(float(nb.mean()), 0.0)
+    total = float(np.maximum(nb, 0.0).mean()) - base
+    # knowing the gain: the costs averaged out for each drawn gain (they are independent)
+    quality = float(np.maximum(a.mean() * q - b.mean(), 0.0).mean()) - base
+    # knowing the costs: the gain averaged out for each draw of the costs
+    costs = float(np.maximum(a * q.mean() - b, 0.0).mean()) - base
+    return max(total, 0.0), max(quality, 0.0), max(costs, 0.0)
+
+
+@quiet_floats
+def simulate(
+    case: Case,
+    parts: Parts,
+    point: Scenarios,
+    at_point: Evaluation,
+    quality: QualityEstimate,
+) -> SimulationResult:
+    """Draw, evaluate and summarise (see the module docstring)."""
+    settings = uncertainty_settings()
+    level = settings.interval_level
+    n = settings.draws
+    drawn = draw(case, point, quality, n)
+    found = estimates(case, point)
+    lo_u, hi_u = settings.sensitivity_percentiles
+    ends = np.array([lo_u, hi_u])
+    sens_rows: list[Scenarios] = []
+    for e in found:
+        sens_rows.append(point.repeat(2).with_values(**e.values(ends)))
+    z = NormalDist().inv_cdf(hi_u)
+    gain_point = float(at_point.gain[0])
+    gain_ends = gain_at(quality, np.array([-z, z]))
+    table = Scenarios.concat([drawn.scenarios, *sens_rows]) if sens_rows else drawn.scenarios
+    gains = np.concatenate([drawn.gain, np.full(2 * len(sens_rows), gain_point)])
+    shots = np.full(table.rows, float(at_point.plan.shots[0]))
+    ev = evaluate(case, table, parts, shots=shots, gain=gains, break_even=None)
+    sims = slice(0, n)
+    sc = ev.scores
+    ft_better = sc.fine_tuning[sims]
+    share = float(ft_better.mean())
+    intervals = {k: _percentiles(ev.bills.total[k][sims], level) for k in (FT, ICL)}
+    priced = all(intervals[k][0] is not None for k in (FT, ICL))
+    both_feasible = not (at_point.scores.infeasible_ft[0] or at_point.scores.infeasible_icl[0])
+    evpi = (None, None, None)
+    if priced and both_feasible:
+        evpi = _evpi(ev, sims, parts.policy)
+    s_lo, s_hi = np.quantile(sc.total[sims], [(1 - level) / 2, (1 + level) / 2])
+    c_lo, c_hi = np.quantile(sc.cost[sims], [(1 - level) / 2, (1 + level) / 2])
+    uncertainty = construct(
+        Uncertainty,
+        draws=n,
+        seed=drawn.seed,
+        interval_level=level,
+        share_fine_tuning_better=share,
+        score_low=float(s_lo),
+        score_high=float(s_hi),
+        cost_term_low=float(c_lo),
+        cost_term_high=float(c_hi),
+        evpi_usd=evpi[0],
+        evpi_quality_usd=evpi[1],
+        evpi_costs_usd=evpi[2],
+        estimates=tuple(e.key for e in found),
+    )
+    rows = _sensitivity(ev, n, found, drawn.percentiles, quality, gain_ends, at_point, parts,
+                        drawn.gain_score)  # fmt: skip
+    return SimulationResult(uncertainty, drawn.scenarios, intervals, rows, share)
+
+
+def _side(fine_tuning: bool) -> Strategy:
+    return FT if fine_tuning else ICL
+
+
+def _sensitivity(
+    ev: Evaluation,
+    n: int,
+    found: tuple[Estimate, ...],
+    percentiles: dict[str, FloatArray],
+    quality: QualityEstimate,
+    gain_ends: FloatArray,
+    at_point: Evaluation,
+    parts: Parts,
+    gain_scores: FloatArray,
+) -> tuple[SensitivityRow, ...]:
+    """Each estimate alone at the ends of its interval (the quality gain first), the
+    decision score at each end, largest swing first; inputs that cannot move it left out."""
+    settings = uncertainty_settings()
+    sc = ev.scores
+    point = at_point.scores
+    base = float(point.total[0]) - float(point.quality[0])
+    forced = bool(point.infeasible_ft[0]) != bool(point.infeasible_icl[0])
+    forced_side = _side(bool(point.fine_tuning[0]))
+    score_ranks = _ranks(sc.total[:n])
+
+    def side(score: float, fine_tuning: bool) -> Strategy:
+        if forced:
+            return forced_side
+        return _side(fine_tuning)
+
+    rows: list[SensitivityRow] = []
+    q_lo, q_hi = (float(base + parts.policy.quality_term(float(g))) for g in gain_ends)
+    rows.append(
+        construct(
+            SensitivityRow,
+            key="quality",
+            input="quality gain (its interval)",
+            low_label=f"{gain_ends[0]:+.0f} points",
+            high_label=f"{gain_ends[1]:+.0f} points",
+            score_low=q_lo,
+            score_high=q_hi,
+            swing=abs(q_hi - q_lo),
+            strategy_low=side(q_lo, q_lo > 0),
+            strategy_high=side(q_hi, q_hi > 0),
+            rank_correlation=_rank_correlation(_ranks(gain_scores), score_ranks),
+        )
+    )
+    for i, e in enumerate(found):
+        r0, r1 = n + 2 * i, n + 2 * i + 1
+        s0, s1 = float(sc.total[r0]), float(sc.total[r1])
+        if not (math.isfinite(s0) and math.isfinite(s1)):
+            continue
+        values = e.values(np.array(settings.sensitivity_percentiles))
+        first = next(iter(values.values()))
+        rows.append(
+            construct(
+                SensitivityRow,
+                key=e.key,
+                input=e.label,
+                low_label=e.describe(float(first[0])),
+                high_label=e.describe(float(first[1])),
+                score_low=s0,
+                score_high=s1,
+                swing=abs(s1 - s0),
+                strategy_low=side(s0, bool(sc.fine_tuning[r0])),
+                strategy_high=side(s1, bool(sc.fine_tuning[r1])),
+                rank_correlation=_rank_correlation(percentiles[e.key], score_ranks),
+            )
+        )
+    kept = [r for r in rows if r.swing >= settings.sensitivity_min_swing or r.flips]
+    return tuple(sorted(kept, key=lambda r: -r.swing))

@@ -1,0 +1,441 @@
+"""Uncertainty: every estimated input drawn from its range, and what the draws say.
+
+An input the user gave is a fact and is not drawn. Every other figure that can move a bill is
+an estimate with a range in the data files: a measured token length's error band, the
+epochs, the peak load, people's time, the prompt cache's lifetime, the serving figures
+(utilization, GPU prices, training speed, the spare replica, set-up hours) and catalog
+numbers whose sources disagree; the quality gain has the quality model's predictive
+distribution. :func:`draw` turns them into rows of scenarios (``data/uncertainty.json``
+names the families: triangular on the log scale with the point as mode, triangular from
+zero, or one of two published values), seeded from the task's content so the same input
+gives the same answer byte for byte. A figure both strategies' bills read (the engineering
+rate, token lengths, the GPU price when both self-host) is one knob, drawn once per row: it
+moves both bills together by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from ._datafiles import shipped
+from ._profile import PeopleTime
+from ._quality import QualityEstimate
+from ._scenarios import Case, Scenarios, epochs_heuristic
+from ._serving import serving_data
+from ._types import RESULT, STRICT_DATA, FloatArray, Strategy
+
+__all__ = [
+    "Estimate",
+    "SensitivityRow",
+    "Uncertainty",
+    "UncertaintySettings",
+    "draw",
+    "estimates",
+    "gain_at",
+    "seed_of",
+    "uncertainty_settings",
+]
+
+
+class _Families(BaseModel):
+    model_config = STRICT_DATA
+    positive_range: Literal["log_triangular"]
+    range_from_zero: Literal["triangular"]
+    disputed_catalog_number: Literal["two_point"]
+    reason: str
+
+
+class UncertaintySettings(BaseModel):
+    """``data/uncertainty.json``: how many draws, which families, what is quoted."""
+
+    model_config = STRICT_DATA
+    schema_version: Literal[1]
+    as_of: str
+    source: str
+    draws: int = Field(..., ge=100, le=100_000)
+    draws_reason: str
+    interval_level: float = Field(..., gt=0, lt=1)
+    interval_reason: str
+    families: _Families
+    dispute_weight_low: float = Field(..., gt=0, lt=1)
+    dispute_weight_reason: str
+    team_hours_move_together: bool
+    team_hours_reason: str
+    sensitivity_percentiles: tuple[float, float]
+    sensitivity_reason: str
+    sensitivity_min_swing: float = Field(..., ge=0)
+    sensitivity_min_swing_reason: str
+    curve_draws: int = Field(..., ge=10)
+    curve_draws_reason: str
+    evpi_share_of_cheaper_total: float = Field(..., ge=0)
+    evpi_min_usd: float = Field(..., ge=0)
+    evpi_reason: str
+
+
+uncertainty_settings = shipped(UncertaintySettings, "uncertainty.json")
+
+
+class SensitivityRow(BaseModel):
+    """One row of the tornado: an estimated input moved alone across its 80% interval."""
+
+    model_config = RESULT
+
+    key: str = Field(description="Which estimate: a profile path or a named assumption.")
+    input: str = Field(description="The estimated input, in words.")
+    low_label: str = Field(description="The end that makes the totals cheap, in words.")
+    high_label: str = Field(description="The end that makes them dear, in words.")
+    score_low: float = Field(description="The decision score (log-odds for FT) at the cheap end.")
+    score_high: float = Field(description="The decision score at the dear end.")
+    swing: float = Field(description="|score_high − score_low|: how much the input matters.")
+    strategy_low: Strategy = Field(description="The side the score favours at the cheap end.")
+    strategy_high: Strategy = Field(description="The side the score favours at the dear end.")
+    rank_correlation: float = Field(
+        description="Spearman correlation of the input with the decision score over the "
+        "simulation's draws, every estimate varying at once (sign: + favours fine-tuning)."
+    )
+
+    @property
+    def flips(self) -> bool:
+        """True when the favoured strategy differs between the two ends."""
+        return self.strategy_low is not self.strategy_high
+
+
+class Uncertainty(BaseModel):
+    """What the simulation says: how often each strategy is the better choice, and what
+    knowing more would be worth."""
+
+    model_config = RESULT
+
+    draws: int = Field(description="Scenarios drawn (0: nothing is estimated or priced).")
+    seed: int = Field(description="The draws' seed, from the task's content.")
+    interval_level: float = Field(description="Level of every interval, e.g. 0.8.")
+    share_fine_tuning_better: float = Field(
+        description="Share of draws in which fine-tuning is the better choice under the "
+        "policy (feasible, and the decision score of that draw above 0)."
+    )
+    score_low: float = Field(description="Low end of the decision score's interval.")
+    score_high: float = Field(description="High end of the decision score's interval.")
+    cost_term_low: float = Field(description="Low end of the cost term's interval.")
+    cost_term_high: float = Field(description="High end of the cost term's interval.")
+    evpi_usd: float | None = Field(
+        description="Expected value of perfect information, USD: E[max(NB, 0)] − max(E[NB], "
+        "0) with NB fine-tuning's net benefit in a draw (docs/decision.md). None: unpriced."
+    )
+    evpi_quality_usd: float | None = Field(
+        description="The part of it from not knowing the quality gain (its EVPPI), USD."
+    )
+    evpi_costs_usd: float | None = Field(
+        description="The part from not knowing the costs' estimated inputs, USD."
+    )
+    estimates: tuple[str, ...] = Field(description="The estimated inputs that were drawn.")
+
+
+# ---------------------------------------------------------------------------- families
+
+
+def triangular(u: FloatArray, low: float, mode: float, high: float) -> FloatArray:
+    """The triangular distribution's quantile at ``u``.
+
+    Examples
+    --------
+    >>> triangular(np.array([0.0, 0.5, 1.0]), 0.0, 5.0, 10.0).tolist()
+    [0.0, 5.0, 10.0]
+    """
+    if high <= low:
+        return np.full(np.shape(u), float(mode))
+    span = high - low
+    cut = (mode - low) / span
+    left = low + np.sqrt(u * span * (mode - low))
+    right = high - np.sqrt((1.0 - u) * span * (high - mode))
+    return np.where(u < cut, left, right)
+
+
+def log_triangular(u: FloatArray, low: float, mode: float, high: float) -> FloatArray:
+    """Triangular on the log scale (``low`` > 0), the point estimate as mode."""
+    return np.exp(triangular(u, math.log(low), math.log(mode), math.log(high)))
+
+
+def ranged(u: FloatArray, low: float, mode: float, high: float) -> FloatArray:
+    """The data's family for a range: log-triangular, or triangular from zero."""
+    low, high = min(low, mode), max(high, mode)
+    if low > 0:
+        return log_triangular(u, low, mode, high)
+    return triangular(u, low, mode, high)
+
+
+# ---------------------------------------------------------------------------- estimates
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimated input: the knobs it sets from a percentile ``u`` (the cheap end at
+    low ``u``... for most; ``cheap_at_low`` says), and its label in words."""
+
+    key: str
+    label: str
+    values: Callable[[FloatArray], dict[str, FloatArray]]
+    describe: Callable[[float], str]
+    group: str | None = None  # estimates in one group share their percentile
+
+
+_PEOPLE = {
+    "hourly_usd": ("hourly_usd", "engineer_hourly_usd", "the engineering rate", "usd_h"),
+    "prompt_engineering_hours": (
+        "prompt_engineering_hours", "prompt_engineering_hours", "prompt engineering time", "h"),
+    "fine_tuning_setup_hours": (
+        "ft_setup_hours", "fine_tuning_setup_hours", "fine-tuning set-up time", "h"),
+    "fine_tuning_hours_per_retraining": (
+        "ft_retraining_hours", "fine_tuning_hours_per_retraining",
+        "engineering time per retraining", "h"),
+    "prompt_revision_hours": (
+        "prompt_revision_hours", "prompt_revision_hours", "hours per prompt revision", "h"),
+    "prompt_migration_hours": (
+        "prompt_migration_hours", "prompt_migration_hours", "prompt migration hours", "h"),
+    "self_hosting_ops_hours_per_month": (
+        "ops_hours", "self_hosting_ops_hours_per_month",
+        "self-hosting operations hours a month", "h"),
+}  # fmt: skip
+_TEAM = frozenset({"fine_tuning_hours_per_retraining", "prompt_revision_hours"})
+
+_ICL_PATHS = {
+    "input_usd_per_mtok": "icl_input",
+    "cached_input_usd_per_mtok": "icl_cached",
+    "output_usd_per_mtok": "icl_output",
+    "cache_write_usd_per_mtok": "icl_cache_write",
+    "batch_input_usd_per_mtok": "icl_batch_input",
+    "batch_output_usd_per_mtok": "icl_batch_output",
+}
+_FT_PATHS = {
+    "fine_tuning.training_usd_per_mtok": "ft_training",
+    "fine_tuning.input_usd_per_mtok": "ft_input",
+    "fine_tuning.output_usd_per_mtok": "ft_output",
+    "fine_tuning.batch_input_usd_per_mtok": "ft_batch_input",
+    "fine_tuning.batch_output_usd_per_mtok": "ft_batch_output",
+    "fine_tuning.hosting_usd_per_hour": "ft_hosting",
+}
+_WORDS = {
+    "input_usd_per_mtok": ("input price", "/1M tokens"),
+    "output_usd_per_mtok": ("output price", "/1M tokens"),
+    "cached_input_usd_per_mtok": ("cached input price", "/1M tokens"),
+    "cache_write_usd_per_mtok": ("cache write price", "/1M tokens"),
+    "batch_input_usd_per_mtok": ("batch input price", "/1M tokens"),
+    "batch_output_usd_per_mtok": ("batch output price", "/1M tokens"),
+    "training_usd_per_mtok": ("training price", "/1M tokens"),
+    "hosting_usd_per_hour": ("hosting fee", "/h per replica"),
+}
+
+
+def _money(x: float, unit: str = "") -> str:
+    if x < 10:
+        return f"${x:.3g}{unit}"
+    return f"${x:,.4g}{unit}"
+
+
+def _amount(x: float, unit: str) -> str:
+    return f"${x:,.0f}/h" if unit == "usd_h" else f"{x:.3g} h"
+
+
+def _moved_tokens(case: Case) -> tuple[str, ...]:
+    p = case.profile
+    m = p.token_measurement
+    overridden = m.overridden if m is not None else ()
+    names = (("avg_input_tokens", "query_tokens"), ("avg_output_tokens", "output_tokens"),
+             ("instruction_tokens", "instruction_tokens"))  # fmt: skip
+    return tuple(k for f, k in names if getattr(p, f) is not None and f not in overridden)
+
+
+def estimates(case: Case, point: Scenarios) -> tuple[Estimate, ...]:
+    """Every estimated input of a case, with how a percentile sets its knobs."""
+    p, a = case.profile, case.assumptions
+    out: list[Estimate] = []
+    m = p.token_measurement
+    moved = _moved_tokens(case)
+    if m is not None and m.relative_error > 0 and moved:
+        r = m.relative_error
+        base = {k: float(point[k][0]) for k in moved}
+
+        def tokens(
+            u: FloatArray, base: dict[str, float] = base, r: float = r
+        ) -> dict[str, FloatArray]:
+            factor = log_triangular(u, max(1.0 - r, 1e-6), 1.0, 1.0 + r)
+            return {k: np.maximum(v * factor, 1e-9 if k != "instruction_tokens" else 0.0)
+                    for k, v in base.items()}  # fmt: skip
+
+        first = base[moved[0]]
+        out.append(Estimate("token_lengths", "token lengths", tokens,
+                            lambda x, b=first: _token_words(x / b)))  # fmt: skip
+    if p.epochs is None:
+        h = float(epochs_heuristic(point["n_examples"], case.values)[0])
+        if h > 1:
+            out.append(Estimate(
+                "epochs", "training epochs",
+                lambda u, h=h: {"epochs": triangular(u, 1.0, h, h)},
+                lambda x: f"{x:.2g} epochs",
+            ))  # fmt: skip
+    if p.peak_to_average_ratio is None:
+        e = a.entry("peak_to_average_ratio")
+        if e.low is not None and e.high is not None:
+            out.append(Estimate(
+                "peak_to_average_ratio", "peak-to-average load",
+                lambda u, e=e: {"peak_ratio": ranged(u, e.low, e.value, e.high)},  # type: ignore[arg-type]
+                lambda x: f"{x:.2g}x",
+            ))  # fmt: skip
+    people = p.people or PeopleTime()
+    settings = uncertainty_settings()
+    for field_, (knob_name, key, label, unit) in _PEOPLE.items():
+        if getattr(people, field_) is not None:
+            continue
+        e = a.entry(key)
+        if e.low is None or e.high is None:
+            continue
+        group = "team_hours" if settings.team_hours_move_together and field_ in _TEAM else None
+        out.append(Estimate(
+            f"people.{field_}", label,
+            lambda u, k=knob_name, e=e: {k: ranged(u, e.low, e.value, e.high)},  # type: ignore[misc]
+            lambda x, unit=unit: _amount(x, unit),
+            group,
+        ))  # fmt: skip
+    for arm, spec, paths in (("icl_model", case.icl, _ICL_PATHS), ("ft_model", case.ft, _FT_PATHS)):
+        for rng in spec.ranges:
+            knob_name = paths.get(rng.path)
+            if knob_name is None:
+                continue
+            w = settings.dispute_weight_low
+            tail = rng.path.rpartition(".")[2]
+            what, unit = _WORDS.get(tail, (tail.replace("_", " "), ""))
+            whose = "the prompted model's" if arm == "icl_model" else "the tuned model's"
+            out.append(Estimate(
+                f"{arm}.{rng.path}", f"{whose} {what} ({spec.name})",
+                lambda u, lo=rng.low, hi=rng.high, k=knob_name, w=w: {
+                    k: np.where(u < w, lo, hi).astype(np.float64)},
+                lambda x, unit=unit: _money(x, unit),
+            ))  # fmt: skip
+    life = case.cache
+    if life.idle_minutes_low != life.idle_minutes_high and case.icl.cached_input_usd_per_mtok:
+        out.append(Estimate(
+            "cache_lifetime", "prompt cache lifetime",
+            lambda u, life=life: {"cache_idle_minutes": ranged(
+                1.0 - u, life.idle_minutes_low, life.idle_minutes, life.idle_minutes_high)},
+            lambda x: f"{x:.3g} min",
+        ))  # fmt: skip
+    out.extend(_serving_estimates(case))
+    return tuple(out)
+
+
+def _token_words(factor: float) -> str:
+    return f"{(factor - 1.0) * 100:+.0f}%"
+
+
+def _serving_estimates(case: Case) -> list[Estimate]:
+    """The serving figures, where some strategy may run on replicas or train on own GPUs."""
+    replicas = any(m != "serverless" for m in (*case.prompted.modes, *case.tuned.modes))
+    own = "self_hosted" in (*case.prompted.modes, *case.tuned.modes)
+    out: list[Estimate] = []
+    if replicas:
+        u_ = serving_data().serving_utilization
+        out.append(Estimate(
+            "serving.utilization", "replica utilization",
+            lambda u: {"utilization": ranged(1.0 - u, u_.low, u_.value, u_.high)},
+            lambda x: f"{x:.0%} busy",
+        ))  # fmt: skip
+    if not own:
+        return out
+    icl_gpu, ft_gpu = case.prompted.gpu_usd_per_hour, case.tuned.gpu_usd_per_hour
+    out.append(Estimate(
+        "serving.gpu_price", f"GPU price ({case.tuned.gpu})",
+        lambda u: {
+            "ft_gpu_usd_per_hour": ranged(u, ft_gpu[1], ft_gpu[0], ft_gpu[2]),
+            "icl_gpu_usd_per_hour": ranged(u, icl_gpu[1], icl_gpu[0], icl_gpu[2]),
+        },
+        lambda x: f"${x:.3g}/GPU-hour",
+    ))  # fmt: skip
+    if case.training_seconds_per_token is not None:
+        point, low, high = case.training_seconds_per_token
+        out.append(Estimate(
+            "serving.training_speed", "self-hosted training time",
+            lambda u: {"training_speed": ranged(u, low / point, 1.0, high / point)},
+            lambda x: f"x{x:.2g} of the FLOPs estimate",
+        ))  # fmt: skip
+    for key, knob_name, label, words in (
+        ("self_hosted_min_replicas", "self_hosted_min_replicas", "self-hosted replicas at least",
+         lambda x: f"{x:g}"),
+        ("self_hosted_training_setup_hours", "self_hosted_setup_hours",
+         "self-hosted training set-up hours", lambda x: f"{x:.2g} h"),
+    ):  # fmt: skip
+        e = case.assumptions.entry(key)
+        if e.low is None or e.high is None:
+            continue
+        integer = key == "self_hosted_min_replicas"
+        out.append(Estimate(
+            f"serving.{key}", label,
+            lambda u, e=e, k=knob_name, integer=integer: {k: _maybe_round(
+                ranged(u, e.low, e.value, e.high), integer)},  # type: ignore[arg-type]
+            words,
+        ))  # fmt: skip
+    return out
+
+
+def _maybe_round(x: FloatArray, integer: bool) -> FloatArray:
+    return np.floor(x + 0.5) if integer else x
+
+
+# -------------------------------------------------------------------------------- draws
+
+
+def seed_of(case: Case) -> int:
+    """The draws' seed: a hash of the task's content (the profile, both models' specs and
+    the evaluation date), so the same input gives the same draws."""
+    h = hashlib.sha256()
+    h.update(case.profile.model_dump_json().encode())
+    h.update(case.icl.model_dump_json().encode())
+    h.update(case.ft.model_dump_json().encode())
+    h.update(case.today.isoformat().encode())
+    return int.from_bytes(h.digest()[:8], "little")
+
+
+@dataclass
+class Draws:
+    """The simulation's rows: scenarios, each estimate's percentile, the quality gain."""
+
+    scenarios: Scenarios
+    percentiles: dict[str, FloatArray]
+    gain: FloatArray
+    gain_score: FloatArray  # the standard-normal score of each draw's gain
+    seed: int
+
+
+def gain_at(quality: QualityEstimate, z: FloatArray) -> FloatArray:
+    """The task's gain at standard-normal scores ``z`` of the quality model's predictive
+    distribution: normal, with the expected gain as mean and the predictive interval's
+    width (``gain_low_points`` and ``gain_high_points`` are its ends)."""
+    z_level = NormalDist().inv_cdf(0.5 + quality.interval_level / 2.0)
+    sd = max((quality.gain_high_points - quality.gain_low_points) / (2.0 * z_level), 0.0)
+    return quality.expected_gain_points + sd * np.asarray(z, dtype=np.float64)
+
+
+def draw(case: Case, point: Scenarios, quality: QualityEstimate, n: int) -> Draws:
+    """``n`` scenarios with every estimate drawn (the point's other inputs kept)."""
+    seed = seed_of(case)
+    rng = np.random.default_rng(seed)
+    found = estimates(case, point)
+    groups: dict[str, FloatArray] = {}
+    percentiles: dict[str, FloatArray] = {}
+    rows = point.repeat(n)
+    values: dict[str, FloatArray] = {}
+    for e in found:
+        if e.group is not None:
+            u = groups.setdefault(e.group, rng.random(n))
+        else:
+            u = rng.random(n)
+        percentiles[e.key] = u
+        values.update(e.values(u))
+    z_gain = rng.standard_normal(n)
+    return Draws(rows.with_values(**values), percentiles, gain_at(quality, z_gain), z_gain, seed)
