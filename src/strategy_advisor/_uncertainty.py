@@ -7,16 +7,18 @@ epochs, the peak load, people's time, the prompt cache's lifetime, the serving f
 numbers whose sources disagree; the quality gain has the quality model's predictive
 distribution. :func:`draw` turns them into rows of scenarios (``data/uncertainty.json``
 names the families: triangular on the log scale with the point as mode, triangular from
-zero, or one of two published values), seeded from the task's content so the same input
-gives the same answer byte for byte. A figure both strategies' bills read (the engineering
+zero, or one of two published values), drawn from common random numbers (every task uses the same
+stream for an estimate), so the same input gives the same answer byte for byte and a
+what-if differs only by its change. A figure both strategies' bills read (the engineering
 rate, token lengths, the GPU price when both self-host) is one knob, drawn once per row: it
 moves both bills together by construction.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -40,7 +42,6 @@ __all__ = [
     "draw",
     "estimates",
     "gain_at",
-    "seed_of",
     "uncertainty_settings",
 ]
 
@@ -62,6 +63,8 @@ class UncertaintySettings(BaseModel):
     source: str
     draws: int = Field(..., ge=100, le=100_000)
     draws_reason: str
+    seed: int = Field(..., ge=0)
+    seed_reason: str
     interval_level: float = Field(..., gt=0, lt=1)
     interval_reason: str
     families: _Families
@@ -390,15 +393,15 @@ def _maybe_round(x: FloatArray, integer: bool) -> FloatArray:
 # -------------------------------------------------------------------------------- draws
 
 
-def seed_of(case: Case) -> int:
-    """The draws' seed: a hash of the task's content (the profile, both models' specs and
-    the evaluation date), so the same input gives the same draws."""
-    h = hashlib.sha256()
-    h.update(case.profile.model_dump_json().encode())
-    h.update(case.icl.model_dump_json().encode())
-    h.update(case.ft.model_dump_json().encode())
-    h.update(case.today.isoformat().encode())
-    return int.from_bytes(h.digest()[:8], "little")
+@functools.cache
+def _stream(name: str, n: int, normal: bool = False) -> FloatArray:
+    """The common random numbers of one estimate: ``n`` uniforms (or standard normals),
+    the same for every task (read-only)."""
+    seed = uncertainty_settings().seed
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    out = rng.standard_normal(n) if normal else rng.random(n)
+    out.setflags(write=False)
+    return out
 
 
 @dataclass
@@ -423,19 +426,14 @@ def gain_at(quality: QualityEstimate, z: FloatArray) -> FloatArray:
 
 def draw(case: Case, point: Scenarios, quality: QualityEstimate, n: int) -> Draws:
     """``n`` scenarios with every estimate drawn (the point's other inputs kept)."""
-    seed = seed_of(case)
-    rng = np.random.default_rng(seed)
     found = estimates(case, point)
-    groups: dict[str, FloatArray] = {}
     percentiles: dict[str, FloatArray] = {}
-    rows = point.repeat(n)
     values: dict[str, FloatArray] = {}
     for e in found:
-        if e.group is not None:
-            u = groups.setdefault(e.group, rng.random(n))
-        else:
-            u = rng.random(n)
+        u = _stream(e.group or e.key, n)
         percentiles[e.key] = u
         values.update(e.values(u))
-    z_gain = rng.standard_normal(n)
-    return Draws(rows.with_values(**values), percentiles, gain_at(quality, z_gain), z_gain, seed)
+    z_gain = _stream("quality", n, normal=True)
+    rows = point.repeat(n).with_values(**values)
+    seed = uncertainty_settings().seed
+    return Draws(rows, percentiles, gain_at(quality, z_gain), z_gain, seed)
