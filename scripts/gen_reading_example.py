@@ -29,17 +29,18 @@ def example() -> str:
     out = [
         f"**{rec.summary}**",
         "",
-        "| strategy | total (point) | low | high |",
+        "| strategy | total (point) | median | 80% interval |",
         "|---|---:|---:|---:|",
-        f"| fine-tuning | {_usd(ft.total_usd)} | {_usd(ft.total_usd_low)} | "
-        f"{_usd(ft.total_usd_high)} |",
-        f"| prompting | {_usd(icl.total_usd)} | {_usd(icl.total_usd_low)} | "
-        f"{_usd(icl.total_usd_high)} |",
+        f"| fine-tuning | {_usd(ft.total_usd)} | {_usd(ft.total_usd_median)} | "
+        f"{_usd(ft.total_usd_low)}-{_usd(ft.total_usd_high)} |",
+        f"| prompting | {_usd(icl.total_usd)} | {_usd(icl.total_usd_median)} | "
+        f"{_usd(icl.total_usd_low)}-{_usd(icl.total_usd_high)} |",
         "",
         f"Decision score {rec.score.total:+.2f} (quality {rec.score.quality_log_odds:+.2f}, "
-        f"cost {rec.score.cost_term:+.2f} in [{rec.score.cost_term_range[0]:+.2f}, "
-        f"{rec.score.cost_term_range[1]:+.2f}], rules {rec.score.rules_term:+.2f}); holds "
-        f"across ranges: {'yes' if rec.score.holds_across_ranges else 'no'}.",
+        f"cost {rec.score.cost_term:+.2f}, rules {rec.score.rules_term:+.2f}); over "
+        f"{rec.uncertainty.draws:,} draws of the estimated inputs fine-tuning is the better "
+        f"choice in {100 * rec.uncertainty.share_fine_tuning_better:.0f}% (80% interval of the "
+        f"score {rec.uncertainty.score_low:+.2f} to {rec.uncertainty.score_high:+.2f}).",
         "",
     ]
     flip_reason = next((r for r in rec.reasons if r.code == "decision-flip-points"), None)
@@ -57,13 +58,14 @@ def example() -> str:
         )
     out += [
         "",
-        "| estimate | cheap end | dear end | score there | swing |",
-        "|---|---|---|---|---:|",
+        "| estimate | cheap end | dear end | score there | swing | rank correlation |",
+        "|---|---|---|---|---:|---:|",
     ]
     for row in rec.sensitivity[:8]:
         out.append(
             f"| {row.input} | {row.low_label} | {row.high_label} | "
-            f"{row.score_low:+.2f} / {row.score_high:+.2f} | {row.swing:.2f} |"
+            f"{row.score_low:+.2f} / {row.score_high:+.2f} | {row.swing:.2f} | "
+            f"{row.rank_correlation:+.2f} |"
         )
     out += [
         "",

@@ -6,7 +6,6 @@ import builtins
 import json
 import math
 import pickle
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from strategy_advisor import (
     Strategy,
 )
 from strategy_advisor._assumptions import default_assumptions
-from strategy_advisor._displays import reliability_curve, sensitivity_bars, volume_grid
+from strategy_advisor._displays import reliability_curve, sensitivity_bars
 
 from .helpers import TODAY, profile, spec
 
@@ -60,15 +59,13 @@ def test_the_curve_reproduces_the_recommendation_at_its_own_volume(
 ) -> None:
     _, rec = example
     c = CostVolumeDisplay.from_recommendation(rec).curve
+    assert c is rec.cost_curve
     i = c.volumes.index(rec.profile.requests_per_month)
     for curve, s in (
         (c.fine_tuning, Strategy.FINE_TUNING),
         (c.in_context_learning, Strategy.IN_CONTEXT_LEARNING),
     ):
-        cost = rec.costs[s]
-        assert curve.total_usd[i] == cost.total_usd
-        assert curve.total_usd_low[i] == cost.total_usd_low
-        assert curve.total_usd_high[i] == cost.total_usd_high
+        assert curve.total_usd[i] == rec.costs[s].total_usd
         assert all(
             lo <= p <= hi
             for lo, p, hi in zip(
@@ -77,25 +74,23 @@ def test_the_curve_reproduces_the_recommendation_at_its_own_volume(
         )
 
 
-def test_every_point_is_what_recommend_prices_at_that_volume_with_the_planned_prompt(
+def test_every_point_is_what_recommend_prices_at_that_volume(
     example: tuple[dict[str, Any], Recommendation],
 ) -> None:
+    """Each volume of the curve is priced as a recommendation there would price it: the
+    prompt re-planned, the cache, replicas and batch at that volume."""
     data, rec = example
     c = CostVolumeDisplay.from_recommendation(rec).curve
-    for i in range(0, len(c.volumes), 6):
+    for i in range(0, len(c.volumes), 5):
         v = c.volumes[i]
-        there = sa.what_if(
-            data, {"requests_per_month": v, "icl_shots": rec.features.icl_shots}, today=TODAY
-        )
+        there = sa.what_if(data, {"requests_per_month": v}, today=TODAY)
         for curve, s in (
             (c.fine_tuning, Strategy.FINE_TUNING),
             (c.in_context_learning, Strategy.IN_CONTEXT_LEARNING),
         ):
-            cost = there.costs[s]
-            assert cost.total_usd is not None
-            assert math.isclose(curve.total_usd[i], cost.total_usd, rel_tol=1e-9), (s, v)
-            assert math.isclose(curve.total_usd_low[i], cost.total_usd_low or 0, rel_tol=1e-9)
-            assert math.isclose(curve.total_usd_high[i], cost.total_usd_high or 0, rel_tol=1e-9)
+            total = there.costs[s].total_usd
+            assert total is not None
+            assert math.isclose(curve.total_usd[i], total, rel_tol=1e-9), (s, v)
 
 
 def test_the_two_totals_meet_at_the_break_even(
@@ -107,64 +102,43 @@ def test_the_two_totals_meet_at_the_break_even(
     assert be is not None and be in c.volumes
     i = c.volumes.index(be)
     assert math.isclose(
-        c.fine_tuning.total_usd[i], c.in_context_learning.total_usd[i], rel_tol=1e-6
+        c.fine_tuning.total_usd[i], c.in_context_learning.total_usd[i], rel_tol=0.005
     )
 
 
-def test_the_grid_spans_whole_decades_around_both_volumes_in_at_most_35_points() -> None:
-    g = volume_grid(40_000.0, 196_521.4)
-    assert g[0] == 1_000.0 and math.isclose(g[-1], 1e7)
-    assert 40_000.0 in g and 196_521.4 in g and len(g) <= 35
-    assert list(g) == sorted(set(g))
-    # a decade below 400/10 and above 400x10, in 4 equal steps of 10^0.75, with 400 added
-    g = volume_grid(400.0, None, n_points=5)
-    assert len(g) == 6 and g[0] == 10.0 and g[-1] == pytest.approx(1e4) and g[3] == 400.0
-    assert g[1] == pytest.approx(10**1.75) and g[2] == pytest.approx(10**2.5)
-
-
-def test_the_curve_is_fast() -> None:
-    rec = sa.recommend(_example("product_routing"), today=TODAY)
-    rec.reasons  # noqa: B018 - the explanation is not part of the chart's time
-    start = time.perf_counter()
-    CostVolumeDisplay.from_recommendation(rec).to_svg()
-    assert time.perf_counter() - start < 0.5
+def test_the_curve_spans_whole_decades_around_both_volumes(
+    example: tuple[dict[str, Any], Recommendation],
+) -> None:
+    _, rec = example
+    c = CostVolumeDisplay.from_recommendation(rec).curve
+    anchors = [x for x in (c.current_volume, c.break_even_requests_per_month) if x]
+    assert c.volumes[0] >= 10 ** math.floor(math.log10(min(anchors) / 10)) * (1 - 1e-12)
+    assert c.volumes[-1] <= 10 ** math.ceil(math.log10(max(anchors) * 10)) * (1 + 1e-12)
+    assert c.volumes[0] <= min(anchors) / 10 * 1.8 and c.volumes[-1] >= max(anchors) * 10 / 1.8
+    assert list(c.volumes) == sorted(set(c.volumes))
 
 
 def test_an_unpriced_strategy_has_no_curve_and_says_why() -> None:
     rec = sa.recommend(profile(ft_model=spec("base-only", tunable=False)), today=TODAY)
+    assert rec.cost_curve is None
     with pytest.raises(ParameterError, match=r"no cost curve: fine-tuning .*unpriced"):
         CostVolumeDisplay.from_recommendation(rec)
 
 
-def test_an_advisors_own_assumptions_travel_with_its_recommendation() -> None:
+def test_an_advisors_own_assumptions_price_its_curve() -> None:
     a = default_assumptions()
     rate = a.values.engineer_hourly_usd.model_copy(update={"value": 250.0})
     mine = a.model_copy(
         update={"values": a.values.model_copy(update={"engineer_hourly_usd": rate})}
     )
     rec = sa.recommend(_example("tiny_internal_tool"), assumptions=mine, today=TODAY)
-    assert rec.assumptions_used is mine
     ft_total = rec.costs[Strategy.FINE_TUNING].total_usd
-    # the curve prices with them without being told, also after explanation and pickling
     assert ft_total in CostVolumeDisplay.from_recommendation(rec).curve.fine_tuning.total_usd
-    rec.reasons  # noqa: B018 - explained: the recipe goes, the assumptions stay
     again = pickle.loads(pickle.dumps(rec))
-    assert again.assumptions_used == mine
     assert ft_total in CostVolumeDisplay.from_recommendation(again).curve.fine_tuning.total_usd
-    assert "No cost chart" not in rec.to_html()
-    # from JSON they are unknown: the shipped ones do not reproduce the totals, and it says so
     loaded = Recommendation.model_validate_json(rec.to_json())
-    assert loaded.assumptions_used is None
-    with pytest.raises(ParameterError, match=r"assumptions=advisor\.assumptions"):
-        CostVolumeDisplay.from_recommendation(loaded)
-    c = CostVolumeDisplay.from_recommendation(loaded, assumptions=mine).curve
-    assert ft_total in c.fine_tuning.total_usd
-
-
-def test_n_points_is_checked() -> None:
-    rec = sa.recommend(_example("tiny_internal_tool"), today=TODAY)
-    with pytest.raises(ParameterError, match=r"'n_points' parameter .* Got 1 instead"):
-        CostVolumeDisplay.from_recommendation(rec, n_points=1)
+    assert loaded.cost_curve == rec.cost_curve
+    assert "No cost chart" not in rec.to_html()
 
 
 def test_cost_plot_returns_the_axes_with_both_lines_and_markers(plt: Any) -> None:

@@ -8,6 +8,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from strategy_advisor import (
@@ -187,19 +188,27 @@ def test_sensitivity_is_largest_swing_first_and_quality_is_a_row() -> None:
     swings = [r.swing for r in rec.sensitivity]
     assert swings == sorted(swings, reverse=True)
     keys = {r.key for r in rec.sensitivity}
-    assert {"quality", "serving_figures", "people.hourly_usd"} <= keys
+    assert {"quality", "people.hourly_usd", "people.fine_tuning_setup_hours"} <= keys
     for r in rec.sensitivity:
         assert r.swing == pytest.approx(abs(r.score_high - r.score_low))
+        assert -1.0 <= r.rank_correlation <= 1.0
 
 
 def test_a_sensitivity_row_is_the_what_if_at_that_end() -> None:
-    """The engineering rate at its low end ($64/h, the assumptions' range): the row's cost
-    part equals the cost term of the what-if with that rate, other inputs as given."""
+    """The engineering rate at the 10th percentile of its distribution (triangular on the
+    log scale from the assumptions' $64-$91-$99): the row's cost part equals the cost term
+    of the what-if with that rate, the prompt as planned and other inputs as given."""
+    from strategy_advisor._uncertainty import log_triangular
+
     p = _dedicated_case()
     rec = recommend(p, today=TODAY)
     row = next(r for r in rec.sensitivity if r.key == "people.hourly_usd")
-    low = Advisor().assumptions.entry("engineer_hourly_usd").low
-    moved = what_if(p, {"people.hourly_usd": low}, today=TODAY)
+    e = Advisor().assumptions.entry("engineer_hourly_usd")
+    assert e.low is not None and e.high is not None
+    low = float(log_triangular(np.array([0.1]), e.low, e.value, e.high)[0])
+    assert e.low < low < e.value
+    moved = what_if(p, {"people.hourly_usd": low, "icl_shots": rec.features.icl_shots},
+                    today=TODAY)  # fmt: skip
     cost_part = row.score_low - rec.score.quality_log_odds - rec.score.rules_term
     assert cost_part == pytest.approx(moved.score.cost_term, rel=1e-9)
     assert row.low_label == f"${low:,.0f}/h"
@@ -215,16 +224,25 @@ def test_given_inputs_are_not_in_the_sensitivity_table() -> None:
 # ------------------------------------------------------------------------------ sweeps
 
 
-def test_sweep_table_matches_its_recommendations() -> None:
+def test_each_sweep_row_is_what_recommend_decides_at_that_value() -> None:
     values = [1e4, 1e5, 1e6, 1e7]
-    result = sweep(_dedicated_case(), "requests_per_month", values, today=TODAY)
+    p = _dedicated_case()
+    result = sweep(p, "requests_per_month", values, today=TODAY)
     assert len(result) == 4
     assert [row.value for row in result.rows] == values
-    for row, rec in zip(result.rows, result.recommendations, strict=True):
-        assert rec.profile.requests_per_month == row.value
+    for row, value in zip(result.rows, values, strict=True):
+        rec = what_if(p, {"requests_per_month": value}, today=TODAY)
         assert row.strategy is rec.strategy
-        assert row.confidence == rec.confidence
-        assert row.ft_total_usd == rec.costs[Strategy.FINE_TUNING].total_usd
+        assert row.confidence == pytest.approx(rec.confidence, rel=1e-9)
+        for s, total in ((Strategy.FINE_TUNING, row.ft_total_usd),
+                         (Strategy.IN_CONTEXT_LEARNING, row.icl_total_usd)):  # fmt: skip
+            assert total == pytest.approx(rec.costs[s].total_usd, rel=1e-9)
+        assert row.ft_total_usd_low == pytest.approx(
+            rec.costs[Strategy.FINE_TUNING].total_usd_low, rel=1e-9
+        )
+        assert row.break_even_requests_per_month == pytest.approx(
+            rec.break_even_requests_per_month, rel=1e-9
+        )
     header, *lines = result.to_csv().splitlines()
     assert header.startswith("strategy,confidence") and header.endswith(",value")
     assert len(lines) == 4
@@ -278,12 +296,11 @@ def test_recommend_many_in_parallel_equals_in_process() -> None:
     assert list(parallel) == list(serial)
 
 
-def test_an_unexplained_recommendation_pickles_without_its_explanation() -> None:
+def test_a_recommendation_pickles_as_a_plain_value() -> None:
     rec = recommend(_dedicated_case(), today=TODAY)
     back: Recommendation = pickle.loads(pickle.dumps(rec))
-    assert "reasons" not in back.__dict__  # not written to be sent
-    assert back == rec  # written on first use, from the advisor that made it
-    assert back.flip_points == rec.flip_points
+    assert back == rec and hash(back) == hash(rec)
+    assert back.flip_points == rec.flip_points and back.reasons == rec.reasons
 
 
 def test_a_custom_advisor_pickles_by_its_parts() -> None:

@@ -185,7 +185,7 @@ class Advisor:
         policy = policy if policy is not None else self.policy
         today = evaluation_date(today)
         core = self._decided(profile, policy, today)
-        case, parts, point, at_point = core.case, core.parts, core.point, core.at_point
+        case, at_point = core.case, core.at_point
         be, quality, sim, decision, costs = (
             core.explored.break_even,
             core.quality,

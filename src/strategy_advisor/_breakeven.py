@@ -57,7 +57,7 @@ def break_even_walk() -> Walk:
     dearer at first (outcome 0); its first probe is zero volume itself."""
     settings = break_even_settings()
     decades = math.log10(settings.max_volume)
-    steps = int(math.ceil(decades * settings.probes_per_decade))
+    steps = math.ceil(decades * settings.probes_per_decade)
     return Walk(
         start=0.0,
         outcome=0,

@@ -1,9 +1,11 @@
 """The cost against volume: both strategies' totals at volumes around today's and the
 break-even, each re-planned as a recommendation at that volume would be, with intervals.
 
-Priced by the kernel like everything else: the point totals with the prompt planned at each
-volume (so the curves cross at the break-even), and the interval at each volume from the
-simulation's draws (the first ``curve_draws`` of them, ``data/uncertainty.json``).
+Priced by the kernel like everything else: the point totals are those the break-even's
+search priced, every volume re-planned as a recommendation there would be (so the curves
+meet at the break-even); the band at each volume is the interval over the first
+``curve_draws`` of the simulation's draws (``data/uncertainty.json``), a chart's band: the
+cost table's interval at today's volume uses every draw.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ._costs.kernel import price
 from ._scenarios import Case, Scenarios
 from ._types import RESULT, Strategy, construct, quiet_floats
 
-__all__ = ["CostVolumeCurve", "StrategyCurve", "cost_curve", "volume_grid"]
+__all__ = ["CostVolumeCurve", "StrategyCurve", "cost_curve"]
 
 
 class StrategyCurve(BaseModel):
@@ -48,25 +50,6 @@ class CostVolumeCurve(BaseModel):
         description="The recommendation's break-even, where both totals are equal."
     )
     horizon_months: float
-
-
-def volume_grid(current: float, break_even: float | None, n_points: int = 33) -> tuple[float, ...]:
-    """``n_points`` volumes evenly spaced in log from a decade below the lower of today's
-    volume and the break-even to a decade above the higher (whole decades), with both
-    included exactly.
-
-    Examples
-    --------
-    >>> g = volume_grid(400.0, None, n_points=5)
-    >>> g[0], g[-1], 400.0 in g
-    (10.0, 10000.0, True)
-    """
-    anchors = [x for x in (current, break_even) if x is not None and x > 0] or [1000.0]
-    lo = 10.0 ** math.floor(math.log10(min(anchors) / 10.0))
-    hi = 10.0 ** math.ceil(math.log10(max(anchors) * 10.0))
-    ratio = hi / lo
-    grid = {lo * ratio ** (i / (n_points - 1)) for i in range(n_points)}
-    return tuple(sorted(grid | set(anchors)))
 
 
 def _span(current: float, break_even: float | None) -> tuple[float, float]:

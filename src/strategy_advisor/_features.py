@@ -429,14 +429,10 @@ def _num(x: float | None) -> float:
 
 
 _INTEGER_FIELDS = frozenset(
-    name
-    for name, f in TaskFeatures.model_fields.items()
-    if f.annotation in (int, int | None)  # type: ignore[comparison-overlap]
+    name for name, f in TaskFeatures.model_fields.items() if f.annotation in (int, int | None)
 )
 _BOOL_FIELDS = frozenset(
-    name
-    for name, f in TaskFeatures.model_fields.items()
-    if f.annotation in (bool, bool | None)  # type: ignore[comparison-overlap]
+    name for name, f in TaskFeatures.model_fields.items() if f.annotation in (bool, bool | None)
 )
 _FEATURE_FIELDS = tuple(TaskFeatures.model_fields)
 

@@ -118,7 +118,7 @@ class LatencyArrays:
 
     ttft_ms: dict[Strategy, FloatArray]
     total_ms: dict[Strategy, FloatArray]
-    cached_p95: FloatArray  # prompting: the prefix counts as cached at p95 (a share >= 95%)
+    cached_p95: np.ndarray  # prompting: the prefix counts as cached at p95 (a share >= 95%)
     batch: dict[Strategy, np.ndarray]  # the strategy answers within a batch window
     speeds: dict[Strategy, tuple[float, float, str]]  # prefill, decode, source
 

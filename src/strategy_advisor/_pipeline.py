@@ -204,9 +204,10 @@ def evaluate(
     """Every stage, once, for every row of ``s``.
 
     ``shots`` fixes the demonstrations (the simulation keeps the point's prompt); rows
-    where it is NaN, or every row without it, have their prompt planned. ``gain`` replaces the quality model's expected gain
-    (the simulation draws it). ``break_even`` is what rules testing the break-even see.
-    Without ``notes`` only the rules with an effect on the decision are evaluated.
+    where it is NaN, or every row without it, have their prompt planned. ``gain``
+    replaces the quality model's expected gain (the simulation draws it). ``break_even`` is
+    what rules testing the break-even see. Without ``notes`` only the rules with an effect
+    on the decision are evaluated.
     """
     plan = _plan(case, s, parts, shots)
     bills = price(case, s, plan.shots)
@@ -298,7 +299,7 @@ def _fixed_plan(case: Case, s: Scenarios, shots: FloatArray) -> Plan:
     wanted = np.where(np.isnan(given), np.minimum(planned, s["n_examples"]), given)
 
     def full(x: FloatArray) -> FloatArray:
-        return np.broadcast_to(np.asarray(x, dtype=np.float64), (s.rows,)).copy()
+        return np.array(np.broadcast_to(np.asarray(x, dtype=np.float64), (s.rows,)))
 
     return Plan(full(shots), planned, full(wanted), full(room), None)
 
@@ -323,9 +324,9 @@ def _typed_fields() -> tuple[frozenset[str], frozenset[str]]:
 
     ints, bools = set(), set()
     for name, f in RuleInputs.model_fields.items():
-        if f.annotation in (int, int | None):  # type: ignore[comparison-overlap]
+        if f.annotation in (int, int | None):
             ints.add(name)
-        elif f.annotation in (bool, bool | None):  # type: ignore[comparison-overlap]
+        elif f.annotation in (bool, bool | None):
             bools.add(name)
     return frozenset(ints), frozenset(bools)
 

@@ -110,7 +110,7 @@ def _plan(
     """A plan with every array over every row (writable copies)."""
 
     def full(x: FloatArray) -> FloatArray:
-        return np.broadcast_to(np.asarray(x, dtype=np.float64), (s.rows,)).copy()
+        return np.array(np.broadcast_to(np.asarray(x, dtype=np.float64), (s.rows,)))
 
     return Plan(full(shots), full(planned), full(wanted), full(room), reason)
 
@@ -154,7 +154,8 @@ def _reason_of_first(
         if ok[i]
     ]
     if not within:
-        return f"not even {int(min(cands[i] for i in fitting))} fits the {budget:,.0f} ms latency budget"
+        least = int(min(cands[i] for i in fitting))
+        return f"not even {least} fits the {budget:,.0f} ms latency budget"
     ranked = sorted(within, key=lambda c: (c.score, c.shots))
     limits = []
     if not np.isnan(room) and room < wanted:

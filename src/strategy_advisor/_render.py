@@ -70,6 +70,10 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
+def _pct(rec: Recommendation) -> str:
+    return f"{round(100 * rec.uncertainty.interval_level)}%"
+
+
 def _interval_title(rec: Recommendation) -> str:
     return f"median, {round(100 * rec.uncertainty.interval_level)}% interval"
 
@@ -251,7 +255,7 @@ def render_text(rec: Recommendation) -> str:
         "What would change the answer (each input alone; input: now -> flips at):",
         [f"{a}: {c} -> {d}, {e}" for a, _, c, d, e in _flip_rows(rec)],
         "rec.flip_points",
-        "No single input changes the answer within its plausible range.",
+        "No single input changes the answer within its range.",
     )
     lines += _text_section(
         f"Sensitivity (decision score across each estimate's range; as given "
@@ -306,10 +310,10 @@ def render_markdown(rec: Recommendation) -> str:
         lines += ["| input | field | now | flips at | becomes |", "|---|---|---:|---:|---|"]
         lines += [_md_row(row) for row in flips]
     else:
-        lines.append("No single input changes the answer within its plausible range.")
-    lines += ["", f"**Sensitivity** (decision score, log-odds for fine-tuning, across each "
-              f"estimate's plausible range; as given {rec.score.total:+.2f}, above 0 favours "
-              "fine-tuning)", ""]  # fmt: skip
+        lines.append("No single input changes the answer within its range.")
+    lines += ["", f"**Sensitivity** (decision score, log-odds for fine-tuning, with each "
+              f"estimate alone at the ends of its {_pct(rec)} interval; as given "
+              f"{rec.score.total:+.2f}, above 0 favours fine-tuning)", ""]  # fmt: skip
     lines += [
         "| estimate | cheap end | dear end | score at cheap end | score at dear end | swing |",
         "|---|---|---|---:|---:|---:|",

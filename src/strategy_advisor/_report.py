@@ -101,9 +101,11 @@ def charts(rec: Recommendation) -> tuple[str | None, str | None, str]:
 
 
 _CHART_NOTE = (
-    "Charts are inline SVG. Shaded bands: each total with every estimated input at its "
-    "cheap or dear end. Tornado: each estimate moved alone across its plausible range; left "
-    "of 0 favours prompting, right of 0 fine-tuning. For matplotlib figures: "
+    "Charts are inline SVG. Lines: each total at the point estimate, the prompt re-planned "
+    "at each volume; shaded bands: its 80% interval over 50 of the simulation's draws (the "
+    "cost table's interval uses all of them). Tornado: each estimate moved alone to the ends "
+    "of its 80% interval; left of 0 favours prompting, right of 0 fine-tuning. For matplotlib "
+    "figures: "
     "CostVolumeDisplay.from_recommendation(rec).plot() and "
     f"SensitivityDisplay.from_recommendation(rec).plot() ({PLOT_EXTRA})."
 )
@@ -203,7 +205,7 @@ figure svg.sa-chart{max-width:100%;height:auto}
 def _flip_table(rec: Recommendation) -> str:
     if not rec.flip_points:
         return (
-            "<p>No single input changes the answer within its plausible range "
+            "<p>No single input changes the answer within its range "
             "(each searched alone on the real pipeline).</p>"
         )
     rows = [

@@ -357,8 +357,10 @@ KNOBS: tuple[Knob, ...] = (
     # the tuned model's offer
     Knob("ft_training", "ft_model.fine_tuning.training_usd_per_mtok",
          _offer("training_usd_per_mtok"), tuned_only=True),
-    Knob("ft_input", "ft_model.fine_tuning.input_usd_per_mtok", _offer("input_usd_per_mtok"), tuned_only=True),
-    Knob("ft_output", "ft_model.fine_tuning.output_usd_per_mtok", _offer("output_usd_per_mtok"), tuned_only=True),
+    Knob("ft_input", "ft_model.fine_tuning.input_usd_per_mtok", _offer("input_usd_per_mtok"),
+         tuned_only=True),
+    Knob("ft_output", "ft_model.fine_tuning.output_usd_per_mtok", _offer("output_usd_per_mtok"),
+         tuned_only=True),
     Knob("ft_batch_input", "ft_model.fine_tuning.batch_input_usd_per_mtok",
          _offer("batch_input_usd_per_mtok"), tuned_only=True),
     Knob("ft_batch_output", "ft_model.fine_tuning.batch_output_usd_per_mtok",
@@ -372,7 +374,8 @@ KNOBS: tuple[Knob, ...] = (
     Knob("ft_setup_hours", "people.fine_tuning_setup_hours",
          _people("fine_tuning_setup_hours", "fine_tuning_setup_hours"), tuned_only=True),
     Knob("ft_retraining_hours", "people.fine_tuning_hours_per_retraining",
-         _people("fine_tuning_hours_per_retraining", "fine_tuning_hours_per_retraining"), tuned_only=True),
+         _people("fine_tuning_hours_per_retraining", "fine_tuning_hours_per_retraining"),
+         tuned_only=True),
     Knob("prompt_revision_hours", "people.prompt_revision_hours",
          _people("prompt_revision_hours", "prompt_revision_hours")),
     Knob("prompt_migration_hours", "people.prompt_migration_hours",
@@ -385,7 +388,8 @@ KNOBS: tuple[Knob, ...] = (
     Knob("ft_gpu_usd_per_hour", None, lambda c: c.tuned.gpu_usd_per_hour[0], tuned_only=True),
     Knob("training_speed", None, lambda c: 1.0, tuned_only=True),
     Knob("self_hosted_min_replicas", None, lambda c: c.values["self_hosted_min_replicas"]),
-    Knob("self_hosted_setup_hours", None, lambda c: c.values["self_hosted_training_setup_hours"], tuned_only=True),
+    Knob("self_hosted_setup_hours", None,
+         lambda c: c.values["self_hosted_training_setup_hours"], tuned_only=True),
 )  # fmt: skip
 
 _BY_NAME = {k.name: k for k in KNOBS}

@@ -69,7 +69,8 @@ def _secant(a: float, b: float, sa: float, sb: float, integer: bool) -> list[flo
     x = a + (b - a) * sa / (sa - sb)
     lo, hi = min(a, b), max(a, b)
     if integer:
-        cands = [math.floor(x), math.ceil(x), math.floor(x) - 1, math.ceil(x) + 1]
+        low, high = float(math.floor(x)), float(math.ceil(x))
+        cands = [low, high, low - 1.0, high + 1.0]
     else:
         eps = 1e-10 * max(abs(a), abs(b), 1e-300)
         cands = [x, x - eps, x + eps]

@@ -129,7 +129,7 @@ def simulate(
     intervals = {k: _percentiles(ev.bills.total[k][sims], level) for k in (FT, ICL)}
     priced = all(intervals[k][0] is not None for k in (FT, ICL))
     both_feasible = not (at_point.scores.infeasible_ft[0] or at_point.scores.infeasible_icl[0])
-    evpi = (None, None, None)
+    evpi: tuple[float | None, float | None, float | None] = (None, None, None)
     if priced and both_feasible:
         evpi = _evpi(ev, sims, parts.policy)
     s_lo, s_hi = np.quantile(sc.total[sims], [(1 - level) / 2, (1 + level) / 2])

@@ -179,8 +179,8 @@ def ranged(u: FloatArray, low: float, mode: float, high: float) -> FloatArray:
 
 @dataclass(frozen=True)
 class Estimate:
-    """One estimated input: the knobs it sets from a percentile ``u`` (the cheap end at
-    low ``u``... for most; ``cheap_at_low`` says), and its label in words."""
+    """One estimated input: the knobs it sets from a percentile ``u`` (a low percentile is
+    the end that makes the bills cheap), its label, and its value in words."""
 
     key: str
     label: str
@@ -242,10 +242,6 @@ def _money(x: float, unit: str = "") -> str:
     return f"${x:,.4g}{unit}"
 
 
-def _amount(x: float, unit: str) -> str:
-    return f"${x:,.0f}/h" if unit == "usd_h" else f"{x:.3g} h"
-
-
 def _moved_tokens(case: Case) -> tuple[str, ...]:
     p = case.profile
     m = p.token_measurement
@@ -255,139 +251,211 @@ def _moved_tokens(case: Case) -> tuple[str, ...]:
     return tuple(k for f, k in names if getattr(p, f) is not None and f not in overridden)
 
 
+Values = Callable[[FloatArray], dict[str, FloatArray]]
+Words = Callable[[float], str]
+
+
+def _ranged_knob(
+    knob_name: str, low: float, mode: float, high: float, *, cheap_at_high: bool = False,
+    integer: bool = False,
+) -> Values:  # fmt: skip
+    """A knob drawn from the data's family for its range; ``cheap_at_high`` where the high
+    end of the figure is the cheap end (a longer cache life, a busier replica), so that a
+    low percentile is always the cheap end."""
+
+    def values(u: FloatArray) -> dict[str, FloatArray]:
+        x = ranged(1.0 - u if cheap_at_high else u, low, mode, high)
+        return {knob_name: np.floor(x + 0.5) if integer else x}
+
+    return values
+
+
+def _two_valued(knob_name: str, low: float, high: float, weight_low: float) -> Values:
+    def values(u: FloatArray) -> dict[str, FloatArray]:
+        return {knob_name: np.where(u < weight_low, low, high).astype(np.float64)}
+
+    return values
+
+
+def _tokens(base: dict[str, float], r: float) -> Values:
+    def values(u: FloatArray) -> dict[str, FloatArray]:
+        factor = log_triangular(u, max(1.0 - r, 1e-6), 1.0, 1.0 + r)
+        return {
+            k: np.maximum(v * factor, 0.0 if k == "instruction_tokens" else 1e-9)
+            for k, v in base.items()
+        }
+
+    return values
+
+
+def _percent_of(base: float) -> Words:
+    return lambda x: f"{(x / base - 1.0) * 100:+.0f}%"
+
+
+def _formatted(template: str) -> Words:
+    return lambda x: template.format(x)
+
+
 def estimates(case: Case, point: Scenarios) -> tuple[Estimate, ...]:
-    """Every estimated input of a case, with how a percentile sets its knobs."""
+    """Every estimated input of a case, with how a percentile sets its knobs (a low
+    percentile is the cheap end of every cost figure)."""
     p, a = case.profile, case.assumptions
     out: list[Estimate] = []
     m = p.token_measurement
     moved = _moved_tokens(case)
     if m is not None and m.relative_error > 0 and moved:
-        r = m.relative_error
         base = {k: float(point[k][0]) for k in moved}
-
-        def tokens(
-            u: FloatArray, base: dict[str, float] = base, r: float = r
-        ) -> dict[str, FloatArray]:
-            factor = log_triangular(u, max(1.0 - r, 1e-6), 1.0, 1.0 + r)
-            return {k: np.maximum(v * factor, 1e-9 if k != "instruction_tokens" else 0.0)
-                    for k, v in base.items()}  # fmt: skip
-
-        first = base[moved[0]]
-        out.append(Estimate("token_lengths", "token lengths", tokens,
-                            lambda x, b=first: _token_words(x / b)))  # fmt: skip
+        out.append(
+            Estimate(
+                "token_lengths",
+                "token lengths",
+                _tokens(base, m.relative_error),
+                _percent_of(base[moved[0]]),
+            )
+        )
     if p.epochs is None:
         h = float(epochs_heuristic(point["n_examples"], case.values)[0])
         if h > 1:
-            out.append(Estimate(
-                "epochs", "training epochs",
-                lambda u, h=h: {"epochs": triangular(u, 1.0, h, h)},
-                lambda x: f"{x:.2g} epochs",
-            ))  # fmt: skip
+            out.append(
+                Estimate(
+                    "epochs",
+                    "training epochs",
+                    _ranged_knob("epochs", 1.0, h, h),
+                    _formatted("{:.2g} epochs"),
+                )
+            )
     if p.peak_to_average_ratio is None:
         e = a.entry("peak_to_average_ratio")
         if e.low is not None and e.high is not None:
-            out.append(Estimate(
-                "peak_to_average_ratio", "peak-to-average load",
-                lambda u, e=e: {"peak_ratio": ranged(u, e.low, e.value, e.high)},  # type: ignore[arg-type]
-                lambda x: f"{x:.2g}x",
-            ))  # fmt: skip
+            out.append(
+                Estimate(
+                    "peak_to_average_ratio",
+                    "peak-to-average load",
+                    _ranged_knob("peak_ratio", e.low, e.value, e.high),
+                    _formatted("{:.2g}x"),
+                )
+            )
     people = p.people or PeopleTime()
     settings = uncertainty_settings()
     for field_, (knob_name, key, label, unit) in _PEOPLE.items():
-        if getattr(people, field_) is not None:
-            continue
         e = a.entry(key)
-        if e.low is None or e.high is None:
+        if getattr(people, field_) is not None or e.low is None or e.high is None:
             continue
         group = "team_hours" if settings.team_hours_move_together and field_ in _TEAM else None
-        out.append(Estimate(
-            f"people.{field_}", label,
-            lambda u, k=knob_name, e=e: {k: ranged(u, e.low, e.value, e.high)},  # type: ignore[misc]
-            lambda x, unit=unit: _amount(x, unit),
-            group,
-        ))  # fmt: skip
+        words = _formatted("${:,.0f}/h") if unit == "usd_h" else _formatted("{:.3g} h")
+        out.append(
+            Estimate(
+                f"people.{field_}",
+                label,
+                _ranged_knob(knob_name, e.low, e.value, e.high),
+                words,
+                group,
+            )
+        )
     for arm, spec, paths in (("icl_model", case.icl, _ICL_PATHS), ("ft_model", case.ft, _FT_PATHS)):
         for rng in spec.ranges:
-            knob_name = paths.get(rng.path)
-            if knob_name is None:
+            dispute_knob = paths.get(rng.path)
+            if dispute_knob is None:
                 continue
-            w = settings.dispute_weight_low
             tail = rng.path.rpartition(".")[2]
             what, unit = _WORDS.get(tail, (tail.replace("_", " "), ""))
             whose = "the prompted model's" if arm == "icl_model" else "the tuned model's"
-            out.append(Estimate(
-                f"{arm}.{rng.path}", f"{whose} {what} ({spec.name})",
-                lambda u, lo=rng.low, hi=rng.high, k=knob_name, w=w: {
-                    k: np.where(u < w, lo, hi).astype(np.float64)},
-                lambda x, unit=unit: _money(x, unit),
-            ))  # fmt: skip
+            out.append(
+                Estimate(
+                    f"{arm}.{rng.path}",
+                    f"{whose} {what} ({spec.name})",
+                    _two_valued(dispute_knob, rng.low, rng.high, settings.dispute_weight_low),
+                    _money_words(unit),
+                )
+            )
     life = case.cache
     if life.idle_minutes_low != life.idle_minutes_high and case.icl.cached_input_usd_per_mtok:
-        out.append(Estimate(
-            "cache_lifetime", "prompt cache lifetime",
-            lambda u, life=life: {"cache_idle_minutes": ranged(
-                1.0 - u, life.idle_minutes_low, life.idle_minutes, life.idle_minutes_high)},
-            lambda x: f"{x:.3g} min",
-        ))  # fmt: skip
+        out.append(
+            Estimate(
+                "cache_lifetime",
+                "prompt cache lifetime",
+                _ranged_knob(
+                    "cache_idle_minutes",
+                    life.idle_minutes_low,
+                    life.idle_minutes,
+                    life.idle_minutes_high,
+                    cheap_at_high=True,
+                ),
+                _formatted("{:.3g} min"),
+            )
+        )
     out.extend(_serving_estimates(case))
     return tuple(out)
 
 
-def _token_words(factor: float) -> str:
-    return f"{(factor - 1.0) * 100:+.0f}%"
+def _money_words(unit: str) -> Words:
+    return lambda x: _money(x, unit)
+
+
+def _both_gpus(ft: tuple[float, float, float], icl: tuple[float, float, float]) -> Values:
+    def values(u: FloatArray) -> dict[str, FloatArray]:
+        return {
+            "ft_gpu_usd_per_hour": ranged(u, ft[1], ft[0], ft[2]),
+            "icl_gpu_usd_per_hour": ranged(u, icl[1], icl[0], icl[2]),
+        }
+
+    return values
 
 
 def _serving_estimates(case: Case) -> list[Estimate]:
     """The serving figures, where some strategy may run on replicas or train on own GPUs."""
-    replicas = any(m != "serverless" for m in (*case.prompted.modes, *case.tuned.modes))
-    own = "self_hosted" in (*case.prompted.modes, *case.tuned.modes)
+    modes = (*case.prompted.modes, *case.tuned.modes)
     out: list[Estimate] = []
-    if replicas:
-        u_ = serving_data().serving_utilization
-        out.append(Estimate(
-            "serving.utilization", "replica utilization",
-            lambda u: {"utilization": ranged(1.0 - u, u_.low, u_.value, u_.high)},
-            lambda x: f"{x:.0%} busy",
-        ))  # fmt: skip
-    if not own:
+    if any(m != "serverless" for m in modes):
+        u = serving_data().serving_utilization
+        out.append(
+            Estimate(
+                "serving.utilization",
+                "replica utilization",
+                _ranged_knob("utilization", u.low, u.value, u.high, cheap_at_high=True),
+                _formatted("{:.0%} busy"),
+            )
+        )
+    if "self_hosted" not in modes:
         return out
-    icl_gpu, ft_gpu = case.prompted.gpu_usd_per_hour, case.tuned.gpu_usd_per_hour
-    out.append(Estimate(
-        "serving.gpu_price", f"GPU price ({case.tuned.gpu})",
-        lambda u: {
-            "ft_gpu_usd_per_hour": ranged(u, ft_gpu[1], ft_gpu[0], ft_gpu[2]),
-            "icl_gpu_usd_per_hour": ranged(u, icl_gpu[1], icl_gpu[0], icl_gpu[2]),
-        },
-        lambda x: f"${x:.3g}/GPU-hour",
-    ))  # fmt: skip
+    out.append(
+        Estimate(
+            "serving.gpu_price",
+            f"GPU price ({case.tuned.gpu})",
+            _both_gpus(case.tuned.gpu_usd_per_hour, case.prompted.gpu_usd_per_hour),
+            _formatted("${:.3g}/GPU-hour"),
+        )
+    )
     if case.training_seconds_per_token is not None:
         point, low, high = case.training_seconds_per_token
-        out.append(Estimate(
-            "serving.training_speed", "self-hosted training time",
-            lambda u: {"training_speed": ranged(u, low / point, 1.0, high / point)},
-            lambda x: f"x{x:.2g} of the FLOPs estimate",
-        ))  # fmt: skip
-    for key, knob_name, label, words in (
+        out.append(
+            Estimate(
+                "serving.training_speed",
+                "self-hosted training time",
+                _ranged_knob("training_speed", low / point, 1.0, high / point),
+                _formatted("x{:.2g} of the FLOPs estimate"),
+            )
+        )
+    for key, knob_name, label, template in (
         ("self_hosted_min_replicas", "self_hosted_min_replicas", "self-hosted replicas at least",
-         lambda x: f"{x:g}"),
+         "{:g}"),
         ("self_hosted_training_setup_hours", "self_hosted_setup_hours",
-         "self-hosted training set-up hours", lambda x: f"{x:.2g} h"),
+         "self-hosted training set-up hours", "{:.2g} h"),
     ):  # fmt: skip
         e = case.assumptions.entry(key)
         if e.low is None or e.high is None:
             continue
-        integer = key == "self_hosted_min_replicas"
-        out.append(Estimate(
-            f"serving.{key}", label,
-            lambda u, e=e, k=knob_name, integer=integer: {k: _maybe_round(
-                ranged(u, e.low, e.value, e.high), integer)},  # type: ignore[arg-type]
-            words,
-        ))  # fmt: skip
+        out.append(
+            Estimate(
+                f"serving.{key}",
+                label,
+                _ranged_knob(
+                    knob_name, e.low, e.value, e.high, integer=key == "self_hosted_min_replicas"
+                ),
+                _formatted(template),
+            )
+        )
     return out
-
-
-def _maybe_round(x: FloatArray, integer: bool) -> FloatArray:
-    return np.floor(x + 0.5) if integer else x
 
 
 # -------------------------------------------------------------------------------- draws

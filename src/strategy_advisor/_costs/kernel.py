@@ -221,7 +221,7 @@ class Bills:
         if len(opts) == 1:
             return _full(getattr(opts[0], attr), n)
         values = np.stack([_full(getattr(o, attr), n) for o in opts])
-        return values[self.chosen[strategy], np.arange(n)]
+        return np.asarray(values[self.chosen[strategy], np.arange(n)], dtype=np.float64)
 
     def mode(self, strategy: Strategy, row: int) -> Option:
         """The option chosen in one row."""
@@ -245,8 +245,9 @@ def _blank(strategy: Strategy, mode: ServingMode, batch: bool, n: int) -> Option
         input_tokens=z, output_tokens=z, cached=np.zeros(n, dtype=bool), hit_rate=z,
         per_request=z, training_tokens=np.full(n, np.nan), training_run=z, runs=z,
         people_once=z, people_per_retraining=z, revisions=z, revision_usd=z, migration_usd=z,
-        ops_per_month=z, replicas=z, fee_per_replica_month=z, usd_per_replica_hour=np.full(n, np.nan),
-        capacity=np.full(n, np.nan), shared=np.zeros(n, dtype=bool),
+        ops_per_month=z, replicas=z, fee_per_replica_month=z,
+        usd_per_replica_hour=np.full(n, np.nan), capacity=np.full(n, np.nan),
+        shared=np.zeros(n, dtype=bool),
     )  # fmt: skip
 
 
@@ -274,7 +275,6 @@ def _icl_option(
 ) -> Option:  # fmt: skip
     n = s.rows
     o = _blank(Strategy.IN_CONTEXT_LEARNING, mode, batch, n)
-    spec = case.icl
     out_tok = s["output_tokens"]
     o.input_tokens, o.output_tokens = shape.prompt, out_tok
     if np.isnan(shape.prompt).any():
@@ -501,7 +501,7 @@ def _choose(totals: FloatArray, knowns: FloatArray, allowed: BoolArray) -> np.nd
     priced = ~np.isnan(totals) & allowed
     by_total = np.argmin(np.where(priced, totals, np.inf), axis=0)
     by_known = np.argmin(np.where(allowed, np.nan_to_num(knowns, nan=np.inf), np.inf), axis=0)
-    return np.where(priced.any(axis=0), by_total, by_known)
+    return np.asarray(np.where(priced.any(axis=0), by_total, by_known))
 
 
 def _options(

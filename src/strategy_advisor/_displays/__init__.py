@@ -7,7 +7,7 @@ imports matplotlib when called (the ``plot`` extra), draws on ``ax`` or a new fi
 returns the axes. Build one with its ``from_...`` constructor. One display per module:
 
 - ``volume``: :class:`CostVolumeDisplay`, both strategies' total cost against monthly
-  volume, each with its plausible range, today's volume and the break-even marked.
+  volume, each with its interval, today's volume and the break-even marked.
 - ``tornado``: :class:`SensitivityDisplay`, the tornado of ``rec.sensitivity``.
 - ``reliability``: :class:`ReliabilityDisplay`, a reliability diagram of the quality
   model's cross-validated (out-of-source) predictions.
@@ -22,7 +22,6 @@ from .volume import (
     CostVolumeDisplay,
     StrategyCurve,
     cost_volume_curve,
-    volume_grid,
 )
 
 __all__ = [
@@ -39,5 +38,4 @@ __all__ = [
     "reliability_curve",
     "sensitivity_bars",
     "strategy_name",
-    "volume_grid",
 ]

@@ -1,4 +1,4 @@
-"""Figures, the sensitivity tornado: each estimated input moved alone across its plausible
+"""Figures, the sensitivity tornado: each estimated input moved alone across its
 range, the decision score at each end (``rec.sensitivity``)."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _score(v: float) -> str:
 
 
 class SensitivityDisplay:
-    """The tornado: each estimated input moved alone across its plausible range, and the
+    """The tornado: each estimated input moved alone to the ends of its interval, and the
     decision score (log-odds for fine-tuning; above 0 favours fine-tuning) at each end.
 
     The part of a bar left of 0 favours prompting, the part right of it fine-tuning; a bar

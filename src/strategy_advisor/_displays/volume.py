@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._charts import Axis, Marker, Series, line_chart
-from .._curve import CostVolumeCurve, StrategyCurve, volume_grid
+from .._curve import CostVolumeCurve, StrategyCurve
 from .._errors import ParameterError
 from .._format import format_value, usd
 from .common import COLOR, figure_html, pyplot, strategy_name
@@ -21,7 +21,6 @@ __all__ = [
     "CostVolumeDisplay",
     "StrategyCurve",
     "cost_volume_curve",
-    "volume_grid",
 ]
 
 
@@ -67,7 +66,8 @@ class CostVolumeDisplay:
     """Total cost over the horizon against monthly volume, both strategies.
 
     Lines are the point estimates, shaded bands the intervals over the simulation's draws;
-    dashed vertical lines mark today's volume and the break-even. A strategy the rules rule out is drawn dashed.
+    dashed vertical lines mark today's volume and the break-even. A strategy the rules rule
+    out is drawn dashed.
 
     Parameters
     ----------

@@ -176,7 +176,7 @@ def _known(x: Any) -> Any:
     """Where an input is known: not NaN (numbers) and not None (text)."""
     if isinstance(x, np.ndarray):
         if x.dtype == object:
-            return np.not_equal(x, None)
+            return np.array([v is not None for v in x.tolist()], dtype=bool)
         return ~np.isnan(x)
     if x is None:
         return False

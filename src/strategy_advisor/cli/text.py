@@ -99,7 +99,7 @@ def explanation(rec: Recommendation, titles: Mapping[str, str]) -> str:
 
     lines += ["", "Flip points: where one input alone, the others as given, changes the answer"]
     if not rec.flip_points:
-        lines.append("  none: no single input within its plausible range flips the answer")
+        lines.append("  none: no single input within its range flips the answer")
     for fp in rec.flip_points:
         lines.append(
             f"  {fp.label} ({fp.field}): now {_value(fp.current)}; at {fp.text} it becomes "
