@@ -101,15 +101,29 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
     ),
     "decision-holds-across-ranges": (
         "note",
-        "With every estimated input at either end of its plausible range, the same strategy "
-        "wins; the message gives both strategies' totals at the ends. See "
-        "[Reading a recommendation](reading.md).",
+        "The chosen strategy is the better choice in at least 90% of the simulation's draws of "
+        "every estimated input and of the quality gain; the message gives both totals' 80% "
+        "intervals. See [The decision](decision.md#uncertainty).",
+    ),
+    "decision-uncertain": (
+        "note",
+        "The chosen strategy is the better choice in 50-90% of the simulation's draws: the "
+        "confidence says how often; the sensitivity table names the inputs that move the "
+        "decision most. See [The decision](decision.md#uncertainty).",
     ),
     "decision-flips-inside-ranges": (
         "note",
-        "Inside the plausible ranges of the estimated inputs the other strategy would win, so "
-        "the confidence is lowered; the recommendation's sensitivity table names the inputs "
-        "that move the decision most. See [Reading a recommendation](reading.md).",
+        "The point estimates favour the chosen strategy, but the other one is the better "
+        "choice in most of the simulation's draws (a skewed range): the confidence is one "
+        "half. See [The decision](decision.md#uncertainty).",
+    ),
+    "decision-value-of-information": (
+        "note",
+        "The expected value of perfect information, when it is worth a measurement (above "
+        "`evpi_share_of_cheaper_total` of the cheaper total and `evpi_min_usd`, "
+        "`data/uncertainty.json`): what deciding with the quality gain, or the costs' "
+        "estimates, known would be worth, and what to measure. See "
+        "[The decision](decision.md#the-value-of-knowing-more).",
     ),
     "decision-flip-points": (
         "note",

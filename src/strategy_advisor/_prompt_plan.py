@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._costs.kernel import Option, PromptShape, price_prompting
+from ._costs.kernel import PromptShape, ServingBill, price_prompting
 from ._decision import DecisionPolicy, cost_scores
 from ._features import shots_that_fit
 from ._format import usd
@@ -115,7 +115,7 @@ def _plan(
     return Plan(full(shots), full(planned), full(wanted), full(room), reason)
 
 
-def _cheapest_total(options: list[Option], s: Scenarios) -> FloatArray:
+def _cheapest_total(options: list[ServingBill], s: Scenarios) -> FloatArray:
     """Prompting's total in its cheapest priced option, per row (NaN: unpriced)."""
     months, volume = s["horizon_months"], s["volume"]
     totals = np.stack([np.where(o.allowed, o.total(months, volume), np.nan) for o in options])

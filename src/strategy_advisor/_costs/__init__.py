@@ -1,6 +1,6 @@
 """Cost stage: both strategies priced over the horizon as a team pays them, and where they cross."""
 
-from .kernel import Bills, Option, PromptShape, price, price_prompting, prompt_shape
+from .kernel import Bills, PromptShape, ServingBill, price, price_prompting, prompt_shape
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 from .statement import cost_comparison, describe_plan
 
@@ -8,9 +8,9 @@ __all__ = [
     "Bills",
     "CostComparison",
     "CostLine",
-    "Option",
     "PromptShape",
     "ServingAlternative",
+    "ServingBill",
     "ServingPlan",
     "StrategyCost",
     "cost_comparison",

@@ -28,8 +28,8 @@ from .._types import FloatArray, Strategy, quiet_floats
 
 __all__ = [
     "Bills",
-    "Option",
     "PromptShape",
+    "ServingBill",
     "changes_in_horizon",
     "price",
     "price_prompting",
@@ -112,7 +112,7 @@ def prompt_shape(case: Case, s: Scenarios, shots: FloatArray) -> PromptShape:
 
 
 @dataclass
-class Option:
+class ServingBill:
     """One strategy in one serving mode, online or at batch rates: each part of its bill
     over the rows (``NaN``: unpriced)."""
 
@@ -205,7 +205,7 @@ class Bills:
     """Every option of both strategies over the rows, and each strategy's cheapest."""
 
     prompt: PromptShape
-    options: dict[Strategy, list[Option]]
+    options: dict[Strategy, list[ServingBill]]
     chosen: dict[Strategy, np.ndarray]  # index of the cheapest option, per row
     total: dict[Strategy, FloatArray]  # the chosen option's total (NaN: unpriced)
     known: dict[Strategy, FloatArray]  # the chosen option's priced part
@@ -223,7 +223,7 @@ class Bills:
         values = np.stack([_full(getattr(o, attr), n) for o in opts])
         return np.asarray(values[self.chosen[strategy], np.arange(n)], dtype=np.float64)
 
-    def mode(self, strategy: Strategy, row: int) -> Option:
+    def mode(self, strategy: Strategy, row: int) -> ServingBill:
         """The option chosen in one row."""
         return self.options[strategy][int(self.chosen[strategy][row])]
 
@@ -238,9 +238,9 @@ def _zeros(n: int) -> FloatArray:
     return np.zeros(n, dtype=np.float64)
 
 
-def _blank(strategy: Strategy, mode: ServingMode, batch: bool, n: int) -> Option:
+def _blank(strategy: Strategy, mode: ServingMode, batch: bool, n: int) -> ServingBill:
     z = _zeros(n)
-    return Option(
+    return ServingBill(
         strategy=strategy, mode=mode, batch=batch, allowed=np.ones(n, dtype=bool),
         input_tokens=z, output_tokens=z, cached=np.zeros(n, dtype=bool), hit_rate=z,
         per_request=z, training_tokens=np.full(n, np.nan), training_run=z, runs=z,
@@ -272,7 +272,7 @@ def _shutdown_run(
 def _icl_option(
     case: Case, s: Scenarios, shape: PromptShape, mode: ServingMode, batch: bool,
     changes: FloatArray,
-) -> Option:  # fmt: skip
+) -> ServingBill:  # fmt: skip
     n = s.rows
     o = _blank(Strategy.IN_CONTEXT_LEARNING, mode, batch, n)
     out_tok = s["output_tokens"]
@@ -303,7 +303,7 @@ def _icl_option(
 
 
 def _icl_per_request(
-    case: Case, s: Scenarios, shape: PromptShape, o: Option, batch: bool
+    case: Case, s: Scenarios, shape: PromptShape, o: ServingBill, batch: bool
 ) -> FloatArray:
     spec = case.icl
     names = ("batch_input_usd_per_mtok", "batch_output_usd_per_mtok") if batch else (
@@ -341,7 +341,7 @@ _OWN_GPUS = "self-hosted: no per-token price; the GPU hours are the serving fees
 def _ft_option(
     case: Case, s: Scenarios, mode: ServingMode, batch: bool, changes: FloatArray,
     epochs: FloatArray,
-) -> Option:  # fmt: skip
+) -> ServingBill:  # fmt: skip
     n = s.rows
     o = _blank(Strategy.FINE_TUNING, mode, batch, n)
     spec = case.ft
@@ -392,7 +392,7 @@ def _ft_option(
 
 
 def _training_run(
-    case: Case, s: Scenarios, o: Option, mode: ServingMode, tokens: FloatArray
+    case: Case, s: Scenarios, o: ServingBill, mode: ServingMode, tokens: FloatArray
 ) -> FloatArray:
     spec, offer = case.ft, case.ft.fine_tuning
     n = s.rows
@@ -423,7 +423,9 @@ def _training_run(
 # ------------------------------------------------------------------------------- serving
 
 
-def _serving_fee(case: Case, s: Scenarios, o: Option, side: SideFacts, prompt: FloatArray) -> None:
+def _serving_fee(
+    case: Case, s: Scenarios, o: ServingBill, side: SideFacts, prompt: FloatArray
+) -> None:
     if o.mode == "serverless":
         return
     n = s.rows
@@ -519,7 +521,7 @@ def _options(
 @quiet_floats
 def price_prompting(
     case: Case, s: Scenarios, shots: FloatArray, changes: FloatArray | None = None
-) -> tuple[PromptShape, list[Option]]:
+) -> tuple[PromptShape, list[ServingBill]]:
     """The prompted request and every serving option of prompting, with ``shots``
     demonstrations in every row (the prompt planner prices its candidates with this)."""
     if changes is None:

@@ -16,7 +16,7 @@ from .._format import format_value, usd
 from .._scenarios import Case, Scenarios
 from .._serving import replica_time_source
 from .._types import FloatArray, Strategy, construct
-from .kernel import Bills, Option
+from .kernel import Bills, ServingBill
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 
 __all__ = ["cost_comparison", "describe_plan"]
@@ -37,7 +37,7 @@ def _peak_rps(case: Case, s: Scenarios, row: int) -> float:
     return float(s["volume"][row] / case.seconds_per_month * s["peak_ratio"][row])
 
 
-def describe_plan(o: Option, row: int, peak_rps: float) -> str:
+def describe_plan(o: ServingBill, row: int, peak_rps: float) -> str:
     """The serving plan in one sentence, with its numbers."""
     peak = f"a peak of {_rate(peak_rps)}"
     if o.mode == "serverless":
@@ -58,7 +58,7 @@ def describe_plan(o: Option, row: int, peak_rps: float) -> str:
     return f"{what}: {share}{gpus}{fee_text} for {peak}{cap}"
 
 
-def _capacity_source(case: Case, s: Scenarios, o: Option, row: int) -> str | None:
+def _capacity_source(case: Case, s: Scenarios, o: ServingBill, row: int) -> str | None:
     if o.mode == "serverless":
         return None
     given = o.sources.get("capacity")
@@ -77,7 +77,7 @@ def _capacity_source(case: Case, s: Scenarios, o: Option, row: int) -> str | Non
     return f"{source}, at {utilization:.0%} of the offline maximum"
 
 
-def _plan(case: Case, s: Scenarios, o: Option, row: int) -> ServingPlan:
+def _plan(case: Case, s: Scenarios, o: ServingBill, row: int) -> ServingPlan:
     return construct(
         ServingPlan,
         mode=o.mode,
@@ -201,7 +201,7 @@ def _people_source(case: Case, people_assumed: str | None) -> str:
     return f"hourly rate: {rate}"
 
 
-def _lines(case: Case, s: Scenarios, b: Bills, o: Option, row: int) -> tuple[CostLine, ...]:
+def _lines(case: Case, s: Scenarios, b: Bills, o: ServingBill, row: int) -> tuple[CostLine, ...]:
     from .._features import _people_assumed
 
     a = case.assumptions
@@ -268,7 +268,7 @@ def _lines(case: Case, s: Scenarios, b: Bills, o: Option, row: int) -> tuple[Cos
 
 
 def _ft_lines(
-    out: list[CostLine], case: Case, s: Scenarios, b: Bills, o: Option, row: int,
+    out: list[CostLine], case: Case, s: Scenarios, b: Bills, o: ServingBill, row: int,
     people_source: str,
 ) -> None:  # fmt: skip
     rate = float(s["hourly_usd"][row])
@@ -323,7 +323,7 @@ def _ft_lines(
 
 
 def _icl_lines(
-    out: list[CostLine], case: Case, s: Scenarios, o: Option, row: int, people_source: str
+    out: list[CostLine], case: Case, s: Scenarios, o: ServingBill, row: int, people_source: str
 ) -> None:
     rate = float(s["hourly_usd"][row])
     revisions = int(o.revisions[row])
