@@ -71,10 +71,14 @@ class Parts:
         if (n == n[0]).all() and (shots == shots[0]).all():
             shape = np.broadcast(n, shots).shape
             return np.full(shape, self._gain(int(n[0]), int(shots[0])))
+        n, shots = np.broadcast_arrays(n, shots)
         un, inv_n = np.unique(n, return_inverse=True)
         us, inv_s = np.unique(shots, return_inverse=True)
-        table = np.array([[self._gain(int(a), int(b)) for b in us.tolist()] for a in un.tolist()])
-        return table[inv_n.reshape(-1), inv_s.reshape(-1)]
+        pairs, inverse = np.unique(inv_n.reshape(-1) * len(us) + inv_s.reshape(-1),
+                                   return_inverse=True)  # fmt: skip
+        n_of, s_of = un[pairs // len(us)].tolist(), us[pairs % len(us)].tolist()
+        values = np.array([self._gain(int(a), int(b)) for a, b in zip(n_of, s_of, strict=True)])
+        return np.asarray(values[inverse.reshape(-1)], dtype=np.float64)
 
     def _gain(self, n: int, shots: int) -> float:
         key = (n, shots)

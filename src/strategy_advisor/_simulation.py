@@ -62,6 +62,18 @@ def _ranks(x: FloatArray) -> FloatArray:
     return r
 
 
+def _rank_correlations(u: FloatArray, score_ranks: FloatArray) -> FloatArray:
+    """:func:`_rank_correlation` of each row of ``u`` (inputs by draws) at once."""
+    cu = u - u.mean(axis=1, keepdims=True)
+    cr = score_ranks - score_ranks.mean()
+    su, sr = cu.std(axis=1), cr.std()
+    if sr == 0:
+        return np.zeros(u.shape[0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (cu @ cr) / u.shape[1] / (su * sr)
+    return np.where(su > 0, out, 0.0)
+
+
 def _rank_correlation(u: FloatArray, score_ranks: FloatArray) -> float:
     """Spearman's correlation of an input with the score: the input's draws are uniform
     percentiles (their own ranks, up to ties of a two-valued input), so it is the
@@ -112,14 +124,11 @@ def simulate(
     found = estimates(case, point)
     lo_u, hi_u = settings.sensitivity_percentiles
     ends = np.array([lo_u, hi_u])
-    sens_rows: list[Scenarios] = []
-    for e in found:
-        sens_rows.append(point.repeat(2).with_values(**e.values(ends)))
+    table = _with_ends(drawn.scenarios, point, found, ends)
     z = NormalDist().inv_cdf(hi_u)
     gain_point = float(at_point.gain[0])
     gain_ends = gain_at(quality, np.array([-z, z]))
-    table = Scenarios.concat([drawn.scenarios, *sens_rows]) if sens_rows else drawn.scenarios
-    gains = np.concatenate([drawn.gain, np.full(2 * len(sens_rows), gain_point)])
+    gains = np.concatenate([drawn.gain, np.full(2 * len(found), gain_point)])
     shots = np.full(table.rows, float(at_point.plan.shots[0]))
     ev = evaluate(case, table, parts, shots=shots, gain=gains, break_even=None)
     sims = slice(0, n)
@@ -154,6 +163,27 @@ def simulate(
     return SimulationResult(uncertainty, drawn.scenarios, intervals, rows, share)
 
 
+def _with_ends(
+    drawn: Scenarios, point: Scenarios, found: tuple[Estimate, ...], ends: FloatArray
+) -> Scenarios:
+    """The draws, then two rows per estimate: that estimate alone at each end of its
+    interval, every other input at its point value."""
+    n, extra = drawn.rows, 2 * len(found)
+    arrays: dict[str, FloatArray] = {}
+    for k in point:
+        base = drawn[k]
+        arrays[k] = base if base.shape[0] == 1 else np.concatenate(
+            [base, np.repeat(point[k][:1], extra)]
+        )  # fmt: skip
+    for i, e in enumerate(found):
+        for k, v in e.values(ends).items():
+            arr = arrays[k]
+            if arr.shape[0] == 1:
+                arr = arrays[k] = np.repeat(arr, n + extra)
+            arr[n + 2 * i : n + 2 * i + 2] = v
+    return Scenarios(arrays, n + extra)
+
+
 def _side(fine_tuning: bool) -> Strategy:
     return FT if fine_tuning else ICL
 
@@ -178,6 +208,10 @@ def _sensitivity(
     forced = bool(point.infeasible_ft[0]) != bool(point.infeasible_icl[0])
     forced_side = _side(bool(point.fine_tuning[0]))
     score_ranks = _ranks(sc.total[:n])
+    correlations = _rank_correlations(
+        np.stack([percentiles[e.key] for e in found]) if found else np.zeros((0, n)),
+        score_ranks,
+    )
 
     def side(score: float, fine_tuning: bool) -> Strategy:
         if forced:
@@ -220,7 +254,7 @@ def _sensitivity(
                 swing=abs(s1 - s0),
                 strategy_low=side(s0, bool(sc.fine_tuning[r0])),
                 strategy_high=side(s1, bool(sc.fine_tuning[r1])),
-                rank_correlation=_rank_correlation(percentiles[e.key], score_ranks),
+                rank_correlation=float(correlations[i]),
             )
         )
     kept = [r for r in rows if r.swing >= settings.sensitivity_min_swing or r.flips]

@@ -263,11 +263,44 @@ def _ranged_knob(
     end of the figure is the cheap end (a longer cache life, a busier replica), so that a
     low percentile is always the cheap end."""
 
+    return _memo_draws(_ranged_values(knob_name, low, mode, high, cheap_at_high, integer))
+
+
+def _ranged_values(
+    knob_name: str, low: float, mode: float, high: float, cheap_at_high: bool, integer: bool
+) -> Values:
     def values(u: FloatArray) -> dict[str, FloatArray]:
         x = ranged(1.0 - u if cheap_at_high else u, low, mode, high)
         return {knob_name: np.floor(x + 0.5) if integer else x}
 
     return values
+
+
+_DRAWN: dict[tuple[object, ...], tuple[FloatArray, dict[str, FloatArray]]] = {}
+
+
+def _memo_draws(values: Values) -> Values:
+    """``values`` remembering what it made of a stream of common random numbers (a
+    read-only array, the same object for every task): the same figure's draws are computed
+    once per process."""
+    code = values.__code__
+    params = tuple(c.cell_contents for c in values.__closure__ or ())
+
+    def memoised(u: FloatArray) -> dict[str, FloatArray]:
+        if u.flags.writeable or u.size < 100:
+            return values(u)
+        key = (code, params, id(u))
+        hit = _DRAWN.get(key)
+        if hit is None or hit[0] is not u:
+            if len(_DRAWN) > 512:
+                _DRAWN.clear()
+            made = values(u)
+            for a in made.values():
+                a.setflags(write=False)
+            hit = _DRAWN[key] = (u, made)
+        return hit[1]
+
+    return memoised
 
 
 def _two_valued(knob_name: str, low: float, high: float, weight_low: float) -> Values:
