@@ -95,9 +95,11 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
     ),
     "decision-neither-feasible": (
         "note, decisive",
-        "Rules made both strategies infeasible. The advisor still weighs quality and cost, "
-        "with the confidence capped at `both_infeasible_confidence` (0.5): fix the blocking "
-        "inputs first. See [The decision](decision.md).",
+        "Rules made both strategies infeasible. The first reason says so, names what blocks "
+        "each strategy and the smallest single change that makes one feasible (from the flip "
+        "search); the confidence is `both_infeasible_confidence` (0.5), and a task with too "
+        "few examples to train on is never sent to fine-tuning. See "
+        "[The decision](decision.md).",
     ),
     "decision-holds-across-ranges": (
         "note",
@@ -116,6 +118,13 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
         "The point estimates favour the chosen strategy, but the other one is the better "
         "choice in most of the simulation's draws (a skewed range): the confidence is one "
         "half. See [The decision](decision.md#uncertainty).",
+    ),
+    "decision-margins": (
+        "note",
+        "How far the facts about the task (its labeled examples, its lengths, how often it "
+        "changes) can move, each alone, before the answer does: margins, not advice "
+        "(`FlipPoint.kind` is `fact`, `FlipPoint.holds` the words). See "
+        "[Reading a recommendation](reading.md).",
     ),
     "decision-value-of-information": (
         "note",

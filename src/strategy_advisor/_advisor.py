@@ -36,7 +36,7 @@ from ._scenarios import Case, Scenarios
 from ._simulation import SimulationResult, simulate
 from ._types import FrozenMap, Strategy, construct, replaced
 from ._uncertainty import uncertainty_settings
-from ._whatif import apply_changes, exploration_settings, flip_reason
+from ._whatif import FlipPoint, apply_changes, exploration_settings, flip_reason, margin_reason
 
 __all__ = ["Advisor", "recommend", "recommend_many", "sweep", "what_if"]
 
@@ -125,6 +125,7 @@ class Advisor:
             latency_defaults=self.catalog.latency_defaults,
             base_quality=quality_features(case),
             pilot=profile.pilot,
+            min_examples=case.ft_min_examples,
         )
 
     def _decided(
@@ -205,10 +206,20 @@ class Advisor:
             decision, quality, costs, trace, profile.horizon_months, sim.uncertainty
         )
         flips = core.explored.flip_points
-        note = flip_reason(flips, decision.strategy, exploration_settings().flip_points_in_reasons)
-        if note is not None:  # after the weighed reasons and whether they hold
+        most = exploration_settings().flip_points_in_reasons
+        notes = [
+            r
+            for r in (
+                flip_reason(flips, decision.strategy, most),
+                margin_reason(flips, decision.strategy, most),
+            )
+            if r is not None
+        ]
+        if notes:  # after the weighed reasons and whether they hold
             cut = _after_weighed(reasons)
-            reasons = (*reasons[:cut], note, *reasons[cut:])
+            reasons = (*reasons[:cut], *notes, *reasons[cut:])
+        if decision.score.decided_by == "neither_feasible":
+            reasons = _neither_first(reasons, flips)
         settings = uncertainty_settings()
         priced = dict(core.explored.volumes)
         ft0, icl0 = costs.fine_tuning.total_usd, costs.in_context_learning.total_usd
@@ -222,10 +233,7 @@ class Advisor:
             be,
             level=settings.interval_level,
         )
-        lead = next((r for r in reasons if r.decisive), None)
-        summary = f"Recommend {decision.strategy.label} (confidence {decision.confidence:.2f})"
-        if lead is not None:
-            summary += f": {lead.message}"
+        summary = _summary(decision, reasons)
         return construct(
             Recommendation,
             strategy=decision.strategy,
@@ -355,6 +363,58 @@ def evaluation_date(today: object) -> dt.date:
         "The 'today' parameter must be a datetime.date, an ISO date string such as "
         f"'2026-11-27', or None for today. Got {today!r} instead."
     )
+
+
+def _summary(decision: Decision, reasons: tuple[Reason, ...]) -> str:
+    """One line: the answer and what decided it (the deciding rule when feasibility did)."""
+    head = f"Recommend {decision.strategy.label} (confidence {decision.confidence:.2f})"
+    lead = next((r for r in reasons if r.decisive), None)
+    if decision.score.decided_by == "neither_feasible":
+        return lead.message if lead is not None else head
+    if lead is None:
+        return head
+    if decision.score.decided_by == "feasibility":
+        return f"{head}, decided by feasibility: {lead.message}"
+    return f"{head}: {lead.message}"
+
+
+def _neither_first(reasons: tuple[Reason, ...], flips: tuple[FlipPoint, ...]) -> tuple[Reason, ...]:
+    """Where neither strategy is feasible: the first reason says so, names what blocks
+    each, and the smallest change that makes one feasible."""
+    blocking: dict[Strategy, str] = {}
+    for r in reasons:
+        if r.kind == "infeasible" and r.favors is not None:
+            blocking.setdefault(r.favors.other, r.message.rstrip("."))
+    by = "; ".join(f"{s.label}: {_lower_first(blocking[s])}" for s in Strategy if s in blocking)
+    fix = next((f for f in flips if f.makes_feasible is not None), None)
+    text = f"Neither strategy is feasible as described ({by})."
+    if fix is not None and fix.makes_feasible is not None:
+        verb = "rose" if fix.value > fix.current else "fell"
+        text += (
+            f" The smallest single change that makes one feasible: {fix.makes_feasible.label} "
+            f"becomes feasible if {fix.label} {verb} to {fix.text}."
+        )
+    else:
+        text += " No single input within its range makes either feasible."
+    rest = tuple(r for r in reasons if r.code != "decision-neither-feasible")
+    first = construct(
+        Reason,
+        code="decision-neither-feasible",
+        message=text,
+        favors=None,
+        kind="note",
+        decisive=True,
+        weight=0.0,
+    )
+    return (first, *rest)
+
+
+def _lower_first(text: str) -> str:
+    """A sentence continued after a colon: its first letter lower-cased, unless it starts an
+    acronym or a name."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _after_weighed(reasons: tuple[Reason, ...]) -> int:

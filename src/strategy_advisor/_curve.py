@@ -55,7 +55,7 @@ class CostVolumeCurve(BaseModel):
 def _span(current: float, break_even: float | None) -> tuple[float, float]:
     """From a decade below the lower of today's volume and the break-even to a decade above
     the higher (whole decades)."""
-    anchors = [x for x in (current, break_even) if x is not None and x > 0] or [1000.0]
+    anchors = [max(x, 1.0) for x in (current, break_even) if x is not None and x > 0] or [1000.0]
     lo = 10.0 ** math.floor(math.log10(min(anchors) / 10.0))
     hi = 10.0 ** math.ceil(math.log10(max(anchors) * 10.0))
     return lo, hi

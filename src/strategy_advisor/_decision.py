@@ -263,10 +263,13 @@ def score_rows(
     fired: np.ndarray,
     effects: tuple[Effect, ...],
     policy: DecisionPolicy,
+    trainable: np.ndarray | bool = True,
 ) -> RowScores:
     """The decision in every row: quality ``G / g`` plus cost ``−k·ln(C_ft / C_icl)`` plus
     the rules' weights; a strategy a rule makes infeasible is out, and where both or
-    neither are left the sign of the score decides (fine-tuning above 0).
+    neither are left the sign of the score decides (fine-tuning above 0), except that a task
+    with too few examples to train on (``trainable`` false) is never sent to fine-tuning when
+    neither strategy is feasible.
 
     ``totals`` is (fine-tuning's total, prompting's, and their priced parts), ``fired``
     the rulebook's fired matrix (rules x rows) with the rules' ``effects``."""
@@ -291,7 +294,9 @@ def score_rows(
     total = quality + cost + rules
     only_ft = infeasible_icl & ~infeasible_ft
     only_icl = infeasible_ft & ~infeasible_icl
-    fine_tuning = np.where(only_ft, True, np.where(only_icl, False, total > 0))
+    neither = infeasible_ft & infeasible_icl
+    by_score = np.where(neither, (total > 0) & trainable, total > 0)
+    fine_tuning = np.where(only_ft, True, np.where(only_icl, False, by_score))
     return RowScores(
         quality=quality, cost=cost, cost_log_ratio=log_ratio, bounded=bounded, rules=rules,
         total=total, infeasible_ft=infeasible_ft, infeasible_icl=infeasible_icl,
@@ -356,7 +361,9 @@ def _cost_reason(costs: CostComparison, months: float) -> tuple[str, Strategy | 
         msg += "; no single break-even volume (the totals never cross continuously)"
     pay_months, pay_days = costs.payback_months, costs.payback_days
     if pay_months is not None and pay_days is not None and cheaper is Strategy.FINE_TUNING:
-        msg += f"; the first training run pays back in {duration(pay_months, pay_days)}"
+        msg += f"; the first training run pays back in {duration(pay_months, pay_days, months)}"
+    elif (costs.savings_per_month_usd or 0) > 0 and pay_months is None:
+        msg += f"; the first training run does not pay back within the {months:g}-month horizon"
     favors = cheaper if not math.isclose(ft, icl, rel_tol=1e-9) else None
     return msg + ".", favors
 
@@ -493,21 +500,23 @@ def _value_reason(uncertainty: Uncertainty, costs: CostComparison) -> Reason | N
     if evpi < threshold:
         return None
     q, c = uncertainty.evpi_quality_usd or 0.0, uncertainty.evpi_costs_usd or 0.0
-    if q >= c:
+    parts = f"the quality gain alone {usd(q)}, the costs' estimated inputs alone {usd(c)}"
+    if max(q, c) >= 0.5 * evpi and q >= c:
         what = (
-            f"knowing the quality gain would be worth about {usd(q)}: measure it before "
-            "deciding (score both strategies on a sample of your own examples and pass them "
-            "as pilot=)"
+            "measure the quality gain before deciding (score both strategies on a sample of "
+            "your own examples and pass them as pilot=)"
         )
+    elif max(q, c) >= 0.5 * evpi:
+        what = "pin down the costs' estimates the sensitivity table ranks first"
     else:
         what = (
-            f"knowing the costs' estimated inputs would be worth about {usd(c)}: pin down "
-            "the ones the sensitivity table ranks first (set them in the profile)"
+            "no single measurement settles it: the quality gain and the costs matter "
+            "together (the sensitivity table ranks the inputs)"
         )
     return _reason(
         "decision-value-of-information",
-        f"Deciding with perfect information would be worth about {usd(evpi)} more than "
-        f"deciding now; {what}.",
+        f"Deciding with everything known would be worth about {usd(evpi)} more than "
+        f"deciding now ({parts}): {what}.",
         None,
         "note",
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._breakeven import break_even_of, break_even_walk, relative_gap
+from ._decision import RowScores
 from ._pipeline import Evaluation, Parts, evaluate
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
 from ._search import Walk, first_changes
@@ -101,6 +102,24 @@ def _accepted(case: Case, knob: str, values: FloatArray) -> np.ndarray:
     return finite & (values >= 0)
 
 
+def _outcome(sc: RowScores, neither: bool) -> np.ndarray:
+    """What a probe must change: the strategy; where neither strategy is feasible as
+    described, also which ones are (bit 1: fine-tuning, 2: fine-tuning infeasible, 4:
+    prompting infeasible)."""
+    out = sc.fine_tuning.astype(np.intp)
+    if neither:
+        out = out + 2 * sc.infeasible_ft.astype(np.intp) + 4 * sc.infeasible_icl.astype(np.intp)
+    return out
+
+
+def _holds(setting: _FieldSetting, x0: float, value: float) -> str:
+    """How far a fact can move before the answer does: the last value before the flip."""
+    step = (1.0 if value < x0 else -1.0) if setting.kind == "int" else 0.0
+    last = value + step
+    way = "up to" if value > x0 else "down to"
+    return f"{way} {value_text(last, setting)}"
+
+
 @dataclass
 class Explored:
     """What the joint search found: the break-even, the flip points, and the totals at
@@ -119,7 +138,9 @@ def explore(
     direction, inside its plausible range, searched together: one table of probes per
     round."""
     settings = exploration_settings()
-    current = bool(at_point.scores.fine_tuning[0])
+    sc0 = at_point.scores
+    neither = bool(sc0.infeasible_ft[0] and sc0.infeasible_icl[0])
+    current = _outcome(sc0, neither)[0]
     planned = float(at_point.plan.shots[0])
     walks: list[Walk] = []
     meta: list[tuple[_FieldSetting, str, float] | None] = []
@@ -166,7 +187,7 @@ def explore(
         gap = relative_gap(ft, icl)
         be_rows = is_be[index]
         forced = sc.infeasible_ft ^ sc.infeasible_icl
-        outcome = np.where(be_rows, gap <= 0, sc.fine_tuning).astype(np.intp)
+        outcome = np.where(be_rows, gap <= 0, _outcome(sc, neither)).astype(np.intp)
         signal = np.where(be_rows, gap, np.where(forced, np.nan, sc.total))
         ok = np.ones(len(values), dtype=bool)
         for i, name in enumerate(unique):
@@ -188,8 +209,17 @@ def explore(
         if hit is None:
             continue
         setting, _, x0 = m
-        value, becomes, _ = hit
+        value, code, _ = hit
         integer = setting.kind == "int"
+        makes = None
+        if neither:  # what changed is which strategies are feasible
+            makes = (
+                Strategy.FINE_TUNING
+                if not code & 2
+                else Strategy.IN_CONTEXT_LEARNING
+                if not code & 4
+                else None
+            )
         found_flips.append(
             construct(
                 FlipPoint,
@@ -197,9 +227,12 @@ def explore(
                 label=setting.label,
                 current=int(x0) if integer else float(x0),
                 value=int(value) if integer else float(value),
-                becomes=Strategy.FINE_TUNING if becomes else Strategy.IN_CONTEXT_LEARNING,
+                becomes=Strategy.FINE_TUNING if code & 1 else Strategy.IN_CONTEXT_LEARNING,
                 text=flip_text(float(x0), value, setting),
                 current_text=value_text(float(x0), setting),
+                makes_feasible=makes,
+                holds=_holds(setting, float(x0), value) if setting.role == "fact" else None,
+                kind=setting.role,
             )
         )
     ordered = tuple(sorted(found_flips, key=lambda f: f.relative_distance))

@@ -43,10 +43,27 @@ def _count(x: float) -> str:
     return f"{x:,.0f}" if a >= 10 or float(x).is_integer() else f"{x:.2g}"
 
 
-def duration(months: float, days: float) -> str:
-    """A payback time: "under a day", "N days" below two months, else "N.N months"."""
+def _years(years: float, sign: str = "") -> str:
+    if years >= 100:
+        return f"{sign}over 100 years"
+    return f"{sign}{years:.0f} years"
+
+
+def duration(months: float, days: float, horizon_months: float | None = None) -> str:
+    """A payback time: "under a day", "N days" below two months, else "N.N months"; past
+    the horizon (when given), "not within the N-month horizon".
+
+    Examples
+    --------
+    >>> duration(3.25, 98.9), duration(478825.2, 14574243.0, 12.0)
+    ('3.2 months', 'not within the 12-month horizon')
+    """
+    if horizon_months is not None and months > horizon_months:
+        return f"not within the {horizon_months:g}-month horizon"
     if days < 1:
         return "under a day"
+    if months >= 120:
+        return _years(months / 12.0)
     if months >= 2:
         return f"{months:.1f} months"
     return f"{days:.0f} day" + ("" if round(days) == 1 else "s")
@@ -67,6 +84,8 @@ def format_value(value: Any, spec: str = "") -> str:
         if spec == "ms":
             return f"{value:,.0f} ms"
         if spec == "days":
+            if abs(value) >= 3652.5:  # ten years and more: in years
+                return _years(abs(value) / 365.25, "-" if value < 0 else "")
             if abs(value) >= 10:
                 return f"{value:,.0f} days"
             return f"{value:.2g} day" + ("" if value == 1 else "s")
@@ -76,6 +95,8 @@ def format_value(value: Any, spec: str = "") -> str:
                 return "today" if days > -1 else f"in {format_value(-days, 'days')}"
             return f"{format_value(days, 'days')} ago"
         if spec == "months":
+            if abs(value) >= 120:
+                return _years(abs(value) / 12.0, "-" if value < 0 else "")
             return f"{value:.1f} months"
         if spec == "pct":
             return f"{100 * value:.0f}%"

@@ -63,6 +63,7 @@ class Parts:
     latency_defaults: LatencyDefaults
     base_quality: QualityFeatures
     pilot: PilotResult | None
+    min_examples: int = 0  # the fine-tuning offer's minimum: fewer can never be trained
     _gains: dict[tuple[int, int], float] = field(default_factory=dict)
 
     def gain_of(self, n: FloatArray, shots: FloatArray) -> FloatArray:
@@ -184,6 +185,7 @@ def _cost_columns(case: Case, b: Bills, break_even: float | None) -> dict[str, A
         "ft_training_usd": run,
         "ft_training_runs": b.pick(FT, "runs"),
         "ft_replicas": b.pick(FT, "replicas"),
+        "ft_replicas_for_load": b.pick(FT, "replicas_for_load"),
         "ft_hosting_usd_per_month": b.pick(FT, "fee_per_month"),
         "break_even_requests_per_month": np.nan if break_even is None else break_even,
         "payback_months": payback,
@@ -243,7 +245,8 @@ def evaluate(
         gain = parts.gain_of(s["n_examples"], plan.shots)
     gain = np.broadcast_to(gain, (s.rows,))
     totals = (bills.total[FT], bills.total[ICL], bills.known[FT], bills.known[ICL])
-    scores = score_rows(gain, totals, rules.fired, parts.rulebook.effects, parts.policy)
+    trainable = s["n_examples"] >= case.ft_min_examples
+    scores = score_rows(gain, totals, rules.fired, parts.rulebook.effects, parts.policy, trainable)
     return Evaluation(s, plan, bills, latency, columns, rules, gain, scores)
 
 
@@ -255,7 +258,10 @@ def with_break_even(ev: Evaluation, break_even: float, parts: Parts) -> Evaluati
     rules = parts.rulebook.evaluate_rows(_rule_view(columns))
     b = ev.bills
     totals = (b.total[FT], b.total[ICL], b.known[FT], b.known[ICL])
-    scores = score_rows(ev.gain, totals, rules.fired, parts.rulebook.effects, parts.policy)
+    trainable = ev.scenarios["n_examples"] >= parts.min_examples
+    scores = score_rows(
+        ev.gain, totals, rules.fired, parts.rulebook.effects, parts.policy, trainable
+    )
     return Evaluation(ev.scenarios, ev.plan, b, ev.latency, columns, rules, ev.gain, scores)
 
 

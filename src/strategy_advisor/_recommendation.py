@@ -45,7 +45,9 @@ class Recommendation(RecommendationDisplay, BaseModel):
     break_even_requests_per_month: float | None = Field(
         description="Monthly volume at which both totals are equal."
     )
-    payback_months: float | None = Field(description="Months to pay back the first training.")
+    payback_months: float | None = Field(
+        description="Months to pay back the first training (None: not within the horizon)."
+    )
     payback_days: float | None = Field(description="The same payback time, in days.")
     latency: FrozenMap[Strategy, StrategyLatency] = Field(description="Per-request latency.")
     cost_curve: CostVolumeCurve | None = Field(

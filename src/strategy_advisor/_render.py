@@ -10,6 +10,7 @@ import html
 import math
 from typing import TYPE_CHECKING
 
+from ._costs.statement import replica_words
 from ._format import duration, format_value, usd
 from ._report import Summary, render_fragment, render_page
 from ._types import Strategy
@@ -88,8 +89,7 @@ def _serving_cell(c: StrategyCost) -> str:
     plan = c.serving
     if plan.mode == "serverless":
         return "serverless, batch" if plan.batch else "serverless"
-    n = plan.replicas
-    count = f"{n:.2g} replica" if n < 1 else f"{n:g} replica" + ("" if n == 1 else "s")
+    count = replica_words(plan.replicas, plan.replicas_for_load, plan.replicas < 1)
     return f"{'dedicated' if plan.mode == 'dedicated' else 'self-hosted'}, {count}"
 
 
@@ -153,7 +153,13 @@ def _volume_line(rec: Recommendation) -> str:
     else:
         parts.append("no break-even (fine-tuning is not cheaper per request)")
     if rec.payback_months is not None and rec.payback_days is not None:
-        parts.append(f"payback {duration(rec.payback_months, rec.payback_days)}")
+        when = duration(rec.payback_months, rec.payback_days, rec.profile.horizon_months)
+        parts.append(f"payback {when}")
+    elif all(rec.costs[s].total_usd is not None for s in Strategy) and (
+        (rec.costs[Strategy.IN_CONTEXT_LEARNING].monthly_usd or 0)
+        > (rec.costs[Strategy.FINE_TUNING].monthly_usd or 0)
+    ):
+        parts.append(f"payback not within the {rec.profile.horizon_months:g}-month horizon")
     return "; ".join(parts)
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "exploration_settings",
     "flip_reason",
     "flip_text",
+    "margin_reason",
     "value_at",
     "value_text",
 ]
@@ -53,6 +54,22 @@ class FlipPoint(BaseModel):
     value: int | float = Field(description="The value at which the recommendation flips.")
     becomes: Strategy = Field(description="The strategy at value and just past it.")
     text: str = Field(description="The value in words, e.g. '$0.90/h per replica'.")
+    makes_feasible: Strategy | None = Field(
+        None,
+        description="Where neither strategy is feasible as described: the strategy this "
+        "value makes feasible (None otherwise).",
+    )
+    holds: str | None = Field(
+        None,
+        description="For a fact: how far the answer holds, in words ('down to 9'), the last "
+        "value before the flip.",
+    )
+    kind: Literal["lever", "fact"] = Field(
+        "lever",
+        description="'lever': something a team chooses (volume, prices, budgets, hours, "
+        "serving); 'fact': something about the task (the examples it has, its lengths, how "
+        "often it changes), shown as a margin: how far it can move before the answer does.",
+    )
     current_text: str = Field(description="The current value in words.")
 
     @property
@@ -78,6 +95,7 @@ class _FieldSetting(BaseModel):
     feature: str | None
     label: str
     format: Literal["int", "tok", "usd", "days", "months", "hours", "float"]
+    role: Literal["lever", "fact"]
     unit: str
 
 
@@ -235,11 +253,12 @@ def _empty(owner: type[BaseModel], name: str, path: str) -> BaseModel:
 
 
 def flip_reason(flips: tuple[FlipPoint, ...], current: Strategy, most: int) -> Reason | None:
-    """The nearest flip points, one per input, as one sentence."""
+    """The nearest flip points of the levers a team controls, one per input, as one
+    sentence (facts about the task are margins: :func:`margin_reason`)."""
     seen: set[str] = set()
     parts: list[str] = []
     for f in flips:
-        if f.field in seen or f.becomes is current:
+        if f.field in seen or f.becomes is current or f.kind != "lever":
             continue
         seen.add(f.field)
         verb = "rose" if f.value > f.current else "fell"
@@ -255,6 +274,33 @@ def flip_reason(flips: tuple[FlipPoint, ...], current: Strategy, most: int) -> R
         code="decision-flip-points",
         message=f"{other.label.capitalize()} would be recommended if {listed} "
         "(each alone, everything else as given; see flip_points).",
+        favors=None,
+        kind="note",
+        decisive=False,
+        weight=0.0,
+    )
+
+
+def margin_reason(flips: tuple[FlipPoint, ...], current: Strategy, most: int) -> Reason | None:
+    """How far the facts about the task (its examples, its lengths, how often it changes)
+    can move before the answer does: margins, not advice."""
+    seen: set[str] = set()
+    parts: list[str] = []
+    for f in flips:
+        if f.field in seen or f.kind != "fact" or f.holds is None:
+            continue
+        seen.add(f.field)
+        parts.append(f"{f.label} {f.holds}")
+        if len(parts) == most:
+            break
+    if not parts:
+        return None
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return construct(
+        Reason,
+        code="decision-margins",
+        message=f"The answer ({current.label}) holds with {listed}, each alone (facts about "
+        "the task; see flip_points).",
         favors=None,
         kind="note",
         decisive=False,

@@ -135,6 +135,7 @@ class ServingBill:
     migration_usd: FloatArray
     ops_per_month: FloatArray  # self-hosting operations time, per month
     replicas: FloatArray  # replicas paid for (a share when tasks split a deployment)
+    replicas_for_load: FloatArray  # replicas the peak load itself needs (the rest are spares)
     fee_per_replica_month: FloatArray
     usd_per_replica_hour: FloatArray
     capacity: FloatArray  # requests/s one replica carries
@@ -245,7 +246,7 @@ def _blank(strategy: Strategy, mode: ServingMode, batch: bool, n: int) -> Servin
         input_tokens=z, output_tokens=z, cached=np.zeros(n, dtype=bool), hit_rate=z,
         per_request=z, training_tokens=np.full(n, np.nan), training_run=z, runs=z,
         people_once=z, people_per_retraining=z, revisions=z, revision_usd=z, migration_usd=z,
-        ops_per_month=z, replicas=z, fee_per_replica_month=z,
+        ops_per_month=z, replicas=z, replicas_for_load=z, fee_per_replica_month=z,
         usd_per_replica_hour=np.full(n, np.nan), capacity=np.full(n, np.nan),
         shared=np.zeros(n, dtype=bool),
     )  # fmt: skip
@@ -459,6 +460,8 @@ def _serving_fee(
     stepped = np.maximum(min_r, np.ceil(needed - 1e-12))
     replicas = np.where(o.shared, np.maximum(min_r, needed), stepped)
     o.replicas = np.where(np.isnan(capacity), min_r, replicas)
+    for_load = np.where(o.shared, needed, np.ceil(needed - 1e-12))
+    o.replicas_for_load = np.where(np.isnan(capacity), np.nan, np.minimum(for_load, o.replicas))
     if o.mode == "dedicated":
         modes = allowed_modes(spec, o.strategy)
         fee = s["ft_hosting"] if tuned and spec.fine_tuning is not None else np.full(n, np.nan)

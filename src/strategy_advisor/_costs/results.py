@@ -44,6 +44,10 @@ class ServingPlan(BaseModel):
         description="Capacity of one replica at this task's prompt and output lengths."
     )
     capacity_source: str | None = Field(description="Where the capacity figure comes from.")
+    replicas_for_load: float | None = Field(
+        description="Replicas the peak load itself needs (None: capacity unknown); the "
+        "others paid for are spares (a self-hosted minimum, an offer's minimum)."
+    )
     peak_requests_per_s: float = Field(description="Peak request rate the replicas must carry.")
     description: str = Field(description="The plan in one sentence, with its numbers.")
 
@@ -155,7 +159,7 @@ class CostComparison(BaseModel):
     )
     payback_months: float | None = Field(
         description="Months until fine-tuning's one-time costs are paid back by its lower "
-        "monthly cost (None: it never pays back)."
+        "monthly cost (None: it does not pay back within the horizon)."
     )
     payback_days: float | None = Field(description="The payback time in days.")
     savings_per_month_usd: float | None = Field(

@@ -19,7 +19,7 @@ from .._types import FloatArray, Strategy, construct
 from .kernel import Bills, ServingBill
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 
-__all__ = ["cost_comparison", "describe_plan"]
+__all__ = ["cost_comparison", "describe_plan", "replica_words"]
 
 
 def _f(x: FloatArray | float, row: int) -> float | None:
@@ -37,18 +37,31 @@ def _peak_rps(case: Case, s: Scenarios, row: int) -> float:
     return float(s["volume"][row] / case.seconds_per_month * s["peak_ratio"][row])
 
 
+def replica_words(replicas: float, for_load: float | None, shared: object = False) -> str:
+    """Replicas paid for in words: the serving ones and the spares ("1 serving + 1 spare"),
+    or a share of a deployment that several tasks split.
+
+    Examples
+    --------
+    >>> replica_words(2.0, 1.0), replica_words(3.0, 3.0), replica_words(0.25, 0.1, True)
+    ('1 serving + 1 spare', '3 replicas', '0.25 of a replica')
+    """
+    if replicas < 1 or bool(shared):
+        return f"{replicas:.2g} of a replica" if replicas < 1 else f"{replicas:.3g} replicas"
+    spare = replicas - for_load if for_load is not None and for_load >= 1 else 0.0
+    if spare >= 1:
+        serving = replicas - spare
+        return f"{serving:g} serving + {spare:g} spare{'s' if spare != 1 else ''}"
+    return f"{replicas:g} replica{'s' if replicas != 1 else ''}"
+
+
 def describe_plan(o: ServingBill, row: int, peak_rps: float) -> str:
     """The serving plan in one sentence, with its numbers."""
     peak = f"a peak of {_rate(peak_rps)}"
     if o.mode == "serverless":
         how = "batch API" if o.batch else "per-token API"
         return f"serverless ({how}): no hourly fee"
-    replicas = float(o.replicas[row])
-    share = (
-        f"{replicas:.2g} of a replica"
-        if replicas < 1
-        else f"{replicas:g} replica{'s' if replicas != 1 else ''}"
-    )
+    share = replica_words(float(o.replicas[row]), _f(o.replicas_for_load, row), o.shared[row])
     gpus = f" of {o.gpus}x {o.gpu}" if o.gpu and o.gpus else ""
     fee = _f(o.usd_per_replica_hour, row)
     fee_text = f" at {usd(fee)}/h" if fee is not None else ""
@@ -83,6 +96,7 @@ def _plan(case: Case, s: Scenarios, o: ServingBill, row: int) -> ServingPlan:
         mode=o.mode,
         batch=o.batch,
         replicas=float(o.replicas[row]),
+        replicas_for_load=_f(o.replicas_for_load, row) if o.mode != "serverless" else None,
         usd_per_replica_hour=_f(o.usd_per_replica_hour, row),
         gpu=o.gpu,
         gpus_per_replica=o.gpus,
@@ -379,6 +393,8 @@ def cost_comparison(
         savings = icl.monthly_usd - ft.monthly_usd
         if savings > 0:
             payback = max(ft.one_time_usd - icl.one_time_usd, 0.0) / savings
+            if payback > months:  # not within the horizon: no figure a person can use
+                payback = None
         o = b.mode(Strategy.FINE_TUNING, row)
         run = _f(o.training_run, row)
         retrain = _f(o.retraining, row)

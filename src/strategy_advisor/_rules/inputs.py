@@ -57,6 +57,10 @@ class RuleInputs(TaskFeatures):
     ft_replicas: float = Field(
         description="Fine-tuning: dedicated or self-hosted replicas paid for (0: serverless)."
     )
+    ft_replicas_for_load: float | None = Field(
+        description="Fine-tuning: replicas the peak load itself needs (the others paid for "
+        "are spares; None: serverless, or capacity unknown)."
+    )
     icl_batch_priced: bool = Field(description="Prompting is priced at batch-API rates.")
     ft_batch_priced: bool = Field(description="Fine-tuning is priced at batch-API rates.")
     ft_hosting_usd_per_month: float | None = Field(
