@@ -1,0 +1,147 @@
+"""Sourced figures: a measured number's low, point and high, and the evidence behind them.
+
+The latency and serving-route data files (``data/hosted_latency.json``,
+``data/replica_latency.json``, ``data/gpu_offers.json``, ``data/gpu_memory.json``) are built
+by ``scripts/build_serving_data.py`` from the shared reference (``latency.json``,
+``gpu.json``). Every estimated number in them is a :class:`Figure`: where sources conflict
+both ends are kept as ``low`` and ``high``, and ``point`` is a stated central value (the
+median of the credible sources), never one end picked. Each :class:`Evidence` item names the
+reference record it was read from, the route the measurement took and its date; a DERIVED
+number carries its arithmetic. ``found=False`` marks a figure the reference does not have:
+its range is the widest the reference supports and ``basis`` says why.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from ._types import STRICT_DATA
+
+__all__ = ["Case", "Evidence", "Figure"]
+
+#: Which value of a figure to read: its low end, its point, its high end.
+Case = Literal["low", "point", "high"]
+
+
+class Evidence(BaseModel):
+    """One number behind a figure: read from a reference record, or another figure's value.
+
+    ``low <= value <= high``; the three are equal unless the number was corrected by a range
+    (an aggregator-routed time to first token less the aggregator hop, section 5 of
+    LATENCY.md) or the source states bounds.
+    """
+
+    model_config = STRICT_DATA
+
+    subject: str = Field(..., description="What was measured, in the source's words.")
+    quantity: str = Field(..., description="Which field of the record (or figure) it is.")
+    low: float
+    value: float
+    high: float
+    record: int | None = Field(
+        ..., description="Index of the record in the shared reference file (None: a figure)."
+    )
+    reference: str | None = Field(..., description="'latency.json' or 'gpu.json' (or None).")
+    figure: str | None = Field(
+        ..., description="Dotted path of another figure in the same file it was taken from."
+    )
+    route: str | None = Field(
+        ..., description="How the request reached the model: direct, aggregator, dedicated..."
+    )
+    measured_on: str = Field(..., description="Date of measurement as the source gives it.")
+    source: str = Field(..., description="Key into the file's ``sources`` table.")
+    credibility: str | None = Field(..., description="A/B/C as the reference grades it.")
+    arithmetic: str | None = Field(
+        ..., description="DERIVED: 'name = expression = result' parts joined by '; '."
+    )
+    used: bool = Field(..., description="False: listed for the record, not used (see note).")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Evidence:
+        if not self.low <= self.value <= self.high:
+            raise ValueError(
+                f"evidence {self.subject!r} ({self.quantity}): expected low <= value <= high, "
+                f"got {self.low:g}, {self.value:g}, {self.high:g}"
+            )
+        return self
+
+
+class Figure(BaseModel):
+    """A number with its plausible range, its central value and where both come from.
+
+    Examples
+    --------
+    >>> f = Figure.exact(120.0, "tokens/s", "your measurement")
+    >>> f.at("low"), f.at("point"), f.at("high"), f.found
+    (120.0, 120.0, 120.0, True)
+    >>> wide = Figure(low=0.0, point=None, high=71.2, unit="tokens", found=False,
+    ...               basis="not found", rule="bounds", arithmetic="", as_of="undated")
+    >>> wide.at("point")
+    Traceback (most recent call last):
+    ...
+    ValueError: no central value is published for this figure (not found): draw from its range 0-71.2 tokens
+    """
+
+    model_config = STRICT_DATA
+
+    low: float = Field(..., allow_inf_nan=False)
+    point: float | None = Field(
+        ..., description="Central value (median of the used evidence); None: none published."
+    )
+    high: float = Field(..., allow_inf_nan=False)
+    unit: str
+    found: bool = Field(
+        ..., description="False: the reference has no figure; the range is its widest basis."
+    )
+    basis: str = Field(
+        ..., description="'measured: <model>', 'provider class: <class>', 'not found: ...'."
+    )
+    rule: str = Field(..., description="How low, point and high follow from the evidence.")
+    arithmetic: str = Field(..., description="The rule applied, with its numbers.")
+    as_of: str = Field(..., description="Latest measurement date among the used evidence.")
+    evidence: tuple[Evidence, ...] = ()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Figure:
+        point = self.low if self.point is None else self.point
+        if not self.low <= point <= self.high:
+            raise ValueError(
+                f"figure ({self.basis}): expected low <= point <= high, got {self.low:g}, "
+                f"{self.point!r}, {self.high:g}"
+            )
+        return self
+
+    @classmethod
+    def exact(cls, value: float, unit: str, basis: str) -> Figure:
+        """A figure known exactly (a user's own measurement): ``low = point = high``."""
+        return cls(
+            low=value,
+            point=value,
+            high=value,
+            unit=unit,
+            found=True,
+            basis=basis,
+            rule="given",
+            arithmetic=f"{value:g}",
+            as_of="given",
+        )
+
+    def at(self, case: Case) -> float:
+        """The figure's low end, point or high end (``point`` raises when none is published)."""
+        if case == "low":
+            return self.low
+        if case == "high":
+            return self.high
+        if self.point is None:
+            raise ValueError(
+                f"no central value is published for this figure ({self.basis}): draw from "
+                f"its range {self.low:g}-{self.high:g} {self.unit}"
+            )
+        return self.point
+
+    def __str__(self) -> str:
+        point = "n/a" if self.point is None else f"{self.point:g}"
+        return f"{point} {self.unit} ({self.low:g}-{self.high:g}; {self.basis})"
