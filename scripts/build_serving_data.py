@@ -209,8 +209,10 @@ def evaluate(expr: str) -> tuple[float, list[float]]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name in _FUNCS:
-                args = [walk(a, count and not (name == "round" and i == 1))
-                        for i, a in enumerate(node.args)]
+                args = [
+                    walk(a, count and not (name == "round" and i == 1))
+                    for i, a in enumerate(node.args)
+                ]
                 return float(_FUNCS[name](*args))
         raise ValueError(f"unsupported arithmetic: {expr!r}")
 
@@ -315,8 +317,9 @@ class Ref:
         }
 
 
-def figure_ev(where: str, fig: Json, quantity: str, *, in_point: bool = True,
-              note: str | None = None) -> Json:
+def figure_ev(
+    where: str, fig: Json, quantity: str, *, in_point: bool = True, note: str | None = None
+) -> Json:
     """Evidence that is another figure of the same file (its low, point, high)."""
     point = fig["point"]
     keys = where.split(" > ")
@@ -387,8 +390,9 @@ def spread(unit: str, basis: str, evidence: list[Json], *, found: bool = True) -
     }
 
 
-def product(unit: str, basis: str, a: tuple[str, Json], b: tuple[str, Json],
-            extra: list[Json] | None = None) -> Json:
+def product(
+    unit: str, basis: str, a: tuple[str, Json], b: tuple[str, Json], extra: list[Json] | None = None
+) -> Json:
     """A figure that is the product of two figures of the file, end by end."""
     (pa, fa), (pb, fb) = a, b
     parts = {
@@ -510,8 +514,11 @@ RECORD_ROLES: dict[str, list[tuple[str, str]]] = {
     "dedicated 70B serving reference": [("", "dedicated")],
 }
 for _provider in ("together", "fireworks"):
-    for _size, _cls in (("7b", CLASS_OPEN_SMALL), ("13b", CLASS_OPEN_SMALL),
-                        ("70b", CLASS_OPEN_LARGE)):
+    for _size, _cls in (
+        ("7b", CLASS_OPEN_SMALL),
+        ("13b", CLASS_OPEN_SMALL),
+        ("70b", CLASS_OPEN_LARGE),
+    ):
         RECORD_ROLES[f"old sibling of {_provider} Llama 3.x {_size} (Llama-2 era, stale)"] = [
             ("", f"class:{_cls}")
         ]
@@ -557,8 +564,16 @@ CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
         "gpt-4o-mini, gpt-5.4-mini/nano at effort none); gpt-5-mini/-nano and o4-mini join "
         "it for their answer path, their hidden reasoning is added by the reasoning figures "
         "(section 4)",
-        ("gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o-mini", "gpt-5.4-mini", "gpt-5.4-nano",
-         "gpt-5-mini", "gpt-5-nano", "o4-mini"),
+        (
+            "gpt-4.1-mini",
+            "gpt-4.1-nano",
+            "gpt-4o-mini",
+            "gpt-5.4-mini",
+            "gpt-5.4-nano",
+            "gpt-5-mini",
+            "gpt-5-nano",
+            "o4-mini",
+        ),
     ),
     "OpenAI larger": (
         "LATENCY.md section 8 'OpenAI larger (gpt-4o, gpt-4.1, gpt-5.4)'; gpt-5 and o3 join "
@@ -590,27 +605,48 @@ CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
         "not in LATENCY.md section 8: current serverless figures for these providers are not "
         "found (section 10); the only measurements are Llama-2-7B/13B on Together and "
         "Fireworks in 2023 (llmperf, section 1), stale and flagged",
-        ("together/llama-3.1-8b-instruct-turbo", "together/mistral-7b-instruct-v0.3",
-         "together/qwen2.5-7b-instruct-turbo", "fireworks/llama-v3p1-8b-instruct",
-         "fireworks/mistral-7b-instruct-v3", "fireworks/qwen3-8b"),
+        (
+            "together/llama-3.1-8b-instruct-turbo",
+            "together/mistral-7b-instruct-v0.3",
+            "together/qwen2.5-7b-instruct-turbo",
+            "fireworks/llama-v3p1-8b-instruct",
+            "fireworks/mistral-7b-instruct-v3",
+            "fireworks/qwen3-8b",
+        ),
     ),
     CLASS_OPEN_LARGE: (
         "not in LATENCY.md section 8: current serverless figures for these providers are not "
         "found (section 10); Llama-2-70B on Together and Fireworks in 2023 (llmperf, stale) "
         "and Llama 3.3 70B via OpenRouter with the upstream provider unknown (section 1)",
-        ("together/llama-3.1-70b-instruct-turbo", "together/llama-3.3-70b-instruct-turbo",
-         "together/qwen2.5-72b-instruct-turbo", "fireworks/llama-v3p3-70b-instruct",
-         "fireworks/qwen2p5-72b-instruct"),
+        (
+            "together/llama-3.1-70b-instruct-turbo",
+            "together/llama-3.3-70b-instruct-turbo",
+            "together/qwen2.5-72b-instruct-turbo",
+            "fireworks/llama-v3p3-70b-instruct",
+            "fireworks/qwen2p5-72b-instruct",
+        ),
     ),
 }
 ALL_HOSTED = "All hosted APIs"
 # Class-only numbers a record states in its text (LATENCY.md section 8 uses them):
 # (class, record, quantity, value, subject, note)
 CLASS_EXTRA = (
-    ("Claude Opus", 61, "ttft_ms", "2.67 * 1000", "Claude Opus 4.1 (AA quoted)",
-     "sibling Opus 4.1, stated in the Sonnet 4.5 row's notes (LATENCY.md sections 1 and 8)"),
-    ("Claude Opus", 61, "output_tokens_per_s", "45", "Claude Opus 4.1 (AA quoted)",
-     "sibling Opus 4.1, stated in the Sonnet 4.5 row's notes (LATENCY.md sections 1 and 8)"),
+    (
+        "Claude Opus",
+        61,
+        "ttft_ms",
+        "2.67 * 1000",
+        "Claude Opus 4.1 (AA quoted)",
+        "sibling Opus 4.1, stated in the Sonnet 4.5 row's notes (LATENCY.md sections 1 and 8)",
+    ),
+    (
+        "Claude Opus",
+        61,
+        "output_tokens_per_s",
+        "45",
+        "Claude Opus 4.1 (AA quoted)",
+        "sibling Opus 4.1, stated in the Sonnet 4.5 row's notes (LATENCY.md sections 1 and 8)",
+    ),
 )
 _FIELD = {"ttft_ms": "ttft_ms_median", "output_tokens_per_s": "output_tokens_per_s_median"}
 
@@ -644,16 +680,28 @@ _NOT_REASONING = (
 _CLAUDE = "Anthropic: extended thinking is off unless enabled [ANT]"
 _NOT_STATED = "whether it thinks by default is not stated in the reference"
 REASONING: dict[str, tuple[bool | None, str | None, str]] = {
-    **{m: (True, "medium", _OPENAI_OLD) for m in ("gpt-5", "gpt-5-mini", "gpt-5-nano", "o3",
-                                                    "o4-mini")},
+    **{
+        m: (True, "medium", _OPENAI_OLD)
+        for m in ("gpt-5", "gpt-5-mini", "gpt-5-nano", "o3", "o4-mini")
+    },
     **{m: (False, "none", _OPENAI_NEW) for m in ("gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano")},
-    **{m: (False, "none", _NOT_REASONING) for m in ("gpt-4o", "gpt-4o-mini", "gpt-4.1",
-                                                      "gpt-4.1-mini", "gpt-4.1-nano")},
+    **{
+        m: (False, "none", _NOT_REASONING)
+        for m in ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
+    },
     "gemini-2.5-pro": (True, None, "Gemini 2.5 Pro thinks always [MSA]; effort not stated"),
-    **{m: (None, None, _NOT_STATED) for m in ("gemini-2.5-flash", "gemini-2.5-flash-lite",
-                                               "gemini-3.5-flash", "gemini-3.8-flash",
-                                               "mistral-small-latest", "ministral-8b-latest",
-                                               "mistral-large-latest")},
+    **{
+        m: (None, None, _NOT_STATED)
+        for m in (
+            "gemini-2.5-flash",
+            "gemini-2.5-flash-lite",
+            "gemini-3.5-flash",
+            "gemini-3.8-flash",
+            "mistral-small-latest",
+            "ministral-8b-latest",
+            "mistral-large-latest",
+        )
+    },
     "fireworks/qwen3-8b": (
         True,
         None,
@@ -713,6 +761,15 @@ def catalog_models() -> list[Json]:
     return models
 
 
+# Units of the hosted figures
+UNITS = {
+    "ttft_ms": "ms",
+    "output_tokens_per_s": "output tokens/s",
+    "prefill_tokens_per_s": "prompt tokens/s",
+    "ttft_tail_ratio": "TTFT p95/p50",
+}
+
+
 class Hosted:
     """Builds hosted_latency.json from latency.json."""
 
@@ -733,8 +790,10 @@ class Hosted:
             if rec["kind"] != "latency_measurement" or text is None:
                 continue
             if text not in RECORD_ROLES:
-                raise KeyError(f"latency.json record {index}: catalog_model {text!r} not in "
-                               "RECORD_ROLES (Table 1)")
+                raise KeyError(
+                    f"latency.json record {index}: catalog_model {text!r} not in "
+                    "RECORD_ROLES (Table 1)"
+                )
             for model, role in RECORD_ROLES[text]:
                 if role.startswith("class:"):
                     self.class_rows.setdefault(role[6:], []).append(index)
@@ -763,10 +822,17 @@ class Hosted:
             "direct Vertex [KR1, KR2]",
             [
                 ev(proxy, "value"),
-                ev(paired, "value", low=495, value=519.5, high=544,
-                   arithmetic=arith(low="775 - 280", value="median(775 - 280, 775 - 231)",
-                                    high="775 - 231"),
-                   note="DERIVED: raw ~775 ms via OpenRouter against 231-280 ms direct"),
+                ev(
+                    paired,
+                    "value",
+                    low=495,
+                    value=519.5,
+                    high=544,
+                    arithmetic=arith(
+                        low="775 - 280", value="median(775 - 280, 775 - 231)", high="775 - 231"
+                    ),
+                    note="DERIVED: raw ~775 ms via OpenRouter against 231-280 ms direct",
+                ),
             ],
         )
         cross = rec_index(self.ref, "cross_region")
@@ -777,15 +843,30 @@ class Hosted:
             "cross_region_ms": spread(
                 "ms",
                 "measured: extra TTFT of a transatlantic hop, direct Vertex [KR2]",
-                [ev(cross, "value", low=79, value=102, high=125,
-                    arithmetic=arith(value="median(79, 125)"))],
+                [
+                    ev(
+                        cross,
+                        "value",
+                        low=79,
+                        value=102,
+                        high=125,
+                        arithmetic=arith(value="median(79, 125)"),
+                    )
+                ],
             ),
             "gateway_software_ms": spread(
                 "ms",
                 "measured: self-hosted gateway software on localhost [GWB]",
-                [ev(gateway, "value"),
-                 ev(gateway, "value", value=2.65, subject="portkey-oss",
-                    note="stated in the record's unit text")],
+                [
+                    ev(gateway, "value"),
+                    ev(
+                        gateway,
+                        "value",
+                        value=2.65,
+                        subject="portkey-oss",
+                        note="stated in the record's unit text",
+                    ),
+                ],
             ),
             "fastest_direct_ttft_ms": spread(
                 "ms",
@@ -798,12 +879,25 @@ class Hosted:
                 "ms",
                 "measured: minimum TTFT at prompts under 2k tokens, direct APIs [0X] "
                 "(network + gateway + queue + minimal prefill, from the author's location)",
-                [ev(floors, "value", in_point=False),
-                 *(ev(floors, "value", low=lo, value=median([lo, hi]), high=hi, subject=who,
-                      arithmetic=arith(value=f"median({lo}, {hi})"))
-                   for who, lo, hi in (("gpt-5.4-mini", 226, 300),
-                                       ("gemini-2.5-flash", 289, 440),
-                                       ("claude-haiku-4-5", 391, 519)))],
+                [
+                    ev(floors, "value", in_point=False),
+                    *(
+                        ev(
+                            floors,
+                            "value",
+                            low=lo,
+                            value=median([lo, hi]),
+                            high=hi,
+                            subject=who,
+                            arithmetic=arith(value=f"median({lo}, {hi})"),
+                        )
+                        for who, lo, hi in (
+                            ("gpt-5.4-mini", 226, 300),
+                            ("gemini-2.5-flash", 289, 440),
+                            ("claude-haiku-4-5", 391, 519),
+                        )
+                    ),
+                ],
             ),
         }
 
@@ -821,24 +915,38 @@ class Hosted:
         hop, floor = self.hop, fmt(self.floor)
         raw = f"({v} + 337)" if kind == "aggregator_less_337" else str(v)
         if kind == "unclear":
-            parts = {"low": f"max({v} - {fmt(hop['high'])}, {floor})", "value": f"{v}",
-                     "high": f"{v}"}
-            what = ("route not stated (ids look like OpenRouter's, LATENCY.md section 9): "
-                    "taken as measured, the hop's correction as its low end")
+            parts = {
+                "low": f"max({v} - {fmt(hop['high'])}, {floor})",
+                "value": f"{v}",
+                "high": f"{v}",
+            }
+            what = (
+                "route not stated (ids look like OpenRouter's, LATENCY.md section 9): "
+                "taken as measured, the hop's correction as its low end"
+            )
         else:
             parts = {
                 "low": f"max({raw} - {fmt(hop['high'])}, {floor})",
                 "value": f"max({raw} - {fmt(hop['point'])}, {floor})",
                 "high": f"max({raw} - {fmt(hop['low'])}, {floor})",
             }
-            what = ("aggregator-routed: corrected by the aggregator hop (LATENCY.md section "
-                    "5), clipped at the fastest direct TTFT")
+            what = (
+                "aggregator-routed: corrected by the aggregator hop (LATENCY.md section "
+                "5), clipped at the fastest direct TTFT"
+            )
             if kind == "aggregator_less_337":
                 what += "; the source had subtracted a 337 ms proxy floor, added back first"
         values = {k: evaluate(e)[0] for k, e in parts.items()}
-        return self.ref.ev(index, quantity, value=values["value"], low=values["low"],
-                           high=values["high"], arithmetic=arith(**parts), used=used,
-                           note="; ".join(x for x in (what, note) if x))
+        return self.ref.ev(
+            index,
+            quantity,
+            value=values["value"],
+            low=values["low"],
+            high=values["high"],
+            arithmetic=arith(**parts),
+            used=used,
+            note="; ".join(x for x in (what, note) if x),
+        )
 
     # ---------------------------------------------------------------- per-quantity evidence
     def _ttft_evidence(self, rows: list[tuple[int, str]]) -> list[Json]:
@@ -849,13 +957,21 @@ class Hosted:
             if rec.get("ttft_ms_median") is None:
                 continue
             if role in ("own_reasoning", "sibling_reasoning"):
-                listed.append(self.ref.ev(
-                    index, "ttft_ms_median", used=False,
-                    note="time to first answer token with hidden reasoning on: enters the "
-                    "reasoning figures, not this one"))
+                listed.append(
+                    self.ref.ev(
+                        index,
+                        "ttft_ms_median",
+                        used=False,
+                        note="time to first answer token with hidden reasoning on: enters the "
+                        "reasoning figures, not this one",
+                    )
+                )
             elif role == "older_snapshot":
-                listed.append(self.ref.ev(index, "ttft_ms_median", used=False,
-                                          note="an older snapshot of the model"))
+                listed.append(
+                    self.ref.ev(
+                        index, "ttft_ms_median", used=False, note="an older snapshot of the model"
+                    )
+                )
             elif self._route(index) == "direct":
                 note = None
                 if role == "own_minimal":
@@ -866,9 +982,14 @@ class Hosted:
             else:
                 other.append(index)
         for index in other:
-            listed.append(self._corrected(
-                index, "ttft_ms_median", used=not direct,
-                note="not used: direct-route figures exist" if direct else None))
+            listed.append(
+                self._corrected(
+                    index,
+                    "ttft_ms_median",
+                    used=not direct,
+                    note="not used: direct-route figures exist" if direct else None,
+                )
+            )
         return direct + listed
 
     def _speed_evidence(self, rows: list[tuple[int, str]]) -> list[Json]:
@@ -883,15 +1004,15 @@ class Hosted:
             if role == "older_snapshot":
                 reason = "an older snapshot of the model"
             note = None
-            if self._route(index) in ("aggregator", "unclear") and "20 output" in rec.get(
-                    "prompt_tokens", "") + rec.get("notes", ""):
-                note = "<=20-token probes understate decode speed (LATENCY.md section 9)"
-            elif "20 output" in str(rec.get("prompt_tokens")):
+            if "20 output" in f"{rec.get('prompt_tokens')} {rec.get('notes')}":
                 note = "<=20-token probes understate decode speed (LATENCY.md section 9)"
             if role in ("own_reasoning", "sibling_reasoning"):
                 note = "measured with hidden reasoning on; the output speed is the model's"
-            out.append(self.ref.ev(index, "output_tokens_per_s_median", used=reason is None,
-                                   note=reason or note))
+            out.append(
+                self.ref.ev(
+                    index, "output_tokens_per_s_median", used=reason is None, note=reason or note
+                )
+            )
         return out
 
     def _ratio_evidence(self, rows: list[tuple[int, str]]) -> list[Json]:
@@ -905,14 +1026,24 @@ class Hosted:
             note = None
             if self._route(index) != "direct":
                 note = "aggregator-routed: the hop shifts both percentiles; kept (section 6)"
-            out.append(self.ref.ev(index, "ttft_ms_p95", value=evaluate(expr)[0],
-                                   arithmetic=arith(value=expr), note=note,
-                                   subject=f"{rec['model']} p95/p50"))
+            out.append(
+                self.ref.ev(
+                    index,
+                    "ttft_ms_p95",
+                    value=evaluate(expr)[0],
+                    arithmetic=arith(value=expr),
+                    note=note,
+                    subject=f"{rec['model']} p95/p50",
+                )
+            )
         return out
 
     def _floor_evidence(self, rows: list[tuple[int, str]]) -> list[Json]:
-        return [self.ref.ev(i, "ttft_ms_floor") for i, role in rows
-                if role == OWN and self.ref.records[i].get("ttft_ms_floor") is not None]
+        return [
+            self.ref.ev(i, "ttft_ms_floor")
+            for i, role in rows
+            if role == OWN and self.ref.records[i].get("ttft_ms_floor") is not None
+        ]
 
     def _prefill_evidence(self) -> dict[str, list[tuple[str, Json]]]:
         """{model: [(role, evidence)]} from the prefill_rate records."""
@@ -921,38 +1052,48 @@ class Hosted:
             if rec["kind"] != "prefill_rate":
                 continue
             if rec["model"] not in PREFILL_ROLES:
-                raise KeyError(f"latency.json record {index}: prefill model {rec['model']!r} "
-                               "not in PREFILL_ROLES")
+                raise KeyError(
+                    f"latency.json record {index}: prefill model {rec['model']!r} "
+                    "not in PREFILL_ROLES"
+                )
             targets, role = PREFILL_ROLES[rec["model"]]
             if isinstance(rec["value"], str):  # bounds "27,000-58,000"
                 lo, hi = (float(x.replace(",", "")) for x in rec["value"].split("-"))
-                e = self.ref.ev(index, "value", low=lo, value=median([lo, hi]), high=hi,
-                                arithmetic=arith(value=f"median({fmt(lo)}, {fmt(hi)})"),
-                                used=role != "stale",
-                                note="stale (2024): shows how fast this moved" if role == "stale"
-                                else "DERIVED bounds from one run (cached vs uncached)")
+                e = self.ref.ev(
+                    index,
+                    "value",
+                    low=lo,
+                    value=median([lo, hi]),
+                    high=hi,
+                    arithmetic=arith(value=f"median({fmt(lo)}, {fmt(hi)})"),
+                    used=role != "stale",
+                    note="stale (2024): shows how fast this moved"
+                    if role == "stale"
+                    else "DERIVED bounds from one run (cached vs uncached)",
+                )
             else:
                 wide = re.search(r"Over 1k-101k: (\d+)", rec["notes"])
                 assert wide is not None, index
                 a, b = rec["value"], float(wide.group(1))
                 e = self.ref.ev(
-                    index, "value", low=min(a, b), value=median([a, b]), high=max(a, b),
-                    arithmetic=arith(low=f"min({fmt(a)}, {fmt(b)})",
-                                     value=f"median({fmt(a)}, {fmt(b)})",
-                                     high=f"max({fmt(a)}, {fmt(b)})"),
+                    index,
+                    "value",
+                    low=min(a, b),
+                    value=median([a, b]),
+                    high=max(a, b),
+                    arithmetic=arith(
+                        low=f"min({fmt(a)}, {fmt(b)})",
+                        value=f"median({fmt(a)}, {fmt(b)})",
+                        high=f"max({fmt(a)}, {fmt(b)})",
+                    ),
                     note="DERIVED fits of floor TTFT against prompt length, 1k-61k and "
-                    "1k-101k tokens [0X]")
+                    "1k-101k tokens [0X]",
+                )
             for target in targets:
                 out.setdefault(target, []).append((role, e))
         return out
 
     # ---------------------------------------------------------------- figures
-    UNITS = {
-        "ttft_ms": "ms",
-        "output_tokens_per_s": "output tokens/s",
-        "prefill_tokens_per_s": "prompt tokens/s",
-        "ttft_tail_ratio": "TTFT p95/p50",
-    }
 
     def _evidence_for(self, quantity: str, rows: list[tuple[int, str]]) -> list[Json]:
         if quantity == "ttft_ms":
@@ -968,7 +1109,7 @@ class Hosted:
         rows = self.roles.get(model, [])
         own_rows = [(i, r) for i, r in rows if not r.startswith("sibling")]
         sib_rows = [(i, r) for i, r in rows if r.startswith("sibling")]
-        unit = self.UNITS[quantity]
+        unit = UNITS[quantity]
         if quantity == "prefill_tokens_per_s":
             found = self.prefill.get(model, [])
             own = [e for role, e in found if role in (OWN, "stale")]
@@ -992,8 +1133,11 @@ class Hosted:
                 if rec.get("ttft_ms_median") is None:
                     continue
                 stale = "stale" in rec.get("catalog_model", "")
-                note = "stale (2023-12): Llama-2 on the provider's serverless endpoint" if stale \
+                note = (
+                    "stale (2023-12): Llama-2 on the provider's serverless endpoint"
+                    if stale
                     else None
+                )
                 if self._route(index) == "direct":
                     out.append(self.ref.ev(index, "ttft_ms_median", note=note))
                 else:
@@ -1025,12 +1169,16 @@ class Hosted:
             "members": [],
         }
         for q in quantities:
-            evidence = [figure_ev(path("models", m, q), measured[m][q], q)
-                        for m in self.names if q in measured[m]]
+            evidence = [
+                figure_ev(path("models", m, q), measured[m][q], q)
+                for m in self.names
+                if q in measured[m]
+            ]
             for name in CLASSES:
                 evidence += [e for e in self._class_rows(name, q) if e["used"]]
-            fallback[q] = spread(self.UNITS[q], f"all hosted measurements ({ALL_HOSTED})",
-                                 evidence, found=False)
+            fallback[q] = spread(
+                UNITS[q], f"all hosted measurements ({ALL_HOSTED})", evidence, found=False
+            )
         fallback["ttft_tail_ratio"] = self._all_ratio()
         classes: dict[str, Json] = {}
         for name, (basis, members) in CLASSES.items():
@@ -1043,15 +1191,26 @@ class Hosted:
                 used = [e for e in evidence if e["used"]]
                 wide = path("classes", ALL_HOSTED, q)
                 if not used:
-                    entry[q] = relabel(fallback[q], f"not found for class {name}: all hosted "
-                                       "measurements", wide, q, found=False)
+                    entry[q] = relabel(
+                        fallback[q],
+                        f"not found for class {name}: all hosted measurements",
+                        wide,
+                        q,
+                        found=False,
+                    )
                     continue
                 if len(used) < 2 and used[0]["low"] == used[0]["high"]:
-                    evidence.append(figure_ev(
-                        wide, fallback[q], q, in_point=False,
-                        note="one measurement in the class: its range is widened to all "
-                        "hosted measurements"))
-                entry[q] = spread(self.UNITS[q], f"provider class: {name}", evidence)
+                    evidence.append(
+                        figure_ev(
+                            wide,
+                            fallback[q],
+                            q,
+                            in_point=False,
+                            note="one measurement in the class: its range is widened to all "
+                            "hosted measurements",
+                        )
+                    )
+                entry[q] = spread(UNITS[q], f"provider class: {name}", evidence)
             classes[name] = entry
         classes[ALL_HOSTED] = fallback
 
@@ -1076,14 +1235,23 @@ class Hosted:
                     "At 30k-120k prompt tokens/s the choice moves TTFT by at most ~30 ms",
                 },
             },
+            "rules": RULES,
             "network": self.network,
             "e2e_tail_ratio": spread(
                 "end-to-end p95/p50",
                 "measured: end-to-end p95/p50 of fixed-length (150-token) outputs on hosted "
                 "Llama-2 endpoints, 2023 [LP]: decode-dominated requests have a tighter tail "
                 "than TTFT (LATENCY.md section 6)",
-                [self.ref.ev(rec_index(self.ref, "tail_lp"), "value", low=1.04, value=1.17,
-                             high=1.38, note="stated: e2e p95/p50 1.04-1.38 (median 1.17)")],
+                [
+                    self.ref.ev(
+                        rec_index(self.ref, "tail_lp"),
+                        "value",
+                        low=1.04,
+                        value=1.17,
+                        high=1.38,
+                        note="stated: e2e p95/p50 1.04-1.38 (median 1.17)",
+                    )
+                ],
             ),
             "cached_prefill_saving": self._caching(),
             "reasoning_tokens_by_effort": efforts,
@@ -1092,8 +1260,9 @@ class Hosted:
             "sources": dict(sorted(self.sources.table.items())),
         }
 
-    def _class_evidence(self, name: str, members: tuple[str, ...], q: str,
-                        measured: dict[str, dict[str, Json]]) -> list[Json]:
+    def _class_evidence(
+        self, name: str, members: tuple[str, ...], q: str, measured: dict[str, dict[str, Json]]
+    ) -> list[Json]:
         """Members' own (or sibling) figures, the siblings' rows of measured members, the
         class-only rows and the class extras."""
         evidence = []
@@ -1104,17 +1273,28 @@ class Hosted:
             evidence.append(figure_ev(path("models", m, q), fig, q))
             if fig["basis"].startswith("measured") and q != "prefill_tokens_per_s":
                 siblings = [(i, r) for i, r in self.roles.get(m, []) if r.startswith("sibling")]
-                evidence += [e for e in self._evidence_for(q, siblings) if e["used"] and (
-                    q != "ttft_ms" or ROUTE_KIND.get(e["route"]) == "direct")]
+                evidence += [
+                    e
+                    for e in self._evidence_for(q, siblings)
+                    if e["used"] and (q != "ttft_ms" or ROUTE_KIND.get(e["route"]) == "direct")
+                ]
         evidence += self._class_rows(name, q)
         if name == "Claude Sonnet" and q == "prefill_tokens_per_s":
-            evidence += [e for role, e in self.prefill.get("claude-sonnet-4-5", [])
-                         if role == "stale"]
+            evidence += [
+                e for role, e in self.prefill.get("claude-sonnet-4-5", []) if role == "stale"
+            ]
         for cls, index, quantity, expr, subject, note in CLASS_EXTRA:
             if cls == name and quantity == q:
-                evidence.append(self.ref.ev(index, _FIELD[q], value=evaluate(expr)[0],
-                                            arithmetic=arith(value=expr) if "*" in expr else None,
-                                            subject=subject, note=note))
+                evidence.append(
+                    self.ref.ev(
+                        index,
+                        _FIELD[q],
+                        value=evaluate(expr)[0],
+                        arithmetic=arith(value=expr) if "*" in expr else None,
+                        subject=subject,
+                        note=note,
+                    )
+                )
         return evidence
 
     def _class_ratio_evidence(self, name: str, members: tuple[str, ...]) -> list[Json]:
@@ -1142,32 +1322,54 @@ class Hosted:
             "fraction of the cached part's prefill time saved",
             "measured: OpenAI cookbook, 2,300 runs: 67% faster TTFT at 150k+ tokens, where "
             "prefill dominates; the docs' 'up to 80%' is the high end (LATENCY.md section 3)",
-            [ev(i("cache_openai_150k"), "value"),
-             ev(i("cache_openai_claim"), "value", in_point=False, note="a claim ('up to')"),
-             ev(i("cache_openai_1k"), "value", used=False,
-                note="at 1,024 tokens the fixed overhead dominates the TTFT; the formula "
-                "applies the saving to the prefill part only, which reproduces a small gain")],
+            [
+                ev(i("cache_openai_150k"), "value"),
+                ev(i("cache_openai_claim"), "value", in_point=False, note="a claim ('up to')"),
+                ev(
+                    i("cache_openai_1k"),
+                    "value",
+                    used=False,
+                    note="at 1,024 tokens the fixed overhead dominates the TTFT; the formula "
+                    "applies the saving to the prefill part only, which reproduces a small gain",
+                ),
+            ],
         )
         anthropic = spread(
             "fraction of the cached part's prefill time saved",
             "measured: Anthropic launch (-79% at 100k tokens) and cookbook runs at ~187k tokens "
             "(LATENCY.md section 3)",
-            [ev(i("cache_claude_100k"), "value"),
-             ev(i("cache_sonnet45"), "value", in_point=False,
-                note="total time of a non-streaming call (includes non-prefill work): a lower "
-                "bound on the prefill saving; the only current-model run"),
-             ev(i("cache_sonnet35"), "value", note="stale (2024-08, Claude 3.5 Sonnet)"),
-             ev(i("cache_sonnet35"), "value", value=evaluate("1 - 2.92 / 20.37")[0],
-                arithmetic=arith(value="1 - 2.92 / 20.37"),
-                note="stale (2024-10 version of the same notebook)"),
-             ev(i("cache_claude_10k"), "value", used=False,
-                note="10k-token many-shot: the fixed overhead dominates the TTFT")],
+            [
+                ev(i("cache_claude_100k"), "value"),
+                ev(
+                    i("cache_sonnet45"),
+                    "value",
+                    in_point=False,
+                    note="total time of a non-streaming call (includes non-prefill work): a lower "
+                    "bound on the prefill saving; the only current-model run",
+                ),
+                ev(i("cache_sonnet35"), "value", note="stale (2024-08, Claude 3.5 Sonnet)"),
+                ev(
+                    i("cache_sonnet35"),
+                    "value",
+                    value=evaluate("1 - 2.92 / 20.37")[0],
+                    arithmetic=arith(value="1 - 2.92 / 20.37"),
+                    note="stale (2024-10 version of the same notebook)",
+                ),
+                ev(
+                    i("cache_claude_10k"),
+                    "value",
+                    used=False,
+                    note="10k-token many-shot: the fixed overhead dominates the TTFT",
+                ),
+            ],
         )
         other = spread(
             "fraction of the cached part's prefill time saved",
             "not found for this provider: range over the OpenAI and Anthropic measurements",
-            [figure_ev(path("cached_prefill_saving", "OpenAI"), openai, "saving"),
-             figure_ev(path("cached_prefill_saving", "Anthropic"), anthropic, "saving")],
+            [
+                figure_ev(path("cached_prefill_saving", "OpenAI"), openai, "saving"),
+                figure_ev(path("cached_prefill_saving", "Anthropic"), anthropic, "saving"),
+            ],
             found=False,
         )
         return {"OpenAI": openai, "Anthropic": anthropic, "other": other}
@@ -1176,57 +1378,100 @@ class Hosted:
         """Hidden tokens before the first answer token at most: its time x output speed."""
         rec = self.ref.records[index]
         expr = f"{rec['ttft_ms_median']} * {rec['output_tokens_per_s_median']} / 1000"
-        return self.ref.ev(index, "ttft_ms_median", value=evaluate(expr)[0],
-                           arithmetic=arith(value=expr), in_point=False,
-                           note=f"DERIVED upper bound: {note}")
+        return self.ref.ev(
+            index,
+            "ttft_ms_median",
+            value=evaluate(expr)[0],
+            arithmetic=arith(value=expr),
+            in_point=False,
+            note=f"DERIVED upper bound: {note}",
+        )
 
     def _efforts(self) -> Json:
         i = lambda n: rec_index(self.ref, n)  # noqa: E731
         unit = "hidden reasoning tokens per request"
-        none = spread(unit, "measured: gpt-5.4-mini at default settings (effort none) returned "
-                      "reasoning_tokens 0 [0X]; 'none ... does not perform reasoning' [MSL]",
-                      [self.ref.ev(i("reasoning_none"), "value")])
-        not_found = ("not found: no measured distribution of reasoning tokens per request at "
-                     "this effort for short tasks (LATENCY.md section 4)")
-        qwen = self.ref.ev(i("qwen3"), "value", low=286, value=360, high=434, in_point=False,
-                           arithmetic=arith(value="median(286, 434)"),
-                           note="the only direct count on a short task (Qwen 3 235B, another "
-                           "vendor): 286-434 hidden tokens")
+        none = spread(
+            unit,
+            "measured: gpt-5.4-mini at default settings (effort none) returned "
+            "reasoning_tokens 0 [0X]; 'none ... does not perform reasoning' [MSL]",
+            [self.ref.ev(i("reasoning_none"), "value")],
+        )
+        not_found = (
+            "not found: no measured distribution of reasoning tokens per request at "
+            "this effort for short tasks (LATENCY.md section 4)"
+        )
+        qwen = self.ref.ev(
+            i("qwen3"),
+            "value",
+            low=286,
+            value=360,
+            high=434,
+            in_point=False,
+            arithmetic=arith(value="median(286, 434)"),
+            note="the only direct count on a short task (Qwen 3 235B, another "
+            "vendor): 286-434 hidden tokens",
+        )
         minimal = spread(
-            unit, f"{not_found}; at most what fits in GPT-5's first-token time at minimal "
+            unit,
+            f"{not_found}; at most what fits in GPT-5's first-token time at minimal "
             "effort on AA's workload",
-            [figure_ev(path("reasoning_tokens_by_effort", "none"), none, "tokens",
-                       in_point=False),
-             self._bound(i("gpt5_minimal_speed"), "GPT-5 (minimal) first token at 890 ms and "
-                         "80 tokens/s, all of it counted as reasoning")],
+            [
+                figure_ev(
+                    path("reasoning_tokens_by_effort", "none"), none, "tokens", in_point=False
+                ),
+                self._bound(
+                    i("gpt5_minimal_speed"),
+                    "GPT-5 (minimal) first token at 890 ms and "
+                    "80 tokens/s, all of it counted as reasoning",
+                ),
+            ],
             found=False,
         )
         medium = spread(
-            unit, f"{not_found}; low: the one short-task count; high: o3's first answer at its "
+            unit,
+            f"{not_found}; low: the one short-task count; high: o3's first answer at its "
             "default (medium) effort on AA's workload, all of the wait counted as reasoning",
-            [qwen,
-             self._bound(i("o3_speed"), "o3 at default (medium) effort, 22.99 s to the first "
-                         "answer at 108.1 tokens/s"),
-             self._bound(i("o3mini"), "o3-mini at AA's default effort"),
-             self._bound(i("gpt54mini_aa"), "GPT-5.4 mini in AA's default reasoning config "
-                         "(effort not stated)"),
-             self._bound(i("gpt54nano_aa"), "GPT-5.4 nano in AA's default reasoning config "
-                         "(effort not stated)")],
+            [
+                qwen,
+                self._bound(
+                    i("o3_speed"),
+                    "o3 at default (medium) effort, 22.99 s to the first answer at 108.1 tokens/s",
+                ),
+                self._bound(i("o3mini"), "o3-mini at AA's default effort"),
+                self._bound(
+                    i("gpt54mini_aa"),
+                    "GPT-5.4 mini in AA's default reasoning config (effort not stated)",
+                ),
+                self._bound(
+                    i("gpt54nano_aa"),
+                    "GPT-5.4 nano in AA's default reasoning config (effort not stated)",
+                ),
+            ],
             found=False,
         )
         low = spread(
-            unit, f"{not_found}; between none and the medium bound",
-            [figure_ev(path("reasoning_tokens_by_effort", "none"), none, "tokens",
-                       in_point=False),
-             figure_ev(path("reasoning_tokens_by_effort", "medium"), medium, "tokens",
-                       in_point=False)],
+            unit,
+            f"{not_found}; between none and the medium bound",
+            [
+                figure_ev(
+                    path("reasoning_tokens_by_effort", "none"), none, "tokens", in_point=False
+                ),
+                figure_ev(
+                    path("reasoning_tokens_by_effort", "medium"), medium, "tokens", in_point=False
+                ),
+            ],
             found=False,
         )
         high = spread(
-            unit, f"{not_found}; high: o4-mini at high effort on AA's workload, all of the "
+            unit,
+            f"{not_found}; high: o4-mini at high effort on AA's workload, all of the "
             "wait counted as reasoning",
-            [qwen, self._bound(i("o4mini_high"), "o4-mini (high), 21.9 s to the first answer "
-                               "at 161 tokens/s")],
+            [
+                qwen,
+                self._bound(
+                    i("o4mini_high"), "o4-mini (high), 21.9 s to the first answer at 161 tokens/s"
+                ),
+            ],
             found=False,
         )
         return {"none": none, "minimal": minimal, "low": low, "medium": medium, "high": high}
@@ -1241,75 +1486,138 @@ class Hosted:
             by_default, effort, basis = False, "none", _NOT_REASONING
         unit = "hidden reasoning tokens per request"
         if effort is not None:
-            tokens = relabel(efforts[effort], f"{basis}: effort {effort}",
-                             path("reasoning_tokens_by_effort", effort), "tokens")
+            tokens = relabel(
+                efforts[effort],
+                f"{basis}: effort {effort}",
+                path("reasoning_tokens_by_effort", effort),
+                "tokens",
+            )
         elif name == "fireworks/qwen3-8b":
-            tokens = spread(unit, f"sibling: {basis}", [self.ref.ev(
-                rec_index(self.ref, "qwen3"), "value", low=286, value=360, high=434,
-                in_point=False, arithmetic=arith(value="median(286, 434)"),
-                note="hidden tokens of the sibling at its default thinking")], found=False)
+            tokens = spread(
+                unit,
+                f"sibling: {basis}",
+                [
+                    self.ref.ev(
+                        rec_index(self.ref, "qwen3"),
+                        "value",
+                        low=286,
+                        value=360,
+                        high=434,
+                        in_point=False,
+                        arithmetic=arith(value="median(286, 434)"),
+                        note="hidden tokens of the sibling at its default thinking",
+                    )
+                ],
+                found=False,
+            )
         else:
-            none = figure_ev(path("reasoning_tokens_by_effort", "none"), efforts["none"],
-                             "tokens", in_point=False)
+            none = figure_ev(
+                path("reasoning_tokens_by_effort", "none"),
+                efforts["none"],
+                "tokens",
+                in_point=False,
+            )
             if name in AA_BOUND_RECORDS:
                 index = AA_BOUND_RECORDS[name]
-                bound = self._bound(index, f"AA's time to first answer at default settings x "
-                                    f"output speed ({self.ref.records[index]['model']})")
+                bound = self._bound(
+                    index,
+                    f"AA's time to first answer at default settings x "
+                    f"output speed ({self.ref.records[index]['model']})",
+                )
                 why = "at most what fits in its first-answer time on AA's workload"
             else:
-                bound = figure_ev(path("reasoning_tokens_by_effort", "medium"),
-                                  efforts["medium"], "tokens", in_point=False)
+                bound = figure_ev(
+                    path("reasoning_tokens_by_effort", "medium"),
+                    efforts["medium"],
+                    "tokens",
+                    in_point=False,
+                )
                 why = "no figure: from none to the medium-effort bound"
                 if by_default:
-                    why = ("its thinking on the monitoring pings is already in its measured "
-                           "TTFT; on longer tasks not found: up to the medium-effort bound")
+                    why = (
+                        "its thinking on the monitoring pings is already in its measured "
+                        "TTFT; on longer tasks not found: up to the medium-effort bound"
+                    )
             tokens = spread(unit, f"{basis}; {why}", [none, bound], found=False)
-        return {"reasons_by_default": by_default, "default_effort": effort, "basis": basis,
-                "tokens_at_default": tokens}
+        return {
+            "reasons_by_default": by_default,
+            "default_effort": effort,
+            "basis": basis,
+            "tokens_at_default": tokens,
+        }
 
-    def _model_entry(self, spec: Json, own: Json, unused: Json, classes: Json,
-                     efforts: Json) -> Json:
+    def _model_entry(
+        self, spec: Json, own: Json, unused: Json, classes: Json, efforts: Json
+    ) -> Json:
         name = spec["name"]
         cls = next((c for c, (_, members) in CLASSES.items() if name in members), ALL_HOSTED)
         figures: Json = {}
         measured, from_class = [], []
-        labels = {"ttft_ms": "TTFT median", "output_tokens_per_s": "output speed",
-                  "prefill_tokens_per_s": "prefill", "ttft_tail_ratio": "tail ratio"}
+        labels = {
+            "ttft_ms": "TTFT median",
+            "output_tokens_per_s": "output speed",
+            "prefill_tokens_per_s": "prefill",
+            "ttft_tail_ratio": "tail ratio",
+        }
         for q in ("ttft_ms", "output_tokens_per_s", "prefill_tokens_per_s"):
             fig = own[name][q]
             if fig is None:
                 source = classes[cls][q]
-                fig = relabel(source, f"provider class: {cls}" if source["found"] else
-                              f"not found: {source['basis']}", path("classes", cls, q), q,
-                              found=source["found"])
+                fig = relabel(
+                    source,
+                    f"provider class: {cls}"
+                    if source["found"]
+                    else f"not found: {source['basis']}",
+                    path("classes", cls, q),
+                    q,
+                    found=source["found"],
+                )
                 fig["evidence"] += unused[name][q]
                 from_class.append(labels[q])
             else:
                 measured.append(f"{labels[q]} ({fig['basis']})")
             figures[q] = fig
         own_ratio = self._ratio_evidence(
-            [(i, r) for i, r in self.roles.get(name, []) if not r.startswith("sibling")])
+            [(i, r) for i, r in self.roles.get(name, []) if not r.startswith("sibling")]
+        )
         class_ratio = classes[cls]["ttft_tail_ratio"]
         ratio_path = path("classes", cls, "ttft_tail_ratio")
         if any(e["used"] for e in own_ratio):
-            ratio = spread("TTFT p95/p50", f"measured: {name} (range: with its class {cls})",
-                           [*own_ratio, figure_ev(ratio_path, class_ratio, "ratio",
-                                                  in_point=False)])
+            ratio = spread(
+                "TTFT p95/p50",
+                f"measured: {name} (range: with its class {cls})",
+                [*own_ratio, figure_ev(ratio_path, class_ratio, "ratio", in_point=False)],
+            )
             measured.append("tail ratio (own p95/p50)")
         else:
-            ratio = relabel(class_ratio, f"provider class: {cls}", ratio_path, "ratio",
-                            found=class_ratio["found"])
+            ratio = relabel(
+                class_ratio,
+                f"provider class: {cls}",
+                ratio_path,
+                "ratio",
+                found=class_ratio["found"],
+            )
             from_class.append(labels["ttft_tail_ratio"])
-        published = [self.ref.ev(i, "ttft_ms_p95", used=False,
-                                 note="published p95: enters through the tail ratio")
-                     for i, role in self.roles.get(name, [])
-                     if self.ref.records[i].get("ttft_ms_p95") is not None and role == OWN]
-        p95 = product("ms", "DERIVED: TTFT median x TTFT p95/p50",
-                      (path("models", name, "ttft_ms"), figures["ttft_ms"]),
-                      (path("models", name, "ttft_tail_ratio"), ratio), published)
+        published = [
+            self.ref.ev(
+                i, "ttft_ms_p95", used=False, note="published p95: enters through the tail ratio"
+            )
+            for i, role in self.roles.get(name, [])
+            if self.ref.records[i].get("ttft_ms_p95") is not None and role == OWN
+        ]
+        p95 = product(
+            "ms",
+            "DERIVED: TTFT median x TTFT p95/p50",
+            (path("models", name, "ttft_ms"), figures["ttft_ms"]),
+            (path("models", name, "ttft_tail_ratio"), ratio),
+            published,
+        )
         floor_ev = self._floor_evidence(self.roles.get(name, []))
-        floor = spread("ms", f"measured: {name} (minimum TTFT, direct API, <=2k tokens)",
-                       floor_ev) if floor_ev else None
+        floor = (
+            spread("ms", f"measured: {name} (minimum TTFT, direct API, <=2k tokens)", floor_ev)
+            if floor_ev
+            else None
+        )
         basis = []
         if measured:
             basis.append("measured: " + "; ".join(measured))
@@ -1337,8 +1645,15 @@ NIM_8B = range(83, 91)  # gpu.json: Llama-3.1-8B NIM 1.8.0 concurrency sweep
 TRT_TTFT = 81  # gpu.json: TRT-LLM 0.9.0 batch-1 first-token latency, 7B
 MELANGE = 97  # gpu.json: Melange cost-efficiency (the 40 ms TPOT statement)
 A10G_SERVING = 92  # gpu.json: vLLM benchmark_serving on an A10G
-LORA_RECORDS = {"fireworks": 150, "vl1": 152, "vl2": 153, "vl3": 154, "vl4": 155, "vl5": 156,
-                "vl6": 157}
+LORA_RECORDS = {
+    "fireworks": 150,
+    "vl1": 152,
+    "vl2": 153,
+    "vl3": 154,
+    "vl4": 155,
+    "vl5": 156,
+    "vl6": 157,
+}
 NIM70_PREFILL = 123
 
 
@@ -1349,8 +1664,11 @@ class Replica:
         self.sources = Sources()
         self.lat = Ref("latency.json", latency, self.sources)
         self.gpu = Ref("gpu.json", gpu, self.sources)
-        self.dedicated = [i for i, r in enumerate(latency)
-                          if r.get("catalog_model") == "dedicated 70B serving reference"]
+        self.dedicated = [
+            i
+            for i, r in enumerate(latency)
+            if r.get("catalog_model") == "dedicated 70B serving reference"
+        ]
 
     def _curve_oci(self) -> Json:
         rows = []
@@ -1362,16 +1680,18 @@ class Replica:
             rec = self.lat.records[i]
             total = f"{conc[i]} * {speeds[i]}"
             util = f"round({total} / ({peak}), 4)"
-            rows.append({
-                "concurrency": conc[i],
-                "ttft_ms": rec["ttft_ms_median"],
-                "output_tokens_per_s": speeds[i],
-                "total_output_tokens_per_s": r4(evaluate(total)[0]),
-                "utilisation": r4(evaluate(util)[0]),
-                "record": i,
-                "reference": "latency.json",
-                "arithmetic": arith(total_output_tokens_per_s=total, utilisation=util),
-            })
+            rows.append(
+                {
+                    "concurrency": conc[i],
+                    "ttft_ms": rec["ttft_ms_median"],
+                    "output_tokens_per_s": speeds[i],
+                    "total_output_tokens_per_s": r4(evaluate(total)[0]),
+                    "utilisation": r4(evaluate(util)[0]),
+                    "record": i,
+                    "reference": "latency.json",
+                    "arithmetic": arith(total_output_tokens_per_s=total, utilisation=util),
+                }
+            )
         rec = self.lat.records[self.dedicated[0]]
         return {
             "setup": "Llama 3.3 70B, Oracle OCI dedicated AI cluster (1 Large Generic unit), "
@@ -1388,7 +1708,9 @@ class Replica:
         parsed = {}
         for i in NIM_8B:
             rec = self.gpu.records[i]
-            m = re.search(r"concurrency (\d+); TTFT ([\d.]+) ms, ITL ([\d.]+) ms", rec["conditions"])
+            m = re.search(
+                r"concurrency (\d+); TTFT ([\d.]+) ms, ITL ([\d.]+) ms", rec["conditions"]
+            )
             if m is None:
                 raise KeyError(f"gpu.json record {i}: NIM concurrency row changed")
             parsed[i] = (int(m.group(1)), float(m.group(2)), m.group(3), rec["value"])
@@ -1396,16 +1718,18 @@ class Replica:
         for i, (c, ttft, itl, total) in parsed.items():
             speed = f"1000 / {itl}"
             util = f"round({total} / {parsed[top][3]}, 4)"
-            rows.append({
-                "concurrency": c,
-                "ttft_ms": ttft,
-                "output_tokens_per_s": r4(evaluate(speed)[0]),
-                "total_output_tokens_per_s": total,
-                "utilisation": r4(evaluate(util)[0]),
-                "record": i,
-                "reference": "gpu.json",
-                "arithmetic": arith(output_tokens_per_s=speed, utilisation=util),
-            })
+            rows.append(
+                {
+                    "concurrency": c,
+                    "ttft_ms": ttft,
+                    "output_tokens_per_s": r4(evaluate(speed)[0]),
+                    "total_output_tokens_per_s": total,
+                    "utilisation": r4(evaluate(util)[0]),
+                    "record": i,
+                    "reference": "gpu.json",
+                    "arithmetic": arith(output_tokens_per_s=speed, utilisation=util),
+                }
+            )
         rec = self.gpu.records[NIM_8B[0]]
         return {
             "setup": "Llama-3.1-8B-Instruct, NVIDIA NIM 1.8.0; GPU and prompt/output lengths "
@@ -1425,9 +1749,14 @@ class Replica:
 
         def prefill(a: str, b: str, who: str, prec: str) -> Json:
             expr = f"(2048 - 128) / ({b} - {a}) * 1000"
-            return gev(TRT_TTFT, "value", value=evaluate(expr)[0], subject=who,
-                       arithmetic=arith(value=expr),
-                       note=f"DERIVED: batch-1 first token at 2,048 vs 128 prompt tokens, {prec}")
+            return gev(
+                TRT_TTFT,
+                "value",
+                value=evaluate(expr)[0],
+                subject=who,
+                arithmetic=arith(value=expr),
+                note=f"DERIVED: batch-1 first token at 2,048 vs 128 prompt tokens, {prec}",
+            )
 
         ttft_unit, pre_unit, out_unit = "ms", "prompt tokens/s", "output tokens/s per request"
         nim = self.gpu.records[NIM_8B[0]]
@@ -1435,37 +1764,71 @@ class Replica:
         ttft1 = re.search(r"TTFT ([\d.]+) ms", nim["conditions"])
         assert itl is not None and ttft1 is not None
         h100 = {
-            "ttft_ms": spread(ttft_unit, "measured: 7-8B at batch 1 on an H100 (TRT-LLM FP8 at "
-                              "128 prompt tokens; NIM Llama-3.1-8B at concurrency 1)", [
-                gev(TRT_TTFT, "value", value=6.5, subject="Mistral 7B, H100 FP8, 128 in"),
-                gev(NIM_8B[0], "value", value=float(ttft1.group(1)),
-                    subject="Llama-3.1-8B NIM, concurrency 1",
-                    note="GPU not captured (likely H100); prompt length not captured")]),
-            "prefill_tokens_per_s": spread(pre_unit, "measured: TRT-LLM 0.9.0, Mistral 7B FP8 "
-                                           "on an H100", [prefill("6.5", "32.4", "Mistral 7B, "
-                                                                  "H100", "FP8")]),
-            "output_tokens_per_s": spread(out_unit, "measured: NIM Llama-3.1-8B at concurrency "
-                                          "1 (GPU likely H100, precision not stated)", [
-                gev(NIM_8B[0], "value", value=evaluate(f"1000 / {itl.group(1)}")[0],
-                    arithmetic=arith(value=f"1000 / {itl.group(1)}"),
-                    subject="Llama-3.1-8B NIM, concurrency 1",
-                    note="DERIVED from the inter-token latency")]),
+            "ttft_ms": spread(
+                ttft_unit,
+                "measured: 7-8B at batch 1 on an H100 (TRT-LLM FP8 at "
+                "128 prompt tokens; NIM Llama-3.1-8B at concurrency 1)",
+                [
+                    gev(TRT_TTFT, "value", value=6.5, subject="Mistral 7B, H100 FP8, 128 in"),
+                    gev(
+                        NIM_8B[0],
+                        "value",
+                        value=float(ttft1.group(1)),
+                        subject="Llama-3.1-8B NIM, concurrency 1",
+                        note="GPU not captured (likely H100); prompt length not captured",
+                    ),
+                ],
+            ),
+            "prefill_tokens_per_s": spread(
+                pre_unit,
+                "measured: TRT-LLM 0.9.0, Mistral 7B FP8 on an H100",
+                [prefill("6.5", "32.4", "Mistral 7B, H100", "FP8")],
+            ),
+            "output_tokens_per_s": spread(
+                out_unit,
+                "measured: NIM Llama-3.1-8B at concurrency "
+                "1 (GPU likely H100, precision not stated)",
+                [
+                    gev(
+                        NIM_8B[0],
+                        "value",
+                        value=evaluate(f"1000 / {itl.group(1)}")[0],
+                        arithmetic=arith(value=f"1000 / {itl.group(1)}"),
+                        subject="Llama-3.1-8B NIM, concurrency 1",
+                        note="DERIVED from the inter-token latency",
+                    )
+                ],
+            ),
         }
         l40s = {
-            "ttft_ms": spread(ttft_unit, "measured: TRT-LLM 0.9.0 FP8 at batch 1, 128 prompt "
-                              "tokens, on an L40S", [
-                gev(TRT_TTFT, "value", value=15.4, subject="Mistral 7B, L40S FP8, 128 in"),
-                gev(TRT_TTFT, "value", value=14.1, subject="LLaMA 7B, L40S FP8, 128 in")]),
-            "prefill_tokens_per_s": spread(pre_unit, "measured: TRT-LLM 0.9.0 FP8 on an L40S", [
-                prefill("15.4", "87.3", "Mistral 7B, L40S", "FP8"),
-                prefill("14.1", "80.1", "LLaMA 7B, L40S", "FP8")]),
+            "ttft_ms": spread(
+                ttft_unit,
+                "measured: TRT-LLM 0.9.0 FP8 at batch 1, 128 prompt tokens, on an L40S",
+                [
+                    gev(TRT_TTFT, "value", value=15.4, subject="Mistral 7B, L40S FP8, 128 in"),
+                    gev(TRT_TTFT, "value", value=14.1, subject="LLaMA 7B, L40S FP8, 128 in"),
+                ],
+            ),
+            "prefill_tokens_per_s": spread(
+                pre_unit,
+                "measured: TRT-LLM 0.9.0 FP8 on an L40S",
+                [
+                    prefill("15.4", "87.3", "Mistral 7B, L40S", "FP8"),
+                    prefill("14.1", "80.1", "LLaMA 7B, L40S", "FP8"),
+                ],
+            ),
         }
         a100 = {
-            "ttft_ms": spread(ttft_unit, "measured: TRT-LLM 0.9.0 FP16 at batch 1, 128 prompt "
-                              "tokens, on an A100", [
-                gev(TRT_TTFT, "value", value=16.3, subject="Mistral 7B, A100 FP16, 128 in")]),
-            "prefill_tokens_per_s": spread(pre_unit, "measured: TRT-LLM 0.9.0 FP16 on an A100", [
-                prefill("16.3", "139.6", "Mistral 7B, A100", "FP16")]),
+            "ttft_ms": spread(
+                ttft_unit,
+                "measured: TRT-LLM 0.9.0 FP16 at batch 1, 128 prompt tokens, on an A100",
+                [gev(TRT_TTFT, "value", value=16.3, subject="Mistral 7B, A100 FP16, 128 in")],
+            ),
+            "prefill_tokens_per_s": spread(
+                pre_unit,
+                "measured: TRT-LLM 0.9.0 FP16 on an A100",
+                [prefill("16.3", "139.6", "Mistral 7B, A100", "FP16")],
+            ),
         }
         not_found_speed = spread(
             out_unit,
@@ -1473,32 +1836,62 @@ class Replica:
             "low: Melange finds L4 and A10G lose at a 40 ms time-per-output-token target (so "
             "they can be slower than 25 tokens/s per request); high: the NIM figure of an "
             "H100-class GPU, which no smaller GPU beats",
-            [gev(MELANGE, "value", value=evaluate("1000 / 40")[0], in_point=False,
-                 arithmetic=arith(value="1000 / 40"), subject="Melange 40 ms TPOT target",
-                 note="DERIVED: 1000 / 40 ms per output token"),
-             gev(A10G_SERVING, "value", value=evaluate("1000 / 33.0")[0], in_point=False,
-                 arithmetic=arith(value="1000 / 33.0"), subject="A10G, vLLM, 1,000 requests at "
-                 "once", note="DERIVED: mean TPOT 33.0 ms under full load (model ~6.7B)"),
-             figure_ev(path("low_load", "up_to_16b", "H100 80GB", "output_tokens_per_s"),
-                       h100["output_tokens_per_s"], "tokens/s", in_point=False)],
+            [
+                gev(
+                    MELANGE,
+                    "value",
+                    value=evaluate("1000 / 40")[0],
+                    in_point=False,
+                    arithmetic=arith(value="1000 / 40"),
+                    subject="Melange 40 ms TPOT target",
+                    note="DERIVED: 1000 / 40 ms per output token",
+                ),
+                gev(
+                    A10G_SERVING,
+                    "value",
+                    value=evaluate("1000 / 33.0")[0],
+                    in_point=False,
+                    arithmetic=arith(value="1000 / 33.0"),
+                    subject="A10G, vLLM, 1,000 requests at once",
+                    note="DERIVED: mean TPOT 33.0 ms under full load (model ~6.7B)",
+                ),
+                figure_ev(
+                    path("low_load", "up_to_16b", "H100 80GB", "output_tokens_per_s"),
+                    h100["output_tokens_per_s"],
+                    "tokens/s",
+                    in_point=False,
+                ),
+            ],
             found=False,
         )
         not_found_ttft = spread(
             ttft_unit,
             "not found for this GPU: between the fastest and the slowest batch-1 first token "
             "measured for a 7B (H100 FP8 at 128 prompt tokens; A100 FP16 at 2,048)",
-            [gev(TRT_TTFT, "value", value=6.5, in_point=False, subject="H100 FP8, 128 in"),
-             gev(TRT_TTFT, "value", value=139.6, in_point=False, subject="A100 FP16, 2,048 in")],
+            [
+                gev(TRT_TTFT, "value", value=6.5, in_point=False, subject="H100 FP8, 128 in"),
+                gev(TRT_TTFT, "value", value=139.6, in_point=False, subject="A100 FP16, 2,048 in"),
+            ],
             found=False,
         )
         not_found_prefill = spread(
             pre_unit,
             "not found for this GPU: the range of the measured GPUs (A100 FP16 to H100 FP8); "
             "GPUs with less compute than an A100 (L4, T4, A10G) can be slower than its low end",
-            [figure_ev(path("low_load", "up_to_16b", "A100", "prefill_tokens_per_s"),
-                       a100["prefill_tokens_per_s"], "tokens/s", in_point=False),
-             figure_ev(path("low_load", "up_to_16b", "H100 80GB", "prefill_tokens_per_s"),
-                       h100["prefill_tokens_per_s"], "tokens/s", in_point=False)],
+            [
+                figure_ev(
+                    path("low_load", "up_to_16b", "A100", "prefill_tokens_per_s"),
+                    a100["prefill_tokens_per_s"],
+                    "tokens/s",
+                    in_point=False,
+                ),
+                figure_ev(
+                    path("low_load", "up_to_16b", "H100 80GB", "prefill_tokens_per_s"),
+                    h100["prefill_tokens_per_s"],
+                    "tokens/s",
+                    in_point=False,
+                ),
+            ],
             found=False,
         )
         l40s["output_tokens_per_s"] = not_found_speed
@@ -1507,8 +1900,11 @@ class Replica:
             "H100 80GB": h100,
             "L40S 48GB": l40s,
             "A100": a100,
-            "other": {"ttft_ms": not_found_ttft, "prefill_tokens_per_s": not_found_prefill,
-                      "output_tokens_per_s": not_found_speed},
+            "other": {
+                "ttft_ms": not_found_ttft,
+                "prefill_tokens_per_s": not_found_prefill,
+                "output_tokens_per_s": not_found_speed,
+            },
         }
 
     def _low_load_large(self) -> Json:
@@ -1517,51 +1913,93 @@ class Replica:
             raise KeyError("the first OCI row is no longer concurrency 1")
         i = self.dedicated[0]
         return {
-            "ttft_ms": spread("ms", "measured: OCI Llama 3.3 70B dedicated, concurrency 1, "
-                              "vendor-side", [self.lat.ev(i, "ttft_ms_median")]),
+            "ttft_ms": spread(
+                "ms",
+                "measured: OCI Llama 3.3 70B dedicated, concurrency 1, vendor-side",
+                [self.lat.ev(i, "ttft_ms_median")],
+            ),
             "prefill_tokens_per_s": spread(
                 "prompt tokens/s",
                 "measured: NVIDIA NIM Llama-3.3-70B FP8 on 2x H100 at concurrency 1 "
                 "(self-hosted; LATENCY.md prefill_reference)",
-                [self.lat.ev(NIM70_PREFILL, "value")]),
+                [self.lat.ev(NIM70_PREFILL, "value")],
+            ),
             "output_tokens_per_s": spread(
                 "output tokens/s per request",
                 "measured: OCI Llama 3.3 70B dedicated, concurrency 1",
-                [self.lat.ev(i, "output_tokens_per_s_median")]),
+                [self.lat.ev(i, "output_tokens_per_s_median")],
+            ),
         }
 
     def _lora(self) -> Json:
         ev = self.lat.ev
         r = LORA_RECORDS
 
-        def factor(index: int, expr: str, note: str, *, in_point: bool = True,
-                   low: str | None = None, high: str | None = None) -> Json:
+        def factor(
+            index: int,
+            expr: str,
+            note: str,
+            *,
+            in_point: bool = True,
+            low: str | None = None,
+            high: str | None = None,
+        ) -> Json:
             parts = {"value": expr}
             if low is not None and high is not None:
                 parts = {"low": low, "value": expr, "high": high}
             vals = {k: evaluate(v)[0] for k, v in parts.items()}
-            return ev(index, "value", value=vals["value"], low=vals.get("low"),
-                      high=vals.get("high"), arithmetic=arith(**parts), in_point=in_point,
-                      note=note)
+            return ev(
+                index,
+                "value",
+                value=vals["value"],
+                low=vals.get("low"),
+                high=vals.get("high"),
+                arithmetic=arith(**parts),
+                in_point=in_point,
+                note=note,
+            )
 
         return spread(
             "throughput with an unmerged LoRA adapter / without",
             "measured: unmerged (dynamically applied) LoRA in open-source servers, LATENCY.md "
             "section 7; a merged adapter has no overhead (see assumptions)",
             [
-                factor(r["vl1"], "median(1 - 23.9 / 100, 1 - 8.4 / 100)",
-                       "vLLM TPU multi-LoRA, Llama3.1-8B, inputs 128-8k: -8.4% to -23.9%",
-                       low="1 - 23.9 / 100", high="1 - 8.4 / 100"),
-                factor(r["vl2"], "1 - 50 / 100", "vLLM, Llama-2-7B, one adapter, A100 40GB: 'up "
-                       "to a 50% drop' in maximum throughput", in_point=False),
-                factor(r["vl3"], "round(400 / 780, 4)", "vLLM, Qwen1.8B, 16 concurrent: merged "
-                       "avg 400 ms vs dynamic LoRA 780 ms"),
-                factor(r["vl4"], "round(29.4 / 52.5, 4)", "vLLM-Ascend 910B, Qwen2.5-7B: 52.5 vs "
-                       "29.4 tokens/s"),
-                factor(r["vl5"], "round(6.5 / 17.6, 4)", "vLLM 0.7.0 eager mode, Qwen2.5-72B-AWQ:"
-                       " a worst case (no CUDA graphs)", in_point=False),
-                factor(r["vl6"], "round(37.93 / 83.56, 4)", "vLLM 0.6.2 multi-LoRA, Qwen2.5-32B: "
-                       "benchmark 37.93 s base vs 83.56 s with LoRA"),
+                factor(
+                    r["vl1"],
+                    "median(1 - 23.9 / 100, 1 - 8.4 / 100)",
+                    "vLLM TPU multi-LoRA, Llama3.1-8B, inputs 128-8k: -8.4% to -23.9%",
+                    low="1 - 23.9 / 100",
+                    high="1 - 8.4 / 100",
+                ),
+                factor(
+                    r["vl2"],
+                    "1 - 50 / 100",
+                    "vLLM, Llama-2-7B, one adapter, A100 40GB: 'up "
+                    "to a 50% drop' in maximum throughput",
+                    in_point=False,
+                ),
+                factor(
+                    r["vl3"],
+                    "round(400 / 780, 4)",
+                    "vLLM, Qwen1.8B, 16 concurrent: merged avg 400 ms vs dynamic LoRA 780 ms",
+                ),
+                factor(
+                    r["vl4"],
+                    "round(29.4 / 52.5, 4)",
+                    "vLLM-Ascend 910B, Qwen2.5-7B: 52.5 vs 29.4 tokens/s",
+                ),
+                factor(
+                    r["vl5"],
+                    "round(6.5 / 17.6, 4)",
+                    "vLLM 0.7.0 eager mode, Qwen2.5-72B-AWQ: a worst case (no CUDA graphs)",
+                    in_point=False,
+                ),
+                factor(
+                    r["vl6"],
+                    "round(37.93 / 83.56, 4)",
+                    "vLLM 0.6.2 multi-LoRA, Qwen2.5-32B: "
+                    "benchmark 37.93 s base vs 83.56 s with LoRA",
+                ),
             ],
         )
 
@@ -1587,8 +2025,10 @@ class Replica:
                 },
             },
             "rules": RULES,
-            "load_curves": {"OCI Llama 3.3 70B": self._curve_oci(),
-                            "NIM Llama-3.1-8B": self._curve_nim()},
+            "load_curves": {
+                "OCI Llama 3.3 70B": self._curve_oci(),
+                "NIM Llama-3.1-8B": self._curve_nim(),
+            },
             "low_load": {"up_to_16b": self._low_load_small(), "70b": self._low_load_large()},
             "unmerged_lora_throughput_factor": self._lora(),
             "network_to_endpoint_ms": spread(
@@ -1597,24 +2037,42 @@ class Replica:
                 "NIM figures are vendor-side); low: gateway software on localhost [GWB]; high: "
                 "the fastest direct hosted-API TTFT, which includes the network [0X]; add "
                 "79-125 ms across the Atlantic [KR2]",
-                [lat.ev(rec_index(lat, "gateway"), "value", in_point=False),
-                 lat.ev(rec_index(lat, "floors"), "value", in_point=False)],
+                [
+                    lat.ev(rec_index(lat, "gateway"), "value", in_point=False),
+                    lat.ev(rec_index(lat, "floors"), "value", in_point=False),
+                ],
                 found=False,
             ),
             "ttft_tail_ratio": spread(
                 "TTFT p95/p50",
                 "not found for dedicated deployments: the TTFT tail of open models on hosted "
                 "providers at concurrency 5 (llmperf 2023, LATENCY.md section 6)",
-                [lat.ev(rec_index(lat, "tail_lp"), "value", low=1.12, value=1.52, high=1.73,
-                        note="stated: TTFT p95/p50 1.12-1.73 (median 1.52)")],
+                [
+                    lat.ev(
+                        rec_index(lat, "tail_lp"),
+                        "value",
+                        low=1.12,
+                        value=1.52,
+                        high=1.73,
+                        note="stated: TTFT p95/p50 1.12-1.73 (median 1.52)",
+                    )
+                ],
                 found=False,
             ),
             "e2e_tail_ratio": spread(
                 "end-to-end p95/p50",
                 "not found for dedicated deployments: end-to-end p95/p50 of fixed-length "
                 "outputs on hosted open models (llmperf 2023, LATENCY.md section 6)",
-                [lat.ev(rec_index(lat, "tail_lp"), "value", low=1.04, value=1.17, high=1.38,
-                        note="stated: e2e p95/p50 1.04-1.38 (median 1.17)")],
+                [
+                    lat.ev(
+                        rec_index(lat, "tail_lp"),
+                        "value",
+                        low=1.04,
+                        value=1.17,
+                        high=1.38,
+                        note="stated: e2e p95/p50 1.04-1.38 (median 1.17)",
+                    )
+                ],
                 found=False,
             ),
             "sources": dict(sorted(self.sources.table.items())),
@@ -1668,58 +2126,113 @@ OUT_OF_RANGE = {
     5: "a larger host (gr6.4xlarge) of the same GPU: not another price of the GPU-hour",
     9: "the same instance (g5.xlarge) and price as the vantage row: a corroboration",
 }
-HISTORICAL_KEYS = {"A10G_AWS": "A10G 24GB", "L40S_RunPod": "L40S 48GB",
-                   "A100_SXM_RunPod": "A100 80GB", "H100_SXM_RunPod": "H100 80GB",
-                   "A10G": "A10G 24GB", "A100-80GB": "A100 80GB"}
+HISTORICAL_KEYS = {
+    "A10G_AWS": "A10G 24GB",
+    "L40S_RunPod": "L40S 48GB",
+    "A100_SXM_RunPod": "A100 80GB",
+    "H100_SXM_RunPod": "H100 80GB",
+    "A10G": "A10G 24GB",
+    "A100-80GB": "A100 80GB",
+}
 # Table 4c. Per-token LoRA offers (gpu.json serverless_lora_offer records, GPU.md section 3)
 # as the reference states them: status, bases, price rule, whether to price it by default.
 LORA_OFFERS: dict[int, Json] = {
-    102: {"offer": "Specialized Model Inference on Serverless", "status": "preview",
-          "bases": ["GLM 5.3 Flash"], "price_rule": "the base model's per-token price, no "
-          "deployment fee", "multiplier": None, "usd_per_mtok": None,
-          "priced_by_default": False,
-          "why": "preview only, and only for base GLM 5.3 Flash: not an offer to price by "
-          "default (adapters on other bases 'can't be loaded onto serverless')",
-          "limits": "LoRA rank <= 64; at most 3 adapters loaded per account per base; adapter "
-          "load ~2-5 min, first request < 1 min"},
-    103: {"offer": "LoRA on 7-8B bases", "status": "dedicated only", "bases": None,
-          "price_rule": "per GPU-hour of a dedicated deployment, not per token",
-          "multiplier": None, "usd_per_mtok": None, "priced_by_default": False,
-          "why": "no per-token route: LoRA fine-tunes 'can only be deployed to on-demand "
-          "(dedicated) deployments'", "limits": "live merge = base performance; multi-LoRA "
-          "on one deployment with 'performance tradeoffs'"},
-    104: {"offer": "LoRA adapter from Hugging Face on supported bases", "status":
-          "available as of 2024-12-06", "bases": None,
-          "price_rule": "1.5x the base model's per-token price", "multiplier": 1.5,
-          "usd_per_mtok": None, "priced_by_default": False,
-          "why": "DeepInfra's base per-token prices and its list of supported bases are not "
-          "in the reference, and the offer is dated 2024-12",
-          "limits": "rate limit shared by all adapters of one base; LoRA slower than base"},
-    105: {"offer": "serverless LoRA", "status": "discontinued: fine-tunes and uploaded "
-          "adapters run on dedicated endpoints (support article 2025-11-14, 2026 docs)",
-          "bases": None, "price_rule": "not found", "multiplier": None, "usd_per_mtok": None,
-          "priced_by_default": False, "why": "no serverless price in the reference; now "
-          "dedicated only", "limits": "one LoRA-enabled dedicated endpoint serves many "
-          "adapters of one base (beta)"},
-    106: {"offer": "serverless LoRA from a W&B artifact", "status": "available (undated docs)",
-          "bases": None, "price_rule": "not found", "multiplier": None, "usd_per_mtok": None,
-          "priced_by_default": False, "why": "price and supported bases not found",
-          "limits": None},
-    107: {"offer": "on-demand inference for custom Amazon Nova models", "status":
-          "available (models trained after 2025-07-16)", "bases": ["Amazon Nova Pro",
-          "Amazon Nova Lite", "Amazon Nova Micro"], "price_rule": "per token; amount not found",
-          "multiplier": None, "usd_per_mtok": None, "priced_by_default": False,
-          "why": "Nova models only; the price is not in the reference", "limits": "us-east-1"},
-    108: {"offer": "tuned Gemini serving", "status": "not found", "bases": ["Gemini"],
-          "price_rule": "not found", "multiplier": None, "usd_per_mtok": None,
-          "priced_by_default": False, "why": "the per-token price of tuned-model serving is "
-          "not in the reference", "limits": "serving limits 'Same as base Gemini model'"},
-    109: {"offer": "shared serverless endpoints; private serverless serves unlimited adapters "
-          "of one base", "status": "available (2026-06-20 sweep)", "bases": None,
-          "price_rule": "~$0.20 per 1M tokens for small models (batch ~$0.50)",
-          "multiplier": None, "usd_per_mtok": 0.2, "priced_by_default": False,
-          "why": "LOW AUTHORITY: the source file states every figure in it is unverified; "
-          "whether adapters cost the base price is not found", "limits": None},
+    102: {
+        "offer": "Specialized Model Inference on Serverless",
+        "status": "preview",
+        "bases": ["GLM 5.3 Flash"],
+        "price_rule": "the base model's per-token price, no deployment fee",
+        "multiplier": None,
+        "usd_per_mtok": None,
+        "priced_by_default": False,
+        "why": "preview only, and only for base GLM 5.3 Flash: not an offer to price by "
+        "default (adapters on other bases 'can't be loaded onto serverless')",
+        "limits": "LoRA rank <= 64; at most 3 adapters loaded per account per base; adapter "
+        "load ~2-5 min, first request < 1 min",
+    },
+    103: {
+        "offer": "LoRA on 7-8B bases",
+        "status": "dedicated only",
+        "bases": None,
+        "price_rule": "per GPU-hour of a dedicated deployment, not per token",
+        "multiplier": None,
+        "usd_per_mtok": None,
+        "priced_by_default": False,
+        "why": "no per-token route: LoRA fine-tunes 'can only be deployed to on-demand "
+        "(dedicated) deployments'",
+        "limits": "live merge = base performance; multi-LoRA "
+        "on one deployment with 'performance tradeoffs'",
+    },
+    104: {
+        "offer": "LoRA adapter from Hugging Face on supported bases",
+        "status": "available as of 2024-12-06",
+        "bases": None,
+        "price_rule": "1.5x the base model's per-token price",
+        "multiplier": 1.5,
+        "usd_per_mtok": None,
+        "priced_by_default": False,
+        "why": "DeepInfra's base per-token prices and its list of supported bases are not "
+        "in the reference, and the offer is dated 2024-12",
+        "limits": "rate limit shared by all adapters of one base; LoRA slower than base",
+    },
+    105: {
+        "offer": "serverless LoRA",
+        "status": "discontinued: fine-tunes and uploaded "
+        "adapters run on dedicated endpoints (support article 2025-11-14, 2026 docs)",
+        "bases": None,
+        "price_rule": "not found",
+        "multiplier": None,
+        "usd_per_mtok": None,
+        "priced_by_default": False,
+        "why": "no serverless price in the reference; now dedicated only",
+        "limits": "one LoRA-enabled dedicated endpoint serves many adapters of one base (beta)",
+    },
+    106: {
+        "offer": "serverless LoRA from a W&B artifact",
+        "status": "available (undated docs)",
+        "bases": None,
+        "price_rule": "not found",
+        "multiplier": None,
+        "usd_per_mtok": None,
+        "priced_by_default": False,
+        "why": "price and supported bases not found",
+        "limits": None,
+    },
+    107: {
+        "offer": "on-demand inference for custom Amazon Nova models",
+        "status": "available (models trained after 2025-07-16)",
+        "bases": ["Amazon Nova Pro", "Amazon Nova Lite", "Amazon Nova Micro"],
+        "price_rule": "per token; amount not found",
+        "multiplier": None,
+        "usd_per_mtok": None,
+        "priced_by_default": False,
+        "why": "Nova models only; the price is not in the reference",
+        "limits": "us-east-1",
+    },
+    108: {
+        "offer": "tuned Gemini serving",
+        "status": "not found",
+        "bases": ["Gemini"],
+        "price_rule": "not found",
+        "multiplier": None,
+        "usd_per_mtok": None,
+        "priced_by_default": False,
+        "why": "the per-token price of tuned-model serving is not in the reference",
+        "limits": "serving limits 'Same as base Gemini model'",
+    },
+    109: {
+        "offer": "shared serverless endpoints; private serverless serves unlimited adapters "
+        "of one base",
+        "status": "available (2026-06-20 sweep)",
+        "bases": None,
+        "price_rule": "~$0.20 per 1M tokens for small models (batch ~$0.50)",
+        "multiplier": None,
+        "usd_per_mtok": 0.2,
+        "priced_by_default": False,
+        "why": "LOW AUTHORITY: the source file states every figure in it is unverified; "
+        "whether adapters cost the base price is not found",
+        "limits": None,
+    },
 }
 MEMORY = {"usable": 100, "vllm": 98, "kv": 99, "weights_14gb": 101}
 TRT_TABLES = (
@@ -1742,10 +2255,21 @@ class Routes:
         self.lat = Ref("latency.json", latency, self.sources)
 
     # ---------------------------------------------------------------- offers
-    def _offer(self, index: int, gpu: str, kind: str, usd_h: float, *, product: str,
-               usd_s: float | None = None, arithmetic: str | None = None,
-               in_range: bool = True, note: str | None = None, provider: str | None = None,
-               measured_on: str | None = None) -> Json:
+    def _offer(
+        self,
+        index: int,
+        gpu: str,
+        kind: str,
+        usd_h: float,
+        *,
+        product: str,
+        usd_s: float | None = None,
+        arithmetic: str | None = None,
+        in_range: bool = True,
+        note: str | None = None,
+        provider: str | None = None,
+        measured_on: str | None = None,
+    ) -> Json:
         rec = self.ref.records[index]
         prov = provider or rec["provider"]
         low_auth = "LOW AUTHORITY" in (rec.get("notes", "") + rec.get("conditions", ""))
@@ -1778,9 +2302,17 @@ class Routes:
             value, cond = rec["value"], rec["conditions"]
             if kind == "gpu_price_on_demand" and isinstance(value, dict):
                 for key, price in value.items():
-                    out.append(self._offer(i, HISTORICAL_KEYS[key], "historical", price,
-                                           product=f"{key} ({cond})", in_range=False,
-                                           note="older snapshot used by a benchmark"))
+                    out.append(
+                        self._offer(
+                            i,
+                            HISTORICAL_KEYS[key],
+                            "historical",
+                            price,
+                            product=f"{key} ({cond})",
+                            in_range=False,
+                            note="older snapshot used by a benchmark",
+                        )
+                    )
                 continue
             gpus = canonical_gpu(rec["gpu"])
             if not gpus:
@@ -1795,64 +2327,147 @@ class Routes:
         o = self._offer
         if kind == "gpu_price_on_demand":
             if isinstance(value, list) and rec["provider"] == "RunPod":
-                return [o(i, gpu, "on_demand", p, product=f"RunPod Pod A100 80GB {what}",
-                          measured_on=when)
-                        for p, what, when in ((1.19, "PCIe, Community Cloud", "2026-09-25"),
-                                              (1.39, "SXM, Community Cloud", "2026-09-25"),
-                                              (1.59, "Secure Cloud", "2026-09-25"),
-                                              (1.79, "Secure Cloud", "2026-11-09"))]
+                return [
+                    o(
+                        i,
+                        gpu,
+                        "on_demand",
+                        p,
+                        product=f"RunPod Pod A100 80GB {what}",
+                        measured_on=when,
+                    )
+                    for p, what, when in (
+                        (1.19, "PCIe, Community Cloud", "2026-09-25"),
+                        (1.39, "SXM, Community Cloud", "2026-09-25"),
+                        (1.59, "Secure Cloud", "2026-09-25"),
+                        (1.79, "Secure Cloud", "2026-11-09"),
+                    )
+                ]
             if isinstance(value, list):
-                return [o(i, gpu, "on_demand", 6.1489, product="Vast.ai marketplace median, "
-                          "H100 SXM", measured_on="2026-10-07"),
-                        o(i, gpu, "on_demand", 2.4024, product="Vast.ai marketplace median, "
-                          "H100 SXM", measured_on="2026-10-19")]
+                return [
+                    o(
+                        i,
+                        gpu,
+                        "on_demand",
+                        6.1489,
+                        product="Vast.ai marketplace median, H100 SXM",
+                        measured_on="2026-10-07",
+                    ),
+                    o(
+                        i,
+                        gpu,
+                        "on_demand",
+                        2.4024,
+                        product="Vast.ai marketplace median, H100 SXM",
+                        measured_on="2026-10-19",
+                    ),
+                ]
             arithmetic = None
             derived = re.search(r"DERIVED: ([\d.]+)/(\d+)", notes)
             if derived:
                 arithmetic = arith(value=f"round({derived.group(1)} / {derived.group(2)}, 4)")
             product = cond.split(";")[0]
-            offers = [o(i, gpu, "on_demand", value, product=product, arithmetic=arithmetic,
-                        in_range=i not in OUT_OF_RANGE, note=OUT_OF_RANGE.get(i))]
+            offers = [
+                o(
+                    i,
+                    gpu,
+                    "on_demand",
+                    value,
+                    product=product,
+                    arithmetic=arithmetic,
+                    in_range=i not in OUT_OF_RANGE,
+                    note=OUT_OF_RANGE.get(i),
+                )
+            ]
             reserved = re.search(r"'reserved' column in the same file: ([\d.]+)", notes)
             if reserved:
-                offers.append(o(i, gpu, "reserved", float(reserved.group(1)),
-                                product=f"{product} (reserved, term not stated)"))
+                offers.append(
+                    o(
+                        i,
+                        gpu,
+                        "reserved",
+                        float(reserved.group(1)),
+                        product=f"{product} (reserved, term not stated)",
+                    )
+                )
             secure = re.search(r"\(Secure ([\d.]+)\)", cond)
             if secure:
-                offers.append(o(i, gpu, "on_demand", float(secure.group(1)),
-                                product=f"{product.replace('Community', 'Secure')}"))
+                offers.append(
+                    o(
+                        i,
+                        gpu,
+                        "on_demand",
+                        float(secure.group(1)),
+                        product=f"{product.replace('Community', 'Secure')}",
+                    )
+                )
             if i == 22:  # skypilot Lambda catalog: the 8x A100 40GB per-GPU price too
-                offers.append(o(i, "A100 40GB", "on_demand", 1.29, product="Lambda "
-                                "gpu_8x_a100 (40GB) per GPU, older catalog",
-                                note="older snapshot (GPU.md section 7 conflict)"))
+                offers.append(
+                    o(
+                        i,
+                        "A100 40GB",
+                        "on_demand",
+                        1.29,
+                        product="Lambda gpu_8x_a100 (40GB) per GPU, older catalog",
+                        note="older snapshot (GPU.md section 7 conflict)",
+                    )
+                )
             if i == 22:
                 offers[0]["note"] = "older snapshot (GPU.md section 7 conflict: $1.09 in 2026-09)"
             if i == 27:  # skypilot RunPod catalog: the RTX 4090 secure and spot prices
-                offers += [o(i, "RTX 4090 24GB", "on_demand", 0.69, product="RunPod 1x RTX 4090 "
-                             "SECURE, older catalog"),
-                           o(i, "RTX 4090 24GB", "spot", 0.34, product="RunPod 1x RTX 4090 "
-                             "spot, older catalog")]
+                offers += [
+                    o(
+                        i,
+                        "RTX 4090 24GB",
+                        "on_demand",
+                        0.69,
+                        product="RunPod 1x RTX 4090 SECURE, older catalog",
+                    ),
+                    o(
+                        i,
+                        "RTX 4090 24GB",
+                        "spot",
+                        0.34,
+                        product="RunPod 1x RTX 4090 spot, older catalog",
+                    ),
+                ]
             if i == 12:
                 offers.append(o(i, gpu, "spot", 6.571, product="GCP a3-highgpu-1g spot"))
             return offers
         if kind == "gpu_price_spot":
             if isinstance(value, list):
-                return [o(i, gpu, "spot", p, product=f"AWS g6e.xlarge spot, us-west-2 {az}")
-                        for p, az in ((0.7915, "usw2-az2"), (0.8456, "usw2-az3"),
-                                      (1.1541, "usw2-az4"))]
+                return [
+                    o(i, gpu, "spot", p, product=f"AWS g6e.xlarge spot, us-west-2 {az}")
+                    for p, az in ((0.7915, "usw2-az2"), (0.8456, "usw2-az3"), (1.1541, "usw2-az4"))
+                ]
             return [o(i, gpu, "spot", value, product=cond)]
         if kind == "gpu_price_serverless_per_second":
             if isinstance(value, dict):
-                return [o(i, gpu, "serverless" if k == "flex" else "serverless_active",
-                          evaluate(f"{v} * 3600")[0], usd_s=v,
-                          arithmetic=arith(value=f"{v} * 3600"),
-                          product=f"RunPod Serverless {rec['gpu']} ({k} worker)",
-                          note="flex workers scale to zero; active workers are always on")
-                        for k, v in value.items()]
-            return [o(i, gpu, "serverless", evaluate(f"{value} * 3600")[0], usd_s=value,
-                      arithmetic=arith(value=f"{value} * 3600"),
-                      product=f"{rec['provider']} {rec['gpu']}",
-                      note="GPU only; CPU and RAM extra" if rec["provider"] == "Modal" else None)]
+                return [
+                    o(
+                        i,
+                        gpu,
+                        "serverless" if k == "flex" else "serverless_active",
+                        evaluate(f"{v} * 3600")[0],
+                        usd_s=v,
+                        arithmetic=arith(value=f"{v} * 3600"),
+                        product=f"RunPod Serverless {rec['gpu']} ({k} worker)",
+                        note="flex workers scale to zero; active workers are always on",
+                    )
+                    for k, v in value.items()
+                ]
+            return [
+                o(
+                    i,
+                    gpu,
+                    "serverless",
+                    evaluate(f"{value} * 3600")[0],
+                    usd_s=value,
+                    arithmetic=arith(value=f"{value} * 3600"),
+                    product=f"{rec['provider']} {rec['gpu']}",
+                    note="GPU only; CPU and RAM extra" if rec["provider"] == "Modal" else None,
+                )
+            ]
         if kind == "gpu_price_managed_endpoint":
             return [o(i, gpu, "managed_endpoint", value, product=cond.split(";")[0])]
         raise KeyError(f"gpu.json record {i}: unhandled price kind {kind!r}")
@@ -1861,104 +2476,205 @@ class Routes:
         mine = [x for x in offers if x["gpu"] == gpu and x["kind"] == kind]
         if not mine:
             return None
-        evidence = [self.ref.ev(x["record"], "value", value=x["usd_per_gpu_hour"],
-                                subject=f"{x['provider']}: {x['product']}",
-                                arithmetic=x["arithmetic"], used=x["in_range"],
-                                in_point=not x["low_authority"],
-                                note="; ".join(n for n in (
-                                    "low authority: widens the range only"
-                                    if x["low_authority"] else None, x["note"]) if n) or None)
-                    for x in mine]
+        evidence = [
+            self.ref.ev(
+                x["record"],
+                "value",
+                value=x["usd_per_gpu_hour"],
+                subject=f"{x['provider']}: {x['product']}",
+                arithmetic=x["arithmetic"],
+                used=x["in_range"],
+                in_point=not x["low_authority"],
+                note="; ".join(
+                    n
+                    for n in (
+                        "low authority: widens the range only" if x["low_authority"] else None,
+                        x["note"],
+                    )
+                    if n
+                )
+                or None,
+            )
+            for x in mine
+        ]
         if not any(e["used"] for e in evidence):
             return None
-        return spread("USD per GPU-hour", f"measured: {kind.replace('_', '-')} offers for "
-                      f"{gpu} (GPU.md section 1)", evidence)
+        return spread(
+            "USD per GPU-hour",
+            f"measured: {kind.replace('_', '-')} offers for {gpu} (GPU.md section 1)",
+            evidence,
+        )
 
     # ---------------------------------------------------------------- scale to zero
     def _cold_starts(self) -> dict[str, Json]:
         ev = self.ref.ev
 
         def rec(provider: str, kind: str) -> int:
-            return next(i for i, r in enumerate(self.ref.records)
-                        if r["kind"] == kind and r.get("provider") == provider)
+            return next(
+                i
+                for i, r in enumerate(self.ref.records)
+                if r["kind"] == kind and r.get("provider") == provider
+            )
 
         tf, vls = rec("Tensorfuse (self-hosted K8s)", "cold_start"), None
-        vls = next(i for i, r in enumerate(self.ref.records) if r["kind"] == "cold_start"
-                   and "vllm-serverless" in r["source"])
+        vls = next(
+            i
+            for i, r in enumerate(self.ref.records)
+            if r["kind"] == "cold_start" and "vllm-serverless" in r["source"]
+        )
         rps = rec("RunPod Serverless", "scale_to_zero")
         cold = "61 + 33 + 10 + 42 + 54 + 94"
         cached = "0 + 18 + 10 + 13 + 7 + 34"
-        tf_cold = ev(tf, "value", value=evaluate(cold)[0], arithmetic=arith(value=cold),
-                     subject="vLLM Llama-3.1-8B on an L40S (Kubernetes), cold",
-                     note="DERIVED: the sum of the steps")
-        tf_cached = ev(tf, "value", value=evaluate(cached)[0], arithmetic=arith(value=cached),
-                       subject="the same with the cache persisted", note="DERIVED: the sum")
-        modal = [ev(vls, "value", value=460, subject="Modal vLLM server, baseline",
-                    note="model size not captured"),
-                 ev(vls, "value", value=70, subject="Modal vLLM server, sleep mode + GPU "
-                    "memory snapshots (alpha)", note="model size not captured")]
-        runpod = ev(rps, "value", low=evaluate("3 * 60")[0], value=evaluate("median(3, 10) * 60")[0],
-                    high=evaluate("10 * 60")[0],
-                    arithmetic=arith(low="3 * 60", value="median(3, 10) * 60", high="10 * 60"),
-                    subject="RunPod Serverless, first request to a new endpoint",
-                    note="'may take 3-10 minutes' (provisioning, dependencies, model download); "
-                    "FlashBoot, on by default, has no number")
+        tf_cold = ev(
+            tf,
+            "value",
+            value=evaluate(cold)[0],
+            arithmetic=arith(value=cold),
+            subject="vLLM Llama-3.1-8B on an L40S (Kubernetes), cold",
+            note="DERIVED: the sum of the steps",
+        )
+        tf_cached = ev(
+            tf,
+            "value",
+            value=evaluate(cached)[0],
+            arithmetic=arith(value=cached),
+            subject="the same with the cache persisted",
+            note="DERIVED: the sum",
+        )
+        modal = [
+            ev(
+                vls,
+                "value",
+                value=460,
+                subject="Modal vLLM server, baseline",
+                note="model size not captured",
+            ),
+            ev(
+                vls,
+                "value",
+                value=70,
+                subject="Modal vLLM server, sleep mode + GPU memory snapshots (alpha)",
+                note="model size not captured",
+            ),
+        ]
+        runpod = ev(
+            rps,
+            "value",
+            low=evaluate("3 * 60")[0],
+            value=evaluate("median(3, 10) * 60")[0],
+            high=evaluate("10 * 60")[0],
+            arithmetic=arith(low="3 * 60", value="median(3, 10) * 60", high="10 * 60"),
+            subject="RunPod Serverless, first request to a new endpoint",
+            note="'may take 3-10 minutes' (provisioning, dependencies, model download); "
+            "FlashBoot, on by default, has no number",
+        )
         unit = "seconds until a scaled-to-zero vLLM 7-8B server answers"
         return {
-            "any": spread(unit, "measured: vLLM 7-8B server cold starts (GPU.md section 4)",
-                          [tf_cold, tf_cached, *modal, runpod]),
+            "any": spread(
+                unit,
+                "measured: vLLM 7-8B server cold starts (GPU.md section 4)",
+                [tf_cold, tf_cached, *modal, runpod],
+            ),
             "Modal": spread(unit, "measured: a private vLLM server on Modal", modal),
             "RunPod Serverless": spread(unit, "stated by RunPod's docs", [runpod]),
         }
 
     def _scale_to_zero(self, offers: list[Json], colds: dict[str, Json]) -> list[Json]:
-        hf = next(i for i, r in enumerate(self.ref.records) if r["kind"] == "scale_to_zero"
-                  and r.get("provider") == "Hugging Face Inference Endpoints")
-        rps = next(i for i, r in enumerate(self.ref.records) if r["kind"] == "scale_to_zero"
-                   and r.get("provider") == "RunPod Serverless")
+        hf = next(
+            i
+            for i, r in enumerate(self.ref.records)
+            if r["kind"] == "scale_to_zero"
+            and r.get("provider") == "Hugging Face Inference Endpoints"
+        )
+        rps = next(
+            i
+            for i, r in enumerate(self.ref.records)
+            if r["kind"] == "scale_to_zero" and r.get("provider") == "RunPod Serverless"
+        )
         if self.ref.records[rps]["value"].get("idle_timeout_default_s") != 5:
             raise KeyError("RunPod idle timeout record changed")
 
         def prices(provider: str, kind: str) -> list[Json]:
-            return [{"gpu": x["gpu"], "usd_per_gpu_second": x["usd_per_gpu_second"],
-                     "usd_per_gpu_hour": x["usd_per_gpu_hour"], "record": x["record"],
-                     "reference": "gpu.json", "arithmetic": x["arithmetic"]}
-                    for x in offers if x["provider"] == provider and x["kind"] == kind]
+            return [
+                {
+                    "gpu": x["gpu"],
+                    "usd_per_gpu_second": x["usd_per_gpu_second"],
+                    "usd_per_gpu_hour": x["usd_per_gpu_hour"],
+                    "record": x["record"],
+                    "reference": "gpu.json",
+                    "arithmetic": x["arithmetic"],
+                }
+                for x in offers
+                if x["provider"] == provider and x["kind"] == kind
+            ]
 
         any_cold = path("cold_start_s", "any")
 
         def cold(provider: str) -> Json:
             if provider in colds:
-                return relabel(colds[provider], colds[provider]["basis"],
-                               path("cold_start_s", provider), "seconds")
-            return relabel(colds["any"], f"not found for {provider}: the range of vLLM 7-8B "
-                           "cold starts measured elsewhere", any_cold, "seconds", found=False)
+                return relabel(
+                    colds[provider],
+                    colds[provider]["basis"],
+                    path("cold_start_s", provider),
+                    "seconds",
+                )
+            return relabel(
+                colds["any"],
+                f"not found for {provider}: the range of vLLM 7-8B cold starts measured elsewhere",
+                any_cold,
+                "seconds",
+                found=False,
+            )
 
         return [
-            {"provider": "Modal", "kind": "serverless", "billing": BILLING["Modal"],
-             "idle_timeout_s": None, "idle_timeout": "scale-down default not read",
-             "prices": prices("Modal", "serverless"), "cold_start_s": cold("Modal"),
-             "note": "Memory Snapshots: 'practical initialization-heavy Functions often start "
-             "up 3-10x faster'"},
-            {"provider": "RunPod Serverless", "kind": "serverless",
-             "billing": BILLING["RunPod Serverless"], "idle_timeout_s": 5,
-             "idle_timeout": "5 s default (billed)", "record": rps, "reference": "gpu.json",
-             "prices": prices("RunPod Serverless", "serverless"),
-             "cold_start_s": cold("RunPod Serverless"),
-             "note": "active (always-on) workers are cheaper per second: kind "
-             "serverless_active in the offers"},
-            {"provider": "Hugging Face Inference Endpoints", "kind": "managed_endpoint",
-             "billing": BILLING["Hugging Face Inference Endpoints"],
-             "idle_timeout_s": evaluate("1 * 3600")[0], "idle_timeout": "1 hour (default) "
-             "before scaling to zero; 503 while a replica starts", "record": hf,
-             "reference": "gpu.json", "arithmetic": arith(idle_timeout_s="1 * 3600"),
-             "prices": prices("Hugging Face Inference Endpoints", "managed_endpoint"),
-             "cold_start_s": cold("Hugging Face Inference Endpoints"),
-             "note": "'scaling up can take a few minutes depending on the model' (no number)"},
-            {"provider": "Replicate", "kind": "serverless", "billing": BILLING["Replicate"],
-             "idle_timeout_s": None, "idle_timeout": "not read",
-             "prices": prices("Replicate", "serverless"), "cold_start_s": cold("Replicate"),
-             "note": "billing rules of private LLM deployments (setup, idle) not read"},
+            {
+                "provider": "Modal",
+                "kind": "serverless",
+                "billing": BILLING["Modal"],
+                "idle_timeout_s": None,
+                "idle_timeout": "scale-down default not read",
+                "prices": prices("Modal", "serverless"),
+                "cold_start_s": cold("Modal"),
+                "note": "Memory Snapshots: 'practical initialization-heavy Functions often start "
+                "up 3-10x faster'",
+            },
+            {
+                "provider": "RunPod Serverless",
+                "kind": "serverless",
+                "billing": BILLING["RunPod Serverless"],
+                "idle_timeout_s": 5,
+                "idle_timeout": "5 s default (billed)",
+                "record": rps,
+                "reference": "gpu.json",
+                "prices": prices("RunPod Serverless", "serverless"),
+                "cold_start_s": cold("RunPod Serverless"),
+                "note": "active (always-on) workers are cheaper per second: kind "
+                "serverless_active in the offers",
+            },
+            {
+                "provider": "Hugging Face Inference Endpoints",
+                "kind": "managed_endpoint",
+                "billing": BILLING["Hugging Face Inference Endpoints"],
+                "idle_timeout_s": evaluate("1 * 3600")[0],
+                "idle_timeout": "1 hour (default) "
+                "before scaling to zero; 503 while a replica starts",
+                "record": hf,
+                "reference": "gpu.json",
+                "arithmetic": arith(idle_timeout_s="1 * 3600"),
+                "prices": prices("Hugging Face Inference Endpoints", "managed_endpoint"),
+                "cold_start_s": cold("Hugging Face Inference Endpoints"),
+                "note": "'scaling up can take a few minutes depending on the model' (no number)",
+            },
+            {
+                "provider": "Replicate",
+                "kind": "serverless",
+                "billing": BILLING["Replicate"],
+                "idle_timeout_s": None,
+                "idle_timeout": "not read",
+                "prices": prices("Replicate", "serverless"),
+                "cold_start_s": cold("Replicate"),
+                "note": "billing rules of private LLM deployments (setup, idle) not read",
+            },
         ]
 
     def _lora_offers(self) -> list[Json]:
@@ -1967,9 +2683,16 @@ class Routes:
             rec = self.ref.records[i]
             if rec["kind"] != "serverless_lora_offer":
                 raise KeyError(f"gpu.json record {i} is no longer a LoRA offer")
-            out.append({"provider": rec["provider"], **curated, "record": i,
-                        "reference": "gpu.json", "measured_on": rec["measured_on"],
-                        "source": self.sources.key(rec["source"])})
+            out.append(
+                {
+                    "provider": rec["provider"],
+                    **curated,
+                    "record": i,
+                    "reference": "gpu.json",
+                    "measured_on": rec["measured_on"],
+                    "source": self.sources.key(rec["source"]),
+                }
+            )
         return out
 
     def _multi_lora(self) -> Json:
@@ -1978,30 +2701,62 @@ class Routes:
         for i, rec in enumerate(self.ref.records):
             if rec["kind"] != "multi_lora_capacity":
                 continue
-            caps.append({"system": rec.get("provider") or f"S-LoRA ({rec.get('gpu')})",
-                         "adapters": rec["value"], "unit": rec["unit"],
-                         "conditions": rec["conditions"], "record": i,
-                         "reference": "gpu.json", "source": self.sources.key(rec["source"])})
-        a10g = next(i for i, r in enumerate(self.ref.records)
-                    if r["kind"] == "throughput_multi_lora" and r.get("gpu") == "A10G 24GB")
-        caps.append({"system": "S-LoRA (A10G 24GB)", "adapters": 200,
-                     "unit": "adapters on one GPU (tested), ~1.8 req/s flat (plot reading)",
-                     "conditions": self.ref.records[a10g]["conditions"], "record": a10g,
-                     "reference": "gpu.json",
-                     "source": self.sources.key(self.ref.records[a10g]["source"])})
-        s1, s2 = (next(i for i, r in enumerate(self.ref.records)
-                       if r["kind"] == "throughput_multi_lora" and needle in r["conditions"])
-                  for needle in ("setting S1", "setting S2"))
+            caps.append(
+                {
+                    "system": rec.get("provider") or f"S-LoRA ({rec.get('gpu')})",
+                    "adapters": rec["value"],
+                    "unit": rec["unit"],
+                    "conditions": rec["conditions"],
+                    "record": i,
+                    "reference": "gpu.json",
+                    "source": self.sources.key(rec["source"]),
+                }
+            )
+        a10g = next(
+            i
+            for i, r in enumerate(self.ref.records)
+            if r["kind"] == "throughput_multi_lora" and r.get("gpu") == "A10G 24GB"
+        )
+        caps.append(
+            {
+                "system": "S-LoRA (A10G 24GB)",
+                "adapters": 200,
+                "unit": "adapters on one GPU (tested), ~1.8 req/s flat (plot reading)",
+                "conditions": self.ref.records[a10g]["conditions"],
+                "record": a10g,
+                "reference": "gpu.json",
+                "source": self.sources.key(self.ref.records[a10g]["source"]),
+            }
+        )
+        s1, s2 = (
+            next(
+                i
+                for i, r in enumerate(self.ref.records)
+                if r["kind"] == "throughput_multi_lora" and needle in r["conditions"]
+            )
+            for needle in ("setting S1", "setting S2")
+        )
         penalty = spread(
             "fraction of throughput lost",
             "measured: S-LoRA, Llama-7B on one A100 80GB, from 5 to 2,000 adapters (GPU.md "
             "section 5); unmerged LoRA against the base model costs more: "
             "replica_latency.json unmerged_lora_throughput_factor",
-            [ev(s1, "value", value=evaluate("round(1 - 7.61 / 8.05, 4)")[0],
-                arithmetic=arith(value="round(1 - 7.61 / 8.05, 4)"), subject="S-LoRA S1, rank 8"),
-             ev(s2, "value", value=evaluate("round(1 - 6.71 / 7.48, 4)")[0],
-                arithmetic=arith(value="round(1 - 6.71 / 7.48, 4)"),
-                subject="S-LoRA S2, ranks 8-64")],
+            [
+                ev(
+                    s1,
+                    "value",
+                    value=evaluate("round(1 - 7.61 / 8.05, 4)")[0],
+                    arithmetic=arith(value="round(1 - 7.61 / 8.05, 4)"),
+                    subject="S-LoRA S1, rank 8",
+                ),
+                ev(
+                    s2,
+                    "value",
+                    value=evaluate("round(1 - 6.71 / 7.48, 4)")[0],
+                    arithmetic=arith(value="round(1 - 6.71 / 7.48, 4)"),
+                    subject="S-LoRA S2, ranks 8-64",
+                ),
+            ],
         )
         return {"capacity": caps, "many_adapter_penalty": penalty}
 
@@ -2010,8 +2765,14 @@ class Routes:
         gpus: Json = {}
         for gpu, (memory, _) in GPUS.items():
             kinds = {}
-            for kind in ("on_demand", "reserved", "spot", "serverless", "serverless_active",
-                         "managed_endpoint"):
+            for kind in (
+                "on_demand",
+                "reserved",
+                "spot",
+                "serverless",
+                "serverless_active",
+                "managed_endpoint",
+            ):
                 fig = self._price_figure(gpu, kind, offers)
                 if fig is not None:
                     kinds[kind] = fig
@@ -2048,21 +2809,45 @@ class Routes:
         short = gpu.split()[0]
         if short in mib:
             expr = f"{mib[short]} / 1024"
-            evidence.append(ev(usable, "value", value=evaluate(expr)[0], subject=f"{gpu}, "
-                               "AWS instance GpuInfo", arithmetic=arith(value=expr)))
+            evidence.append(
+                ev(
+                    usable,
+                    "value",
+                    value=evaluate(expr)[0],
+                    subject=f"{gpu}, AWS instance GpuInfo",
+                    arithmetic=arith(value=expr),
+                )
+            )
         if gpu in console:
-            evidence.append(ev(usable, "value", value=console[gpu], subject=f"{gpu}, AWS "
-                               "console table", note="stated in the record's notes"))
+            evidence.append(
+                ev(
+                    usable,
+                    "value",
+                    value=console[gpu],
+                    subject=f"{gpu}, AWS console table",
+                    note="stated in the record's notes",
+                )
+            )
         if evidence:
-            return spread(unit, f"measured: the memory {gpu} reports (GPU.md section 2b)",
-                          evidence)
+            return spread(unit, f"measured: the memory {gpu} reports (GPU.md section 2b)", evidence)
         label = next(i for i, r in enumerate(rec) if r.get("gpu") in GPUS[gpu][1])
         expr = f"{memory} * 1000000000 / 1073741824"
-        return spread(unit, "not found: the name's GB read as 10^9 bytes (the L4's 24 GB "
-                      "gives 22.35 GiB, its reported 22,888 MiB)",
-                      [ev(label, "value", value=evaluate(expr)[0], subject=f"{gpu} (name)",
-                          arithmetic=arith(value=expr), note="DERIVED from the GPU's label")],
-                      found=False)
+        return spread(
+            unit,
+            "not found: the name's GB read as 10^9 bytes (the L4's 24 GB "
+            "gives 22.35 GiB, its reported 22,888 MiB)",
+            [
+                ev(
+                    label,
+                    "value",
+                    value=evaluate(expr)[0],
+                    subject=f"{gpu} (name)",
+                    arithmetic=arith(value=expr),
+                    note="DERIVED from the GPU's label",
+                )
+            ],
+            found=False,
+        )
 
     def build_memory(self) -> Json:
         ev, rec = self.ref.ev, self.ref.records
@@ -2079,8 +2864,16 @@ class Routes:
             "GiB",
             "DERIVED: what vLLM held beside weights and KV cache on a 23.58 GiB card at "
             "gpu_memory_utilization 0.90 (activations, CUDA graphs; grows with max_model_len)",
-            [ev(vllm, "value", value=evaluate(expr)[0], subject=f"Llama-3.1-8B BF16, {name}",
-                arithmetic=arith(value=expr)) for name, expr in parts.items()],
+            [
+                ev(
+                    vllm,
+                    "value",
+                    value=evaluate(expr)[0],
+                    subject=f"Llama-3.1-8B BF16, {name}",
+                    arithmetic=arith(value=expr),
+                )
+                for name, expr in parts.items()
+            ],
         )
         kv = MEMORY["kv"]
         if rec[kv]["value"] != 131072:
@@ -2092,25 +2885,40 @@ class Routes:
                 m = re.search(r"ISL (\d+) / OSL (\d+)", rec[i]["conditions"])
                 assert m is not None, i
                 points.append([int(m.group(1)), int(m.group(2)), rec[i]["value"]])
-            tables.append({
-                "model": model, "params_b": 7.0, "gpu": gpu, "gpus": 1, "precision": precision,
-                "engine": "TensorRT-LLM 0.9.0, offline maximum throughput (static batching, "
-                "no latency target)",
-                "points": points, "records": list(rows), "reference": "gpu.json",
-                "source": self.sources.key(rec[rows[0]]["source"]),
-                "measured_on": rec[rows[0]]["measured_on"],
-                "note": "points are [input tokens, output tokens, output tokens/s per GPU], as "
-                "in serving.json inference_throughput",
-            })
+            tables.append(
+                {
+                    "model": model,
+                    "params_b": 7.0,
+                    "gpu": gpu,
+                    "gpus": 1,
+                    "precision": precision,
+                    "engine": "TensorRT-LLM 0.9.0, offline maximum throughput (static batching, "
+                    "no latency target)",
+                    "points": points,
+                    "records": list(rows),
+                    "reference": "gpu.json",
+                    "source": self.sources.key(rec[rows[0]]["source"]),
+                    "measured_on": rec[rows[0]]["measured_on"],
+                    "note": "points are [input tokens, output tokens, output tokens/s per GPU], as "
+                    "in serving.json inference_throughput",
+                }
+            )
         capacity = []
         for i, rec_i in enumerate(rec):
             if rec_i["kind"] in ("throughput_serving", "throughput_multi_lora"):
-                capacity.append({"gpu": rec_i["gpu"], "value": rec_i["value"],
-                                 "unit": rec_i["unit"], "conditions": rec_i["conditions"],
-                                 "record": i, "reference": "gpu.json",
-                                 "measured_on": rec_i["measured_on"],
-                                 "source": self.sources.key(rec_i["source"]),
-                                 "note": rec_i["notes"] or None})
+                capacity.append(
+                    {
+                        "gpu": rec_i["gpu"],
+                        "value": rec_i["value"],
+                        "unit": rec_i["unit"],
+                        "conditions": rec_i["conditions"],
+                        "record": i,
+                        "reference": "gpu.json",
+                        "measured_on": rec_i["measured_on"],
+                        "source": self.sources.key(rec_i["source"]),
+                        "note": rec_i["notes"] or None,
+                    }
+                )
         return {
             "schema_version": 1,
             "as_of": AS_OF,
@@ -2126,18 +2934,29 @@ class Routes:
                 },
             },
             "precisions": {
-                "16-bit": {"admissible": True, "basis": "the measured fit: Llama-3.1-8B BF16 in "
-                           "vLLM (GPU.md section 2b); no quality cost"},
-                "8-bit": {"admissible": False, "basis": "not admissible by default: the "
-                          "reference documents no quality cost of 8-bit weights (GPU.md "
-                          "section 2b: 'no dated measurement on L4/A10G was found'; the FP8 "
-                          "throughput tables say nothing of quality)"},
-                "4-bit": {"admissible": False, "basis": "not admissible by default: the "
-                          "reference documents no quality cost of INT4/AWQ/GPTQ weights "
-                          "(GPU.md section 8 lists their throughput as not found too)"},
+                "16-bit": {
+                    "admissible": True,
+                    "basis": "the measured fit: Llama-3.1-8B BF16 in "
+                    "vLLM (GPU.md section 2b); no quality cost",
+                },
+                "8-bit": {
+                    "admissible": False,
+                    "basis": "not admissible by default: the "
+                    "reference documents no quality cost of 8-bit weights (GPU.md "
+                    "section 2b: 'no dated measurement on L4/A10G was found'; the FP8 "
+                    "throughput tables say nothing of quality)",
+                },
+                "4-bit": {
+                    "admissible": False,
+                    "basis": "not admissible by default: the "
+                    "reference documents no quality cost of INT4/AWQ/GPTQ weights "
+                    "(GPU.md section 8 lists their throughput as not found too)",
+                },
             },
-            "gpus": {gpu: {"memory_gb": memory, "usable_gib": self._usable(gpu, memory)}
-                     for gpu, (memory, _) in GPUS.items()},
+            "gpus": {
+                gpu: {"memory_gb": memory, "usable_gib": self._usable(gpu, memory)}
+                for gpu, (memory, _) in GPUS.items()
+            },
             "vllm_reference": {
                 "card_gib": 23.58,
                 "gpu_memory_utilization": 0.9,
@@ -2153,18 +2972,25 @@ class Routes:
                 "'Representative of any 24 GB card'; vLLM reports GiB as 'GB'",
             },
             "non_kv_overhead_gib": overhead,
-            "kv_bytes_per_token": [{
-                "models": ["llama-3-8b", "llama-3.1-8b", "llama-v3p1-8b", "meta-llama-3.1-8b",
-                           "mistral-7b"],
-                "value": rec[kv]["value"],
-                "record": kv,
-                "reference": "gpu.json",
-                "arithmetic": arith(value="32 * 8 * 128 * 2 * 2"),
-                "source": self.sources.key(rec[kv]["source"]),
-                "note": "Llama-3/3.1-8B and Mistral-7B: 32 layers x 8 KV heads x 128 head dim x "
-                "2 (K, V) x 2 bytes (fp16); matches 3.81 GiB / 31,232 tokens; other "
-                "architectures: not in the reference",
-            }],
+            "kv_bytes_per_token": [
+                {
+                    "models": [
+                        "llama-3-8b",
+                        "llama-3.1-8b",
+                        "llama-v3p1-8b",
+                        "meta-llama-3.1-8b",
+                        "mistral-7b",
+                    ],
+                    "value": rec[kv]["value"],
+                    "record": kv,
+                    "reference": "gpu.json",
+                    "arithmetic": arith(value="32 * 8 * 128 * 2 * 2"),
+                    "source": self.sources.key(rec[kv]["source"]),
+                    "note": "Llama-3/3.1-8B and Mistral-7B: 32 layers x 8 KV heads x 128 head "
+                    "dim x 2 (K, V) x 2 bytes (fp16); matches 3.81 GiB / 31,232 tokens; other "
+                    "architectures: not in the reference",
+                }
+            ],
             "throughput_tables": tables,
             "capacity_points": capacity,
             "sources": dict(sorted(self.sources.table.items())),
@@ -2260,14 +3086,20 @@ class Checker:
         if name == "hosted_latency.json":
             for fig in doc["network"].values():
                 self.constants |= {fig["low"], fig["high"]} | (
-                    {fig["point"]} if fig["point"] is not None else set())
+                    {fig["point"]} if fig["point"] is not None else set()
+                )
         if not isinstance(doc.get("as_of"), str) or not doc.get("source"):
             self.problems.append(f"{name}: as_of and source are required")
         self._walk(doc, "$", None)
         return self.problems
 
-    def _walk(self, node: Any, where: str, traced: tuple[str, list[int], set[float]] | None,
-              assumption: bool = False) -> None:
+    def _walk(
+        self,
+        node: Any,
+        where: str,
+        traced: tuple[str, list[int], set[float]] | None,
+        assumption: bool = False,
+    ) -> None:
         if isinstance(node, dict):
             if "rule" in node and "evidence" in node:
                 self._figure(node, where)
@@ -2282,15 +3114,15 @@ class Checker:
                 allowed = _numbers_of(self.refs[ref], indices)
                 results: dict[str, float] = {}
                 if node.get("arithmetic"):
-                    results, problems = _check_arith(node["arithmetic"], allowed | self._curve(
-                        where), where)
+                    results, problems = _check_arith(
+                        node["arithmetic"], allowed | self._curve(where), where
+                    )
                     self.problems += problems
                 traced = (ref, indices, allowed | set(results.values()))
             for key, value in node.items():
                 if key in SKIP_KEYS:
                     continue
-                self._walk(value, f"{where}.{key}", traced,
-                           assumption or key == "assumptions")
+                self._walk(value, f"{where}.{key}", traced, assumption or key == "assumptions")
         elif isinstance(node, list):
             for k, value in enumerate(node):
                 self._walk(value, f"{where}[{k}]", traced, assumption)
@@ -2320,10 +3152,12 @@ class Checker:
                 self.problems.append(f"{where}: names {e['figure']!r}, not in the file")
                 return
             point = fig["point"] if fig["point"] is not None else fig["low"]
-            if not (_close(e["low"], fig["low"]) and _close(e["high"], fig["high"])
-                    and _close(e["value"], point)):
-                self.problems.append(f"{where}: differs from the figure it names "
-                                     f"({e['figure']})")
+            if not (
+                _close(e["low"], fig["low"])
+                and _close(e["high"], fig["high"])
+                and _close(e["value"], point)
+            ):
+                self.problems.append(f"{where}: differs from the figure it names ({e['figure']})")
             return
         ref, index = e.get("reference"), e.get("record")
         if ref not in self.refs or index is None or not 0 <= index < len(self.refs[ref]):
@@ -2338,8 +3172,9 @@ class Checker:
             v = e[field]
             if field in named:
                 if not _close(v, named[field]):
-                    self.problems.append(f"{where}: {field}={v} is not its arithmetic's "
-                                         f"{named[field]}")
+                    self.problems.append(
+                        f"{where}: {field}={v} is not its arithmetic's {named[field]}"
+                    )
             elif field != "value" and "value" in named and _close(v, named["value"]):
                 continue
             elif not _in(allowed, v):
@@ -2353,26 +3188,33 @@ class Checker:
             return
         if rule == "spread":
             points = [e["value"] for e in used if e["in_point"]]
-            expect = (r4(min(e["low"] for e in used)), median(points) if points else None,
-                      r4(max(e["high"] for e in used)))
+            expect = (
+                r4(min(e["low"] for e in used)),
+                median(points) if points else None,
+                r4(max(e["high"] for e in used)),
+            )
         elif rule == "copy":
             e = used[0]
             fig = _resolve(self.doc, e["figure"])
             expect = (fig["low"], fig["point"], fig["high"])
         elif rule == "product":
             a, b = (_resolve(self.doc, e["figure"]) for e in used[:2])
-            point = None if a["point"] is None or b["point"] is None else r4(a["point"] *
-                                                                              b["point"])
+            point = (
+                None if a["point"] is None or b["point"] is None else r4(a["point"] * b["point"])
+            )
             expect = (r4(a["low"] * b["low"]), point, r4(a["high"] * b["high"]))
         else:
             self.problems.append(f"{where}: unknown rule {rule!r}")
             return
         got = (f["low"], f["point"], f["high"])
-        same = all((x is None and y is None) or (x is not None and y is not None and _close(x, y))
-                   for x, y in zip(got, expect, strict=True))
+        same = all(
+            (x is None and y is None) or (x is not None and y is not None and _close(x, y))
+            for x, y in zip(got, expect, strict=True)
+        )
         if not same:
-            self.problems.append(f"{where}: {got} is not its rule ({rule}) applied to its "
-                                 f"evidence, {expect}")
+            self.problems.append(
+                f"{where}: {got} is not its rule ({rule}) applied to its evidence, {expect}"
+            )
         if not f["basis"]:
             self.problems.append(f"{where}: a figure without a basis")
 
@@ -2401,16 +3243,18 @@ def _resolve_dotted(doc: Json, where: str) -> Any:
 def _labels(docs: dict[str, Json], gpu: list[Json]) -> list[str]:
     """Each GPU's memory is the number its reference labels state."""
     problems = []
-    labels = {r.get("gpu") for r in gpu} | {r.get("gpu") for r in gpu
-                                            if isinstance(r.get("value"), dict)}
+    labels = {r.get("gpu") for r in gpu} | {
+        r.get("gpu") for r in gpu if isinstance(r.get("value"), dict)
+    }
     for name in ("gpu_offers.json", "gpu_memory.json"):
         for gpu_name, entry in docs[name]["gpus"].items():
             own = [lab for lab in GPUS.get(gpu_name, (0, ()))[1] if lab in labels]
             if not own:
                 problems.append(f"{name}: GPU {gpu_name!r} has no label in gpu.json")
             elif not any(_in(set(stated_numbers(lab)), entry["memory_gb"]) for lab in own):
-                problems.append(f"{name}: {gpu_name} memory_gb {entry['memory_gb']} is not in "
-                                f"its labels {own}")
+                problems.append(
+                    f"{name}: {gpu_name} memory_gb {entry['memory_gb']} is not in its labels {own}"
+                )
     return problems
 
 
@@ -2436,9 +3280,12 @@ def _pydantic_problems(docs: dict[str, Json]) -> list[str]:
         from strategy_advisor._replica_latency import ReplicaLatencyData
     except ImportError:  # pragma: no cover - package not installed
         return []
-    models = {"hosted_latency.json": HostedLatencyData, "replica_latency.json":
-              ReplicaLatencyData, "gpu_offers.json": GpuOffersData,
-              "gpu_memory.json": GpuMemoryData}
+    models = {
+        "hosted_latency.json": HostedLatencyData,
+        "replica_latency.json": ReplicaLatencyData,
+        "gpu_offers.json": GpuOffersData,
+        "gpu_memory.json": GpuMemoryData,
+    }
     problems = []
     for name, doc in docs.items():
         try:
@@ -2460,8 +3307,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--check", action="store_true",
-                        help="verify the files on disk are current and traceable")
+    parser.add_argument(
+        "--check", action="store_true", help="verify the files on disk are current and traceable"
+    )
     args = parser.parse_args(argv)
     latency = json.loads((args.reference / "latency.json").read_text(encoding="utf-8"))
     gpu_doc = json.loads((args.reference / "gpu.json").read_text(encoding="utf-8"))

@@ -13,13 +13,15 @@ its range is the widest the reference supports and ``basis`` says why.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from ._errors import ParameterError, closest_names
 from ._types import STRICT_DATA
 
-__all__ = ["Case", "Evidence", "Figure"]
+__all__ = ["Case", "Evidence", "Figure", "resolve_name"]
 
 #: Which value of a figure to read: its low end, its point, its high end.
 Case = Literal["low", "point", "high"]
@@ -45,7 +47,7 @@ class Evidence(BaseModel):
     )
     reference: str | None = Field(..., description="'latency.json' or 'gpu.json' (or None).")
     figure: str | None = Field(
-        ..., description="Dotted path of another figure in the same file it was taken from."
+        ..., description="Address ('a > b > c') of another figure of the same file it copies."
     )
     route: str | None = Field(
         ..., description="How the request reached the model: direct, aggregator, dedicated..."
@@ -57,6 +59,9 @@ class Evidence(BaseModel):
         ..., description="DERIVED: 'name = expression = result' parts joined by '; '."
     )
     used: bool = Field(..., description="False: listed for the record, not used (see note).")
+    in_point: bool = Field(
+        ..., description="False: a bound or a claim, which widens the range but is no point."
+    )
     note: str | None = None
 
     @model_validator(mode="after")
@@ -82,7 +87,7 @@ class Figure(BaseModel):
     >>> wide.at("point")
     Traceback (most recent call last):
     ...
-    ValueError: no central value is published for this figure (not found): draw from its range 0-71.2 tokens
+    ValueError: no central value is published for this figure (not found): draw from ...
     """
 
     model_config = STRICT_DATA
@@ -145,3 +150,36 @@ class Figure(BaseModel):
     def __str__(self) -> str:
         point = "n/a" if self.point is None else f"{self.point:g}"
         return f"{point} {self.unit} ({self.low:g}-{self.high:g}; {self.basis})"
+
+
+def resolve_name(name: str, known: Iterable[str], what: str) -> str:
+    """The known name ``name`` means: exact or case-insensitive, else the one known name it
+    starts (``"L4"`` -> ``"L4 24GB"``); an unknown or ambiguous name raises, suggesting.
+
+    Examples
+    --------
+    >>> resolve_name("l4", ["L4 24GB", "L40S 48GB"], "GPU")
+    'L4 24GB'
+    >>> resolve_name("A100", ["A100 40GB", "A100 80GB"], "GPU")
+    Traceback (most recent call last):
+    ...
+    strategy_advisor._errors.ParameterError: GPU 'A100' is ambiguous: it starts ...
+    """
+    names = list(known)
+    lowered = name.strip().lower()
+    for candidate in names:
+        if candidate.lower() == lowered:
+            return candidate
+    starts = [c for c in names if c.lower().startswith(lowered + " ")]
+    if len(starts) == 1:
+        return starts[0]
+    if starts:
+        listed = ", ".join(repr(c) for c in starts)
+        raise ParameterError(
+            f"{what} {name!r} is ambiguous: it starts {listed}; give the full name"
+        )
+    hint = closest_names(name, names)
+    suggestion = f" Did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
+    raise ParameterError(
+        f"unknown {what} {name!r}: expected one of {', '.join(names)}.{suggestion}"
+    )
