@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import itertools
 import json
 import math
 import operator
@@ -3310,7 +3311,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="verify the files on disk are current and traceable"
     )
+    parser.add_argument(
+        "--docs", action="store_true", help="rewrite the generated tables in docs/ only"
+    )
     args = parser.parse_args(argv)
+    if args.docs:
+        write_docs()
+        _say(f"updated the generated tables in {', '.join(DOC_PAGES)}")
+        return 0
     latency = json.loads((args.reference / "latency.json").read_text(encoding="utf-8"))
     gpu_doc = json.loads((args.reference / "gpu.json").read_text(encoding="utf-8"))
     docs = build(latency, gpu_doc)
@@ -3339,6 +3347,198 @@ def main(argv: list[str] | None = None) -> int:
             (args.out / name).write_text(render(doc), encoding="utf-8")
         _say(f"wrote {', '.join(FILES)} to {args.out}")
     return 0
+
+
+# ======================================================================================
+# Tables for the docs (docs/latency.md, docs/costs.md), from the shipped files
+# ======================================================================================
+DOC_PAGES = {
+    "docs/latency.md": ("load-curves", "hosted-latency", "provider-classes"),
+    "docs/costs.md": ("gpu-routes", "scale-to-zero", "lora-offers"),
+}
+
+
+def _range(fig: Json | None, scale: float = 1.0, digits: int = 0, suffix: str = "") -> str:
+    """'point (low-high)' of a figure; 'ⁿ' marks a figure the reference does not have."""
+    if fig is None:
+        return "-"
+
+    def f(x: float) -> str:
+        return f"{x / scale:,.{digits}f}{suffix}"
+
+    point = "n/a" if fig["point"] is None else f(fig["point"])
+    mark = "" if fig["found"] else " ⁿ"
+    if fig["low"] == fig["high"]:
+        return f"{point}{mark}" if fig["point"] is not None else f"n/a ({f(fig['low'])}){mark}"
+    return f"{point} ({f(fig['low'])}-{f(fig['high'])}){mark}"
+
+
+def _basis(entry: Json) -> str:
+    parts = []
+    for label, key in (
+        ("TTFT", "ttft_ms"),
+        ("speed", "output_tokens_per_s"),
+        ("prefill", "prefill_tokens_per_s"),
+    ):
+        basis = entry[key]["basis"]
+        if basis.startswith("measured"):
+            parts.append(f"{label}: measured")
+        elif basis.startswith("sibling"):
+            parts.append(f"{label}: sibling")
+        else:
+            parts.append(f"{label}: class")
+    return ", ".join(parts)
+
+
+def doc_tables(data_dir: Path = DEFAULT_OUT) -> dict[str, str]:
+    """The generated Markdown tables of the docs, by marker name."""
+    hosted = json.loads((data_dir / "hosted_latency.json").read_text(encoding="utf-8"))
+    offers = json.loads((data_dir / "gpu_offers.json").read_text(encoding="utf-8"))
+    memory = json.loads((data_dir / "gpu_memory.json").read_text(encoding="utf-8"))
+    rows = [
+        "| Model | Class | Basis | TTFT median, ms | TTFT p95, ms | Output tokens/s | "
+        "Prefill, k tokens/s | Reasoning tokens (default) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in hosted["models"].items():
+        r = m["reasoning"]
+        effort = r["default_effort"] or "not stated"
+        rows.append(
+            f"| {name} | {m['class']} | {_basis(m)} | {_range(m['ttft_ms'])} | "
+            f"{_range(m['ttft_p95_ms'])} | {_range(m['output_tokens_per_s'])} | "
+            f"{_range(m['prefill_tokens_per_s'], 1000)} | "
+            f"{_range(r['tokens_at_default'])} ({effort}) |"
+        )
+    classes = [
+        "| Class | TTFT median, ms | TTFT p95/p50 | Output tokens/s | Prefill, k tokens/s |",
+        "|---|---|---|---|---|",
+    ]
+    for name, c in hosted["classes"].items():
+        classes.append(
+            f"| {name} | {_range(c['ttft_ms'])} | "
+            f"{_range(c['ttft_tail_ratio'], digits=2)} | "
+            f"{_range(c['output_tokens_per_s'])} | "
+            f"{_range(c['prefill_tokens_per_s'], 1000)} |"
+        )
+    gpus = [
+        "| GPU | Usable GiB | On-demand $/GPU-h | Spot | Serverless (scale to zero) | "
+        "Always-on serverless | Managed endpoint | 8B 16-bit: KV GiB left | KV tokens |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    try:
+        from strategy_advisor._gpu_memory import fit_on_gpu
+    except ImportError:  # pragma: no cover - package not installed
+        fit_on_gpu = None
+    for name, g in offers["gpus"].items():
+        prices = g["usd_per_gpu_hour"]
+        cells = [
+            _range(prices.get(k), digits=2)
+            for k in ("on_demand", "spot", "serverless", "serverless_active", "managed_endpoint")
+        ]
+        kv = tokens = "-"
+        if fit_on_gpu is not None:
+            fit = fit_on_gpu(name, 8.0, kv_bytes_per_token=131072)
+            if fit.kv_left_gib.point > 0:
+                kv = _range(fit.kv_left_gib.model_dump(), digits=1)
+                assert fit.kv_tokens is not None
+                tokens = _range(fit.kv_tokens.model_dump(), 1000, suffix="k")
+            else:
+                kv = "does not fit"
+        usable = _range(memory["gpus"][name]["usable_gib"], digits=1)
+        gpus.append(f"| {name} | {usable} | " + " | ".join(cells) + f" | {kv} | {tokens} |")
+    s2z = [
+        "| Provider | Billing | Idle before zero | Cold start, s | L4 $/h |",
+        "|---|---|---|---|---|",
+    ]
+    for o in offers["scale_to_zero"]:
+        l4 = [p["usd_per_gpu_hour"] for p in o["prices"] if p["gpu"] == "L4 24GB"]
+        s2z.append(
+            f"| {o['provider']} | {o['billing']} | {o['idle_timeout']} | "
+            f"{_range(o['cold_start_s'])} | {min(l4) if l4 else '-'} |"
+        )
+    lora = [
+        "| Provider | Offer | Status | Bases | Price rule | Priced by default |",
+        "|---|---|---|---|---|---|",
+    ]
+    for o in offers["lora_per_token"]:
+        bases = ", ".join(o["bases"]) if o["bases"] else "not listed"
+        lora.append(
+            f"| {o['provider']} | {o['offer']} | {o['status']} | {bases} | "
+            f"{o['price_rule']} | {'yes' if o['priced_by_default'] else 'no: ' + o['why']} |"
+        )
+    replica = json.loads((data_dir / "replica_latency.json").read_text(encoding="utf-8"))
+    curves = replica["load_curves"]
+    names = list(curves)
+    load = [
+        "| Utilisation | " + " | ".join(f"{n}: speed, TTFT" for n in names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for point in curves[names[0]]["points"][2:]:
+        u = point["utilisation"]
+        cells = []
+        for n in names:
+            speed, ttft, where = _curve_at(curves[n], u)
+            cells.append(f"x {speed:.2f}, x {ttft:.1f} ({where})")
+        load.append(f"| {u:.2f} | " + " | ".join(cells) + " |")
+    return {
+        "load-curves": "\n".join(load),
+        "hosted-latency": "\n".join(rows),
+        "provider-classes": "\n".join(classes),
+        "gpu-routes": "\n".join(gpus),
+        "scale-to-zero": "\n".join(s2z),
+        "lora-offers": "\n".join(lora),
+    }
+
+
+def _curve_at(curve: Json, u: float) -> tuple[float, float, str]:
+    """Speed and TTFT against concurrency 1 at utilisation ``u``, linear between the points
+    up to the curve's peak (as ``_replica_latency.load_factors``), and where that is."""
+    points = curve["points"]
+    peak = max(range(len(points)), key=lambda i: points[i]["utilisation"])
+    rising = sorted(points[: peak + 1], key=lambda p: p["utilisation"])
+    base = min(points, key=lambda p: p["concurrency"])
+    for lo, hi in itertools.pairwise(rising):
+        if lo["utilisation"] <= u <= hi["utilisation"]:
+            t = (u - lo["utilisation"]) / (hi["utilisation"] - lo["utilisation"])
+            speed = lo["output_tokens_per_s"] + t * (
+                hi["output_tokens_per_s"] - lo["output_tokens_per_s"]
+            )
+            ttft = lo["ttft_ms"] + t * (hi["ttft_ms"] - lo["ttft_ms"])
+            where = (
+                f"concurrency {hi['concurrency']}"
+                if t == 1
+                else f"concurrency {lo['concurrency']}"
+                if t == 0
+                else f"between {lo['concurrency']} and {hi['concurrency']}"
+            )
+            return speed / base["output_tokens_per_s"], ttft / base["ttft_ms"], where
+    top = rising[-1]
+    return (
+        top["output_tokens_per_s"] / base["output_tokens_per_s"],
+        top["ttft_ms"] / base["ttft_ms"],
+        f"concurrency {top['concurrency']}, peak",
+    )
+
+
+def update_doc(text: str, tables: dict[str, str]) -> str:
+    """``text`` with each ``<!-- generated:NAME -->`` ... ``<!-- /generated -->`` block
+    replaced by its table."""
+    for name, table in tables.items():
+        text = re.sub(
+            rf"(<!-- generated:{name} -->\n)(?:.*?\n)??(<!-- /generated -->)",
+            lambda m, t=table: m.group(1) + t + "\n" + m.group(2),
+            text,
+            flags=re.S,
+        )
+    return text
+
+
+def write_docs(root: Path = REPO) -> None:
+    tables = doc_tables()
+    for page, names in DOC_PAGES.items():
+        target = root / page
+        text = target.read_text(encoding="utf-8")
+        target.write_text(update_doc(text, {n: tables[n] for n in names}), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -151,3 +151,15 @@ def test_arithmetic_is_re_evaluated() -> None:
     }
     with pytest.raises(ValueError, match="unsupported arithmetic"):
         script.evaluate("__import__('os')")
+
+
+def test_doc_tables_are_generated_from_the_shipped_files() -> None:
+    """docs/latency.md and docs/costs.md show the shipped figures (no reference needed)."""
+    script = _script()
+    tables = script.doc_tables()
+    for page, names in script.DOC_PAGES.items():
+        text = (REPO / page).read_text(encoding="utf-8")
+        assert all(f"<!-- generated:{name} -->" in text for name in names), page
+        assert script.update_doc(text, {n: tables[n] for n in names}) == text, (
+            f"{page} is stale: run python scripts/build_serving_data.py --docs"
+        )

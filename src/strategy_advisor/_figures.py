@@ -160,10 +160,11 @@ def resolve_name(name: str, known: Iterable[str], what: str) -> str:
     --------
     >>> resolve_name("l4", ["L4 24GB", "L40S 48GB"], "GPU")
     'L4 24GB'
-    >>> resolve_name("A100", ["A100 40GB", "A100 80GB"], "GPU")
-    Traceback (most recent call last):
-    ...
-    strategy_advisor._errors.ParameterError: GPU 'A100' is ambiguous: it starts ...
+    >>> try:
+    ...     resolve_name("A100", ["A100 40GB", "A100 80GB"], "GPU")
+    ... except ValueError as exc:
+    ...     print(exc)
+    GPU 'A100' is ambiguous: it starts 'A100 40GB', 'A100 80GB'; give the full name
     """
     names = list(known)
     lowered = name.strip().lower()
