@@ -72,6 +72,9 @@ def test_bases_say_where_each_figure_comes_from() -> None:
     lat = hosted_latency(ModelSpec(name="gpt-5.4-mini"))
     assert lat.output_tokens_per_s.basis == "measured: gpt-5.4-mini"
     assert lat.ttft_ms.basis == "provider class: OpenAI mini/nano"
+    # the citations behind them, through the class to its members' records
+    assert {"0X", "MS24", "MSA", "KG"} <= set(lat.sources)
+    assert "0xmmo/forensics" in lat.sources["0X"]
     haiku_55 = hosted_latency(ModelSpec(name="claude-haiku-5-5"))
     assert haiku_55.ttft_ms.basis == "provider class: Claude Haiku"
     assert haiku_55.ttft_floor_ms is None

@@ -10,8 +10,9 @@ per catalog model its own measurements, else a listed sibling's, else its provid
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -151,6 +152,9 @@ class HostedLatency(BaseModel):
     reasoning: ReasoningTokens
     short_prompt_tokens: float
     as_of: str
+    sources: FrozenMap[str, str] = Field(
+        description="The full citation of every source key behind these figures."
+    )
 
     def request_ms(
         self,
@@ -197,6 +201,26 @@ def _by_name() -> dict[str, str]:
         for key in (name, *entry.aliases):
             out[key.lower()] = name
     return out
+
+
+def _sources(figures: list[Figure | None]) -> FrozenMap[str, str]:
+    """The citations behind figures, following the figures of the file their evidence
+    copies (a model's class figure, the class's members)."""
+    data = hosted_latency_data()
+    keys: set[str] = set()
+    seen: set[str] = set()
+    todo = [f for f in figures if f is not None]
+    while todo:
+        for e in todo.pop().evidence:
+            if e.figure is None:
+                keys.add(e.source)
+            elif e.figure not in seen:
+                seen.add(e.figure)
+                node: Any = data
+                for key in e.figure.split(" > "):
+                    node = node[key] if isinstance(node, Mapping) else getattr(node, key)
+                todo.append(node)
+    return FrozenMap({k: data.sources[k] for k in sorted(keys) if k in data.sources})
 
 
 def _exact(value: float, unit: str, field: str) -> Figure:
@@ -339,6 +363,8 @@ def hosted_latency(spec: ModelSpec) -> HostedLatency:
     if mine:
         basis = f"your measurement: {', '.join(mine)} | {basis}"
     saving = data.cached_prefill_saving
+    cached = saving.get(provider or "", saving["other"])
+    reasoning = _reasoning(spec, None if entry is None else entry.reasoning)
     return construct(
         HostedLatency,
         model=spec.name,
@@ -351,9 +377,10 @@ def hosted_latency(spec: ModelSpec) -> HostedLatency:
         ttft_floor_ms=None if entry is None else entry.ttft_floor_ms,
         output_tokens_per_s=speed,
         prefill_tokens_per_s=prefill,
-        cached_prefill_saving=saving.get(provider or "", saving["other"]),
+        cached_prefill_saving=cached,
         e2e_tail_ratio=data.e2e_tail_ratio,
-        reasoning=_reasoning(spec, None if entry is None else entry.reasoning),
+        reasoning=reasoning,
         short_prompt_tokens=data.assumptions["short_prompt_tokens"].value,
         as_of=data.as_of,
+        sources=_sources([ttft, p95, ratio, speed, prefill, reasoning.tokens, cached]),
     )
