@@ -915,6 +915,12 @@ def build(pricing: dict[str, Any]) -> dict[str, Any]:
                 "serving": _base_serving(rules["kind"], params_b),
                 "prefill_tokens_per_s": None,
                 "decode_tokens_per_s": None,
+                # a user's own measured figures; the catalog's are in data/hosted_latency.json
+                "output_tokens_per_s": None,
+                "ttft_ms": None,
+                "ttft_p95_ms": None,
+                "reasoning_effort": None,
+                "reasoning_tokens": None,
                 "shutdown_date": entry.get("deprecation_date"),
                 "encoding": O200K,
                 "encoding_error_band": rules["error_band"],

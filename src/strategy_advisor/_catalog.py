@@ -20,6 +20,7 @@ from ._types import (
     ModelKind,
     NonNegFloat,
     PositiveFloat,
+    ReasoningEffort,
     UsdPerMTok,
 )
 
@@ -205,10 +206,43 @@ class ModelSpec(BaseModel):
         "prices) and, for open weights with params_b, self_hosted. None: serverless.",
     )
     prefill_tokens_per_s: PositiveFloat | None = Field(
-        None, description="Prompt processing speed, tokens per second (None: catalog default)."
+        None,
+        description="Your measured marginal prompt processing speed (uncached), prompt tokens "
+        "per second: how much faster the time to first token grows with the prompt (None: "
+        "data/hosted_latency.json).",
     )
     decode_tokens_per_s: PositiveFloat | None = Field(
-        None, description="Generation speed, tokens per second (None: catalog default)."
+        None,
+        description="Generation speed, output tokens per second; the same figure as "
+        "output_tokens_per_s, kept for existing profiles (None: catalog figures).",
+    )
+    output_tokens_per_s: PositiveFloat | None = Field(
+        None,
+        description="Your measured output speed after the first token, output tokens per "
+        "second per request (None: data/hosted_latency.json; decode_tokens_per_s when set).",
+    )
+    ttft_ms: PositiveFloat | None = Field(
+        None,
+        description="Your measured median time to first token at a short prompt (up to ~1,000 "
+        "tokens), milliseconds, from where your requests are sent: network, gateway, queueing "
+        "and the short prefill included (None: data/hosted_latency.json).",
+    )
+    ttft_p95_ms: PositiveFloat | None = Field(
+        None,
+        description="Your measured 95th-percentile time to first token at a short prompt, "
+        "milliseconds (None: ttft_ms times the measured tail ratio).",
+    )
+    reasoning_effort: ReasoningEffort | None = Field(
+        None,
+        description="Reasoning effort the requests are sent with, as the provider names it "
+        "(none, minimal, low, medium, high); None: the model's default (gpt-5.1 and later: "
+        "none; earlier GPT-5 and o-series: medium; Claude: thinking off).",
+    )
+    reasoning_tokens: NonNegFloat | None = Field(
+        None,
+        description="Your measured hidden reasoning tokens per request (the API's usage "
+        "reasoning_tokens), decoded before the answer and billed as output (None: the "
+        "reference's range for the effort).",
     )
     shutdown_date: dt.date | None = Field(
         None, description="Announced shutdown (deprecation) date, YYYY-MM-DD."
@@ -243,6 +277,18 @@ class ModelSpec(BaseModel):
             raise ValueError(
                 f"cached_input_usd_per_mtok ({cached:g}) is above input_usd_per_mtok "
                 f"({full:g}) for model {self.name!r}; a cache hit is never dearer than a miss"
+            )
+        output, decode = self.output_tokens_per_s, self.decode_tokens_per_s
+        if output is not None and decode is not None and output != decode:
+            raise ValueError(
+                f"output_tokens_per_s ({output:g}) and decode_tokens_per_s ({decode:g}) differ "
+                f"for model {self.name!r}; they are one figure: give output_tokens_per_s only"
+            )
+        ttft, p95 = self.ttft_ms, self.ttft_p95_ms
+        if ttft is not None and p95 is not None and p95 < ttft:
+            raise ValueError(
+                f"ttft_p95_ms ({p95:g}) is below ttft_ms ({ttft:g}) for model {self.name!r}; "
+                "the 95th percentile is never below the median"
             )
         for r in self.ranges:
             head, _, tail = r.path.partition(".")

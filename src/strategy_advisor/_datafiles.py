@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -129,15 +130,22 @@ def _clean_path(
     current = model
     owner = model
     on_branch = False
+    keyed = False  # the last field is a mapping: the next part is one of its keys
     for part in loc:
         if isinstance(part, int):
             parts.append(f"[{part}]")
             on_branch = False
             continue
+        if keyed:
+            parts.append(f"[{part}]")
+            keyed = on_branch = False
+            continue
         if current is not None and part in current.model_fields:
             parts.append(part)
             owner = current
-            current = _model_in(current.model_fields[part].annotation)
+            annotation = current.model_fields[part].annotation
+            current = _model_in(annotation)
+            keyed = _is_mapping(annotation)
             on_branch = False
             continue
         # a union branch tag: 'str', 'function-after[..., ModelSpec]', 'ModelSpec', ...
@@ -149,6 +157,16 @@ def _clean_path(
             on_branch = True
     path = ".".join(parts).replace(".[", "[")
     return path, current if current is not None else owner, on_branch
+
+
+def _is_mapping(annotation: Any) -> bool:
+    """Whether a field holds a mapping (``FrozenMap[str, X]``, ``dict``), maybe optional."""
+    origin = get_origin(annotation)
+    if isinstance(origin, type) and issubclass(origin, Mapping):
+        return True
+    return origin in (Union, UnionType) and any(
+        _is_mapping(arg) for arg in get_args(annotation) if arg is not type(None)
+    )
 
 
 def _model_named(tag: str, *candidates: type[BaseModel] | None) -> type[BaseModel] | None:

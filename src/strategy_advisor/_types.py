@@ -17,6 +17,7 @@ from pydantic_core import core_schema
 __all__ = [
     "FT_METHODS",
     "MODEL_KINDS",
+    "REASONING_EFFORTS",
     "RESULT",
     "STRICT_DATA",
     "TASK_TYPES",
@@ -28,6 +29,7 @@ __all__ = [
     "ModelKind",
     "NonNegFloat",
     "PositiveFloat",
+    "ReasoningEffort",
     "Strategy",
     "TaskType",
     "UsdPerMTok",
@@ -72,10 +74,14 @@ TaskType = Literal[
 ]
 ModelKind = Literal["frontier_api", "open_weights", "unknown"]
 FineTuningMethod = Literal["full", "lora", "qlora", "ia3", "other_peft", "unknown"]
+#: Reasoning effort as OpenAI names its levels (``none`` from gpt-5.1 on, ``minimal`` on the
+#: gpt-5 family; LATENCY.md section 4); a provider's thinking switched off is ``none``.
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high"]
 
 TASK_TYPES: tuple[str, ...] = get_args(TaskType)
 MODEL_KINDS: tuple[str, ...] = get_args(ModelKind)
 FT_METHODS: tuple[str, ...] = get_args(FineTuningMethod)
+REASONING_EFFORTS: tuple[str, ...] = get_args(ReasoningEffort)
 
 if TYPE_CHECKING:  # numpy.typing is slow to import and only a type checker reads it
     import numpy.typing as npt
