@@ -16,9 +16,9 @@ from ._costs import CostComparison, cost_comparison
 from ._curve import cost_curve
 from ._decision import Decision, DecisionPolicy, Reason, decide, reasons_for
 from ._errors import ParameterError
-from ._features import features_at
+from ._features import TaskFeatures, features_at
 from ._flips import Explored, explore
-from ._latency import strategy_latency
+from ._latency import StrategyLatency, strategy_latency
 from ._pipeline import (
     Evaluation,
     Parts,
@@ -195,15 +195,18 @@ class Advisor:
             core.costs,
         )
         features = features_at(at_point.columns)
-        has_prefix = (features.icl_prefix_tokens or 0.0) > 0
         budget = profile.latency_budget_ms
-        latency = {
-            s: strategy_latency(at_point.latency, s, 0, budget, has_prefix=has_prefix)
-            for s in Strategy
-        }
+        latency = {s: _latency_of(at_point, s, features, budget) for s in Strategy}
         trace = self.rulebook.trace(rule_inputs_at(at_point.columns), at_point.rules.row(0))
         reasons = reasons_for(
-            decision, quality, costs, trace, profile.horizon_months, sim.uncertainty
+            decision,
+            quality,
+            costs,
+            trace,
+            profile.horizon_months,
+            sim.uncertainty,
+            latency,
+            budget,
         )
         flips = core.explored.flip_points
         most = exploration_settings().flip_points_in_reasons
@@ -363,6 +366,23 @@ def evaluation_date(today: object) -> dt.date:
         "The 'today' parameter must be a datetime.date, an ISO date string such as "
         f"'2026-11-27', or None for today. Got {today!r} instead."
     )
+
+
+def _latency_of(
+    ev: Evaluation, strategy: Strategy, features: TaskFeatures, budget: float | None
+) -> StrategyLatency:
+    """One strategy's latency at the point estimate, on the route it is served by."""
+    o = ev.bills.mode(strategy, 0)
+    if o.batch:
+        basis = "batch window"
+    elif strategy is Strategy.FINE_TUNING or not (features.icl_prefix_tokens or 0.0) > 0:
+        basis = "no prefix"
+    elif (features.icl_cache_hit_rate or 0.0) >= 0.95:
+        basis = "cached prefix"
+    else:
+        basis = "uncached prefix"
+    assert o.latency is not None
+    return strategy_latency(strategy, o.latency, 0, o.figures, budget, basis=basis)
 
 
 def _summary(decision: Decision, reasons: tuple[Reason, ...]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import cache
 from typing import Any, Literal
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field
 from ._costs import CostComparison
 from ._datafiles import read_shipped_json, validate_data
 from ._format import duration, format_value, usd
+from ._latency import StrategyLatency
 from ._quality import QualityEstimate
 from ._rules import Effect, RuleOutcome
 from ._types import (
@@ -151,7 +153,7 @@ class Reason(BaseModel):
     code: str = Field(description="Rule code, or quality-* / cost-* / decision-* for stages.")
     message: str
     favors: Strategy | None = Field(description="The strategy this reason argues for, if any.")
-    kind: Literal["infeasible", "favor", "note", "quality", "cost"]
+    kind: Literal["infeasible", "favor", "note", "quality", "cost", "feasibility"]
     decisive: bool = Field(False, description="True for the factors that decided.")
     weight: float = Field(0.0, description="Log-odds this reason contributed (signed for FT).")
 
@@ -167,7 +169,14 @@ class ScoreBreakdown(BaseModel):
     cost_log_ratio: float | None = Field(description="ln((C_ft + floor) / (C_icl + floor)).")
     cost_term: float = Field(description="−k · cost_log_ratio (0 when not comparable).")
     rules_term: float = Field(description="The weights of the rules that favour a strategy.")
-    total: float = Field(description="quality + cost + rules: above 0 favours fine-tuning.")
+    feasibility_term: float = Field(
+        0.0,
+        description="ln P_ft − ln P_icl: each strategy's probability of meeting the "
+        "constraints checked against estimates (the latency budget).",
+    )
+    total: float = Field(
+        description="quality + cost + rules + feasibility: above 0 favours fine-tuning."
+    )
     decided_by: Literal["score", "feasibility", "neither_feasible"] = Field(
         description="What chose the strategy: the sign of the score (both feasible), a rule "
         "that left only one strategy, or neither feasible (the score then only leans)."
@@ -216,6 +225,7 @@ class RowScores:
         "bounded",
         "cost",
         "cost_log_ratio",
+        "feasibility",
         "fine_tuning",
         "infeasible_ft",
         "infeasible_icl",
@@ -233,10 +243,16 @@ class RowScores:
     cost_log_ratio: FloatArray  # NaN there
     bounded: np.ndarray  # 0 both priced; 1 fine-tuning's priced part; 2 prompting's
     rules: FloatArray
+    feasibility: FloatArray  # ln P_ft - ln P_icl of meeting the estimated constraints
     total: FloatArray
     infeasible_ft: np.ndarray
     infeasible_icl: np.ndarray
     fine_tuning: np.ndarray
+
+
+#: The least probability of meeting an estimated constraint the score takes (its log stays
+#: finite: at 1e-6 the term is 13.8 log-odds, more than any cost ratio a task can have).
+_FEASIBILITY_FLOOR = 1e-6
 
 
 @quiet_floats
@@ -264,12 +280,20 @@ def score_rows(
     effects: tuple[Effect, ...],
     policy: DecisionPolicy,
     trainable: np.ndarray | bool = True,
+    *,
+    meets: dict[Strategy, FloatArray] | None = None,
+    drawn: bool | np.ndarray = False,
 ) -> RowScores:
     """The decision in every row: quality ``G / g`` plus cost ``−k·ln(C_ft / C_icl)`` plus
     the rules' weights; a strategy a rule makes infeasible is out, and where both or
     neither are left the sign of the score decides (fine-tuning above 0), except that a task
     with too few examples to train on (``trainable`` false) is never sent to fine-tuning when
     neither strategy is feasible.
+
+    ``meets`` is each strategy's probability of meeting its estimated constraints (the
+    latency budget): it enters as ``ln P_ft − ln P_icl`` (an estimate makes a strategy less
+    likely to fit, not infeasible); in a draw of the simulation (``drawn``) it is a yes or
+    no, and a no makes that strategy infeasible in that draw.
 
     ``totals`` is (fine-tuning's total, prompting's, and their priced parts), ``fired``
     the rulebook's fired matrix (rules x rows) with the rules' ``effects``."""
@@ -290,8 +314,17 @@ def score_rows(
                 infeasible_ft = infeasible_ft | fired[i]
             else:
                 infeasible_icl = infeasible_icl | fired[i]
+    feasibility = np.zeros(n)
+    if meets is not None:
+        p_ft, p_icl = meets[Strategy.FINE_TUNING], meets[Strategy.IN_CONTEXT_LEARNING]
+        binary = np.broadcast_to(np.asarray(drawn, dtype=bool), (n,))
+        infeasible_ft = infeasible_ft | (binary & (p_ft < 0.5))
+        infeasible_icl = infeasible_icl | (binary & (p_icl < 0.5))
+        floor = _FEASIBILITY_FLOOR
+        ratio = np.log(np.maximum(p_ft, floor)) - np.log(np.maximum(p_icl, floor))
+        feasibility = np.where(binary, 0.0, np.broadcast_to(ratio, (n,)))
     quality = policy.quality_term_array(gain)
-    total = quality + cost + rules
+    total = quality + cost + rules + feasibility
     only_ft = infeasible_icl & ~infeasible_ft
     only_icl = infeasible_ft & ~infeasible_icl
     neither = infeasible_ft & infeasible_icl
@@ -299,8 +332,8 @@ def score_rows(
     fine_tuning = np.where(only_ft, True, np.where(only_icl, False, by_score))
     return RowScores(
         quality=quality, cost=cost, cost_log_ratio=log_ratio, bounded=bounded, rules=rules,
-        total=total, infeasible_ft=infeasible_ft, infeasible_icl=infeasible_icl,
-        fine_tuning=fine_tuning,
+        feasibility=feasibility, total=total, infeasible_ft=infeasible_ft,
+        infeasible_icl=infeasible_icl, fine_tuning=fine_tuning,
     )  # fmt: skip
 
 
@@ -322,7 +355,7 @@ def _reason(
     code: str,
     message: str,
     favors: Strategy | None,
-    kind: Literal["infeasible", "favor", "note", "quality", "cost"],
+    kind: Literal["infeasible", "favor", "note", "quality", "cost", "feasibility"],
     *,
     decisive: bool = False,
     weight: float = 0.0,
@@ -444,6 +477,7 @@ def decide(
             cost_log_ratio=None if math.isnan(log_ratio) else log_ratio,
             cost_term=float(scores.cost[row]),
             rules_term=float(scores.rules[row]),
+            feasibility_term=float(scores.feasibility[row]),
             total=float(scores.total[row]),
             decided_by=decided_by,
         ),
@@ -522,6 +556,28 @@ def _value_reason(uncertainty: Uncertainty, costs: CostComparison) -> Reason | N
     )
 
 
+def _latency_reason(
+    latency: Mapping[Strategy, StrategyLatency], budget_ms: float, term: float
+) -> str:
+    """How likely each strategy meets the budget, and what the decision makes of it."""
+    parts = []
+    for s in (Strategy.IN_CONTEXT_LEARNING, Strategy.FINE_TUNING):
+        lat = latency[s]
+        p = lat.within_budget_probability
+        if p is None or lat.p95_ms is None:
+            continue
+        name = "Prompting" if s is Strategy.IN_CONTEXT_LEARNING else "the tuned model"
+        parts.append(
+            f"{name} meets it with probability {100 * p:.0f}% (p95 about "
+            f"{format_value(lat.p95_ms, 'ms')}, median {format_value(lat.median_ms, 'ms')})"
+        )
+    head = f"At p95 against the {format_value(budget_ms, 'ms')} budget: " + "; ".join(parts)
+    return (
+        f"{head}. The decision weighs the two probabilities ({term:+.2f} log-odds for "
+        "fine-tuning); measure the p95 of your own calls to settle it."
+    )
+
+
 def reasons_for(
     decision: Decision,
     quality: QualityEstimate,
@@ -529,12 +585,14 @@ def reasons_for(
     outcomes: tuple[RuleOutcome, ...],
     months: float,
     uncertainty: Uncertainty,
+    latency: Mapping[Strategy, StrategyLatency] | None = None,
+    budget_ms: float | None = None,
 ) -> tuple[Reason, ...]:
     """Why: infeasibility first, then the weighed factors by size, then the notes."""
     strategy, feasible = decision.strategy, decision.feasible
     fired = [o for o in outcomes if o.status == "fired"]
     score = decision.score
-    quality_term, cost_term = score.total - score.cost_term - score.rules_term, score.cost_term
+    quality_term, cost_term = score.quality_log_odds, score.cost_term
     only_one = sum(feasible.values()) == 1
     out: list[Reason] = []
     if not any(feasible.values()):
@@ -563,6 +621,11 @@ def reasons_for(
         if o.effect == "favor":
             signed = o.weight if o.strategy is Strategy.FINE_TUNING else -o.weight
             weighed.append((o.weight, o.code, o.message or o.code, o.strategy, "favor", signed))
+    term = score.feasibility_term
+    if latency is not None and budget_ms is not None and abs(term) >= 0.005:
+        msg = _latency_reason(latency, budget_ms, term)
+        favors = Strategy.FINE_TUNING if term > 0 else Strategy.IN_CONTEXT_LEARNING
+        weighed.append((abs(term), "feasibility-latency", msg, favors, "feasibility", term))
     weighed.sort(key=lambda item: -item[0])
     for magnitude, code, message, favors, kind, signed in weighed:
         decisive = (not only_one) and favors is strategy and magnitude > 0

@@ -1,199 +1,371 @@
-"""Latency stage: time to first token and end-to-end time per request, per strategy."""
+"""Latency stage: a request's median and p95 time on each serving route, and how likely
+it is to meet the budget.
+
+Hosted APIs (prompting, and a tuned model served by its provider per token) are timed from
+published measurements (``data/hosted_latency.json``: time to first token at a short
+prompt, its tail, output and prefill speed, hidden reasoning tokens); a tuned model on its
+own replicas from measured replica figures at the load it carries
+(``data/replica_latency.json``). Each figure is a range; the point estimate uses its point
+(the middle of the range on the log scale where none is published), and the estimate of
+each route carries the range: a *slowness* input per figure, 0 at the point, +1 at its
+slow end and −1 at its fast end, which the simulation draws (triangular from −1 to +1). The
+formula is :func:`~._request_latency.request_latency_ms`'s, over arrays of scenarios::
+
+    median = TTFT + prefill + reasoning + answer
+    p95    = TTFT x TTFT tail + (prefill + reasoning + answer) x end-to-end tail
+
+The budget is compared with the p95. Because the figures are estimates, meeting it is a
+probability: log p95 taken as normal around the point with the spread the figures' ranges
+imply (delta method), so ``P = Phi((ln budget − ln p95) / sd)``; in a draw of the simulation
+it is a plain yes or no.
+"""
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from ._catalog import LatencyDefaults, ModelSpec
-from ._serving import gpus_per_replica, speed_ratios
+from ._catalog import ModelSpec
+from ._figures import Figure
+from ._hosted_latency import hosted_latency, hosted_latency_data
+from ._replica_latency import dedicated_latency, replica_latency_data
 from ._types import RESULT, FloatArray, Strategy, construct, quiet_floats
 
 __all__ = [
-    "LatencyArrays",
-    "LatencyComparison",
+    "LATENCY_KNOBS",
+    "RouteFigures",
+    "RouteLatency",
     "StrategyLatency",
-    "latency_arrays",
-    "request_latency",
-    "strategy_latency",
-    "throughputs",
+    "hosted_figures",
+    "normal_cdf",
+    "replica_figures",
+    "route_latency",
+    "slowness_value",
 ]
 
-_P95 = 0.95  # the percentile the latency budget is stated at
 _MS_PER_HOUR = 3_600_000.0
+_SQRT2 = math.sqrt(2.0)
+#: The slowness inputs of one strategy's latency (``{icl|ft}_lat_<name>``), and the shared
+#: end-to-end tail (``lat_e2e_tail``).
+LATENCY_KNOBS = ("ttft", "tail", "speed", "prefill", "reasoning")
 
 
 class StrategyLatency(BaseModel):
-    """Estimated latency of one request under one strategy (``None`` when tokens are unknown)."""
+    """One request's latency under one strategy, as served (``None``: lengths unknown)."""
 
     model_config = RESULT
 
     strategy: Strategy
-    ttft_ms: float | None = Field(description="Time to first token: prefill of the prompt.")
-    total_ms: float | None = Field(description="Time to first token plus decoding the output.")
-    prefill_tokens_per_s: float
-    decode_tokens_per_s: float
-    throughput_source: str = Field(
-        description="'model', the model's size scaled by the measured throughput tables, or "
-        "where the default comes from."
+    median_ms: float | None = Field(description="A typical request, end to end.")
+    p95_ms: float | None = Field(description="The 95th percentile, end to end.")
+    ttft_ms: float | None = Field(
+        description="Median time to first token: the route's first-token time plus the prompt "
+        "beyond the short prompt it was measured at."
     )
-    within_budget: bool | None = Field(description="total_ms <= latency_budget_ms (None: unknown).")
+    total_ms: float | None = Field(
+        description="The p95 end to end (what the budget is compared with; as p95_ms)."
+    )
+    within_budget_probability: float | None = Field(
+        description="Probability that the p95 meets latency_budget_ms, given the ranges of "
+        "the figures behind it (None: no budget, or lengths unknown)."
+    )
+    within_budget: bool | None = Field(
+        description="The point estimate of the p95 is within the budget (None: unknown)."
+    )
+    prefill_tokens_per_s: float = Field(description="Marginal prompt tokens/s (point).")
+    decode_tokens_per_s: float = Field(description="Output tokens/s per request (point).")
+    throughput_source: str = Field(description="Where the figures come from, in words.")
     basis: str = Field(
-        description="What the p95 figure assumes: a cached prefix (95% or more of requests "
-        "hit the cache), an uncached one, no prefix, or a batch window."
+        description="What the p95 assumes: a cached prefix (95% or more of requests hit the "
+        "cache), an uncached one, no prefix, a batch window, or a cold start."
     )
 
 
-class LatencyComparison(BaseModel):
-    """Both strategies' latency estimates."""
+@dataclass(frozen=True)
+class RouteFigures:
+    """A serving route's latency figures (each a range, see the module docstring)."""
 
-    model_config = RESULT
+    ttft: Figure  # median first-token time at a short prompt, client side, ms
+    tail: Figure  # TTFT p95 / p50
+    speed: Figure  # output tokens/s per request (a replica's at low load)
+    prefill: Figure  # marginal prompt tokens/s
+    reasoning: Figure  # hidden tokens decoded before the answer
+    e2e_tail: Figure  # end-to-end p95 / p50 of the token-proportional part
+    saving: Figure  # share of a cached token's prefill time saved
+    short_prompt: float  # prompt tokens the first-token time already covers
+    replica: bool  # a replica: the load it carries slows it
+    basis: str
 
-    fine_tuning: StrategyLatency
-    in_context_learning: StrategyLatency
-    budget_ms: float | None
 
-    def for_strategy(self, strategy: Strategy) -> StrategyLatency:
-        """The latency of one strategy."""
-        return self.fine_tuning if strategy is Strategy.FINE_TUNING else self.in_context_learning
+def _middle(f: Figure) -> float:
+    if f.point is not None:
+        return f.point
+    if f.low > 0:
+        return math.sqrt(f.low * f.high)
+    return 0.5 * (f.low + f.high)
 
 
-def request_latency(
-    prompt: float | None,
-    cached: float | None,
-    output: float | None,
-    *,
-    prefill_tokens_per_s: float,
-    decode_tokens_per_s: float,
-    cached_prefill_speedup: float,
-    ttft_overhead_ms: float = 0.0,
-) -> tuple[float | None, float | None]:
-    """``(ttft_ms, total_ms)`` of one request; ``(None, None)`` when a length is unknown.
-
-    ``ttft = overhead + ((prompt − cached) + cached / speedup) / prefill`` and
-    ``total = ttft + output / decode``: a cached prefix prefills ``speedup`` times faster.
+def slowness_value(f: Figure, z: FloatArray, *, rate: bool = False) -> FloatArray:
+    """A figure at slowness ``z`` (0: its point; +1: its slow end; −1: its fast end); a
+    rate (a speed) is slow at its low end. On the log scale for positive figures, else
+    linear; where no point is published, the middle of the range stands in for it.
 
     Examples
     --------
-    >>> request_latency(1000.0, 0.0, 50.0, prefill_tokens_per_s=10_000.0,
-    ...                 decode_tokens_per_s=100.0, cached_prefill_speedup=5.0)
-    (100.0, 600.0)
+    >>> f = Figure(low=100.0, point=200.0, high=800.0, unit="ms", found=True, basis="b",
+    ...            rule="spread", arithmetic="", as_of="2026")
+    >>> slowness_value(f, np.array([-1.0, 0.0, 0.5, 1.0])).round(1).tolist()
+    [100.0, 200.0, 400.0, 800.0]
     """
-    if prompt is None or cached is None or output is None:
-        return None, None
-    effective = (prompt - cached) + cached / cached_prefill_speedup
-    ttft = ttft_overhead_ms + 1000.0 * effective / prefill_tokens_per_s
-    return ttft, ttft + 1000.0 * output / decode_tokens_per_s
+    z = -np.asarray(z, dtype=np.float64) if rate else np.asarray(z, dtype=np.float64)
+    p = _middle(f)
+    if f.low > 0:
+        lp = math.log(p)
+        up, down = math.log(f.high) - lp, lp - math.log(f.low)
+        return np.exp(lp + np.where(z >= 0, z * up, z * down))
+    return p + np.where(z >= 0, z * (f.high - p), z * (p - f.low))
 
 
-def throughputs(
-    spec: ModelSpec, defaults: LatencyDefaults, gpus: int | None = None
-) -> tuple[float, float, str]:
-    """``(prefill, decode, source)`` tokens/s of one request to ``spec``: its own figures;
-    else, for a model of known size, the catalog defaults scaled by the measured throughput
-    tables (:func:`~strategy_advisor._serving.speed_ratios`, on ``gpus`` GPUs, else as many
-    as its size needs); else the defaults."""
-    prefill, decode = spec.prefill_tokens_per_s, spec.decode_tokens_per_s
-    if prefill is not None and decode is not None:
-        return prefill, decode, "model"
-    if spec.params_b is not None:
-        pre, dec, how = speed_ratios(spec.params_b, gpus or gpus_per_replica(spec.params_b))
-        source = f"{how}, from the catalog default: {defaults.source}"
-        prefill = prefill if prefill is not None else defaults.prefill_tokens_per_s * pre
-        decode = decode if decode is not None else defaults.decode_tokens_per_s * dec
-        return prefill, decode, source
-    source = "model and " if prefill is not None or decode is not None else ""
-    return (
-        prefill or defaults.prefill_tokens_per_s,
-        decode or defaults.decode_tokens_per_s,
-        f"{source}catalog default: {defaults.source}",
+def _log_var(f: Figure) -> float:
+    """Variance of the log of a positive figure under its slowness distribution."""
+    if f.low <= 0:
+        return 0.0
+    p = _middle(f)
+    w_lo, w_hi = math.log(p / f.low), math.log(f.high / p)
+    return (w_lo**2 + w_hi**2) / 12.0 - (w_hi - w_lo) ** 2 / 36.0
+
+
+def _lin_var(f: Figure) -> float:
+    """Variance of a figure (linear) under its slowness distribution."""
+    p = _middle(f)
+    d_lo, d_hi = p - f.low, f.high - p
+    return (d_lo**2 + d_hi**2) / 12.0 - (d_hi - d_lo) ** 2 / 36.0
+
+
+def _sum(a: Figure, b: Figure, unit: str, basis: str) -> Figure:
+    return Figure(
+        low=a.low + b.low,
+        point=_middle(a) + _middle(b),
+        high=a.high + b.high,
+        unit=unit,
+        found=a.found and b.found,
+        basis=basis,
+        rule="sum",
+        arithmetic=f"{a.basis} + {b.basis}",
+        as_of=a.as_of,
     )
 
 
-@dataclass
-class LatencyArrays:
-    """Both strategies' latency over rows of scenarios (NaN: a length is unknown)."""
+@functools.cache
+def hosted_figures(spec: ModelSpec) -> RouteFigures:
+    """A hosted API model's figures (its measurements, its class's, or all hosted APIs')."""
+    h = hosted_latency(spec)
+    data = hosted_latency_data()
+    return RouteFigures(
+        ttft=h.ttft_ms,
+        tail=h.ttft_tail_ratio,
+        speed=h.output_tokens_per_s,
+        prefill=h.prefill_tokens_per_s,
+        reasoning=h.reasoning.tokens,
+        e2e_tail=h.e2e_tail_ratio,
+        saving=h.cached_prefill_saving,
+        short_prompt=data.assumptions["short_prompt_tokens"].value,
+        replica=False,
+        basis=f"{spec.name}: {h.basis} (data/hosted_latency.json, as of {h.as_of})",
+    )
 
-    ttft_ms: dict[Strategy, FloatArray]
-    total_ms: dict[Strategy, FloatArray]
-    cached_p95: np.ndarray  # prompting: the prefix counts as cached at p95 (a share >= 95%)
-    batch: dict[Strategy, np.ndarray]  # the strategy answers within a batch window
-    speeds: dict[Strategy, tuple[float, float, str]]  # prefill, decode, source
+
+@functools.cache
+def replica_figures(params_b: float, gpu: str | None) -> RouteFigures:
+    """A model's figures on its own replica at low load (vendor side plus the network to
+    the endpoint); the load is applied per scenario (:func:`load_factors`)."""
+    r = dedicated_latency(params_b, gpu, 0.0)
+    data = replica_latency_data()
+    hosted = hosted_latency_data()
+    short = 128.0 if params_b <= 16 else 480.0  # the measured setups' prompt lengths
+    no_reasoning = Figure.exact(0.0, "tokens", "an open model served as given: no hidden tokens")
+    return RouteFigures(
+        ttft=_sum(r.ttft_ms, r.network_ms, "ms", "replica first token + network"),
+        tail=data.ttft_tail_ratio,
+        speed=r.output_tokens_per_s,
+        prefill=r.prefill_tokens_per_s,
+        reasoning=no_reasoning,
+        e2e_tail=data.e2e_tail_ratio,
+        saving=hosted.cached_prefill_saving["other"],
+        short_prompt=short,
+        replica=True,
+        basis=f"{params_b:g}B on a replica: {r.basis} (data/replica_latency.json)",
+    )
+
+
+@functools.cache
+def _curves() -> tuple[tuple[FloatArray, FloatArray, FloatArray], ...]:
+    """Each load curve's (utilisation, speed factor, TTFT factor), rising part only."""
+    out = []
+    for curve in replica_latency_data().load_curves.values():
+        points = list(curve.points)
+        peak = max(range(len(points)), key=lambda i: points[i].utilisation)
+        rising = sorted(points[: peak + 1], key=lambda p: p.utilisation)
+        base = min(points, key=lambda p: p.concurrency)
+        out.append(
+            (
+                np.array([p.utilisation for p in rising]),
+                np.array([p.output_tokens_per_s / base.output_tokens_per_s for p in rising]),
+                np.array([p.ttft_ms / base.ttft_ms for p in rising]),
+            )
+        )
+    return tuple(out)
+
+
+def load_factors(utilisation: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(speed factor, TTFT factor, the speed factor's log-variance across the curves) at
+    each utilisation: the mean of the measured curves (``_replica_latency.load_factors``,
+    over arrays), flat past their peak."""
+    speeds, ttfts = [], []
+    for u, s, t in _curves():
+        speeds.append(np.interp(utilisation, u, s))
+        ttfts.append(np.interp(utilisation, u, t))
+    sp, tt = np.stack(speeds), np.stack(ttfts)
+    spread = np.log(sp.max(axis=0) / sp.min(axis=0))
+    return sp.mean(axis=0), tt.mean(axis=0), spread**2 / 12.0
+
+
+def normal_cdf(z: FloatArray) -> FloatArray:
+    """Standard normal CDF over arrays."""
+    from math import erfc
+
+    flat = np.asarray(z, dtype=np.float64)
+    return np.asarray(0.5 * np.frompyfunc(lambda x: erfc(-x / _SQRT2), 1, 1)(flat),
+                      dtype=np.float64)  # fmt: skip
+
+
+@dataclass
+class RouteLatency:
+    """One route's latency over the rows."""
+
+    median_ms: FloatArray
+    p95_ms: FloatArray
+    ttft_ms: FloatArray
+    within: FloatArray  # probability of meeting the budget (1 without one, NaN: unknown)
+    cold: FloatArray  # share of requests that meet a cold start (scale-to-zero)
+    speed: FloatArray  # output tokens/s (point)
+    prefill: FloatArray
 
 
 @quiet_floats
-def latency_arrays(
-    icl: ModelSpec,
-    ft: ModelSpec,
-    defaults: LatencyDefaults,
+def route_latency(
+    figures: RouteFigures,
+    z: dict[str, FloatArray],
     *,
     prompt: FloatArray,
     prefix: FloatArray,
-    cacheable: np.ndarray,
     hit_rate: FloatArray,
-    query: FloatArray,
     output: FloatArray,
-    batch: dict[Strategy, np.ndarray],
-    windows: dict[Strategy, float | None],
-) -> LatencyArrays:
-    """:func:`estimate_latency` over rows: the p95 end-to-end time of one request under
-    each strategy (the same formula, elementwise)."""
-    offer = ft.fine_tuning
-    speeds = {
-        Strategy.IN_CONTEXT_LEARNING: throughputs(icl, defaults, None),
-        Strategy.FINE_TUNING: throughputs(
-            ft, defaults, offer.gpus_per_replica if offer is not None else None
-        ),
-    }
-    cached = cacheable & (np.nan_to_num(hit_rate) >= _P95) & (prefix > 0)
-    cached_tokens = np.where(cached, prefix, 0.0)
-    tokens = {
-        Strategy.IN_CONTEXT_LEARNING: (prompt, cached_tokens),
-        Strategy.FINE_TUNING: (query, np.zeros_like(query)),
-    }
-    ttft: dict[Strategy, FloatArray] = {}
-    total: dict[Strategy, FloatArray] = {}
-    for strategy, (p, c) in tokens.items():
-        prefill, decode, _ = speeds[strategy]
-        effective = (p - c) + c / defaults.cached_prefill_speedup
-        t = defaults.ttft_overhead_ms + 1000.0 * effective / prefill
-        e2e = t + 1000.0 * output / decode
-        window = windows[strategy]
-        if window is not None:
-            wait = window * _MS_PER_HOUR
-            t = np.where(batch[strategy], wait, t)
-            e2e = np.where(batch[strategy], wait, e2e)
-        ttft[strategy], total[strategy] = t, e2e
-    return LatencyArrays(ttft, total, cached, batch, speeds)
+    budget: FloatArray,
+    drawn: bool | np.ndarray,
+    utilisation: FloatArray | None = None,
+    batch_hours: float | None = None,
+    cold_share: FloatArray | None = None,
+    cold_start_ms: FloatArray | None = None,
+) -> RouteLatency:
+    """A route's median and p95 in every row, and the probability of meeting ``budget``
+    (a yes or no where ``drawn``: in a draw of the simulation the figures are drawn too).
+
+    ``z`` holds the slowness inputs (``ttft``, ``tail``, ``speed``, ``prefill``,
+    ``reasoning``, ``e2e``); ``utilisation`` a replica's load; ``batch_hours`` a batch
+    window (the answer comes within it); ``cold_share`` and ``cold_start_ms`` a
+    scale-to-zero endpoint's requests that wait for a cold start."""
+    n = np.broadcast(prompt, output, budget).shape
+    if batch_hours is not None:
+        wait = np.full(n, batch_hours * _MS_PER_HOUR)
+        known = ~np.isnan(np.broadcast_to(prompt + output, n))
+        within = np.where(np.isnan(budget), 1.0, (wait <= budget).astype(np.float64))
+        nan = np.full(n, np.nan)
+        return RouteLatency(wait, wait, wait, np.where(known, within, np.nan), nan * 0, nan, nan)
+    f = figures
+    ttft = slowness_value(f.ttft, z["ttft"])
+    tail = slowness_value(f.tail, z["tail"])
+    speed = slowness_value(f.speed, z["speed"], rate=True)
+    prefill_rate = slowness_value(f.prefill, z["prefill"], rate=True)
+    reasoning = slowness_value(f.reasoning, z["reasoning"])
+    e2e = slowness_value(f.e2e_tail, z["e2e"])
+    saving = _middle(f.saving)
+    speed_var: FloatArray | float = _log_var(f.speed)
+    if utilisation is not None and f.replica:
+        factor, ttft_factor, factor_var = load_factors(utilisation)
+        speed = speed * factor
+        ttft = ttft * ttft_factor
+        speed_var = speed_var + factor_var
+    cached_med = np.where(hit_rate >= 0.5, prefix, 0.0)
+    cached_p95 = np.where(hit_rate >= 0.95, prefix, 0.0)
+
+    def prefill_ms(cached: FloatArray) -> FloatArray:
+        effective = (prompt - cached) + cached * (1.0 - saving)
+        return 1000.0 * np.maximum(0.0, effective - f.short_prompt) / prefill_rate
+
+    decode = 1000.0 * (reasoning + output) / speed
+    pre_med, pre_p95 = prefill_ms(cached_med), prefill_ms(cached_p95)
+    median = ttft + pre_med + decode
+    p95 = ttft * tail + (pre_p95 + decode) * e2e
+    cold = np.zeros(n)
+    if cold_share is not None and cold_start_ms is not None:
+        cold = np.broadcast_to(cold_share, n)
+        median = np.where(cold >= 0.5, median + cold_start_ms, median)
+        p95 = np.where(cold >= 0.05, p95 + cold_start_ms, p95)
+    met = (p95 <= budget).astype(np.float64)
+    if drawn is True:
+        within = met
+    else:
+        var = (
+            (ttft * tail) ** 2 * (_log_var(f.ttft) + _log_var(f.tail))
+            + (pre_p95 * e2e) ** 2 * (_log_var(f.prefill) + _log_var(f.e2e_tail))
+            + (decode * e2e) ** 2 * (speed_var + _log_var(f.e2e_tail))
+            + (1000.0 * e2e / speed) ** 2 * _lin_var(f.reasoning)
+        )
+        sd = np.sqrt(var) / p95
+        z_score = np.where(sd > 0, np.log(budget / p95) / np.where(sd > 0, sd, 1.0),
+                           np.where(p95 <= budget, np.inf, -np.inf))  # fmt: skip
+        within = normal_cdf(z_score)
+        if drawn is not False:
+            within = np.where(drawn, met, within)
+    within = np.where(np.isnan(budget), 1.0, within)
+    within = np.where(np.isnan(p95), np.nan, within)
+    return RouteLatency(median, p95, ttft + pre_med, within, cold, speed, prefill_rate)
 
 
 def strategy_latency(
-    arrays: LatencyArrays, strategy: Strategy, row: int, budget_ms: float | None, *,
-    has_prefix: bool,
-) -> StrategyLatency:  # fmt: skip
+    strategy: Strategy,
+    route: RouteLatency,
+    row: int,
+    figures: RouteFigures | None,
+    budget_ms: float | None,
+    *,
+    basis: str,
+) -> StrategyLatency:
     """One strategy's latency in one row, as a result."""
-    prefill, decode, source = arrays.speeds[strategy]
-    total = float(arrays.total_ms[strategy][row])
-    ttft = float(arrays.ttft_ms[strategy][row])
-    known = not np.isnan(total)
-    if bool(arrays.batch[strategy][row]):
-        basis = "batch window"
-    elif strategy is Strategy.FINE_TUNING:
-        basis = "no prefix"
-    elif bool(arrays.cached_p95[row]):
-        basis = "cached prefix"
-    else:
-        basis = "uncached prefix" if has_prefix else "no prefix"
+
+    def at(a: FloatArray) -> float | None:
+        v = float(np.broadcast_to(a, (max(row + 1, np.size(a)),))[row])
+        return None if math.isnan(v) else v
+
+    p95 = at(route.p95_ms)
+    within = at(route.within) if budget_ms is not None else None
+    speed, prefill = at(route.speed), at(route.prefill)
     return construct(
         StrategyLatency,
         strategy=strategy,
-        ttft_ms=ttft if known else None,
-        total_ms=total if known else None,
-        prefill_tokens_per_s=prefill,
-        decode_tokens_per_s=decode,
-        throughput_source=source,
-        within_budget=None if not known or budget_ms is None else total <= budget_ms,
+        median_ms=at(route.median_ms),
+        p95_ms=p95,
+        ttft_ms=at(route.ttft_ms),
+        total_ms=p95,
+        within_budget_probability=within,
+        within_budget=None if p95 is None or budget_ms is None else p95 <= budget_ms,
+        prefill_tokens_per_s=prefill if prefill is not None else 0.0,
+        decode_tokens_per_s=speed if speed is not None else 0.0,
+        throughput_source=figures.basis if figures is not None else "a batch window",
         basis=basis,
     )

@@ -18,7 +18,7 @@ from ._catalog import LatencyDefaults
 from ._costs.kernel import Bills, PromptShape, price
 from ._decision import DecisionPolicy, RowScores, score_rows
 from ._features import feature_columns
-from ._latency import LatencyArrays, latency_arrays
+from ._latency import LATENCY_KNOBS, hosted_figures, route_latency
 from ._profile import PilotResult
 from ._prompt_plan import Plan, plan_prompt
 from ._quality import QualityFeatures, QualityModel
@@ -102,7 +102,6 @@ class Evaluation:
     scenarios: Scenarios
     plan: Plan
     bills: Bills
-    latency: LatencyArrays
     columns: dict[str, Any]  # every rule input (RuleInputs) over the rows
     rules: RuleResults
     gain: FloatArray
@@ -113,36 +112,19 @@ class Evaluation:
         return self.scenarios.rows
 
 
-def _latency(case: Case, parts: Parts, bills: Bills) -> LatencyArrays:
-    shape = bills.prompt
-    batch = {k: bills.pick(k, "batch_flag") > 0 for k in (FT, ICL)}
-    return latency_arrays(
-        case.icl,
-        case.ft,
-        parts.latency_defaults,
-        prompt=shape.prompt,
-        prefix=shape.prefix,
-        cacheable=shape.cacheable,
-        hit_rate=shape.hit_rate,
-        query=bills.options[FT][0].input_tokens,
-        output=bills.options[FT][0].output_tokens,
-        batch=batch,
-        windows={ICL: case.prompted.batch_window_hours, FT: case.tuned.batch_window_hours},
-    )
-
-
 def prompted_latency(case: Case, parts: Parts) -> Callable[[Scenarios, PromptShape], FloatArray]:
-    """The prompted strategy's p95 latency of candidate prompts (online), for the planner."""
+    """The probability that candidate prompts, served online, meet the latency budget (for
+    the planner): the prompted model's hosted route at the point estimate."""
+    figures = hosted_figures(case.icl)
 
     def latency_of(s: Scenarios, shape: PromptShape) -> FloatArray:
-        none = np.zeros(s.rows, dtype=bool)
-        arrays = latency_arrays(
-            case.icl, case.ft, parts.latency_defaults, prompt=shape.prompt, prefix=shape.prefix,
-            cacheable=shape.cacheable, hit_rate=shape.hit_rate, query=s["query_tokens"],
-            output=s["output_tokens"], batch={ICL: none, FT: none},
-            windows={ICL: None, FT: None},
+        z = {k: s[f"icl_lat_{k}"] for k in LATENCY_KNOBS}
+        z["e2e"] = s["lat_e2e_tail"]
+        route = route_latency(
+            figures, z, prompt=shape.prompt, prefix=shape.prefix, hit_rate=shape.hit_rate,
+            output=s["output_tokens"], budget=s["latency_budget_ms"], drawn=False,
         )  # fmt: skip
-        return arrays.total_ms[ICL]
+        return route.within
 
     return latency_of
 
@@ -206,6 +188,7 @@ def evaluate(
     gain: FloatArray | None = None,
     break_even: float | None = None,
     notes: bool = True,
+    drawn: bool | np.ndarray = False,
 ) -> Evaluation:
     """Every stage, once, for every row of ``s``.
 
@@ -216,8 +199,7 @@ def evaluate(
     on the decision are evaluated.
     """
     plan = _plan(case, s, parts, shots)
-    bills = price(case, s, plan.shots)
-    latency = _latency(case, parts, bills)
+    bills = price(case, s, plan.shots, drawn=drawn)
     own = {k: bills.pick(k, "self_hosted_flag") > 0 for k in (FT, ICL)}
     features = feature_columns(
         case,
@@ -236,9 +218,13 @@ def evaluate(
     columns = {
         **features,
         **_cost_columns(case, bills, break_even),
-        "icl_latency_ms": latency.total_ms[ICL],
-        "ft_latency_ms": latency.total_ms[FT],
-        "icl_ttft_ms": latency.ttft_ms[ICL],
+        "icl_latency_ms": bills.pick(ICL, "lat_p95"),
+        "ft_latency_ms": bills.pick(FT, "lat_p95"),
+        "icl_latency_median_ms": bills.pick(ICL, "lat_median"),
+        "ft_latency_median_ms": bills.pick(FT, "lat_median"),
+        "icl_ttft_ms": bills.pick(ICL, "lat_ttft"),
+        "icl_within_budget_probability": bills.pick(ICL, "lat_within"),
+        "ft_within_budget_probability": bills.pick(FT, "lat_within"),
     }
     rules = parts.rulebook.evaluate_rows(_rule_view(columns), notes=notes)
     if gain is None:
@@ -246,8 +232,12 @@ def evaluate(
     gain = np.broadcast_to(gain, (s.rows,))
     totals = (bills.total[FT], bills.total[ICL], bills.known[FT], bills.known[ICL])
     trainable = s["n_examples"] >= case.ft_min_examples
-    scores = score_rows(gain, totals, rules.fired, parts.rulebook.effects, parts.policy, trainable)
-    return Evaluation(s, plan, bills, latency, columns, rules, gain, scores)
+    meets = {k: np.nan_to_num(bills.pick(k, "lat_within"), nan=1.0) for k in (FT, ICL)}
+    scores = score_rows(
+        gain, totals, rules.fired, parts.rulebook.effects, parts.policy, trainable,
+        meets=meets, drawn=drawn,
+    )  # fmt: skip
+    return Evaluation(s, plan, bills, columns, rules, gain, scores)
 
 
 @quiet_floats
@@ -259,10 +249,12 @@ def with_break_even(ev: Evaluation, break_even: float, parts: Parts) -> Evaluati
     b = ev.bills
     totals = (b.total[FT], b.total[ICL], b.known[FT], b.known[ICL])
     trainable = ev.scenarios["n_examples"] >= parts.min_examples
+    meets = {k: np.nan_to_num(b.pick(k, "lat_within"), nan=1.0) for k in (FT, ICL)}
     scores = score_rows(
-        ev.gain, totals, rules.fired, parts.rulebook.effects, parts.policy, trainable
-    )
-    return Evaluation(ev.scenarios, ev.plan, b, ev.latency, columns, rules, ev.gain, scores)
+        ev.gain, totals, rules.fired, parts.rulebook.effects, parts.policy, trainable,
+        meets=meets,
+    )  # fmt: skip
+    return Evaluation(ev.scenarios, ev.plan, b, columns, rules, ev.gain, scores)
 
 
 def _ft_batch(b: Bills) -> np.ndarray:

@@ -28,7 +28,7 @@ _LADDER = np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])  # each about tw
 #: A function of candidate prompts over rows: (examples, demonstrations) to fine-tuning's
 #: expected gain over that prompt, points on 0-100.
 GainOf = Callable[[FloatArray, FloatArray], FloatArray]
-#: The prompted strategy's p95 latency of candidate prompts, ms (NaN: unknown).
+#: The probability that candidate prompts meet the latency budget (1 without one).
 LatencyOf = Callable[[Scenarios, PromptShape], FloatArray]
 
 
@@ -78,9 +78,9 @@ def plan_prompt(
     budget = flat["latency_budget_ms"]
     if np.isnan(budget).all():
         within = np.ones(flat.rows, dtype=bool)
-    else:
-        slow = latency_of(flat, shape) > budget  # NaN budget or latency: never too slow
-        within = ~(slow & ~shape.batch)
+    else:  # as likely as not to meet it (a batch answer meets any budget it is allowed for)
+        meets = np.nan_to_num(latency_of(flat, shape), nan=1.0) >= 0.5
+        within = np.broadcast_to(meets | shape.batch, (flat.rows,))
     gains = gain_of(flat["n_examples"], shots)
     score = policy.quality_term_array(gains) + np.where(
         np.isnan(totals), 0.0, cost_scores(np.ones_like(totals), totals, policy)

@@ -15,6 +15,7 @@ length not given); the pricing then reports the bill as unpriced, never $0.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import numpy as np
 
 from ._assumptions import Assumptions
 from ._catalog import ModelSpec, ServingMode
+from ._datafiles import read_shipped_json
 from ._profile import TaskProfile
 from ._serving import (
     CacheLifetime,
@@ -302,16 +304,33 @@ def _people(field_: str, key: str) -> Callable[[Case], float]:
     return read
 
 
+def _disputed(spec: ModelSpec, path: str, value: float) -> float:
+    """A catalog number whose sources disagree is priced at the mean of the two published
+    values, weighted as ``data/uncertainty.json`` says (never at one end: the simulation
+    draws each value with its weight); a number nobody disputes as it is."""
+    r = spec.range_of(path)
+    if r is None or math.isnan(value):
+        return value
+    w = _dispute_weight_low()
+    return w * r.low + (1.0 - w) * r.high
+
+
+@functools.cache
+def _dispute_weight_low() -> float:
+    return float(read_shipped_json("uncertainty.json")["dispute_weight_low"])
+
+
 def _offer(name: str) -> Callable[[Case], float]:
     def read(c: Case) -> float:
         offer = c.ft.fine_tuning
-        return _num(getattr(offer, name)) if offer is not None else _NAN
+        value = _num(getattr(offer, name)) if offer is not None else _NAN
+        return _disputed(c.ft, f"fine_tuning.{name}", value)
 
     return read
 
 
 def _spec(name: str) -> Callable[[Case], float]:
-    return lambda c: _num(getattr(c.icl, name))
+    return lambda c: _disputed(c.icl, name, _num(getattr(c.icl, name)))
 
 
 def _peak(c: Case) -> float:
@@ -388,6 +407,11 @@ KNOBS: tuple[Knob, ...] = (
     Knob("ft_gpu_usd_per_hour", None, lambda c: c.tuned.gpu_usd_per_hour[0], tuned_only=True),
     Knob("training_speed", None, lambda c: 1.0, tuned_only=True),
     Knob("self_hosted_min_replicas", None, lambda c: c.values["self_hosted_min_replicas"]),
+    # the latency figures' slowness (0: their point; +1 their slow end; _latency.py)
+    *(Knob(f"{side}_lat_{figure}", None, lambda c: 0.0, tuned_only=side == "ft")
+      for side in ("icl", "ft")
+      for figure in ("ttft", "tail", "speed", "prefill", "reasoning")),
+    Knob("lat_e2e_tail", None, lambda c: 0.0),
     Knob("self_hosted_setup_hours", None,
          lambda c: c.values["self_hosted_training_setup_hours"], tuned_only=True),
 )  # fmt: skip

@@ -28,6 +28,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from ._datafiles import shipped
+from ._figures import Figure
+from ._latency import hosted_figures, replica_figures, slowness_value
 from ._profile import PeopleTime
 from ._quality import QualityEstimate
 from ._scenarios import Case, Scenarios, epochs_heuristic
@@ -418,7 +420,77 @@ def estimates(case: Case, point: Scenarios) -> tuple[Estimate, ...]:
             )
         )
     out.extend(_serving_estimates(case))
+    if p.latency_budget_ms is not None:
+        out.extend(_latency_estimates(case))
     return tuple(out)
+
+
+_LATENCY_WORDS = {
+    "ttft": ("time to first token", "ms", False, "{:,.0f} ms"),
+    "tail": ("first-token p95/p50", "", False, "{:.2f}x"),
+    "speed": ("output speed", "", True, "{:,.0f} tokens/s"),
+    "prefill": ("prefill speed", "", True, "{:,.0f} tokens/s"),
+    "reasoning": ("hidden reasoning tokens", "", False, "{:,.0f} tokens"),
+}
+
+
+def _slowness(knob_name: str) -> Values:
+    def values(u: FloatArray) -> dict[str, FloatArray]:
+        return {knob_name: triangular(u, -1.0, 0.0, 1.0)}
+
+    return _memo_draws(values)
+
+
+def _figure_words(figure: Figure, rate: bool, template: str) -> Words:
+    def words(z: float) -> str:
+        return template.format(float(slowness_value(figure, np.array([z]), rate=rate)[0]))
+
+    return words
+
+
+def _latency_estimates(case: Case) -> list[Estimate]:
+    """The measured latency figures' ranges (``_latency.py``): a slowness per figure and
+    strategy, drawn triangular from the fast end (−1) to the slow end (+1)."""
+    out: list[Estimate] = []
+    tuned = case.ft
+    ft_route = (
+        hosted_figures(tuned)
+        if "serverless" in case.tuned.modes or tuned.params_b is None
+        else replica_figures(tuned.params_b, tuned.fine_tuning.gpu if tuned.fine_tuning else None)
+    )
+    routes = (("icl", "the prompted model's", hosted_figures(case.icl)),
+              ("ft", "the tuned model's", ft_route))  # fmt: skip
+    for tag, whose, figures in routes:
+        for name, (label, _, rate, template) in _LATENCY_WORDS.items():
+            figure = getattr(figures, name)
+            if figure.low >= figure.high:
+                continue
+            out.append(
+                Estimate(
+                    f"latency.{tag}.{name}",
+                    f"{whose} {label}",
+                    _slowness(f"{tag}_lat_{name}"),
+                    _figure_words(figure, rate, template),
+                )
+            )
+    e2e = hosted_latency_figures_e2e()
+    if e2e.low < e2e.high:
+        out.append(
+            Estimate(
+                "latency.e2e_tail",
+                "end-to-end p95/p50",
+                _slowness("lat_e2e_tail"),
+                _figure_words(e2e, False, "{:.2f}x"),
+            )
+        )
+    return out
+
+
+def hosted_latency_figures_e2e() -> Figure:
+    """The end-to-end tail ratio's figure (shared by every route)."""
+    from ._hosted_latency import hosted_latency_data
+
+    return hosted_latency_data().e2e_tail_ratio
 
 
 def _money_words(unit: str) -> Words:

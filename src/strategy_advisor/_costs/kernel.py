@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._catalog import ServingMode
+from .._latency import RouteFigures, RouteLatency, hosted_figures, replica_figures, route_latency
 from .._scenarios import Case, Scenarios, SideFacts, allowed_modes, epochs_heuristic
 from .._serving import ReplicaTime, cache_hit_rates, replica_seconds
 from .._types import FloatArray, Strategy, quiet_floats
@@ -143,6 +144,8 @@ class ServingBill:
     gpus: int | None = None
     gpu: str | None = None
     replica_time: ReplicaTime | None = None
+    latency: RouteLatency | None = None  # a request's time on this route (set by price)
+    figures: RouteFigures | None = None
     unpriced: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -163,6 +166,27 @@ class ServingBill:
     def changes(self) -> FloatArray:
         """Prompt revisions at task changes and the migration to a successor (prompting)."""
         return self.revision_usd + self.migration_usd
+
+    def _lat(self, name: str) -> FloatArray:
+        if self.latency is None:
+            return np.full(self.per_request.shape, np.nan)
+        return np.asarray(getattr(self.latency, name), dtype=np.float64)
+
+    @property
+    def lat_p95(self) -> FloatArray:
+        return self._lat("p95_ms")
+
+    @property
+    def lat_median(self) -> FloatArray:
+        return self._lat("median_ms")
+
+    @property
+    def lat_ttft(self) -> FloatArray:
+        return self._lat("ttft_ms")
+
+    @property
+    def lat_within(self) -> FloatArray:
+        return self._lat("within")
 
     @property
     def batch_flag(self) -> FloatArray:
@@ -538,9 +562,51 @@ def price_prompting(
     return shape, opts
 
 
+def _route_figures(case: Case, o: ServingBill) -> RouteFigures | None:
+    """The latency figures of an option's route: its hosted API, or its own replicas."""
+    spec = case.side(o.strategy).spec
+    if o.mode == "serverless" or spec.params_b is None:
+        return hosted_figures(spec)
+    return replica_figures(spec.params_b, o.gpu)
+
+
+def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape,
+                 drawn: bool | np.ndarray) -> None:  # fmt: skip
+    """The route's latency in every row (:func:`~.._latency.route_latency`)."""
+    tag = "icl" if o.strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
+    z = {k: s[f"{tag}_lat_{k}"] for k in ("ttft", "tail", "speed", "prefill", "reasoning")}
+    z["e2e"] = s["lat_e2e_tail"]
+    prompted = o.strategy is Strategy.IN_CONTEXT_LEARNING
+    zero = np.zeros(1)
+    figures = _route_figures(case, o)
+    utilisation = None
+    if o.mode != "serverless" and figures is not None and figures.replica:
+        peak = s["volume"] / case.seconds_per_month * s["peak_ratio"]
+        per_request = (
+            o.replica_time.seconds if o.replica_time is not None else s["utilization"] / o.capacity
+        )
+        utilisation = peak / np.maximum(o.replicas, 1e-12) * per_request
+    o.figures = figures if not o.batch else None
+    o.latency = route_latency(
+        figures if figures is not None else hosted_figures(case.side(o.strategy).spec),
+        z,
+        prompt=o.input_tokens,
+        prefix=shape.prefix if prompted else zero,
+        hit_rate=shape.hit_rate if prompted else zero,
+        output=o.output_tokens,
+        budget=s["latency_budget_ms"],
+        drawn=drawn,
+        utilisation=utilisation,
+        batch_hours=case.side(o.strategy).batch_window_hours if o.batch else None,
+    )
+
+
 @quiet_floats
-def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
-    """Both strategies' bills in every row, each in its cheapest option there."""
+def price(
+    case: Case, s: Scenarios, shots: FloatArray, *, drawn: bool | np.ndarray = False
+) -> Bills:
+    """Both strategies' bills in every row, each in its cheapest option there that meets the
+    latency budget (as likely as not; in a draw, ``drawn``: plainly), else the cheapest."""
     months, volume = s["horizon_months"], s["volume"]
     changes = changes_in_horizon(s, case.days_per_month)
     shape, icl = price_prompting(case, s, shots, changes)
@@ -552,6 +618,9 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
         for mode, b in _options(case, Strategy.FINE_TUNING, ft_batch)
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
+    for opts in options.values():
+        for o in opts:
+            _time_option(case, s, o, shape, drawn)
     rows = np.arange(s.rows)
     chosen, total, known = {}, {}, {}
     n = s.rows
@@ -559,6 +628,12 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
         totals = np.stack([_full(o.total(months, volume), n) for o in opts])
         knowns = np.stack([_full(o.known_part(months, volume), n) for o in opts])
         allowed = np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts])
+        fast = np.stack(
+            [np.broadcast_to(np.nan_to_num(o.latency.within, nan=1.0) >= 0.5, (n,))
+             if o.latency is not None else np.ones(n, dtype=bool) for o in opts]
+        )  # fmt: skip
+        meets = allowed & fast
+        allowed = np.where(meets.any(axis=0), meets, allowed)  # none meets it: the cheapest
         chosen[k] = _choose(totals, knowns, allowed)
         total[k] = totals[chosen[k], rows]
         known[k] = knowns[chosen[k], rows]

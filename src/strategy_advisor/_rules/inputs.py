@@ -88,12 +88,28 @@ class RuleInputs(TaskFeatures):
         description="Days of savings one training run needs to pay for itself."
     )
     icl_latency_ms: float | None = Field(
-        description="Prompting: estimated end-to-end latency per request, ms."
+        description="Prompting: estimated p95 end-to-end latency per request, ms."
     )
     ft_latency_ms: float | None = Field(
-        description="Fine-tuning: estimated end-to-end latency per request, ms."
+        description="Fine-tuning: estimated p95 end-to-end latency per request, ms."
     )
-    icl_ttft_ms: float | None = Field(description="Prompting: estimated time to first token, ms.")
+    icl_ttft_ms: float | None = Field(
+        description="Prompting: estimated median time to first token (the prompt's prefill "
+        "included), ms."
+    )
+    icl_latency_median_ms: float | None = Field(
+        description="Prompting: estimated median end-to-end latency per request, ms."
+    )
+    ft_latency_median_ms: float | None = Field(
+        description="Fine-tuning: estimated median end-to-end latency per request, ms."
+    )
+    icl_within_budget_probability: float | None = Field(
+        description="Prompting: probability that its p95 meets latency_budget_ms, given the "
+        "ranges of the measured figures (1 without a budget)."
+    )
+    ft_within_budget_probability: float | None = Field(
+        description="Fine-tuning: probability that its p95 meets latency_budget_ms."
+    )
 
 
 def _kind(annotation: Any) -> InputKind:
