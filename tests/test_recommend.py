@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import json
 from typing import Any
 
@@ -37,7 +39,6 @@ def _rec(**kw: Any) -> Recommendation:
         (dict(fine_tuning_budget_usd=0.5), ICL, "fine-tuning-over-budget"),
         (dict(icl_model=spec(context_window=1500)), FT, "icl-prompt-overflows-context"),
         (dict(n_classes=800), FT, "one-demo-per-class-overflows-context"),
-        (dict(latency_budget_ms=550.0), FT, "icl-over-latency-budget"),
         (dict(ft_model=spec(shutdown_date="2026-06-01")), ICL, "ft-model-already-shut-down"),
     ],
 )
@@ -47,6 +48,29 @@ def test_infeasibility_decides(kw: dict[str, Any], expected: Strategy, decisive:
     assert not rec.feasible[expected.__class__(_other(expected))]
     assert decisive in {r.code for r in rec.reasons if r.decisive}
     assert rec.confidence >= 0.75
+
+
+def test_a_latency_budget_checked_against_estimates_is_a_probability_not_a_fact() -> None:
+    """Latency comes from measured figures with ranges: a budget prompting is unlikely to
+    meet makes prompting less likely (the decision weighs the probabilities), not
+    infeasible, and the reasons quote both probabilities."""
+    fast = spec(ttft_ms=300.0, ttft_p95_ms=450.0, decode_tokens_per_s=1000.0)
+    rec = _rec(latency_budget_ms=600.0, icl_model=fast, ft_model=fast, requests_per_month=2000.0)
+    assert rec.feasible[ICL] and rec.feasible[FT]
+    icl, ft = rec.latency[ICL], rec.latency[FT]
+    assert icl.within_budget_probability is not None and ft.within_budget_probability is not None
+    assert icl.within_budget_probability < 0.5 <= ft.within_budget_probability
+    assert rec.score.feasibility_term == pytest.approx(
+        math.log(max(ft.within_budget_probability, 1e-6))
+        - math.log(max(icl.within_budget_probability, 1e-6))
+    )
+    assert rec.score.total == pytest.approx(
+        rec.score.quality_log_odds + rec.score.cost_term + rec.score.rules_term
+        + rec.score.feasibility_term
+    )  # fmt: skip
+    reason = next(r for r in rec.reasons if r.code == "feasibility-latency")
+    assert f"{100 * icl.within_budget_probability:.0f}%" in reason.message
+    assert rec.strategy is FT and reason.decisive
 
 
 def _other(s: Strategy) -> str:

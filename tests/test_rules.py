@@ -11,6 +11,10 @@ from strategy_advisor import PeopleTime, TokenMeasurement, recommend
 
 from .helpers import TODAY, offer, profile, spec
 
+#: Hosted models with their own measured first-token times (narrow ranges) and speeds.
+FAST = spec(ttft_ms=300.0, ttft_p95_ms=450.0, decode_tokens_per_s=1000.0)
+SLOW = spec(ttft_ms=300.0, ttft_p95_ms=450.0, decode_tokens_per_s=40.0)
+
 
 def _status(code: str, **kw: Any) -> str:
     today = kw.pop("today", TODAY)
@@ -47,11 +51,15 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      dict(icl_model=spec(max_output_tokens=40)), dict(icl_model=spec(max_output_tokens=100))),
     ("ft-output-exceeds-max-output",
      dict(ft_model=spec(max_output_tokens=40)), dict(ft_model=spec(max_output_tokens=100))),
-    ("icl-over-latency-budget", dict(latency_budget_ms=550.0), dict(latency_budget_ms=1000.0)),
+    ("icl-over-latency-budget",
+     dict(latency_budget_ms=600.0, requests_per_month=2000.0, icl_model=FAST, ft_model=FAST),
+     dict(latency_budget_ms=2000.0, requests_per_month=2000.0, icl_model=FAST, ft_model=FAST)),
     ("ft-over-latency-budget",
-     dict(latency_budget_ms=800.0, ft_model=spec(decode_tokens_per_s=50.0)),
-     dict(latency_budget_ms=2000.0, ft_model=spec(decode_tokens_per_s=50.0))),
-    ("both-over-latency-budget", dict(latency_budget_ms=500.0), dict(latency_budget_ms=1000.0)),
+     dict(latency_budget_ms=700.0, icl_model=FAST, ft_model=SLOW),
+     dict(latency_budget_ms=3000.0, icl_model=FAST, ft_model=SLOW)),
+    ("both-over-latency-budget",
+     dict(latency_budget_ms=300.0, icl_model=FAST, ft_model=FAST),
+     dict(latency_budget_ms=3000.0, icl_model=FAST, ft_model=FAST)),
     ("icl-no-demonstration-fits", dict(icl_shots=None, icl_model=spec(context_window=400)),
      dict(icl_shots=None)),
     ("icl-shots-reduced-to-fit", dict(icl_shots=None, icl_model=spec(context_window=1000)),

@@ -210,7 +210,8 @@ def test_a_sensitivity_row_is_the_what_if_at_that_end() -> None:
     moved = what_if(p, {"people.hourly_usd": low, "icl_shots": rec.features.icl_shots},
                     today=TODAY)  # fmt: skip
     cost_part = row.score_low - rec.score.quality_log_odds - rec.score.rules_term
-    assert cost_part == pytest.approx(moved.score.cost_term, rel=1e-9)
+    moved_part = moved.score.cost_term + moved.score.feasibility_term
+    assert cost_part == pytest.approx(moved_part, rel=1e-9)
     assert row.low_label == f"${low:,.0f}/h"
 
 

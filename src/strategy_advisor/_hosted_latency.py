@@ -265,18 +265,12 @@ def _reasoning(spec: ModelSpec, entry: _Reasoning | None) -> ReasoningTokens:
             tokens=entry.tokens_at_default,
             basis=entry.basis,
         )
-    if effort is None:  # not in the data: no default known
-        medium = data.reasoning_tokens_by_effort["medium"]
-        tokens = Figure(
-            low=0.0,
-            point=None,
-            high=medium.high,
-            unit=medium.unit,
-            found=False,
-            basis="not in the measured catalog: from none (0) to the medium-effort bound",
-            rule="bounds",
-            arithmetic=f"0 to {medium.high:g}",
-            as_of=medium.as_of,
+    if effort is None:  # a model the data does not know, and no effort given
+        tokens = Figure.exact(
+            0.0,
+            "hidden reasoning tokens per request",
+            "a model you describe answers without hidden reasoning unless you set "
+            "reasoning_effort (or reasoning_tokens)",
         )
         return construct(
             ReasoningTokens, effort=None, reasons_by_default=None, tokens=tokens, basis=tokens.basis

@@ -54,6 +54,7 @@ class FlipPoint(BaseModel):
     value: int | float = Field(description="The value at which the recommendation flips.")
     becomes: Strategy = Field(description="The strategy at value and just past it.")
     text: str = Field(description="The value in words, e.g. '$0.90/h per replica'.")
+    current_text: str = Field(description="The current value in words.")
     makes_feasible: Strategy | None = Field(
         None,
         description="Where neither strategy is feasible as described: the strategy this "
@@ -70,7 +71,6 @@ class FlipPoint(BaseModel):
         "serving); 'fact': something about the task (the examples it has, its lengths, how "
         "often it changes), shown as a margin: how far it can move before the answer does.",
     )
-    current_text: str = Field(description="The current value in words.")
 
     @property
     def relative_distance(self) -> float:
@@ -204,7 +204,13 @@ def _set(obj: BaseModel, parts: list[str], value: Any, path: str, resolve: Resol
         child = _empty(type(obj), head, path)
     if not isinstance(child, BaseModel):
         raise ParameterError(f"{path!r} is not an input of the profile: {head!r} holds a value")
-    return obj.model_copy(update={head: _set(child, rest, value, path, resolve)})
+    changed = _set(child, rest, value, path, resolve)
+    if isinstance(changed, ModelSpec):  # a value set is a fact: its dispute no longer applies
+        inner = ".".join(rest)
+        kept = tuple(r for r in changed.ranges if r.path != inner)
+        if len(kept) != len(changed.ranges):
+            changed = changed.model_copy(update={"ranges": kept})
+    return obj.model_copy(update={head: changed})
 
 
 def _as_declared(owner: type[BaseModel], name: str, value: Any) -> Any:

@@ -96,12 +96,12 @@ def _plan(case: Case, s: Scenarios, o: ServingBill, row: int) -> ServingPlan:
         mode=o.mode,
         batch=o.batch,
         replicas=float(o.replicas[row]),
-        replicas_for_load=_f(o.replicas_for_load, row) if o.mode != "serverless" else None,
         usd_per_replica_hour=_f(o.usd_per_replica_hour, row),
         gpu=o.gpu,
         gpus_per_replica=o.gpus,
         requests_per_s_per_replica=_f(o.capacity, row),
         capacity_source=_capacity_source(case, s, o, row),
+        replicas_for_load=_f(o.replicas_for_load, row) if o.mode != "serverless" else None,
         peak_requests_per_s=_peak_rps(case, s, row),
         description=describe_plan(o, row, _peak_rps(case, s, row)),
     )
