@@ -45,6 +45,7 @@ class _Values(BaseModel):
     prompt_revision_hours: Sourced
     prompt_migration_hours: Sourced
     self_hosting_ops_hours_per_month: Sourced
+    endpoint_ops_hours_per_month: Sourced
     self_hosted_min_replicas: Sourced
     self_hosted_training_setup_hours: Sourced
     catalog_max_age_days: Sourced

@@ -36,8 +36,9 @@ __all__ = [
 ]
 
 #: How a model is served: per-token on shared capacity, dedicated replicas billed by the
-#: hour, or the team's own GPUs.
-ServingMode = Literal["serverless", "dedicated", "self_hosted"]
+#: hour, the team's own GPUs, or the team's weights on a serverless GPU platform's
+#: endpoint (an always-on worker, or one that scales to zero).
+ServingMode = Literal["serverless", "dedicated", "self_hosted", "endpoint"]
 
 
 def _known_args(args: Iterable[tuple[str | None, Any]]) -> list[tuple[str | None, Any]]:

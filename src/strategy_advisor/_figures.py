@@ -13,15 +13,17 @@ its range is the widest the reference supports and ``basis`` says why.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from ._errors import ParameterError, closest_names
-from ._types import STRICT_DATA
+from ._types import STRICT_DATA, FloatArray
 
-__all__ = ["Case", "Evidence", "Figure", "resolve_name"]
+__all__ = ["Case", "Evidence", "Figure", "middle", "resolve_name", "slowness_value"]
 
 #: Which value of a figure to read: its low end, its point, its high end.
 Case = Literal["low", "point", "high"]
@@ -150,6 +152,36 @@ class Figure(BaseModel):
     def __str__(self) -> str:
         point = "n/a" if self.point is None else f"{self.point:g}"
         return f"{point} {self.unit} ({self.low:g}-{self.high:g}; {self.basis})"
+
+
+def middle(f: Figure) -> float:
+    """A figure's point, or the middle of its range where none is published."""
+    if f.point is not None:
+        return f.point
+    if f.low > 0:
+        return math.sqrt(f.low * f.high)
+    return 0.5 * (f.low + f.high)
+
+
+def slowness_value(f: Figure, z: FloatArray, *, rate: bool = False) -> FloatArray:
+    """A figure at slowness ``z`` (0: its point; +1: its slow end; −1: its fast end); a
+    rate (a speed) is slow at its low end. On the log scale for positive figures, else
+    linear; where no point is published, the middle of the range stands in for it.
+
+    Examples
+    --------
+    >>> f = Figure(low=100.0, point=200.0, high=800.0, unit="ms", found=True, basis="b",
+    ...            rule="spread", arithmetic="", as_of="2026")
+    >>> slowness_value(f, np.array([-1.0, 0.0, 0.5, 1.0])).round(1).tolist()
+    [100.0, 200.0, 400.0, 800.0]
+    """
+    z = -np.asarray(z, dtype=np.float64) if rate else np.asarray(z, dtype=np.float64)
+    p = middle(f)
+    if f.low > 0:
+        lp = math.log(p)
+        up, down = math.log(f.high) - lp, lp - math.log(f.low)
+        return np.exp(lp + np.where(z >= 0, z * up, z * down))
+    return p + np.where(z >= 0, z * (f.high - p), z * (p - f.low))
 
 
 def resolve_name(name: str, known: Iterable[str], what: str) -> str:

@@ -30,7 +30,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from ._catalog import ModelSpec
-from ._figures import Figure
+from ._figures import Figure, slowness_value
+from ._figures import middle as _middle
 from ._hosted_latency import hosted_latency, hosted_latency_data
 from ._replica_latency import dedicated_latency, replica_latency_data
 from ._types import RESULT, FloatArray, Strategy, construct, quiet_floats
@@ -99,35 +100,6 @@ class RouteFigures:
     short_prompt: float  # prompt tokens the first-token time already covers
     replica: bool  # a replica: the load it carries slows it
     basis: str
-
-
-def _middle(f: Figure) -> float:
-    if f.point is not None:
-        return f.point
-    if f.low > 0:
-        return math.sqrt(f.low * f.high)
-    return 0.5 * (f.low + f.high)
-
-
-def slowness_value(f: Figure, z: FloatArray, *, rate: bool = False) -> FloatArray:
-    """A figure at slowness ``z`` (0: its point; +1: its slow end; −1: its fast end); a
-    rate (a speed) is slow at its low end. On the log scale for positive figures, else
-    linear; where no point is published, the middle of the range stands in for it.
-
-    Examples
-    --------
-    >>> f = Figure(low=100.0, point=200.0, high=800.0, unit="ms", found=True, basis="b",
-    ...            rule="spread", arithmetic="", as_of="2026")
-    >>> slowness_value(f, np.array([-1.0, 0.0, 0.5, 1.0])).round(1).tolist()
-    [100.0, 200.0, 400.0, 800.0]
-    """
-    z = -np.asarray(z, dtype=np.float64) if rate else np.asarray(z, dtype=np.float64)
-    p = _middle(f)
-    if f.low > 0:
-        lp = math.log(p)
-        up, down = math.log(f.high) - lp, lp - math.log(f.low)
-        return np.exp(lp + np.where(z >= 0, z * up, z * down))
-    return p + np.where(z >= 0, z * (f.high - p), z * (p - f.low))
 
 
 def _log_var(f: Figure) -> float:
@@ -279,7 +251,8 @@ def route_latency(
     ``reasoning``, ``e2e``); ``utilisation`` a replica's load; ``batch_hours`` a batch
     window (the answer comes within it); ``cold_share`` and ``cold_start_ms`` a
     scale-to-zero endpoint's requests that wait for a cold start."""
-    n = np.broadcast(prompt, output, budget).shape
+    extra = [a for a in (utilisation, cold_share, cold_start_ms) if a is not None]
+    n = np.broadcast(prompt, output, budget, *extra).shape
     if batch_hours is not None:
         wait = np.full(n, batch_hours * _MS_PER_HOUR)
         known = ~np.isnan(np.broadcast_to(prompt + output, n))

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._catalog import LatencyDefaults
 from ._costs.kernel import Bills, PromptShape, price
+from ._costs.statement import route_label
 from ._decision import DecisionPolicy, RowScores, score_rows
 from ._features import feature_columns
 from ._latency import LATENCY_KNOBS, hosted_figures, route_latency
@@ -145,7 +146,7 @@ def _cost_columns(case: Case, b: Bills, break_even: float | None) -> dict[str, A
             + b.pick(k, "changes")
             + months * b.pick(k, "ops_per_month")
         )
-        modes = np.array([o.mode for o in b.options[k]], dtype=object)
+        modes = np.array([route_label(o) for o in b.options[k]], dtype=object)
         out |= {
             f"{tag}_per_request_usd": b.pick(k, "per_request"),
             f"{tag}_monthly_usd": monthly[k],

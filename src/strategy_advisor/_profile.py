@@ -12,7 +12,7 @@ from ._types import USER_INPUT, Count, NonNegFloat, PositiveFloat, TaskType
 __all__ = ["PeopleTime", "PilotResult", "ServingChoice", "TaskProfile", "TokenMeasurement"]
 
 #: Which way to serve a model: the cheapest one its offer allows, or a fixed one.
-ServingChoice = Literal["cheapest", "serverless", "dedicated", "self_hosted"]
+ServingChoice = Literal["cheapest", "serverless", "dedicated", "self_hosted", "endpoint"]
 _Share = Annotated[float, Field(ge=0, le=1, strict=True, allow_inf_nan=False)]
 _Hours = Annotated[float, Field(ge=0, le=1e6, strict=True, allow_inf_nan=False)]
 
@@ -48,6 +48,11 @@ class PeopleTime(BaseModel):
         None,
         description="Prompting: re-testing and re-tuning the prompt on a successor when the "
         "prompted model shuts down inside the horizon.",
+    )
+    endpoint_ops_hours_per_month: _Hours | None = Field(
+        None,
+        description="Running a tuned model on a serverless GPU platform's endpoint (endpoint "
+        "mode): the container, the weights, scaling settings, monitoring; per month.",
     )
     self_hosting_ops_hours_per_month: _Hours | None = Field(
         None,

@@ -89,8 +89,14 @@ def _serving_cell(c: StrategyCost) -> str:
     plan = c.serving
     if plan.mode == "serverless":
         return "serverless, batch" if plan.batch else "serverless"
+    gpu = f" ({plan.gpu})" if plan.gpu and plan.mode in ("self_hosted", "endpoint") else ""
+    if plan.cold_start_share is not None:
+        return f"GPU endpoint{gpu}, scale-to-zero, billed {plan.replicas:.0%} of the time"
     count = replica_words(plan.replicas, plan.replicas_for_load, plan.replicas < 1)
-    return f"{'dedicated' if plan.mode == 'dedicated' else 'self-hosted'}, {count}"
+    where = {"dedicated": "dedicated", "self_hosted": "self-hosted"}.get(
+        plan.mode, "GPU endpoint, always-on"
+    )
+    return f"{where}{gpu}, {count}"
 
 
 def _fees(c: StrategyCost) -> str:

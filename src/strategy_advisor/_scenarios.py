@@ -27,6 +27,7 @@ from ._assumptions import Assumptions
 from ._catalog import ModelSpec, ServingMode
 from ._datafiles import read_shipped_json
 from ._profile import TaskProfile
+from ._routes import Route, routes_for
 from ._serving import (
     CacheLifetime,
     batch_stacks_with_cache,
@@ -59,7 +60,9 @@ def allowed_modes(spec: ModelSpec, strategy: Strategy) -> tuple[ServingMode, ...
         offer = spec.fine_tuning
         if offer is None:
             return ("serverless",)
-        if offer.serving:
+        if offer.serving:  # own weights on a GPU platform wherever they may be self-hosted
+            if "self_hosted" in offer.serving and "endpoint" not in offer.serving:
+                return (*offer.serving, "endpoint")
             return offer.serving
         return ("dedicated",) if offer.hosting_usd_per_hour else ("serverless",)
     return spec.serving or ("serverless",)
@@ -88,6 +91,7 @@ class SideFacts:
     gpu_source: str
     gpu_usd_per_hour: tuple[float, float, float]  # point, cheap end, dear end
     gpus: int  # GPUs per replica
+    routes: tuple[Route, ...]  # every route the modes open (_routes.py)
     capacity_given: float | None  # the offer's measured requests/s per replica
     min_replicas_dedicated: float
     max_adapters: int | None
@@ -225,10 +229,12 @@ def _side(strategy: Strategy, spec: ModelSpec, choice: str, today: dt.date) -> S
     size_gpus = gpus_per_replica(spec.params_b) if spec.params_b is not None else 1
     gpus = (offer.gpus_per_replica if offer is not None else None) or size_gpus
     shutdown = _tuned_shutdown(spec) if tuned else spec.shutdown_date
+    modes = serving_modes(spec, strategy, choice)
     return SideFacts(
         strategy=strategy,
         spec=spec,
-        modes=serving_modes(spec, strategy, choice),
+        modes=modes,
+        routes=routes_for(spec, strategy, modes),
         batch_listed=batch,
         batch_window_hours=window[0] if window is not None else None,
         gpu=name,
@@ -401,10 +407,16 @@ KNOBS: tuple[Knob, ...] = (
          _people("prompt_migration_hours", "prompt_migration_hours")),
     Knob("ops_hours", "people.self_hosting_ops_hours_per_month",
          _people("self_hosting_ops_hours_per_month", "self_hosting_ops_hours_per_month")),
+    Knob("endpoint_ops_hours", "people.endpoint_ops_hours_per_month",
+         _people("endpoint_ops_hours_per_month", "endpoint_ops_hours_per_month"),
+         tuned_only=True),
     # the serving figures (stated assumptions with a range)
     Knob("utilization", None, lambda c: serving_data().serving_utilization.value),
-    Knob("icl_gpu_usd_per_hour", None, lambda c: c.prompted.gpu_usd_per_hour[0]),
-    Knob("ft_gpu_usd_per_hour", None, lambda c: c.tuned.gpu_usd_per_hour[0], tuned_only=True),
+    # where a GPU's price, a GPU's capacity against the H100's and a cold start sit in
+    # their ranges (0: the point; -1 the low end; +1 the high end; _costs/kernel.py)
+    Knob("gpu_price_z", None, lambda c: 0.0),
+    Knob("capacity_z", None, lambda c: 0.0),
+    Knob("cold_start_z", None, lambda c: 0.0, tuned_only=True),
     Knob("training_speed", None, lambda c: 1.0, tuned_only=True),
     Knob("self_hosted_min_replicas", None, lambda c: c.values["self_hosted_min_replicas"]),
     # the latency figures' slowness (0: their point; +1 their slow end; _latency.py)

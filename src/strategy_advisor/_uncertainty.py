@@ -32,6 +32,7 @@ from ._figures import Figure
 from ._latency import hosted_figures, replica_figures, slowness_value
 from ._profile import PeopleTime
 from ._quality import QualityEstimate
+from ._routes import Route, at_slowness
 from ._scenarios import Case, Scenarios, epochs_heuristic
 from ._serving import serving_data
 from ._types import RESULT, STRICT_DATA, FloatArray, Strategy
@@ -207,6 +208,9 @@ _PEOPLE = {
     "self_hosting_ops_hours_per_month": (
         "ops_hours", "self_hosting_ops_hours_per_month",
         "self-hosting operations hours a month", "h"),
+    "endpoint_ops_hours_per_month": (
+        "endpoint_ops_hours", "endpoint_ops_hours_per_month",
+        "GPU endpoint operations hours a month", "h"),
 }  # fmt: skip
 _TEAM = frozenset({"fine_tuning_hours_per_retraining", "prompt_revision_hours"})
 
@@ -497,14 +501,18 @@ def _money_words(unit: str) -> Words:
     return lambda x: _money(x, unit)
 
 
-def _both_gpus(ft: tuple[float, float, float], icl: tuple[float, float, float]) -> Values:
-    def values(u: FloatArray) -> dict[str, FloatArray]:
-        return {
-            "ft_gpu_usd_per_hour": ranged(u, ft[1], ft[0], ft[2]),
-            "icl_gpu_usd_per_hour": ranged(u, icl[1], icl[0], icl[2]),
-        }
+def _route_words(routes: list[Route], attr: str, template: str) -> Words:
+    """A route figure at slowness ``z``, for each route that has one, in words."""
 
-    return values
+    def words(z: float) -> str:
+        seen: dict[str, str] = {}
+        for r in routes:
+            figure = getattr(r, attr)
+            if r.gpu is not None and r.gpu not in seen:
+                seen[r.gpu] = template.format(float(at_slowness(figure, np.array([z]))[0]))
+        return "; ".join(f"{gpu} {text}" for gpu, text in seen.items())
+
+    return words
 
 
 def _serving_estimates(case: Case) -> list[Estimate]:
@@ -521,16 +529,39 @@ def _serving_estimates(case: Case) -> list[Estimate]:
                 _formatted("{:.0%} busy"),
             )
         )
-    if "self_hosted" not in modes:
-        return out
-    out.append(
-        Estimate(
-            "serving.gpu_price",
-            f"GPU price ({case.tuned.gpu})",
-            _both_gpus(case.tuned.gpu_usd_per_hour, case.prompted.gpu_usd_per_hour),
-            _formatted("${:.3g}/GPU-hour"),
+    routes = [r for side in (case.prompted, case.tuned) for r in side.routes]
+    rented = [r for r in routes if r.price is not None and r.price[1] < r.price[2]]
+    if rented or "self_hosted" in modes or "endpoint" in modes:
+        out.append(
+            Estimate(
+                "serving.gpu_price",
+                "GPU price",
+                _slowness("gpu_price_z"),
+                _route_words(rented or routes, "price", "${:.3g}/GPU-hour"),
+            )
         )
-    )
+    measured = [r for r in routes if r.capacity_ratio[1] < r.capacity_ratio[2]]
+    if measured:
+        out.append(
+            Estimate(
+                "serving.gpu_capacity",
+                "GPU time per request vs an H100",
+                _slowness("capacity_z"),
+                _route_words(measured, "capacity_ratio", "x{:.2g}"),
+            )
+        )
+    cold = [r for r in case.tuned.routes if r.cold_start_seconds is not None]
+    if any(r.kind == "scale_to_zero" for r in cold):
+        out.append(
+            Estimate(
+                "serving.cold_start",
+                "cold start of a scaled-to-zero worker",
+                _slowness("cold_start_z"),
+                _route_words(cold[-1:], "cold_start_seconds", "{:.0f} s"),
+            )
+        )
+    if not {"self_hosted", "endpoint"} & set(modes):
+        return out
     if case.training_seconds_per_token is not None:
         point, low, high = case.training_seconds_per_token
         out.append(

@@ -21,8 +21,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._catalog import ServingMode
-from .._latency import RouteFigures, RouteLatency, hosted_figures, replica_figures, route_latency
+from .._catalog import ModelSpec, ServingMode
+from .._latency import (
+    RouteFigures,
+    RouteLatency,
+    hosted_figures,
+    replica_figures,
+    route_latency,
+)
+from .._routes import Route, at_slowness
 from .._scenarios import Case, Scenarios, SideFacts, allowed_modes, epochs_heuristic
 from .._serving import ReplicaTime, cache_hit_rates, replica_seconds
 from .._types import FloatArray, Strategy, quiet_floats
@@ -143,6 +150,8 @@ class ServingBill:
     shared: BoolArray
     gpus: int | None = None
     gpu: str | None = None
+    route: Route | None = None  # how it is served (_routes.py)
+    cold_share: FloatArray | None = None  # requests that wait for a cold start
     replica_time: ReplicaTime | None = None
     latency: RouteLatency | None = None  # a request's time on this route (set by price)
     figures: RouteFigures | None = None
@@ -194,7 +203,8 @@ class ServingBill:
 
     @property
     def self_hosted_flag(self) -> FloatArray:
-        return np.full(self.per_request.shape, float(self.mode == "self_hosted"))
+        """1 where the team serves its own weights (self-hosted or on a GPU endpoint)."""
+        return np.full(self.per_request.shape, float(_own_weights(self.mode)))
 
     @property
     def fee_per_month(self) -> FloatArray:
@@ -259,20 +269,26 @@ def _full(x: object, n: int) -> FloatArray:
     return a if a.shape == (n,) else np.broadcast_to(a, (n,))
 
 
+def _own_weights(mode: ServingMode) -> bool:
+    """The team serves the weights itself: on its own GPUs or a GPU platform's endpoint."""
+    return mode in ("self_hosted", "endpoint")
+
+
 def _zeros(n: int) -> FloatArray:
     return np.zeros(n, dtype=np.float64)
 
 
-def _blank(strategy: Strategy, mode: ServingMode, batch: bool, n: int) -> ServingBill:
+def _blank(strategy: Strategy, route: Route, batch: bool, n: int) -> ServingBill:
     z = _zeros(n)
     return ServingBill(
-        strategy=strategy, mode=mode, batch=batch, allowed=np.ones(n, dtype=bool),
+        strategy=strategy, mode=route.mode, route=route, batch=batch,
+        allowed=np.ones(n, dtype=bool),
         input_tokens=z, output_tokens=z, cached=np.zeros(n, dtype=bool), hit_rate=z,
         per_request=z, training_tokens=np.full(n, np.nan), training_run=z, runs=z,
         people_once=z, people_per_retraining=z, revisions=z, revision_usd=z, migration_usd=z,
         ops_per_month=z, replicas=z, replicas_for_load=z, fee_per_replica_month=z,
         usd_per_replica_hour=np.full(n, np.nan), capacity=np.full(n, np.nan),
-        shared=np.zeros(n, dtype=bool),
+        shared=np.zeros(n, dtype=bool), gpu=route.gpu,
     )  # fmt: skip
 
 
@@ -295,11 +311,12 @@ def _shutdown_run(
 
 
 def _icl_option(
-    case: Case, s: Scenarios, shape: PromptShape, mode: ServingMode, batch: bool,
+    case: Case, s: Scenarios, shape: PromptShape, route: Route, batch: bool,
     changes: FloatArray,
 ) -> ServingBill:  # fmt: skip
     n = s.rows
-    o = _blank(Strategy.IN_CONTEXT_LEARNING, mode, batch, n)
+    mode = route.mode
+    o = _blank(Strategy.IN_CONTEXT_LEARNING, route, batch, n)
     out_tok = s["output_tokens"]
     o.input_tokens, o.output_tokens = shape.prompt, out_tok
     if np.isnan(shape.prompt).any():
@@ -307,7 +324,7 @@ def _icl_option(
     if batch:
         o.allowed = shape.batch
     rate = s["hourly_usd"]
-    if mode == "self_hosted":
+    if _own_weights(mode):
         o.per_request = np.where(np.isnan(shape.prompt), np.nan, 0.0)
         o.sources["tokens"] = _OWN_GPUS
     else:
@@ -318,7 +335,7 @@ def _icl_option(
         case.prompted.shutdown_in_days, horizon_days, changes, s["change_interval_days"]
     )
     revisions = changes
-    if mode != "self_hosted":
+    if not _own_weights(mode):
         o.migration_usd = np.where(moves, s["prompt_migration_hours"] * rate, 0.0)
         revisions = np.where(moves & ~extra, revisions - 1.0, revisions)
     o.revisions = revisions
@@ -364,11 +381,12 @@ _OWN_GPUS = "self-hosted: no per-token price; the GPU hours are the serving fees
 
 
 def _ft_option(
-    case: Case, s: Scenarios, mode: ServingMode, batch: bool, changes: FloatArray,
+    case: Case, s: Scenarios, route: Route, batch: bool, changes: FloatArray,
     epochs: FloatArray,
 ) -> ServingBill:  # fmt: skip
     n = s.rows
-    o = _blank(Strategy.FINE_TUNING, mode, batch, n)
+    mode = route.mode
+    o = _blank(Strategy.FINE_TUNING, route, batch, n)
     spec = case.ft
     offer = spec.fine_tuning
     q, out_tok = s["query_tokens"], s["output_tokens"]
@@ -381,7 +399,7 @@ def _ft_option(
     if offer is None:
         o.unpriced.append(f"{spec.name}.fine_tuning (the model has no fine-tuning offer)")
         o.per_request = np.full(n, np.nan)
-    elif mode == "self_hosted":
+    elif _own_weights(mode):
         o.per_request = np.where(np.isnan(q + out_tok), np.nan, 0.0)
         o.sources["tokens"] = _OWN_GPUS
     else:
@@ -404,7 +422,7 @@ def _ft_option(
         case.tuned.shutdown_in_days, horizon_days, changes, s["change_interval_days"]
     )
     runs = 1.0 + changes
-    if mode != "self_hosted":
+    if not _own_weights(mode):
         runs = np.where(moves & extra, runs + 1.0, runs)
     o.runs = runs
     tokens = s["n_examples"] * (q + out_tok) * epochs
@@ -423,12 +441,12 @@ def _training_run(
     n = s.rows
     if offer is None:
         return np.full(n, np.nan)
-    if mode == "self_hosted":
+    if _own_weights(mode):
         if spec.params_b is None or case.training_seconds_per_token is None:
             o.unpriced.append(f"{spec.name}.params_b (needed to price self-hosted training)")
             return np.full(n, np.nan)
         per_token = case.training_seconds_per_token[0] * s["training_speed"]
-        price = s["ft_gpu_usd_per_hour"]
+        price = at_slowness(case.tuned.gpu_usd_per_hour, s["gpu_price_z"])
         node = case.tuned.gpus
         setup = s["self_hosted_setup_hours"]
         setup_source = case.assumptions.entry("self_hosted_training_setup_hours").source
@@ -451,19 +469,22 @@ def _training_run(
 def _serving_fee(
     case: Case, s: Scenarios, o: ServingBill, side: SideFacts, prompt: FloatArray
 ) -> None:
-    if o.mode == "serverless":
+    route = o.route
+    if o.mode == "serverless" or route is None:
         return
     n = s.rows
     spec = side.spec
-    hours = 24.0 * case.days_per_month
     tuned = o.strategy is Strategy.FINE_TUNING
     adapters = s["adapters"] if tuned else np.ones(n)
     if side.max_adapters is not None:
         adapters = np.minimum(adapters, float(side.max_adapters))
-    self_hosted = o.mode == "self_hosted"
-    minimum = s["self_hosted_min_replicas"] if self_hosted else np.full(
-        n, side.min_replicas_dedicated
-    )  # fmt: skip
+    if route.kind == "own":
+        minimum = s["self_hosted_min_replicas"]
+    elif route.kind == "provider":
+        minimum = np.full(n, side.min_replicas_dedicated)
+    else:  # a GPU platform's worker: the platform replaces one that fails
+        minimum = np.ones(n)
+    ratio = at_slowness(route.capacity_ratio, s["capacity_z"])
     if side.capacity_given is not None:
         capacity = np.full(n, side.capacity_given)
         o.sources["capacity"] = "the offer's requests_per_s_per_replica"
@@ -473,10 +494,12 @@ def _serving_fee(
             "capacity of a replica unknown (no params_b or measured figure): minimum assumed"
         )
     else:
-        t = replica_seconds(spec.params_b, side.gpus, prompt, o.output_tokens)
+        t = replica_seconds(spec.params_b, route.gpus, prompt, o.output_tokens)
         o.replica_time = t
-        capacity = s["utilization"] / t.seconds
-    o.capacity, o.gpus = capacity, side.gpus
+        capacity = s["utilization"] / (t.seconds * ratio)
+        if route.capacity_source:
+            o.sources["capacity"] = route.capacity_source
+    o.capacity, o.gpus = capacity, route.gpus
     o.shared = adapters > 1
     min_r = minimum / adapters
     beta = s["peak_ratio"] / (case.seconds_per_month * capacity)
@@ -486,38 +509,80 @@ def _serving_fee(
     o.replicas = np.where(np.isnan(capacity), min_r, replicas)
     for_load = np.where(o.shared, needed, np.ceil(needed - 1e-12))
     o.replicas_for_load = np.where(np.isnan(capacity), np.nan, np.minimum(for_load, o.replicas))
-    if o.mode == "dedicated":
-        modes = allowed_modes(spec, o.strategy)
-        fee = s["ft_hosting"] if tuned and spec.fine_tuning is not None else np.full(n, np.nan)
-        if "dedicated" not in modes or np.isnan(fee).all():
-            o.fee_per_replica_month = np.full(n, np.nan)
-            o.unpriced.append(
-                f"{spec.name}: no hourly fee for a dedicated deployment"
-                if "dedicated" in modes
-                else f"{spec.name}: no dedicated deployment offered (serving: {', '.join(modes)})"
-            )
-            return
-        offer = spec.fine_tuning
-        o.usd_per_replica_hour = fee
-        o.gpu = offer.gpu if offer is not None else None
-        o.fee_per_replica_month = fee * hours
-        given_by = offer.source if offer is not None and offer.source else "given"
-        o.sources["serving"] = f"{spec.name} hosting fee ({given_by})"
+    if route.kind == "provider":
+        _provider_fee(case, s, o, spec, tuned)
         return
-    # self-hosted: own GPUs at market prices, a spare replica, and the team's time to run it
     if spec.params_b is None and side.capacity_given is None:
         o.fee_per_replica_month = np.full(n, np.nan)
         o.unpriced.append(f"{spec.name}.params_b (needed to size self-hosted serving)")
         return
-    price = s["ft_gpu_usd_per_hour"] if tuned else s["icl_gpu_usd_per_hour"]
-    o.gpu, o.usd_per_replica_hour = side.gpu, price * side.gpus
-    o.fee_per_replica_month = price * side.gpus * hours
-    o.ops_per_month = s["ops_hours"] * s["hourly_usd"] / adapters
-    min_source = case.assumptions.entry("self_hosted_min_replicas").source
+    assert route.price is not None
+    price = at_slowness(route.price, s["gpu_price_z"])
+    hours = 24.0 * case.days_per_month
+    o.usd_per_replica_hour = price * route.gpus
+    o.fee_per_replica_month = price * route.gpus * hours
+    if route.kind == "own":
+        o.ops_per_month = s["ops_hours"] * s["hourly_usd"] / adapters
+        min_source = case.assumptions.entry("self_hosted_min_replicas").source
+        o.sources["serving"] = (
+            f"{route.gpu} at ${float(price[0]):.3g}/GPU-hour ({route.price_source}); at "
+            f"least {float(minimum[0]):g} replicas ({min_source})"
+        )
+        return
+    o.ops_per_month = s["endpoint_ops_hours"] * s["hourly_usd"] / adapters
+    if route.kind == "always_on":
+        o.sources["serving"] = f"{route.label}: {route.price_source}"
+        return
+    _scale_to_zero(case, s, o, route, capacity)
+
+
+def _scale_to_zero(
+    case: Case, s: Scenarios, o: ServingBill, route: Route, capacity: FloatArray
+) -> None:
+    """A worker that stops after ``idle`` seconds without a request and bills only while
+    up. With requests arriving at random at the mean rate ``λ``, the worker is down when
+    none came in the last ``idle + w`` seconds (``w``: a request's time on it), a share
+    ``exp(-λ(idle + w))`` of the time; each request that finds it down waits for, and pays,
+    a cold start. Billed workers: the larger of the share of time up (with the cold starts)
+    and the mean number busy at the load (``λ / capacity``)."""
+    assert route.idle_seconds is not None and route.cold_start_seconds is not None
+    rate = s["volume"] / case.seconds_per_month
+    cold_s = at_slowness(route.cold_start_seconds, s["cold_start_z"])
+    busy = np.where(np.isnan(capacity), 0.0, rate / capacity)
+    serve_s = np.where(np.isnan(capacity), 0.0, s["utilization"] / capacity)
+    window = route.idle_seconds + serve_s
+    down = np.exp(-rate * window)
+    up = np.minimum(1.0, 1.0 - down + rate * down * cold_s)
+    o.cold_share = down
+    adapters = np.where(o.shared, np.maximum(s["adapters"], 1.0), 1.0)
+    o.replicas = np.maximum(up / adapters, busy)  # tasks sharing the worker share its up time
+    o.replicas_for_load = np.minimum(o.replicas_for_load, np.ceil(busy - 1e-12))
     o.sources["serving"] = (
-        f"{side.gpu} at ${float(price[0]):g}/GPU-hour ({side.gpu_source}); at least "
-        f"{float(minimum[0]):g} replicas ({min_source})"
+        f"{route.label}: {route.price_source}; up {route.idle_seconds:g} s after each "
+        f"request, cold start {float(np.median(cold_s)):.0f} s ({case.tuned.spec.name}: "
+        "data/gpu_offers.json)"
     )
+
+
+def _provider_fee(case: Case, s: Scenarios, o: ServingBill, spec: ModelSpec, tuned: bool) -> None:
+    n = s.rows
+    hours = 24.0 * case.days_per_month
+    modes = allowed_modes(spec, o.strategy)
+    fee = s["ft_hosting"] if tuned and spec.fine_tuning is not None else np.full(n, np.nan)
+    if "dedicated" not in modes or np.isnan(fee).all():
+        o.fee_per_replica_month = np.full(n, np.nan)
+        o.unpriced.append(
+            f"{spec.name}: no hourly fee for a dedicated deployment"
+            if "dedicated" in modes
+            else f"{spec.name}: no dedicated deployment offered (serving: {', '.join(modes)})"
+        )
+        return
+    offer = spec.fine_tuning
+    o.usd_per_replica_hour = fee
+    o.gpu = offer.gpu if offer is not None else None
+    o.fee_per_replica_month = fee * hours
+    given_by = offer.source if offer is not None and offer.source else "given"
+    o.sources["serving"] = f"{spec.name} hosting fee ({given_by})"
 
 
 # -------------------------------------------------------------------------------- choice
@@ -533,15 +598,13 @@ def _choose(totals: FloatArray, knowns: FloatArray, allowed: BoolArray) -> np.nd
     return np.asarray(np.where(priced.any(axis=0), by_total, by_known))
 
 
-def _options(
-    case: Case, strategy: Strategy, batch_possible: bool
-) -> list[tuple[ServingMode, bool]]:
-    side = case.side(strategy)
-    out: list[tuple[ServingMode, bool]] = []
-    for mode in side.modes:
-        out.append((mode, False))
-        if batch_possible and mode == "serverless":
-            out.append((mode, True))
+def _options(case: Case, strategy: Strategy, batch_possible: bool) -> list[tuple[Route, bool]]:
+    """Every (route, at batch rates) a strategy may be served on."""
+    out: list[tuple[Route, bool]] = []
+    for route in case.side(strategy).routes:
+        out.append((route, False))
+        if batch_possible and route.kind == "api":
+            out.append((route, True))
     return out
 
 
@@ -556,8 +619,8 @@ def price_prompting(
     shape = prompt_shape(case, s, shots)
     batch = bool(shape.batch.any())
     opts = [
-        _icl_option(case, s, shape, mode, b, changes)
-        for mode, b in _options(case, Strategy.IN_CONTEXT_LEARNING, batch)
+        _icl_option(case, s, shape, route, b, changes)
+        for route, b in _options(case, Strategy.IN_CONTEXT_LEARNING, batch)
     ]
     return shape, opts
 
@@ -582,11 +645,19 @@ def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape,
     utilisation = None
     if o.mode != "serverless" and figures is not None and figures.replica:
         peak = s["volume"] / case.seconds_per_month * s["peak_ratio"]
-        per_request = (
-            o.replica_time.seconds if o.replica_time is not None else s["utilization"] / o.capacity
+        per_request = np.where(
+            np.isnan(o.capacity),
+            o.replica_time.seconds if o.replica_time is not None else np.nan,
+            s["utilization"] / o.capacity,
         )
-        utilisation = peak / np.maximum(o.replicas, 1e-12) * per_request
+        workers = o.replicas
+        if o.cold_share is not None:  # a scale-to-zero worker runs whole while up
+            workers = np.maximum(o.replicas_for_load, 1.0)
+        utilisation = peak / np.maximum(workers, 1e-12) * per_request
     o.figures = figures if not o.batch else None
+    cold_ms = None
+    if o.route is not None and o.route.cold_start_seconds is not None and o.cold_share is not None:
+        cold_ms = 1000.0 * at_slowness(o.route.cold_start_seconds, s["cold_start_z"])
     o.latency = route_latency(
         figures if figures is not None else hosted_figures(case.side(o.strategy).spec),
         z,
@@ -598,6 +669,8 @@ def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape,
         drawn=drawn,
         utilisation=utilisation,
         batch_hours=case.side(o.strategy).batch_window_hours if o.batch else None,
+        cold_share=o.cold_share,
+        cold_start_ms=cold_ms,
     )
 
 
@@ -614,8 +687,8 @@ def price(
     epochs = np.where(np.isnan(epochs), epochs_heuristic(s["n_examples"], case.values), epochs)
     ft_batch = bool(_batch_allowed(case, case.tuned, s["latency_budget_ms"]).any())
     ft = [
-        _ft_option(case, s, mode, b, changes, epochs)
-        for mode, b in _options(case, Strategy.FINE_TUNING, ft_batch)
+        _ft_option(case, s, route, b, changes, epochs)
+        for route, b in _options(case, Strategy.FINE_TUNING, ft_batch)
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
     for opts in options.values():

@@ -32,6 +32,10 @@ class ServingPlan(BaseModel):
     model_config = RESULT
 
     mode: ServingMode
+    route: str = Field(
+        description="The route in words: the API, the provider's deployment, the team's own "
+        "GPUs, or a GPU platform's always-on or scale-to-zero worker, with its GPU."
+    )
     batch: bool = Field(description="Priced at batch-API rates.")
     replicas: float = Field(
         description="Replicas paid for (a share when several tasks split one deployment); 0 "
@@ -49,18 +53,24 @@ class ServingPlan(BaseModel):
         "others paid for are spares (a self-hosted minimum, an offer's minimum)."
     )
     peak_requests_per_s: float = Field(description="Peak request rate the replicas must carry.")
+    cold_start_share: float | None = Field(
+        None,
+        description="A scale-to-zero worker: the share of requests that find it stopped and "
+        "wait for a cold start (None: the route never stops).",
+    )
     description: str = Field(description="The plan in one sentence, with its numbers.")
 
 
 class ServingAlternative(BaseModel):
-    """A serving mode the offer allows (online, or at batch rates), priced, whether chosen
+    """A serving route the offer allows (online, or at batch rates), priced, whether chosen
     or not."""
 
     model_config = RESULT
 
     mode: ServingMode
+    route: str = Field(description="The route in words (see ServingPlan.route).")
     batch: bool = Field(description="Priced at the provider's batch-API rates.")
-    total_usd: float | None = Field(description="The strategy's total with this mode.")
+    total_usd: float | None = Field(description="The strategy's total with this route.")
     chosen: bool
     note: str = Field(description="Why it was or was not chosen.")
 

@@ -19,7 +19,7 @@ from .._types import FloatArray, Strategy, construct
 from .kernel import Bills, ServingBill
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 
-__all__ = ["cost_comparison", "describe_plan", "replica_words"]
+__all__ = ["cost_comparison", "describe_plan", "replica_words", "route_label", "route_words"]
 
 
 def _f(x: FloatArray | float, row: int) -> float | None:
@@ -67,8 +67,36 @@ def describe_plan(o: ServingBill, row: int, peak_rps: float) -> str:
     fee_text = f" at {usd(fee)}/h" if fee is not None else ""
     capacity = _f(o.capacity, row)
     cap = f" (each carries {_rate(capacity)})" if capacity is not None else ""
-    what = "dedicated" if o.mode == "dedicated" else "self-hosted"
+    route = o.route
+    if route is not None and route.kind == "scale_to_zero":
+        cold = _f(o.cold_share, row) if o.cold_share is not None else None
+        up = f"billed {float(o.replicas[row]):.2g} of the time (up {route.idle_seconds:g} s "
+        up += "after each request, and during cold starts)"
+        waits = f"; {cold:.1%} of requests wait for a cold start" if cold is not None else ""
+        return f"{route.label}{fee_text}: {up} for {peak}{cap}{waits}"
+    what = route_words(o)
     return f"{what}: {share}{gpus}{fee_text} for {peak}{cap}"
+
+
+def route_words(o: ServingBill) -> str:
+    """How an option is served, in a few words."""
+    route = o.route
+    if o.mode == "serverless" or route is None:
+        return "batch API" if o.batch else "per-token API"
+    if route.kind == "provider":
+        return "dedicated"
+    if route.kind == "own":
+        return "self-hosted"
+    return f"{route.provider} {'always-on' if route.kind == 'always_on' else 'scale-to-zero'}"
+
+
+def route_label(o: ServingBill) -> str:
+    if o.route is None or o.mode == "serverless":
+        return "batch API" if o.batch else "per-token API"
+    if o.route.kind == "provider":
+        gpu = f" on {o.gpus}x {o.gpu}" if o.gpu and o.gpus else ""
+        return f"provider's dedicated deployment{gpu}"
+    return o.route.label
 
 
 def _capacity_source(case: Case, s: Scenarios, o: ServingBill, row: int) -> str | None:
@@ -94,6 +122,7 @@ def _plan(case: Case, s: Scenarios, o: ServingBill, row: int) -> ServingPlan:
     return construct(
         ServingPlan,
         mode=o.mode,
+        route=route_label(o),
         batch=o.batch,
         replicas=float(o.replicas[row]),
         usd_per_replica_hour=_f(o.usd_per_replica_hour, row),
@@ -103,6 +132,7 @@ def _plan(case: Case, s: Scenarios, o: ServingBill, row: int) -> ServingPlan:
         capacity_source=_capacity_source(case, s, o, row),
         replicas_for_load=_f(o.replicas_for_load, row) if o.mode != "serverless" else None,
         peak_requests_per_s=_peak_rps(case, s, row),
+        cold_start_share=_f(o.cold_share, row) if o.cold_share is not None else None,
         description=describe_plan(o, row, _peak_rps(case, s, row)),
     )
 
@@ -117,15 +147,19 @@ def _alternatives(
             continue
         total = _f(o.total(b.months, b.volume), row)
         if i == chosen:
-            note = "chosen: the cheapest" if len(options) > 1 else "the only mode allowed"
+            note = "chosen: the cheapest" if len(options) > 1 else "the only route allowed"
         elif total is None:
             note = "unpriced: " + ", ".join(o.unpriced)
         else:
             note = f"{usd(total)} over the horizon"
+            within = _f(o.lat_within, row)
+            if within is not None and within < 0.5:
+                note += f"; meets the latency budget with probability {within:.0%}"
         out.append(
             construct(
                 ServingAlternative,
                 mode=o.mode,
+                route=route_label(o),
                 batch=o.batch,
                 total_usd=total,
                 chosen=i == chosen,
@@ -250,18 +284,22 @@ def _lines(case: Case, s: Scenarios, b: Bills, o: ServingBill, row: int) -> tupl
                 "; ".join(x for x in (o.sources.get("serving"), capacity) if x),
             )
         )
-    if o.mode == "self_hosted":
-        hours = float(s["ops_hours"][row])
+    if o.mode in ("self_hosted", "endpoint"):
+        own = o.mode == "self_hosted"
+        knob, key = ("ops_hours", "self_hosting_ops_hours_per_month") if own else (
+            "endpoint_ops_hours", "endpoint_ops_hours_per_month"
+        )  # fmt: skip
+        hours = float(s[knob][row])
         ops = float(o.ops_per_month[row])
         share = ops / (hours * rate) if hours and rate else 1.0
         shared = f" x {share:.2g} (shared deployment)" if share < 1 else ""
         out.append(
             _line(
-                "self-hosting operations time",
+                "self-hosting operations time" if own else "GPU endpoint operations time",
                 "recurring",
                 months * ops,
                 f"{hours:g} h/month x ${rate:g}/h{shared} x {span}",
-                f"{people_source}; {a.entry('self_hosting_ops_hours_per_month').source}",
+                f"{people_source}; {a.entry(key).source}",
             )
         )
     if o.strategy is Strategy.FINE_TUNING:

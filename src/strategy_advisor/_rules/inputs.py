@@ -50,8 +50,8 @@ class RuleInputs(TaskFeatures):
     )
     ft_training_runs: int = Field(description="Fine-tuning: training runs within the horizon.")
     ft_serving_mode: str = Field(
-        description="Fine-tuning: how the tuned model is served (serverless, dedicated, "
-        "self_hosted)."
+        description="Fine-tuning: how the tuned model is served, in words (the per-token API, "
+        "the provider's dedicated deployment, self-hosted on a GPU, a GPU platform's worker)."
     )
     icl_serving_mode: str = Field(description="Prompting: how the prompted model is served.")
     ft_replicas: float = Field(

@@ -1,0 +1,198 @@
+"""Serving routes: every way a team could serve a model, with its GPU, price and capacity.
+
+A strategy's serving modes (``serverless``, ``dedicated``, ``self_hosted``, ``endpoint``)
+open one or more routes. A tuned open model of up to 16B parameters that a team may host
+itself can run on any GPU whose 7-8B throughput is measured (an H100 from
+``data/serving.json``; an L40S or an A100 from ``data/gpu_memory.json``), at that GPU's
+on-demand price (``data/gpu_offers.json``; an H100 at ``serving.json``'s, as before), with
+the team's own operations time; or on a serverless GPU platform's endpoint: an always-on
+worker, or a worker that scales to zero between requests and bills only while up (with a
+cold start when a request finds it down). A GPU whose throughput the reference does not
+measure (an L4, an A10G) is not offered: its capacity would be a guess; give
+``FineTuningOffer.gpu`` and ``requests_per_s_per_replica`` to price your own.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from ._catalog import ModelSpec, ServingMode
+from ._figures import Figure, slowness_value
+from ._gpu_memory import kv_cache_bytes_per_token, throughput_tables
+from ._gpu_offers import cold_start_seconds, gpu_hourly_price, scale_to_zero_offers
+from ._serving import gpu_price, gpus_per_replica, replica_seconds
+from ._types import FloatArray, Strategy
+
+__all__ = ["Route", "RouteKind", "at_slowness", "gpu_capacity_ratio", "routes_for"]
+
+#: What a route is: a provider's API or deployment, the team's own GPUs, or a serverless
+#: GPU platform's always-on or scale-to-zero worker.
+RouteKind = Literal["api", "provider", "own", "always_on", "scale_to_zero"]
+
+_SMALL = 16.0  # billions of parameters: one 48-80 GB card holds the model (GPU.md 2b)
+#: The GPUs a tuned model up to 16B may be self-hosted on, cheapest measured first.
+_OWN_GPUS = ("L40S 48GB", "A100 80GB")
+_ENDPOINT_GPU = "L40S 48GB"  # the cheapest GPU with a measured 7-8B throughput
+_ENDPOINT_PROVIDER = "RunPod Serverless"
+_SAME = (1.0, 1.0, 1.0)  # the reference H100 itself
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way of serving a strategy's model."""
+
+    mode: ServingMode
+    kind: RouteKind
+    gpu: str | None
+    gpus: int  # GPUs per replica (worker)
+    price: tuple[float, float, float] | None  # $/GPU-hour: point, low, high
+    price_source: str
+    capacity_ratio: tuple[float, float, float]  # seconds per request over the H100's
+    capacity_source: str
+    idle_seconds: float | None  # scale to zero: the worker stops after this long idle
+    cold_start_seconds: tuple[float, float, float] | None  # point, low, high
+    provider: str | None
+
+    @property
+    def label(self) -> str:
+        """The route in words."""
+        if self.kind == "api":
+            return "per-token API"
+        if self.kind == "provider":
+            return "provider's dedicated deployment"
+        gpus = f"{self.gpus}x {self.gpu}" if self.gpu else "a replica"
+        if self.kind == "own":
+            return f"self-hosted on {gpus}"
+        how = "always-on worker" if self.kind == "always_on" else "scale-to-zero worker"
+        return f"{self.provider} {how} on {gpus}"
+
+
+def at_slowness(point_low_high: tuple[float, float, float], z: FloatArray) -> FloatArray:
+    """A (point, low, high) figure at ``z`` (0: its point; -1 its low end; +1 its high end;
+    on the log scale)."""
+    point, low, high = point_low_high
+    f = Figure(low=min(low, point), point=point, high=max(high, point), unit="", found=True,
+               basis="", rule="given", arithmetic="", as_of="")  # fmt: skip
+    return slowness_value(f, z)
+
+
+@functools.cache
+def gpu_capacity_ratio(gpu: str) -> tuple[tuple[float, float, float], str]:
+    """How much longer a request takes on ``gpu`` than on the reference H100
+    (``serving.json``): at each shape both measure, the GPU's seconds per request over the
+    H100's; the point is their geometric mean, the range their least and greatest. Only
+    tables of models with the KV-cache layout of current 7-8B models count
+    (``gpu_memory.json: kv_bytes_per_token``; Llama-2 7B's full multi-head cache holds a
+    quarter of the requests in flight); ``(nan, nan, nan)`` where none is measured."""
+    wanted = gpu.split()[0].lower()
+    ratios: list[float] = []
+    where: list[str] = []
+    for t in throughput_tables():
+        if t.gpu.split()[0].lower() != wanted or not kv_cache_bytes_per_token(
+            t.model.replace(" ", "-")
+        ):
+            continue
+        for prompt, output, tokens_per_s in t.points:
+            w_h100 = float(
+                replica_seconds(t.params_b, t.gpus, np.array([prompt]), np.array([output]))
+                .seconds[0]
+            )  # fmt: skip
+            ratios.append(output / tokens_per_s / w_h100)
+        where.append(f"{t.model} {t.precision} ({t.engine.split(',')[0]})")
+    if not ratios:
+        nan = math.nan
+        return (nan, nan, nan), f"no measured 7-8B throughput on {gpu}"
+    point = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+    return (point, min(ratios), max(ratios)), (
+        f"{gpu}: x{point:.2f} (x{min(ratios):.2f}-x{max(ratios):.2f}) the H100's seconds per "
+        f"request at the {len(ratios)} shapes both measure ({'; '.join(where)}, "
+        f"data/gpu_memory.json, against serving.json's H100 table)"
+    )
+
+
+def _price(gpu: str, kind: str) -> tuple[tuple[float, float, float], str] | None:
+    f = gpu_hourly_price(gpu, kind)  # type: ignore[arg-type]
+    if f is None:
+        return None
+    point = f.point if f.point is not None else math.sqrt(f.low * f.high)
+    return (point, f.low, f.high), f"{gpu} {kind.replace('_', ' ')} ${point:.3g}/h ({f.basis})"
+
+
+def _h100(offer_gpu: str | None) -> tuple[str, tuple[float, float, float], str]:
+    name, point, low, high, source = gpu_price(offer_gpu)
+    return name, (point, low, high), source
+
+
+@functools.cache
+def routes_for(spec: ModelSpec, strategy: Strategy, modes: tuple[ServingMode, ...]) -> tuple[
+    Route, ...
+]:  # fmt: skip
+    """Every route a strategy's model may be served on, for its modes."""
+    offer = spec.fine_tuning if strategy is Strategy.FINE_TUNING else None
+    size = spec.params_b
+    base_gpus = gpus_per_replica(size) if size is not None else 1
+    gpus = (offer.gpus_per_replica if offer is not None else None) or base_gpus
+    given_gpu = offer.gpu if offer is not None else None
+    out: list[Route] = []
+    for mode in modes:
+        if mode == "serverless":
+            out.append(Route(mode, "api", None, 1, None, "", _SAME, "", None, None, None))
+        elif mode == "dedicated":
+            out.append(Route(mode, "provider", given_gpu, gpus, None, "", _SAME, "", None, None,
+                             spec.provider))  # fmt: skip
+        elif mode == "self_hosted":
+            out.extend(_own_routes(size, given_gpu, gpus, mode))
+        elif mode == "endpoint" and size is not None and size <= _SMALL:
+            out.extend(_endpoint_routes())
+    return tuple(out)
+
+
+def _own_routes(
+    size: float | None, given_gpu: str | None, gpus: int, mode: ServingMode
+) -> list[Route]:
+    name, price, source = _h100(given_gpu)
+    own = [Route(mode, "own", name, gpus, price, source, _SAME, "", None, None, None)]
+    if given_gpu is not None and not given_gpu.upper().startswith("H100"):
+        found = _price(given_gpu, "on_demand")
+        ratio, why = gpu_capacity_ratio(given_gpu)
+        if found is not None:
+            own = [Route(mode, "own", given_gpu, gpus, found[0], found[1], ratio, why, None,
+                         None, None)]  # fmt: skip
+        return own
+    if size is None or size > _SMALL:
+        return own
+    for gpu in _OWN_GPUS:
+        found = _price(gpu, "on_demand")
+        ratio, why = gpu_capacity_ratio(gpu)
+        if found is not None and math.isfinite(ratio[0]):
+            own.append(Route(mode, "own", gpu, 1, found[0], found[1], ratio, why, None, None,
+                             None))  # fmt: skip
+    return own
+
+
+def _endpoint_routes() -> list[Route]:
+    ratio, why = gpu_capacity_ratio(_ENDPOINT_GPU)
+    cold = cold_start_seconds(_ENDPOINT_PROVIDER)
+    cold_t = (cold.point if cold.point is not None else cold.low, cold.low, cold.high)
+    out: list[Route] = []
+    active = _price(_ENDPOINT_GPU, "serverless_active")
+    if active is not None and math.isfinite(ratio[0]):
+        out.append(Route("endpoint", "always_on", _ENDPOINT_GPU, 1, active[0], active[1], ratio,
+                         why, None, cold_t, _ENDPOINT_PROVIDER))  # fmt: skip
+    for offer in scale_to_zero_offers(_ENDPOINT_GPU):
+        if offer.provider != _ENDPOINT_PROVIDER or offer.idle_timeout_s is None:
+            continue
+        per_s = next((p for p in offer.prices if p.gpu == _ENDPOINT_GPU), None)
+        if per_s is None or not math.isfinite(ratio[0]):
+            continue
+        hourly = per_s.usd_per_gpu_hour
+        source = f"{offer.provider} {_ENDPOINT_GPU} ${hourly:.3g}/h billed {offer.billing}"
+        price = (hourly, hourly, hourly)
+        out.append(Route("endpoint", "scale_to_zero", _ENDPOINT_GPU, 1, price, source, ratio,
+                         why, offer.idle_timeout_s, cold_t, offer.provider))  # fmt: skip
+    return out
