@@ -1,4 +1,5 @@
-"""Token sampling formulas by hand: the cases mutation testing found unguarded (docs/mutation.md).
+"""Token sampling formulas by hand: the reservoir, Student's t, the extrapolated total and its
+finite-population correction, and the skew warning.
 
 Each expected number is worked in the comment beside it. The reservoir's extreme branches
 (``w`` rounding to zero, a skip longer than any index) are reached with a scripted random
@@ -7,6 +8,7 @@ source, since a real one would need a stream of about ``k·e^700`` items to get 
 
 from __future__ import annotations
 
+import math
 import types
 from collections.abc import Iterator
 
@@ -78,6 +80,16 @@ def test_a_subnormal_threshold_with_a_long_skip_reads_to_the_end(
     assert sample_items(iter(range(40)), 1, seed=0) == ([19], 40)
 
 
+def test_a_first_draw_of_exactly_zero_keeps_the_first_items_and_reads_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # U = 0 makes w = exp(log(1 - 0) / k) = 1: no item can beat the threshold, and a skip
+    # would divide by log1p(-1) (a math domain error); the loop must not start. k = 2 of 5:
+    # kept the first two, read all five.
+    _script(monkeypatch, [0.0])
+    assert sample_items(iter(range(5)), 2, seed=0) == ([0, 1], 5)
+
+
 # ------------------------------------------------------------------------------- t975
 
 
@@ -96,7 +108,26 @@ def test_t975_above_the_table_is_the_four_term_cornish_fisher_series() -> None:
     assert t975(20) == pytest.approx(2.0859632084, abs=1e-10)
 
 
+def test_t_quantiles_match_the_published_table() -> None:
+    # Student's t, two-sided 95% (e.g. NIST/SEMATECH e-Handbook table of t)
+    for df, value in ((1, 12.706), (5, 2.571), (10, 2.228), (30, 2.042), (100, 1.984)):
+        assert t975(df) == pytest.approx(value, abs=1e-3)
+
+
 # ----------------------------------------------------------------------- extrapolation
+
+
+def test_extrapolated_total_uses_the_finite_population_correction() -> None:
+    x = np.array([10.0, 20.0, 30.0, 40.0])  # mean 25, sd 12.910
+    n = 10
+    sd = math.sqrt(((15**2) * 2 + (5**2) * 2) / 3)
+    half = t975(3) * sd / math.sqrt(4) * math.sqrt((10 - 4) / (10 - 1))
+    e = extrapolate_total(x, n)
+    assert e.total == pytest.approx(250.0)
+    assert e.half_width_per_item == pytest.approx(half)
+    assert e.ci95 == pytest.approx((max(10 * (25 - half), 100.0), 10 * (25 + half)))
+    # sampling everything leaves no uncertainty
+    assert extrapolate_total(x, 4).half_width_per_item == 0.0
 
 
 def test_one_sampled_item_extrapolates_without_an_interval() -> None:
@@ -159,13 +190,3 @@ def test_skew_warning_at_exactly_cochrans_size_is_silent() -> None:
 def test_skew_warning_is_silent_without_spread(x: list[float]) -> None:
     # no items, one item, or all equal: no standard deviation, nothing to warn about
     assert skew_warning(np.array(x, dtype=np.float64)) is None
-
-
-def test_a_first_draw_of_exactly_zero_keeps_the_first_items_and_reads_the_rest(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # U = 0 makes w = exp(log(1 - 0) / k) = 1: no item can beat the threshold, and a skip
-    # would divide by log1p(-1) (a math domain error); the loop must not start. k = 2 of 5:
-    # kept the first two, read all five.
-    _script(monkeypatch, [0.0])
-    assert sample_items(iter(range(5)), 2, seed=0) == ([0, 1], 5)

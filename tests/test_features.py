@@ -1,42 +1,66 @@
-"""Features by hand: the cases mutation testing found unguarded (docs/mutation.md).
+"""Features stage: what a profile and its two models imply, field by field, computed by hand.
 
 Profiles start from the helpers' (classification, 1,000 labeled examples, 4 classes, query 200,
 output 50, instructions 100, 10 shots, 12 months) on ``spec()`` models (cached input priced,
 1,024-token cache minimum); the evaluation date is 2026-11-27 and a month 30.4375 days, so
 the 12-month horizon is 365.25 days and 2,629,800 requests a month are one a second.
+
+The features are read at the point estimate as ``recommend()`` computes them: the pipeline's
+columns (:func:`~strategy_advisor._features.feature_columns`, arrays over rows) at row 0
+(:func:`~strategy_advisor._features.features_at`). Where the profile leaves the
+demonstrations to the advisor the prompt planner chooses them; ``_derive(..., shots=k)``
+fixes them instead, as the simulation does with the point's plan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import numpy as np
 import pytest
 
-from strategy_advisor import PeopleTime, PilotResult, Strategy, TokenMeasurement
+from strategy_advisor import (
+    Advisor,
+    PeopleTime,
+    PilotResult,
+    Strategy,
+    TokenMeasurement,
+    recommend,
+)
 from strategy_advisor._assumptions import default_assumptions
 from strategy_advisor._catalog import ModelSpec
+from strategy_advisor._costs import price
 from strategy_advisor._features import (
-    ShotPlan,
     TaskFeatures,
-    allowed_modes,
-    derive_features,
-    on_own_weights,
+    feature_columns,
+    features_at,
     shots_that_fit,
     token_accuracy,
-    with_shots,
 )
+from strategy_advisor._pipeline import evaluate
 from strategy_advisor._profile import TaskProfile
+from strategy_advisor._scenarios import Case, Scenarios, allowed_modes
 
-from .helpers import TODAY, offer, profile, spec
+from .helpers import TODAY, features_of, offer, point_evaluation, profile, spec
 
 ONE_PER_SECOND = 2_629_800.0  # 30.4375 days x 86,400 s
 HORIZON_DAYS = 365.25
 A = default_assumptions()
+ADVISOR = Advisor()
 
 
-def _derive(p: TaskProfile, **kw: object) -> TaskFeatures:
+def _derive(
+    p: TaskProfile, *, catalog_as_of: dt.date | None = None, shots: int | None = None
+) -> TaskFeatures:
+    """The features of ``p`` at its point estimate (the demonstrations fixed at ``shots``,
+    else as given or planned; the catalog dated ``catalog_as_of``, else the shipped one's)."""
     assert isinstance(p.icl_model, ModelSpec) and isinstance(p.ft_model, ModelSpec)
-    return derive_features(p, p.icl_model, p.ft_model, assumptions=A, today=TODAY, **kw)  # type: ignore[arg-type]
+    as_of = catalog_as_of or ADVISOR.catalog.as_of_date
+    case = Case.of(p, p.icl_model, p.ft_model, assumptions=A, today=TODAY, catalog_as_of=as_of)
+    parts = ADVISOR._parts(p, case, ADVISOR.policy)
+    fixed = None if shots is None else np.array([float(shots)])
+    return features_at(evaluate(case, Scenarios.point(case), parts, shots=fixed).columns)
 
 
 def _features(**kw: object) -> TaskFeatures:
@@ -191,6 +215,91 @@ def test_the_stated_peak_ratio_applies_when_none_is_given() -> None:
     assert f.peak_requests_per_second == pytest.approx(2.0 * ratio)
 
 
+def test_prompt_and_context_arithmetic_by_hand() -> None:
+    f = _features(n_classes=7)
+    assert f.demo_tokens == 250  # query 200 + output 50
+    assert f.icl_prefix_tokens == 100 + 10 * 250
+    assert f.icl_prompt_tokens == 100 + 10 * 250 + 200
+    assert f.icl_context_needed == 100 + 10 * 250 + 200 + 50
+    # one demonstration per class plus the request itself: 100 + 200 + 50 + 7 x 250
+    assert f.one_per_class_context_needed == 100 + 200 + 50 + 7 * 250
+    assert f.ft_context_needed == 250
+    assert f.horizon_days == pytest.approx(12 * A.get("days_per_month"))
+
+
+def test_shutdown_share_of_the_horizon() -> None:
+    # 2027-05-27 is 181 days after 2026-11-27; the horizon is 12 x 30.4375 = 365.25 days
+    f = _features(ft_model=spec(shutdown_date="2027-05-27"))
+    assert f.ft_shutdown_in_days == 181
+    assert f.ft_shutdown_share_of_horizon == pytest.approx(181 / 365.25)
+
+
+def test_the_features_are_the_ones_recommend_reports() -> None:
+    p = profile(icl_shots=None, task_change_interval_days=45.0)
+    assert recommend(p, today=TODAY).features == _derive(p) == features_of(p)
+
+
+# ----------------------------------------------------------------------- over rows
+
+
+def _rows(case: Any, s: Scenarios, shots: np.ndarray) -> dict[str, Any]:
+    """The feature columns of the rows of ``s`` with the prompt fixed at ``shots``."""
+    bills = price(case, s, shots)
+    no = np.zeros(s.rows, dtype=bool)
+    return feature_columns(
+        case, s, shots=shots, planned=shots, wanted=shots, room=np.full(s.rows, np.nan),
+        prompt=bills.prompt, changes=bills.changes, epochs=bills.epochs,
+        batch={Strategy.IN_CONTEXT_LEARNING: no, Strategy.FINE_TUNING: no},
+        own_weights={Strategy.IN_CONTEXT_LEARNING: no, Strategy.FINE_TUNING: no},
+        shots_reason=None,
+    )  # fmt: skip
+
+
+def _three_rows() -> tuple[Any, Scenarios]:
+    case, ev = point_evaluation(profile())
+    return case, ev.scenarios.repeat(3).with_values(
+        volume=np.array([ONE_PER_SECOND, 2 * ONE_PER_SECOND, 0.0]),
+        query_tokens=np.array([200.0, 100.0, 400.0]),
+        change_interval_days=np.array([np.inf, 100.0, HORIZON_DAYS / 2]),
+    )
+
+
+def test_feature_columns_vary_by_row_and_hold_the_rest_once() -> None:
+    """The columns are arrays where scenarios differ (volume, token lengths, task changes)
+    and plain values where they cannot (the models' names and windows); each row's
+    features are the hand arithmetic of that row."""
+    case, s = _three_rows()
+    columns = _rows(case, s, np.array([10.0, 2.0, 0.0]))
+    assert columns["icl_model_name"] == "test-llm" and columns["icl_context_window"] == 128_000
+
+    def col(name: str) -> list[float]:
+        return np.broadcast_to(columns[name], (3,)).tolist()
+
+    assert col("requests_per_second") == [1.0, 2.0, 0.0]
+    assert col("demo_tokens") == [250.0, 150.0, 450.0]
+    # prefix 100 + shots x demo; prompt + query
+    assert col("icl_prefix_tokens") == [2_600.0, 400.0, 100.0]
+    assert col("icl_prompt_tokens") == [2_800.0, 500.0, 500.0]
+    assert col("icl_prefix_cached") == [True, False, False]  # the 1,024-token minimum
+    assert col("task_changes_in_horizon") == [0, 3, 1]
+    assert np.isnan(col("task_change_interval_days")[0])  # a stable task: no interval
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=IndexError,
+    reason="suspected bug in _features.scalar: a column held once (a length-1 array, a knob "
+    "no row varies) is indexed at the row instead of broadcast, so features_at(columns, row) "
+    "and rule_inputs_at(columns, row) raise IndexError for any row but 0",
+)
+def test_features_at_reads_any_row() -> None:
+    case, s = _three_rows()
+    columns = _rows(case, s, np.array([10.0, 2.0, 0.0]))
+    rows = [features_at(columns, i) for i in range(3)]
+    assert [f.icl_prefix_tokens for f in rows] == [2_600.0, 400.0, 100.0]
+    assert [f.n_labeled_examples for f in rows] == [1_000] * 3
+
+
 # ----------------------------------------------------------------------- demonstrations
 
 
@@ -217,50 +326,69 @@ def test_given_demonstrations_are_wanted_as_given() -> None:
     )
 
 
-def test_chosen_demonstrations_without_a_known_window_are_the_default() -> None:
+def test_chosen_demonstrations_without_a_known_window_are_planned_from_the_default() -> None:
     default = int(A.get("default_icl_shots"))
     f = _features(icl_shots=None, icl_model=spec(context_window=None))
     assert f.icl_shots_room is None
-    assert (f.icl_shots, f.icl_shots_chosen, f.icl_shots_planned) == (default, True, default)
+    assert (f.icl_shots_chosen, f.icl_shots_planned, f.icl_shots_wanted) == (True, default, default)
+    assert f.icl_shots <= default and f.icl_shots_reason
 
 
-def test_a_planned_prompt_fixes_the_demonstrations() -> None:
-    plan = ShotPlan(shots=2, reason="two fit the budget")
-    chosen = _derive(profile(icl_shots=None), plan=plan)
-    assert (chosen.icl_shots, chosen.icl_shots_chosen, chosen.icl_shots_reason) == (
-        2,
-        True,
-        "two fit the budget",
-    )
+def test_a_fixed_prompt_keeps_its_demonstrations() -> None:
+    # the prompt fixed at 2 demonstrations (as the simulation keeps the point's plan)
+    chosen = _derive(profile(icl_shots=None), shots=2)
+    assert (chosen.icl_shots, chosen.icl_shots_chosen) == (2, True)
     assert chosen.icl_shots_planned == int(A.get("default_icl_shots"))  # what was planned
     assert chosen.icl_prefix_tokens == 600.0  # 100 + 2 x 250
-    given = _derive(profile(icl_shots=10), plan=plan)
+    given = _derive(profile(icl_shots=10), shots=2)
     assert (given.icl_shots, given.icl_shots_chosen, given.icl_shots_planned) == (2, False, 2)
 
 
 def test_retrieved_passages_take_room_from_demonstrations() -> None:
     # window 2,000: fixed 100 + 500 retrieved + 250 = 850 leaves 1,150 = 4.6 demonstrations
-    f = _features(
+    kw: dict[str, Any] = dict(
         icl_shots=None, retrieved_context_tokens=500.0, icl_model=spec(context_window=2_000)
     )
-    assert (f.icl_shots_room, f.icl_shots) == (4, 4)
+    f = _features(**kw)
+    assert f.icl_shots_room == 4 and f.icl_shots <= 4
+    assert "only 4 of the 8 wanted fit the context window" in (f.icl_shots_reason or "")
+    # the most that fit: 850 + 4 x 250 = 1,850 of the 2,000
+    assert _derive(profile(**kw), shots=4).icl_context_needed == 1_850.0
+
+
+def test_the_most_demonstrations_that_fit_fill_exactly_the_room_left() -> None:
+    # window 1,600: fixed 100 + 200 + 50 = 350 leaves 1,250 = exactly 5 demonstrations
+    f = _features(icl_shots=None, icl_model=spec(context_window=1600))
+    assert f.icl_shots_room == 5 and f.icl_shots <= 5 and f.icl_shots_chosen
+    at_room = _derive(profile(icl_shots=None, icl_model=spec(context_window=1600)), shots=5)
+    assert at_room.icl_context_needed == 1600
+    assert _features(icl_shots=None, icl_model=spec(context_window=1599)).icl_shots_room == 4
+
+
+def test_default_shots_cover_every_class_up_to_the_cap() -> None:
+    base, cap = int(A.get("default_icl_shots")), int(A.get("max_icl_shots"))
+    assert _features(icl_shots=None, n_classes=2).icl_shots_wanted == base
+    assert _features(icl_shots=None, n_classes=base + 3).icl_shots_wanted == base + 3
+    assert _features(icl_shots=None, n_classes=cap + 50).icl_shots_wanted == cap
+    # never more demonstrations than labeled examples
+    few = _features(icl_shots=None, n_labeled_examples=3)
+    assert few.icl_shots_wanted == 3 and few.icl_shots <= 3
 
 
 @pytest.mark.parametrize(
     ("fixed", "demo", "window", "room"),
     [
-        (None, 250.0, 1_000, None),
-        (350.0, None, 1_000, None),
-        (350.0, 250.0, None, None),
-        (350.0, 250.0, 300, 0),  # the fixed part alone overflows: none, not a negative count
-        (350.0, 250.0, 1_600, 5),  # 1,250 left = exactly 5
-        (350.0, 250.0, 1_599, 4),
+        (np.nan, 250.0, 1_000, np.nan),
+        (350.0, np.nan, 1_000, np.nan),
+        (350.0, 250.0, None, np.nan),
+        (350.0, 250.0, 300, 0.0),  # the fixed part alone overflows: none, not a negative count
+        (350.0, 250.0, 1_600, 5.0),  # 1,250 left = exactly 5
+        (350.0, 250.0, 1_599, 4.0),
     ],
 )
-def test_shots_that_fit(
-    fixed: float | None, demo: float | None, window: int | None, room: int | None
-) -> None:
-    assert shots_that_fit(fixed, demo, window) == room
+def test_shots_that_fit(fixed: float, demo: float, window: int | None, room: float) -> None:
+    got = shots_that_fit(np.array([fixed]), np.array([demo]), window)
+    np.testing.assert_array_equal(got, np.array([room]))
 
 
 # -------------------------------------------------------------------------- prompt cache
@@ -274,6 +402,16 @@ def test_the_cache_minimum_is_the_models_or_the_stated_default() -> None:
     assert _features(icl_model=no_cache).icl_min_cacheable_tokens is None
     stated = spec(cached_input_usd_per_mtok=None, min_cacheable_tokens=2_048)
     assert _features(icl_model=stated).icl_min_cacheable_tokens == 2_048
+
+
+def test_a_prefix_is_cached_only_at_or_above_the_minimum() -> None:
+    at = _features(icl_model=spec(min_cacheable_tokens=2600))
+    above = _features(icl_model=spec(min_cacheable_tokens=2601))
+    assert at.icl_prefix_cached is True
+    assert at.icl_cached_tokens == pytest.approx(2600 * at.icl_cache_hit_rate)
+    assert above.icl_prefix_cached is False and above.icl_cached_tokens == 0
+    none = _features(icl_model=spec(cached_input_usd_per_mtok=None))
+    assert none.icl_prefix_cached is False
 
 
 @pytest.mark.parametrize(("instructions", "cached"), [(0.0, False), (0.5, True), (1.0, True)])
@@ -310,6 +448,67 @@ def test_the_cache_hit_rate_at_one_request_a_second_with_an_hourly_flush() -> No
     f = _features(icl_model=spec(provider="OpenAI"), requests_per_month=ONE_PER_SECOND)
     assert f.icl_cache_hit_rate == pytest.approx(1 - 1 / 3_600, rel=1e-12)
     assert f.icl_cached_tokens == pytest.approx(2_600 * (1 - 1 / 3_600), rel=1e-12)
+
+
+# ------------------------------------------------------- the prompt at a fixed count
+
+
+@pytest.mark.parametrize(("before", "after"), [(10, 2), (2, 10), (10, 10)])
+def test_a_fixed_count_equals_a_profile_that_gives_it(before: int, after: int) -> None:
+    # provider None: the cache lifetime is assumed; 2 shots make a 600-token prefix, below
+    # the 1,024-token minimum, 10 shots a 2,600-token one, above it. The prompt fixed at
+    # `after` demonstrations has the features of a profile giving `after`, but for who
+    # chose them.
+    kw: dict[str, Any] = dict(icl_model=spec(provider=None), requests_per_month=ONE_PER_SECOND)
+    fixed = _derive(profile(icl_shots=before, **kw), shots=after)
+    given = _features(icl_shots=after, **kw)
+    assert fixed.model_copy(update={"icl_shots_wanted": after}) == given
+
+
+def test_a_fixed_count_by_hand() -> None:
+    two = _derive(profile(icl_shots=None, icl_model=spec(provider=None)), shots=2)
+    expected: dict[str, object] = {
+        "icl_shots": 2,
+        "icl_shots_reason": None,
+        "icl_prefix_tokens": 600.0,  # 100 + 2 x 250
+        "icl_prompt_tokens": 800.0,
+        "icl_context_needed": 850.0,
+        "icl_prefix_cached": False,  # below 1,024
+        "icl_cache_hit_rate": 0.0,
+        "icl_cached_tokens": 0.0,
+        "icl_cache_lifetime_minutes": None,
+        "icl_cache_lifetime_assumed": False,
+    }
+    assert _fields(two, expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("stated", "idle", "hit"),
+    [
+        # OpenAI's cache: 5 idle minutes, cleared within 60; at 1 request/s a request hits
+        # when the last came within 300 s (1 - e^-300, 1 to double precision) and one in
+        # 60 x 60 = 3,600 misses at the hard refresh: 3,599 / 3,600
+        (None, 5.0, 3_599.0 / 3_600.0),
+        # the model's own 30 minutes replaces the provider's figure, with no hard maximum:
+        # 1 - e^-1,800 = 1
+        (30.0, 30.0, 1.0),
+    ],
+)
+def test_a_fixed_count_takes_the_cache_lifetime_of_the_provider_or_the_model(
+    stated: float | None, idle: float, hit: float
+) -> None:
+    icl = spec(provider="OpenAI", cache_lifetime_minutes=stated)
+    p = profile(icl_shots=None, icl_model=icl, requests_per_month=ONE_PER_SECOND)
+    ten = _derive(p, shots=10)
+    expected: dict[str, object] = {
+        "icl_prefix_tokens": 2_600.0,  # 100 + 10 x 250, above the 1,024-token minimum
+        "icl_prefix_cached": True,
+        "icl_cache_lifetime_minutes": idle,
+        "icl_cache_lifetime_assumed": False,  # stated by the provider or the model
+    }
+    assert _fields(ten, expected) == expected
+    assert ten.icl_cache_hit_rate == pytest.approx(hit, rel=1e-15)
+    assert ten.icl_cached_tokens == pytest.approx(2_600.0 * hit, rel=1e-15)
 
 
 # ---------------------------------------------------------------------------- batch
@@ -465,14 +664,21 @@ def test_the_prompted_models_shutdown_and_the_model_names() -> None:
 
 
 def test_own_weights_outlive_their_providers_shutdown() -> None:
-    f = _features(icl_model=spec(shutdown_date=SHUTDOWN), ft_model=spec(shutdown_date=SHUTDOWN))
-    assert (f.icl_shutdown_in_days, f.ft_shutdown_in_days) == (181.0, 181.0)
-    tuned = on_own_weights(f, tuned=True, prompted=False)
+    """A strategy served on the team's own GPUs (its chosen serving self-hosted) keeps its
+    weights past the provider's shutdown: that strategy's shutdown is None, the other's
+    stays."""
+    served = _features(
+        icl_model=spec(shutdown_date=SHUTDOWN), ft_model=spec(shutdown_date=SHUTDOWN)
+    )
+    assert (served.icl_shutdown_in_days, served.ft_shutdown_in_days) == (181.0, 181.0)
+    own_ft = spec(params_b=8.0, shutdown_date=SHUTDOWN, fine_tuning=offer(serving=("self_hosted",)))
+    tuned = _features(icl_model=spec(shutdown_date=SHUTDOWN), ft_model=own_ft)
     assert (tuned.icl_shutdown_in_days, tuned.ft_shutdown_in_days) == (181.0, None)
     assert tuned.ft_shutdown_share_of_horizon is None
-    prompted = on_own_weights(f, tuned=False, prompted=True)
+    own_icl = spec(kind="open_weights", params_b=8.0, shutdown_date=SHUTDOWN,
+                   serving=("self_hosted",))  # fmt: skip
+    prompted = _features(icl_model=own_icl, ft_model=spec(shutdown_date=SHUTDOWN))
     assert (prompted.icl_shutdown_in_days, prompted.ft_shutdown_in_days) == (None, 181.0)
-    assert on_own_weights(f, tuned=False, prompted=False) is f
 
 
 # -------------------------------------------------------------------- serving modes
@@ -543,70 +749,6 @@ def test_people_figures_all_given_assume_nothing() -> None:
         2.0,
         3.0,
     )
-
-
-# ------------------------------------------------------------------------ with_shots
-
-
-@pytest.mark.parametrize(("before", "after"), [(10, 2), (2, 10), (10, 10)])
-def test_with_shots_equals_deriving_with_that_plan(before: int, after: int) -> None:
-    # provider None: the cache lifetime is assumed; 2 shots make a 600-token prefix, below
-    # the 1,024-token minimum, 10 shots a 2,600-token one, above it
-    p = profile(icl_shots=None, icl_model=spec(provider=None), requests_per_month=ONE_PER_SECOND)
-    icl = p.icl_model
-    assert isinstance(icl, ModelSpec)
-    base = _derive(p, plan=ShotPlan(shots=before, reason="before"))
-    plan = ShotPlan(shots=after, reason="after")
-    assert with_shots(base, plan, p, icl, A) == _derive(p, plan=plan)
-
-
-def test_with_shots_by_hand() -> None:
-    p = profile(icl_shots=None, icl_model=spec(provider=None))
-    icl = p.icl_model
-    assert isinstance(icl, ModelSpec)
-    two = with_shots(_derive(p), ShotPlan(shots=2, reason="two"), p, icl, A)
-    expected: dict[str, object] = {
-        "icl_shots": 2,
-        "icl_shots_reason": "two",
-        "icl_prefix_tokens": 600.0,  # 100 + 2 x 250
-        "icl_prompt_tokens": 800.0,
-        "icl_context_needed": 850.0,
-        "icl_prefix_cached": False,  # below 1,024
-        "icl_cache_hit_rate": 0.0,
-        "icl_cached_tokens": 0.0,
-        "icl_cache_lifetime_minutes": None,
-        "icl_cache_lifetime_assumed": False,
-    }
-    assert _fields(two, expected) == expected
-
-
-@pytest.mark.parametrize(
-    ("stated", "idle", "hit"),
-    [
-        # OpenAI's cache: 5 idle minutes, cleared within 60; at 1 request/s a request hits
-        # when the last came within 300 s (1 - e^-300, 1 to double precision) and one in
-        # 60 x 60 = 3,600 misses at the hard refresh: 3,599 / 3,600
-        (None, 5.0, 3_599.0 / 3_600.0),
-        # the model's own 30 minutes replaces the provider's figure, with no hard maximum:
-        # 1 - e^-1,800 = 1
-        (30.0, 30.0, 1.0),
-    ],
-)
-def test_with_shots_takes_the_cache_lifetime_of_the_provider_or_the_model(
-    stated: float | None, idle: float, hit: float
-) -> None:
-    icl = spec(provider="OpenAI", cache_lifetime_minutes=stated)
-    p = profile(icl_shots=None, icl_model=icl, requests_per_month=ONE_PER_SECOND)
-    ten = with_shots(_derive(p), ShotPlan(shots=10, reason="ten"), p, icl, A)
-    expected: dict[str, object] = {
-        "icl_prefix_tokens": 2_600.0,  # 100 + 10 x 250, above the 1,024-token minimum
-        "icl_prefix_cached": True,
-        "icl_cache_lifetime_minutes": idle,
-        "icl_cache_lifetime_assumed": False,  # stated by the provider or the model
-    }
-    assert _fields(ten, expected) == expected
-    assert ten.icl_cache_hit_rate == pytest.approx(hit, rel=1e-15)
-    assert ten.icl_cached_tokens == pytest.approx(2_600.0 * hit, rel=1e-15)
 
 
 # ---------------------------------------------------------------------- token_accuracy

@@ -1,0 +1,162 @@
+"""Prompt planning: the demonstrations the decision itself scores best for prompting.
+
+The case is the helpers' profile with the demonstrations left to the advisor, no cached
+price and no people's time, so prompting's total over 12 months at 100,000 requests a month
+with ``k`` demonstrations is hand arithmetic: 1.2M requests x ((100 + 200 + 250k) x $1 +
+50 x $2) / 1M = $480 + $300k. Fine-tuning's expected gain over the prompt is a stand-in,
+``20 - 10k`` points (each demonstration closes ten points of the gap), so each candidate's
+score on the decision's scale is ``(20 - 10k) / 18 + k_c ln(C(k) + 1)`` up to a constant
+(``k_c = ln 3 / ln 2``), and the plan keeps the lowest: the prompt that leaves fine-tuning
+the least advantage. The candidates are 0, 1, 2, 4 and the 8 wanted (the default, above the
+4 classes).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from strategy_advisor import Advisor, DecisionPolicy, PeopleTime
+from strategy_advisor._pipeline import prompted_latency
+from strategy_advisor._prompt_plan import plan_prompt
+from strategy_advisor._scenarios import Scenarios
+
+from .helpers import TODAY, point_evaluation, profile, spec
+
+POLICY = DecisionPolicy.default()
+K = math.log(3.0) / math.log(2.0)
+NO_PEOPLE = PeopleTime(
+    hourly_usd=0.0,
+    prompt_engineering_hours=0.0,
+    fine_tuning_setup_hours=0.0,
+    fine_tuning_hours_per_retraining=0.0,
+)
+CANDIDATES = (0, 1, 2, 4, 8)
+
+
+def _gain(n: np.ndarray, shots: np.ndarray) -> np.ndarray:
+    return 20.0 - 10.0 * shots
+
+
+def _latency(s: Scenarios, shape: Any) -> np.ndarray:
+    return 100.0 * shape.shots  # 100 ms a demonstration
+
+
+def _case(**kw: Any) -> tuple[Any, Scenarios]:
+    base: dict[str, Any] = dict(
+        icl_shots=None, icl_model=spec(cached_input_usd_per_mtok=None), people=NO_PEOPLE
+    )
+    case, ev = point_evaluation(profile(**{**base, **kw}))
+    return case, ev.scenarios
+
+
+def _score(k: int) -> float:
+    return (20.0 - 10.0 * k) / 18.0 + K * math.log(480.0 + 300.0 * k + 1.0)
+
+
+def test_the_plan_keeps_the_candidate_the_decision_scores_best_for_prompting() -> None:
+    # scores: 0: 10.90, 1: 11.11, 2: 11.07, 4: 10.66, 8: 9.29; the 8 wanted win
+    assert min(CANDIDATES, key=_score) == 8
+    case, s = _case()
+    plan = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=_latency)
+    assert (plan.shots.tolist(), plan.planned.tolist(), plan.wanted.tolist()) == ([8], [8], [8])
+    assert plan.room.tolist() == [(128_000 - 350) // 250]  # the context window is no limit
+    # against the best-scoring count with fewer (4): $2,880 vs $1,680, for -60 instead of -20
+    assert plan.reason == (
+        "the 8 wanted; worth $1,200 more than 4 demonstrations ($2,880 vs $1,680 over the "
+        "horizon) for fine-tuning's expected gain -60 points instead of -20"
+    )
+
+
+def test_demonstrations_that_cost_more_than_they_close_are_not_bought() -> None:
+    # a gain that does not move with the prompt: fewer demonstrations, cheaper, always win
+    case, s = _case()
+    flat = plan_prompt(
+        case, s, policy=POLICY, gain_of=lambda n, k: np.full(k.shape, 5.0), latency_of=_latency
+    )
+    assert flat.shots.tolist() == [0]
+    assert flat.reason == (
+        "1 demonstration would cost $300 more for no measurable change in the quality estimate"
+    )
+
+
+def test_the_latency_budget_rules_out_slow_prompts() -> None:
+    # 350 ms: 0, 1 and 2 demonstrations (0, 100, 200 ms) fit, 4 (400 ms) does not; of
+    # 10.90, 11.11 and 11.07 the least is 0
+    case, s = _case(latency_budget_ms=350.0)
+    plan = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=_latency)
+    assert min((0, 1, 2), key=_score) == 0
+    assert plan.shots.tolist() == [0]
+    assert plan.reason == (
+        "2 demonstrations would cost $600 more for fine-tuning's expected gain +0 points "
+        "instead of +20 (more than 2 would exceed the 350 ms latency budget)"
+    )
+
+
+def test_when_no_prompt_meets_the_budget_the_plan_is_zero_shot() -> None:
+    case, s = _case(latency_budget_ms=50.0)
+    slow = plan_prompt(
+        case, s, policy=POLICY, gain_of=_gain, latency_of=lambda s, sh: 100.0 + sh.shots
+    )
+    assert slow.shots.tolist() == [0]
+    assert slow.reason == "not even 0 fits the 50 ms latency budget"
+
+
+def test_the_context_window_caps_the_candidates() -> None:
+    # window 1,600: fixed 100 + 200 + 50 = 350 leaves room for 5; candidates 0, 1, 2, 4, 5
+    case, s = _case(icl_model=spec(cached_input_usd_per_mtok=None, context_window=1_600))
+    plan = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=_latency)
+    assert min((0, 1, 2, 4, 5), key=_score) == 5
+    assert (plan.shots.tolist(), plan.room.tolist()) == ([5], [5])
+    assert plan.reason is not None
+    assert plan.reason.endswith("(only 5 of the 8 wanted fit the context window)")
+
+
+def test_a_tie_keeps_the_fewer_demonstrations() -> None:
+    # free demonstrations (no input price) and no quality effect: every candidate scores alike
+    free = spec(cached_input_usd_per_mtok=None, input_usd_per_mtok=0.0)
+    case, s = _case(icl_model=free)
+    plan = plan_prompt(
+        case, s, policy=POLICY, gain_of=lambda n, k: np.zeros(k.shape), latency_of=_latency
+    )
+    assert plan.shots.tolist() == [0]
+
+
+def test_given_demonstrations_are_kept_and_each_row_is_planned_alone() -> None:
+    case, s = _case()
+    given = plan_prompt(
+        case, s.with_values(icl_shots=3.0), policy=POLICY, gain_of=_gain, latency_of=_latency
+    )
+    assert (given.shots.tolist(), given.reason) == ([3], None)
+    # three rows: planned freely (8); given (3); within 150 ms, where only 0 and 1 fit
+    # (10.90 against 11.11: 0)
+    rows = s.repeat(3).with_values(
+        volume=np.array([100_000.0, 1e9, 100_000.0]),
+        latency_budget_ms=np.array([np.nan, np.nan, 150.0]),
+        icl_shots=np.array([np.nan, 3.0, np.nan]),
+    )
+    plan = plan_prompt(case, rows, policy=POLICY, gain_of=_gain, latency_of=_latency)
+    assert plan.shots.tolist() == [8, 3, 0]
+    for i in range(3):
+        alone = plan_prompt(
+            case, rows.take(np.array([i])), policy=POLICY, gain_of=_gain, latency_of=_latency
+        )
+        assert alone.shots.tolist() == [plan.shots[i]]
+
+
+@pytest.mark.parametrize("volume", [1_000.0, 100_000.0, 1e7])
+def test_recommend_plans_the_same_prompt(volume: float) -> None:
+    p = profile(icl_shots=None, requests_per_month=volume)
+    adv = Advisor()
+    case, ev = point_evaluation(p, advisor=adv)
+    parts = adv._parts(p, case, adv.policy)
+    plan = plan_prompt(
+        case, ev.scenarios, policy=adv.policy, gain_of=parts.gain_of,
+        latency_of=prompted_latency(case, parts),
+    )  # fmt: skip
+    rec = adv.recommend(p, today=TODAY)
+    assert rec.features.icl_shots == int(plan.shots[0])
+    assert rec.features.icl_shots_reason == plan.reason

@@ -1,0 +1,113 @@
+"""Searches on the pipeline: where an outcome first changes along a walk, found exactly.
+
+The probes here are stand-ins with a known answer (an outcome that changes at 3.7, at 5, at
+a jump), so the bracketing and the narrowing are checked by hand; the break-even and the
+flip points run the same search on the pipeline (tests/test_costs.py, the break-even).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from strategy_advisor._breakeven import break_even_of, break_even_walk, relative_gap
+from strategy_advisor._search import Probe, Walk, first_changes
+
+
+def _walk(points: list[float], *, start: float = 0.0, integer: bool = False,
+          geometric: bool = False, precision: float = 1e-6) -> Walk:  # fmt: skip
+    return Walk(start=start, outcome=0, signal=-1.0, points=points, integer=integer,
+                geometric=geometric, precision=precision)  # fmt: skip
+
+
+def _threshold(at: float, *, signal: bool = True) -> Probe:
+    """Outcome 1 from ``at`` on; the signal ``x - at`` (or none)."""
+
+    def probe(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        sig = values - at if signal else np.full(values.shape, np.nan)
+        return (values >= at).astype(np.intp), sig, np.ones(values.shape, dtype=bool)
+
+    return probe
+
+
+@pytest.mark.parametrize("signal", [True, False])
+def test_the_first_change_is_narrowed_to_the_precision(signal: bool) -> None:
+    # probes 1, 2, ..., 10: the outcome changes between 3 and 4; narrowed to 3.7 within 1e-6
+    (hit,) = first_changes(
+        [_walk([float(x) for x in range(1, 11)])], _threshold(3.7, signal=signal)
+    )
+    assert hit is not None
+    value, outcome, sig = hit
+    assert outcome == 1 and value >= 3.7
+    assert value == pytest.approx(3.7, rel=1e-6)
+    if signal:  # the straight line through the bracket's ends finds the root itself
+        assert sig == pytest.approx(value - 3.7)
+
+
+def test_an_integer_walk_stops_at_the_first_whole_number_that_changes() -> None:
+    (hit,) = first_changes([_walk([1.0, 10.0, 100.0], integer=True)], _threshold(4.5))
+    assert hit is not None and hit[0] == 5.0 and hit[1] == 1
+
+
+def test_a_geometric_walk_narrows_on_the_log_scale() -> None:
+    walk = _walk([1.0, 1e3, 1e6, 1e9], start=0.0, geometric=True, precision=1e-6)
+    (hit,) = first_changes([walk], _threshold(123_456.0, signal=False))
+    assert hit is not None and hit[0] == pytest.approx(123_456.0, rel=1e-6)
+
+
+def test_no_change_along_the_walk_is_none() -> None:
+    assert first_changes([_walk([1.0, 2.0, 3.0])], _threshold(10.0)) == [None]
+    assert first_changes([], _threshold(1.0)) == []
+
+
+def test_a_probe_the_inputs_do_not_accept_ends_the_walk() -> None:
+    def probe(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (values >= 3.7).astype(np.intp), values - 3.7, values < 3.0  # 3 and up refused
+
+    assert first_changes([_walk([1.0, 2.0, 3.0, 4.0])], probe) == [None]
+
+
+def test_walks_are_searched_together_each_to_its_own_change() -> None:
+    calls: list[int] = []
+
+    def probe(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        calls.append(len(values))
+        at = np.where(index == 0, 3.7, 42.0)
+        return (values >= at).astype(np.intp), values - at, np.ones(values.shape, dtype=bool)
+
+    walks = [_walk([1.0, 5.0, 10.0]), _walk([10.0, 50.0, 100.0]), _walk([1.0, 2.0])]
+    hits = first_changes(walks, probe)
+    assert hits[0] is not None and hits[0][0] == pytest.approx(3.7, rel=1e-6)
+    assert hits[1] is not None and hits[1][0] == pytest.approx(42.0, rel=1e-6)
+    assert hits[2] is None
+    assert len(calls) <= 13  # one table of probes, then at most 12 rounds for all walks
+
+
+def test_a_jump_is_bracketed_and_stops_when_nothing_lies_between() -> None:
+    # the outcome jumps at exactly 5 with no signal: the bracket closes on 5
+    (hit,) = first_changes([_walk([4.0, 6.0])], _threshold(5.0, signal=False))
+    assert hit is not None and hit[0] == pytest.approx(5.0, rel=1e-6) and hit[0] >= 5.0
+
+
+# ---------------------------------------------------------------------------- break-even
+
+
+def test_the_break_even_walk_starts_at_zero_and_covers_every_volume() -> None:
+    walk = break_even_walk()
+    assert walk.start == 0.0 and walk.points[0] == 0.0
+    assert walk.points[1] == 1.0 and walk.points[-1] == pytest.approx(1e13)
+    # 4 probes a decade over 13 decades
+    assert len(walk.points) == 1 + 13 * 4 + 1
+    assert walk.geometric and not walk.integer
+
+
+def test_the_relative_gap_and_what_counts_as_a_break_even() -> None:
+    gap = relative_gap(np.array([105.0, 100.0, 0.0]), np.array([100.0, 105.0, 0.0]))
+    np.testing.assert_allclose(gap, [5 / 105, -5 / 105, 0.0], rtol=1e-15)
+    assert break_even_of(None) is None
+    assert break_even_of((0.0, 1, -0.1)) is None  # cheaper from zero volume: no break-even
+    assert break_even_of((1_000.0, 1, -0.004)) == 1_000.0  # within 0.5%
+    assert break_even_of((1_000.0, 1, -0.006)) is None  # a jump: no volume with equal totals
+    assert break_even_of((1_000.0, 1, math.nan)) is None
