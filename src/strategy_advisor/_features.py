@@ -204,6 +204,10 @@ class TaskFeatures(BaseModel):
     self_hosting_ops_hours_per_month: float = Field(
         description="Hours a month of running your own GPU serving (self-hosted mode)."
     )
+    endpoint_ops_hours_per_month: float = Field(
+        description="Hours a month of running the tuned model on a GPU platform's endpoint "
+        "(endpoint mode)."
+    )
     people_time_assumed: bool = Field(
         description="Some people's-time figure is a stated assumption (not given)."
     )
@@ -272,7 +276,9 @@ _PEOPLE_FIELDS = (
         "self_hosting_ops_hours_per_month",
         "self_hosting_ops_hours_per_month",
     ),
-)
+    ("endpoint_ops_hours_per_month", "endpoint_ops_hours_per_month",
+     "endpoint_ops_hours_per_month"),
+)  # fmt: skip
 #: The knob of each people's-time feature.
 _PEOPLE_KNOBS = {
     "engineer_hourly_usd": "hourly_usd",
@@ -282,6 +288,7 @@ _PEOPLE_KNOBS = {
     "prompt_revision_hours": "prompt_revision_hours",
     "prompt_migration_hours": "prompt_migration_hours",
     "self_hosting_ops_hours_per_month": "ops_hours",
+    "endpoint_ops_hours_per_month": "endpoint_ops_hours",
 }
 
 
@@ -294,6 +301,7 @@ def _people_assumed(case: Case, changes: float) -> str | None:
         "prompt_revision_hours": changes > 0,
         "prompt_migration_hours": shutdown is not None and 0 < shutdown < horizon_days,
         "self_hosting_ops_hours_per_month": case.may_self_host,
+        "endpoint_ops_hours_per_month": "endpoint" in case.tuned.modes,
     }
     assumed = [
         field_

@@ -93,6 +93,8 @@ def _serving_cell(c: StrategyCost) -> str:
     if plan.cold_start_share is not None:
         return f"GPU endpoint{gpu}, scale-to-zero, billed {plan.replicas:.0%} of the time"
     count = replica_words(plan.replicas, plan.replicas_for_load, plan.replicas < 1)
+    if plan.mode == "endpoint":
+        count = count.replace("replica", "worker")
     where = {"dedicated": "dedicated", "self_hosted": "self-hosted"}.get(
         plan.mode, "GPU endpoint, always-on"
     )

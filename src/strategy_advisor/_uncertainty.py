@@ -376,9 +376,16 @@ def estimates(case: Case, point: Scenarios) -> tuple[Estimate, ...]:
             )
     people = p.people or PeopleTime()
     settings = uncertainty_settings()
+    kinds = {r.kind for side in (case.prompted, case.tuned) for r in side.routes}
+    applies = {
+        "self_hosting_ops_hours_per_month": "own" in kinds,
+        "endpoint_ops_hours_per_month": bool({"always_on", "scale_to_zero"} & kinds),
+    }
     for field_, (knob_name, key, label, unit) in _PEOPLE.items():
         e = a.entry(key)
         if getattr(people, field_) is not None or e.low is None or e.high is None:
+            continue
+        if not applies.get(field_, True):
             continue
         group = "team_hours" if settings.team_hours_move_together and field_ in _TEAM else None
         words = _formatted("${:,.0f}/h") if unit == "usd_h" else _formatted("{:.3g} h")
