@@ -93,6 +93,15 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
         "if it already decides. See [Costs and latency](costs.md) and "
         "[The decision](decision.md).",
     ),
+    "feasibility-latency": (
+        "feasibility",
+        "How likely each strategy meets the latency budget at its percentile "
+        "(`latency_budget_percentile`, the p95 unless said otherwise), from the measured "
+        "latency figures of the route it is served on and their ranges. An estimate never "
+        "makes a strategy infeasible: the decision adds `ln P_ft - ln P_icl` to the score, "
+        "and each draw of the simulation checks the budget plainly. See "
+        "[Costs and latency](costs.md) and [The decision](decision.md).",
+    ),
     "decision-neither-feasible": (
         "note, decisive",
         "Rules made both strategies infeasible. The first reason says so, names what blocks "

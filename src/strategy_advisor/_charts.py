@@ -102,9 +102,38 @@ def _text_px(text: str) -> float:
     return len(text) * _CHAR_PX
 
 
-def _clip_text(text: str, px: float) -> str:
+def _wrap(text: str, px: float) -> list[str]:
+    """``text`` in lines at most ``px`` wide, broken between words (never cut: a word wider
+    than ``px`` keeps a line of its own).
+
+    Examples
+    --------
+    >>> _wrap("30% busy, dear GPU price", 80.0)
+    ['30% busy,', 'dear GPU', 'price']
+    """
     most = max(int(px / _CHAR_PX), 4)
-    return text if len(text) <= most else text[: most - 1] + "…"
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= most:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _text_lines(
+    x: float, y_mid: float, lines: list[str], *, anchor: str = "start", fill: str = INK,
+    size: int | None = None,
+) -> str:  # fmt: skip
+    """Lines of text centred vertically on ``y_mid``."""
+    step = float(size or _FONT_PX) + 2.0
+    y0 = y_mid + 4 - step * (len(lines) - 1) / 2
+    font = f' font-size="{size}"' if size is not None else ""
+    spans = "".join(
+        f'<tspan x="{_n(x)}" y="{_n(y0 + i * step)}">{_e(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text text-anchor="{anchor}" fill="{fill}"{font}>{spans}</text>'
 
 
 def _open(width: int, height: int, title: str, desc: str) -> list[str]:
@@ -389,20 +418,28 @@ def tornado_chart(
     >>> svg.count("<rect") > 1
     True
     """
-    row_h, top = 26.0, 34.0
+    top = 34.0
     longest = max((_text_px(b.label) for b in bars), default=40.0)
     left = min(max(longest + 14.0, 90.0), 0.34 * width)
     right = 10.0
     pw = width - left - right
-    bottom = 62.0
-    height = int(top + row_h * max(len(bars), 1) + bottom)
-    room = 0.3 * pw  # at most this much for the text beside a bar's end
+    room = 0.3 * pw  # at most this much for the text beside a bar's end (wrapped beyond)
 
     def side_texts(b: Bar) -> tuple[str, str]:
         return (b.low_text, b.high_text) if b.low <= b.high else (b.high_text, b.low_text)
 
-    pad_left = min(max((_text_px(side_texts(b)[0]) for b in bars), default=0.0), room) + 8
-    pad_right = min(max((_text_px(side_texts(b)[1]) for b in bars), default=0.0), room) + 8
+    labels = [_wrap(b.label, left - 12) for b in bars]
+    sides = [tuple(_wrap(t, room) for t in side_texts(b)) for b in bars]
+    most_lines = max([len(x) for x in labels] + [len(x) for s in sides for x in s] + [1])
+    row_h = max(26.0, 13.0 * most_lines + 10.0)
+    bottom = 62.0
+    height = int(top + row_h * max(len(bars), 1) + bottom)
+
+    def widest(lines: list[str]) -> float:
+        return max(_text_px(line) for line in lines)
+
+    pad_left = min(max((widest(s[0]) for s in sides), default=0.0), room) + 8
+    pad_right = min(max((widest(s[1]) for s in sides), default=0.0), room) + 8
     ends = [v for b in bars for v in (b.low, b.high)] + [center, split]
     lo, hi = _linear_range(ends, pad=0.02)
     inner = pw - pad_left - pad_right
@@ -422,7 +459,7 @@ def tornado_chart(
         y0 = top + i * row_h + 5
         h = row_h - 10
         a, z = min(b.low, b.high), max(b.low, b.high)
-        out.append(_text(left - 8, y0 + h / 2 + 4, _clip_text(b.label, left - 12), anchor="end"))
+        out.append(_text_lines(left - 8, y0 + h / 2, labels[i], anchor="end"))
         pieces = ((a, min(z, split), left_color), (max(a, split), z, right_color))
         for p0, p1, color in pieces:
             if p1 > p0:
@@ -436,20 +473,11 @@ def tornado_chart(
                 f'<rect class="sa-bar" x="{_n(sx(a) - 0.5)}" y="{_n(y0)}" width="1.0" '
                 f'height="{_n(h)}" fill="{MUTED}"/>'
             )
-        left_text, right_text = side_texts(b)
+        left_lines, right_lines = sides[i]
         out.append(
-            _text(
-                sx(a) - 4,
-                y0 + h / 2 + 4,
-                _clip_text(left_text, room),
-                anchor="end",
-                fill=MUTED,
-                size=10,
-            )
+            _text_lines(sx(a) - 4, y0 + h / 2, left_lines, anchor="end", fill=MUTED, size=10)
         )
-        out.append(
-            _text(sx(z) + 4, y0 + h / 2 + 4, _clip_text(right_text, room), fill=MUTED, size=10)
-        )
+        out.append(_text_lines(sx(z) + 4, y0 + h / 2, right_lines, fill=MUTED, size=10))
     sp = sx(split)
     out.append(
         f'<line x1="{_n(sp)}" y1="{_n(top - 4)}" x2="{_n(sp)}" y2="{_n(plot_bottom)}" '

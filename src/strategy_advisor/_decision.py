@@ -561,21 +561,32 @@ def _latency_reason(
 ) -> str:
     """How likely each strategy meets the budget, and what the decision makes of it."""
     parts = []
+    q = _percentile_name(latency[Strategy.IN_CONTEXT_LEARNING].budget_percentile)
     for s in (Strategy.IN_CONTEXT_LEARNING, Strategy.FINE_TUNING):
         lat = latency[s]
         p = lat.within_budget_probability
         if p is None or lat.p95_ms is None:
             continue
         name = "Prompting" if s is Strategy.IN_CONTEXT_LEARNING else "the tuned model"
+        at = "" if q in ("p95", "the median") or lat.total_ms is None else (
+            f"{q} about {format_value(lat.total_ms, 'ms')}, "
+        )  # fmt: skip
         parts.append(
-            f"{name} meets it with probability {100 * p:.0f}% (p95 about "
+            f"{name} meets it with probability {100 * p:.0f}% ({at}p95 about "
             f"{format_value(lat.p95_ms, 'ms')}, median {format_value(lat.median_ms, 'ms')})"
         )
-    head = f"At p95 against the {format_value(budget_ms, 'ms')} budget: " + "; ".join(parts)
+    head = f"At {q} against the {format_value(budget_ms, 'ms')} budget: " + "; ".join(parts)
+    how = "slightly " if abs(term) < 0.5 else ("strongly " if abs(term) >= 2.0 else "")
+    toward = "fine-tuning" if term > 0 else "prompting"
     return (
-        f"{head}. The decision weighs the two probabilities ({term:+.2f} log-odds for "
-        "fine-tuning); measure the p95 of your own calls to settle it."
+        f"{head}. The decision weighs the two probabilities, which tip it {how}toward "
+        f"{toward}; measure the {q} of your own calls to settle it."
     )
+
+
+def _percentile_name(q: float) -> str:
+    """``p95``, ``p99.9``; the median for 50."""
+    return "the median" if q == 50 else f"p{q:g}"
 
 
 def reasons_for(

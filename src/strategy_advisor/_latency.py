@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -68,14 +69,20 @@ class StrategyLatency(BaseModel):
         "beyond the short prompt it was measured at."
     )
     total_ms: float | None = Field(
-        description="The p95 end to end (what the budget is compared with; as p95_ms)."
+        description="End to end at the budget's percentile (latency_budget_percentile; the "
+        "p95 unless said otherwise): what the budget is compared with."
+    )
+    budget_percentile: float = Field(
+        95.0, description="The percentile the budget applies to (latency_budget_percentile)."
     )
     within_budget_probability: float | None = Field(
-        description="Probability that the p95 meets latency_budget_ms, given the ranges of "
+        description="Probability that the budget's percentile meets latency_budget_ms, given "
+        "the ranges of "
         "the figures behind it (None: no budget, or lengths unknown)."
     )
     within_budget: bool | None = Field(
-        description="The point estimate of the p95 is within the budget (None: unknown)."
+        description="The point estimate at the budget's percentile is within the budget "
+        "(None: unknown)."
     )
     prefill_tokens_per_s: float = Field(description="Marginal prompt tokens/s (point).")
     decode_tokens_per_s: float = Field(description="Output tokens/s per request (point).")
@@ -224,6 +231,8 @@ class RouteLatency:
     ttft_ms: FloatArray
     within: FloatArray  # probability of meeting the budget (1 without one, NaN: unknown)
     cold: FloatArray  # share of requests that meet a cold start (scale-to-zero)
+    target_ms: FloatArray  # at the budget's percentile
+    percentile: float
     speed: FloatArray  # output tokens/s (point)
     prefill: FloatArray
 
@@ -243,6 +252,7 @@ def route_latency(
     batch_hours: float | None = None,
     cold_share: FloatArray | None = None,
     cold_start_ms: FloatArray | None = None,
+    percentile: float = 95.0,
 ) -> RouteLatency:
     """A route's median and p95 in every row, and the probability of meeting ``budget``
     (a yes or no where ``drawn``: in a draw of the simulation the figures are drawn too).
@@ -258,7 +268,8 @@ def route_latency(
         known = ~np.isnan(np.broadcast_to(prompt + output, n))
         within = np.where(np.isnan(budget), 1.0, (wait <= budget).astype(np.float64))
         nan = np.full(n, np.nan)
-        return RouteLatency(wait, wait, wait, np.where(known, within, np.nan), nan * 0, nan, nan)
+        return RouteLatency(wait, wait, wait, np.where(known, within, np.nan), nan * 0, wait,
+                            percentile, nan, nan)  # fmt: skip
     f = figures
     ttft = slowness_value(f.ttft, z["ttft"])
     tail = slowness_value(f.tail, z["tail"])
@@ -284,12 +295,17 @@ def route_latency(
     pre_med, pre_p95 = prefill_ms(cached_med), prefill_ms(cached_p95)
     median = ttft + pre_med + decode
     p95 = ttft * tail + (pre_p95 + decode) * e2e
+    # the budget's percentile: log-normal between the median and the p95
+    k = NormalDist().inv_cdf(percentile / 100.0) / NormalDist().inv_cdf(0.95)
+    ratio = np.where((median > 0) & (p95 > 0), p95 / np.where(median > 0, median, 1.0), 1.0)
+    target = median * ratio**k
     cold = np.zeros(n)
     if cold_share is not None and cold_start_ms is not None:
         cold = np.broadcast_to(cold_share, n)
         median = np.where(cold >= 0.5, median + cold_start_ms, median)
         p95 = np.where(cold >= 0.05, p95 + cold_start_ms, p95)
-    met = (p95 <= budget).astype(np.float64)
+        target = np.where(cold >= 1.0 - percentile / 100.0, target + cold_start_ms, target)
+    met = (target <= budget).astype(np.float64)
     if drawn is True:
         within = met
     else:
@@ -300,14 +316,15 @@ def route_latency(
             + (1000.0 * e2e / speed) ** 2 * _lin_var(f.reasoning)
         )
         sd = np.sqrt(var) / p95
-        z_score = np.where(sd > 0, np.log(budget / p95) / np.where(sd > 0, sd, 1.0),
-                           np.where(p95 <= budget, np.inf, -np.inf))  # fmt: skip
+        z_score = np.where(sd > 0, np.log(budget / target) / np.where(sd > 0, sd, 1.0),
+                           np.where(target <= budget, np.inf, -np.inf))  # fmt: skip
         within = normal_cdf(z_score)
         if drawn is not False:
             within = np.where(drawn, met, within)
     within = np.where(np.isnan(budget), 1.0, within)
     within = np.where(np.isnan(p95), np.nan, within)
-    return RouteLatency(median, p95, ttft + pre_med, within, cold, speed, prefill_rate)
+    return RouteLatency(median, p95, ttft + pre_med, within, cold, target, percentile, speed,
+                        prefill_rate)  # fmt: skip
 
 
 def strategy_latency(
@@ -326,6 +343,7 @@ def strategy_latency(
         return None if math.isnan(v) else v
 
     p95 = at(route.p95_ms)
+    target = at(route.target_ms)
     within = at(route.within) if budget_ms is not None else None
     speed, prefill = at(route.speed), at(route.prefill)
     return construct(
@@ -334,9 +352,10 @@ def strategy_latency(
         median_ms=at(route.median_ms),
         p95_ms=p95,
         ttft_ms=at(route.ttft_ms),
-        total_ms=p95,
+        total_ms=target,
+        budget_percentile=route.percentile,
         within_budget_probability=within,
-        within_budget=None if p95 is None or budget_ms is None else p95 <= budget_ms,
+        within_budget=None if target is None or budget_ms is None else target <= budget_ms,
         prefill_tokens_per_s=prefill if prefill is not None else 0.0,
         decode_tokens_per_s=speed if speed is not None else 0.0,
         throughput_source=figures.basis if figures is not None else "a batch window",

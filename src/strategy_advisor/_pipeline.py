@@ -124,6 +124,7 @@ def prompted_latency(case: Case, parts: Parts) -> Callable[[Scenarios, PromptSha
         route = route_latency(
             figures, z, prompt=shape.prompt, prefix=shape.prefix, hit_rate=shape.hit_rate,
             output=s["output_tokens"], budget=s["latency_budget_ms"], drawn=False,
+            percentile=case.profile.latency_budget_percentile,
         )  # fmt: skip
         return route.within
 

@@ -146,9 +146,35 @@ def _headline(rec: Recommendation) -> str:
 def _quality_line(rec: Recommendation) -> str:
     q = rec.quality
     return (
-        f"P(fine-tuning reaches higher quality) = {q.p_fine_tuning_better:.2f} "
-        f"[{q.low:.2f}-{q.high:.2f}]"
+        f"quality: fine-tuning {100 * q.p_fine_tuning_better:.0f}% likely to be better "
+        f"(interval {100 * q.low:.0f}-{100 * q.high:.0f}%)"
     )
+
+
+_KIND_WORDS = {
+    "infeasible": "feasibility",
+    "feasibility": "latency",
+    "quality": "quality",
+    "cost": "cost",
+    "favor": "a rule",
+}
+
+
+def _decided_line(rec: Recommendation) -> str:
+    """What decided, in plain words: the deciding rule when feasibility did, else which
+    kinds of reasons weighed for the answer (quality, cost, latency, a rule)."""
+    decisive = [r for r in rec.reasons if r.decisive]
+    if rec.score.decided_by == "neither_feasible":
+        return "Neither strategy is feasible as described; the lean below has low confidence."
+    if not decisive:
+        return "Decided by the balance of quality and cost (no single reason leads)."
+    kinds: list[str] = []
+    for r in decisive:
+        word = _KIND_WORDS.get(r.kind, r.kind)
+        if word not in kinds:
+            kinds.append(word)
+    lead = decisive[0]
+    return f"Decided by {' and '.join(kinds)}: {lead.message}"
 
 
 def _volume_line(rec: Recommendation) -> str:
@@ -257,9 +283,10 @@ def render_text(rec: Recommendation) -> str:
     rows = [("", "fine-tuning", "prompting"), *_cost_rows(rec)]
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
-    lines = [_headline(rec), "  " + _quality_line(rec), "  " + _volume_line(rec)]
-    lines += ["  " + _tokens_line(rec), "  " + _score_line(rec), ""]
+    lines = [_headline(rec), "  " + _decided_line(rec), ""]
     lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
+    lines += ["", "  " + _quality_line(rec), "  " + _volume_line(rec)]
+    lines += ["  " + _tokens_line(rec)]
     lines += ["", "Reasons (* decided; FT / ICL: the strategy a reason favours):"]
     for r in rec.reasons:
         star = "*" if r.decisive else " "
@@ -278,7 +305,7 @@ def render_text(rec: Recommendation) -> str:
         "rec.sensitivity",
         None,
     )
-    lines += ["", _tally(rec)]
+    lines += ["", "How the score adds up: " + _score_line(rec), _tally(rec)]
     return "\n".join(lines)
 
 
@@ -303,16 +330,19 @@ def render_markdown(rec: Recommendation) -> str:
     lines = [
         f"**{_md_escape(_headline(rec))}**",
         "",
-        _md_escape(_quality_line(rec)) + "  ",
-        _md_escape(_volume_line(rec)) + "  ",
-        _md_escape(_tokens_line(rec)) + "  ",
-        _md_escape(_score_line(rec)),
+        _md_escape(_decided_line(rec)),
         "",
         "| | fine-tuning | prompting |",
         "|---|---:|---:|",
     ]
     lines += [f"| {_md_escape(a)} | {_md_escape(b)} | {_md_escape(c)} |" for a, b, c in
               _cost_rows(rec)]  # fmt: skip
+    lines += [
+        "",
+        _md_escape(_quality_line(rec)) + "  ",
+        _md_escape(_volume_line(rec)) + "  ",
+        _md_escape(_tokens_line(rec)),
+    ]
     lines += ["", "**Reasons**", ""]
     for r in rec.reasons:
         lead = "**decided** " if r.decisive else ""
@@ -333,7 +363,8 @@ def render_markdown(rec: Recommendation) -> str:
         "|---|---|---|---:|---:|---:|",
     ]
     lines += [_md_row(row) for row in _sensitivity_rows(rec)]
-    lines += ["", _md_escape(_tally(rec))]
+    lines += ["", "How the score adds up: " + _md_escape(_score_line(rec)), ""]
+    lines += [_md_escape(_tally(rec))]
     return "\n".join(lines)
 
 
@@ -344,6 +375,7 @@ def _md_row(cells: tuple[str, ...]) -> str:
 def _summary(rec: Recommendation) -> Summary:
     return Summary(
         headline=_headline(rec),
+        decided=_decided_line(rec),
         lines=(_quality_line(rec), _volume_line(rec), _tokens_line(rec)),
         score=_score_line(rec),
         cost_rows=tuple(_cost_rows(rec)),

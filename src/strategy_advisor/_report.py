@@ -33,6 +33,7 @@ class Summary:
     """The wording shared by every format (written by ``_render``)."""
 
     headline: str
+    decided: str  # what decided, in plain words
     lines: tuple[str, ...]  # quality, volume, token lengths
     score: str  # the decision score and whether it holds across ranges
     cost_rows: tuple[tuple[str, str, str], ...]
@@ -153,12 +154,14 @@ def render_fragment(rec: Recommendation, s: Summary) -> str:
     return (
         f"<div class='strategy-advisor' style=\"{_FRAGMENT_STYLE}\">"
         f"<p style='font-size:1.15em;margin:0.2em 0'><b>{_E(s.headline)}</b></p>"
-        f"<p style='margin:0.2em 0 0.6em'>{'<br>'.join(_E(x) for x in (*s.lines, s.score))}</p>"
+        f"<p style='margin:0.2em 0 0.6em'>{_E(s.decided)}</p>"
         "<table><thead><tr><th></th><th style='text-align:right;padding:2px 10px'>fine-tuning"
         "</th><th style='text-align:right;padding:2px 10px'>prompting</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
         f"<p style='margin:0.8em 0 0.2em'><b>Why</b></p><ul style='margin-top:0'>{lead}</ul>"
+        f"<p style='margin:0.2em 0 0.6em'>{'<br>'.join(_E(x) for x in s.lines)}</p>"
         f"{more}"
+        f"<details><summary>How the score adds up</summary><p>{_E(s.score)}</p></details>"
         f"<div style='display:flex;flex-wrap:wrap;gap:12px;margin-top:0.6em'>{figures}</div>"
         f"<p style='font-size:0.85em;color:#555'>{_E(note)}</p>"
         f"<details><summary>{_E(s.tally)}</summary>"
@@ -353,6 +356,9 @@ def render_page(rec: Recommendation, s: Summary) -> str:
     assumptions and sources). No script and no external resource."""
     cost, tornado, missing = charts(rec)
     reasons = "".join(_reason_item(r.code, r.message, r.decisive, r.favors) for r in rec.reasons)
+    decisive = "".join(
+        _reason_item(r.code, r.message, True, r.favors) for r in rec.reasons if r.decisive
+    )
     cost_rows = _table(("", "fine-tuning", "prompting"), s.cost_rows, numeric=(1, 2))
     volume = (
         f"<figure>{cost}<figcaption>Each strategy's total over the horizon at each monthly "
@@ -380,11 +386,13 @@ def render_page(rec: Recommendation, s: Summary) -> str:
         "</header>"
         "<section id='verdict'><h2>Verdict</h2>"
         f"<p class='verdict'><b>{_E(s.headline)}</b></p>"
-        f"<p>{'<br>'.join(_E(x) for x in (*s.lines, s.score))}</p></section>"
+        f"<p>{_E(s.decided)}</p><ul>{decisive}</ul>"
+        f"<p>{'<br>'.join(_E(x) for x in s.lines)}</p></section>"
         f"<section id='costs'><h2>Costs over {rec.profile.horizon_months:g} months</h2>"
         f"{cost_rows}</section>"
         f"<section id='volume'><h2>Cost against volume</h2>{volume}</section>"
-        f"<section id='reasons'><h2>Reasons</h2><ul>{reasons}</ul></section>"
+        f"<section id='reasons'><h2>Reasons</h2><ul>{reasons}</ul>"
+        f"<p class='note'>How the score adds up: {_E(s.score)}</p></section>"
         "<section id='flip-points'><h2>What would change the answer</h2>"
         f"{_flip_table(rec)}</section>"
         f"<section id='sensitivity'><h2>Sensitivity</h2>{tornado_part}"

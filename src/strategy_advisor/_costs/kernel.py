@@ -671,6 +671,7 @@ def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape,
         batch_hours=case.side(o.strategy).batch_window_hours if o.batch else None,
         cold_share=o.cold_share,
         cold_start_ms=cold_ms,
+        percentile=case.profile.latency_budget_percentile,
     )
 
 
