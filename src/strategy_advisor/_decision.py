@@ -282,7 +282,6 @@ def score_rows(
     trainable: np.ndarray | bool = True,
     *,
     meets: dict[Strategy, FloatArray] | None = None,
-    drawn: bool | np.ndarray = False,
 ) -> RowScores:
     """The decision in every row: quality ``G / g`` plus cost ``−k·ln(C_ft / C_icl)`` plus
     the rules' weights; a strategy a rule makes infeasible is out, and where both or
@@ -292,8 +291,7 @@ def score_rows(
 
     ``meets`` is each strategy's probability of meeting its estimated constraints (the
     latency budget): it enters as ``ln P_ft − ln P_icl`` (an estimate makes a strategy less
-    likely to fit, not infeasible); in a draw of the simulation (``drawn``) it is a yes or
-    no, and a no makes that strategy infeasible in that draw.
+    likely to fit, not infeasible), at the point and in every draw of the simulation alike.
 
     ``totals`` is (fine-tuning's total, prompting's, and their priced parts), ``fired``
     the rulebook's fired matrix (rules x rows) with the rules' ``effects``."""
@@ -317,12 +315,9 @@ def score_rows(
     feasibility = np.zeros(n)
     if meets is not None:
         p_ft, p_icl = meets[Strategy.FINE_TUNING], meets[Strategy.IN_CONTEXT_LEARNING]
-        binary = np.broadcast_to(np.asarray(drawn, dtype=bool), (n,))
-        infeasible_ft = infeasible_ft | (binary & (p_ft < 0.5))
-        infeasible_icl = infeasible_icl | (binary & (p_icl < 0.5))
         floor = _FEASIBILITY_FLOOR
         ratio = np.log(np.maximum(p_ft, floor)) - np.log(np.maximum(p_icl, floor))
-        feasibility = np.where(binary, 0.0, np.broadcast_to(ratio, (n,)))
+        feasibility = np.broadcast_to(ratio, (n,))
     quality = policy.quality_term_array(gain)
     total = quality + cost + rules + feasibility
     only_ft = infeasible_icl & ~infeasible_ft

@@ -247,7 +247,6 @@ def route_latency(
     hit_rate: FloatArray,
     output: FloatArray,
     budget: FloatArray,
-    drawn: bool | np.ndarray,
     utilisation: FloatArray | None = None,
     batch_hours: float | None = None,
     cold_share: FloatArray | None = None,
@@ -255,7 +254,8 @@ def route_latency(
     percentile: float = 95.0,
 ) -> RouteLatency:
     """A route's median and p95 in every row, and the probability of meeting ``budget``
-    (a yes or no where ``drawn``: in a draw of the simulation the figures are drawn too).
+    given the ranges of the figures (in a draw of the simulation, around the drawn ones:
+    the decision weighs the same probability at the point and in every draw).
 
     ``z`` holds the slowness inputs (``ttft``, ``tail``, ``speed``, ``prefill``,
     ``reasoning``, ``e2e``); ``utilisation`` a replica's load; ``batch_hours`` a batch
@@ -305,22 +305,16 @@ def route_latency(
         median = np.where(cold >= 0.5, median + cold_start_ms, median)
         p95 = np.where(cold >= 0.05, p95 + cold_start_ms, p95)
         target = np.where(cold >= 1.0 - percentile / 100.0, target + cold_start_ms, target)
-    met = (target <= budget).astype(np.float64)
-    if drawn is True:
-        within = met
-    else:
-        var = (
-            (ttft * tail) ** 2 * (_log_var(f.ttft) + _log_var(f.tail))
-            + (pre_p95 * e2e) ** 2 * (_log_var(f.prefill) + _log_var(f.e2e_tail))
-            + (decode * e2e) ** 2 * (speed_var + _log_var(f.e2e_tail))
-            + (1000.0 * e2e / speed) ** 2 * _lin_var(f.reasoning)
-        )
-        sd = np.sqrt(var) / p95
-        z_score = np.where(sd > 0, np.log(budget / target) / np.where(sd > 0, sd, 1.0),
-                           np.where(target <= budget, np.inf, -np.inf))  # fmt: skip
-        within = normal_cdf(z_score)
-        if drawn is not False:
-            within = np.where(drawn, met, within)
+    var = (
+        (ttft * tail) ** 2 * (_log_var(f.ttft) + _log_var(f.tail))
+        + (pre_p95 * e2e) ** 2 * (_log_var(f.prefill) + _log_var(f.e2e_tail))
+        + (decode * e2e) ** 2 * (speed_var + _log_var(f.e2e_tail))
+        + (1000.0 * e2e / speed) ** 2 * _lin_var(f.reasoning)
+    )
+    sd = np.sqrt(var) / p95
+    z_score = np.where(sd > 0, np.log(budget / target) / np.where(sd > 0, sd, 1.0),
+                       np.where(target <= budget, np.inf, -np.inf))  # fmt: skip
+    within = normal_cdf(z_score)
     within = np.where(np.isnan(budget), 1.0, within)
     within = np.where(np.isnan(p95), np.nan, within)
     return RouteLatency(median, p95, ttft + pre_med, within, cold, target, percentile, speed,

@@ -123,7 +123,7 @@ def prompted_latency(case: Case, parts: Parts) -> Callable[[Scenarios, PromptSha
         z["e2e"] = s["lat_e2e_tail"]
         route = route_latency(
             figures, z, prompt=shape.prompt, prefix=shape.prefix, hit_rate=shape.hit_rate,
-            output=s["output_tokens"], budget=s["latency_budget_ms"], drawn=False,
+            output=s["output_tokens"], budget=s["latency_budget_ms"],
             percentile=case.profile.latency_budget_percentile,
         )  # fmt: skip
         return route.within
@@ -190,7 +190,6 @@ def evaluate(
     gain: FloatArray | None = None,
     break_even: float | None = None,
     notes: bool = True,
-    drawn: bool | np.ndarray = False,
 ) -> Evaluation:
     """Every stage, once, for every row of ``s``.
 
@@ -201,7 +200,7 @@ def evaluate(
     on the decision are evaluated.
     """
     plan = _plan(case, s, parts, shots)
-    bills = price(case, s, plan.shots, drawn=drawn)
+    bills = price(case, s, plan.shots)
     own = {k: bills.pick(k, "self_hosted_flag") > 0 for k in (FT, ICL)}
     features = feature_columns(
         case,
@@ -237,7 +236,7 @@ def evaluate(
     meets = {k: np.nan_to_num(bills.pick(k, "lat_within"), nan=1.0) for k in (FT, ICL)}
     scores = score_rows(
         gain, totals, rules.fired, parts.rulebook.effects, parts.policy, trainable,
-        meets=meets, drawn=drawn,
+        meets=meets,
     )  # fmt: skip
     return Evaluation(s, plan, bills, columns, rules, gain, scores)
 

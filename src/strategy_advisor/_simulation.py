@@ -130,8 +130,7 @@ def simulate(
     gain_ends = gain_at(quality, np.array([-z, z]))
     gains = np.concatenate([drawn.gain, np.full(2 * len(found), gain_point)])
     shots = np.full(table.rows, float(at_point.plan.shots[0]))
-    drawn_rows = np.arange(table.rows) < n  # the draws: whether a budget is met is yes or no
-    ev = evaluate(case, table, parts, shots=shots, gain=gains, break_even=None, drawn=drawn_rows)
+    ev = evaluate(case, table, parts, shots=shots, gain=gains, break_even=None)
     sims = slice(0, n)
     sc = ev.scores
     ft_better = sc.fine_tuning[sims]

@@ -633,8 +633,7 @@ def _route_figures(case: Case, o: ServingBill) -> RouteFigures | None:
     return replica_figures(spec.params_b, o.gpu)
 
 
-def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape,
-                 drawn: bool | np.ndarray) -> None:  # fmt: skip
+def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape) -> None:
     """The route's latency in every row (:func:`~.._latency.route_latency`)."""
     tag = "icl" if o.strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
     z = {k: s[f"{tag}_lat_{k}"] for k in ("ttft", "tail", "speed", "prefill", "reasoning")}
@@ -666,7 +665,6 @@ def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape,
         hit_rate=shape.hit_rate if prompted else zero,
         output=o.output_tokens,
         budget=s["latency_budget_ms"],
-        drawn=drawn,
         utilisation=utilisation,
         batch_hours=case.side(o.strategy).batch_window_hours if o.batch else None,
         cold_share=o.cold_share,
@@ -677,10 +675,10 @@ def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape,
 
 @quiet_floats
 def price(
-    case: Case, s: Scenarios, shots: FloatArray, *, drawn: bool | np.ndarray = False
+    case: Case, s: Scenarios, shots: FloatArray
 ) -> Bills:
     """Both strategies' bills in every row, each in its cheapest option there that meets the
-    latency budget (as likely as not; in a draw, ``drawn``: plainly), else the cheapest."""
+    latency budget (as likely as not), else the cheapest."""
     months, volume = s["horizon_months"], s["volume"]
     changes = changes_in_horizon(s, case.days_per_month)
     shape, icl = price_prompting(case, s, shots, changes)
@@ -694,7 +692,7 @@ def price(
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
     for opts in options.values():
         for o in opts:
-            _time_option(case, s, o, shape, drawn)
+            _time_option(case, s, o, shape)
     rows = np.arange(s.rows)
     chosen, total, known = {}, {}, {}
     n = s.rows

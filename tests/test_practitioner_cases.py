@@ -1,0 +1,165 @@
+"""The five situations of issue 16, each from a hand-worked case: the latency of a hosted
+call from the catalog's measured figures; contract extraction and code completion decided
+by cost and quality, not by a latency default; no fine-tuning without examples; a
+300-class task with 20 examples; a tuned 8B model at low volume served on its cheapest
+route."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from strategy_advisor import Recommendation, Strategy, TaskProfile, recommend
+from strategy_advisor._gpu_offers import scale_to_zero_offers
+
+FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
+TODAY = dt.date(2026, 12, 1)
+SECONDS_PER_MONTH = 30.4375 * 86_400
+
+# gpt-5.4-mini's figures in data/hosted_latency.json (LATENCY.md): the OpenAI mini/nano
+# class's median first token 650.5 ms and TTFT p95/p50 1.644; its own measured output speed
+# 170.9 tokens/s and prefill 118,440.5 tokens/s beyond a 1,000-token short prompt; the
+# end-to-end tail 1.17 of the token-proportional part; no hidden reasoning (effort none).
+TTFT, TAIL, SPEED, PREFILL, SHORT, E2E = 650.5, 1.644, 170.9, 118_440.5, 1_000.0, 1.17
+
+
+def _hosted(prompt: float, output: float) -> tuple[float, float]:
+    """(median, p95) of one gpt-5.4-mini call by hand, nothing cached."""
+    prefill = 1000.0 * max(0.0, prompt - SHORT) / PREFILL
+    decode = 1000.0 * output / SPEED
+    return TTFT + prefill + decode, TTFT * TAIL + (prefill + decode) * E2E
+
+
+def _rec(**kw: object) -> Recommendation:
+    return recommend(TaskProfile.model_validate(kw), today=TODAY)
+
+
+def test_a_hosted_call_takes_what_its_measurements_say() -> None:
+    # 100 tokens in, 60 out, no demonstrations (no examples): 650.5 + 60 / 170.9 s
+    # = 650.5 + 351.08 = 1,001.6 ms median, inside the published 0.8-1.2 s for such a call;
+    # p95 = 650.5 x 1.644 + 351.08 x 1.17 = 1,069.4 + 410.8 = 1,480.2 ms
+    rec = _rec(task_type="knowledge_qa", n_labeled_examples=0, avg_input_tokens=100,
+               avg_output_tokens=60, requests_per_month=10_000, icl_model="gpt-5.4-mini",
+               ft_model="together/llama-3.1-8b-instruct-turbo")  # fmt: skip
+    median, p95 = _hosted(100, 60)
+    assert median == pytest.approx(1_001.6, abs=0.1)
+    assert p95 == pytest.approx(1_480.2, abs=0.1)
+    lat = rec.latency[ICL]
+    assert lat.median_ms == pytest.approx(median, rel=1e-6)
+    assert lat.p95_ms == pytest.approx(p95, rel=1e-6)
+    assert "measured: gpt-5.4-mini" in lat.throughput_source
+
+
+CONTRACTS = dict(
+    task_type="extraction", n_labeled_examples=800, avg_input_tokens=6_000,
+    avg_output_tokens=300, latency_budget_ms=3_000, requests_per_month=50_000,
+    icl_model="gpt-5.4-mini", ft_model="fireworks/llama-v3p1-8b-instruct",
+)  # fmt: skip
+
+
+def test_contract_extraction_is_decided_by_cost_and_quality_not_a_latency_default() -> None:
+    # 6,000 tokens in: 5,000 beyond the short prompt at 118,440.5/s = 42.2 ms; 300 out at
+    # 170.9/s = 1,755.4 ms: median 650.5 + 42.2 + 1,755.4 = 2,448.1 ms (the old default
+    # said 6,195 ms); p95 = 1,069.4 + 1,797.6 x 1.17 = 3,172.6 ms, just over the 3 s budget
+    rec = _rec(**CONTRACTS)
+    median, p95 = _hosted(6_000, 300)
+    assert median == pytest.approx(2_448.1, abs=0.1)
+    assert p95 == pytest.approx(3_172.6, abs=0.1)
+    lat = rec.latency[ICL]
+    assert lat.p95_ms == pytest.approx(p95, rel=1e-6)
+    # an estimate near the budget is a probability, not a verdict
+    assert lat.within_budget_probability is not None
+    assert 0.05 < lat.within_budget_probability < 0.95
+    assert rec.score.decided_by == "score"
+    assert not [r for r in rec.reasons if r.kind == "infeasible"]
+    cost = next(r for r in rec.reasons if r.code == "cost-comparison")
+    assert cost.decisive and cost.favors is rec.strategy is ICL
+    # prompting costs a tenth of fine-tuning here; the verdict follows the score's sign
+    assert rec.costs[ICL].total_usd < rec.costs[FT].total_usd / 5
+    assert (rec.score.total > 0) == (rec.strategy is FT)
+
+
+def test_code_completion_with_15_examples_is_decided_by_cost_and_quality() -> None:
+    # 400 in (under the short prompt), 60 out: median 1,001.6 ms, p95 1,480.2 ms against an
+    # 800 ms budget: prompting very likely misses it, and the reason says so with the
+    # probability; fine-tuning 15 examples is likely worse and costs many times more
+    rec = _rec(task_type="code", n_labeled_examples=15, avg_input_tokens=400,
+               avg_output_tokens=60, latency_budget_ms=800, requests_per_month=200_000,
+               icl_model="gpt-5.4-mini", ft_model="fireworks/llama-v3p1-8b-instruct")  # fmt: skip
+    lat = rec.latency[ICL]
+    assert lat.p95_ms == pytest.approx(_hosted(400, 60)[1], rel=1e-6)
+    assert lat.within_budget_probability is not None and lat.within_budget_probability < 0.05
+    latency = next(r for r in rec.reasons if r.code == "feasibility-latency")
+    assert "Prompting meets it with probability 1%" in latency.message
+    assert rec.strategy is ICL
+    assert rec.score.decided_by == "score"
+    decisive = {r.code for r in rec.reasons if r.decisive}
+    assert {"cost-comparison", "quality-estimate"} <= decisive
+    assert rec.quality.p_fine_tuning_better < 0.5
+
+
+@pytest.mark.parametrize("task_type", ["classification", "extraction", "knowledge_qa", "code"])
+@pytest.mark.parametrize("volume", [100, 1e6, 1e9])
+def test_no_labeled_examples_never_fine_tunes(task_type: str, volume: float) -> None:
+    kw: dict[str, object] = dict(task_type=task_type, n_labeled_examples=0,
+                                 avg_input_tokens=500, avg_output_tokens=50,
+                                 requests_per_month=volume, latency_budget_ms=200)  # fmt: skip
+    if task_type == "classification":
+        kw["n_classes"] = 5
+    rec = _rec(**kw)
+    assert rec.strategy is ICL
+    assert any(r.decisive and r.code == "no-labeled-examples" for r in rec.reasons)
+
+
+def test_300_classes_with_20_examples_do_not_need_300_demonstrations() -> None:
+    # one demonstration per class needs an example of each class: with 20 examples there are
+    # at most 20 to show, so the context cannot be overflowed by 300 of them
+    rec = _rec(task_type="classification", n_classes=300, n_labeled_examples=20,
+               avg_input_tokens=100, avg_output_tokens=5, requests_per_month=10_000,
+               icl_model="gpt-5.4-mini", ft_model="together/llama-3.1-8b-instruct-turbo")  # fmt: skip
+    fired = {o.code for o in rec.trace if o.status == "fired"}
+    assert "one-demo-per-class-overflows-context" not in fired
+    assert rec.score.decided_by == "score"
+    # the same rule does fire when the examples exist and 300 demonstrations overflow
+    many = _rec(task_type="classification", n_classes=300, n_labeled_examples=3_000,
+                avg_input_tokens=2_000, avg_output_tokens=5, requests_per_month=10_000,
+                icl_model="gpt-5.4-mini", ft_model="together/llama-3.1-8b-instruct-turbo")  # fmt: skip
+    assert "one-demo-per-class-overflows-context" in {
+        o.code for o in many.trace if o.status == "fired"
+    }
+
+
+def test_a_tuned_8b_model_at_low_volume_is_served_on_its_cheapest_route() -> None:
+    # 100 requests a month, no latency budget: a RunPod worker on an L40S that scales to zero
+    # 5 s after each request, billed per second while up and through each cold start. With
+    # requests at random at lambda = 100 / 2,629,800 s, the worker is down a share
+    # exp(-lambda (5 + w)) of the time, and nearly every request pays a cold start:
+    # billed share = 1 - e + lambda e cold, about lambda (5 + cold) = 3.80e-5 x 395 = 1.5%
+    rec = _rec(task_type="classification", n_classes=4, n_labeled_examples=500,
+               avg_input_tokens=200, avg_output_tokens=5, requests_per_month=100,
+               icl_model="gpt-5.4-mini", ft_model="fireworks/llama-v3p1-8b-instruct")  # fmt: skip
+    ft = rec.costs[FT]
+    assert ft.serving.mode == "endpoint"
+    assert "scale-to-zero" in ft.serving.route
+    offer = next(o for o in scale_to_zero_offers("L40S 48GB") if o.provider == "RunPod Serverless")
+    hourly = next(p.usd_per_gpu_hour for p in offer.prices if p.gpu == "L40S 48GB")
+    assert hourly == pytest.approx(0.00053 * 3600)  # $0.00053 per second, flex worker
+    assert offer.idle_timeout_s == 5.0
+    cold = offer.cold_start_s.point
+    rate = 100 / SECONDS_PER_MONTH
+    w = 0.0  # a 205-token request takes milliseconds of the worker: bounded below
+    down = math.exp(-rate * (offer.idle_timeout_s + w))
+    share = 1 - down + rate * down * cold
+    assert share == pytest.approx(rate * (5 + cold), rel=1e-3)
+    assert ft.serving.replicas == pytest.approx(share, rel=1e-3)
+    assert ft.hosting_usd == pytest.approx(share * hourly * 24 * 30.4375 * 12, rel=1e-3)
+    # every other route costs more over the horizon, and each is shown with its total
+    chosen = next(a for a in ft.alternatives if a.chosen)
+    others = [a for a in ft.alternatives if not a.chosen and a.total_usd is not None]
+    assert len(others) >= 4
+    assert all(a.total_usd > chosen.total_usd for a in others)
+    assert any("dedicated" in a.route for a in others)
+    # and the worker's cold starts are said: nearly every request waits for one
+    assert ft.serving.cold_start_share is not None and ft.serving.cold_start_share > 0.99
