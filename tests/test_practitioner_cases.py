@@ -118,14 +118,16 @@ def test_300_classes_with_20_examples_do_not_need_300_demonstrations() -> None:
     # at most 20 to show, so the context cannot be overflowed by 300 of them
     rec = _rec(task_type="classification", n_classes=300, n_labeled_examples=20,
                avg_input_tokens=100, avg_output_tokens=5, requests_per_month=10_000,
-               icl_model="gpt-5.4-mini", ft_model="together/llama-3.1-8b-instruct-turbo")  # fmt: skip
+               icl_model="gpt-5.4-mini",
+               ft_model="together/llama-3.1-8b-instruct-turbo")  # fmt: skip
     fired = {o.code for o in rec.trace if o.status == "fired"}
     assert "one-demo-per-class-overflows-context" not in fired
     assert rec.score.decided_by == "score"
     # the same rule does fire when the examples exist and 300 demonstrations overflow
     many = _rec(task_type="classification", n_classes=300, n_labeled_examples=3_000,
                 avg_input_tokens=2_000, avg_output_tokens=5, requests_per_month=10_000,
-                icl_model="gpt-5.4-mini", ft_model="together/llama-3.1-8b-instruct-turbo")  # fmt: skip
+                icl_model="gpt-5.4-mini",
+               ft_model="together/llama-3.1-8b-instruct-turbo")  # fmt: skip
     assert "one-demo-per-class-overflows-context" in {
         o.code for o in many.trace if o.status == "fired"
     }
