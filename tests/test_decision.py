@@ -143,13 +143,17 @@ def _costs(
     *,
     break_even: float | None = None,
     payback: tuple[float, float] | None = None,
+    savings: float | None = None,
 ) -> Any:
+    """Stand-in costs: ``payback`` (months, days) within the horizon, ``savings`` fine-
+    tuning's monthly saving (None: not stated)."""
     return SimpleNamespace(
         fine_tuning=ft,
         in_context_learning=icl,
         break_even_requests_per_month=break_even,
         payback_months=payback[0] if payback else None,
         payback_days=payback[1] if payback else None,
+        savings_per_month_usd=savings,
         for_strategy=lambda s: ft if s is FT else icl,
     )
 
@@ -434,11 +438,13 @@ def test_the_confidence_of_a_recommendation_is_its_share_of_draws() -> None:
 
 
 def test_a_rule_that_leaves_one_strategy_sets_the_confidence() -> None:
-    # no cache hit: prompting takes 7.88 + 280 + 500 = 787.88 ms, over a 600 ms budget the
-    # tuned model meets (527.88 ms); icl-over-latency-budget states a certainty of 0.8
-    rec = recommend(profile(latency_budget_ms=600.0, cache_hit_rate=0.0), today=TODAY)
-    assert dict(rec.feasible) == {FT: True, ICL: False}
-    assert (rec.strategy, rec.score.decided_by, rec.confidence) == (FT, "feasibility", 0.8)
+    # the tuned model shuts down 48 days after 2026-11-27, 48 / 365.25 = 13% of the 12-month
+    # horizon (under 50%): ft-model-shuts-down-early states a certainty of 0.9. (A latency
+    # budget no longer leaves one strategy: meeting it is a probability the score weighs.)
+    rec = recommend(profile(ft_model=spec(shutdown_date="2027-01-14")), today=TODAY)
+    assert dict(rec.feasible) == {FT: False, ICL: True}
+    assert (rec.strategy, rec.score.decided_by, rec.confidence) == (ICL, "feasibility", 0.9)
+    assert rec.reasons[0].code == "ft-model-shuts-down-early" and rec.reasons[0].decisive
     # fewer examples than the minimum: the policy's infeasible_confidence
     few = recommend(profile(n_labeled_examples=5, icl_shots=2), today=TODAY)
     assert (few.strategy, few.confidence) == (ICL, POLICY.infeasible_confidence)
@@ -538,7 +544,10 @@ def _estimated(**kw: Any) -> set[str]:
 def test_which_estimates_are_drawn_depends_on_how_both_are_served() -> None:
     """An input the profile gives is a fact, not drawn; the serving figures are drawn only
     where some strategy runs on replicas (utilization) or on the team's own GPUs (the GPU
-    price, training speed, the spare replica, the node's set-up hours)."""
+    price, training speed, the spare replica, the node's set-up hours). Own weights of 8B
+    may also go on an L40S or an A100, whose time per request against the H100's is a
+    measured range (gpu_capacity), or on a GPU platform's scale-to-zero worker, whose cold
+    start is a range (cold_start)."""
     api = _estimated()
     assert {"epochs", "peak_to_average_ratio", "people.hourly_usd", "cache_lifetime"} <= api
     assert not any(k.startswith("serving.") for k in api)
@@ -548,6 +557,13 @@ def test_which_estimates_are_drawn_depends_on_how_both_are_served() -> None:
     assert {k for k in dedicated if k.startswith("serving.")} == {"serving.utilization"}
     own = _estimated(ft_model=spec(params_b=8.0, fine_tuning=offer(serving=("self_hosted",))))
     assert {k for k in own if k.startswith("serving.")} == {
+        "serving.utilization", "serving.gpu_price", "serving.training_speed",
+        "serving.self_hosted_min_replicas", "serving.self_hosted_training_setup_hours",
+        "serving.gpu_capacity", "serving.cold_start",
+    }  # fmt: skip
+    # a model too large for one 48-80 GB card: only the H100 route, no endpoint
+    big = _estimated(ft_model=spec(params_b=70.0, fine_tuning=offer(serving=("self_hosted",))))
+    assert {k for k in big if k.startswith("serving.")} == {
         "serving.utilization", "serving.gpu_price", "serving.training_speed",
         "serving.self_hosted_min_replicas", "serving.self_hosted_training_setup_hours",
     }  # fmt: skip
@@ -560,11 +576,20 @@ def test_self_hosting_on_both_sides_draws_one_gpu_price() -> None:
     keys = [e.key for e in estimates(case, ev.scenarios)]
     assert keys.count("serving.gpu_price") == 1
     s = draw(case, ev.scenarios, estimate(5.0), 300).scenarios
-    ft_gpu, icl_gpu = s["ft_gpu_usd_per_hour"], s["icl_gpu_usd_per_hour"]
-    # the same percentile on both sides: the same order, draw by draw
-    np.testing.assert_array_equal(
-        np.argsort(ft_gpu, kind="stable"), np.argsort(icl_gpu, kind="stable")
-    )
+    assert np.unique(s["gpu_price_z"]).size > 1  # drawn
+    bills = price(case, s, np.full(s.rows, 10.0))
+
+    def hourly(k: Strategy, gpu: str) -> np.ndarray:
+        (o,) = [o for o in bills.options[k] if o.mode == "self_hosted" and o.gpu == gpu]
+        return np.broadcast_to(o.usd_per_replica_hour, (s.rows,))
+
+    # the same percentile on both sides: the same order, draw by draw (and on every GPU)
+    for gpu in ("H100 80GB", "L40S 48GB"):
+        ft_gpu, icl_gpu = hourly(FT, gpu), hourly(ICL, gpu)
+        assert np.unique(ft_gpu).size > 1
+        np.testing.assert_array_equal(
+            np.argsort(ft_gpu, kind="stable"), np.argsort(icl_gpu, kind="stable")
+        )
 
 
 def test_the_simulation_is_reproducible() -> None:
@@ -639,14 +664,26 @@ def test_the_value_of_information_is_said_when_it_passes_the_threshold() -> None
     assert r is not None and (r.code, r.kind, r.favors) == (
         "decision-value-of-information", "note", None)  # fmt: skip
     assert r.message == (
-        "Deciding with perfect information would be worth about $4,100 more than deciding "
-        "now; knowing the quality gain would be worth about $4,000: measure it before "
-        "deciding (score both strategies on a sample of your own examples and pass them as "
-        "pilot=)."
+        "Deciding with everything known would be worth about $4,100 more than deciding now "
+        "(the quality gain alone $4,000, the costs' estimated inputs alone $300): measure the "
+        "quality gain before deciding (score both strategies on a sample of your own examples "
+        "and pass them as pilot=)."
     )
+    # the costs' part at least half of the whole ($450 >= $250) and above the quality's
     costs_first = _value_reason(_uncertainty(evpi=(500.0, 100.0, 450.0)), costs)
     assert costs_first is not None
-    assert "knowing the costs' estimated inputs would be worth about $450" in costs_first.message
+    assert costs_first.message == (
+        "Deciding with everything known would be worth about $500 more than deciding now "
+        "(the quality gain alone $100, the costs' estimated inputs alone $450): pin down the "
+        "costs' estimates the sensitivity table ranks first."
+    )
+    # neither part reaches half of the whole ($200 < $250): no single measurement
+    together = _value_reason(_uncertainty(evpi=(500.0, 200.0, 200.0)), costs)
+    assert together is not None
+    assert together.message.endswith(
+        "alone $200): no single measurement settles it: the quality gain and the costs matter "
+        "together (the sensitivity table ranks the inputs)."
+    )
     assert _value_reason(_uncertainty(evpi=(None, None, None)), costs) is None
 
 
@@ -678,6 +715,20 @@ def test_the_cost_reason_with_a_break_even_and_a_payback() -> None:
         "requests/month; the first training run pays back in 15 days."
     )
     assert favors is FT
+
+
+def test_a_saving_that_does_not_pay_back_within_the_horizon_says_so() -> None:
+    # fine-tuning saves $50 a month but its run is not paid back in 12 months (no payback)
+    costs = _costs(_side(2_000.0), _side(3_000.0), break_even=250_000.0, savings=50.0)
+    msg, favors = _cost_reason(costs, 12.0)  # type: ignore[misc]
+    assert msg == (
+        "Fine-tuning costs $2,000 over 12 months vs $3,000 for prompting; break-even at 250k "
+        "requests/month; the first training run does not pay back within the 12-month horizon."
+    )
+    assert favors is FT
+    # no saving a month: nothing to pay back, nothing said
+    flat = _costs(_side(2_000.0), _side(3_000.0), break_even=250_000.0, savings=0.0)
+    assert _cost_reason(flat, 12.0)[0].endswith("requests/month.")  # type: ignore[index]
 
 
 def test_no_payback_is_quoted_when_prompting_is_cheaper() -> None:

@@ -42,7 +42,15 @@ def _gain(n: np.ndarray, shots: np.ndarray) -> np.ndarray:
 
 
 def _latency(s: Scenarios, shape: Any) -> np.ndarray:
-    return 100.0 * shape.shots  # 100 ms a demonstration
+    """The probability that each candidate meets the budget (what ``latency_of`` returns):
+    100 ms a demonstration, certainly within the budget or certainly not (1: no budget)."""
+    budget = s["latency_budget_ms"]
+    return np.where(np.isnan(budget), 1.0, (100.0 * shape.shots <= budget).astype(np.float64))
+
+
+def _likely(p: float) -> Any:
+    """A stand-in ``latency_of``: every candidate meets the budget with probability ``p``."""
+    return lambda s, shape: np.full(np.shape(shape.shots), p)
 
 
 def _case(**kw: Any) -> tuple[Any, Scenarios]:
@@ -85,7 +93,7 @@ def test_demonstrations_that_cost_more_than_they_close_are_not_bought() -> None:
 
 def test_the_latency_budget_rules_out_slow_prompts() -> None:
     # 350 ms: 0, 1 and 2 demonstrations (0, 100, 200 ms) fit, 4 (400 ms) does not; of
-    # 10.90, 11.11 and 11.07 the least is 0
+    # 10.90, 11.11 and 11.07 the least is 0 (without the budget the 8 wanted win)
     case, s = _case(latency_budget_ms=350.0)
     plan = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=_latency)
     assert min((0, 1, 2), key=_score) == 0
@@ -97,12 +105,19 @@ def test_the_latency_budget_rules_out_slow_prompts() -> None:
 
 
 def test_when_no_prompt_meets_the_budget_the_plan_is_zero_shot() -> None:
+    # every candidate a little less likely than not to meet the budget: none fits
     case, s = _case(latency_budget_ms=50.0)
-    slow = plan_prompt(
-        case, s, policy=POLICY, gain_of=_gain, latency_of=lambda s, sh: 100.0 + sh.shots
-    )
+    slow = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=_likely(0.49))
     assert slow.shots.tolist() == [0]
     assert slow.reason == "not even 0 fits the 50 ms latency budget"
+
+
+def test_a_prompt_as_likely_as_not_to_meet_the_budget_fits() -> None:
+    # probability 0.5 for every candidate: all fit, and the 8 wanted win as without a budget
+    case, s = _case(latency_budget_ms=50.0)
+    even = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=_likely(0.5))
+    assert even.shots.tolist() == [8]
+    assert even.reason is not None and "latency budget" not in even.reason
 
 
 def test_the_context_window_caps_the_candidates() -> None:

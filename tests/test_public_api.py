@@ -25,7 +25,7 @@ EXPECTED = {
     "ServingAlternative", "Uncertainty", "CostVolumeCurve", "StrategyCurve", "LatencyDefaults",
     "CatalogDefaults", "Effect", "RuleSource", "Sourced", "GainMetrics", "ReliabilityCurve",
     "ReliabilityBin", "SensitivityBars", "QualityParams", "QualityCorpus", "AllOf", "AnyOf",
-    "Compare", "Not",
+    "Compare", "Not", "FeatureColumns",
 }  # fmt: skip
 
 

@@ -182,6 +182,9 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
     from ._quality.cv import (
         cross_validate_quality_model as cross_validate_quality_model,
     )
+    from ._quality.features import (
+        FeatureColumns as FeatureColumns,
+    )
     from ._quality.fit import (
         fit_quality_model as fit_quality_model,
     )
@@ -287,6 +290,7 @@ _SOURCES: dict[str, str] = {
     "DataFileError": "._errors",
     "DecisionPolicy": "._decision",
     "Effect": "._rules",
+    "FeatureColumns": "._quality.features",
     "FineTuningOffer": "._catalog",
     "FlipPoint": "._whatif",
     "FrozenMap": "._types",

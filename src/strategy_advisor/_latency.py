@@ -214,12 +214,25 @@ def load_factors(utilisation: FloatArray) -> tuple[FloatArray, FloatArray, Float
 
 
 def normal_cdf(z: FloatArray) -> FloatArray:
-    """Standard normal CDF over arrays."""
-    from math import erfc
+    """Standard normal CDF over arrays, ``erfc(−z/√2) / 2`` with Numerical Recipes' Chebyshev
+    ``erfcc`` (fractional error under 1.2e-7 everywhere; a probability to quote, not a
+    p-value's tail).
 
-    flat = np.asarray(z, dtype=np.float64)
-    return np.asarray(0.5 * np.frompyfunc(lambda x: erfc(-x / _SQRT2), 1, 1)(flat),
-                      dtype=np.float64)  # fmt: skip
+    Examples
+    --------
+    >>> [round(float(p), 6) for p in normal_cdf(np.array([-1.959964, 0.0, 1.644854]))]
+    [0.025, 0.5, 0.95]
+    """
+    x = -np.asarray(z, dtype=np.float64) / _SQRT2
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.5 * a)
+    poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))  # fmt: skip
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = t * np.exp(-a * a + poly)
+    erfc = np.where(x >= 0, r, 2.0 - r)
+    return np.asarray(0.5 * np.where(np.isnan(x), np.nan, erfc), dtype=np.float64)
 
 
 @dataclass
