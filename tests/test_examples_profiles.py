@@ -71,7 +71,7 @@ def _product_routing(rec: Result) -> None:
     assert not icl["serving"]["batch"] and not ft["serving"]["batch"]
     # the tuned model's replicas carry the peak: average x the assumed 3x ratio
     plan = ft["serving"]
-    assert plan["mode"] in ("dedicated", "self_hosted")
+    assert plan["mode"] in ("dedicated", "self_hosted", "endpoint")
     peak = 20_000_000 / SECONDS_PER_MONTH * 3.0
     assert plan["peak_requests_per_s"] == pytest.approx(peak)
     capacity = plan["requests_per_s_per_replica"]
@@ -131,10 +131,12 @@ def _contract_extraction(rec: Result) -> None:
     ft = rec["costs"]["fine_tuning"]
     assert ft["training_tokens_per_run"] == pytest.approx(800 * 12_300 * 3)
     assert ft["training_runs"] == 1  # a stable schema: no retraining
-    # the tuned 8B decodes at its size's speed (the measured tables), not the 70B default
+    # the tuned 8B decodes at its measured low-load speed (NIM Llama-3.1-8B, concurrency 1,
+    # 215.98 tokens/s, data/replica_latency.json) on the GPU it is served on, not a default
     tuned = rec["latency"]["fine_tuning"]
-    assert tuned["decode_tokens_per_s"] == pytest.approx(53 * 22_714 / 6_651)
-    assert tuned["within_budget"] and not icl["within_budget"]
+    if rec["costs"]["fine_tuning"]["serving"]["gpu"] == "H100 80GB":
+        assert tuned["decode_tokens_per_s"] == pytest.approx(215.982721, rel=0.25)
+    assert tuned["within_budget_probability"] > icl["within_budget_probability"]
 
 
 def _tiny_internal_tool(rec: Result) -> None:
