@@ -121,15 +121,12 @@ def costs_of(p: TaskProfile, **kw: Any) -> Any:
 
 
 def latency_of(p: TaskProfile, **kw: Any) -> Any:
-    """Both strategies' :class:`StrategyLatency` at the point estimate, by strategy."""
+    """Both strategies' :class:`StrategyLatency` at the point estimate, by strategy, each on
+    the route it is served by (as ``recommend()`` reads them)."""
     from strategy_advisor import Strategy
+    from strategy_advisor._advisor import _latency_of
     from strategy_advisor._features import features_at
-    from strategy_advisor._latency import strategy_latency
 
     _, ev = point_evaluation(p, **kw)
     f = features_at(ev.columns)
-    has_prefix = (f.icl_prefix_tokens or 0.0) > 0
-    return {
-        s: strategy_latency(ev.latency, s, 0, p.latency_budget_ms, has_prefix=has_prefix)
-        for s in Strategy
-    }
+    return {s: _latency_of(ev, s, f, p.latency_budget_ms) for s in Strategy}
