@@ -127,6 +127,6 @@ def latency_of(p: TaskProfile, **kw: Any) -> Any:
     from strategy_advisor._advisor import _latency_of
     from strategy_advisor._features import features_at
 
-    _, ev = point_evaluation(p, **kw)
+    case, ev = point_evaluation(p, **kw)
     f = features_at(ev.columns)
-    return {s: _latency_of(ev, s, f, p.latency_budget_ms) for s in Strategy}
+    return {s: _latency_of(case, ev, s, f, p.latency_budget_ms) for s in Strategy}

@@ -285,13 +285,6 @@ def test_feature_columns_vary_by_row_and_hold_the_rest_once() -> None:
     assert np.isnan(col("task_change_interval_days")[0])  # a stable task: no interval
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="suspected bug in _features.scalar: a column held once (a length-1 array, a knob "
-    "no row varies) is indexed at the row instead of broadcast, so features_at(columns, row) "
-    "and rule_inputs_at(columns, row) raise IndexError for any row but 0",
-)
 def test_features_at_reads_any_row() -> None:
     case, s = _three_rows()
     columns = _rows(case, s, np.array([10.0, 2.0, 0.0]))
@@ -743,14 +736,6 @@ def test_only_the_people_figures_that_enter_the_costs_are_called_assumed() -> No
     assert "prompt_migration_hours" not in late.people_assumed.split(", ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected bug in _features._people_assumed: endpoint_ops_hours_per_month is "
-    "called assumed wherever 'endpoint' is among the tuned model's modes (allowed_modes adds "
-    "it to every self-hostable offer), but a model over 16B opens no endpoint route "
-    "(_routes.routes_for), so the figure never enters its costs; _uncertainty (estimates) "
-    "already tests the routes' kinds instead",
-)
 def test_endpoint_hours_are_not_assumed_where_no_endpoint_route_opens() -> None:
     # 70B: too large for the endpoint's one 48 GB card, so self-hosted on H100s only
     big = spec(fine_tuning=offer(serving=("self_hosted",)), params_b=70.0)

@@ -359,13 +359,6 @@ def test_the_budget_applies_at_its_percentile(percentile: float, target: float) 
     assert lat.p95_ms == pytest.approx(1_374.0, rel=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected bug in _latency.route_latency: the e2e tail multiplies the prefill and "
-    "the decode terms alike, so its log-variance enters as ((prefill + decode) x e2e)^2, but "
-    "the delta method adds (prefill x e2e)^2 and (decode x e2e)^2 as if independent, "
-    "understating the spread (P = 0.930 instead of 0.876 here)",
-)
 def test_a_figure_shared_by_two_terms_spreads_their_sum() -> None:
     # MINE at hit 0: prefill 180 ms, decode 500 ms, p95 450 + 680 x 1.17 = 1,245.6 ms; only
     # the e2e tail is ranged (1.04-1.17-1.38): w- = ln(1.17 / 1.04) = 0.11778, w+ =
@@ -414,13 +407,6 @@ def test_requests_are_answered_one_by_one_unless_priced_at_batch_rates() -> None
         86_400_000.0, 86_400_000.0, 86_400_000.0, "batch window")  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected bug in _advisor._latency_of: the basis is 'batch window' (and "
-    "strategy_latency's throughput_source 'a batch window') wherever the strategy is priced "
-    "at batch rates, even when the provider's batch window is unknown and the kernel "
-    "(_time_option, batch_hours=None) times the request one by one: basis and total disagree",
-)
 def test_batched_without_a_known_window_is_answered_one_by_one() -> None:
     # a provider with no known window, batch prices cheaper, the work offline: priced at
     # batch rates, timed one by one (980 and 1,245.6 ms, no cache)
@@ -515,13 +501,6 @@ def test_a_cold_start_is_added_where_enough_requests_wait_for_one(
     assert r.cold.tolist() == [share]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected bug in _latency.route_latency: the budget's percentile waits for a cold "
-    "start where cold >= 1 - percentile / 100, and 1 - 95 / 100 = 0.050000000000000044 in "
-    "floating point, so at a share of exactly 5% the p95 holds the cold start but total_ms "
-    "(the p95 the budget is compared with) does not",
-)
 def test_the_budget_sees_the_cold_start_the_p95_holds() -> None:
     r = _route(prompt=200.0, budget=2_000.0, cold_share=np.array([0.05]),
                cold_start_ms=np.array([COLD]))  # fmt: skip
@@ -530,11 +509,6 @@ def test_the_budget_sees_the_cold_start_the_p95_holds() -> None:
     assert r.within.tolist() == [0.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="suspected bug in _latency.route_latency: where half the requests or more wait for "
-    "a cold start the median holds it, but ttft_ms ('median time to first token') does not",
-)
 def test_the_median_first_token_waits_for_a_cold_start_too() -> None:
     r = _route(prompt=200.0, cold_share=np.array([1.0]), cold_start_ms=np.array([COLD]))
     assert r.ttft_ms.tolist() == [pytest.approx(310.0 + COLD, rel=1e-12)]

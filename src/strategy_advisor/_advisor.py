@@ -196,7 +196,7 @@ class Advisor:
         )
         features = features_at(at_point.columns)
         budget = profile.latency_budget_ms
-        latency = {s: _latency_of(at_point, s, features, budget) for s in Strategy}
+        latency = {s: _latency_of(case, at_point, s, features, budget) for s in Strategy}
         trace = self.rulebook.trace(rule_inputs_at(at_point.columns), at_point.rules.row(0))
         reasons = reasons_for(
             decision,
@@ -369,12 +369,16 @@ def evaluation_date(today: object) -> dt.date:
 
 
 def _latency_of(
-    ev: Evaluation, strategy: Strategy, features: TaskFeatures, budget: float | None
+    case: Case, ev: Evaluation, strategy: Strategy, features: TaskFeatures, budget: float | None
 ) -> StrategyLatency:
     """One strategy's latency at the point estimate, on the route it is served by."""
     o = ev.bills.mode(strategy, 0)
-    if o.batch:
+    window = case.side(strategy).batch_window_hours
+    cold = o.cold_share is not None and float(np.broadcast_to(o.cold_share, (1,))[0]) >= 0.05
+    if o.batch and window is not None:
         basis = "batch window"
+    elif cold:
+        basis = "cold start"
     elif strategy is Strategy.FINE_TUNING or not (features.icl_prefix_tokens or 0.0) > 0:
         basis = "no prefix"
     elif (features.icl_cache_hit_rate or 0.0) >= 0.95:

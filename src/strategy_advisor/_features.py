@@ -301,7 +301,9 @@ def _people_assumed(case: Case, changes: float) -> str | None:
         "prompt_revision_hours": changes > 0,
         "prompt_migration_hours": shutdown is not None and 0 < shutdown < horizon_days,
         "self_hosting_ops_hours_per_month": case.may_self_host,
-        "endpoint_ops_hours_per_month": "endpoint" in case.tuned.modes,
+        "endpoint_ops_hours_per_month": any(
+            r.kind in ("always_on", "scale_to_zero") for r in case.tuned.routes
+        ),
     }
     assumed = [
         field_
@@ -448,7 +450,8 @@ _FEATURE_FIELDS = tuple(TaskFeatures.model_fields)
 def scalar(value: Any, row: int, *, integer: bool = False, boolean: bool = False) -> Any:
     """One row of a column as a plain value: NaN is None, an integer field an int."""
     if isinstance(value, np.ndarray):
-        value = value[row] if value.ndim else value[()]
+        # a column held once (one value for every row) is broadcast
+        value = value[row if value.shape[0] > 1 else 0] if value.ndim else value[()]
         if value is None:
             return None
         if isinstance(value, (np.bool_, bool)):

@@ -14,10 +14,12 @@ formula is :func:`~._request_latency.request_latency_ms`'s, over arrays of scena
     median = TTFT + prefill + reasoning + answer
     p95    = TTFT x TTFT tail + (prefill + reasoning + answer) x end-to-end tail
 
-The budget is compared with the p95. Because the figures are estimates, meeting it is a
-probability: log p95 taken as normal around the point with the spread the figures' ranges
-imply (delta method), so ``P = Phi((ln budget − ln p95) / sd)``; in a draw of the simulation
-it is a plain yes or no.
+The budget is compared with the latency at its percentile (the p95 unless the profile's
+``latency_budget_percentile`` says otherwise; log-normal between the median and the p95).
+Because the figures are estimates, meeting it is a probability: the log latency taken as
+normal around the point with the spread the figures' ranges imply (delta method), so
+``P = Phi((ln budget − ln latency) / sd)``, the same at the point and in every draw of the
+simulation (around the draw's figures).
 """
 
 from __future__ import annotations
@@ -312,16 +314,24 @@ def route_latency(
     k = NormalDist().inv_cdf(percentile / 100.0) / NormalDist().inv_cdf(0.95)
     ratio = np.where((median > 0) & (p95 > 0), p95 / np.where(median > 0, median, 1.0), 1.0)
     target = median * ratio**k
+    first = ttft + pre_med
     cold = np.zeros(n)
     if cold_share is not None and cold_start_ms is not None:
+        # a request waits for a cold start at a percentile when at least the share of
+        # requests beyond it do (shares in hundredths, so that 5% is exactly 0.05)
         cold = np.broadcast_to(cold_share, n)
         median = np.where(cold >= 0.5, median + cold_start_ms, median)
+        first = np.where(cold >= 0.5, first + cold_start_ms, first)
         p95 = np.where(cold >= 0.05, p95 + cold_start_ms, p95)
-        target = np.where(cold >= 1.0 - percentile / 100.0, target + cold_start_ms, target)
+        beyond = (100.0 - percentile) / 100.0
+        target = np.where(cold >= beyond, target + cold_start_ms, target)
+    # the end-to-end tail multiplies prefill and decode both: its spread counts once on
+    # their sum
     var = (
         (ttft * tail) ** 2 * (_log_var(f.ttft) + _log_var(f.tail))
-        + (pre_p95 * e2e) ** 2 * (_log_var(f.prefill) + _log_var(f.e2e_tail))
-        + (decode * e2e) ** 2 * (speed_var + _log_var(f.e2e_tail))
+        + (pre_p95 * e2e) ** 2 * _log_var(f.prefill)
+        + (decode * e2e) ** 2 * speed_var
+        + ((pre_p95 + decode) * e2e) ** 2 * _log_var(f.e2e_tail)
         + (1000.0 * e2e / speed) ** 2 * _lin_var(f.reasoning)
     )
     sd = np.sqrt(var) / p95
@@ -330,7 +340,7 @@ def route_latency(
     within = normal_cdf(z_score)
     within = np.where(np.isnan(budget), 1.0, within)
     within = np.where(np.isnan(p95), np.nan, within)
-    return RouteLatency(median, p95, ttft + pre_med, within, cold, target, percentile, speed,
+    return RouteLatency(median, p95, first, within, cold, target, percentile, speed,
                         prefill_rate)  # fmt: skip
 
 
