@@ -674,9 +674,7 @@ def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape) -
 
 
 @quiet_floats
-def price(
-    case: Case, s: Scenarios, shots: FloatArray
-) -> Bills:
+def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
     """Both strategies' bills in every row, each in its cheapest option there that meets the
     latency budget (as likely as not), else the cheapest."""
     months, volume = s["horizon_months"], s["volume"]
