@@ -1,10 +1,10 @@
 """Model names as users write them, and litellm's model map as a catalog (issue 18, items 1-2).
 
-The litellm file is ``tests/data/litellm_model_map.json``: a hand-picked handful of entries
-in litellm's own format (copied from litellm 1.110.2's ``model_prices_and_context_window
-_backup.json``, trimmed to the fields read here): chat models of six providers, a dated
-snapshot priced unlike its family, a tuned model's ``ft:`` key, an embedding model, an
-image model and the file's ``sample_spec``.
+The litellm file is ``examples/litellm/model_prices_and_context_window.json``: a handful
+of entries in litellm's own format (copied from litellm 1.110.2's bundled map, trimmed to
+the fields read here): chat models of seven providers, a dated snapshot priced unlike its
+family, a tuned model's ``ft:`` key, an embedding model, an image model and the file's
+``sample_spec``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,12 @@ from strategy_advisor.cli import main
 
 from .helpers import TODAY
 
-LITELLM_MAP = Path(__file__).parent / "data" / "litellm_model_map.json"
+LITELLM_MAP = (
+    Path(__file__).resolve().parents[1]
+    / "examples"
+    / "litellm"
+    / "model_prices_and_context_window.json"
+)
 #: The names a platform team's config holds, exactly as the issue lists them.
 AS_USERS_WRITE_THEM = {
     "openai/gpt-5.4-mini": "gpt-5.4-mini",

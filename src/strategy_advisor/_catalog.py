@@ -530,9 +530,9 @@ class Catalog:
         fine-tuning offers) win:
 
         >>> shipped = default_catalog()
+        >>> ours = CatalogDefaults(icl_model="my-llm", ft_model="my-llm", reason="ours")
         >>> extra = Catalog([ModelSpec(name="my-llm", input_usd_per_mtok=1.0)],
-        ...                 defaults=shipped.defaults,
-        ...                 latency_defaults=shipped.latency_defaults,
+        ...                 defaults=ours, latency_defaults=shipped.latency_defaults,
         ...                 as_of="2026-12", source="our price list")
         >>> both = shipped.merge(extra)
         >>> "my-llm" in both, len(both) == len(shipped) + 1

@@ -16,13 +16,15 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "strategy-advisor recommend examples/product_routing.json --html report.html",
         "strategy-advisor recommend examples/portfolio.jsonl --csv > portfolio.csv",
         "strategy-advisor recommend examples/portfolio.jsonl --json --n-jobs -1",
-        "strategy-advisor recommend profile.json --catalog-litellm litellm_prices.json",
+        "strategy-advisor recommend examples/product_routing.json "
+        "--catalog-litellm examples/litellm/model_prices_and_context_window.json",
     ),
     "explain": ("strategy-advisor explain examples/contract_extraction.json --today 2026-12-01",),
     "catalog": (
         "strategy-advisor catalog --tunable --live --months 12",
         "strategy-advisor catalog --provider openai --json",
-        "strategy-advisor catalog --litellm litellm_prices.json --provider anthropic",
+        "strategy-advisor catalog --provider openai "
+        "--litellm examples/litellm/model_prices_and_context_window.json",
     ),
     "rules": ("strategy-advisor rules",),
     "schema": ("strategy-advisor schema > profile.schema.json",),
