@@ -35,7 +35,8 @@ def test_no_default_rule_weighs_in_beside_the_cost_term() -> None:
 scenarios = st.fixed_dictionaries(
     {
         "n_labeled_examples": st.integers(10, 50_000),
-        "requests_per_month": st.floats(0, 1e8),
+        # plausible volumes: 0, or at least one request a month (below one warns, a unit slip)
+        "requests_per_month": st.one_of(st.just(0.0), st.floats(1, 1e8)),
         "hosting": st.sampled_from([0.0, 1.7, 8.0]),
         "task_change_interval_days": st.one_of(st.none(), st.floats(7, 400)),
     }

@@ -10,7 +10,8 @@ import strategy_advisor
 
 EXPECTED = {
     "Advisor", "AdvisorError", "Catalog", "CatalogError", "ChatMessage", "DataFileError",
-    "DecisionPolicy", "FineTuningOffer", "FrozenMap", "LabeledExample", "ModelSpec",
+    "DecisionPolicy", "FineTuningOffer", "FrozenMap", "ImplausibleValueWarning",
+    "LabeledExample", "ModelSpec",
     "ParameterError", "PeopleTime", "PilotResult", "PilotUpdate", "QualityCVReport",
     "QualityEstimate", "QualityFeatures", "QualityMetrics", "QualityModel", "Reason",
     "Recommendation", "Rule", "RuleError", "RuleInputs", "RuleOutcome", "Rulebook",

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from ._datafiles import load_json, read_shipped_json, validate_data
+from ._datafiles import SuggestingModel, load_json, read_shipped_json, validate_data
 from ._errors import CatalogError, DataFileError, closest_names
 from ._names import NameReading, readings, snapshot_rule
 from ._types import (
@@ -45,7 +45,7 @@ def _known_args(args: Iterable[tuple[str | None, Any]]) -> list[tuple[str | None
     return [(k, v) for k, v in args if v is not None]
 
 
-class ValueRange(BaseModel):
+class ValueRange(SuggestingModel):
     """Where sources disagree on a number: its plausible low and high, and who says what.
 
     ``path`` names the field inside the spec (``"input_usd_per_mtok"``,
@@ -66,7 +66,7 @@ class ValueRange(BaseModel):
         return self
 
 
-class FineTuningOffer(BaseModel):
+class FineTuningOffer(SuggestingModel):
     """How a model can be fine-tuned, how the tuned model can be served, and what it costs.
 
     ``FineTuningOffer()`` means "tunable, token prices unknown": every cost that needs a
@@ -150,7 +150,7 @@ class FineTuningOffer(BaseModel):
         return _known_args(super().__repr_args__())
 
 
-class ModelSpec(BaseModel):
+class ModelSpec(SuggestingModel):
     """A model: its prices, limits and speed. Any field may be unknown (``None``).
 
     Examples
