@@ -334,3 +334,18 @@ def test_every_spec_the_import_makes_is_a_valid_model_spec() -> None:
     for name in cat.names:
         spec = cat.get(name)
         assert ModelSpec.model_validate(spec.model_dump()) == spec
+
+
+def test_the_docs_table_of_names_is_what_resolves() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "catalog.md").read_text()
+    section = text.split("## Names as you write them", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| (`[^`]+`|refused) \|", section, re.M)
+    assert len(rows) >= 15
+    cat = default_catalog()
+    for name, target in rows:
+        if target == "refused":
+            assert name not in cat, name
+            with pytest.raises(CatalogError):
+                cat.get(name)
+        else:
+            assert cat.get(name).name == target.strip("`"), name

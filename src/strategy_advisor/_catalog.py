@@ -568,6 +568,14 @@ class Catalog:
     ) -> Catalog:
         """A catalog of the chat models in litellm's ``model_prices_and_context_window.json``.
 
+        Each chat entry becomes a :class:`ModelSpec` with its input, output, cached-input,
+        cache-write and batch prices per 1M tokens, context window, longest output,
+        shortest cacheable prefix, shutdown date and provider; its ``source`` names
+        "litellm model map, version X". None has a fine-tuning offer (litellm has no
+        training or hosting fields): layer the shipped catalog over it with
+        ``default_catalog().merge(Catalog.from_litellm())``. Entries with a malformed
+        figure are left out; ``Catalog.skipped`` lists them with the reason.
+
         Parameters
         ----------
         path : str or Path, optional
@@ -579,14 +587,6 @@ class Catalog:
         defaults : CatalogDefaults, optional
             Models a profile gets when it names none. None: the shipped defaults, as the
             import names them (``gpt-5.4-mini``, ``fireworks_ai/.../llama-v3p1-8b-instruct``).
-
-        Each chat entry becomes a :class:`ModelSpec` with its input, output, cached-input,
-        cache-write and batch prices per 1M tokens, context window, longest output,
-        shortest cacheable prefix, shutdown date and provider; its ``source`` names
-        "litellm model map, version X". None has a fine-tuning offer (litellm has no
-        training or hosting fields): layer the shipped catalog over it with
-        ``default_catalog().merge(Catalog.from_litellm())``. Entries with a malformed
-        figure are left out; ``Catalog.skipped`` lists them with the reason.
 
         Examples
         --------

@@ -79,8 +79,7 @@ class LitellmMap:
     @property
     def label(self) -> str:
         """How imported entries name their source: "litellm model map, version X"."""
-        version = f"version {self.version}" if self.version else "version unknown"
-        return f"litellm model map, {version}"
+        return f"litellm model map, version {self.version or 'unknown'}"
 
 
 def find_model_map() -> tuple[Path, str | None]:
@@ -157,7 +156,7 @@ def read_model_map(path: str | Path | None = None, *, version: str | None = None
             f"{found} is not a litellm model map: expected a JSON object keyed by model name "
             f"(as model_prices_and_context_window.json); got a JSON {type(data).__name__}"
         )
-    label = f"litellm model map, version {version}" if version else "litellm model map"
+    label = f"litellm model map, version {version or 'unknown'}"
     rules = name_rules().litellm_import
     entries: list[dict[str, Any]] = []
     skipped: list[tuple[str, str]] = []

@@ -437,7 +437,7 @@ def count_tokens(
     >>> count_tokens(["a", "bb", "ccccc"], encoding="estimate").total
     4.0
     >>> count_tokens(["x" * 40] * 1000, encoding="estimate", sample=50).total_ci95
-    (10000.0, 10000.0)
+    (9000.0, 9000.0)
     """
     if isinstance(texts, (str, bytes)):
         raise ParameterError(
