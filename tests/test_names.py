@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from strategy_advisor import Catalog, CatalogError, DataFileError, ModelSpec, default_catalog
-from strategy_advisor import _catalog as catalog_module
 from strategy_advisor._names import SnapshotRule, name_rules, readings
 from strategy_advisor.cli import main
 
@@ -72,7 +71,7 @@ def test_a_snapshot_keeps_its_own_shutdown_date(monkeypatch: pytest.MonkeyPatch)
         shutdown_date=dt.date(2026, 12, 31),
         source="test",
     )
-    monkeypatch.setattr(catalog_module, "snapshot_rule", lambda name: rule)
+    monkeypatch.setattr("strategy_advisor._names.snapshot_rule", lambda name: rule)
     cat = default_catalog()
     spec = cat.get("gpt-4o-mini-2024-07-18")
     assert spec.name == "gpt-4o-mini" and spec.shutdown_date == dt.date(2026, 12, 31)

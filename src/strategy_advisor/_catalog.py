@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ._datafiles import SuggestingModel, load_json, read_shipped_json, validate_data
 from ._errors import CatalogError, DataFileError, closest_names
-from ._names import NameReading, readings, snapshot_rule
+from ._names import NameReading, as_snapshot, prompted_tuned, readings
 from ._types import (
     STRICT_DATA,
     USER_INPUT,
@@ -440,7 +440,7 @@ class Catalog:
             ):
                 continue  # openai/claude-haiku-4-5: not that provider's model
             if reading.snapshot is not None:
-                spec = _as_snapshot(spec, reading.snapshot)
+                spec = as_snapshot(spec, reading.snapshot)
             return spec, reading
         return None
 
@@ -518,7 +518,7 @@ class Catalog:
         if role == "icl_model" and spec.fine_tuning is not None:
             found = self._find(name)
             if found is not None and found[1].fine_tuned is not None:
-                return _prompted_tuned(spec, name.strip())
+                return prompted_tuned(spec, name.strip())
         return spec
 
     def merge(self, other: Catalog) -> Catalog:
@@ -602,34 +602,27 @@ class Catalog:
         >>> cat.names, cat.get("openai/gpt-5.4-mini").input_usd_per_mtok
         (('gpt-5.4-mini',), 0.75)
         """
-        from ._datafiles import validate_data
         from ._litellm import read_model_map
 
         read = read_model_map(path, version=version)
-        specs: list[ModelSpec] = []
-        seen: set[str] = set()
-        skipped = list(read.skipped)
-        for fields in read.entries:
-            name = str(fields["name"])
-            if name.strip().lower() in seen:
-                skipped.append((name, "the same name (ignoring case) as an earlier entry"))
-                continue
-            try:
-                specs.append(validate_data(ModelSpec, fields, f"{read.path}, key {name!r}"))
-            except DataFileError as exc:
-                skipped.append((name, str(exc).split(" is malformed: ", 1)[-1]))
-                continue
-            seen.add(name.strip().lower())
-        if not specs:
-            raise DataFileError(
-                f"{read.path} holds no chat model litellm prices (modes found: "
-                f"{', '.join(sorted(read.modes)) or 'none'}); expected litellm's "
-                "model_prices_and_context_window.json"
-            )
+        specs, skipped = read.validated(
+            lambda fields, where: validate_data(ModelSpec, fields, where)
+        )
         shipped = default_catalog()
+        if defaults is None:
+            spellings = {
+                role: [name] + [k for k, t in shipped._lookup.items() if t == name]
+                for role, name in (("icl_model", shipped.defaults.icl_model),
+                                   ("ft_model", shipped.defaults.ft_model))
+            }  # fmt: skip
+            picked = read.defaults_for([s.name for s in specs], spellings)
+            defaults = CatalogDefaults(
+                **picked,
+                reason=f"the shipped defaults as litellm names them ({shipped.defaults.reason})",
+            )
         catalog = cls(
             specs,
-            defaults=defaults or _defaults_in(specs, shipped, read.path),
+            defaults=defaults,
             latency_defaults=shipped.latency_defaults,
             as_of=read.label,
             source=f"{read.label} ({read.path}): {len(specs)} chat models",
@@ -637,65 +630,6 @@ class Catalog:
         catalog.skipped = tuple(skipped)
         catalog.modes_left_out = read.modes
         return catalog
-
-
-def _as_snapshot(spec: ModelSpec, snapshot: str) -> ModelSpec:
-    """A dated snapshot read as its family: the family's entry, with the snapshot's own
-    shutdown date where the data has one; a snapshot priced unlike its family is refused."""
-    rule = snapshot_rule(snapshot)
-    if rule is None:
-        return spec
-    if not rule.same_prices:
-        raise CatalogError(
-            f"{snapshot!r} is a dated snapshot of {rule.family!r} with prices of its own "
-            f"({rule.source}); the catalog prices only {rule.family!r}: give the snapshot "
-            "as a ModelSpec, or layer litellm's map under the catalog "
-            "(default_catalog().merge(Catalog.from_litellm()), --catalog-litellm PATH)"
-        )
-    if rule.shutdown_date is None or rule.shutdown_date == spec.shutdown_date:
-        return spec
-    return spec.model_copy(update={"shutdown_date": rule.shutdown_date})
-
-
-def _prompted_tuned(spec: ModelSpec, model_id: str) -> ModelSpec:
-    """Prompting an already tuned model: the base's spec at the tuned offer's token prices."""
-    offer = spec.fine_tuning
-    assert offer is not None  # checked by Catalog.get
-    return spec.model_copy(
-        update={
-            "name": model_id,
-            "input_usd_per_mtok": offer.input_usd_per_mtok,
-            "cached_input_usd_per_mtok": offer.cached_input_usd_per_mtok,
-            "output_usd_per_mtok": offer.output_usd_per_mtok,
-            "batch_input_usd_per_mtok": offer.batch_input_usd_per_mtok,
-            "batch_output_usd_per_mtok": offer.batch_output_usd_per_mtok,
-            "shutdown_date": offer.shutdown_date or spec.shutdown_date,
-            "notes": f"{model_id}: a model tuned from {spec.name}, prompted at the per-token "
-            f"prices of {spec.name}'s fine-tuning offer",
-        }
-    )
-
-
-def _defaults_in(specs: list[ModelSpec], shipped: Catalog, where: Path) -> CatalogDefaults:
-    """The shipped defaults as an import names them (their names or aliases)."""
-    names = {s.name.lower(): s.name for s in specs}
-    picked: dict[str, str] = {}
-    for role in ("icl_model", "ft_model"):
-        wanted = getattr(shipped.defaults, role)
-        spellings = [wanted] + [k for k, t in shipped._lookup.items() if t == wanted]
-        hit = next((names[k.lower()] for k in spellings if k.lower() in names), None)
-        if hit is None:
-            raise DataFileError(
-                f"{where} has no entry for the default {role} {wanted!r} (nor for its "
-                f"aliases); pass defaults=CatalogDefaults(icl_model=..., ft_model=..., "
-                "reason=...), or merge the import under the shipped catalog"
-            )
-        picked[role] = hit
-    return CatalogDefaults(
-        icl_model=picked["icl_model"],
-        ft_model=picked["ft_model"],
-        reason=f"the shipped defaults as litellm names them ({shipped.defaults.reason})",
-    )
 
 
 @cache

@@ -17,10 +17,10 @@ import importlib.metadata
 import math
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ._datafiles import load_json
 from ._errors import DataFileError
@@ -34,6 +34,7 @@ MAP_FILE_NAMES = (
     "model_prices_and_context_window_backup.json",
 )
 _DIST = "litellm"
+_S = TypeVar("_S")
 _PER_MILLION = 1e6
 #: litellm's per-token fields -> ModelSpec's per-1M fields.
 _PRICES = {
@@ -75,6 +76,48 @@ class LitellmMap:
     entries: tuple[dict[str, Any], ...]
     skipped: tuple[tuple[str, str], ...]
     modes: Mapping[str, int]
+
+    def validated(
+        self, validate: Callable[[dict[str, Any], str], _S]
+    ) -> tuple[list[_S], list[tuple[str, str]]]:
+        """Each entry validated by ``validate(fields, where)`` (a DataFileError leaves it
+        out), one per name ignoring case; (the specs, every entry left out with why)."""
+        specs: list[_S] = []
+        skipped = list(self.skipped)
+        seen: set[str] = set()
+        for fields in self.entries:
+            name = str(fields["name"])
+            if name.strip().lower() in seen:
+                skipped.append((name, "the same name (ignoring case) as an earlier entry"))
+                continue
+            try:
+                specs.append(validate(fields, f"{self.path}, key {name!r}"))
+            except DataFileError as exc:
+                skipped.append((name, str(exc).split(" is malformed: ", 1)[-1]))
+                continue
+            seen.add(name.strip().lower())
+        if not specs:
+            raise DataFileError(
+                f"{self.path} holds no chat model litellm prices (modes found: "
+                f"{', '.join(sorted(self.modes)) or 'none'}); expected litellm's "
+                "model_prices_and_context_window.json"
+            )
+        return specs, skipped
+
+    def defaults_for(self, names: list[str], spellings: Mapping[str, list[str]]) -> dict[str, str]:
+        """For each role, the first of its spellings (a name or alias) that the map has."""
+        have = {n.lower(): n for n in names}
+        picked: dict[str, str] = {}
+        for role, wanted in spellings.items():
+            hit = next((have[k.lower()] for k in wanted if k.lower() in have), None)
+            if hit is None:
+                raise DataFileError(
+                    f"{self.path} has no entry for the default {role} {wanted[0]!r} (nor for "
+                    "its aliases); pass defaults=CatalogDefaults(icl_model=..., ft_model=..., "
+                    "reason=...), or merge the import under the shipped catalog"
+                )
+            picked[role] = hit
+        return picked
 
     @property
     def label(self) -> str:

@@ -15,19 +15,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from ._datafiles import shipped
+from ._errors import CatalogError
 from ._types import STRICT_DATA, ModelKind
+
+if TYPE_CHECKING:
+    from ._catalog import ModelSpec
 
 __all__ = [
     "LitellmImport",
     "NameReading",
     "ProviderRule",
     "SnapshotRule",
+    "as_snapshot",
     "name_rules",
+    "prompted_tuned",
     "provider_rule",
     "readings",
     "snapshot_rule",
@@ -181,3 +187,43 @@ def readings(name: str) -> Iterator[NameReading]:
     dated = _dated(key)
     if dated is not None:
         yield NameReading(dated[0], provider, snapshot=dated[1], fine_tuned=fine_tuned)
+
+
+# ----------------------------------------------------------------- a reading's entry
+
+
+def as_snapshot(spec: ModelSpec, snapshot: str) -> ModelSpec:
+    """A dated snapshot read as its family: the family's entry, with the snapshot's own
+    shutdown date where the data has one; a snapshot priced unlike its family is refused."""
+    rule = snapshot_rule(snapshot)
+    if rule is None:
+        return spec
+    if not rule.same_prices:
+        raise CatalogError(
+            f"{snapshot!r} is a dated snapshot of {rule.family!r} with prices of its own "
+            f"({rule.source}); the catalog prices only {rule.family!r}: give the snapshot "
+            "as a ModelSpec, or layer litellm's map under the catalog "
+            "(default_catalog().merge(Catalog.from_litellm()), --catalog-litellm PATH)"
+        )
+    if rule.shutdown_date is None or rule.shutdown_date == spec.shutdown_date:
+        return spec
+    return spec.model_copy(update={"shutdown_date": rule.shutdown_date})
+
+
+def prompted_tuned(spec: ModelSpec, model_id: str) -> ModelSpec:
+    """Prompting an already tuned model: the base's spec at the tuned offer's token prices."""
+    offer = spec.fine_tuning
+    assert offer is not None  # checked by Catalog.get
+    return spec.model_copy(
+        update={
+            "name": model_id,
+            "input_usd_per_mtok": offer.input_usd_per_mtok,
+            "cached_input_usd_per_mtok": offer.cached_input_usd_per_mtok,
+            "output_usd_per_mtok": offer.output_usd_per_mtok,
+            "batch_input_usd_per_mtok": offer.batch_input_usd_per_mtok,
+            "batch_output_usd_per_mtok": offer.batch_output_usd_per_mtok,
+            "shutdown_date": offer.shutdown_date or spec.shutdown_date,
+            "notes": f"{model_id}: a model tuned from {spec.name}, prompted at the per-token "
+            f"prices of {spec.name}'s fine-tuning offer",
+        }
+    )
