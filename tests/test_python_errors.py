@@ -3,7 +3,9 @@ the closest valid ones, and a valid value that looks like a unit slip warns."""
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -150,3 +152,17 @@ def test_every_threshold_has_its_reason_and_a_profile_field() -> None:
         assert len(check.reason) > 40 and check.mistake
         value = check.below / 2 if check.below is not None else check.above * 2  # type: ignore[operator]
         assert implausible({check.field: value}), check.field
+
+
+def test_the_command_line_says_the_warning_in_its_own_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from strategy_advisor.cli import main
+
+    path = tmp_path / "p.json"
+    profile = {**BASE, "avg_input_tokens": 200, "avg_output_tokens": 3, "latency_budget_ms": 1.5}
+    path.write_text(json.dumps(profile))
+    assert main(["recommend", str(path), "--today", "2026-12-01"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("strategy-advisor: warning: latency_budget_ms=1.5: did you mean seconds?")
+    assert err.count("warning") == 1
