@@ -1,15 +1,27 @@
-"""Benchmark: count_tokens against a plain tiktoken loop, and the sampled estimate.
+"""Benchmark: count_tokens against a plain tiktoken loop, the sampled estimate, and the
+byte estimate's accuracy per script class.
 
 Run with ``python benchmarks/bench_tokens.py``. Offline: it uses the small real
 ``tiktoken.Encoding`` built in ``tests/tiny_encoding.py`` (imported by path), or
-o200k_base when tiktoken's cache (``TIKTOKEN_CACHE_DIR``) already holds it. Prints figures;
-asserts nothing about time.
+o200k_base when it is available offline (tiktoken's cache or the ``[tokenizers]`` extra).
+Prints figures; asserts nothing about time.
+
+``--accuracy`` measures the byte estimate (``encoding="estimate"``) against the real
+o200k_base and cl100k_base encodings (the ``[tokenizers]`` extra) on the frozen corpus
+``benchmarks/token_corpus.json`` (``benchmarks/build_token_corpus.py`` says what it holds):
+per class, the error of the summed estimate against the summed true count, and the 5th and
+95th percentiles of the per-text error, for the old rule (UTF-8 bytes / 4) and for the
+per-script ratios of ``data/tokenizers.json``. ``--fit`` refits those ratios: non-negative
+least squares of each text's true count on its bytes per script class, every class of texts
+weighted equally (each text by 1/sqrt(its class's total tokens)).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
+import math
 import statistics
 import sys
 import time
@@ -20,6 +32,7 @@ import numpy as np
 import tiktoken
 
 from strategy_advisor import TokenizerError, count_tokens, load_encoding
+from strategy_advisor._tokens.counting import SCRIPT_CLASSES, script_bytes, tokenizer_data
 
 HERE = Path(__file__).resolve().parent
 _WORDS = (
@@ -74,14 +87,84 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+CORPUS = HERE / "token_corpus.json"
+
+
+def corpus() -> dict[str, list[str]]:
+    """The frozen accuracy corpus: texts by class (prose, code, json, cjk, other, emoji)."""
+    texts: dict[str, list[str]] = json.loads(CORPUS.read_text(encoding="utf-8"))["texts"]
+    return texts
+
+
+def truth(enc: tiktoken.Encoding, texts: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    return {k: np.array([len(enc.encode_ordinary(t)) for t in v], float) for k, v in texts.items()}
+
+
+def accuracy(names: tuple[str, ...] = ("o200k_base", "cl100k_base")) -> None:
+    """Print the byte estimate's error per class, before (bytes / 4) and after (per script)."""
+    texts = corpus()
+    est = tokenizer_data().estimate
+    print(
+        f"\nbyte estimate vs exact counts on {CORPUS.name} (stated band ±{est.relative_error:.0%})"
+    )
+    for name in names:
+        enc = load_encoding(name)
+        _, ratios = est.ratios_for(name)
+        true = truth(enc, texts)
+        print(f"  {name}: {ratios.describe()}")
+        print(f"    {'class':<7}{'texts':>6}{'tokens':>9}  {'bytes/4':>8} {'p5..p95':>12}  "
+              f"{'by script':>9} {'p5..p95':>12}")  # fmt: skip
+        for cls, items in texts.items():
+            y = true[cls]
+            before = np.array([math.ceil(len(t.encode()) / 4) for t in items], float)
+            after = np.array([ratios.tokens(t) for t in items], float)
+            cols = []
+            for guess in (before, after):
+                rel = (guess - y) / y
+                lo, hi = np.percentile(rel, [5, 95])
+                cols.append(f"{(guess.sum() - y.sum()) / y.sum():>+8.1%} {lo:>+5.0%}..{hi:<+5.0%}")
+            print(f"    {cls:<7}{len(items):>6}{y.sum():>9,.0f}  {cols[0]}  {cols[1]}")
+
+
+def fit(names: tuple[str, ...] = ("o200k_base", "cl100k_base")) -> None:
+    """Refit the per-script ratios (print them as data/tokenizers.json's estimate.ratios)."""
+    from scipy.optimize import nnls
+
+    texts = corpus()
+    out = {}
+    for name in names:
+        true = truth(load_encoding(name), texts)
+        rows, ys, ws = [], [], []
+        for cls, items in texts.items():
+            weight = 1.0 / math.sqrt(true[cls].sum())
+            for t, y in zip(items, true[cls], strict=True):
+                rows.append(script_bytes(t))
+                ys.append(y)
+                ws.append(weight)
+        x, y, w = np.array(rows, float), np.array(ys), np.array(ws)
+        coef, _ = nnls(x * w[:, None], y * w)
+        out[name] = {c: round(1.0 / k, 2) for c, k in zip(SCRIPT_CLASSES, coef, strict=True)}
+    print(json.dumps(out, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--accuracy", action="store_true", help="only the byte estimate's accuracy per class"
+    )
+    parser.add_argument("--fit", action="store_true", help="refit the per-script ratios")
     parser.add_argument("--n-speed", type=int, default=100_000, help="texts in the speed test")
     parser.add_argument("--repeats", type=int, default=11, help="alternating runs of each")
     parser.add_argument("--n-population", type=int, default=600_000)
     parser.add_argument("--sample", type=int, default=20_000)
     parser.add_argument("--seeds", type=int, default=20, help="seeds for the sampled estimate")
     args = parser.parse_args()
+    if args.fit:
+        fit()
+        return
+    if args.accuracy:
+        accuracy()
+        return
 
     enc = pick_encoding()
     print(f"python {sys.version.split()[0]}, tiktoken {tiktoken.__version__}, encoding {enc.name}")
@@ -142,6 +225,11 @@ def main() -> None:
         f"max {max(errors):.2%}; stated band ±{est.relative_error:.2%}; "
         f"CI covers the truth {covered}/{args.seeds}"
     )
+    try:
+        accuracy()
+    except TokenizerError as exc:
+        why = str(exc).splitlines()[0]
+        print(f"\nbyte estimate accuracy: skipped ({why} pip install -e '.[tokenizers]')")
 
 
 if __name__ == "__main__":

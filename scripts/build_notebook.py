@@ -193,14 +193,24 @@ SOURCES: dict[str, list[tuple[str, str]]] = {
     "calibration": CALIBRATION,
 }
 
+#: Added to each notebook's first cell: what running it needs (the `notebooks` extra).
+INSTALL = (
+    "\n\n**Setup:** `pip install 'strategy_advisor[notebooks]'` (from a clone: "
+    "`pip install -e '.[notebooks]'`) installs what this notebook needs: matplotlib for the "
+    "charts, the tokenizer files for exact token counts, and a Jupyter kernel. It runs offline."
+)
+
 
 def build(name: str) -> Any:
     """The notebook ``name`` from its cells, not executed."""
     import nbformat
 
+    sources = list(SOURCES[name])
+    kind, first = sources[0]
+    sources[0] = (kind, first + INSTALL)  # the first cell (a title) says what to install
     cells = [
         nbformat.v4.new_markdown_cell(src) if kind == "markdown" else nbformat.v4.new_code_cell(src)
-        for kind, src in SOURCES[name]
+        for kind, src in sources
     ]
     for i, cell in enumerate(cells):
         cell["id"] = f"{name}-{i:02d}"  # stable ids: the file changes only where outputs do
@@ -277,16 +287,49 @@ def write_cv_report() -> None:
     CV_REPORT.write_text(report.model_dump_json() + "\n", encoding="utf-8")
 
 
+def check(names: list[str]) -> int:
+    """Execute each stored notebook offline; 1 if any cell fails or a notebook is stale."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
+    failed = []
+    for name in names:
+        stored = nbformat.read(str(NOTEBOOKS / f"{name}.ipynb"), as_version=4)
+        if [(c.cell_type, c.source) for c in stored.cells] != [
+            (c.cell_type, c.source) for c in build(name).cells
+        ]:
+            failed.append(f"{name}: stale (run python scripts/build_notebook.py {name})")
+            continue
+        try:
+            execute(stored)
+        except CellExecutionError as exc:
+            failed.append(f"{name}: {str(exc).strip().splitlines()[-1]}")
+            continue
+        print(f"notebooks/{name}.ipynb ran offline")
+    for problem in failed:
+        print(f"FAILED {problem}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help=f"some of {', '.join(SOURCES)} (default: all)")
     parser.add_argument("--cv", action="store_true", help=f"rewrite {CV_REPORT.name} first")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="run the stored notebooks offline, write nothing: exit 1 if a cell fails or a "
+        "notebook is not what this script builds (.ci/run does it in a fresh virtual "
+        "environment with only the [notebooks] extra)",
+    )
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in SOURCES]
     if unknown:
         parser.error(f"no notebook named {', '.join(unknown)}; choose from {', '.join(SOURCES)}")
     import nbformat
 
+    if args.check:
+        return check(args.names or list(SOURCES))
     if args.cv:
         write_cv_report()
     for name in args.names or list(SOURCES):

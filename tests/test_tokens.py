@@ -211,10 +211,13 @@ def test_estimate_fallback_when_offline(offline: list[str]) -> None:
     stats = count_tokens(["abcd" * 10, "é" * 8], encoding="o200k_base", allow_estimate=True)
     est = tokenizer_data().estimate
     assert (stats.exact, stats.encoding, stats.relative_error) == (False, "estimate", 0.25)
-    assert stats.total == 10 + 4  # 40 bytes / 4; 16 UTF-8 bytes / 4
+    ratios = est.ratios["o200k_base"]
+    # 40 ASCII letters / 4.62 = 8.66 -> 9; "é" is 2 UTF-8 bytes: 16 / 5.48 = 2.92 -> 3
+    assert (ratios.ascii_text, ratios.other) == (4.62, 5.48)
+    assert stats.total == 9 + 3
     assert stats.note is not None
-    assert "not available offline" in stats.note and "4 chars" in stats.note
-    assert est.bytes_per_token == 4.0
+    assert "not available offline" in stats.note and "bytes per script" in stats.note
+    assert est.bytes_per_token == 4.62
     assert offline == []
 
 

@@ -117,6 +117,9 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
         DataFileError as DataFileError,
     )
     from ._errors import (
+        ImplausibleValueWarning as ImplausibleValueWarning,
+    )
+    from ._errors import (
         ParameterError as ParameterError,
     )
     from ._errors import (
@@ -243,6 +246,9 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
         TokenStats as TokenStats,
     )
     from ._tokens import (
+        count_message_tokens as count_message_tokens,
+    )
+    from ._tokens import (
         count_tokens as count_tokens,
     )
     from ._tokens import (
@@ -295,6 +301,7 @@ _SOURCES: dict[str, str] = {
     "FlipPoint": "._whatif",
     "FrozenMap": "._types",
     "GainMetrics": "._quality.params",
+    "ImplausibleValueWarning": "._errors",
     "LabeledExample": "._tokens",
     "LatencyDefaults": "._catalog",
     "ModelSpec": "._catalog",
@@ -344,6 +351,7 @@ _SOURCES: dict[str, str] = {
     "TokenizerError": "._errors",
     "Uncertainty": "._uncertainty",
     "ValueRange": "._catalog",
+    "count_message_tokens": "._tokens",
     "count_tokens": "._tokens",
     "cross_validate_quality_model": "._quality.cv",
     "default_assumptions": "._assumptions",

@@ -320,6 +320,7 @@ class Advisor:
         n_jobs: int = 1,
         policy: DecisionPolicy | None = None,
         today: dt.date | None = None,
+        backend: str | None = None,
     ) -> Portfolio:
         """Recommendations for many profiles, in order, each equal to :meth:`recommend` on
         the same profile (see :func:`strategy_advisor.recommend_many`)."""
@@ -330,9 +331,9 @@ class Advisor:
             )
         items = validated_profiles(profiles)
         today = evaluation_date(today)
-        if n_jobs == 1 or len(items) < 2:
+        if (n_jobs == 1 and backend is None) or len(items) < 2:
             return Portfolio(self.recommend(p, policy=policy, today=today) for p in items)
-        return run_parallel(self, items, n_jobs=n_jobs, policy=policy, today=today)
+        return run_parallel(self, items, n_jobs=n_jobs, policy=policy, today=today, backend=backend)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """The shipped default advisor pickles by reference; any other by its parts."""
@@ -570,14 +571,20 @@ def recommend_many(
     n_jobs: int = 1,
     advisor: Advisor | None = None,
     today: dt.date | None = None,
+    backend: str | None = None,
 ) -> Portfolio:
     """Recommendations for many profiles, in order, each equal to ``recommend()`` on the
     same profile.
 
     ``n_jobs`` other than 1 runs the profiles in parallel through joblib (the ``parallel``
-    extra), in chunks; ``-1`` uses every core. joblib's backends run it on a cluster with
-    no other change: ``with joblib.parallel_config(backend="dask"): recommend_many(...)``.
-    Each recommendation's explanation (reasons, trace, flip points) is written when first
-    read, in the process that reads it.
+    extra), in chunks; ``-1`` uses every core. ``backend`` names the joblib backend:
+    ``"dask"`` runs on the cluster of the current ``distributed.Client`` (the ``cluster``
+    extra; with ``n_jobs=1``, on every worker), ``"ray"`` on Ray's after
+    ``ray.util.joblib.register_ray()``; ``with joblib.parallel_config(backend="dask"):
+    recommend_many(..., n_jobs=-1)`` is the same (docs/cluster.md). The answers do not
+    depend on the backend. Each recommendation's explanation (reasons, trace, flip points)
+    is written when first read, in the process that reads it.
     """
-    return (advisor or _default_advisor()).recommend_many(profiles, n_jobs=n_jobs, today=today)
+    return (advisor or _default_advisor()).recommend_many(
+        profiles, n_jobs=n_jobs, today=today, backend=backend
+    )

@@ -8,13 +8,18 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import UnionType
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from ._errors import DataFileError, did_you_mean
 
 __all__ = [
+    "SuggestingModel",
     "describe_validation_error",
     "load_json",
     "parse_json",
@@ -99,13 +104,9 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel] | Non
     for err in exc.errors(include_url=False):
         loc, got, msg = err["loc"], err.get("input"), err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
-            path, owner, on_branch = _clean_path(loc[:-1], model)
-            path = f"{path}.{loc[-1]}" if path else loc[-1]
-            line = "unknown field"
-            if owner is not None:
-                line += f" of {owner.__name__}.{did_you_mean(loc[-1], owner.model_fields)}"
+            path, line, on_branch = _unknown_field(loc, model)
         else:
-            path, owner, on_branch = _clean_path(loc, model)
+            path, _, on_branch = _clean_path(loc, model)
             if err["type"] == "missing" or isinstance(got, (dict, list)):
                 line = msg  # the whole object adds nothing to "field required"
             else:
@@ -119,6 +120,92 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel] | Non
         if not any(p == path or p.startswith(path + ".") for p, _ in seen):
             seen.append((path, line))
     return "\n".join(f"{path or '<root>'}: {line}" for path, line in seen)
+
+
+def _unknown_field(
+    loc: tuple[int | str, ...], model: type[BaseModel] | None
+) -> tuple[str, str, bool]:
+    """(the key's path as the user wrote it, "unknown field of X. Did you mean 'y'?",
+    whether it is a union branch's own complaint), for an ``extra_forbidden`` error."""
+    key = str(loc[-1])
+    path, owner, on_branch = _clean_path(loc[:-1], model)
+    line = "unknown field"
+    if owner is not None:
+        line += f" of {owner.__name__}.{did_you_mean(key, owner.model_fields)}"
+    return (f"{path}.{key}" if path else key), line, on_branch
+
+
+def with_field_suggestions(exc: ValidationError, model: type[BaseModel]) -> ValidationError:
+    """``exc`` with each unknown field's message naming the closest valid fields.
+
+    The errors keep their type (``extra_forbidden``), location and input; only the message
+    of an unknown field changes, worded as :func:`describe_validation_error` words it for
+    the command line (one implementation for both). Without unknown fields, ``exc`` itself.
+    """
+    errors = exc.errors(include_url=False)
+    if not any(e["type"] == "extra_forbidden" for e in errors):
+        return exc
+    details: list[InitErrorDetails] = []
+    for err in errors:
+        loc = err["loc"]
+        if err["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            _, line, _ = _unknown_field(loc, model)
+            message = f"Extra inputs are not permitted: {loc[-1]!r} is an {line}"
+            kind = PydanticCustomError("extra_forbidden", "{message}", {"message": message})
+            details.append(InitErrorDetails(type=kind, loc=loc, input=err["input"]))
+        else:
+            details.append(_same_error(err, exc.title))
+    return ValidationError.from_exception_data(exc.title, details)
+
+
+def _same_error(err: Any, title: str) -> InitErrorDetails:
+    """An error as it was: its own type where pydantic rebuilds the same message, else its
+    message under its type name (a custom error's)."""
+    same = InitErrorDetails(type=err["type"], loc=err["loc"], input=err["input"])
+    if "ctx" in err:
+        same["ctx"] = err["ctx"]
+    try:
+        rebuilt = ValidationError.from_exception_data(title, [same]).errors()[0]["msg"]
+    except (KeyError, TypeError, ValueError):
+        rebuilt = None
+    if rebuilt == err["msg"]:
+        return same
+    kind = PydanticCustomError(err["type"], "{message}", {"message": err["msg"]})
+    return InitErrorDetails(type=kind, loc=err["loc"], input=err["input"])
+
+
+class SuggestingModel(BaseModel):
+    """A model whose validation errors name the closest valid field of an unknown one.
+
+    ``TaskProfile(requests_per_mnth=...)`` raises pydantic's ``ValidationError`` (not
+    wrapped) whose message says "Did you mean 'requests_per_month'?", nested models
+    included, as the command line does. Only construction and ``model_validate*`` are
+    wrapped: no validator is added, so nested validation and union tags are unchanged.
+    """
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise with_field_suggestions(exc, type(self)) from None
+
+    # pydantic's own __init__ behaviour: validation never calls it back (without this mark,
+    # model_validate would run this __init__ and every after-validator twice)
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise with_field_suggestions(exc, cls) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise with_field_suggestions(exc, cls) from None
 
 
 def _clean_path(

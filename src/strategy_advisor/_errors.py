@@ -9,6 +9,7 @@ __all__ = [
     "AdvisorError",
     "CatalogError",
     "DataFileError",
+    "ImplausibleValueWarning",
     "ParameterError",
     "ProfileError",
     "RuleError",
@@ -48,6 +49,15 @@ class ProfileError(AdvisorError):
     def __init__(self, message: str, *, index: int) -> None:
         super().__init__(message)
         self.index = index
+
+
+class ImplausibleValueWarning(UserWarning):
+    """A valid value that looks like a unit slip (``latency_budget_ms=1.5``: seconds?).
+
+    The message names the field, the threshold and why it is implausible, and the likely
+    mistake with the value it would then be; the value itself is used as given. Silence
+    it with ``warnings.filterwarnings("ignore", category=ImplausibleValueWarning)``.
+    """
 
 
 class TokenizerError(AdvisorError, RuntimeError):

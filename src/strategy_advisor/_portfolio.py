@@ -233,17 +233,76 @@ def run_parallel(
     n_jobs: int,
     policy: DecisionPolicy | None,
     today: dt.date,
+    backend: str | None = None,
 ) -> Portfolio:
-    """The profiles in chunks through joblib (whose backend the caller may set)."""
+    """The profiles in chunks through joblib: the caller's backend (``parallel_config``),
+    or ``backend`` (``"dask"``: the current ``distributed.Client``'s cluster; with
+    ``n_jobs=1``, every worker)."""
     try:
-        from joblib import Parallel, delayed, effective_n_jobs
+        from joblib import Parallel, delayed, effective_n_jobs, parallel_config
     except ImportError as exc:
         raise ParameterError(
             f"recommend_many(n_jobs={n_jobs}) runs in parallel through joblib, which is not "
             "installed: pip install 'strategy_advisor[parallel]' (or use n_jobs=1)"
         ) from exc
+    if backend is None:
+        return _in_chunks(
+            Parallel, delayed, effective_n_jobs, advisor, profiles, n_jobs, policy, today
+        )
+    if not isinstance(backend, str) or not backend:
+        raise ParameterError(
+            "The 'backend' parameter of recommend_many must be a joblib backend name such as "
+            f"'loky', 'threading', 'dask' or 'ray'. Got {backend!r} instead."
+        )
+    if backend == "dask":
+        _check_dask_client()
+    try:
+        config = parallel_config(backend=backend)  # checks the name (and a Dask client)
+    except ValueError as exc:
+        raise ParameterError(
+            f"recommend_many(backend={backend!r}): {str(exc).splitlines()[0]}. Expected "
+            "'loky', 'threading', 'multiprocessing', 'dask' (the cluster extra, with a "
+            "distributed.Client), or 'ray' after ray.util.joblib.register_ray()"
+        ) from exc
+    jobs = -1 if n_jobs == 1 else n_jobs
+    with config:
+        return _in_chunks(
+            Parallel, delayed, effective_n_jobs, advisor, profiles, jobs, policy, today
+        )
+
+
+def _in_chunks(
+    parallel: Any,
+    delayed: Any,
+    effective_n_jobs: Any,
+    advisor: _Recommender,
+    profiles: list[TaskProfile],
+    n_jobs: int,
+    policy: DecisionPolicy | None,
+    today: dt.date,
+) -> Portfolio:
     workers = effective_n_jobs(n_jobs)
     size = max(1, -(-len(profiles) // (4 * workers)))  # about four chunks per worker
     chunks = [profiles[i : i + size] for i in range(0, len(profiles), size)]
-    done = Parallel(n_jobs=n_jobs)(delayed(_chunk)(advisor, c, policy, today) for c in chunks)
+    done = parallel(n_jobs=n_jobs)(delayed(_chunk)(advisor, c, policy, today) for c in chunks)
     return Portfolio(rec for part in done for rec in part)
+
+
+def _check_dask_client() -> None:
+    """joblib's Dask backend runs on the current ``distributed.Client``: say how to get one."""
+    try:
+        from distributed import get_client
+    except ImportError as exc:
+        raise ParameterError(
+            "recommend_many(backend='dask') runs on a Dask cluster through dask.distributed, "
+            "which is not installed: pip install 'strategy_advisor[cluster]'"
+        ) from exc
+    try:
+        get_client()
+    except ValueError as exc:
+        raise ParameterError(
+            "recommend_many(backend='dask') runs on the cluster of the current "
+            "distributed.Client, and there is none: connect first, e.g. "
+            "client = distributed.Client('tcp://scheduler:8786') for an existing cluster, or "
+            "distributed.Client(distributed.LocalCluster()) on this machine (docs/cluster.md)"
+        ) from exc

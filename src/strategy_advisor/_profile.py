@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from ._catalog import ModelSpec
+from ._datafiles import SuggestingModel
+from ._plausibility import warn_if_implausible
 from ._types import USER_INPUT, Count, NonNegFloat, PositiveFloat, TaskType
 
 __all__ = ["PeopleTime", "PilotResult", "ServingChoice", "TaskProfile", "TokenMeasurement"]
@@ -17,7 +19,7 @@ _Share = Annotated[float, Field(ge=0, le=1, strict=True, allow_inf_nan=False)]
 _Hours = Annotated[float, Field(ge=0, le=1e6, strict=True, allow_inf_nan=False)]
 
 
-class PeopleTime(BaseModel):
+class PeopleTime(SuggestingModel):
     """Engineering time each strategy needs, and what an hour costs. ``None`` takes the
     stated assumption in ``data/assumptions.json`` (no published measurement of these
     hours exists; set your own). Set a field to 0 to leave that time out."""
@@ -61,7 +63,7 @@ class PeopleTime(BaseModel):
     )
 
 
-class PilotResult(BaseModel):
+class PilotResult(SuggestingModel):
     """Scores a user measured for both strategies on their own task (a pilot).
 
     Scores are on the same scale for both arms, higher is better unless
@@ -93,7 +95,7 @@ class PilotResult(BaseModel):
         return self
 
 
-class TokenMeasurement(BaseModel):
+class TokenMeasurement(SuggestingModel):
     """How the profile's token lengths were obtained (filled by ``profile_from_examples``)."""
 
     model_config = USER_INPUT
@@ -133,7 +135,7 @@ class TokenMeasurement(BaseModel):
     )
 
 
-class TaskProfile(BaseModel):
+class TaskProfile(SuggestingModel):
     """Everything the advisor needs to know about one LLM task.
 
     Validated once, here; every later stage trusts it. Token lengths are per request
@@ -286,6 +288,12 @@ class TaskProfile(BaseModel):
                 f"pilot.icl_shots ({self.pilot.icl_shots}) differs from icl_shots "
                 f"({self.icl_shots}); the pilot must measure the prompt being priced."
             )
+        return self
+
+    @model_validator(mode="after")
+    def _plausible(self) -> TaskProfile:
+        # valid, but a likely unit slip (1.5 ms: seconds?): an ImplausibleValueWarning
+        warn_if_implausible(self.__dict__)
         return self
 
     def resolved_instruction_tokens(self) -> float:

@@ -2,7 +2,8 @@
 
 from .counting import EncodingLike, Tokenizer, TokenStats, count_tokens, tokenizer_data
 from .encodings import EncodingNotCachedError, load_encoding
-from .examples import ChatMessage, LabeledExample, load_examples, profile_from_examples
+from .examples import LabeledExample, load_examples, profile_from_examples
+from .messages import ChatMessage, count_message_tokens
 
 __all__ = [
     "ChatMessage",
@@ -11,6 +12,7 @@ __all__ = [
     "LabeledExample",
     "TokenStats",
     "Tokenizer",
+    "count_message_tokens",
     "count_tokens",
     "load_encoding",
     "load_examples",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,14 +30,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COUNTING_CONSTRAINTS",
+    "SCRIPT_CLASSES",
     "ChatOverhead",
     "EncodingLike",
+    "ScriptRatios",
     "TokenStats",
     "Tokenizer",
+    "ToolOverhead",
     "count_tokens",
     "join_notes",
     "progress_bar",
     "resolve_tokenizer",
+    "script_bytes",
     "summarize_lengths",
     "tokenizer_data",
 ]
@@ -55,13 +60,107 @@ COUNTING_CONSTRAINTS: Mapping[str, list[Constraint]] = {
 # --------------------------------------------------------------------------- data file
 
 
+#: The script classes of the byte estimate: each character's UTF-8 bytes count toward one
+#: class, and each class has its own bytes per token (``data/tokenizers.json``). ASCII
+#: symbols are digits and punctuation (what makes code and JSON dearer than prose); CJK
+#: covers Hangul Jamo, the CJK blocks from radicals to Yi, Hangul syllables, compatibility
+#: ideographs and forms, full-width forms and the supplementary ideographs; emoji covers the
+#: symbol and pictograph blocks with their joiners, selectors and tags; "other" is every
+#: other non-ASCII character (accented Latin, Cyrillic, Greek, Arabic, Hebrew, Indic, ...).
+SCRIPT_CLASSES = ("ascii_text", "ascii_symbols", "cjk", "emoji", "other")
+_SYMBOLS = re.compile(r"[!-/0-9:-@\[-`{-~]+")
+_CJK = re.compile(
+    "[\u1100-\u11ff\u2e80-\ua4cf\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
+    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]+"
+)
+_EMOJI = re.compile(
+    "[\u200d\u20e3\u2190-\u21ff\u2300-\u23ff\u2460-\u27bf\u2900-\u2bff\ufe0f"
+    "\U0001f000-\U0001faff\U000e0020-\U000e007f]+"
+)
+
+
+def script_bytes(text: str) -> tuple[int, int, int, int, int]:
+    """UTF-8 bytes of ``text`` per script class, in :data:`SCRIPT_CLASSES` order.
+
+    >>> script_bytes('{"a": 1} déjà 東京 🙂')
+    (7, 6, 6, 4, 4)
+    """
+    n_ascii = len(text.encode("ascii", "ignore"))
+    symbols = sum(map(len, _SYMBOLS.findall(text)))
+    if n_ascii == len(text):
+        return n_ascii - symbols, symbols, 0, 0, 0
+    total = len(text.encode("utf-8", "surrogatepass"))
+    cjk = sum(len(m.encode("utf-8", "surrogatepass")) for m in _CJK.findall(text))
+    emoji = sum(len(m.encode("utf-8", "surrogatepass")) for m in _EMOJI.findall(text))
+    return n_ascii - symbols, symbols, cjk, emoji, total - n_ascii - cjk - emoji
+
+
+class ScriptRatios(BaseModel):
+    """UTF-8 bytes per token of each script class, for one encoding."""
+
+    model_config = STRICT_DATA
+
+    ascii_text: float = Field(..., gt=0, description="ASCII letters, spaces, line breaks.")
+    ascii_symbols: float = Field(..., gt=0, description="ASCII digits and punctuation.")
+    cjk: float = Field(..., gt=0, description="Chinese, Japanese and Korean characters.")
+    emoji: float = Field(..., gt=0, description="Emoji, pictographs and their joiners.")
+    other: float = Field(..., gt=0, description="Every other non-ASCII character.")
+
+    def tokens(self, text: str) -> int:
+        """The estimate for one text: its bytes over each class's ratio, summed, rounded up."""
+        parts = script_bytes(text)
+        ratios = (self.ascii_text, self.ascii_symbols, self.cjk, self.emoji, self.other)
+        return math.ceil(sum(b / r for b, r in zip(parts, ratios, strict=True)) - 1e-9)
+
+    def describe(self) -> str:
+        """``ASCII text 4.69, symbols 1.79, CJK 3.92, emoji 2.08, other 5.42 bytes/token``."""
+        return (
+            f"ASCII text {self.ascii_text:g}, ASCII symbols {self.ascii_symbols:g}, CJK "
+            f"{self.cjk:g}, emoji {self.emoji:g}, other scripts {self.other:g} bytes/token"
+        )
+
+
 class _Estimate(BaseModel):
     model_config = STRICT_DATA
 
-    bytes_per_token: float = Field(..., gt=0)
     relative_error: float = Field(..., ge=0)
+    default_encoding: str
+    ratios: dict[str, ScriptRatios]
+    measured: dict[str, Any] = Field(
+        ..., description="The corpus, the method and the error per class, before and after."
+    )
     source: str
     note: str
+
+    @model_validator(mode="after")
+    def _has_default(self) -> _Estimate:
+        if self.default_encoding not in self.ratios:
+            raise ValueError(f"ratios needs an entry for {self.default_encoding!r}")
+        return self
+
+    def ratios_for(self, encoding: str | None) -> tuple[str, ScriptRatios]:
+        """(the encoding whose ratios are used, its ratios): its own, else the default's."""
+        name = encoding if encoding in self.ratios else self.default_encoding
+        return name, self.ratios[name]
+
+    @property
+    def bytes_per_token(self) -> float:
+        """English prose's ratio (ASCII text) of the default encoding."""
+        return self.ratios[self.default_encoding].ascii_text
+
+
+class ToolOverhead(BaseModel):
+    """Tokens around tool (function) definitions (the cookbook's ``num_tokens_for_tools``)."""
+
+    model_config = STRICT_DATA
+
+    func_init: int
+    prop_init: int
+    prop_key: int
+    enum_init: int
+    enum_item: int
+    func_end: int
+    source: str
 
 
 class ChatOverhead(BaseModel):
@@ -72,6 +171,7 @@ class ChatOverhead(BaseModel):
     tokens_per_message: int = Field(..., ge=0)
     tokens_per_name: int
     reply_priming: int = Field(..., ge=0)
+    tools: ToolOverhead
     source: str
     note: str
 
@@ -88,7 +188,7 @@ class _Counting(BaseModel):
 class _TokenizerData(BaseModel):
     model_config = STRICT_DATA
 
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     as_of: str
     default_encoding: str
     estimate: _Estimate
@@ -158,7 +258,7 @@ class Tokenizer:
 
     name: str
     encoding: tiktoken.Encoding | None
-    bytes_per_token: float
+    ratios: ScriptRatios
     relative_error: float
     note: str | None
 
@@ -171,8 +271,7 @@ class Tokenizer:
         """Tokens of each text; special-token text counts as plain text."""
         if self.encoding is not None:
             return list(map(len, map(self.encoding.encode_ordinary, texts)))
-        per = self.bytes_per_token
-        return [math.ceil(len(t.encode("utf-8", "surrogatepass")) / per) for t in texts]
+        return list(map(self.ratios.tokens, texts))
 
     def count(self, texts: Iterable[str], *, total: int | None, progress: bool | None) -> list[int]:
         """:meth:`lengths`, with a progress bar when asked for (or long, on a terminal)."""
@@ -201,12 +300,14 @@ def resolve_tokenizer(encoding: EncodingLike, *, allow_estimate: bool = False) -
     back; an unknown encoding name still raises :class:`TokenizerError`.
     """
     est = tokenizer_data().estimate
+    wanted = encoding if isinstance(encoding, str) and encoding != "estimate" else None
+    based_on, ratios = est.ratios_for(wanted)
     rule = (
-        f"tokens estimated as UTF-8 bytes / {est.bytes_per_token:g}, rounded up "
-        f"(±{est.relative_error:.0%}; {est.source})"
+        f"tokens estimated from UTF-8 bytes per script ({ratios.describe()}, measured for "
+        f"{based_on}), rounded up (±{est.relative_error:.0%}; {est.source})"
     )
     if isinstance(encoding, str) and encoding == "estimate":
-        return Tokenizer("estimate", None, est.bytes_per_token, est.relative_error, rule)
+        return Tokenizer("estimate", None, ratios, est.relative_error, rule)
     try:
         enc = load_encoding(encoding)
     except EncodingNotCachedError as exc:
@@ -216,8 +317,8 @@ def resolve_tokenizer(encoding: EncodingLike, *, allow_estimate: bool = False) -
         if "install_extra" in exc.fixes:
             how = f"for exact counts, pip install 'strategy_advisor[tokenizers]'; {how}"
         note = f"{rule}, because {exc.problem} ({how})"
-        return Tokenizer("estimate", None, est.bytes_per_token, est.relative_error, note)
-    return Tokenizer(enc.name, enc, est.bytes_per_token, 0.0, None)
+        return Tokenizer("estimate", None, ratios, est.relative_error, note)
+    return Tokenizer(enc.name, enc, ratios, 0.0, None)
 
 
 def progress_bar(progress: bool | None, total: int | None, *, unit: str) -> Any:
@@ -336,7 +437,7 @@ def count_tokens(
     >>> count_tokens(["a", "bb", "ccccc"], encoding="estimate").total
     4.0
     >>> count_tokens(["x" * 40] * 1000, encoding="estimate", sample=50).total_ci95
-    (10000.0, 10000.0)
+    (9000.0, 9000.0)
     """
     if isinstance(texts, (str, bytes)):
         raise ParameterError(

@@ -29,6 +29,7 @@ from .counting import (
     summarize_lengths,
     tokenizer_data,
 )
+from .messages import ChatMessage, message_texts, parse_message
 from .sampling import sample_items, skew_warning
 
 if TYPE_CHECKING:
@@ -44,15 +45,6 @@ _EXPECTED = (
     "an object with 'prompt' and 'completion', 'input' and 'output', or 'messages' "
     "(a list of {'role': ..., 'content': ...} ending with the assistant's answer)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ChatMessage:
-    """One chat message; ``name`` is the optional participant name."""
-
-    role: str
-    content: str
-    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +191,7 @@ def _from_messages(where: str, messages: Any) -> LabeledExample:
             f"{where}: 'messages' must be a non-empty list of {{'role': ..., 'content': ...}}; "
             f"got {messages!r:.60}"
         )
-    parsed = [_message(f"{where}, messages[{i}]", m) for i, m in enumerate(messages)]
+    parsed = [parse_message(m, f"{where}, messages[{i}]") for i, m in enumerate(messages)]
     *context, answer = parsed
     if answer.role != "assistant":
         raise DataFileError(
@@ -210,26 +202,6 @@ def _from_messages(where: str, messages: Any) -> LabeledExample:
     while n_lead < len(context) and context[n_lead].role in _INSTRUCTION_ROLES:
         n_lead += 1
     return LabeledExample(tuple(context[n_lead:]), answer.content, tuple(context[:n_lead]))
-
-
-def _message(where: str, raw: Any) -> ChatMessage:
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("role"), str):
-        raise DataFileError(f"{where}: expected {{'role': str, 'content': ...}}; got {raw!r:.60}")
-    content = raw.get("content")
-    if isinstance(content, list):  # content parts: only text can be counted
-        kinds = {p.get("type") if isinstance(p, Mapping) else None for p in content}
-        if kinds - {"text"}:
-            raise DataFileError(
-                f"{where}: only text content parts can be counted; got part types "
-                f"{sorted(map(str, kinds))}"
-            )
-        content = "".join(str(p.get("text", "")) for p in content)
-    elif content is None:
-        content = ""  # e.g. an assistant turn that only calls tools (tool calls not counted)
-    elif not isinstance(content, str):
-        raise DataFileError(f"{where}: 'content' must be text; got {type(content).__name__}")
-    name = raw.get("name")
-    return ChatMessage(raw["role"], content, name if isinstance(name, str) else None)
 
 
 # --------------------------------------------------------------------------- measuring
@@ -245,16 +217,11 @@ def _measure(
     extra = np.zeros(3 * n)
 
     def add(messages: tuple[ChatMessage, ...], slot: int) -> None:
-        # OpenAI cookbook: per message, tokens_per_message plus every value's tokens
-        # (role, content, name), plus tokens_per_name when a name is given.
-        for m in messages:
-            texts.extend((m.role, m.content))
-            slots.extend((slot, slot))
-            extra[slot] += overhead.tokens_per_message
-            if m.name is not None:
-                texts.append(m.name)
-                slots.append(slot)
-                extra[slot] += overhead.tokens_per_name
+        # billed as count_message_tokens counts them (the OpenAI cookbook's format)
+        billed, fixed = message_texts(messages, overhead)
+        texts.extend(billed)
+        slots.extend([slot] * len(billed))
+        extra[slot] += fixed
 
     for i, ex in enumerate(examples):
         if isinstance(ex.input, str):

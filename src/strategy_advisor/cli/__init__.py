@@ -18,12 +18,14 @@ import argparse
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from pydantic import ValidationError
 
 from .._datafiles import describe_validation_error
-from .._errors import AdvisorError
+from .._errors import AdvisorError, ImplausibleValueWarning
 from . import listings, running
 from .files import TokenCounting, profile_file_schema
 from .parser import DEBUG_ENV, build_parser
@@ -32,19 +34,38 @@ from .wording import describe, indent
 __all__ = ["TokenCounting", "main", "profile_file_schema"]
 
 _SCHEMA_HINT = "\n`strategy-advisor schema` prints every field of a profile."
+_SHOW_WARNING = warnings.showwarning
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``strategy-advisor`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return _run(args)
+        with warnings.catch_warnings():
+            # a value that looks like a unit slip: said once, in the command's own words
+            warnings.simplefilter("default", ImplausibleValueWarning)
+            warnings.showwarning = _show_warning
+            return _run(args)
     except BrokenPipeError:  # e.g. `strategy-advisor catalog | head`: stop quietly
         _silence_stdout()
         return 0
     except KeyboardInterrupt:
         print("strategy-advisor: interrupted", file=sys.stderr)
         return 130
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    if issubclass(category, ImplausibleValueWarning):
+        print(f"strategy-advisor: warning: {message}", file=sys.stderr)
+    else:
+        _SHOW_WARNING(message, category, filename, lineno, file, line)
 
 
 def _silence_stdout() -> None:

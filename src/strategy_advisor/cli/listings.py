@@ -12,14 +12,15 @@ __all__ = ["catalog", "rules", "schema", "tokenizer"]
 
 
 def catalog(args: argparse.Namespace) -> int:
-    """``strategy-advisor catalog``: each model's provider, whether it is tunable, serving
-    modes, training and tuned prices, hosting fee (with recorded ranges) and shutdown."""
+    """``strategy-advisor catalog``: each model's provider, prompt prices, whether it is
+    tunable, serving modes, training and tuned prices, hosting fee (with recorded ranges)
+    and shutdown; ``--litellm [PATH]``: the chat models of litellm's model map instead."""
     import calendar
 
-    from .._catalog import ModelSpec, default_catalog
+    from .._catalog import Catalog, ModelSpec, default_catalog
     from .._errors import CatalogError, ParameterError, did_you_mean
 
-    cat = default_catalog()
+    cat = default_catalog() if args.litellm is None else Catalog.from_litellm(args.litellm or None)
     specs = [cat.get(n) for n in cat.names]
     filters: list[str] = []
     if args.provider is not None:
@@ -63,6 +64,16 @@ def catalog(args: argparse.Namespace) -> int:
         spread = s.range_of(path)
         return f"{text} ({spread.low:g}-{spread.high:g})" if spread is not None else text
 
+    def prompt_prices(s: ModelSpec) -> str:
+        cached = s.cached_input_usd_per_mtok
+        return "/".join(
+            (
+                money(s.input_usd_per_mtok, "input_usd_per_mtok", s),
+                "-" if cached is None else money(cached, "cached_input_usd_per_mtok", s),
+                money(s.output_usd_per_mtok, "output_usd_per_mtok", s),
+            )
+        )
+
     def row(s: ModelSpec) -> list[str]:
         ft = s.fine_tuning
         prompted = ",".join(s.serving or ("serverless",))
@@ -71,6 +82,7 @@ def catalog(args: argparse.Namespace) -> int:
             return [
                 s.name,
                 s.provider or "-",
+                prompt_prices(s),
                 "no",
                 prompted,
                 "-",
@@ -99,6 +111,7 @@ def catalog(args: argparse.Namespace) -> int:
         return [
             s.name,
             s.provider or "-",
+            prompt_prices(s),
             "yes",
             f"{prompted} / {','.join(tuned_modes)}",
             money(ft.training_usd_per_mtok, "fine_tuning.training_usd_per_mtok", s),
@@ -111,6 +124,7 @@ def catalog(args: argparse.Namespace) -> int:
     header = [
         "name",
         "provider",
+        "prompt in/cached/out $/1M",
         "tunable",
         "serving (prompted / tuned)",
         "training $/1M",
@@ -122,7 +136,20 @@ def catalog(args: argparse.Namespace) -> int:
     rows = [header, *(row(s) for s in specs)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     where = f" ({'; '.join(filters)})" if filters else ""
-    print(f"{len(specs)} models, as of {cat.as_of}{where}")
+    if args.litellm is None:
+        print(f"{len(specs)} models, as of {cat.as_of}{where}")
+    else:
+        left_out = [
+            f"{n:,} {'with no mode' if mode == 'None' else mode}"
+            for mode, n in sorted(cat.modes_left_out.items())
+        ]
+        print(f"{len(specs)} models{where} of the {cat.source}")
+        print(
+            f"left out: {', '.join(left_out) or 'no other modes'} (not chat); "
+            f"{len(cat.skipped)} with a malformed figure; no entry has a fine-tuning offer "
+            "(litellm has no training or hosting prices): recommend --catalog-litellm layers "
+            "the shipped catalog over these"
+        )
     for r in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
     return 0

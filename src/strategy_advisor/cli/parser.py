@@ -16,11 +16,15 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "strategy-advisor recommend examples/product_routing.json --html report.html",
         "strategy-advisor recommend examples/portfolio.jsonl --csv > portfolio.csv",
         "strategy-advisor recommend examples/portfolio.jsonl --json --n-jobs -1",
+        "strategy-advisor recommend examples/product_routing.json "
+        "--catalog-litellm examples/litellm/model_prices_and_context_window.json",
     ),
     "explain": ("strategy-advisor explain examples/contract_extraction.json --today 2026-12-01",),
     "catalog": (
         "strategy-advisor catalog --tunable --live --months 12",
         "strategy-advisor catalog --provider openai --json",
+        "strategy-advisor catalog --provider openai "
+        "--litellm examples/litellm/model_prices_and_context_window.json",
     ),
     "rules": ("strategy-advisor rules",),
     "schema": ("strategy-advisor schema > profile.schema.json",),
@@ -89,6 +93,15 @@ def _inputs() -> argparse.ArgumentParser:
         metavar="X",
         help="total-cost multiple worth paying for a strategy likely to be better "
         "(default: the shipped policy's, see docs/decision.md)",
+    )
+    inputs.add_argument(
+        "--catalog-litellm",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="also know every chat model of litellm's model map (model_prices_and_context_"
+        "window.json at PATH; without PATH, the copy an installed litellm ships), under the "
+        "shipped catalog, whose entries win",
     )
     inputs.add_argument(
         "--allow-estimate",
@@ -170,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cat = sub.add_parser(
         "catalog",
-        help="list the catalog's models: tunable, serving modes, training price, hosting, shutdown",
+        help="list the catalog's models: prompt prices, tunable, serving modes, training "
+        "price, hosting, shutdown",
         epilog=_epilog("catalog"),
         formatter_class=raw,
         parents=[debug],
@@ -194,6 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--months", type=int, default=12, help="months --live looks ahead (default: 12)"
     )
     cat.add_argument("--provider", help="only this provider's models (case-insensitive)")
+    cat.add_argument(
+        "--litellm",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help="list the chat models of litellm's model map instead (model_prices_and_context_"
+        "window.json at PATH; without PATH, the copy an installed litellm ships, read from "
+        "disk)",
+    )
 
     tok = sub.add_parser(
         "tokenizer",

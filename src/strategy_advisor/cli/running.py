@@ -90,7 +90,12 @@ def _advisor(args: argparse.Namespace) -> Advisor:
     from .._decision import DecisionPolicy
     from .._rules import default_rulebook
 
-    if not args.rules and args.cost_multiple is None:
+    catalog = None
+    if args.catalog_litellm is not None:
+        from .._catalog import Catalog, default_catalog
+
+        catalog = default_catalog().merge(Catalog.from_litellm(args.catalog_litellm or None))
+    if not args.rules and args.cost_multiple is None and catalog is None:
         return _default_advisor()
     book = default_rulebook()
     for path in args.rules:
@@ -102,7 +107,7 @@ def _advisor(args: argparse.Namespace) -> Advisor:
         except ValidationError as exc:
             problem = describe_validation_error(exc).removeprefix("<root>: ")
             raise ParameterError(f"--cost-multiple {args.cost_multiple:g}: {problem}") from exc
-    return Advisor(rulebook=book, policy=policy)
+    return Advisor(catalog=catalog, rulebook=book, policy=policy)
 
 
 def _check_n_jobs(n_jobs: int) -> None:
