@@ -135,9 +135,21 @@ def test_tornado_of_a_bar_that_does_not_move_still_shows_it() -> None:
     ET.fromstring(svg)
 
 
-def test_long_labels_are_shortened_not_overflowing() -> None:
-    label = "an input with a very long name " * 4
+def test_long_labels_wrap_whole_not_cut_or_overflowing() -> None:
+    # "30% busy, dear GPU price" was cut to "30% busy, dear GP…" (issue 16.8): a label wraps
+    # between words onto lines that fit the label column, every word kept
+    label = ("an input with a very long name " * 4).strip()
+    end = "the dear end of a long range, $8/h per replica"
     svg = tornado_chart(
-        [Bar(label, 0.0, 1.0, "x", "y")], title="t", x_label="s", center=0.0, center_label="c"
+        [Bar(label, 0.0, 1.0, "x", end)], title="t", x_label="s", center=0.0, center_label="c"
     )
-    assert label not in svg and "…" in svg
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = ["".join(t.itertext()) for t in root.iter(f"{ns}text")]
+    assert "…" not in svg
+    spans = [t for t in root.iter(f"{ns}text") if len(list(t)) > 1]
+    lines = [[s.text or "" for s in t] for t in spans]
+    assert [" ".join(x) for x in lines if x[0].startswith("an input")] == [label]
+    assert any(" ".join(x) == end for x in lines) or end in texts
+    width = 600 * 0.34  # the label column is at most a third of the chart
+    assert all(len(x) * 0.56 * 11 <= width for x in lines[0])
