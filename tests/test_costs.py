@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from strategy_advisor import Advisor, PeopleTime, Strategy, recommend
+from strategy_advisor import Advisor, ImplausibleValueWarning, PeopleTime, Strategy, recommend
 from strategy_advisor._assumptions import Assumptions, default_assumptions
 from strategy_advisor._breakeven import break_even_settings
 from strategy_advisor._costs import CostComparison, price
@@ -943,7 +943,9 @@ def test_zero_volume_costs_only_what_is_paid_once() -> None:
 def test_the_smallest_positive_volume_is_priced() -> None:
     # found by hypothesis: a decade below 5e-324 underflows to 0 (the curve's and the volume
     # grid's log10 of it once raised 'math domain error'); the run alone is priced, $2.25
-    rec = recommend(profile(requests_per_month=5e-324, people=NO_PEOPLE), today=TODAY)
+    with pytest.warns(ImplausibleValueWarning, match="did you mean millions"):
+        p = profile(requests_per_month=5e-324, people=NO_PEOPLE)
+    rec = recommend(p, today=TODAY)
     assert rec.costs[FT].total_usd == pytest.approx(2.25)
 
 
