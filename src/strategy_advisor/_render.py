@@ -214,11 +214,9 @@ def _tokens_line(rec: Recommendation) -> str:
         text += f" ({', '.join(m.overridden)} given, not measured)"
     band = f"±{100 * m.relative_error:.0f}%"
     if m.encoding == "estimate":
-        from ._tokens import tokenizer_data  # only an estimated profile needs its ratio
-
-        per = tokenizer_data().estimate.bytes_per_token
         how = (
-            f"estimated from UTF-8 bytes / {per:g} on {m.n_counted:,} of {m.n_examples:,} examples"
+            "estimated from UTF-8 bytes per script class (docs/tokens.md) on "
+            f"{m.n_counted:,} of {m.n_examples:,} examples"
         )
         return f"{text}; {how} ({band})"
     how = f"counted with {m.encoding} on {m.n_counted:,} of {m.n_examples:,} examples"
