@@ -260,9 +260,13 @@ def _walk(
     tolerance = 1e-7 * max(1.0, *(abs(o.fixed() or 0.0) for o in ft + icl))
     while v < hi:
         nxt = min([hi, *(_next_step(o, v) for o in ft + icl if _stepped(o))])
+        if not nxt > v:  # a step below the float spacing at v rounded back: take the next float
+            nxt = min(hi, math.nextafter(v, math.inf))
         points = _pieces(ft + icl, v, nxt, fluid=False)
+        charged = False
         for a, b in itertools.pairwise(points):
             budget -= 1
+            charged = True
             if budget < 0:
                 return None, True, 0
             ft_forms = [_form(o, a, b) for o in ft]
@@ -270,5 +274,9 @@ def _walk(
             for start, _ in _sign_changes(ft_forms, icl_forms, a, b):
                 equal = abs(_gap(ft_forms, icl_forms, start)) <= tolerance
                 return (start if equal and start > 0 else None), True, budget
+        if not charged:  # every pass pays for itself, whatever the pieces between v and nxt
+            budget -= 1
+            if budget < 0:
+                return None, True, 0
         v = nxt
     return None, False, budget

@@ -183,6 +183,11 @@ def cost_volume_curve(
         assumptions = rec.assumptions_used
     a = assumptions if assumptions is not None else default_assumptions()
     current = rec.profile.requests_per_month
+    if not current > 0:  # the volume axis is logarithmic: zero has no place on it
+        raise ParameterError(
+            "no cost curve at 0 requests a month (the chart's volume axis is logarithmic); "
+            "give requests_per_month, then recommend again"
+        )
     be = rec.break_even_requests_per_month
     volumes = volume_grid(current, be, n_points)
     rows = [_totals_at(rec, v, a) for v in volumes]
