@@ -20,6 +20,7 @@ EXPECTED = {
     "load_default_quality_model", "load_encoding", "load_examples", "profile_from_examples",
     "recommend", "FlipPoint", "SensitivityRow", "Sweep", "SweepRow", "Portfolio", "TableRow",
     "ProfileError", "ValueRange", "recommend_many", "sweep", "what_if",
+    "ProfileFailure", "iter_recommendations",
     "CostVolumeDisplay", "SensitivityDisplay", "ReliabilityDisplay",
 }  # fmt: skip
 

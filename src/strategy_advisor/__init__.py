@@ -14,7 +14,7 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from ._advisor import Advisor, recommend, recommend_many, sweep, what_if
+    from ._advisor import Advisor, iter_recommendations, recommend, recommend_many, sweep, what_if
     from ._catalog import Catalog, FineTuningOffer, ModelSpec, ValueRange, default_catalog
     from ._costs import StrategyCost
     from ._decision import DecisionPolicy, Reason, ScoreBreakdown
@@ -29,7 +29,7 @@ if _typing.TYPE_CHECKING:
         TokenizerError,
     )
     from ._latency import StrategyLatency
-    from ._portfolio import Portfolio, Sweep, SweepRow, TableRow
+    from ._portfolio import Portfolio, ProfileFailure, Sweep, SweepRow, TableRow
     from ._profile import PeopleTime, PilotResult, TaskProfile, TokenMeasurement
     from ._quality import (
         PilotUpdate,
@@ -76,6 +76,7 @@ _SOURCES: dict[str, str] = {
     "PilotUpdate": "._quality",
     "Portfolio": "._portfolio",
     "ProfileError": "._errors",
+    "ProfileFailure": "._portfolio",
     "QualityCVReport": "._quality.cv",
     "QualityEstimate": "._quality",
     "QualityFeatures": "._quality",
@@ -108,6 +109,7 @@ _SOURCES: dict[str, str] = {
     "default_catalog": "._catalog",
     "default_rulebook": "._rules",
     "fit_quality_model": "._quality.fit",
+    "iter_recommendations": "._advisor",
     "load_default_quality_model": "._quality",
     "load_encoding": "._tokens",
     "load_examples": "._tokens",
@@ -138,6 +140,7 @@ __all__ = [
     "PilotUpdate",
     "Portfolio",
     "ProfileError",
+    "ProfileFailure",
     "QualityCVReport",
     "QualityEstimate",
     "QualityFeatures",
@@ -170,6 +173,7 @@ __all__ = [
     "default_catalog",
     "default_rulebook",
     "fit_quality_model",
+    "iter_recommendations",
     "load_default_quality_model",
     "load_encoding",
     "load_examples",

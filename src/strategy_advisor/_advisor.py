@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Literal, overload
 
 from ._assumptions import Assumptions, default_assumptions
 from ._catalog import Catalog, ModelSpec, default_catalog
@@ -14,7 +14,15 @@ from ._decision import Decision, DecisionPolicy, Reason, decide, reasons_for
 from ._errors import ParameterError
 from ._features import ShotPlan, TaskFeatures, derive_features, on_own_weights, serving_modes
 from ._latency import LatencyComparison, estimate_latency
-from ._portfolio import Portfolio, Sweep, run_parallel, validated_profiles
+from ._portfolio import (
+    Errors,
+    Portfolio,
+    ProfileFailure,
+    Sweep,
+    run_parallel,
+    stream,
+    validated_profiles,
+)
 from ._profile import TaskProfile
 from ._prompt_plan import plan_prompt
 from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
@@ -32,7 +40,7 @@ from ._whatif import (
     sensitivity_table,
 )
 
-__all__ = ["Advisor", "recommend", "recommend_many", "sweep", "what_if"]
+__all__ = ["Advisor", "iter_recommendations", "recommend", "recommend_many", "sweep", "what_if"]
 
 
 @functools.cache
@@ -228,6 +236,11 @@ class Advisor:
         quality = self.quality_model.predict(_quality_features(features, icl, ft), profile.pilot)
         decision = decide(quality, costs, rulebook.fired_effects(results), policy=policy)
 
+        def deciding() -> str | None:  # the deciding reason, without the flip points
+            trace = rulebook.trace(inputs, results)
+            reasons = reasons_for(decision, quality, costs, trace, profile.horizon_months)
+            return next((r.code for r in reasons if r.decisive), None)
+
         def explain() -> dict[str, Any]:
             trace = rulebook.trace(inputs, results)
             reasons = reasons_for(decision, quality, costs, trace, profile.horizon_months)
@@ -254,6 +267,7 @@ class Advisor:
             explain,
             (self, profile, policy, today),
             assumptions=self.assumptions,
+            deciding=deciding,
             strategy=decision.strategy,
             confidence=decision.confidence,
             feasible=decision.feasible,
@@ -357,6 +371,26 @@ class Advisor:
         )
         return Sweep.of(field, recs)
 
+    @overload
+    def recommend_many(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = ...,
+        policy: DecisionPolicy | None = ...,
+        today: dt.date | None = ...,
+        errors: Literal["raise"] = ...,
+    ) -> Portfolio[Recommendation]: ...
+    @overload
+    def recommend_many(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = ...,
+        policy: DecisionPolicy | None = ...,
+        today: dt.date | None = ...,
+        errors: Literal["return"],
+    ) -> Portfolio[Recommendation | ProfileFailure]: ...
     def recommend_many(
         self,
         profiles: Iterable[TaskProfile | Mapping[str, Any]],
@@ -364,19 +398,67 @@ class Advisor:
         n_jobs: int = 1,
         policy: DecisionPolicy | None = None,
         today: dt.date | None = None,
-    ) -> Portfolio:
+        errors: Errors = "raise",
+    ) -> Portfolio[Any]:
         """Recommendations for many profiles, in order, each equal to :meth:`recommend` on
         the same profile (see :func:`strategy_advisor.recommend_many`)."""
-        if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
+        _check_n_jobs(n_jobs)
+        today = evaluation_date(today)
+        if errors == "return":
+            return Portfolio(
+                self.iter_recommendations(
+                    profiles, n_jobs=n_jobs, policy=policy, today=today, errors="return"
+                )
+            )
+        if errors != "raise":
             raise ParameterError(
-                f"n_jobs must be a non-zero integer (1: this process, -1: every core); "
-                f"got {n_jobs!r}"
+                f"The 'errors' parameter must be 'raise' or 'return'. Got {errors!r} instead."
             )
         items = validated_profiles(profiles)
-        today = evaluation_date(today)
         if n_jobs == 1 or len(items) < 2:
             return Portfolio(self.recommend(p, policy=policy, today=today) for p in items)
         return run_parallel(self, items, n_jobs=n_jobs, policy=policy, today=today)
+
+    @overload
+    def iter_recommendations(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = ...,
+        policy: DecisionPolicy | None = ...,
+        today: dt.date | None = ...,
+        errors: Literal["raise"] = ...,
+    ) -> Iterator[Recommendation]: ...
+    @overload
+    def iter_recommendations(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = ...,
+        policy: DecisionPolicy | None = ...,
+        today: dt.date | None = ...,
+        errors: Literal["return"],
+    ) -> Iterator[Recommendation | ProfileFailure]: ...
+    def iter_recommendations(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = 1,
+        policy: DecisionPolicy | None = None,
+        today: dt.date | None = None,
+        errors: Errors = "raise",
+    ) -> Iterator[Any]:
+        """Each profile's recommendation as it is decided, in order, keeping none (see
+        :func:`strategy_advisor.iter_recommendations`)."""
+        _check_n_jobs(n_jobs)
+        return stream(
+            self,
+            profiles,
+            n_jobs=n_jobs,
+            policy=policy,
+            today=evaluation_date(today),
+            errors=errors,
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         """The shipped default advisor pickles by reference; any other by its parts."""
@@ -389,6 +471,13 @@ class Advisor:
 
 
 _Totals = tuple[float | None, float | None]  # (fine-tuning, prompting)
+
+
+def _check_n_jobs(n_jobs: object) -> None:
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
+        raise ParameterError(
+            f"n_jobs must be a non-zero integer (1: this process, -1: every core); got {n_jobs!r}"
+        )
 
 
 def evaluation_date(today: object) -> dt.date:
@@ -603,13 +692,32 @@ def sweep(
     return (advisor or _default_advisor()).sweep(profile, field, values, today=today)
 
 
+@overload
+def recommend_many(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = ...,
+    advisor: Advisor | None = ...,
+    today: dt.date | None = ...,
+    errors: Literal["raise"] = ...,
+) -> Portfolio[Recommendation]: ...
+@overload
+def recommend_many(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = ...,
+    advisor: Advisor | None = ...,
+    today: dt.date | None = ...,
+    errors: Literal["return"],
+) -> Portfolio[Recommendation | ProfileFailure]: ...
 def recommend_many(
     profiles: Iterable[TaskProfile | Mapping[str, Any]],
     *,
     n_jobs: int = 1,
     advisor: Advisor | None = None,
     today: dt.date | None = None,
-) -> Portfolio:
+    errors: Errors = "raise",
+) -> Portfolio[Any]:
     """Recommendations for many profiles, in order, each equal to ``recommend()`` on the
     same profile.
 
@@ -618,5 +726,72 @@ def recommend_many(
     no other change: ``with joblib.parallel_config(backend="dask"): recommend_many(...)``.
     Each recommendation's explanation (reasons, trace, flip points) is written when first
     read, in the process that reads it.
+
+    ``errors="raise"`` (the default) raises at the first profile that cannot be
+    recommended: :class:`ProfileError` naming its position and fields for an invalid one
+    (every profile is validated before any is recommended), the error itself (e.g.
+    :class:`CatalogError`) for one naming an unknown model. ``errors="return"`` puts a
+    :class:`ProfileFailure` (its position, id, the field at fault and the fix) in that
+    profile's place and recommends the others; ``Portfolio.failures`` lists them.
+
+    Examples
+    --------
+    >>> good = {"id": "a", "task_type": "classification", "n_labeled_examples": 50}
+    >>> bad = {"id": "b", "task_type": "classification", "n_labeled_examples": "many"}
+    >>> p = recommend_many([good, bad], errors="return", today=datetime.date(2026, 12, 1))
+    >>> [type(x).__name__ for x in p], p.failures[0].field
+    (['Recommendation', 'ProfileFailure'], 'n_labeled_examples')
     """
-    return (advisor or _default_advisor()).recommend_many(profiles, n_jobs=n_jobs, today=today)
+    return (advisor or _default_advisor()).recommend_many(
+        profiles, n_jobs=n_jobs, today=today, errors=errors
+    )
+
+
+@overload
+def iter_recommendations(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = ...,
+    advisor: Advisor | None = ...,
+    today: dt.date | None = ...,
+    errors: Literal["raise"] = ...,
+) -> Iterator[Recommendation]: ...
+@overload
+def iter_recommendations(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = ...,
+    advisor: Advisor | None = ...,
+    today: dt.date | None = ...,
+    errors: Literal["return"],
+) -> Iterator[Recommendation | ProfileFailure]: ...
+def iter_recommendations(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = 1,
+    advisor: Advisor | None = None,
+    today: dt.date | None = None,
+    errors: Errors = "raise",
+) -> Iterator[Any]:
+    """Each profile's recommendation as it is decided, in order, keeping none: a portfolio
+    of any length (a generator of profiles read from a file, a queue) in flat memory.
+
+    Profiles are read one at a time (``n_jobs`` other than 1: a chunk at a time, sent to
+    joblib's workers, at most a few chunks ahead). Write each result out and drop it;
+    :func:`recommend_many` keeps them all. ``errors="raise"`` raises at the first profile
+    that cannot be recommended, after yielding those before it (invalid: a
+    :class:`ProfileError` naming its position); ``errors="return"`` yields a
+    :class:`ProfileFailure` in its place and goes on.
+
+    Examples
+    --------
+    >>> lines = ({"id": f"t{i}", "task_type": "code", "n_labeled_examples": i} for i in range(3))
+    >>> for rec in iter_recommendations(lines, today=datetime.date(2026, 12, 1)):
+    ...     print(rec.profile.id, rec.strategy.value)
+    t0 in_context_learning
+    t1 in_context_learning
+    t2 in_context_learning
+    """
+    return (advisor or _default_advisor()).iter_recommendations(
+        profiles, n_jobs=n_jobs, today=today, errors=errors
+    )

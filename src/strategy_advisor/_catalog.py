@@ -21,6 +21,7 @@ from ._types import (
     NonNegFloat,
     PositiveFloat,
     UsdPerMTok,
+    UserDate,
 )
 
 __all__ = [
@@ -132,7 +133,7 @@ class FineTuningOffer(BaseModel):
     platform: str | None = Field(
         None, description="Where tuning and tuned serving run (e.g. 'Vertex AI')."
     )
-    shutdown_date: dt.date | None = Field(
+    shutdown_date: UserDate | None = Field(
         None,
         description="When the tuned model stops being served on its platform (None: the base "
         "model's shutdown date).",
@@ -210,7 +211,7 @@ class ModelSpec(BaseModel):
     decode_tokens_per_s: PositiveFloat | None = Field(
         None, description="Generation speed, tokens per second (None: catalog default)."
     )
-    shutdown_date: dt.date | None = Field(
+    shutdown_date: UserDate | None = Field(
         None, description="Announced shutdown (deprecation) date, YYYY-MM-DD."
     )
     encoding: str | None = Field(

@@ -65,6 +65,8 @@ class Recommendation(RecommendationDisplay, BaseModel):
     # the advisor's assumptions, for figures that recompute costs (kept after explanation
     # and through pickling; a JSON round trip drops them, and the figures then say so)
     _assumptions: Assumptions | None = PrivateAttr(default=None)
+    # the deciding reason's code without the flip points (a portfolio's CSV reads it)
+    _deciding: Callable[[], str | None] | None = PrivateAttr(default=None)
 
     strategy: Strategy = Field(description="The recommended strategy.")
     confidence: float = Field(ge=0, le=1, description="How sure, in [0.5, 1].")
@@ -104,6 +106,7 @@ class Recommendation(RecommendationDisplay, BaseModel):
         recipe: Recipe | None = None,
         *,
         assumptions: Assumptions | None = None,
+        deciding: Callable[[], str | None] | None = None,
         **decided: Any,
     ) -> Recommendation:
         """A recommendation from the decided fields (already valid, not re-validated) and a
@@ -112,9 +115,15 @@ class Recommendation(RecommendationDisplay, BaseModel):
         ``recipe`` (the advisor and its arguments) rebuilds the explanation after the
         recommendation was pickled unexplained, e.g. sent back from a parallel worker.
         ``assumptions`` are the advisor's, for the figures that recompute costs.
+        ``deciding`` gives :attr:`deciding_reason` without writing the whole explanation.
         """
         rec = construct(cls, **decided)
-        private = {"_explain": explain, "_recipe": recipe, "_assumptions": assumptions}
+        private = {
+            "_explain": explain,
+            "_recipe": recipe,
+            "_assumptions": assumptions,
+            "_deciding": deciding,
+        }
         object.__setattr__(rec, "__pydantic_private__", private)
         return rec
 
@@ -123,6 +132,18 @@ class Recommendation(RecommendationDisplay, BaseModel):
         """The ``Assumptions`` this recommendation was made with, or None when unknown (it
         came from JSON): the cost figures recompute totals with them."""
         return (self.__pydantic_private__ or {}).get("_assumptions")
+
+    @property
+    def deciding_reason(self) -> str | None:
+        """The code of the reason that decided: the first decisive one in :attr:`reasons`
+        (None when none is). Read without writing the flip points when the explanation is
+        not written yet, so a portfolio's table stays fast."""
+        if "reasons" not in self.__dict__:
+            deciding = (self.__pydantic_private__ or {}).get("_deciding")
+            if deciding is not None:
+                code: str | None = deciding()
+                return code
+        return next((r.code for r in self.reasons if r.decisive), None)
 
     def _explained(self) -> Recommendation:
         d = self.__dict__
@@ -137,6 +158,7 @@ class Recommendation(RecommendationDisplay, BaseModel):
             d.update(ordered)
             private["_explain"] = None  # the closure holds the stages' results: let them go
             private["_recipe"] = None
+            private["_deciding"] = None
         return self
 
     def __getattr__(self, name: str) -> Any:
@@ -166,6 +188,7 @@ class Recommendation(RecommendationDisplay, BaseModel):
                 "_explain": None,
                 "_recipe": recipe,
                 "_assumptions": private.get("_assumptions"),
+                "_deciding": None,
             }
             return state
         state = super(Recommendation, self._explained()).__getstate__()
@@ -173,6 +196,7 @@ class Recommendation(RecommendationDisplay, BaseModel):
             "_explain": None,
             "_recipe": None,
             "_assumptions": private.get("_assumptions"),
+            "_deciding": None,
         }
         return state
 
