@@ -15,6 +15,9 @@ renderers call it on every such string (HTML is escaped by ``html.escape`` in th
   ``\\ | * _ ` [ ]``.
 - :func:`csv_cell`: :func:`printable`, and a leading ``= + - @`` quoted with ``'`` so a
   spreadsheet does not read the cell as a formula.
+- :func:`json_text`: JSON as written by pydantic, with the characters JSON allows raw but
+  a terminal or a JavaScript parser would obey (DEL, C1 controls, line separators,
+  bidirectional overrides) written as ``\\uXXXX`` escapes; it parses to the same value.
 - :func:`shown`: a value quoted in an error message: its ``repr`` (escaped), cut at
   ``ECHO_CHARS`` with its full length stated.
 """
@@ -26,13 +29,14 @@ import re
 
 from ._limits import ECHO_CHARS
 
-__all__ = ["csv_cell", "markdown", "printable", "shown"]
+__all__ = ["csv_cell", "json_text", "markdown", "printable", "shown"]
 
 # C0 and C1 controls and DEL; Unicode's line and paragraph separators; the bidirectional
 # marks, embeddings, overrides and isolates (the "Trojan Source" characters).
 _OTHERS = "\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _UNSAFE = re.compile(f"[\x00-\x1f{_OTHERS}]")
 _UNSAFE_KEEP_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f{_OTHERS}]")
+_RAW_IN_JSON = re.compile(f"[{_OTHERS}]")  # JSON escapes C0 itself
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _MARKDOWN = re.compile(r"([\\|*_`\[\]])")
 _FORMULA_START = ("=", "+", "-", "@")
@@ -77,6 +81,20 @@ def markdown(text: str) -> str:
     """
     out = _MARKDOWN.sub(r"\\\1", printable(text))
     return html.escape(out, quote=False)
+
+
+def json_text(text: str) -> str:
+    """JSON text with every character a terminal or a JavaScript parser would act on
+    escaped as ``\\uXXXX`` (valid JSON: only strings can hold them).
+
+    Examples
+    --------
+    >>> json_text('{"id": "a\u202eb"}')
+    '{"id": "a\\\\u202eb"}'
+    """
+    if _RAW_IN_JSON.search(text) is None:
+        return text
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def csv_cell(text: str) -> str:

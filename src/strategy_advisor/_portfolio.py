@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 from ._datafiles import describe_validation_error
 from ._decision import DecisionPolicy
 from ._errors import AdvisorError, ParameterError, ProfileError
-from ._escape import csv_cell
+from ._escape import csv_cell, json_text
 from ._limits import ID_MAX_CHARS
 from ._profile import TaskProfile
 from ._recommendation import Recommendation
@@ -215,7 +215,7 @@ class ProfileFailure(BaseModel):
     def to_json(self, *, indent: int | None = None) -> str:
         """As a line of a JSON Lines portfolio: ``{"error": {...}}`` (a recommendation has
         no ``error`` key)."""
-        inner = self.model_dump_json(indent=indent)
+        inner = json_text(self.model_dump_json(indent=indent))
         if indent is None:
             return '{"error":' + inner + "}"
         pad = " " * indent

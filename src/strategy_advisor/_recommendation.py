@@ -12,6 +12,7 @@ from ._assumptions import Assumptions
 from ._catalog import ModelSpec
 from ._costs import StrategyCost
 from ._decision import DecisionPolicy, Reason, ScoreBreakdown
+from ._escape import json_text
 from ._features import TaskFeatures
 from ._latency import StrategyLatency
 from ._profile import TaskProfile
@@ -224,5 +225,6 @@ class Recommendation(RecommendationDisplay, BaseModel):
         )
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """The recommendation as JSON (round-trips through ``model_validate_json``)."""
-        return self.model_dump_json(indent=indent)
+        """The recommendation as JSON (round-trips through ``model_validate_json``); the
+        caller's strings keep no raw character a terminal would obey (``json_text``)."""
+        return json_text(self.model_dump_json(indent=indent))

@@ -142,7 +142,7 @@ def _csv_rows(file: Path) -> Iterator[tuple[str, Any]]:
             if pair is None:
                 raise DataFileError(
                     f"{path}, line 1: expected a header with columns 'prompt' and 'completion' "
-                    f"(or 'input' and 'output'); got {len(header)} column(s): "
+                    f"(or 'input' and 'output'); got columns "
                     f"{shown(header, EXCERPT_CHARS)}"
                 )
             cols = [header.index(c) for c in pair]

@@ -412,6 +412,7 @@ def open_input(arg: str, *, root: Path | None = None, replayable: bool = True) -
             spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by InputFile.close
             while chunk := stream.read(1 << 20):
                 spool.write(chunk)
+            spool.seek(0)
             stream = spool
     else:
         path = Path(arg)

@@ -140,8 +140,8 @@ class _Run:
             print(f"wrote {printable(str(target))}")
         elif how == "csv":
             _write(Portfolio((rec,)).to_csv())
-        else:
-            print(_render(rec, how, self._titles()))
+        else:  # one profile's JSON is indented, as recommend(profile).to_json() writes it
+            print(_render(rec, "json" if how == "jsonl" else how, self._titles()))
         return 0
 
     # -- a portfolio ----------------------------------------------------------------------
