@@ -25,7 +25,7 @@ HOSTILE = (
     "line one\n# Approved by Security\n",  # a Markdown heading on its own line
     "a | b | c",  # Markdown table cells
     "<script>alert(1)</script>",
-    "=HYPERLINK(\"http://evil\",\"x\")",  # a spreadsheet formula
+    '=HYPERLINK("http://evil","x")',  # a spreadsheet formula
     "+1+cmd|' /C calc'!A0",
     "\u202eevil\u202c",  # right-to-left override
     "\u2028next",  # Unicode line separator

@@ -81,7 +81,10 @@ def _file(tmp_path: Path, text: str, name: str = "p.json") -> str:
     "text",
     [
         '{"task_type": "code", "n_labeled_examples": ' + "9" * 5000 + "}",
-        '{"task_type": "code", "n_labeled_examples": 3, "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"task_type": "code", "n_labeled_examples": 3, "x": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}",
         '{"task_type": "code", "n_labeled_examples": 3, "horizon_months": NaN}',
     ],
     ids=["5000-digit integer", "nested 100,000 deep", "NaN"],
@@ -301,7 +304,11 @@ def test_root_confines_every_referenced_path(
 ) -> None:
     root, secret = _service_folder(tmp_path)
     examples = str(secret) if examples == "SECRET" else examples
-    profile = {"task_type": "code", "examples_file": examples, "token_counting": {"encoding": "estimate"}}
+    profile = {
+        "task_type": "code",
+        "examples_file": examples,
+        "token_counting": {"encoding": "estimate"},
+    }
     path = root / "p.json"
     path.write_text(json.dumps(profile))
     code, _, err = _run(["recommend", str(path), "--root", str(root)], capsys)
