@@ -326,7 +326,7 @@ def test_root_allows_what_is_inside_and_refuses_a_file_outside(
         json.dumps({"task_type": "code", "examples_file": "ex.jsonl",
                     "token_counting": {"encoding": "estimate"}})
     )  # fmt: skip
-    code, out, err = _run(["recommend", str(inside), "--root", str(root), "--csv"], capsys)
+    code, _, err = _run(["recommend", str(inside), "--root", str(root), "--csv"], capsys)
     assert code == 0, err
     outside = tmp_path / "q.json"
     outside.write_text(json.dumps(SMALL))

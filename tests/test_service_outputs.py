@@ -154,7 +154,7 @@ def test_portfolio_outputs_show_hostile_strings_as_text(
 def test_explain_shows_hostile_rule_messages_as_text(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, rules = _files(tmp_path, [HOSTILE_PROFILE])
+    _, rules = _files(tmp_path, [HOSTILE_PROFILE])
     one = tmp_path / "one.json"
     one.write_text(json.dumps(HOSTILE_PROFILE))
     assert main(["explain", str(one), "--rules", rules, "--today", TODAY]) == 0

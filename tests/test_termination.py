@@ -60,16 +60,16 @@ BOUND_S = 60.0
 CLI_BOUND_S = 120.0
 
 
-class _TooSlow(Exception):
+class _TooSlowError(Exception):
     pass
 
 
 @contextlib.contextmanager
 def _bounded(seconds: float) -> Iterator[None]:
-    """Raise ``_TooSlow`` in this thread if the block runs longer than ``seconds``."""
+    """Raise ``_TooSlowError`` in this thread if the block runs longer than ``seconds``."""
 
     def expire(signum: int, frame: object) -> None:
-        raise _TooSlow(f"no answer within {seconds:g} s")
+        raise _TooSlowError(f"no answer within {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
