@@ -411,3 +411,20 @@ def test_python_errors_cap_what_they_quote_too() -> None:
     with pytest.raises(ValidationError) as info:
         recommend({**SMALL, "icl_model": "y" * 100_000}, today=DAY)
     assert "at most 200 characters" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"examples_file": "a" * 5000},
+        {"examples_file": "x.jsonl", "token_counting": {"encoding": "e" * 300_000}},
+    ],
+    ids=["examples_file", "token_counting.encoding"],
+)
+def test_a_huge_path_comes_back_short(
+    extra: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = {"task_type": "code", **extra}
+    code, _, err = _run(["recommend", _file(tmp_path, json.dumps(profile))], capsys)
+    _bad_input(code, err)
+    assert "at most 4096 characters" in err and len(err) < 1000

@@ -16,6 +16,7 @@ __all__ = [
     "JSON_MAX_NUMBER_CHARS",
     "MODEL_NAME_MAX_CHARS",
     "PAGE_NAME_MAX_CHARS",
+    "PATH_MAX_CHARS",
     "PROFILE_MAX_BYTES",
     "RULE_WEIGHT_MAX",
 ]
@@ -61,6 +62,10 @@ MODEL_NAME_MAX_CHARS = 200
 
 #: Longest profile ``id``: an id names a row and a file, not a document.
 ID_MAX_CHARS = 200
+
+#: Longest path a profile may name (``examples_file``, a ``.tiktoken`` file): Linux's
+#: PATH_MAX; a longer one cannot be opened, and would only be echoed back.
+PATH_MAX_CHARS = 4096
 
 #: Longest id-derived part of an HTML page's file name (``OUT-<id>.html``), in characters,
 #: after unsafe characters are replaced: file systems allow 255 bytes a name.

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .._datafiles import RefusedJSONError, _decode, describe_validation_error, loads
 from .._errors import AdvisorError, DataFileError
 from .._escape import printable, shown
-from .._limits import EXCERPT_CHARS, ID_MAX_CHARS, PROFILE_MAX_BYTES
+from .._limits import EXCERPT_CHARS, ID_MAX_CHARS, PATH_MAX_CHARS, PROFILE_MAX_BYTES
 from .wording import describe, estimate_notice, indent
 
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ class TokenCounting(BaseModel):
 
     encoding: str | None = Field(
         None,
+        max_length=PATH_MAX_CHARS,
         description="A tiktoken encoding name (e.g. 'o200k_base'), a path to a .tiktoken "
         "file, or 'estimate' for the UTF-8 byte ratio. Default: the ft_model's encoding.",
     )
@@ -105,6 +106,7 @@ def profile_file_schema() -> dict[str, Any]:
         "examples_file": {
             "type": "string",
             "minLength": 1,
+            "maxLength": PATH_MAX_CHARS,
             "title": "Examples File",
             "description": "Labeled examples (.jsonl prompt/completion or chat messages, or "
             ".csv) to measure n_labeled_examples and the token lengths from; a relative path "
@@ -166,9 +168,10 @@ class ProfileReader:
                 raise DataFileError(f"{where}: 'token_counting' needs 'examples_file' beside it")
             return TaskProfile.model_validate(data)
         examples = extras["examples_file"]
-        if not isinstance(examples, str) or not examples:
+        if not isinstance(examples, str) or not examples or len(examples) > PATH_MAX_CHARS:
             raise DataFileError(
-                f"{where}: 'examples_file' must be a path string; got {shown(examples)}"
+                f"{where}: 'examples_file' must be a path string of at most {PATH_MAX_CHARS} "
+                f"characters; got {shown(examples, EXCERPT_CHARS)}"
             )
         counting = self._counting(extras.get("token_counting"), where)
         for key in sorted(set(data) & {*TokenCounting.model_fields, "progress", "catalog"}):
