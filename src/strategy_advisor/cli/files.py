@@ -220,7 +220,6 @@ class ProfileReader:
         """One JSON Lines line: its profile (both models known), or the
         :class:`ProfileFailure` that names its line, id and the field at fault."""
         from .._portfolio import ProfileFailure
-        from .._profile import TaskProfile
 
         here = f"{where}, line {number}"
         given: str | None = None
@@ -252,10 +251,8 @@ class ProfileReader:
                     self.advisor.catalog.resolve(getattr(profile, role), role)
                 except AdvisorError as exc:
                     return failure(exc, describe(exc, "recommend"), role)
-        except ValidationError as exc:
-            problems = describe_validation_error(exc, TaskProfile).splitlines()
-            first = problems[0].split(": ", 1)[0] if problems else "<root>"
-            return failure(exc, "; ".join(problems), None if first == "<root>" else first)
+        except ValidationError as exc:  # every field at fault, the first one as its field
+            return ProfileFailure.of(exc, index=index, id=given, line=number)
         except AdvisorError as exc:
             return failure(exc, describe(exc, "recommend").removeprefix(here + ": "))
         return profile
