@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ._datafiles import load_json, read_shipped_json, validate_data
 from ._errors import CatalogError, DataFileError, closest_names
+from ._escape import shown
 from ._types import (
     STRICT_DATA,
     USER_INPUT,
@@ -415,7 +416,8 @@ class Catalog:
                 f" Did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
             )
             raise CatalogError(
-                f"unknown model {name!r}: expected a catalog name or an explicit ModelSpec.{hint}"
+                f"unknown model {shown(name)}: expected a catalog name or an explicit "
+                f"ModelSpec.{hint}"
                 f" Known models: strategy_advisor.default_catalog().names"
             )
         return self._models[target]
