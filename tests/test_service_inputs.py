@@ -428,3 +428,13 @@ def test_a_huge_path_comes_back_short(
     code, _, err = _run(["recommend", _file(tmp_path, json.dumps(profile))], capsys)
     _bad_input(code, err)
     assert "at most 4096 characters" in err and len(err) < 1000
+
+
+def test_the_catalog_quotes_an_unknown_name_capped() -> None:
+    from strategy_advisor import CatalogError, default_catalog
+
+    with pytest.raises(CatalogError) as info:
+        default_catalog().get("x" * 10_000_000)
+    assert len(str(info.value)) < 3 * ECHO_CHARS + 500 and "10,000,000 characters" in str(
+        info.value
+    )
