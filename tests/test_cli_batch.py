@@ -3,6 +3,7 @@ Markdown or HTML pages out; explain; the profile file's schema; help, exit codes
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -54,8 +55,23 @@ def _json(tmp_path: Path, data: object, name: str = "one.json") -> str:
     return str(path)
 
 
+def _without_line(text: str) -> str:
+    """The command line's portfolio CSV without its ``line`` column: ``Portfolio.to_csv()``."""
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:2] == ["index", "line"]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([r[:1] + r[2:] for r in rows])
+    return out.getvalue()
+
+
 def _no_traceback(err: str) -> None:
     assert "Traceback" not in err and err.startswith("strategy-advisor: ")
+
+
+def _md(text: str) -> str:
+    from strategy_advisor._escape import markdown
+
+    return markdown(text)
 
 
 class _Terminal(io.StringIO):
@@ -97,8 +113,10 @@ def test_a_portfolio_prints_one_row_per_profile(
 
 
 def test_csv_is_the_portfolio_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["recommend", _jsonl(tmp_path, SMALL, BUSY), "--csv", "--today", TODAY]) == 0
-    assert capsys.readouterr().out == recommend_many([SMALL, BUSY], today=DAY).to_csv()
+    assert main(["recommend", _jsonl(tmp_path, SMALL, "", BUSY), "--csv", "--today", TODAY]) == 0
+    out = capsys.readouterr().out
+    assert _without_line(out) == recommend_many([SMALL, BUSY], today=DAY).to_csv()
+    assert [r[:2] for r in csv.reader(io.StringIO(out))][1:] == [["0", "1"], ["1", "3"]]
 
 
 def test_csv_of_one_profile_is_a_one_row_table(
@@ -108,7 +126,7 @@ def test_csv_of_one_profile_is_a_one_row_table(
     out = capsys.readouterr().out
     assert out == recommend_many([SMALL], today=DAY).to_csv()
     header, row = out.splitlines()
-    assert header.startswith("strategy,confidence,") and row.endswith(",0")
+    assert header.startswith("index,id,strategy,confidence,") and row.startswith("0,,")
 
 
 def test_json_lines_in_gives_one_recommendation_per_line(
@@ -133,7 +151,8 @@ def test_json_lines_are_found_by_content_in_a_json_file(
 ) -> None:
     path = _jsonl(tmp_path, SMALL, BUSY, name="profiles.json")
     assert main(["recommend", path, "--csv", "--today", TODAY]) == 0
-    assert capsys.readouterr().out == recommend_many([SMALL, BUSY], today=DAY).to_csv()
+    out = _without_line(capsys.readouterr().out)
+    assert out == recommend_many([SMALL, BUSY], today=DAY).to_csv()
 
 
 def test_json_lines_from_standard_input(
@@ -141,7 +160,8 @@ def test_json_lines_from_standard_input(
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(SMALL) + "\n" + json.dumps(BUSY)))
     assert main(["recommend", "-", "--csv", "--today", TODAY]) == 0
-    assert capsys.readouterr().out == recommend_many([SMALL, BUSY], today=DAY).to_csv()
+    out = _without_line(capsys.readouterr().out)
+    assert out == recommend_many([SMALL, BUSY], today=DAY).to_csv()
 
 
 def test_a_one_line_jsonl_file_is_a_portfolio(
@@ -156,12 +176,16 @@ def test_markdown_of_a_portfolio_is_its_table(
 ) -> None:
     assert main(["recommend", _jsonl(tmp_path, SMALL, BUSY), "--markdown", "--today", TODAY]) == 0
     out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"**Profiles from {_md(str(tmp_path / 'many.jsonl'))} (evaluated {TODAY})**"
     assert out[2] == (
-        "| index | line | strategy | confidence | P(FT better) | FT total | ICL total | "
+        "| index | line | id | strategy | confidence | P(FT better) | FT total | ICL total | "
         "break-even /month |"
     )
-    assert out[3] == "|---:|---:|---|---:|---:|---:|---:|---:|"
-    assert out[4].startswith("| 0 | 1 | ") and out[5].startswith("| 1 | 2 | ")
+    assert out[3] == "|---:|---:|---|---|---:|---:|---:|---:|---:|"
+    assert out[4].startswith("| 0 | 1 | - | ") and out[5].startswith("| 1 | 2 | - | ")
+    recs = recommend_many([SMALL, BUSY], today=DAY)
+    n_ft = sum(r.strategy.value == "fine_tuning" for r in recs)
+    assert out[6:] == ["", f"**2 profiles: {n_ft} fine-tuning, {2 - n_ft} in-context learning**"]
 
 
 def test_markdown_of_one_profile_is_the_recommendations(

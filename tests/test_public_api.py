@@ -26,7 +26,7 @@ EXPECTED = {
     "ServingAlternative", "Uncertainty", "CostVolumeCurve", "StrategyCurve", "LatencyDefaults",
     "CatalogDefaults", "Effect", "RuleSource", "Sourced", "GainMetrics", "ReliabilityCurve",
     "ReliabilityBin", "SensitivityBars", "QualityParams", "QualityCorpus", "AllOf", "AnyOf",
-    "Compare", "Not", "FeatureColumns",
+    "Compare", "Not", "FeatureColumns", "ProfileFailure", "iter_recommendations",
 }  # fmt: skip
 
 

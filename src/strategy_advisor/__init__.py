@@ -18,6 +18,9 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
         Advisor as Advisor,
     )
     from ._advisor import (
+        iter_recommendations as iter_recommendations,
+    )
+    from ._advisor import (
         recommend as recommend,
     )
     from ._advisor import (
@@ -139,6 +142,9 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
     )
     from ._portfolio import (
         Portfolio as Portfolio,
+    )
+    from ._portfolio import (
+        ProfileFailure as ProfileFailure,
     )
     from ._portfolio import (
         Sweep as Sweep,
@@ -311,6 +317,7 @@ _SOURCES: dict[str, str] = {
     "PilotResult": "._profile",
     "PilotUpdate": "._quality",
     "Portfolio": "._portfolio",
+    "ProfileFailure": "._portfolio",
     "ProfileError": "._errors",
     "QualityCVReport": "._quality.cv",
     "QualityCorpus": "._quality.corpus",
@@ -362,6 +369,7 @@ _SOURCES: dict[str, str] = {
     "load_encoding": "._tokens",
     "load_examples": "._tokens",
     "profile_from_examples": "._tokens",
+    "iter_recommendations": "._advisor",
     "recommend": "._advisor",
     "recommend_many": "._advisor",
     "sweep": "._advisor",

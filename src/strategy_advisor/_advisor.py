@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -27,7 +27,15 @@ from ._pipeline import (
     rule_inputs_at,
     with_break_even,
 )
-from ._portfolio import Portfolio, Sweep, run_parallel, validated_profiles
+from ._portfolio import (
+    Errors,
+    Portfolio,
+    ProfileFailure,
+    Sweep,
+    run_parallel,
+    stream,
+    validated_profiles,
+)
 from ._profile import TaskProfile
 from ._quality import QualityEstimate, QualityModel, load_default_quality_model
 from ._recommendation import Recommendation
@@ -38,7 +46,7 @@ from ._types import FrozenMap, Strategy, construct, replaced
 from ._uncertainty import uncertainty_settings
 from ._whatif import FlipPoint, apply_changes, exploration_settings, flip_reason, margin_reason
 
-__all__ = ["Advisor", "recommend", "recommend_many", "sweep", "what_if"]
+__all__ = ["Advisor", "iter_recommendations", "recommend", "recommend_many", "sweep", "what_if"]
 
 
 @dataclass
@@ -313,6 +321,28 @@ class Advisor:
             [(d.decision.strategy, d.decision.confidence, d.quality, d.costs) for d in rows],
         )
 
+    @overload
+    def recommend_many(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = ...,
+        policy: DecisionPolicy | None = ...,
+        today: dt.date | None = ...,
+        backend: str | None = ...,
+        errors: Literal["raise"] = ...,
+    ) -> Portfolio[Recommendation]: ...
+    @overload
+    def recommend_many(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = ...,
+        policy: DecisionPolicy | None = ...,
+        today: dt.date | None = ...,
+        backend: str | None = ...,
+        errors: Literal["return"],
+    ) -> Portfolio[Recommendation | ProfileFailure]: ...
     def recommend_many(
         self,
         profiles: Iterable[TaskProfile | Mapping[str, Any]],
@@ -321,19 +351,74 @@ class Advisor:
         policy: DecisionPolicy | None = None,
         today: dt.date | None = None,
         backend: str | None = None,
-    ) -> Portfolio:
+        errors: Errors = "raise",
+    ) -> Portfolio[Any]:
         """Recommendations for many profiles, in order, each equal to :meth:`recommend` on
         the same profile (see :func:`strategy_advisor.recommend_many`)."""
-        if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
+        _check_n_jobs(n_jobs)
+        today = evaluation_date(today)
+        if errors == "return":
+            if backend is not None:
+                raise ParameterError(
+                    "recommend_many(errors='return') streams through joblib's default "
+                    "backend; for backend="
+                    f"{backend!r} set it around the call with "
+                    "joblib.parallel_config(backend=...) instead"
+                )
+            return Portfolio(
+                self.iter_recommendations(
+                    profiles, n_jobs=n_jobs, policy=policy, today=today, errors="return"
+                )
+            )
+        if errors != "raise":
             raise ParameterError(
-                f"n_jobs must be a non-zero integer (1: this process, -1: every core); "
-                f"got {n_jobs!r}"
+                f"The 'errors' parameter must be 'raise' or 'return'. Got {errors!r} instead."
             )
         items = validated_profiles(profiles)
-        today = evaluation_date(today)
         if (n_jobs == 1 and backend is None) or len(items) < 2:
             return Portfolio(self.recommend(p, policy=policy, today=today) for p in items)
         return run_parallel(self, items, n_jobs=n_jobs, policy=policy, today=today, backend=backend)
+
+    @overload
+    def iter_recommendations(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = ...,
+        policy: DecisionPolicy | None = ...,
+        today: dt.date | None = ...,
+        errors: Literal["raise"] = ...,
+    ) -> Iterator[Recommendation]: ...
+    @overload
+    def iter_recommendations(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = ...,
+        policy: DecisionPolicy | None = ...,
+        today: dt.date | None = ...,
+        errors: Literal["return"],
+    ) -> Iterator[Recommendation | ProfileFailure]: ...
+    def iter_recommendations(
+        self,
+        profiles: Iterable[TaskProfile | Mapping[str, Any]],
+        *,
+        n_jobs: int = 1,
+        policy: DecisionPolicy | None = None,
+        today: dt.date | None = None,
+        errors: Errors = "raise",
+    ) -> Iterator[Any]:
+        """Each profile's recommendation as it is decided, in order, keeping none (see
+        :func:`strategy_advisor.iter_recommendations`)."""
+        _check_n_jobs(n_jobs)
+        return stream(
+            self,
+            profiles,
+            n_jobs=n_jobs,
+            policy=policy,
+            today=evaluation_date(today),
+            errors=errors,
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         """The shipped default advisor pickles by reference; any other by its parts."""
@@ -342,6 +427,13 @@ class Advisor:
         return (
             _rebuild_advisor,
             (self.catalog, self.rulebook, self.quality_model, self.policy, self.assumptions),
+        )
+
+
+def _check_n_jobs(n_jobs: object) -> None:
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
+        raise ParameterError(
+            f"n_jobs must be a non-zero integer (1: this process, -1: every core); got {n_jobs!r}"
         )
 
 
@@ -565,6 +657,26 @@ def sweep(
     return (advisor or _default_advisor()).sweep(profile, field, values, today=today)
 
 
+@overload
+def recommend_many(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = ...,
+    advisor: Advisor | None = ...,
+    today: dt.date | None = ...,
+    backend: str | None = ...,
+    errors: Literal["raise"] = ...,
+) -> Portfolio[Recommendation]: ...
+@overload
+def recommend_many(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = ...,
+    advisor: Advisor | None = ...,
+    today: dt.date | None = ...,
+    backend: str | None = ...,
+    errors: Literal["return"],
+) -> Portfolio[Recommendation | ProfileFailure]: ...
 def recommend_many(
     profiles: Iterable[TaskProfile | Mapping[str, Any]],
     *,
@@ -572,7 +684,8 @@ def recommend_many(
     advisor: Advisor | None = None,
     today: dt.date | None = None,
     backend: str | None = None,
-) -> Portfolio:
+    errors: Errors = "raise",
+) -> Portfolio[Any]:
     """Recommendations for many profiles, in order, each equal to ``recommend()`` on the
     same profile.
 
@@ -584,7 +697,72 @@ def recommend_many(
     recommend_many(..., n_jobs=-1)`` is the same (docs/cluster.md). The answers do not
     depend on the backend. Each recommendation's explanation (reasons, trace, flip points)
     is written when first read, in the process that reads it.
+
+    ``errors="raise"`` (the default) raises at the first profile that cannot be
+    recommended: :class:`ProfileError` naming its position and fields for an invalid one
+    (every profile is validated before any is recommended), the error itself (e.g.
+    :class:`CatalogError`) for one naming an unknown model. ``errors="return"`` puts a
+    :class:`ProfileFailure` (its position, id, the field at fault and the fix) in that
+    profile's place and recommends the others; ``Portfolio.failures`` lists them.
+
+    Examples
+    --------
+    >>> good = {"id": "a", "task_type": "classification", "n_labeled_examples": 50}
+    >>> bad = {"id": "b", "task_type": "classification", "n_labeled_examples": "many"}
+    >>> p = recommend_many([good, bad], errors="return", today=datetime.date(2026, 12, 1))
+    >>> [type(x).__name__ for x in p], p.failures[0].field
+    (['Recommendation', 'ProfileFailure'], 'n_labeled_examples')
     """
     return (advisor or _default_advisor()).recommend_many(
-        profiles, n_jobs=n_jobs, today=today, backend=backend
+        profiles, n_jobs=n_jobs, today=today, backend=backend, errors=errors
+    )
+
+
+@overload
+def iter_recommendations(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = ...,
+    advisor: Advisor | None = ...,
+    today: dt.date | None = ...,
+    errors: Literal["raise"] = ...,
+) -> Iterator[Recommendation]: ...
+@overload
+def iter_recommendations(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = ...,
+    advisor: Advisor | None = ...,
+    today: dt.date | None = ...,
+    errors: Literal["return"],
+) -> Iterator[Recommendation | ProfileFailure]: ...
+def iter_recommendations(
+    profiles: Iterable[TaskProfile | Mapping[str, Any]],
+    *,
+    n_jobs: int = 1,
+    advisor: Advisor | None = None,
+    today: dt.date | None = None,
+    errors: Errors = "raise",
+) -> Iterator[Any]:
+    """Each profile's recommendation as it is decided, in order, keeping none: a portfolio
+    of any length (a generator of profiles read from a file, a queue) in flat memory.
+
+    Profiles are read one at a time (``n_jobs`` other than 1: a chunk at a time, sent to
+    joblib's workers, at most a few chunks ahead). Write each result out and drop it;
+    :func:`recommend_many` keeps them all. ``errors="raise"`` raises at the first profile
+    that cannot be recommended, after yielding those before it (invalid: a
+    :class:`ProfileError` naming its position); ``errors="return"`` yields a
+    :class:`ProfileFailure` in its place and goes on.
+
+    Examples
+    --------
+    >>> lines = ({"id": f"t{i}", "task_type": "code", "n_labeled_examples": i} for i in range(3))
+    >>> for rec in iter_recommendations(lines, today=datetime.date(2026, 12, 1)):
+    ...     print(rec.profile.id, rec.strategy.value)
+    t0 in_context_learning
+    t1 in_context_learning
+    t2 in_context_learning
+    """
+    return (advisor or _default_advisor()).iter_recommendations(
+        profiles, n_jobs=n_jobs, today=today, errors=errors
     )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ._datafiles import SuggestingModel, load_json, read_shipped_json, validate_data
 from ._errors import CatalogError, DataFileError, closest_names
+from ._escape import shown
 from ._names import NameReading, as_snapshot, prompted_tuned, readings
 from ._types import (
     STRICT_DATA,
@@ -23,6 +24,7 @@ from ._types import (
     PositiveFloat,
     ReasoningEffort,
     UsdPerMTok,
+    UserDate,
 )
 
 __all__ = [
@@ -135,7 +137,7 @@ class FineTuningOffer(SuggestingModel):
     platform: str | None = Field(
         None, description="Where tuning and tuned serving run (e.g. 'Vertex AI')."
     )
-    shutdown_date: dt.date | None = Field(
+    shutdown_date: UserDate | None = Field(
         None,
         description="When the tuned model stops being served on its platform (None: the base "
         "model's shutdown date).",
@@ -246,7 +248,7 @@ class ModelSpec(SuggestingModel):
         "reasoning_tokens), decoded before the answer and billed as output (None: the "
         "reference's range for the effort).",
     )
-    shutdown_date: dt.date | None = Field(
+    shutdown_date: UserDate | None = Field(
         None, description="Announced shutdown (deprecation) date, YYYY-MM-DD."
     )
     encoding: str | None = Field(
@@ -520,7 +522,7 @@ class Catalog:
                 else ""
             )
             raise CatalogError(
-                f"unknown model {name!r}: expected a catalog name or an explicit ModelSpec."
+                f"unknown model {shown(name)}: expected a catalog name or an explicit ModelSpec."
                 f"{self._other_provider(name)}{hint}"
                 f" Known models: strategy_advisor.default_catalog().names"
             )

@@ -14,6 +14,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ._escape import printable
+
 __all__ = [
     "FT_COLOR",
     "ICL_COLOR",
@@ -89,7 +91,9 @@ class Bar:
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    """SVG text: control characters written as escapes (a model name is the caller's),
+    then ``& < > " '`` escaped."""
+    return html.escape(printable(text), quote=True)
 
 
 def _n(v: float) -> str:

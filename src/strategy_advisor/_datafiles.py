@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import UnionType
-from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -16,18 +18,29 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-from ._errors import DataFileError, did_you_mean
+from ._errors import AdvisorError, DataFileError, did_you_mean
+from ._escape import printable, shown
+from ._limits import ECHO_CHARS, JSON_MAX_DEPTH, JSON_MAX_NUMBER_CHARS
 
 __all__ = [
+    "DATA_FILE_MAX_BYTES",
+    "RefusedJSONError",
     "SuggestingModel",
     "describe_validation_error",
     "load_json",
+    "loads",
     "parse_json",
+    "read_regular_file",
     "read_shipped_bytes",
     "read_shipped_json",
     "shipped",
     "validate_data",
 ]
+
+#: Largest user data file ``load_json`` reads whole (a rules file, a catalog, quality
+#: parameters, litellm's model map at about 1.5 MB), in bytes: room for any real one, and
+#: no ``/dev/zero`` read into memory.
+DATA_FILE_MAX_BYTES = 64 << 20
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -58,16 +71,59 @@ def shipped(model: type[_M], name: str) -> Callable[[], _M]:
     return load
 
 
-def load_json(path: str | Path) -> Any:
-    """Parse a user-supplied JSON file, naming it in any error (unreadable, not UTF-8, not JSON)."""
+def load_json(path: str | Path, *, duplicate_keys: Literal["refuse", "last"] = "refuse") -> Any:
+    """Parse a user-supplied JSON file, naming it in any error: unreadable, not a regular
+    file, over ``DATA_FILE_MAX_BYTES``, not UTF-8, not JSON, or refused by :func:`loads`
+    (a key twice in one object, unless ``duplicate_keys="last"``; a number too long;
+    nesting too deep)."""
     p = Path(path)
+    where = printable(str(p))
+    data = read_regular_file(
+        p, max_bytes=DATA_FILE_MAX_BYTES, what="", expected="a readable JSON file"
+    )
+    return parse_json(_decode(data, where), where, duplicate_keys=duplicate_keys)
+
+
+def read_regular_file(
+    path: Path,
+    *,
+    max_bytes: int,
+    what: str,
+    expected: str,
+    error: type[AdvisorError] = DataFileError,
+) -> bytes:
+    """The bytes of ``path``, refused (``error``, naming the file) unless it is a regular
+    file of at most ``max_bytes``: a FIFO would block forever and a device (``/dev/zero``)
+    never end. Opened without blocking and checked on the open file, so the file checked is
+    the file read."""
+    where = f"{what} {printable(str(path))}".lstrip()
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        data = p.read_bytes()
+        fd = os.open(path, flags)
     except OSError as exc:
-        raise DataFileError(
-            f"cannot read {p}: {exc.strerror or exc}; expected a readable JSON file"
-        ) from exc
-    return parse_json(_decode(data, str(p)), str(p))
+        raise error(f"cannot read {where}: {exc.strerror or exc}; expected {expected}") from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = (
+            "folder" if stat.S_ISDIR(mode)
+            else "named pipe" if stat.S_ISFIFO(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "socket" if stat.S_ISSOCK(mode)
+            else "special file"
+        )  # fmt: skip
+        raise error(f"cannot read {where}: it is a {kind}, not a regular file; expected {expected}")
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(max_bytes + 1)
+        except OSError as exc:
+            raise error(f"cannot read {where}: {exc.strerror or exc}; expected {expected}") from exc
+    if len(data) > max_bytes:
+        raise error(
+            f"cannot read {where}: it is larger than {max_bytes:,} bytes, the most read from "
+            f"one such file; expected {expected}"
+        )
+    return data
 
 
 def _decode(data: bytes, where: str) -> str:
@@ -81,14 +137,114 @@ def _decode(data: bytes, where: str) -> str:
         ) from exc
 
 
-def parse_json(text: str, where: str) -> Any:
-    """Parse JSON text, naming ``where`` it came from in any error."""
+def parse_json(
+    text: str, where: str, *, duplicate_keys: Literal["refuse", "last"] = "refuse"
+) -> Any:
+    """Parse JSON text, naming ``where`` it came from in any error (see :func:`loads`)."""
     try:
-        return json.loads(text)
+        return loads(text, duplicate_keys=duplicate_keys)
     except json.JSONDecodeError as exc:
         raise DataFileError(
             f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from exc
+    except RefusedJSONError as exc:
+        raise DataFileError(f"{where}: {exc}") from exc
+
+
+class RefusedJSONError(ValueError):
+    """Valid JSON this library will not read: a key twice in one object, a number longer
+    than ``JSON_MAX_NUMBER_CHARS``, ``NaN`` or ``Infinity``, or nesting deeper than
+    ``JSON_MAX_DEPTH``. The message says which, and why (the caller names the file)."""
+
+
+def _number(kind: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def checked(literal: str) -> Any:
+        if len(literal) > JSON_MAX_NUMBER_CHARS:
+            raise RefusedJSONError(
+                f"a number of {len(literal):,} characters ({literal[:20]}…); expected at most "
+                f"{JSON_MAX_NUMBER_CHARS} (no field takes a number that large: counts stop at "
+                "10^12, other numbers at 1e15)"
+            )
+        return parse(literal)
+
+    checked.__name__ = f"checked_{kind}"
+    return checked
+
+
+def _constant(name: str) -> Any:
+    raise RefusedJSONError(
+        f"{name} is not a JSON number (Python's json reads it; this library does not); "
+        "expected a finite number"
+    )
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise RefusedJSONError(
+                    f"key {shown(key, ECHO_CHARS)} appears twice in one object; expected each "
+                    "key once (a JSON reader keeps only one of them, silently)"
+                )
+            seen.add(key)
+    return out
+
+
+_PARSE_INT = _number("int", int)
+_PARSE_FLOAT = _number("float", float)
+
+
+def loads(text: str, *, duplicate_keys: Literal["refuse", "last"] = "refuse") -> Any:
+    """``json.loads`` for input from outside: a key twice in one object (unless
+    ``duplicate_keys="last"``), a number longer than ``JSON_MAX_NUMBER_CHARS``, ``NaN``
+    or ``Infinity``, and nesting deeper than ``JSON_MAX_DEPTH`` raise :class:`RefusedJSONError`;
+    a syntax error raises ``json.JSONDecodeError`` as ``json.loads`` does.
+
+    Examples
+    --------
+    >>> loads('{"a": [1, 2.5]}')
+    {'a': [1, 2.5]}
+    >>> try:
+    ...     loads('{"a": 1, "a": 2}')
+    ... except RefusedJSONError as exc:
+    ...     print(str(exc)[:40])
+    key 'a' appears twice in one object; exp
+    """
+    try:
+        data = json.loads(
+            text,
+            object_pairs_hook=_refuse_duplicates if duplicate_keys == "refuse" else None,
+            parse_int=_PARSE_INT,
+            parse_float=_PARSE_FLOAT,
+            parse_constant=_constant,
+        )
+    except RecursionError:
+        data = None
+        deep = True
+    else:
+        deep = _deeper_than(data, JSON_MAX_DEPTH)
+    if deep:
+        raise RefusedJSONError(
+            f"arrays and objects are nested more than {JSON_MAX_DEPTH} deep; expected a "
+            "profile, a rule or a catalog (a few levels)"
+        )
+    return data
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` deep (iteratively: no recursion)."""
+    if not isinstance(data, (dict, list)):
+        return False
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def describe_validation_error(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
@@ -107,10 +263,12 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel] | Non
             path, line, on_branch = _unknown_field(loc, model)
         else:
             path, _, on_branch = _clean_path(loc, model)
+            # a name that fails as a name (too long): the model branch's "not a dict" is noise
+            on_branch = on_branch or (err["type"] == "model_type" and isinstance(got, str))
             if err["type"] == "missing" or isinstance(got, (dict, list)):
                 line = msg  # the whole object adds nothing to "field required"
             else:
-                line = f"{msg} (got {got!r:.80})"
+                line = f"{msg} (got {shown(got, 80)})"
         if on_branch:
             branch_misses.setdefault(path, line)
         else:
@@ -119,7 +277,14 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel] | Non
     for path, line in branch_misses.items():
         if not any(p == path or p.startswith(path + ".") for p, _ in seen):
             seen.append((path, line))
-    return "\n".join(f"{path or '<root>'}: {line}" for path, line in seen)
+    return "\n".join(f"{_path_shown(path or '<root>')}: {line}" for path, line in seen)
+
+
+def _path_shown(path: str) -> str:
+    """A key path for a message: the caller's keys escaped, a huge one cut (its length said)."""
+    if len(path) > ECHO_CHARS:
+        path = f"{path[:ECHO_CHARS]}… ({len(path):,} characters)"
+    return printable(path)
 
 
 def _unknown_field(

@@ -4,6 +4,12 @@ A :class:`Sweep` holds the recommendations for one input at each value and their
 :class:`Portfolio` is the tuple of recommendations for many profiles, with the same table
 per profile. Both tables are plain numbers (strategy, confidence, both totals with their
 ranges), read from the recommendations without writing their explanations.
+
+:func:`stream` recommends profiles one by one as they come (in this process, or in chunks
+through joblib, in order), keeping none: a portfolio of any length runs in flat memory.
+With ``errors="return"`` a profile that cannot be recommended becomes a
+:class:`ProfileFailure` in its place (its position, id, the field at fault and the fix)
+instead of ending the run.
 """
 
 from __future__ import annotations
@@ -12,21 +18,40 @@ import csv
 import datetime as dt
 import io
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
 from ._costs import CostComparison, StrategyCost
 from ._datafiles import describe_validation_error
 from ._decision import DecisionPolicy
-from ._errors import ParameterError, ProfileError
+from ._errors import AdvisorError, ParameterError, ProfileError
+from ._escape import csv_cell, json_text
+from ._limits import ID_MAX_CHARS
 from ._profile import TaskProfile
 from ._quality import QualityEstimate
 from ._recommendation import Recommendation
 from ._types import RESULT, Strategy, construct
 
-__all__ = ["Portfolio", "Sweep", "SweepRow", "TableRow", "run_parallel", "validated_profiles"]
+__all__ = [
+    "CSV_COLUMNS",
+    "Errors",
+    "Portfolio",
+    "PortfolioRow",
+    "ProfileFailure",
+    "Sweep",
+    "SweepRow",
+    "TableRow",
+    "csv_cells",
+    "run_parallel",
+    "stream",
+    "validated_profiles",
+]
+
+#: What a batch does with a profile it cannot recommend: raise (the first one ends the
+#: run), or return a :class:`ProfileFailure` in its place.
+Errors = Literal["raise", "return"]
 
 
 class TableRow(BaseModel):
@@ -161,57 +186,280 @@ def _value_at(profile: TaskProfile, path: str) -> Any:
     return obj
 
 
-class Portfolio(tuple[Recommendation, ...]):
-    """The recommendations for many profiles, in order (a tuple), and their table."""
+class ProfileFailure(BaseModel):
+    """A profile of a batch that could not be recommended, in its place in the results.
+
+    ``recommend_many(..., errors="return")`` and ``iter_recommendations(...,
+    errors="return")`` give one for each profile that is invalid (a field out of range, a
+    typo, not an object) or names an unknown model; the command line's ``--keep-going``
+    writes one as the error row of its line. Its ``message`` says what is wrong, what was
+    expected and how to fix it, as the error would have.
+
+    Examples
+    --------
+    >>> from strategy_advisor import recommend_many
+    >>> bad = {"id": "t-2", "task_type": "code", "n_labeled_examples": -1}
+    >>> failure = recommend_many([bad], errors="return")[0]
+    >>> failure.index, failure.id, failure.field
+    (0, 't-2', 'n_labeled_examples')
+    """
+
+    model_config = RESULT
+
+    index: int = Field(description="Its position in the input (0-based), as in the results.")
+    line: int | None = Field(
+        None, description="Its line in a JSON Lines file (the command line sets it)."
+    )
+    id: str | None = Field(None, description="The profile's id, when it had a readable one.")
+    field: str | None = Field(
+        description="Dotted path of the (first) field at fault; None when the whole profile "
+        "is (not a JSON object, not JSON at all, a file that cannot be read)."
+    )
+    message: str = Field(
+        description="Every problem: what is wrong, what was expected, how to fix it."
+    )
+    error_type: str = Field(
+        description="The error it would have raised: ValidationError, CatalogError, ..."
+    )
+
+    @classmethod
+    def of(
+        cls,
+        exc: Exception,
+        *,
+        index: int,
+        id: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+        message: str | None = None,
+    ) -> ProfileFailure:
+        """The failure ``exc`` describes (a pydantic ``ValidationError`` gives its fields)."""
+        if isinstance(exc, ValidationError):
+            problems = describe_validation_error(exc, TaskProfile).splitlines()
+            first = problems[0].split(": ", 1)[0] if problems else "<root>"
+            field = field if field is not None else (None if first == "<root>" else first)
+            text = "; ".join(problems)
+        else:
+            text = str(exc)
+        return construct(
+            cls,
+            index=index,
+            line=line,
+            id=id,
+            field=field,
+            message=message if message is not None else text,
+            error_type=type(exc).__name__,
+        )
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """As a line of a JSON Lines portfolio: ``{"error": {...}}`` (a recommendation has
+        no ``error`` key)."""
+        inner = json_text(self.model_dump_json(indent=indent))
+        if indent is None:
+            return '{"error":' + inner + "}"
+        pad = " " * indent
+        return "{\n" + pad + '"error": ' + inner.replace("\n", "\n" + pad) + "\n}"
+
+
+#: The portfolio CSV's columns: the row's place and id, the answer and both totals with
+#: their ranges, the break-even, the reason that decided, both models, and for a profile
+#: that could not be recommended (``--keep-going``, ``errors="return"``) the field at
+#: fault and the error with its fix.
+CSV_COLUMNS = (
+    "index",
+    "id",
+    "strategy",
+    "confidence",
+    "p_fine_tuning_better",
+    "ft_total_usd",
+    "ft_total_usd_low",
+    "ft_total_usd_high",
+    "icl_total_usd",
+    "icl_total_usd_low",
+    "icl_total_usd_high",
+    "break_even_requests_per_month",
+    "deciding_reason",
+    "ft_model",
+    "icl_model",
+    "error_field",
+    "error",
+)
+
+
+class PortfolioRow(NamedTuple):
+    """What a portfolio's table, CSV and Markdown show of one recommendation: small and
+    picklable, so a worker sends it back instead of the recommendation."""
+
+    id: str | None
+    strategy: Strategy
+    confidence: float
+    p_fine_tuning_better: float
+    ft_total_usd: float | None
+    ft_total_usd_low: float | None
+    ft_total_usd_high: float | None
+    icl_total_usd: float | None
+    icl_total_usd_low: float | None
+    icl_total_usd_high: float | None
+    break_even_requests_per_month: float | None
+    deciding_reason: str | None
+    ft_model: str
+    icl_model: str
+
+    @classmethod
+    def of(cls, rec: Recommendation) -> PortfolioRow:
+        ft = rec.costs[Strategy.FINE_TUNING]
+        icl = rec.costs[Strategy.IN_CONTEXT_LEARNING]
+        return cls(
+            rec.profile.id,
+            rec.strategy,
+            rec.confidence,
+            rec.quality.p_fine_tuning_better,
+            ft.total_usd,
+            ft.total_usd_low,
+            ft.total_usd_high,
+            icl.total_usd,
+            icl.total_usd_low,
+            icl.total_usd_high,
+            rec.break_even_requests_per_month,
+            rec.deciding_reason,
+            ft.model,
+            icl.model,
+        )
+
+
+def csv_cells(
+    item: Recommendation | PortfolioRow | ProfileFailure, index: int, *, line: int | None = None
+) -> list[object]:
+    """One CSV row in :data:`CSV_COLUMNS` order (after ``index``, the ``line`` when given);
+    text cells escaped by ``csv_cell``, numbers as Python writes them (full precision), a
+    missing value empty."""
+
+    def text(value: str | None) -> str:
+        return "" if value is None else csv_cell(value)
+
+    lead: list[object] = [index] if line is None else [index, line]
+    if isinstance(item, ProfileFailure):
+        blank: list[object] = [""] * (len(CSV_COLUMNS) - 4)
+        return [*lead, text(item.id), *blank, text(item.field), text(item.message)]
+    row = item if isinstance(item, PortfolioRow) else PortfolioRow.of(item)
+    numbers = ["" if v is None else v for v in row[2:11]]
+    return [
+        *lead,
+        text(row.id),
+        row.strategy.value,
+        *numbers,
+        text(row.deciding_reason),
+        text(row.ft_model),
+        text(row.icl_model),
+        "",
+        "",
+    ]
+
+
+_Item = TypeVar("_Item", bound="Recommendation | ProfileFailure", covariant=True)
+
+
+class Portfolio(tuple[_Item, ...]):
+    """The recommendations for many profiles, in order (a tuple), and their table.
+
+    With ``errors="return"``, a profile that could not be recommended holds a
+    :class:`ProfileFailure` in its place (see :attr:`failures`).
+    """
 
     __slots__ = ()
 
+    @property
+    def failures(self) -> tuple[ProfileFailure, ...]:
+        """The profiles that could not be recommended, in order (none unless
+        ``errors="return"``)."""
+        return tuple(r for r in self if isinstance(r, ProfileFailure))
+
     def table(self) -> tuple[TableRow, ...]:
-        """One row per profile, in order."""
-        return tuple(TableRow.of(r) for r in self)
+        """One row per recommendation, in order (a failure has no row: see ``to_csv``)."""
+        return tuple(TableRow.of(r) for r in self if isinstance(r, Recommendation))
 
     def to_csv(self) -> str:
-        """The table as CSV, one row per profile, with its position as ``index``."""
-        return _csv([_Indexed.of(r, index=i) for i, r in enumerate(self)], _Indexed)
+        """The table as CSV, one row per profile (:data:`CSV_COLUMNS`): its position as
+        ``index``, its ``id``, the answer, both totals, the break-even, the deciding
+        reason's code and both models; a failure's row has its field and error instead."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for i, item in enumerate(self):
+            writer.writerow(csv_cells(item, i))
+        return out.getvalue()
 
-
-class _Indexed(TableRow):
-    index: int
+    def to_jsonl(self) -> str:
+        """One recommendation's JSON per line (writes every explanation); a failure's line
+        is ``{"error": {...}}``."""
+        return "".join(r.to_json(indent=None) + "\n" for r in self)
 
 
 # ------------------------------------------------------------------------------- running
 
 
-def validated_profiles(profiles: Iterable[TaskProfile | Mapping[str, Any]]) -> list[TaskProfile]:
-    """Each profile validated; an invalid one raises :class:`ProfileError` naming its
-    position and every field at fault."""
+def _given_id(data: object) -> str | None:
+    """The id a raw profile carries, when it is one (a string within the bound)."""
+    if isinstance(data, TaskProfile):
+        return data.id
+    raw = data.get("id") if isinstance(data, Mapping) else None
+    return raw if isinstance(raw, str) and len(raw) <= ID_MAX_CHARS else None
+
+
+def _validated_one(i: int, p: object) -> TaskProfile | ProfileFailure:
+    """``p`` as a profile, or the failure that says why it is not one."""
+    if isinstance(p, (TaskProfile, ProfileFailure)):
+        return p
+    if not isinstance(p, Mapping):
+        return construct(
+            ProfileFailure,
+            index=i,
+            line=None,
+            id=None,
+            field=None,
+            message=f"profiles[{i}]: expected a TaskProfile or a dict; got {type(p).__name__}",
+            error_type="ProfileError",
+        )
+    try:
+        return TaskProfile.model_validate(p)
+    except ValidationError as exc:
+        return ProfileFailure.of(exc, index=i, id=_given_id(p))
+
+
+def _check_iterable(profiles: object) -> None:
     if isinstance(profiles, (str, bytes, os.PathLike, Mapping, TaskProfile)):
         raise ParameterError(
             "profiles must be an iterable of profiles (TaskProfile or dict); got "
             f"{type(profiles).__name__}. For one profile use recommend(); for a JSON Lines "
             "file, read it first (strategy-advisor recommend FILE.jsonl does)."
         )
-    out: list[TaskProfile] = []
-    for i, p in enumerate(profiles):
-        if isinstance(p, TaskProfile):
-            out.append(p)
-            continue
-        if not isinstance(p, Mapping):
-            raise ProfileError(
-                f"profiles[{i}]: expected a TaskProfile or a dict; got {type(p).__name__}",
-                index=i,
-            )
-        try:
-            out.append(TaskProfile.model_validate(p))
-        except ValidationError as exc:
-            problems = describe_validation_error(exc, TaskProfile)
-            raise ProfileError(
-                f"profiles[{i}] is not a valid profile:\n{problems}", index=i
-            ) from exc
-    return out
+
+
+def validated_profiles(profiles: Iterable[TaskProfile | Mapping[str, Any]]) -> list[TaskProfile]:
+    """Each profile validated; an invalid one raises :class:`ProfileError` naming its
+    position and every field at fault."""
+    _check_iterable(profiles)
+    return [_validated_or_raise(i, p) for i, p in enumerate(profiles)]
+
+
+def _validated_or_raise(i: int, p: object) -> TaskProfile:
+    if isinstance(p, TaskProfile):
+        return p
+    if not isinstance(p, Mapping):
+        raise ProfileError(
+            f"profiles[{i}]: expected a TaskProfile or a dict; got {type(p).__name__}", index=i
+        )
+    try:
+        return TaskProfile.model_validate(p)
+    except ValidationError as exc:
+        problems = describe_validation_error(exc, TaskProfile)
+        raise ProfileError(f"profiles[{i}] is not a valid profile:\n{problems}", index=i) from exc
 
 
 class _Recommender(Protocol):
+    @property
+    def catalog(self) -> Any: ...
+
     def recommend(
         self, profile: TaskProfile, *, policy: DecisionPolicy | None, today: dt.date | None
     ) -> Recommendation: ...
@@ -234,20 +482,14 @@ def run_parallel(
     policy: DecisionPolicy | None,
     today: dt.date,
     backend: str | None = None,
-) -> Portfolio:
+) -> Portfolio[Recommendation]:
     """The profiles in chunks through joblib: the caller's backend (``parallel_config``),
     or ``backend`` (``"dask"``: the current ``distributed.Client``'s cluster; with
     ``n_jobs=1``, every worker)."""
-    try:
-        from joblib import Parallel, delayed, effective_n_jobs, parallel_config
-    except ImportError as exc:
-        raise ParameterError(
-            f"recommend_many(n_jobs={n_jobs}) runs in parallel through joblib, which is not "
-            "installed: pip install 'strategy_advisor[parallel]' (or use n_jobs=1)"
-        ) from exc
+    parallel, delayed, effective_n_jobs, parallel_config = _joblib(n_jobs)
     if backend is None:
         return _in_chunks(
-            Parallel, delayed, effective_n_jobs, advisor, profiles, n_jobs, policy, today
+            parallel, delayed, effective_n_jobs, advisor, profiles, n_jobs, policy, today
         )
     if not isinstance(backend, str) or not backend:
         raise ParameterError(
@@ -267,7 +509,7 @@ def run_parallel(
     jobs = -1 if n_jobs == 1 else n_jobs
     with config:
         return _in_chunks(
-            Parallel, delayed, effective_n_jobs, advisor, profiles, jobs, policy, today
+            parallel, delayed, effective_n_jobs, advisor, profiles, jobs, policy, today
         )
 
 
@@ -280,7 +522,7 @@ def _in_chunks(
     n_jobs: int,
     policy: DecisionPolicy | None,
     today: dt.date,
-) -> Portfolio:
+) -> Portfolio[Recommendation]:
     workers = effective_n_jobs(n_jobs)
     size = max(1, -(-len(profiles) // (4 * workers)))  # about four chunks per worker
     chunks = [profiles[i : i + size] for i in range(0, len(profiles), size)]
@@ -306,3 +548,119 @@ def _check_dask_client() -> None:
             "client = distributed.Client('tcp://scheduler:8786') for an existing cluster, or "
             "distributed.Client(distributed.LocalCluster()) on this machine (docs/cluster.md)"
         ) from exc
+
+
+def _joblib(n_jobs: int) -> Any:
+    try:
+        from joblib import Parallel, delayed, effective_n_jobs, parallel_config
+    except ImportError as exc:
+        raise ParameterError(
+            f"recommend_many(n_jobs={n_jobs}) runs in parallel through joblib, which is not "
+            "installed: pip install 'strategy_advisor[parallel]' (or use n_jobs=1)"
+        ) from exc
+    return Parallel, delayed, effective_n_jobs, parallel_config
+
+
+_R = TypeVar("_R")
+Finish = Callable[[Recommendation], Any]
+
+
+def _one(
+    advisor: _Recommender,
+    index: int,
+    item: TaskProfile | ProfileFailure,
+    policy: DecisionPolicy | None,
+    today: dt.date,
+    errors: Errors,
+    finish: Finish | None,
+) -> Any:
+    """One profile's result: ``finish(rec)`` (or the recommendation), or its failure."""
+    if isinstance(item, ProfileFailure):
+        return item
+    try:
+        for role in ("icl_model", "ft_model"):  # an unknown name, named by its field
+            try:
+                advisor.catalog.resolve(getattr(item, role), role)
+            except AdvisorError as exc:
+                if errors == "raise":
+                    raise
+                return ProfileFailure.of(exc, index=index, id=item.id, field=role)
+        rec = advisor.recommend(item, policy=policy, today=today)
+        return rec if finish is None else finish(rec)
+    except AdvisorError as exc:
+        if errors == "raise":
+            raise
+        return ProfileFailure.of(exc, index=index, id=item.id)
+
+
+def _run_chunk(
+    advisor: _Recommender,
+    items: list[tuple[int, TaskProfile | ProfileFailure]],
+    policy: DecisionPolicy | None,
+    today: dt.date,
+    errors: Errors,
+    finish: Finish | None,
+) -> list[Any]:
+    """One worker's share, in order."""
+    return [_one(advisor, i, item, policy, today, errors, finish) for i, item in items]
+
+
+def _chunks(
+    items: Iterator[tuple[int, TaskProfile | ProfileFailure]], size: int
+) -> Iterator[list[tuple[int, TaskProfile | ProfileFailure]]]:
+    chunk: list[tuple[int, TaskProfile | ProfileFailure]] = []
+    for pair in items:
+        chunk.append(pair)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def stream(
+    advisor: _Recommender,
+    profiles: Iterable[Any],
+    *,
+    n_jobs: int = 1,
+    policy: DecisionPolicy | None = None,
+    today: dt.date,
+    errors: Errors = "raise",
+    finish: Finish | None = None,
+    chunk_size: int = 64,
+) -> Iterator[Any]:
+    """Each profile's recommendation (or ``finish`` of it), in order, as it is decided.
+
+    ``profiles`` is read lazily, one at a time (or a chunk at a time for joblib's
+    workers, at most a few chunks ahead), and nothing is kept: memory does not grow with
+    the number of profiles. Items may be ``TaskProfile``, dicts (validated here) or
+    :class:`ProfileFailure` (a reader's, passed through in place). ``errors="raise"``
+    raises at the first profile that cannot be recommended (an invalid one as
+    :class:`ProfileError`, naming its position); ``"return"`` yields its
+    :class:`ProfileFailure` instead. ``finish`` (a picklable function) runs on each
+    recommendation where it is made, e.g. a worker writing its explanation.
+    """
+    _check_iterable(profiles)
+    if errors not in ("raise", "return"):
+        raise ParameterError(
+            f"The 'errors' parameter must be 'raise' or 'return'. Got {errors!r} instead."
+        )
+
+    def checked() -> Iterator[tuple[int, TaskProfile | ProfileFailure]]:
+        for i, p in enumerate(profiles):
+            if errors == "raise" and not isinstance(p, ProfileFailure):
+                yield i, _validated_or_raise(i, p)
+            else:
+                yield i, _validated_one(i, p)
+
+    if n_jobs == 1:
+        for i, item in checked():
+            yield _one(advisor, i, item, policy, today, errors, finish)
+        return
+    parallel, delayed, _, _ = _joblib(n_jobs)
+    tasks = (
+        delayed(_run_chunk)(advisor, c, policy, today, errors, finish)
+        for c in _chunks(checked(), chunk_size)
+    )
+    for part in parallel(n_jobs=n_jobs, return_as="generator")(tasks):
+        yield from part

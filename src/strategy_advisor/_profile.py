@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from ._catalog import ModelSpec
 from ._datafiles import SuggestingModel
+from ._limits import ID_MAX_CHARS, MODEL_NAME_MAX_CHARS
 from ._plausibility import warn_if_implausible
-from ._types import USER_INPUT, Count, NonNegFloat, PositiveFloat, TaskType
+from ._types import USER_INPUT, Count, NonNegFloat, PositiveFloat, TaskType, UserBool
 
 __all__ = ["PeopleTime", "PilotResult", "ServingChoice", "TaskProfile", "TokenMeasurement"]
 
@@ -17,6 +23,8 @@ __all__ = ["PeopleTime", "PilotResult", "ServingChoice", "TaskProfile", "TokenMe
 ServingChoice = Literal["cheapest", "serverless", "dedicated", "self_hosted", "endpoint"]
 _Share = Annotated[float, Field(ge=0, le=1, strict=True, allow_inf_nan=False)]
 _Hours = Annotated[float, Field(ge=0, le=1e6, strict=True, allow_inf_nan=False)]
+#: A model given by its catalog name (an explicit spec's name has the same bound).
+_ModelName = Annotated[str, Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS)]
 
 
 class PeopleTime(SuggestingModel):
@@ -81,7 +89,7 @@ class PilotResult(SuggestingModel):
     score_scale: PositiveFloat = Field(
         1.0, description="The score's full range (1 for accuracy in [0, 1], 100 for percent)."
     )
-    higher_is_better: bool = Field(True, description="False for error rates and losses.")
+    higher_is_better: UserBool = Field(True, description="False for error rates and losses.")
 
     @model_validator(mode="after")
     def _scores_in_scale(self) -> PilotResult:
@@ -101,7 +109,7 @@ class TokenMeasurement(SuggestingModel):
     model_config = USER_INPUT
 
     encoding: str = Field(..., description="Encoding name, or 'estimate' for the byte ratio.")
-    exact: bool = Field(
+    exact: UserBool = Field(
         ...,
         description="True when every text was tokenized with the model's own encoding (no "
         "estimate, no sampling, no stand-in tokenizer).",
@@ -152,6 +160,12 @@ class TaskProfile(SuggestingModel):
 
     model_config = USER_INPUT
 
+    id: Annotated[str, Field(max_length=ID_MAX_CHARS)] | None = Field(
+        None,
+        description="The caller's name for this profile (any string): carried into every "
+        "output (text, JSON, a portfolio's CSV and JSON Lines rows, HTML page names); it "
+        "never changes the answer. Left out of the JSON when not set.",
+    )
     task_type: TaskType = Field(..., description="What the task asks of the model.")
     n_labeled_examples: Count = Field(
         ..., ge=0, description="Labeled input/output examples available for training or prompts."
@@ -234,7 +248,7 @@ class TaskProfile(SuggestingModel):
         description="Measured share of prompts that hit the provider's prompt cache (None: "
         "from the request rate and the provider's cache lifetime).",
     )
-    allow_batch: bool | None = Field(
+    allow_batch: UserBool | None = Field(
         None,
         description="Batch-API rates (answers within the provider's batch window, often 24 "
         "h), priced as an alternative and used only when cheaper: true, the work is offline "
@@ -244,10 +258,10 @@ class TaskProfile(SuggestingModel):
     people: PeopleTime | None = Field(
         None, description="Engineering time and its cost (None: the stated assumptions)."
     )
-    icl_model: str | ModelSpec | None = Field(
+    icl_model: _ModelName | ModelSpec | None = Field(
         None, description="Model prompted with demonstrations: catalog name or explicit spec."
     )
-    ft_model: str | ModelSpec | None = Field(
+    ft_model: _ModelName | ModelSpec | None = Field(
         None, description="Model to fine-tune: catalog name or explicit spec."
     )
     pilot: PilotResult | None = Field(
@@ -295,6 +309,13 @@ class TaskProfile(SuggestingModel):
         # valid, but a likely unit slip (1.5 ms: seconds?): an ImplausibleValueWarning
         warn_if_implausible(self.__dict__)
         return self
+
+    @model_serializer(mode="wrap")
+    def _id_only_when_set(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self.id is None and isinstance(data, dict):
+            data.pop("id", None)  # a profile without an id serialises as it always has
+        return data
 
     def resolved_instruction_tokens(self) -> float:
         """Instruction tokens, 0 when not given."""

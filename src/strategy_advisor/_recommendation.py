@@ -10,6 +10,7 @@ from ._catalog import ModelSpec
 from ._costs import StrategyCost
 from ._curve import CostVolumeCurve
 from ._decision import DecisionPolicy, Reason, ScoreBreakdown
+from ._escape import json_text
 from ._features import TaskFeatures
 from ._latency import StrategyLatency
 from ._profile import TaskProfile
@@ -75,6 +76,12 @@ class Recommendation(RecommendationDisplay, BaseModel):
     catalog_as_of: str
     library_version: str
 
+    @property
+    def deciding_reason(self) -> str | None:
+        """The code of the reason that decided: the first decisive one in :attr:`reasons`
+        (None when none is)."""
+        return next((r.code for r in self.reasons if r.decisive), None)
+
     def __repr__(self) -> str:
         return (
             f"<Recommendation {self.strategy.value} confidence={self.confidence:.2f} "
@@ -82,5 +89,6 @@ class Recommendation(RecommendationDisplay, BaseModel):
         )
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """The recommendation as JSON (round-trips through ``model_validate_json``)."""
-        return self.model_dump_json(indent=indent)
+        """The recommendation as JSON (round-trips through ``model_validate_json``); the
+        caller's strings keep no raw character a terminal would obey (``json_text``)."""
+        return json_text(self.model_dump_json(indent=indent))

@@ -6,11 +6,11 @@ the report page, with their inline SVG charts) is in :mod:`._report`.
 
 from __future__ import annotations
 
-import html
 import math
 from typing import TYPE_CHECKING
 
 from ._costs.statement import replica_words
+from ._escape import markdown, printable
 from ._format import duration, format_value, usd
 from ._report import Summary, render_fragment, render_page
 from ._types import Strategy
@@ -140,7 +140,8 @@ def _yes(ok: bool) -> str:
 
 
 def _headline(rec: Recommendation) -> str:
-    return f"Recommendation: {rec.strategy.label} (confidence {rec.confidence:.2f})"
+    named = f" for {rec.profile.id}" if rec.profile.id is not None else ""
+    return f"Recommendation{named}: {rec.strategy.label} (confidence {rec.confidence:.2f})"
 
 
 def _quality_line(rec: Recommendation) -> str:
@@ -304,7 +305,7 @@ def render_text(rec: Recommendation) -> str:
         None,
     )
     lines += ["", "How the score adds up: " + _score_line(rec), _tally(rec)]
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)  # no control character, no line break
 
 
 def _text_section(title: str, items: list[str], where: str, empty: str | None) -> list[str]:
@@ -317,10 +318,7 @@ def _text_section(title: str, items: list[str], where: str, empty: str | None) -
 
 
 def _md_escape(text: str) -> str:
-    out = html.escape(text, quote=False)
-    for ch in "|*_`[]":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    return markdown(text)  # one line: newlines, pipes and control characters escaped
 
 
 def render_markdown(rec: Recommendation) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ._displays import PLOT_EXTRA, CostVolumeDisplay, SensitivityDisplay, strategy_name
 from ._errors import AdvisorError
+from ._escape import printable
 from ._format import format_value, usd
 from ._types import Strategy
 
@@ -24,7 +25,14 @@ if TYPE_CHECKING:
 __all__ = ["Summary", "charts", "render_fragment", "render_page"]
 
 _ORDER = (Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING)
-_E = html.escape
+
+
+def _E(text: str) -> str:  # noqa: N802 - the short name every cell calls
+    """HTML text: control characters written as escapes (``--html -`` prints to a
+    terminal), then ``& < > " '`` escaped."""
+    return html.escape(printable(text))
+
+
 _NUM = " class='num'"
 
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, get_args, overload
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -33,6 +42,8 @@ __all__ = [
     "Strategy",
     "TaskType",
     "UsdPerMTok",
+    "UserBool",
+    "UserDate",
     "construct",
     "logit",
     "quiet_floats",
@@ -109,6 +120,27 @@ UsdPerMTok = Annotated[float, Field(ge=0, le=_LIMIT, strict=True, allow_inf_nan=
 PositiveFloat = Annotated[float, Field(gt=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, le=_LIMIT, strict=True, allow_inf_nan=False)]
 Count = Annotated[int, Field(le=_COUNT_LIMIT, strict=True)]
+
+#: A yes/no the caller writes: ``true`` or ``false`` only. Lax parsing would read "yes",
+#: "no", "off", 0 and 1, and a guessed "no" changes answers.
+UserBool = Annotated[bool, Field(strict=True)]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """A date as the caller writes it: a ``datetime.date`` or a ``"YYYY-MM-DD"`` string.
+
+    Lax parsing would read the number 0 (or the string "0") as 1970-01-01, and a model
+    shut down since 1970 flips the answer.
+    """
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("expected a date as 'YYYY-MM-DD', e.g. '2026-12-01'")
+
+
+#: A date the caller writes: ``"YYYY-MM-DD"`` (or a ``datetime.date`` from Python).
+UserDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 # ---------------------------------------------------------------------------- results

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from ._catalog import ModelSpec
 from ._datafiles import describe_validation_error, shipped
@@ -90,13 +90,24 @@ class _FieldSetting(BaseModel):
     bounds: Literal["scale", "absolute"]
     low: float = Field(..., ge=0)
     high: float = Field(..., gt=0)
-    step: float = Field(..., gt=0)
+    # the walk multiplies by ``step`` (a whole number adds 1 below step 2): a factor of 1
+    # or less would never reach the bounds
+    step: float = Field(..., gt=1)
     floor: float = Field(..., gt=0)
     feature: str | None
     label: str
     format: Literal["int", "tok", "usd", "days", "months", "hours", "float"]
     role: Literal["lever", "fact"]
     unit: str
+
+    @model_validator(mode="after")
+    def _walk_ends(self) -> _FieldSetting:
+        if self.kind == "int" and self.bounds == "scale" and self.step < 2:
+            raise ValueError(
+                f"{self.path}: a whole-number input with 'scale' bounds needs step >= 2 (below "
+                f"it the walk adds 1 at a time, up to 10^12 steps); got {self.step:g}"
+            )
+        return self
 
 
 class _Exploration(BaseModel):

@@ -105,6 +105,7 @@ def walk(cond: Condition) -> Iterable[Compare]:
 
 
 _ORDERING = frozenset({"lt", "le", "gt", "ge"})
+_UNARY = frozenset({"is_null", "not_null", "is_true", "is_false"})
 
 
 def literal_kind(value: object) -> InputKind:
@@ -132,13 +133,17 @@ def _check_compare(
     if cmp.param is not None and cmp.param not in params:
         raise ConditionError(f"param {cmp.param!r} is not in its params {sorted(params)}")
     left = kinds[cmp.feature]
-    if cmp.op in ("is_null", "not_null"):
-        return
-    if cmp.op in ("is_true", "is_false"):
-        if left != "bool":
+    sides = [x for x in (cmp.value, cmp.param, cmp.ref) if x is not None]
+    if cmp.op in _UNARY:
+        if sides:
+            given = [k for k in ("value", "param", "ref") if getattr(cmp, k) is not None]
+            raise ConditionError(
+                f"{cmp.op} takes no value, param or ref (it tests {cmp.feature!r} alone); "
+                f"got {' and '.join(given)}: remove {'them' if len(given) > 1 else 'it'}"
+            )
+        if cmp.op in ("is_true", "is_false") and left != "bool":
             raise ConditionError(f"{cmp.op} needs a yes/no input; {cmp.feature!r} is {left}")
         return
-    sides = [x for x in (cmp.value, cmp.param, cmp.ref) if x is not None]
     if len(sides) != 1:
         raise ConditionError(
             f"comparison {cmp.feature} {cmp.op} needs exactly one of value, param or ref; "

@@ -11,9 +11,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
-from .._datafiles import load_json, read_shipped_json
+from .._datafiles import describe_validation_error, load_json, read_shipped_json
 from .._errors import RuleError, did_you_mean
+from .._escape import printable, shown
 from .._format import format_value
+from .._limits import RULE_WEIGHT_MAX
 from .._types import RESULT, STRICT_DATA, FrozenMap, Strategy, construct, quiet_floats
 from .conditions import (
     Condition,
@@ -47,7 +49,15 @@ class Effect(BaseModel):
     model_config = STRICT_DATA
     kind: Literal["infeasible", "favor", "note"]
     strategy: Strategy | None = None
-    weight: float = Field(0.0, ge=0, description="For 'favor': log-odds added to the strategy.")
+    weight: float = Field(
+        0.0,
+        ge=0,
+        le=RULE_WEIGHT_MAX,
+        description="For 'favor': log-odds added to the strategy, at most "
+        f"{RULE_WEIGHT_MAX:g} (odds of about 22,000 to 1, more than any quality or cost "
+        "term; the bound keeps the sum over every rule finite and a typo from deciding "
+        "every profile).",
+    )
     certainty: float | None = Field(
         None,
         gt=0.5,
@@ -98,6 +108,11 @@ class RuleOutcome(BaseModel):
     source: str
 
 
+_WEIGHT_BOUND = (
+    f"a weight is log-odds in [0, {RULE_WEIGHT_MAX:g}]: {RULE_WEIGHT_MAX:g} is odds of about "
+    "22,000 to 1, more than any quality or cost term, and the bound keeps the sum over every "
+    "rule finite"
+)
 _NUMBER_FORMATS = frozenset({"", "usd", "int", "tok", "ms", "days", "ago", "months", "pct"})
 
 
@@ -105,7 +120,7 @@ def _check(rule: Rule, known: Mapping[str, InputKind]) -> None:
     """Reject, at load, anything that could fail or mislead when the rule is evaluated."""
 
     def fail(problem: str) -> RuleError:
-        return RuleError(f"rule {rule.code!r}: {problem}")
+        return RuleError(f"rule {rule.code!r}: {printable(problem)}")
 
     for name in rule.params:
         if name in known:
@@ -116,8 +131,19 @@ def _check(rule: Rule, known: Mapping[str, InputKind]) -> None:
         hint = did_you_mean(exc.unknown, known) if exc.unknown is not None else ""
         raise fail(f"{exc}.{hint}" if exc.unknown is not None else str(exc)) from None
     _check_message(rule, known, fail)
-    if rule.effect.kind != "note" and rule.effect.strategy is None:
-        raise fail(f"effect {rule.effect.kind!r} needs a strategy")
+    effect = rule.effect
+    if effect.kind != "note" and effect.strategy is None:
+        raise fail(f"effect {effect.kind!r} needs a strategy")
+    if effect.weight and effect.kind != "favor":
+        raise fail(
+            f"effect.weight {effect.weight:g} is read by 'favor' effects only; this effect is "
+            f"{effect.kind!r}: remove the weight, or make the effect 'favor'"
+        )
+    if effect.certainty is not None and effect.kind != "infeasible":
+        raise fail(
+            f"effect.certainty is read by 'infeasible' effects only; this effect is "
+            f"{effect.kind!r}: remove the certainty"
+        )
 
 
 def _check_message(rule: Rule, known: Mapping[str, InputKind], fail: Any) -> None:
@@ -258,7 +284,7 @@ class Rulebook:
     @classmethod
     def from_json(cls, source: str | Path | Mapping[str, Any] | list[Any]) -> Rulebook:
         """Load rules from a JSON file or its parsed content: ``{"rules": [...]}`` or a list."""
-        where = str(source) if isinstance(source, (str, Path)) else "rules"
+        where = printable(str(source)) if isinstance(source, (str, Path)) else "rules"
         data = load_json(source) if isinstance(source, (str, Path)) else source
         items = data.get("rules") if isinstance(data, Mapping) else data
         if not isinstance(items, list):
@@ -361,11 +387,13 @@ def _parse_rules(items: list[Any], where: str) -> list[Rule]:
         try:
             rules.append(Rule.model_validate(item))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
-                for e in exc.errors()[:4]
+            lines = describe_validation_error(exc, Rule).splitlines()
+            problems = "; ".join(lines[:4]) + (
+                f"; ... and {len(lines) - 4} more" * (len(lines) > 4)
             )
-            raise RuleError(f"{where}: rule {code!r} is malformed: {problems}") from exc
+            if any(e["loc"] == ("effect", "weight") for e in exc.errors()):
+                problems += f" ({_WEIGHT_BOUND})"
+            raise RuleError(f"{where}: rule {shown(code)} is malformed: {problems}") from exc
     return rules
 
 

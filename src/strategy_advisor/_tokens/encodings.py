@@ -30,7 +30,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._datafiles import read_regular_file
 from .._errors import TokenizerError, closest_names
+from .._limits import ENCODING_FILE_MAX_BYTES
 
 if TYPE_CHECKING:
     import tiktoken
@@ -578,13 +580,13 @@ def _from_file(path: Path) -> tiktoken.Encoding:
         key = ("file", str(path.resolve()))
         if key in _LOADED:
             return _LOADED[key]
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TokenizerError(
-            f"cannot read encoding file {path}: {exc.strerror or exc}; expected a .tiktoken "
-            "file (one '<base64 token> <rank>' per line)"
-        ) from exc
+    data = read_regular_file(  # a regular file under the cap: no FIFO, no /dev/zero
+        path,
+        max_bytes=ENCODING_FILE_MAX_BYTES,
+        what="encoding file",
+        expected="a .tiktoken file (one '<base64 token> <rank>' per line)",
+        error=TokenizerError,
+    )
     recipes = {n: r for n, r in _recipes().items() if isinstance(r, EncodingRecipe)}
     digest = hashlib.sha256(data).hexdigest()
     stem = path.name.split(".")[0]

@@ -17,6 +17,8 @@ import numpy as np
 from .._catalog import Catalog, ModelSpec, default_catalog
 from .._constraints import check_params
 from .._errors import DataFileError, ParameterError
+from .._escape import printable, shown
+from .._limits import EXCERPT_CHARS
 from .._profile import TaskProfile, TokenMeasurement
 from .._types import TASK_TYPES
 from .counting import (
@@ -98,11 +100,14 @@ def _payloads(source: ExampleSource) -> Iterator[tuple[str, Any]]:
         suffix = path.suffix.lower()
         if suffix not in (*_JSONL, ".csv"):
             raise DataFileError(
-                f"{path}: unsupported example file type {suffix or '(none)'!r}; expected "
+                f"{printable(str(path))}: unsupported example file type "
+                f"{shown(suffix or '(none)', EXCERPT_CHARS)}; expected "
                 ".jsonl (or .ndjson) or .csv, or a sequence of dicts"
             )
         if not path.is_file():
-            raise DataFileError(f"example file {path} does not exist (or is not a file)")
+            raise DataFileError(
+                f"example file {printable(str(path))} does not exist (or is not a regular file)"
+            )
         return _jsonl_lines(path) if suffix in _JSONL else _csv_rows(path)
     if isinstance(source, (bytes, Mapping)):
         raise DataFileError(
@@ -112,14 +117,16 @@ def _payloads(source: ExampleSource) -> Iterator[tuple[str, Any]]:
 
 
 def _jsonl_lines(path: Path) -> Iterator[tuple[str, Any]]:
+    name = printable(str(path))
     with path.open("rb") as f:
         for lineno, line in enumerate(f, start=1):
             if line.strip():
-                yield f"{path}, line {lineno}", line
+                yield f"{name}, line {lineno}", line
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[str, Any]]:
-    with path.open(newline="", encoding="utf-8-sig") as f:
+def _csv_rows(file: Path) -> Iterator[tuple[str, Any]]:
+    path = printable(str(file))
+    with file.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f)
         try:
             header = [h.strip().lower() for h in next(reader, [])]
@@ -127,7 +134,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, Any]]:
             if pair is None:
                 raise DataFileError(
                     f"{path}, line 1: expected a header with columns 'prompt' and 'completion' "
-                    f"(or 'input' and 'output'); got columns {header}"
+                    f"(or 'input' and 'output'); got columns "
+                    f"{shown(header, EXCERPT_CHARS)}"
                 )
             cols = [header.index(c) for c in pair]
             for row in reader:
@@ -174,7 +182,9 @@ def _to_example(where: str, payload: Any) -> LabeledExample:
             return LabeledExample(
                 _text(where, key_in, payload[key_in]), _text(where, key_out, payload[key_out])
             )
-    raise DataFileError(f"{where}: expected {_EXPECTED}; got keys {sorted(payload)}")
+    raise DataFileError(
+        f"{where}: expected {_EXPECTED}; got keys {shown(sorted(payload), EXCERPT_CHARS)}"
+    )
 
 
 def _text(where: str, key: str, value: Any) -> str:
@@ -189,7 +199,7 @@ def _from_messages(where: str, messages: Any) -> LabeledExample:
     if not isinstance(messages, list) or not messages:
         raise DataFileError(
             f"{where}: 'messages' must be a non-empty list of {{'role': ..., 'content': ...}}; "
-            f"got {messages!r:.60}"
+            f"got {shown(messages, EXCERPT_CHARS)}"
         )
     parsed = [parse_message(m, f"{where}, messages[{i}]") for i, m in enumerate(messages)]
     *context, answer = parsed

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from .._datafiles import describe_validation_error
 from .._errors import AdvisorError, ImplausibleValueWarning
+from .._escape import printable, shown
 from . import listings, running
 from .files import TokenCounting, profile_file_schema
 from .parser import DEBUG_ENV, build_parser
@@ -35,6 +36,9 @@ __all__ = ["TokenCounting", "main", "profile_file_schema"]
 
 _SCHEMA_HINT = "\n`strategy-advisor schema` prints every field of a profile."
 _SHOW_WARNING = warnings.showwarning
+#: Longest line of an error message printed whole (messages cut what they quote well
+#: before this; a line this long can only be input no message meant to echo).
+_LONGEST_LINE = 2000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,25 +97,36 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise
     except ValidationError as exc:
-        where = f" in {args.profile}" if getattr(args, "profile", None) else ""
-        print(
-            f"strategy-advisor: invalid task profile{where}:\n"
+        where = f" in {printable(args.profile)}" if getattr(args, "profile", None) else ""
+        _error(
+            f"invalid task profile{where}:\n"
             + indent(describe_validation_error(exc, TaskProfile))
-            + _SCHEMA_HINT,
-            file=sys.stderr,
+            + _SCHEMA_HINT
         )
         return 2
     except AdvisorError as exc:
-        print(f"strategy-advisor: {describe(exc, args.command)}", file=sys.stderr)
+        _error(describe(exc, args.command))
         return 2
     except Exception as exc:
         debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
         if debug:
             traceback.print_exc()
-        print(
-            f"strategy-advisor: internal error ({type(exc).__name__}: {exc}). This is a bug: "
+        _error(
+            f"internal error ({type(exc).__name__}: {shown(str(exc))[1:-1]}). This is a bug: "
             "please report it, with the command you ran (and its input, if you can share it)."
-            + ("" if debug else f" Run again with --debug (or {DEBUG_ENV}=1) for the traceback."),
-            file=sys.stderr,
+            + ("" if debug else f" Run again with --debug (or {DEBUG_ENV}=1) for the traceback.")
         )
         return 1
+
+
+def _error(message: str) -> None:
+    """An error on stderr: the message's own lines kept, any control character the caller's
+    input put in it escaped, and no line longer than ``_LONGEST_LINE`` (a safety net: each
+    message quotes input through ``shown``, which already cuts it)."""
+    lines = [
+        line
+        if len(line) <= _LONGEST_LINE
+        else f"{line[:_LONGEST_LINE]}… ({len(line):,} characters)"
+        for line in printable(message, newlines=True).split("\n")
+    ]
+    print("strategy-advisor: " + "\n".join(lines), file=sys.stderr)

@@ -34,8 +34,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
 }
 _EXIT_CODES = (
-    "exit codes: 0 success; 2 invalid input (the message names the field and the fix); "
-    "1 internal error (please report it; --debug shows the traceback)"
+    "exit codes: 0 success; 2 invalid input (the message names the field and the fix; "
+    "with --keep-going, any bad line); 1 internal error (please report it; --debug shows the "
+    "traceback)"
 )
 
 
@@ -109,6 +110,19 @@ def _inputs() -> argparse.ArgumentParser:
         help="estimate token counts when the tokenizer's files are not available offline",
     )
     inputs.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="JSON Lines: recommend every valid line and write an error row for each bad one "
+        "(its line, id, the field and the fix), then exit 2 if any was bad (default: check "
+        "every line first; one bad line and nothing is recommended)",
+    )
+    inputs.add_argument(
+        "--root",
+        metavar="DIR",
+        help="read FILE and every file a profile names (examples_file, a .tiktoken file) "
+        "only from inside DIR, symbolic links and '..' resolved (for services)",
+    )
+    inputs.add_argument(
         "--n-jobs",
         type=_n_jobs,
         default=1,
@@ -164,12 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--html",
         metavar="OUT.html",
         help="write a self-contained HTML report to OUT.html ('-': print it); JSON Lines: "
-        "one page per profile, OUT-0.html, OUT-1.html, ... (numbered as the CSV's index)",
+        "one page per profile, OUT-<id>.html, or OUT-0.html, OUT-1.html, ... (numbered as "
+        "the CSV's index) for profiles without an id. An existing file is refused (--force)",
     )
     out.add_argument(
         "--csv",
         action="store_true",
         help="the table as CSV, one row per profile (a single profile: one row)",
+    )
+    rec.add_argument(
+        "--force",
+        action="store_true",
+        help="--html: replace a page that already exists (default: refuse; never the input)",
     )
     sub.add_parser(
         "explain",

@@ -8,18 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._escape import markdown, printable
 
 if TYPE_CHECKING:
-    from .._portfolio import Portfolio
+    from .._portfolio import PortfolioRow, ProfileFailure
     from .._recommendation import Recommendation
 
-__all__ = ["explanation", "portfolio_table"]
+__all__ = [
+    "Entry",
+    "explanation",
+    "failure_text",
+    "label",
+    "markdown_head",
+    "markdown_row",
+    "markdown_tail",
+    "portfolio_table",
+    "tally",
+]
 
 _TABLE_HEADER = (
     "index",
     "line",
+    "id",
     "strategy",
     "confidence",
     "P(FT better)",
@@ -27,41 +40,113 @@ _TABLE_HEADER = (
     "ICL total",
     "break-even /month",
 )
+_INVALID = "invalid"
+
+#: One portfolio entry as the command line has it: (index, line, its result), the result a
+#: ``PortfolioRow`` (tables), a rendering (JSON, HTML, explain) or a ``ProfileFailure``.
+Entry = tuple[int, int, Any]
 
 
-def portfolio_table(
-    portfolio: Portfolio, lines: Sequence[int], where: str, today: dt.date, *, markdown: bool
-) -> str:
-    """One row per profile (its position, as in the CSV's ``index``, and its line), aligned
-    text or a Markdown table, under a line counting each strategy."""
+def _cells(entry: Entry) -> list[str]:
     from .._format import format_value, usd
+    from .._portfolio import ProfileFailure
+
+    index, line, item = entry
+    named = "-" if item.id is None else printable(item.id)  # escaped before it is aligned
+    if isinstance(item, ProfileFailure):
+        return [str(index), str(line), named, _INVALID, *["-"] * 5]
+    be = item.break_even_requests_per_month
+    return [
+        str(index),
+        str(line),
+        named,
+        item.strategy.label,
+        f"{item.confidence:.2f}",
+        f"{item.p_fine_tuning_better:.2f}",
+        usd(item.ft_total_usd),
+        usd(item.icl_total_usd),
+        "-" if be is None else format_value(be, "int"),
+    ]
+
+
+def _counted(counts: Mapping[str, int]) -> str:
     from .._types import Strategy
 
-    rows = [list(_TABLE_HEADER)]
-    for i, (line, row) in enumerate(zip(lines, portfolio.table(), strict=True)):
-        be = row.break_even_requests_per_month
-        rows.append(
-            [
-                str(i),
-                str(line),
-                row.strategy.label,
-                f"{row.confidence:.2f}",
-                f"{row.p_fine_tuning_better:.2f}",
-                usd(row.ft_total_usd),
-                usd(row.icl_total_usd),
-                "-" if be is None else format_value(be, "int"),
-            ]
-        )
-    counts = {s: sum(r.strategy is s for r in portfolio) for s in Strategy}
-    title = (
-        f"{len(portfolio)} profiles from {where}: {counts[Strategy.FINE_TUNING]} fine-tuning, "
-        f"{counts[Strategy.IN_CONTEXT_LEARNING]} in-context learning (evaluated {today})"
+    text = (
+        f"{counts[Strategy.FINE_TUNING.label]} fine-tuning, "
+        f"{counts[Strategy.IN_CONTEXT_LEARNING.label]} in-context learning"
     )
-    if markdown:
-        align = ["---" if c == "strategy" else "---:" for c in _TABLE_HEADER]
-        out = [f"**{_md_escape(title)}**", "", _md_row(rows[0]), "|" + "|".join(align) + "|"]
-        return "\n".join(out + [_md_row(r) for r in rows[1:]])
-    return "\n".join([title, *_aligned(rows, "")])
+    return text + (f", {counts[_INVALID]} invalid" if counts[_INVALID] else "")
+
+
+def tally(items: Iterable[PortfolioRow | ProfileFailure]) -> dict[str, int]:
+    """How many entries recommend each strategy, and how many are invalid (by label)."""
+    from .._types import Strategy
+
+    counts = {s.label: 0 for s in Strategy} | {_INVALID: 0}
+    for item in items:
+        counts[label(item)] += 1
+    return counts
+
+
+def label(item: PortfolioRow | ProfileFailure) -> str:
+    """The strategy's label, or ``invalid``."""
+    from .._portfolio import ProfileFailure
+
+    return _INVALID if isinstance(item, ProfileFailure) else item.strategy.label
+
+
+def portfolio_table(entries: Sequence[Entry], where: str, today: dt.date) -> str:
+    """One row per profile (its position, as in the CSV's ``index``, and its line), aligned
+    under a line counting each strategy; the ``id`` column when a profile has one, and the
+    invalid lines' problems (``--keep-going``) below the table."""
+    from .._portfolio import ProfileFailure
+
+    with_ids = any(item.id is not None for _, _, item in entries)
+    keep = [i for i in range(len(_TABLE_HEADER)) if with_ids or _TABLE_HEADER[i] != "id"]
+    rows = [[_TABLE_HEADER[i] for i in keep]]
+    rows += [[cells[i] for i in keep] for cells in map(_cells, entries)]
+    title = (
+        f"{len(entries)} profiles from {where}: {_counted(tally(e[2] for e in entries))} "
+        f"(evaluated {today})"
+    )
+    out = [title, *_aligned(rows, "")]
+    failures = [(line, item) for _, line, item in entries if isinstance(item, ProfileFailure)]
+    if failures:
+        out += ["", "Invalid lines (no recommendation):"]
+        out += [f"  {failure_text(line, item)}" for line, item in failures]
+    return "\n".join(printable(x) for x in out)
+
+
+def failure_text(line: int, failure: ProfileFailure) -> str:
+    """``line N (id X): the problem and its fix``."""
+    named = f" (id {failure.id})" if failure.id is not None else ""
+    return f"line {line}{named}: {failure.message}"
+
+
+def markdown_head(where: str, today: dt.date) -> str:
+    """A streamed Markdown table's title and header (rows follow as they are decided)."""
+    align = ["---" if c in ("id", "strategy") else "---:" for c in _TABLE_HEADER]
+    title = f"Profiles from {where} (evaluated {today})"
+    rule = "|" + "|".join(align) + "|"
+    return "\n".join([f"**{markdown(title)}**", "", _md_row(_TABLE_HEADER), rule])
+
+
+def markdown_row(entry: Entry) -> str:
+    """One row of the streamed table; an invalid line says why in its strategy cell."""
+    from .._portfolio import ProfileFailure
+
+    cells = _cells(entry)
+    item = entry[2]
+    if isinstance(item, ProfileFailure):
+        cells[3] = f"{_INVALID}: {item.message}"
+    return _md_row(cells)
+
+
+def markdown_tail(counts: Mapping[str, int]) -> str:
+    """The line after a streamed table: how many profiles, and their answers."""
+    total = sum(counts.values())
+    return f"\n**{total} profiles: {markdown(_counted(counts))}**"
 
 
 def explanation(rec: Recommendation, titles: Mapping[str, str]) -> str:
@@ -128,7 +213,7 @@ def explanation(rec: Recommendation, titles: Mapping[str, str]) -> str:
             for r in rec.sensitivity
         ]
         lines += _aligned(rows, "  ")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)  # no control character, no line break
 
 
 def _aligned(rows: list[list[str]], lead: str) -> list[str]:
@@ -139,14 +224,8 @@ def _aligned(rows: list[list[str]], lead: str) -> list[str]:
     ]
 
 
-def _md_escape(text: str) -> str:
-    for ch in "\\|*_`[]<>":
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
 def _md_row(cells: Sequence[str]) -> str:
-    return "| " + " | ".join(_md_escape(c) for c in cells) + " |"
+    return "| " + " | ".join(markdown(c) for c in cells) + " |"
 
 
 def _value(v: object) -> str:

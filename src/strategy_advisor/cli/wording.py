@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from .._errors import AdvisorError
     from .._tokens.encodings import EncodingNotCachedError
 
-__all__ = ["cli_wording", "describe", "estimate_notice", "indent"]
+__all__ = ["cli_wording", "describe", "estimate_notice", "in_cli_terms", "indent"]
 
 #: Python terms in library messages, and the command line's own for the same thing.
 _PYTHON_TERMS = (
@@ -65,7 +65,11 @@ def describe(exc: AdvisorError, command: str) -> str:
 
     if isinstance(exc, EncodingError):
         return exc.reworded(cli_wording(command))
-    text = str(exc)
+    return in_cli_terms(str(exc))
+
+
+def in_cli_terms(text: str) -> str:
+    """A library message with its Python terms in the command line's own."""
     for python, ours in _PYTHON_TERMS:
         text = text.replace(python, ours)
     return text
