@@ -118,8 +118,8 @@ def _plan(
 def _cheapest_total(options: list[ServingBill], s: Scenarios) -> FloatArray:
     """Prompting's total in its cheapest priced option, per row (NaN: unpriced)."""
     months, volume = s["horizon_months"], s["volume"]
-    totals = np.stack([np.where(o.allowed, o.total(months, volume), np.nan) for o in options])
-    return np.where(np.isnan(totals).all(axis=0), np.nan, np.nanmin(totals, axis=0))
+    totals = [np.where(o.allowed, o.total(months, volume), np.nan) for o in options]
+    return np.asarray(np.fmin.reduce(np.stack(totals), axis=0))  # NaN only where all are
 
 
 @dataclass(frozen=True)

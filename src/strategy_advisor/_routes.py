@@ -65,6 +65,8 @@ class Route:
             return "per-token API"
         if self.kind == "provider":
             return "provider's dedicated deployment"
+        if self.gpu is None and self.price is None:
+            return f"no {self.mode.replace('_', '-')} route"
         gpus = f"{self.gpus}x {self.gpu}" if self.gpu else "a replica"
         if self.kind == "own":
             return f"self-hosted on {gpus}"
@@ -147,9 +149,19 @@ def routes_for(spec: ModelSpec, strategy: Strategy, modes: tuple[ServingMode, ..
                              spec.provider))  # fmt: skip
         elif mode == "self_hosted":
             out.extend(_own_routes(size, given_gpu, gpus, mode))
-        elif mode == "endpoint" and size is not None and size <= _SMALL:
-            out.extend(_endpoint_routes())
+        elif mode == "endpoint":
+            found = _endpoint_routes() if size is not None and size <= _SMALL else []
+            out.extend(found or [_no_route(mode, size)])
     return tuple(out)
+
+
+def _no_route(mode: ServingMode, size: float | None) -> Route:
+    """A mode fixed by the profile that opens no route here: priced as unpriced, saying why."""
+    why = (
+        f"no {mode} route: a GPU platform's endpoint is priced for open models up to "
+        f"{_SMALL:g}B on one card ({'size unknown' if size is None else f'{size:g}B'})"
+    )
+    return Route(mode, "always_on", None, 1, None, why, (math.nan,) * 3, "", None, None, None)
 
 
 def _own_routes(

@@ -17,6 +17,7 @@ with ``NaN`` wherever a price is unknown (the bill is unpriced, never $0).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -473,6 +474,10 @@ def _serving_fee(
     if o.mode == "serverless" or route is None:
         return
     n = s.rows
+    if route.kind != "provider" and route.gpu is None and route.price is None:
+        o.fee_per_replica_month = np.full(n, np.nan)  # a fixed mode that opens no route
+        o.unpriced.append(route.price_source)
+        return
     spec = side.spec
     tuned = o.strategy is Strategy.FINE_TUNING
     adapters = s["adapters"] if tuned else np.ones(n)
@@ -484,7 +489,8 @@ def _serving_fee(
         minimum = np.full(n, side.min_replicas_dedicated)
     else:  # a GPU platform's worker: the platform replaces one that fails
         minimum = np.ones(n)
-    ratio = at_slowness(route.capacity_ratio, s["capacity_z"])
+    measured = not math.isnan(route.capacity_ratio[0])
+    ratio = at_slowness(route.capacity_ratio, s["capacity_z"]) if measured else np.nan
     if side.capacity_given is not None:
         capacity = np.full(n, side.capacity_given)
         o.sources["capacity"] = "the offer's requests_per_s_per_replica"
@@ -516,7 +522,10 @@ def _serving_fee(
         o.fee_per_replica_month = np.full(n, np.nan)
         o.unpriced.append(f"{spec.name}.params_b (needed to size self-hosted serving)")
         return
-    assert route.price is not None
+    if route.price is None:
+        o.fee_per_replica_month = np.full(n, np.nan)
+        o.unpriced.append(route.price_source)
+        return
     price = at_slowness(route.price, s["gpu_price_z"])
     hours = 24.0 * case.days_per_month
     o.usd_per_replica_hour = price * route.gpus
