@@ -28,13 +28,22 @@ from ._gpu_offers import cold_start_seconds, gpu_hourly_price, scale_to_zero_off
 from ._serving import gpu_price, gpus_per_replica, replica_seconds
 from ._types import FloatArray, Strategy
 
-__all__ = ["Route", "RouteKind", "at_slowness", "gpu_capacity_ratio", "routes_for"]
+__all__ = [
+    "ENDPOINT_MAX_PARAMS_B",
+    "Route",
+    "RouteKind",
+    "at_slowness",
+    "gpu_capacity_ratio",
+    "routes_for",
+]
 
 #: What a route is: a provider's API or deployment, the team's own GPUs, or a serverless
 #: GPU platform's always-on or scale-to-zero worker.
 RouteKind = Literal["api", "provider", "own", "always_on", "scale_to_zero"]
 
-_SMALL = 16.0  # billions of parameters: one 48-80 GB card holds the model (GPU.md 2b)
+#: Billions of parameters up to which one 48-80 GB card holds the model (GPU.md 2b): the
+#: smaller GPUs and the GPU platforms' endpoints are priced up to this size.
+ENDPOINT_MAX_PARAMS_B = 16.0
 #: The GPUs a tuned model up to 16B may be self-hosted on, cheapest measured first.
 _OWN_GPUS = ("L40S 48GB", "A100 80GB")
 _ENDPOINT_GPU = "L40S 48GB"  # the cheapest GPU with a measured 7-8B throughput
@@ -150,7 +159,7 @@ def routes_for(spec: ModelSpec, strategy: Strategy, modes: tuple[ServingMode, ..
         elif mode == "self_hosted":
             out.extend(_own_routes(size, given_gpu, gpus, mode))
         elif mode == "endpoint":
-            found = _endpoint_routes() if size is not None and size <= _SMALL else []
+            found = _endpoint_routes() if size is not None and size <= ENDPOINT_MAX_PARAMS_B else []
             out.extend(found or [_no_route(mode, size)])
     return tuple(out)
 
@@ -159,7 +168,7 @@ def _no_route(mode: ServingMode, size: float | None) -> Route:
     """A mode fixed by the profile that opens no route here: priced as unpriced, saying why."""
     why = (
         f"no {mode} route: a GPU platform's endpoint is priced for open models up to "
-        f"{_SMALL:g}B on one card ({'size unknown' if size is None else f'{size:g}B'})"
+        f"{ENDPOINT_MAX_PARAMS_B:g}B on one card ({'size unknown' if size is None else f'{size:g}B'})"
     )
     return Route(mode, "always_on", None, 1, None, why, (math.nan,) * 3, "", None, None, None)
 
@@ -176,7 +185,7 @@ def _own_routes(
             own = [Route(mode, "own", given_gpu, gpus, found[0], found[1], ratio, why, None,
                          None, None)]  # fmt: skip
         return own
-    if size is None or size > _SMALL:
+    if size is None or size > ENDPOINT_MAX_PARAMS_B:
         return own
     for gpu in _OWN_GPUS:
         found = _price(gpu, "on_demand")
