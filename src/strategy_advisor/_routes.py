@@ -166,9 +166,10 @@ def routes_for(spec: ModelSpec, strategy: Strategy, modes: tuple[ServingMode, ..
 
 def _no_route(mode: ServingMode, size: float | None) -> Route:
     """A mode fixed by the profile that opens no route here: priced as unpriced, saying why."""
+    known = "size unknown" if size is None else f"{size:g}B"
     why = (
         f"no {mode} route: a GPU platform's endpoint is priced for open models up to "
-        f"{ENDPOINT_MAX_PARAMS_B:g}B on one card ({'size unknown' if size is None else f'{size:g}B'})"
+        f"{ENDPOINT_MAX_PARAMS_B:g}B on one card ({known})"
     )
     return Route(mode, "always_on", None, 1, None, why, (math.nan,) * 3, "", None, None, None)
 
