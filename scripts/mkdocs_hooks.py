@@ -38,14 +38,21 @@ _DIRECTIVE = re.compile(rf"^:::\s+{PACKAGE}\.(\w+)\s*$", re.MULTILINE)
 
 
 def public_names(init: Path = INIT) -> tuple[str, ...]:
-    """``__all__`` of the package, read from its ``__init__.py`` without importing it."""
+    """``__all__`` of the package, read from its ``__init__.py`` without importing it: the
+    keys of its one table of public names (``_SOURCES``), or a literal ``__all__``."""
     tree = ast.parse(init.read_text(encoding="utf-8"))
+    found: dict[str, ast.expr] = {}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
-        ):
-            return tuple(ast.literal_eval(node.value))
-    raise ValueError(f"{init}: no __all__ = [...] found")
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        targets = node.targets if isinstance(node, ast.Assign) else [target] if target else []
+        for t in targets:
+            if isinstance(t, ast.Name) and node.value is not None:  # type: ignore[union-attr]
+                found[t.id] = node.value  # type: ignore[union-attr]
+    if "_SOURCES" in found:
+        return tuple(sorted(ast.literal_eval(found["_SOURCES"])))
+    if "__all__" in found:
+        return tuple(ast.literal_eval(found["__all__"]))
+    raise ValueError(f"{init}: no _SOURCES = {{...}} or __all__ = [...] found")
 
 
 class DocstringMarkup(Extension):
