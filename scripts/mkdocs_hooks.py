@@ -43,11 +43,15 @@ def public_names(init: Path = INIT) -> tuple[str, ...]:
     tree = ast.parse(init.read_text(encoding="utf-8"))
     found: dict[str, ast.expr] = {}
     for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        targets = node.targets if isinstance(node, ast.Assign) else [target] if target else []
-        for t in targets:
-            if isinstance(t, ast.Name) and node.value is not None:  # type: ignore[union-attr]
-                found[t.id] = node.value  # type: ignore[union-attr]
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, ast.Assign):
+            pairs = [(t, node.value) for t in node.targets]
+        else:
+            continue
+        for target, value in pairs:
+            if isinstance(target, ast.Name):
+                found[target.id] = value
     if "_SOURCES" in found:
         return tuple(sorted(ast.literal_eval(found["_SOURCES"])))
     if "__all__" in found:
