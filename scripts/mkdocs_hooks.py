@@ -44,7 +44,7 @@ def public_names(init: Path = INIT) -> tuple[str, ...]:
     found: dict[str, ast.expr] = {}
     for node in tree.body:
         if isinstance(node, ast.AnnAssign) and node.value is not None:
-            pairs = [(node.target, node.value)]
+            pairs: list[tuple[ast.expr, ast.expr]] = [(node.target, node.value)]
         elif isinstance(node, ast.Assign):
             pairs = [(t, node.value) for t in node.targets]
         else:
