@@ -415,7 +415,12 @@ def estimates(case: Case, point: Scenarios) -> tuple[Estimate, ...]:
                 )
             )
     life = case.cache
-    if life.idle_minutes_low != life.idle_minutes_high and case.icl.cached_input_usd_per_mtok:
+    given_rate = p.cache_hit_rate is not None  # a measured hit rate: the lifetime is moot
+    if (
+        life.idle_minutes_low != life.idle_minutes_high
+        and case.icl.cached_input_usd_per_mtok
+        and not given_rate
+    ):
         out.append(
             Estimate(
                 "cache_lifetime",
