@@ -23,7 +23,15 @@ from pydantic import BaseModel, Field, model_validator
 from ._errors import ParameterError, closest_names
 from ._types import STRICT_DATA, FloatArray
 
-__all__ = ["Case", "Evidence", "Figure", "middle", "resolve_name", "slowness_value"]
+__all__ = [
+    "Case",
+    "Evidence",
+    "Figure",
+    "middle",
+    "resolve_name",
+    "slowness_value",
+    "value_at",
+]
 
 #: Which value of a figure to read: its low end, its point, its high end.
 Case = Literal["low", "point", "high"]
@@ -175,13 +183,21 @@ def slowness_value(f: Figure, z: FloatArray, *, rate: bool = False) -> FloatArra
     >>> slowness_value(f, np.array([-1.0, 0.0, 0.5, 1.0])).round(1).tolist()
     [100.0, 200.0, 400.0, 800.0]
     """
+    return value_at(f.low, middle(f), f.high, z, rate=rate)
+
+
+def value_at(
+    low: float, point: float, high: float, z: FloatArray, *, rate: bool = False
+) -> FloatArray:
+    """:func:`slowness_value` of a range given by its numbers."""
     z = -np.asarray(z, dtype=np.float64) if rate else np.asarray(z, dtype=np.float64)
-    p = middle(f)
-    if f.low > 0:
-        lp = math.log(p)
-        up, down = math.log(f.high) - lp, lp - math.log(f.low)
+    if not z.any():  # the point, everywhere (the point estimate's row)
+        return np.full(z.shape, point)
+    if low > 0:
+        lp = math.log(point)
+        up, down = math.log(high) - lp, lp - math.log(low)
         return np.exp(lp + np.where(z >= 0, z * up, z * down))
-    return p + np.where(z >= 0, z * (f.high - p), z * (p - f.low))
+    return point + np.where(z >= 0, z * (high - point), z * (point - low))
 
 
 def resolve_name(name: str, known: Iterable[str], what: str) -> str:

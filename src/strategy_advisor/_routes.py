@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 
 from ._catalog import ModelSpec, ServingMode
-from ._figures import Figure, slowness_value
+from ._figures import value_at
 from ._gpu_memory import kv_cache_bytes_per_token, throughput_tables
 from ._gpu_offers import cold_start_seconds, gpu_hourly_price, scale_to_zero_offers
 from ._serving import gpu_price, gpus_per_replica, replica_seconds
@@ -87,9 +87,7 @@ def at_slowness(point_low_high: tuple[float, float, float], z: FloatArray) -> Fl
     """A (point, low, high) figure at ``z`` (0: its point; -1 its low end; +1 its high end;
     on the log scale)."""
     point, low, high = point_low_high
-    f = Figure(low=min(low, point), point=point, high=max(high, point), unit="", found=True,
-               basis="", rule="given", arithmetic="", as_of="")  # fmt: skip
-    return slowness_value(f, z)
+    return value_at(min(low, point), point, max(high, point), z)
 
 
 @functools.cache
