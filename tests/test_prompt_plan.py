@@ -37,7 +37,7 @@ NO_PEOPLE = PeopleTime(
 CANDIDATES = (0, 1, 2, 4, 8)
 
 
-def _gain(n: np.ndarray, shots: np.ndarray) -> np.ndarray:
+def _gain(n: np.ndarray, shots: np.ndarray, retrieved: np.ndarray) -> np.ndarray:
     return 20.0 - 10.0 * shots
 
 
@@ -83,7 +83,7 @@ def test_demonstrations_that_cost_more_than_they_close_are_not_bought() -> None:
     # a gain that does not move with the prompt: fewer demonstrations, cheaper, always win
     case, s = _case()
     flat = plan_prompt(
-        case, s, policy=POLICY, gain_of=lambda n, k: np.full(k.shape, 5.0), latency_of=_latency
+        case, s, policy=POLICY, gain_of=lambda n, k, r: np.full(k.shape, 5.0), latency_of=_latency
     )
     assert flat.shots.tolist() == [0]
     assert flat.reason == (
@@ -135,7 +135,7 @@ def test_a_tie_keeps_the_fewer_demonstrations() -> None:
     free = spec(cached_input_usd_per_mtok=None, input_usd_per_mtok=0.0)
     case, s = _case(icl_model=free)
     plan = plan_prompt(
-        case, s, policy=POLICY, gain_of=lambda n, k: np.zeros(k.shape), latency_of=_latency
+        case, s, policy=POLICY, gain_of=lambda n, k, r: np.zeros(k.shape), latency_of=_latency
     )
     assert plan.shots.tolist() == [0]
 

@@ -65,28 +65,28 @@ class Parts:
     base_quality: QualityFeatures
     pilot: PilotResult | None
     min_examples: int = 0  # the fine-tuning offer's minimum: fewer can never be trained
-    _gains: dict[tuple[int, int], float] = field(default_factory=dict)
+    _gains: dict[tuple[int, int, bool], float] = field(default_factory=dict)
 
-    def gain_of(self, n: FloatArray, shots: FloatArray) -> FloatArray:
-        """Fine-tuning's expected gain (points) for each row's examples and demonstrations,
-        computed once per distinct pair."""
-        if (n == n[0]).all() and (shots == shots[0]).all():
-            shape = np.broadcast(n, shots).shape
-            return np.full(shape, self._gain(int(n[0]), int(shots[0])))
-        n, shots = np.broadcast_arrays(n, shots)
-        un, inv_n = np.unique(n, return_inverse=True)
-        us, inv_s = np.unique(shots, return_inverse=True)
-        pairs, inverse = np.unique(inv_n.reshape(-1) * len(us) + inv_s.reshape(-1),
-                                   return_inverse=True)  # fmt: skip
-        n_of, s_of = un[pairs // len(us)].tolist(), us[pairs % len(us)].tolist()
-        values = np.array([self._gain(int(a), int(b)) for a, b in zip(n_of, s_of, strict=True)])
-        return np.asarray(values[inverse.reshape(-1)], dtype=np.float64)
+    def gain_of(self, n: FloatArray, shots: FloatArray, retrieved: FloatArray) -> FloatArray:
+        """Fine-tuning's expected gain (points) for each row's examples, demonstrations and
+        retrieved context (whether the prompt carries any), computed once per distinct
+        triple."""
+        rag = np.asarray(retrieved) > 0
+        n, shots, rag = np.broadcast_arrays(n, shots, rag)
+        if (n == n.flat[0]).all() and (shots == shots.flat[0]).all() and (rag == rag.flat[0]).all():
+            value = self._gain(int(n.flat[0]), int(shots.flat[0]), bool(rag.flat[0]))
+            return np.full(n.shape, value)
+        keys = np.stack([n.reshape(-1), shots.reshape(-1), rag.reshape(-1)], axis=1)
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        values = np.array([self._gain(int(a), int(b), bool(c)) for a, b, c in unique])
+        return np.asarray(values[inverse.reshape(-1)], dtype=np.float64).reshape(n.shape)
 
-    def _gain(self, n: int, shots: int) -> float:
-        key = (n, shots)
+    def _gain(self, n: int, shots: int, rag: bool) -> float:
+        key = (n, shots, rag)
         got = self._gains.get(key)
         if got is None:
-            f = replaced(self.base_quality, n_labeled_examples=n, icl_shots=shots)
+            f = replaced(self.base_quality, n_labeled_examples=n, icl_shots=shots,
+                         icl_retrieval=rag)  # fmt: skip
             quick = getattr(self.quality, "expected_gain", None)  # a stand-in may lack it
             got = self._gains[key] = (
                 quick(f, self.pilot)
@@ -229,7 +229,7 @@ def evaluate(
     }
     rules = parts.rulebook.evaluate_rows(_rule_view(columns), notes=notes)
     if gain is None:
-        gain = parts.gain_of(s["n_examples"], plan.shots)
+        gain = parts.gain_of(s["n_examples"], plan.shots, s["retrieved_tokens"])
     gain = np.broadcast_to(gain, (s.rows,))
     totals = (bills.total[FT], bills.total[ICL], bills.known[FT], bills.known[ICL])
     trainable = s["n_examples"] >= case.ft_min_examples

@@ -27,7 +27,7 @@ __all__ = ["Plan", "plan_prompt"]
 _LADDER = np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])  # each about twice the last
 #: A function of candidate prompts over rows: (examples, demonstrations) to fine-tuning's
 #: expected gain over that prompt, points on 0-100.
-GainOf = Callable[[FloatArray, FloatArray], FloatArray]
+GainOf = Callable[[FloatArray, FloatArray, FloatArray], FloatArray]
 #: The probability that candidate prompts meet the latency budget (1 without one).
 LatencyOf = Callable[[Scenarios, PromptShape], FloatArray]
 
@@ -81,7 +81,7 @@ def plan_prompt(
     else:  # as likely as not to meet it (a batch answer meets any budget it is allowed for)
         meets = np.nan_to_num(latency_of(flat, shape), nan=1.0) >= 0.5
         within = np.broadcast_to(meets | shape.batch, (flat.rows,))
-    gains = gain_of(flat["n_examples"], shots)
+    gains = gain_of(flat["n_examples"], shots, flat["retrieved_tokens"])
     score = policy.quality_term_array(gains) + np.where(
         np.isnan(totals), 0.0, cost_scores(np.ones_like(totals), totals, policy)
     )

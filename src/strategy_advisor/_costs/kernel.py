@@ -608,9 +608,16 @@ def _choose(totals: FloatArray, knowns: FloatArray, allowed: BoolArray) -> np.nd
 
 
 def _options(case: Case, strategy: Strategy, batch_possible: bool) -> list[tuple[Route, bool]]:
-    """Every (route, at batch rates) a strategy may be served on."""
+    """Every (route, at batch rates) a strategy may be served on: a model its provider has
+    already shut down only on the team's own weights, where it may be served so."""
     out: list[tuple[Route, bool]] = []
-    for route in case.side(strategy).routes:
+    side = case.side(strategy)
+    routes = side.routes
+    gone = side.shutdown_in_days is not None and side.shutdown_in_days <= 0
+    own = [r for r in routes if _own_weights(r.mode)]
+    if gone and own:
+        routes = tuple(own)
+    for route in routes:
         out.append((route, False))
         if batch_possible and route.kind == "api":
             out.append((route, True))
