@@ -228,6 +228,12 @@ FIREWORKS_BRACKETS = ((16.0, "up_to_16B"), (80.0, "16.1B_80B"), (300.0, "80B_300
 #   per-GPU price times its GPUs. Fireworks bills an on-demand H100 at $8/h (offer
 #   on_demand_gpu_per_hour); Together's dedicated endpoints run $3.99 (1x H100) to $9.95
 #   (1x B200) per hour (gpu_hourly): the low end is used, the range is recorded.
+# dedicated_bills_tokens: a dedicated deployment of a tuned open model is billed by its GPU
+#   time only, no per-token price on top. Fireworks: LoRA fine-tunes on 7-8B bases run on
+#   "on-demand (dedicated) deployments", "Billed by GPU-hour, not per token" (gpu.json, the
+#   Fireworks multi-LoRA record; GPU.md section 5). Together: fine-tunes run on dedicated
+#   endpoints billed per minute of their GPUs, even when idle (pricing.json gpu_hourly;
+#   GPU.md section 5), and no source gives them a per-token price.
 # max_adapters_per_deployment: Fireworks "Up to 100 LoRAs can share one dedicated
 #   deployment" (offer ft_inference); Together states no limit.
 # --------------------------------------------------------------------------------------
@@ -536,6 +542,7 @@ def _ft_offer_openai(
             "gpus_per_replica": None,
             "min_replicas": 1,
             "requests_per_s_per_replica": None,
+            "dedicated_bills_tokens": True,  # no dedicated deployment is offered
             "max_adapters_per_deployment": None,
             "platform": PLATFORM["OpenAI"],
             "shutdown_date": entry.get("deprecation_date"),
@@ -609,6 +616,7 @@ def _ft_offer_fireworks(
             "gpus_per_replica": gpus,
             "min_replicas": 1,
             "requests_per_s_per_replica": None,
+            "dedicated_bills_tokens": False,  # FIREWORKS_DEDICATED_BILLING
             "max_adapters_per_deployment": int(adapters.group(1)),
             "platform": PLATFORM["Fireworks AI"],
             "shutdown_date": None,
@@ -679,6 +687,7 @@ def _ft_offer_together(
             "gpus_per_replica": gpus,
             "min_replicas": 1,
             "requests_per_s_per_replica": None,
+            "dedicated_bills_tokens": False,  # TOGETHER_DEDICATED_BILLING
             "max_adapters_per_deployment": None,
             "platform": PLATFORM["Together AI"],
             "shutdown_date": None,
@@ -734,6 +743,7 @@ def _ft_offer_vertex(
             "gpus_per_replica": None,
             "min_replicas": 1,
             "requests_per_s_per_replica": None,
+            "dedicated_bills_tokens": True,  # no dedicated deployment is offered
             "max_adapters_per_deployment": None,
             "platform": PLATFORM["Google"],
             "shutdown_date": None,

@@ -431,9 +431,9 @@ def test_own_weights_do_not_shut_down_with_their_provider() -> None:
 
 def test_a_self_hosted_open_model_outlives_its_provider_in_the_recommendation() -> None:
     """Finding 3, the repro: together/llama-3.3-70b-instruct-turbo (Together shuts the base
-    down on 2026-10-22) evaluated on 2026-06-01. Its dedicated endpoint has no per-token
-    price, so it is self-hosted: one run, no shutdown, and ft-model-shuts-down-early does
-    not make fine-tuning infeasible."""
+    down on 2026-10-22) evaluated on 2026-06-01, self-hosted: one run, no shutdown, and
+    ft-model-shuts-down-early does not make fine-tuning infeasible. (Its dedicated endpoint,
+    billed by GPU time alone, is priced too, with a second run on a successor.)"""
     rec = recommend(
         dict(
             task_type="classification",
@@ -444,6 +444,7 @@ def test_a_self_hosted_open_model_outlives_its_provider_in_the_recommendation() 
             requests_per_month=1e6,
             latency_budget_ms=5000.0,
             ft_model="together/llama-3.3-70b-instruct-turbo",
+            ft_serving="self_hosted",
         ),
         today=dt.date(2026, 6, 1),
     )
@@ -600,8 +601,10 @@ def test_self_hosting_wins_only_where_it_pays() -> None:
     volume both need their minimum: dedicated 1 x $8 x 730.5 h = $5,844 a month; self-hosted
     on the cheapest GPU an hour (an L40S, data/gpu_offers.json) 2 x $1.32 x 730.5 h =
     $1,928.52 plus 40 h x $100 = $4,000 of operations, $5,928.52: dedicated beats every
-    self-hosted GPU. (Own weights may also go on a GPU platform's scale-to-zero endpoint,
-    billed only while up: at 1,000 requests a month that is the cheapest of all.) At 2e9
+    self-hosted GPU. (Own weights may also go on a GPU platform's endpoint: at 1,000 requests
+    a month its scale-to-zero worker is the cheapest of all, but nearly every request waits
+    minutes for its cold start, so without a latency budget or offline work the always-on
+    worker is chosen.) At 2e9
     requests a month the replicas dominate and self-hosting wins, on the H100, whose
     throughput per dollar is the best."""
     both = spec(
@@ -614,7 +617,11 @@ def test_self_hosting_wins_only_where_it_pays() -> None:
     dedicated = routes["provider's dedicated deployment"]
     own = [a for a in low.alternatives if a.mode == "self_hosted"]
     assert len(own) == 3  # H100, L40S, A100
-    assert low.serving.mode == "endpoint" and "scale-to-zero" in low.serving.route
+    assert low.serving.mode == "endpoint" and "always-on" in low.serving.route
+    (zero,) = [a for a in low.alternatives if "scale-to-zero" in a.route]
+    assert zero.total_usd is not None and low.total_usd is not None
+    assert zero.total_usd < low.total_usd and "wait for a cold start" in zero.note
+    assert "answers in time" in next(a.note for a in low.alternatives if a.chosen)
     # the provider trains at $3 per 1M of 750,000 tokens = $2.25; the team on its H100 node:
     # the compute plus an hour, at $2.49
     requests = 1000 * 12 * (200 * 0.3 + 50 * 1.2) / 1e6

@@ -106,6 +106,12 @@ class FineTuningOffer(SuggestingModel):
         "model, billed busy or idle (None: unknown, which leaves a dedicated deployment "
         "unpriced; serverless tuned models need none).",
     )
+    dedicated_bills_tokens: bool = Field(
+        True,
+        description="A dedicated deployment is billed per token too, at the tuned prices, "
+        "besides its hourly fee (Azure OpenAI's); false where the provider bills only its GPU "
+        "time (Fireworks' on-demand deployments, Together's dedicated endpoints).",
+    )
     batch_input_usd_per_mtok: UsdPerMTok | None = Field(
         None, description="The tuned model's batch-API input price, USD per 1M tokens."
     )

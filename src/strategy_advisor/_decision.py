@@ -575,7 +575,8 @@ def _latency_reason(
     toward = "fine-tuning" if term > 0 else "prompting"
     return (
         f"{head}. The decision weighs the two probabilities, which tip it {how}toward "
-        f"{toward}; measure the {q} of your own calls to settle it."
+        f"{toward}; measure {'it' if q == 'the median' else 'the ' + q} on your own calls "
+        "to settle it."
     )
 
 

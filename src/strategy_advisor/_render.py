@@ -67,8 +67,27 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
         (f"total over {rec.profile.horizon_months:g} months", usd(ft.total_usd),
          usd(icl.total_usd)),
         (_interval_title(rec), _range_cell(ft), _range_cell(icl)),
-        ("latency per request (p95)", _latency_cell(lat_ft), _latency_cell(lat_icl)),
+        (f"latency per request ({_percentile(lat_icl.budget_percentile)})",
+         _latency_cell(lat_ft), _latency_cell(lat_icl)),
     ]  # fmt: skip
+
+
+def _percentile(q: float) -> str:
+    return "median" if q == 50 else f"p{q:g}"
+
+
+def runners_up(rec: Recommendation) -> list[str]:
+    """The routes not chosen, each with its total and why not, for the strategies with more
+    than one: "fine-tuning, also priced: provider's dedicated deployment on 1x H100 80GB
+    $40k over the horizon; ..."."""
+    out = []
+    for s in (Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING):
+        others = [a for a in rec.costs[s].alternatives if not a.chosen]
+        if others:
+            listed = "; ".join(f"{a.route}{' (batch)' if a.batch else ''}: {a.note}"
+                               for a in others)  # fmt: skip
+            out.append(f"{_STRATEGY_NAME[s]}, also priced: {listed}")
+    return out
 
 
 def _pct(rec: Recommendation) -> str:
@@ -236,7 +255,9 @@ def _score_line(rec: Recommendation) -> str:
     sc, u = rec.score, rec.uncertainty
     text = (
         f"decision score {sc.total:+.2f} (log-odds for fine-tuning: quality "
-        f"{sc.quality_log_odds:+.2f}, cost {sc.cost_term:+.2f}, rules {sc.rules_term:+.2f})"
+        f"{sc.quality_log_odds:+.2f}, cost {sc.cost_term:+.2f}, rules {sc.rules_term:+.2f}"
+        + (f", latency {sc.feasibility_term:+.2f}" if sc.feasibility_term else "")
+        + ")"
     )
     if u.draws:
         pct = round(100 * u.interval_level)
@@ -284,6 +305,7 @@ def render_text(rec: Recommendation) -> str:
     w1 = max(len(r[1]) for r in rows)
     lines = [_headline(rec), "  " + _decided_line(rec), ""]
     lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
+    lines += ["  " + x for x in runners_up(rec)]
     lines += ["", "  " + _quality_line(rec), "  " + _volume_line(rec)]
     lines += ["  " + _tokens_line(rec)]
     lines += ["", "Reasons (* decided; FT / ICL: the strategy a reason favours):"]
@@ -333,8 +355,8 @@ def render_markdown(rec: Recommendation) -> str:
     ]
     lines += [f"| {_md_escape(a)} | {_md_escape(b)} | {_md_escape(c)} |" for a, b, c in
               _cost_rows(rec)]  # fmt: skip
+    lines += ["", *(_md_escape(x) + "  " for x in runners_up(rec))]
     lines += [
-        "",
         _md_escape(_quality_line(rec)) + "  ",
         _md_escape(_volume_line(rec)) + "  ",
         _md_escape(_tokens_line(rec)),
@@ -372,6 +394,7 @@ def _summary(rec: Recommendation) -> Summary:
     return Summary(
         headline=_headline(rec),
         decided=_decided_line(rec),
+        runners_up=tuple(runners_up(rec)),
         lines=(_quality_line(rec), _volume_line(rec), _tokens_line(rec)),
         score=_score_line(rec),
         cost_rows=tuple(_cost_rows(rec)),

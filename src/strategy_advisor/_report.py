@@ -42,6 +42,7 @@ class Summary:
 
     headline: str
     decided: str  # what decided, in plain words
+    runners_up: tuple[str, ...]  # the serving routes not chosen, with their totals
     lines: tuple[str, ...]  # quality, volume, token lengths
     score: str  # the decision score and whether it holds across ranges
     cost_rows: tuple[tuple[str, str, str], ...]
@@ -166,6 +167,7 @@ def render_fragment(rec: Recommendation, s: Summary) -> str:
         "<table><thead><tr><th></th><th style='text-align:right;padding:2px 10px'>fine-tuning"
         "</th><th style='text-align:right;padding:2px 10px'>prompting</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
+        f"<p style='margin:0.4em 0;font-size:0.9em'>{'<br>'.join(_E(x) for x in s.runners_up)}</p>"
         f"<p style='margin:0.8em 0 0.2em'><b>Why</b></p><ul style='margin-top:0'>{lead}</ul>"
         f"<p style='margin:0.2em 0 0.6em'>{'<br>'.join(_E(x) for x in s.lines)}</p>"
         f"{more}"
@@ -397,7 +399,7 @@ def render_page(rec: Recommendation, s: Summary) -> str:
         f"<p>{_E(s.decided)}</p><ul>{decisive}</ul>"
         f"<p>{'<br>'.join(_E(x) for x in s.lines)}</p></section>"
         f"<section id='costs'><h2>Costs over {rec.profile.horizon_months:g} months</h2>"
-        f"{cost_rows}</section>"
+        f"{cost_rows}<p class='note'>{'<br>'.join(_E(x) for x in s.runners_up)}</p></section>"
         f"<section id='volume'><h2>Cost against volume</h2>{volume}</section>"
         f"<section id='reasons'><h2>Reasons</h2><ul>{reasons}</ul>"
         f"<p class='note'>How the score adds up: {_E(s.score)}</p></section>"

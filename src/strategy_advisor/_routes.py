@@ -197,7 +197,9 @@ def _own_routes(
 
 def _endpoint_routes() -> list[Route]:
     ratio, why = gpu_capacity_ratio(_ENDPOINT_GPU)
-    cold = cold_start_seconds(_ENDPOINT_PROVIDER)
+    # a restart of a stopped worker: the vLLM 7-8B cold start measured anywhere (RunPod's own
+    # "3-10 minutes" is a new endpoint's first start, not a restart)
+    cold = cold_start_seconds()
     cold_t = (cold.point if cold.point is not None else cold.low, cold.low, cold.high)
     out: list[Route] = []
     active = _price(_ENDPOINT_GPU, "serverless_active")

@@ -403,6 +403,12 @@ def _ft_option(
     elif _own_weights(mode):
         o.per_request = np.where(np.isnan(q + out_tok), np.nan, 0.0)
         o.sources["tokens"] = _OWN_GPUS
+    elif mode == "dedicated" and not offer.dedicated_bills_tokens:
+        o.per_request = np.where(np.isnan(q + out_tok), np.nan, 0.0)
+        o.sources["tokens"] = (
+            f"{spec.name}'s dedicated deployment: no per-token price, its GPU hours are the "
+            f"serving fee ({offer.source or 'given'})"
+        )
     else:
         names = ("batch_input_usd_per_mtok", "batch_output_usd_per_mtok") if batch else (
             "input_usd_per_mtok", "output_usd_per_mtok"
@@ -491,7 +497,12 @@ def _serving_fee(
         minimum = np.ones(n)
     measured = not math.isnan(route.capacity_ratio[0])
     ratio = at_slowness(route.capacity_ratio, s["capacity_z"]) if measured else np.nan
-    if side.capacity_given is not None:
+    offer_gpu = spec.fine_tuning.gpu if tuned and spec.fine_tuning is not None else None
+    on_offer_gpu = route.kind == "provider" or (
+        route.gpu is not None and offer_gpu is not None
+        and route.gpu.split()[0].lower() == offer_gpu.split()[0].lower()
+    )  # fmt: skip
+    if side.capacity_given is not None and on_offer_gpu:  # measured on the offer's GPU only
         capacity = np.full(n, side.capacity_given)
         o.sources["capacity"] = "the offer's requests_per_s_per_replica"
     elif spec.params_b is None:
@@ -542,30 +553,34 @@ def _serving_fee(
     if route.kind == "always_on":
         o.sources["serving"] = f"{route.label}: {route.price_source}"
         return
-    _scale_to_zero(case, s, o, route, capacity)
+    _scale_to_zero(case, s, o, route, capacity, adapters)
 
 
 def _scale_to_zero(
-    case: Case, s: Scenarios, o: ServingBill, route: Route, capacity: FloatArray
-) -> None:
-    """A worker that stops after ``idle`` seconds without a request and bills only while
-    up. With requests arriving at random at the mean rate ``λ``, the worker is down when
-    none came in the last ``idle + w`` seconds (``w``: a request's time on it), a share
-    ``exp(-λ(idle + w))`` of the time; each request that finds it down waits for, and pays,
-    a cold start. Billed workers: the larger of the share of time up (with the cold starts)
-    and the mean number busy at the load (``λ / capacity``)."""
+    case: Case, s: Scenarios, o: ServingBill, route: Route, capacity: FloatArray,
+    adapters: FloatArray,
+) -> None:  # fmt: skip
+    """A worker that stops after ``T`` seconds without a request and bills only while up
+    (cold starts included). Requests arrive at random at the rate ``λ`` of every task that
+    shares the worker; a cycle is a stopped spell (``1/λ`` on average), a cold start ``c``,
+    then an up spell that lasts until a gap of ``T + w`` without a request (``w``: a
+    request's time on it), ``(exp(λ(T + w)) − 1)/λ`` on average. So the worker is down a
+    share ``d = 1 / (exp(λ(T + w)) + λc)`` of the time, and the requests that arrive while
+    it is down or starting, ``(1 + λc)·d`` of them, wait for a cold start. Billed workers,
+    this task's part: the larger of its share of the up time and the mean number busy with
+    its requests (``λ_task / capacity``)."""
     assert route.idle_seconds is not None and route.cold_start_seconds is not None
-    rate = s["volume"] / case.seconds_per_month
+    adapters = np.where(o.shared, np.maximum(adapters, 1.0), 1.0)
+    own_rate = s["volume"] / case.seconds_per_month
+    rate = own_rate * adapters  # the worker's whole load
     cold_s = at_slowness(route.cold_start_seconds, s["cold_start_z"])
-    busy = np.where(np.isnan(capacity), 0.0, rate / capacity)
+    busy = np.where(np.isnan(capacity), 0.0, own_rate / capacity)
     serve_s = np.where(np.isnan(capacity), 0.0, s["utilization"] / capacity)
     window = route.idle_seconds + serve_s
-    down = np.exp(-rate * window)
-    up = np.minimum(1.0, 1.0 - down + rate * down * cold_s)
-    o.cold_share = down
-    adapters = np.where(o.shared, np.maximum(s["adapters"], 1.0), 1.0)
-    o.replicas = np.maximum(up / adapters, busy)  # tasks sharing the worker share its up time
-    o.replicas_for_load = np.minimum(o.replicas_for_load, np.ceil(busy - 1e-12))
+    with np.errstate(over="ignore"):
+        down = 1.0 / (np.exp(rate * window) + rate * cold_s)
+    o.cold_share = np.minimum(1.0, (1.0 + rate * cold_s) * down)
+    o.replicas = np.maximum((1.0 - down) / adapters, busy)
     o.sources["serving"] = (
         f"{route.label}: {route.price_source}; up {route.idle_seconds:g} s after each "
         f"request, cold start {float(np.median(cold_s)):.0f} s ({case.tuned.spec.name}: "
@@ -689,6 +704,20 @@ def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape) -
     )
 
 
+def _answers_in_time(case: Case, s: Scenarios, o: ServingBill, n: int) -> BoolArray:
+    """Rows where an option answers in time: likely (at least one half) to meet the latency
+    budget; without a budget, unless a p95 request waits minutes for a scale-to-zero
+    worker's cold start and the work is not declared offline (``allow_batch``)."""
+    if o.latency is None:
+        return np.ones(n, dtype=bool)
+    likely = np.broadcast_to(np.nan_to_num(o.latency.within, nan=1.0) >= 0.5, (n,))
+    if o.cold_share is None or case.profile.allow_batch is True:
+        return likely
+    no_budget = np.broadcast_to(np.isnan(s["latency_budget_ms"]), (n,))
+    waits = np.broadcast_to(o.cold_share >= 0.05, (n,))
+    return np.asarray(likely & ~(no_budget & waits))
+
+
 @quiet_floats
 def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
     """Both strategies' bills in every row, each in its cheapest option there that meets the
@@ -714,10 +743,7 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
         totals = np.stack([_full(o.total(months, volume), n) for o in opts])
         knowns = np.stack([_full(o.known_part(months, volume), n) for o in opts])
         allowed = np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts])
-        fast = np.stack(
-            [np.broadcast_to(np.nan_to_num(o.latency.within, nan=1.0) >= 0.5, (n,))
-             if o.latency is not None else np.ones(n, dtype=bool) for o in opts]
-        )  # fmt: skip
+        fast = np.stack([_answers_in_time(case, s, o, n) for o in opts])
         meets = allowed & fast
         allowed = np.where(meets.any(axis=0), meets, allowed)  # none meets it: the cheapest
         chosen[k] = _choose(totals, knowns, allowed)

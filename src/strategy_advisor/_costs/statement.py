@@ -141,21 +141,36 @@ def _alternatives(
     b: Bills, strategy: Strategy, chosen: int, row: int
 ) -> tuple[ServingAlternative, ...]:
     options = b.options[strategy]
+    chosen_total = _f(options[chosen].total(b.months, b.volume), row)
+    skipped = False  # a cheaper route passed over for its latency
     out = []
     for i, o in enumerate(options):
         if not o.allowed[row]:
             continue
         total = _f(o.total(b.months, b.volume), row)
         if i == chosen:
-            note = "chosen: the cheapest" if len(options) > 1 else "the only route allowed"
+            note = ""
         elif total is None:
             note = "unpriced: " + ", ".join(o.unpriced)
         else:
             note = f"{usd(total)} over the horizon"
             within = _f(o.lat_within, row)
+            cold = _f(o.cold_share, row) if o.cold_share is not None else None
             if within is not None and within < 0.5:
-                note += f"; meets the latency budget with probability {within:.0%}"
-        out.append(
+                note += f"; meets the latency budget with probability {_share(within)}"
+            elif cold is not None and cold >= 0.05:
+                note += f"; {_share(cold)} of requests wait for a cold start"
+            skipped |= chosen_total is not None and total < chosen_total
+        out.append((i, o, total, note))
+    alternatives = []
+    for i, o, total, note in out:
+        if i == chosen:
+            note = (
+                "the only route allowed" if len(options) == 1
+                else "chosen: the cheapest that answers in time" if skipped
+                else "chosen: the cheapest"
+            )  # fmt: skip
+        alternatives.append(
             construct(
                 ServingAlternative,
                 mode=o.mode,
@@ -166,7 +181,16 @@ def _alternatives(
                 note=note,
             )
         )
-    return tuple(out)
+    return tuple(alternatives)
+
+
+def _share(p: float) -> str:
+    """A probability or share in words, never 0% or 100% for what is not certain."""
+    if 0 < p < 0.005:
+        return "under 1%"
+    if 0.995 < p < 1:
+        return "over 99%"
+    return f"{p:.0%}"
 
 
 def _strategy_cost(
