@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ._costs import CostComparison
 from ._datafiles import read_shipped_json, validate_data
-from ._format import duration, format_value, usd
+from ._format import duration, format_value, percent, usd
 from ._latency import StrategyLatency
 from ._quality import QualityEstimate
 from ._rules import Effect, RuleOutcome
@@ -502,7 +502,7 @@ def _range_reason(
     if share >= 0.5:
         return _reason(
             "decision-holds-across-ranges" if share >= 0.9 else "decision-uncertain",
-            f"{chosen.label.capitalize()} is the better choice in {100 * share:.0f}% of "
+            f"{chosen.label.capitalize()} is the better choice in {percent(share)} of "
             f"{draws} and of the quality gain ({spans}).",
             None,
             "note",
@@ -511,7 +511,7 @@ def _range_reason(
     return _reason(
         "decision-flips-inside-ranges",
         f"The point estimates favour {chosen.label}, but {other.label} is the better choice "
-        f"in {100 * (1 - share):.0f}% of {draws} and of the quality gain ({spans}): the "
+        f"in {percent(1 - share)} of {draws} and of the quality gain ({spans}): the "
         "confidence is one half. The sensitivity table names the inputs that move it most.",
         other,
         "note",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["duration", "format_value", "usd"]
+__all__ = ["duration", "format_value", "percent", "usd"]
 
 
 _SCALES = ((1e9, "B"), (1e6, "M"), (1e4, "k"))
@@ -33,6 +33,18 @@ def usd(x: float | None) -> str:
     if a >= 0.01 or a == 0:
         return f"{sign}${a:.2f}"
     return f"{sign}${a:.2g}"
+
+
+def percent(share: float) -> str:
+    """A share as a whole percent, rounded as its two-decimal form is (so a confidence of
+    0.885, printed 0.89, reads 89%, never 88%).
+
+    Examples
+    --------
+    >>> percent(0.885), percent(0.115), percent(1.0)
+    ('89%', '12%', '100%')
+    """
+    return f"{100 * round(share, 2):.0f}%"
 
 
 def _count(x: float) -> str:

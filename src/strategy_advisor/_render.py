@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ._costs.statement import replica_words
 from ._escape import markdown, printable
-from ._format import duration, format_value, usd
+from ._format import duration, format_value, percent, usd
 from ._report import Summary, render_fragment, render_page
 from ._types import Strategy
 
@@ -77,16 +77,14 @@ def _percentile(q: float) -> str:
 
 
 def runners_up(rec: Recommendation) -> list[str]:
-    """The routes not chosen, each with its total and why not, for the strategies with more
-    than one: "fine-tuning, also priced: provider's dedicated deployment on 1x H100 80GB
-    $40k over the horizon; ..."."""
+    """The routes not chosen, one line each, with its total and why not ("fine-tuning,
+    provider's dedicated deployment on 1x H100 80GB: $40k over the horizon")."""
     out = []
     for s in (Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING):
-        others = [a for a in rec.costs[s].alternatives if not a.chosen]
-        if others:
-            listed = "; ".join(f"{a.route}{' (batch)' if a.batch else ''}: {a.note}"
-                               for a in others)  # fmt: skip
-            out.append(f"{_STRATEGY_NAME[s]}, also priced: {listed}")
+        for a in rec.costs[s].alternatives:
+            if not a.chosen:
+                batch = " at batch rates" if a.batch else ""
+                out.append(f"{_STRATEGY_NAME[s]}, {a.route}{batch}: {a.note}")
     return out
 
 
@@ -263,7 +261,7 @@ def _score_line(rec: Recommendation) -> str:
         pct = round(100 * u.interval_level)
         text += (
             f"; {pct}% interval {u.score_low:+.2f} to {u.score_high:+.2f} over {u.draws:,} "
-            f"draws, fine-tuning the better choice in {100 * u.share_fine_tuning_better:.0f}%"
+            f"draws, fine-tuning the better choice in {percent(u.share_fine_tuning_better)}"
         )
     if sc.decided_by == "feasibility":
         text += "; decided by feasibility (a rule left one strategy)"
@@ -305,7 +303,8 @@ def render_text(rec: Recommendation) -> str:
     w1 = max(len(r[1]) for r in rows)
     lines = [_headline(rec), "  " + _decided_line(rec), ""]
     lines += [f"  {a:<{w0}}  {b:>{w1}}  {c}".rstrip() for a, b, c in rows]
-    lines += ["  " + x for x in runners_up(rec)]
+    also = runners_up(rec)
+    lines += (["", "  Also priced:"] + ["    " + x for x in also]) if also else []
     lines += ["", "  " + _quality_line(rec), "  " + _volume_line(rec)]
     lines += ["  " + _tokens_line(rec)]
     lines += ["", "Reasons (* decided; FT / ICL: the strategy a reason favours):"]

@@ -311,7 +311,7 @@ def _people(field_: str, key: str) -> Callable[[Case], float]:
     return read
 
 
-def _disputed(spec: ModelSpec, path: str, value: float) -> float:
+def priced_value(spec: ModelSpec, path: str, value: float) -> float:
     """A catalog number whose sources disagree is priced at the mean of the two published
     values, weighted as ``data/uncertainty.json`` says (never at one end: the simulation
     draws each value with its weight); a number nobody disputes as it is."""
@@ -331,13 +331,13 @@ def _offer(name: str) -> Callable[[Case], float]:
     def read(c: Case) -> float:
         offer = c.ft.fine_tuning
         value = _num(getattr(offer, name)) if offer is not None else _NAN
-        return _disputed(c.ft, f"fine_tuning.{name}", value)
+        return priced_value(c.ft, f"fine_tuning.{name}", value)
 
     return read
 
 
 def _spec(name: str) -> Callable[[Case], float]:
-    return lambda c: _disputed(c.icl, name, _num(getattr(c.icl, name)))
+    return lambda c: priced_value(c.icl, name, _num(getattr(c.icl, name)))
 
 
 def _peak(c: Case) -> float:

@@ -19,6 +19,7 @@ def catalog(args: argparse.Namespace) -> int:
 
     from .._catalog import Catalog, ModelSpec, default_catalog
     from .._errors import CatalogError, ParameterError, did_you_mean
+    from .._scenarios import priced_value
 
     cat = default_catalog() if args.litellm is None else Catalog.from_litellm(args.litellm or None)
     specs = [cat.get(n) for n in cat.names]
@@ -58,11 +59,15 @@ def catalog(args: argparse.Namespace) -> int:
         return 0
 
     def money(value: float | None, path: str, s: ModelSpec) -> str:
+        """The price the advisor uses: a disputed one at the weighted mean of the two
+        published values, with them."""
         if value is None:
             return "unpriced"
-        text = f"${value:g}"
         spread = s.range_of(path)
-        return f"{text} ({spread.low:g}-{spread.high:g})" if spread is not None else text
+        if spread is None:
+            return f"${value:g}"
+        used = priced_value(s, path, value)
+        return f"${used:.3g} ({spread.low:g} or {spread.high:g})"
 
     def prompt_prices(s: ModelSpec) -> str:
         cached = s.cached_input_usd_per_mtok

@@ -152,6 +152,7 @@ def markdown_tail(counts: Mapping[str, int]) -> str:
 def explanation(rec: Recommendation, titles: Mapping[str, str]) -> str:
     """Every rule checked (status, effect, message or title, the values it read), the flip
     points and the sensitivity table."""
+    from .._format import percent
     from .._types import Strategy
 
     tag = {Strategy.FINE_TUNING: "FT", Strategy.IN_CONTEXT_LEARNING: "ICL", None: "-"}
@@ -163,8 +164,10 @@ def explanation(rec: Recommendation, titles: Mapping[str, str]) -> str:
         rec.summary,
         f"  Decision score {s.total:+.2f} (log-odds for fine-tuning; above 0 favours it) = "
         f"quality {s.quality_log_odds:+.2f} + cost {s.cost_term:+.2f} + rules "
-        f"{s.rules_term:+.2f}; {rec.strategy.label} is the better choice in "
-        f"{100 * chosen:.0f}% of {u.draws:,} draws of the estimated inputs",
+        f"{s.rules_term:+.2f}"
+        + (f" + latency {s.feasibility_term:+.2f}" if s.feasibility_term else "")
+        + f"; {rec.strategy.label} is the better choice in {percent(chosen)} of "
+        f"{u.draws:,} draws of the estimated inputs",
         "",
     ]
     counts = {k: sum(o.status == k for o in rec.trace) for k in
