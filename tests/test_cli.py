@@ -275,13 +275,14 @@ def test_catalog_table_columns_and_values(capsys: pytest.CaptureFixture[str]) ->
         "2026-11 (litellm 1.110.2 (wheel))",
     ]
     fireworks = by_name["fireworks/llama-v3p1-8b-instruct"]
-    assert fireworks[2] == "$0.1 (0.1-0.2)/-/$0.1 (0.1-0.2)"
+    # two sources disagree ($0.1 or $0.2): priced at their weighted mean (uncertainty.json)
+    assert fireworks[2] == "$0.15 (0.1 or 0.2)/-/$0.15 (0.1 or 0.2)"
     assert fireworks[3:9] == [
         "yes",
         "serverless,self_hosted / dedicated,self_hosted",
         "$0.5",
         "$0.1/$0.1",
-        "$8 (0-8)",
+        "$4 (0 or 8)",
         "-",
     ]
     assert by_name["claude-haiku-4-5"][2:9] == [

@@ -312,11 +312,12 @@ def _people(field_: str, key: str) -> Callable[[Case], float]:
 
 
 def priced_value(spec: ModelSpec, path: str, value: float) -> float:
-    """A catalog number whose sources disagree is priced at the mean of the two published
-    values, weighted as ``data/uncertainty.json`` says (never at one end: the simulation
-    draws each value with its weight); a number nobody disputes as it is."""
+    """A catalog number whose two sources disagree (the value is one of them) is priced at
+    the mean of the two published values, weighted as ``data/uncertainty.json`` says (never
+    at one end: the simulation draws each value with its weight); a value the catalog chose
+    inside a wider spread of sources, or one nobody disputes, as it is."""
     r = spec.range_of(path)
-    if r is None or math.isnan(value):
+    if r is None or math.isnan(value) or r.low < value < r.high:
         return value
     w = _dispute_weight_low()
     return w * r.low + (1.0 - w) * r.high

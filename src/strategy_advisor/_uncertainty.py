@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from ._catalog import ModelSpec
 from ._datafiles import shipped
 from ._figures import Figure
 from ._latency import hosted_figures, replica_figures, slowness_value
@@ -406,14 +407,19 @@ def estimates(case: Case, point: Scenarios) -> tuple[Estimate, ...]:
             tail = rng.path.rpartition(".")[2]
             what, unit = _WORDS.get(tail, (tail.replace("_", " "), ""))
             whose = "the prompted model's" if arm == "icl_model" else "the tuned model's"
+            used = _spec_value(spec, rng.path)
+            inside = used is not None and rng.low < used < rng.high
+            values = (
+                _ranged_knob(dispute_knob, rng.low, used, rng.high)  # a spread with a point
+                if inside and used is not None
+                else _two_valued(dispute_knob, rng.low, rng.high, settings.dispute_weight_low)
+            )
             out.append(
                 Estimate(
-                    f"{arm}.{rng.path}",
-                    f"{whose} {what} ({spec.name})",
-                    _two_valued(dispute_knob, rng.low, rng.high, settings.dispute_weight_low),
+                    f"{arm}.{rng.path}", f"{whose} {what} ({spec.name})", values,
                     _money_words(unit),
                 )
-            )
+            )  # fmt: skip
     life = case.cache
     given_rate = p.cache_hit_rate is not None  # a measured hit rate: the lifetime is moot
     if (
@@ -507,6 +513,14 @@ def hosted_latency_figures_e2e() -> Figure:
     from ._hosted_latency import hosted_latency_data
 
     return hosted_latency_data().e2e_tail_ratio
+
+
+def _spec_value(spec: ModelSpec, path: str) -> float | None:
+    """The number a spec holds at a dotted path (None: unknown)."""
+    value: object = spec
+    for part in path.split("."):
+        value = getattr(value, part, None)
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _money_words(unit: str) -> Words:

@@ -66,7 +66,9 @@ def catalog(args: argparse.Namespace) -> int:
         spread = s.range_of(path)
         if spread is None:
             return f"${value:g}"
-        used = priced_value(s, path, value)
+        if spread.low < value < spread.high:  # the catalog's choice inside a wider spread
+            return f"${value:g} ({spread.low:g}-{spread.high:g})"
+        used = priced_value(s, path, value)  # two sources disagree: priced between them
         return f"${used:.3g} ({spread.low:g} or {spread.high:g})"
 
     def prompt_prices(s: ModelSpec) -> str:
