@@ -21,6 +21,7 @@ EXPECTED = {
     "recommend", "FlipPoint", "SensitivityRow", "Sweep", "SweepRow", "Portfolio", "TableRow",
     "ProfileError", "ValueRange", "recommend_many", "sweep", "what_if",
     "CostVolumeDisplay", "SensitivityDisplay", "ReliabilityDisplay",
+    "BaselineMeasurement", "PromptedBaseline", "measure_prompted_baseline",
 }  # fmt: skip
 
 

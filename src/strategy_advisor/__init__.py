@@ -15,6 +15,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from ._advisor import Advisor, recommend, recommend_many, sweep, what_if
+    from ._baseline import BaselineMeasurement, measure_prompted_baseline
     from ._catalog import Catalog, FineTuningOffer, ModelSpec, ValueRange, default_catalog
     from ._costs import StrategyCost
     from ._decision import DecisionPolicy, Reason, ScoreBreakdown
@@ -30,7 +31,7 @@ if _typing.TYPE_CHECKING:
     )
     from ._latency import StrategyLatency
     from ._portfolio import Portfolio, Sweep, SweepRow, TableRow
-    from ._profile import PeopleTime, PilotResult, TaskProfile, TokenMeasurement
+    from ._profile import PeopleTime, PilotResult, PromptedBaseline, TaskProfile, TokenMeasurement
     from ._quality import (
         PilotUpdate,
         QualityEstimate,
@@ -59,6 +60,7 @@ if _typing.TYPE_CHECKING:
 _SOURCES: dict[str, str] = {
     "Advisor": "._advisor",
     "AdvisorError": "._errors",
+    "BaselineMeasurement": "._baseline",
     "Catalog": "._catalog",
     "CatalogError": "._errors",
     "ChatMessage": "._tokens",
@@ -76,6 +78,7 @@ _SOURCES: dict[str, str] = {
     "PilotUpdate": "._quality",
     "Portfolio": "._portfolio",
     "ProfileError": "._errors",
+    "PromptedBaseline": "._profile",
     "QualityCVReport": "._quality.cv",
     "QualityEstimate": "._quality",
     "QualityFeatures": "._quality",
@@ -111,6 +114,7 @@ _SOURCES: dict[str, str] = {
     "load_default_quality_model": "._quality",
     "load_encoding": "._tokens",
     "load_examples": "._tokens",
+    "measure_prompted_baseline": "._baseline",
     "profile_from_examples": "._tokens",
     "recommend": "._advisor",
     "recommend_many": "._advisor",
@@ -121,6 +125,7 @@ _SOURCES: dict[str, str] = {
 __all__ = [
     "Advisor",
     "AdvisorError",
+    "BaselineMeasurement",
     "Catalog",
     "CatalogError",
     "ChatMessage",
@@ -138,6 +143,7 @@ __all__ = [
     "PilotUpdate",
     "Portfolio",
     "ProfileError",
+    "PromptedBaseline",
     "QualityCVReport",
     "QualityEstimate",
     "QualityFeatures",
@@ -173,6 +179,7 @@ __all__ = [
     "load_default_quality_model",
     "load_encoding",
     "load_examples",
+    "measure_prompted_baseline",
     "profile_from_examples",
     "recommend",
     "recommend_many",

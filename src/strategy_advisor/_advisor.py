@@ -17,7 +17,13 @@ from ._latency import LatencyComparison, estimate_latency
 from ._portfolio import Portfolio, Sweep, run_parallel, validated_profiles
 from ._profile import TaskProfile
 from ._prompt_plan import plan_prompt
-from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
+from ._quality import (
+    QualityEstimate,
+    QualityFeatures,
+    QualityModel,
+    load_default_quality_model,
+    quality_features_for,
+)
 from ._ranges import SERVING_FIGURES, Side, at_end, shared_estimates
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
@@ -185,7 +191,7 @@ class Advisor:
             # each candidate prompt's expected gain only (the estimate of the one chosen is
             # computed in full below, and kept by the model)
             return [
-                quality_model.expected_gain(_quality_features(f, icl, ft), profile.pilot)
+                quality_model.expected_gain(_quality_features(profile, f, icl, ft), profile.pilot)
                 for f in candidates
             ]
 
@@ -225,7 +231,9 @@ class Advisor:
         inputs = _rule_inputs(features, costs, latency)
         rulebook = self.rulebook
         results = rulebook.results(inputs)
-        quality = self.quality_model.predict(_quality_features(features, icl, ft), profile.pilot)
+        quality = self.quality_model.predict(
+            _quality_features(profile, features, icl, ft), profile.pilot
+        )
         decision = decide(quality, costs, rulebook.fired_effects(results), policy=policy)
 
         def explain() -> dict[str, Any]:
@@ -471,21 +479,17 @@ def _rule_inputs(
     }
 
 
-def _quality_features(features: TaskFeatures, icl: ModelSpec, ft: ModelSpec) -> QualityFeatures:
-    offer = ft.fine_tuning
-    return construct(
-        QualityFeatures,
-        task_type=features.task_type,
-        n_labeled_examples=features.n_labeled_examples,
-        n_classes=features.n_classes,
+def _quality_features(
+    profile: TaskProfile, features: TaskFeatures, icl: ModelSpec, ft: ModelSpec
+) -> QualityFeatures:
+    return quality_features_for(
+        profile,
+        icl,
+        ft,
         icl_shots=features.icl_shots,
-        ft_params_b=ft.params_b,
-        icl_params_b=icl.params_b,
-        ft_kind=ft.kind,
-        icl_kind=icl.kind,
         same_model=features.same_model,
-        ft_method=offer.method if offer is not None else "unknown",
-        icl_retrieval=features.retrieved_tokens > 0,
+        retrieval=features.retrieved_tokens > 0,
+        n_labeled_examples=features.n_labeled_examples,
     )
 
 
