@@ -281,8 +281,14 @@ def _tie_lines(report: QualityCVReport) -> list[str]:
     ]
 
 
-def render_markdown(report: QualityCVReport, corpus_sha: str, ablations: Mapping[str, Any]) -> str:
-    """The whole report as Markdown (pure: same inputs, same text)."""
+def render_markdown(
+    report: QualityCVReport,
+    corpus_sha: str,
+    ablations: Mapping[str, Any],
+    effects: Mapping[str, float],
+) -> str:
+    """The whole report as Markdown (pure: same inputs, same text); ``effects`` are the
+    shipped prior fit's source effects."""
     sources = sorted(set(report.source_ids))
     y = np.array(report.y, dtype=float)
     dec = np.array(report.decisive)
@@ -334,8 +340,9 @@ def render_markdown(report: QualityCVReport, corpus_sha: str, ablations: Mapping
             f"source's own decisive fine-tuning win rate (a constant per source, which no "
             f"model can know) would score AUC {orc['auc']:.3f}, Brier {orc['brier']:.3f}, log "
             f"loss {orc['log_loss']:.3f}. Most of the pooled AUC is between sources, and the "
-            "fitted source effects span about 45 points (quality.md): a source's level is what "
-            "no run-time feature explains. Within a source the model ranks rows where n, the "
+            f"fitted source effects span {max(effects.values()) - min(effects.values()):.0f} "
+            "points (quality.md): a source's level is what no run-time feature explains. "
+            "Within a source the model ranks rows where n, the "
             "prompt or the arms vary inside it (AUC per source with both outcomes and at "
             "least 16 decisive rows, no baseline: "
             + ", ".join(_within_source_auc(report, "model"))
@@ -763,8 +770,9 @@ def main(argv: list[str] | None = None) -> int:
     sha = hashlib.sha256(corpus.read_bytes()).hexdigest()
     args.docs.mkdir(parents=True, exist_ok=True)
     reliability_svgs(report, args.docs)
+    effects = load_default_quality_model().params.variants["prior"].fit_only.source_effects
     (args.docs / "quality_report.md").write_text(
-        render_markdown(report, sha, ablations), encoding="utf-8"
+        render_markdown(report, sha, ablations, dict(effects)), encoding="utf-8"
     )
     for method in ("model", "model_baseline"):
         m = report.get(method)

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         args.cv_out.write_text(fitter.cv_report_.model_dump_json(indent=1) + "\n", "utf-8")
     params = model.params
     print(
-        f"wrote {out} ({params.model_version}, {len(params.bootstrap.coef)} bootstrap draws, "
+        f"wrote {out} ({params.model_version}, {params.fit.n_bootstrap} bootstrap draws per fit, "
         f"{time.perf_counter() - start:.1f} s)"
     )
     if params.cv is not None:

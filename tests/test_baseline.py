@@ -61,7 +61,7 @@ def test_the_advisor_reads_the_baseline_into_the_quality_model() -> None:
         prompted_baseline=PromptedBaseline(score=0.91, n_examples=300),
     )
     f = quality_features_for(
-        profile, cat.resolve("gpt-5.4-mini"), cat.resolve("gpt-4.1-mini"),
+        profile, cat.get("gpt-5.4-mini"), cat.get("gpt-4.1-mini"),
         icl_shots=4, same_model=False, retrieval=False,
     )  # fmt: skip
     assert f.icl_baseline_points == pytest.approx(91.0)
@@ -71,7 +71,7 @@ def test_the_advisor_reads_the_baseline_into_the_quality_model() -> None:
     assert f.icl_strength == 88.7  # at least GPT-4o (GPQA), capped at the corpus maximum
     assert f.n_labeled_examples == 400 and f.icl_shots == 4
     probe = quality_features_for(
-        profile, cat.resolve("gpt-5.4-mini"), cat.resolve("gpt-4.1-mini"),
+        profile, cat.get("gpt-5.4-mini"), cat.get("gpt-4.1-mini"),
         icl_shots=0, same_model=False, retrieval=True, n_labeled_examples=50,
     )  # fmt: skip
     assert probe.n_labeled_examples == 50 and probe.icl_retrieval

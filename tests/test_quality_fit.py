@@ -432,18 +432,19 @@ def test_shipped_model_beats_the_softened_rule_out_of_source() -> None:
     # the measured baseline is the strongest signal: it sharpens every score
     assert got[("model_baseline", "overall")].auc > got[("model", "overall")].auc  # type: ignore[operator]
     for g in cv.gain:
-        if g.scope == "overall":  # the 80% predictive interval holds out of source
-            assert 0.75 <= g.coverage <= 0.85, g.fit
+        if g.scope == "overall":  # the 80% predictive interval holds out of source (22
+            # sources: a coverage within 0.1 of 0.8 is as close as their spread allows)
+            assert 0.7 <= g.coverage <= 0.9, g.fit
 
 
 def test_every_model_named_in_the_corpus_and_the_catalog_has_a_dated_sourced_figure() -> None:
     table = model_strengths()
-    names = {r["icl_model"] for r in csv.DictReader(DATA.joinpath("evidence_public.csv").open())}
+    with DATA.joinpath("evidence_public.csv").open(encoding="utf-8") as fh:
+        names = {r["icl_model"] for r in csv.DictReader(fh)}
     for name in names:
         assert table.lookup(name) is not None, name
-    for spec in default_catalog().models:
-        entry = table.lookup(spec.name)
-        assert entry is not None, spec.name
+    for name in default_catalog().names:
+        assert table.lookup(name) is not None, name
     for e in table.models:
         assert e.source and e.as_of and e.released, e.name
         figure = table.figure(e)
@@ -456,7 +457,7 @@ def test_every_model_named_in_the_corpus_and_the_catalog_has_a_dated_sourced_fig
     ("edit", "match"),
     [
         (lambda d: d["models"][0].update(mmlu=None), "needs an mmlu number"),
-        (lambda d: d["models"].append({**d["models"][0]}), "is used by both|name"),
+        (lambda d: d["models"].append({**d["models"][0]}), "is used by both"),
         (
             lambda d: d["models"].append(
                 dict(

@@ -116,7 +116,7 @@ class PromptedBaseline(BaseModel):
     score: float = Field(
         ..., allow_inf_nan=False, description="The prompted model's score on this task."
     )
-    max_score: Literal[1.0, 100.0] = Field(
+    max_score: float = Field(
         1.0, description="The score's full range: 1.0 for a proportion, 100 for percent."
     )
     higher_is_better: bool = Field(True, description="False for error rates.")
@@ -127,6 +127,11 @@ class PromptedBaseline(BaseModel):
 
     @model_validator(mode="after")
     def _score_in_range(self) -> PromptedBaseline:
+        if self.max_score not in (1.0, 100.0):
+            raise ValueError(
+                f"max_score must be 1.0 (a proportion) or 100 (percent); got "
+                f"{self.max_score:g}. Rescale the score to one of them."
+            )
         if not 0 <= self.score <= self.max_score:
             raise ValueError(
                 f"score must lie in [0, max_score={self.max_score:g}]; got {self.score:g}. "
@@ -145,8 +150,8 @@ class PromptedBaseline(BaseModel):
         """Its sampling standard error on 0-100: ``100·sqrt(s(1 − s)/n)`` with the score as a
         proportion, smoothed to ``(s·n + 0.5)/(n + 1)`` so that it stays above 0 at 0 and 1
         (exact for accuracy; an approximation for F1 and other averaged scores)."""
-        n = self.n_examples
-        s = (self.score / self.max_score * n + 0.5) / (n + 1.0)
+        n = float(self.n_examples)
+        s = (float(self.score) / float(self.max_score) * n + 0.5) / (n + 1.0)
         return 100.0 * math.sqrt(s * (1.0 - s) / n)
 
 

@@ -351,7 +351,7 @@ def spec_from_corpus(
     cap = float(known.max()) if known.size else fallbacks["shots_cap"]
     is_cls = np.array([t == "classification" for t in cols.task], dtype=bool)
     classes = cols.n_classes[is_cls & ~np.isnan(cols.n_classes)]
-    kinds = np.array(cols.icl_kind)
+    icl_kinds: npt.NDArray[np.str_] = np.array(cols.icl_kind)
     known_s = ~np.isnan(cols.icl_strength)
     fallback_s = fallbacks["strength"]
 
@@ -366,9 +366,9 @@ def spec_from_corpus(
             "unknown": float(np.median(sizes["all"] or [open_weights])),
         },
         strength_impute={
-            "frontier_api": median_strength(kinds == "frontier_api"),
-            "open_weights": median_strength(kinds == "open_weights"),
-            "unknown": median_strength(np.ones(len(kinds), dtype=bool)),
+            "frontier_api": median_strength(icl_kinds == "frontier_api"),
+            "open_weights": median_strength(icl_kinds == "open_weights"),
+            "unknown": median_strength(np.ones(len(icl_kinds), dtype=bool)),
         },
         strength_cap=float(cols.icl_strength[known_s].max()) if known_s.any() else fallback_s,
         strength_center=strength_center,

@@ -323,7 +323,12 @@ def cross_validate(
         for i, s in enumerate(sources)
     ]
     results = map_jobs(_fold, jobs, worker_count(n_jobs))
-    methods = (*METHODS, *_rule_methods(thresholds))
+    run = {VARIANT_METHOD[v] for v in variants}
+    methods = tuple(
+        (name, d)
+        for name, d in (*METHODS, *_rule_methods(thresholds))
+        if name not in VARIANT_METHOD.values() or name in run
+    )
     m = len(corp)
     preds = {name: np.full(m, np.nan) for name, _ in methods}
     keys = ("low", "high", "p_tie", "gain", "gain_low", "gain_high")
@@ -398,7 +403,7 @@ def cross_validate(
             )
 
     def floats(a: FloatArray) -> tuple[float, ...]:
-        return tuple(float(v) for v in a)
+        return () if np.isnan(a).all() else tuple(float(v) for v in a)
 
     return QualityCVReport(
         methods=tuple(name for name, _ in methods),

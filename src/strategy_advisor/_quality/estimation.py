@@ -489,9 +489,9 @@ def inner_calibration(
         return 1.0, (0.0, 1.0), 0
     jobs, tests = [], []
     for s in sources:
-        train, test = subset_corpus(corp, groups != s), subset_corpus(corp, groups == s)
-        spec = spec_of(train, cfg)
-        d_tr, d_te = design_of(train, spec), design_of(test, spec)
+        train_c, test_c = subset_corpus(corp, groups != s), subset_corpus(corp, groups == s)
+        spec = spec_of(train_c, cfg)
+        d_tr, d_te = design_of(train_c, spec), design_of(test_c, spec)
         d_tr = d_tr.take(variant_rows(d_tr, variant))
         d_te = d_te.take(variant_rows(d_te, variant))
         if len(d_te) == 0:

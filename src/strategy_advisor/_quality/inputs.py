@@ -50,7 +50,7 @@ def quality_features_for(
     >>> cat = default_catalog()
     >>> f = quality_features_for(
     ...     TaskProfile(task_type="classification", n_labeled_examples=300),
-    ...     cat.resolve("gpt-4o"), cat.resolve("gpt-4o-mini"),
+    ...     cat.get("gpt-4o"), cat.get("gpt-4o-mini"),
     ...     icl_shots=8, same_model=False, retrieval=False)
     >>> f.icl_strength, f.icl_baseline_points
     (88.7, None)

@@ -40,7 +40,6 @@ from .predictive import (
     RowPrediction,
     gain_quantiles,
     mean_gain,
-    moments,
     plugin_sd,
     predict_arrays,
     predict_row,
@@ -315,7 +314,7 @@ class QualityModel:
         for variant in VARIANTS:
             idx = np.flatnonzero(kinds == variant)
             if idx.size:
-                out.append((variant, idx, columns_of([features[i] for i in idx])))
+                out.append((variant, idx, columns_of([features[i] for i in idx.tolist()])))
         return out
 
     def predict_batch(
@@ -379,9 +378,8 @@ class QualityModel:
             mu = mean_gain(pred, x, off)
             if pilot is not None:
                 se = np.nan_to_num(cols.baseline_se)
-                t = np.log1p(np.maximum(cols.n, 0.0))
                 xt = np.column_stack([x, np.ones(len(x)), off])
-                q = moments(pred, xt, t)[1][:, 0]
+                q = np.maximum(np.einsum("ij,ij->i", xt @ pred.cov_array, xt), 0.0)
                 s2 = plugin_sd(pred, x, se) ** 2 + q
                 diff, se01 = pilot_difference(pilot)
                 d, pse = 100.0 * diff, 100.0 * se01
@@ -506,7 +504,8 @@ class QualityModel:
         return totals[:, 0], np.count_nonzero(totals[:, 1:] >= threshold, axis=1)
 
     def _support_one(self, s: list[float]) -> tuple[float, int]:
-        aug = np.array([*s, sum(v * v for v in s), 1.0])
+        aug = np.array([*s, 0.0, 1.0])
+        aug[-2] = aug[:-2] @ aug[:-2]
         w = np.exp(np.minimum(self._kernel @ aug, 0.0))
         totals = w @ self._weighted
         threshold = self.params.support.source_threshold

@@ -82,26 +82,46 @@ def _normal_cdf_array(z: FloatArray) -> FloatArray:
     return np.asarray(0.5 * _erfc(-z / _SQRT2), dtype=np.float64)
 
 
+def _log_upper(x: float) -> float:
+    """``ln P(Z > x)`` for a standard normal Z, without underflow far in the tail."""
+    if x < 30.0:
+        return math.log(0.5 * math.erfc(x / _SQRT2))
+    return -0.5 * x * x - math.log(x * math.sqrt(2.0 * math.pi)) + math.log1p(-1.0 / (x * x))
+
+
 def decisive(mu: float, sd: float, margin: float) -> tuple[float, float]:
     """``(q, p_tie)`` of a gain ``N(mu, sd²)``: q = P(gain > m | |gain| > m), p_tie =
-    P(|gain| ≤ m).
+    P(|gain| ≤ m). Far in both tails (a tiny sd inside the margin) q is the ratio of the two
+    tails, computed on the log scale.
 
     Examples
     --------
     >>> decisive(0.0, 10.0, 1.0)[0]
     0.5
+    >>> round(decisive(0.5, 1e-3, 1.0)[0], 6), decisive(0.5, 1e-3, 1.0)[1]
+    (1.0, 1.0)
     """
     if sd <= 0.0:
-        return (1.0 if mu > margin else 0.0 if mu < -margin else 0.5), float(abs(mu) <= margin)
-    up = 0.5 * math.erfc((margin - mu) / (sd * _SQRT2))
-    down = 0.5 * math.erfc((mu + margin) / (sd * _SQRT2))
-    return up / (up + down), max(1.0 - up - down, 0.0)
+        return (1.0 if mu > 0.0 else 0.0 if mu < 0.0 else 0.5), float(abs(mu) <= margin)
+    a, b = (margin - mu) / sd, (mu + margin) / sd  # the gain above m, below -m
+    up, down = 0.5 * math.erfc(a / _SQRT2), 0.5 * math.erfc(b / _SQRT2)
+    if up + down > 1e-250:
+        return up / (up + down), max(1.0 - up - down, 0.0)
+    diff = _log_upper(b) - _log_upper(a)  # ln(down / up)
+    return (1.0 / (1.0 + math.exp(diff)) if diff < 700 else 0.0), max(1.0 - up - down, 0.0)
 
 
 def _decisive_array(mu: FloatArray, sd: FloatArray, margin: float) -> tuple[FloatArray, FloatArray]:
     up = _normal_cdf_array((mu - margin) / sd)
     down = _normal_cdf_array((-margin - mu) / sd)
-    return up / (up + down), np.maximum(1.0 - up - down, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = up / (up + down)
+    tiny = ~(up + down > 1e-250)
+    if tiny.any():  # far in both tails: the scalar path's log-scale ratio
+        q = q.copy()
+        for i in np.flatnonzero(tiny):
+            q[i] = decisive(float(mu[i]), float(sd[i]), margin)[0]
+    return q, np.maximum(1.0 - up - down, 0.0)
 
 
 @dataclass(frozen=True)
@@ -191,7 +211,7 @@ class Predictive:
             return self.sigma
         c = self.headroom_offset
         ratio = (max(headroom, 0.0) + c) / (self.headroom_reference + c)
-        return self.sigma * ratio**self.sd_headroom
+        return float(self.sigma * ratio**self.sd_headroom)
 
     def sd_plugin(self, headroom: float, se: float) -> float:
         """``sd_p``: the plug-in predictive sd (see the module docstring)."""
@@ -402,37 +422,48 @@ def _row_envelope(
     cvec = pred.cov_array @ xt
     q_t = float(xt @ cvec)
     c_all = cvec.tolist()
-    cc = [c_all[i] for i in pred.curve_index]
-    r = _curve_part(t, pred.spec.ln_knots)
-    crr = pred.cov_curve_rows
-    crr_r = [sum(crr[i][j] * r[j] for j in range(4)) for i in range(4)]
-    h = [cc[i] - crr_r[i] for i in range(4)]
-    a_ca = q_t - 2.0 * sum(r[i] * cc[i] for i in range(4)) + sum(r[i] * crr_r[i] for i in range(4))
-    r_theta = sum(r[i] * th for i, th in enumerate(pred.theta_curve_tuple))
+    i0, i1, i2, i3 = pred.curve_index
+    c0, c1, c2, c3 = c_all[i0], c_all[i1], c_all[i2], c_all[i3]
+    r0, r1, r2, r3 = _curve_part(t, pred.spec.ln_knots)
+    (a00, a01, a02, a03), (a10, a11, a12, a13), (a20, a21, a22, a23), (a30, a31, a32, a33) = (
+        pred.cov_curve_rows
+    )
+    h0 = c0 - (a00 * r0 + a01 * r1 + a02 * r2 + a03 * r3)
+    h1 = c1 - (a10 * r0 + a11 * r1 + a12 * r2 + a13 * r3)
+    h2 = c2 - (a20 * r0 + a21 * r1 + a22 * r2 + a23 * r3)
+    h3 = c3 - (a30 * r0 + a31 * r1 + a32 * r2 + a33 * r3)
+    # a'Ca = x~'Cx~ - 2 r.(Cx~)_r + r'C_rr r = x~'Cx~ - r.(Cx~)_r - r.h
+    a_ca = q_t - (r0 * c0 + r1 * c1 + r2 * c2 + r3 * c3) - (r0 * h0 + r1 * h1 + r2 * h2 + r3 * h3)
+    t0, t1, t2, t3 = pred.theta_curve_tuple
+    r_theta = r0 * t0 + r1 * t1 + r2 * t2 + r3 * t3
     shift = [0.0]
     q = [max(q_t, 0.0)]
-    for rk, ak, bk in pred.knot_constants:
+    for (k0, k1, k2, k3), ak, bk in pred.knot_constants:
         shift.append(bk - r_theta)
-        qk = a_ca + 2.0 * (rk[0] * h[0] + rk[1] * h[1] + rk[2] * h[2] + rk[3] * h[3]) + ak
+        qk = a_ca + 2.0 * (k0 * h0 + k1 * h1 + k2 * h2 + k3 * h3) + ak
         q.append(qk if qk > 0.0 else 0.0)
     kv = pred.knot_values
     return mu, sd_p, t, shift, q, [False, *(k > t for k in kv)], [False, *(k < t for k in kv)]
 
 
-def _row_quantile(
-    mu: float, shift: list[float], q: list[float], base2: float, above: list[bool],
+def _row_ends(
+    mu: float, shift: list[float], q: list[float], b2: float, above: list[bool],
     below: list[bool], z: float,
-) -> float:  # fmt: skip
-    """``G(z)`` of one task (unclipped), the single-row twin of :func:`gain_envelope`."""
-    if z == 0.0:
-        return mu
-    best = mu + z * math.sqrt(base2 + q[0])
-    side = above if z < 0.0 else below
-    for sh, qk, use in zip(shift, q, side, strict=True):
-        if use:
-            v = (mu + sh) + z * math.sqrt(base2 + qk)
-            best = min(best, v) if z < 0.0 else max(best, v)
-    return best
+) -> tuple[float, float, float, float]:  # fmt: skip
+    """``G(−z), G(z)`` and the expected gain's ends (``b2 = 0``) in one pass, computed as
+    :func:`gain_quantiles` computes them."""
+    s0, f0 = math.sqrt(b2 + q[0]), math.sqrt(q[0])
+    g_lo, g_hi, m_lo, m_hi = mu + -z * s0, mu + z * s0, mu + -z * f0, mu + z * f0
+    for sh, qk, up, down in zip(shift, q, above, below, strict=True):
+        if up:
+            v = mu + sh
+            g_lo = min(g_lo, v + -z * math.sqrt(b2 + qk))
+            m_lo = min(m_lo, v + -z * math.sqrt(0.0 + qk))
+        elif down:
+            v = mu + sh
+            g_hi = max(g_hi, v + z * math.sqrt(b2 + qk))
+            m_hi = max(m_hi, v + z * math.sqrt(0.0 + qk))
+    return g_lo, g_hi, m_lo, m_hi
 
 
 def predict_row(
@@ -442,10 +473,7 @@ def predict_row(
     mu, sd_p, _, shift, q, above, below = _row_envelope(pred, row, off, n, se)
     z = pred.z
     b2 = sd_p * sd_p
-    g_lo = _row_quantile(mu, shift, q, b2, above, below, -z)
-    g_hi = _row_quantile(mu, shift, q, b2, above, below, z)
-    m_lo = _row_quantile(mu, shift, q, 0.0, above, below, -z)
-    m_hi = _row_quantile(mu, shift, q, 0.0, above, below, z)
+    g_lo, g_hi, m_lo, m_hi = _row_ends(mu, shift, q, b2, above, below, z)
     p, tie = pred.probability(mu, sd_p, n)
     cl = pred.clip
     return RowPrediction(
@@ -468,11 +496,19 @@ def predict_row(
 def gain_quantiles(
     pred: Predictive, row: Sequence[float], off: float, n: float, se: float, z: FloatArray
 ) -> FloatArray:
-    """``G(z)`` of one task at run time, clipped (no pilot): the values
-    :func:`predict_row` takes for its predictive interval at ``z = ∓z80``."""
+    """``G(z)`` of one task at run time, clipped (no pilot), for an array of z: the values
+    :func:`predict_row` takes for its predictive interval at ``z = ∓z80``, computed the same
+    way (``(mu + shift) + z·sqrt(sd_p² + q)``, the envelope over the knots)."""
     mu, sd_p, _, shift, q, above, below = _row_envelope(pred, row, off, n, se)
     b2 = sd_p * sd_p
-    cl = pred.clip
-    return np.array(
-        [min(max(_row_quantile(mu, shift, q, b2, above, below, float(v)), -cl), cl) for v in z]
-    )
+    s = np.sqrt(b2 + np.array(q))
+    centers = mu + np.array(shift)
+    values = centers[:, None] + z[None, :] * s[:, None]  # (K, nz)
+    lo_use = np.array(above)
+    lo_use[0] = True
+    hi_use = np.array(below)
+    hi_use[0] = True
+    lower = np.where(lo_use[:, None], values, np.inf).min(axis=0)
+    upper = np.where(hi_use[:, None], values, -np.inf).max(axis=0)
+    out = np.where(z < 0, lower, np.where(z > 0, upper, mu))
+    return np.clip(out, -pred.clip, pred.clip)

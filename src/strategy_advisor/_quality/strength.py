@@ -67,13 +67,13 @@ class StrengthTable(BaseModel):
 
     @model_validator(mode="after")
     def _resolvable(self) -> StrengthTable:
-        seen: dict[str, str] = {}
-        for e in self.models:
-            for key in (e.name, *e.aliases):
-                k = key.strip().lower()
-                if k in seen and seen[k] != e.name:
-                    raise ValueError(f"name {key!r} is used by both {seen[k]!r} and {e.name!r}")
-                seen[k] = e.name
+        seen: dict[str, int] = {}
+        for i, e in enumerate(self.models):
+            for k in dict.fromkeys(key.strip().lower() for key in (e.name, *e.aliases)):
+                if k in seen:
+                    other = self.models[seen[k]].name
+                    raise ValueError(f"name {k!r} is used by both {other!r} and {e.name!r}")
+                seen[k] = i
         by_name = {e.name: e for e in self.models}
         for e in self.models:
             steps, cur = 0, e
