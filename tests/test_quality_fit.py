@@ -205,14 +205,16 @@ def test_refit_on_a_small_synthetic_corpus(fitter: QualityFitter) -> None:
         v = params.variants[variant]
         assert len(v.bootstrap.coef) == 6
         coef = dict(zip(fitter.feature_names_in_, fitter.points_[variant].coef, strict=True))
+        left_out = params.fit.left_out[variant]
         for f in FEATURES:
-            if variant not in f.variants:
+            if variant not in f.variants or f.name in left_out:
                 assert coef[f.name] == 0.0, f.name
             elif f.constraint == "nonneg":
                 assert coef[f.name] >= 0, f.name
             elif f.constraint == "nonpos":
                 assert coef[f.name] <= 0, f.name
-        assert coef["n_slope_10_100"] > 0 and coef["same_model"] > 0
+        assert coef["n_slope_10_100"] > 0
+        assert coef["same_model"] > 0 if variant == "baseline" else coef["same_model"] == 0
         assert v.tau in params.fit.tau_grid and v.sd_scale > 0
     # the synthetic gain grows 0.3 points per point of headroom: the baseline fit finds it
     coefs = fitter.points_["baseline"].coef
@@ -534,8 +536,11 @@ def test_every_fit_setting_states_its_reason() -> None:
 def test_cross_validate_runs_an_ablation_of_the_settings(cfg: FitConfig) -> None:
     corp = read_corpus(synthetic_rows(n_sources=3, per_source=16, seed=4))
     full = cross_validate(corp, cfg, fold_draws=0)
-    dropped = cross_validate(corp, with_settings(cfg, drop=("same_model",)), fold_draws=0)
-    assert full.get("model").log_loss != dropped.get("model").log_loss
+    added = cross_validate(corp, with_settings(cfg, add=("same_model",)), fold_draws=0)
+    assert full.get("model").log_loss != added.get("model").log_loss
+    assert (
+        with_settings(cfg, add=("same_model",)).mask("prior").sum() == cfg.mask("prior").sum() + 1
+    )
 
 
 # --------------------------------------------------------------------------- docs

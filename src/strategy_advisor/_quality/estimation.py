@@ -102,8 +102,9 @@ FIT_CONSTRAINTS: Mapping[str, list[Constraint]] = {
 
 @dataclass(frozen=True)
 class FitConfig:
-    """The numbers of one fit procedure, read from ``data/quality_fit.json`` (``drop``:
-    features held at 0, for the ablations of the report only)."""
+    """The numbers of one fit procedure, read from ``data/quality_fit.json`` (``drop`` and
+    ``add``: features left out of, or put back into, both fits, for the ablations of the
+    report only)."""
 
     slope_mean: tuple[float, float, float]
     slope_sd: float
@@ -133,7 +134,9 @@ class FitConfig:
     knowledge_tasks: tuple[str, ...]
     knots_n: tuple[float, float, float, float]
     fallbacks: Mapping[str, float]
+    left_out: Mapping[str, tuple[str, ...]]
     drop: tuple[str, ...] = ()
+    add: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, s: FitSettings) -> FitConfig:
@@ -167,11 +170,18 @@ class FitConfig:
             knowledge_tasks=s.strength.knowledge_tasks,
             knots_n=s.curve.knots_n,
             fallbacks=s.imputation_fallbacks.as_mapping(),
+            left_out=dict(s.features.left_out),
         )
 
     def mask(self, variant: str) -> npt.NDArray[np.bool_]:
         """Which features this fit estimates (the others are held at 0)."""
-        return np.array([variant in f.variants and f.name not in self.drop for f in FEATURES])
+        left = set(self.left_out.get(variant, ())) - set(self.add)
+        return np.array(
+            [
+                variant in f.variants and f.name not in left and f.name not in self.drop
+                for f in FEATURES
+            ]
+        )
 
 
 def spec_of(corp: QualityCorpus, cfg: FitConfig) -> FeatureSpec:

@@ -141,7 +141,9 @@ FEATURES: tuple[FeatureDef, ...] = (
         "1 if both arms use the same base model",
         "binary",
         "nonneg",
-        "Tuning a model rarely makes it worse than prompting that same model.",
+        "Tuning a model rarely makes it worse than prompting that same model; in the baseline "
+        "fit only (quality_fit.json, 'features'): without a baseline the prompted model's "
+        "strength carries it.",
     ),
     FeatureDef(
         "log_classes",
@@ -191,7 +193,8 @@ FEATURES: tuple[FeatureDef, ...] = (
         "log10(ft_params_b); an undisclosed size is imputed from the tuned model's kind",
         "continuous",
         "nonneg",
-        "A larger tuned model learns more from the same examples.",
+        "A larger tuned model learns more from the same examples; left out of both fits "
+        "(quality_fit.json, 'features'): held-out log loss is lower without it.",
     ),
     FeatureDef(
         "strength_knowledge",

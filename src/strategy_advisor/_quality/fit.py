@@ -251,6 +251,7 @@ class QualityFitter:
                 "nuisance": cfg.nuisance,
                 "shots_within": cfg.shots_within,
                 "stance": cfg.stance,
+                "left_out": {k: list(v) for k, v in cfg.left_out.items()},
                 "sd_scale_nested_loso": cfg.sd_scale,
                 "platt": cfg.platt,
                 "n_bootstrap": len(self.draws_["prior"]),

@@ -108,6 +108,7 @@ class _FitRecord(BaseModel):
     nuisance: bool
     shots_within: str
     stance: bool
+    left_out: FrozenMap[str, tuple[str, ...]]
     sd_scale_nested_loso: bool
     platt: bool
     n_bootstrap: int
@@ -262,8 +263,9 @@ class QualityParams(BaseModel):
             at = f"variants.{name}"
             if len(v.coef) != d:
                 raise ValueError(f"key '{at}.coef': expected {d} numbers, got {len(v.coef)}")
+            left = set(self.fit.left_out.get(name, ()))
             for f, c in zip(FEATURES, v.coef, strict=True):
-                if name not in f.variants and c != 0.0:
+                if (name not in f.variants or f.name in left) and c != 0.0:
                     raise ValueError(f"key '{at}.coef': {f.name} is not in this fit, must be 0")
             bs = v.bootstrap
             if any(len(row) != d for row in bs.coef):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from .._datafiles import shipped
 from .._types import STRICT_DATA, TASK_TYPES, FrozenMap
-from .features import SUPPORT_DIMS
+from .features import FEATURES, SUPPORT_DIMS, VARIANTS
 
 __all__ = ["FitSettings", "SourceStances", "fit_settings", "source_stances"]
 
@@ -108,6 +108,23 @@ class _StanceSetting(_Explained):
     use: bool
 
 
+class _FeaturesSetting(_Explained):
+    left_out: FrozenMap[str, tuple[str, ...]] = Field(
+        ..., description="Per fit ('prior', 'baseline'): features cross-validation left out."
+    )
+
+    @model_validator(mode="after")
+    def _known(self) -> _FeaturesSetting:
+        names = {f.name for f in FEATURES}
+        for fit, left in self.left_out.items():
+            if fit not in VARIANTS:
+                raise ValueError(f"key 'features.left_out': unknown fit {fit!r}")
+            bad = [n for n in left if n not in names]
+            if bad:
+                raise ValueError(f"key 'features.left_out.{fit}': unknown features {bad}")
+        return self
+
+
 class _BaselineSetting(_Explained):
     sd_headroom: bool = Field(..., description="Residual sd depends on the measured headroom.")
     offset: float = Field(..., gt=0, description="Points added to the headroom before ln.")
@@ -163,6 +180,7 @@ class FitSettings(BaseModel):
     unstated_n: _UnstatedN
     imputation_fallbacks: _Fallbacks
     calibration: _Calibration
+    features: _FeaturesSetting
     strength: _StrengthSetting
     shots: _ShotsSetting
     stance: _StanceSetting
