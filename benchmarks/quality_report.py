@@ -5,10 +5,10 @@ Usage::
     python benchmarks/quality_report.py [--docs DIR] [--jobs 2] [--fold-draws N]
         [--cv-report notebooks/quality_cv_report.json] [--ablations] [--doc-only]
 
-The report comes from a leave-one-source-out run on the shipped corpus (about 25 minutes on
-2 cores; ``--cv-report`` reuses the one ``scripts/fit_quality.py --cv-out`` saved). The
+The report comes from a leave-one-source-out run on the shipped corpus (a few minutes on 2
+cores; ``--cv-report`` reuses the one ``scripts/fit_quality.py --cv-out`` saved). The
 feature and calibration ablations are cross-validated again with one setting changed each
-(``--ablations``, about an hour; otherwise read from ``benchmarks/quality_ablations.json``).
+(``--ablations``, 5-40 minutes; otherwise read from ``benchmarks/quality_ablations.json``).
 The tables inside ``docs/quality.md`` (between ``<!-- generated:NAME -->`` and
 ``<!-- /generated -->``) come from the shipped parameter file, so they always show what the
 code produces.
