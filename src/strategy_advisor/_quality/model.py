@@ -601,11 +601,12 @@ class QualityModel:
                 f"no capability figure for the prompted model (data/model_strength.json): "
                 f"its MMLU is taken as {imputed:.1f}, the corpus median for its kind"
             )
-        elif f.icl_strength > spec.strength_cap:
+        elif f.icl_strength >= spec.strength_cap:
             notes.append(
-                f"the prompted model (MMLU {f.icl_strength:.1f} or more) is stronger than any "
-                f"prompted model in the corpus; it is treated as the strongest "
-                f"({spec.strength_cap:.1f}), so the estimate may favour fine-tuning too much"
+                f"the prompted model (MMLU {f.icl_strength:.1f}, or a lower bound) is at least "
+                f"as strong as the strongest prompted model in the corpus "
+                f"({spec.strength_cap:.1f}); it is treated as that one, so the estimate may "
+                "favour fine-tuning too much: measure the prompted baseline"
             )
         if f.icl_baseline_points is not None:
             notes.append(
