@@ -8,8 +8,9 @@ Usage::
 Deterministic for a given ``--random-state`` (only ``fitted_on`` changes with the date;
 pin it with ``--fitted-on YYYY-MM-DD``). Defaults come from ``data/quality_fit.json``. The
 full refit of both fits with leave-one-source-out metrics takes 3-15 minutes on 2 cores
-(more on a busy machine); ``--cv-out`` also writes the cross-validation report (every held-out prediction),
-which ``benchmarks/quality_report.py --cv-report`` and the calibration notebook read.
+(more on a busy machine); ``--cv-out`` also writes the cross-validation report (every
+held-out prediction), which ``benchmarks/quality_report.py --cv-report`` and the
+calibration notebook read.
 """
 
 from __future__ import annotations
