@@ -142,17 +142,20 @@ ECONOMICS: list[tuple[str, str]] = [
 
 CALIBRATION: list[tuple[str, str]] = [
     ("markdown", "# Calibration: the quality model's cross-validated record\n\nThe quality "
-     "model says how likely fine-tuning beats prompting. How well does that probability hold "
-     "on results it never saw? Each source of the evidence corpus is held out in turn, "
-     "everything is refitted on the others, and the held-out results are predicted "
-     "(leave-one-source-out)."),
+     "model says how likely fine-tuning beats prompting when one of them is better by more "
+     "than a point (ties left out). How well does that probability hold on results it never "
+     "saw? Each source of the evidence corpus is held out in turn, everything is refitted on "
+     "the others, and the held-out results are predicted (leave-one-source-out), once as the "
+     "advisor knows a task (`model`) and once with the prompted model's measured score "
+     "(`model_baseline`)."),
     ("markdown", "Cross-validation refits the model many times and takes minutes, so this "
      "notebook reads its saved report, `quality_cv_report.json`, written by\n\n"
      "```python\nfrom importlib.resources import files\n"
      "report = sa.cross_validate_quality_model(\n"
      "    files('strategy_advisor') / 'data' / 'evidence_public.csv')\n```\n\n"
-     "(`python scripts/build_notebook.py --cv` runs it again) and checks that it is the "
-     "record shipped with the model."),
+     "(`python scripts/build_notebook.py --cv` runs it again; `scripts/fit_quality.py "
+     "--cv-out` writes it with a refit) and checks that it is the record shipped with the "
+     "model."),
     ("code", "from pathlib import Path\n\nimport strategy_advisor as sa\n\n"
      "report = sa.QualityCVReport.model_validate_json(\n"
      "    Path('quality_cv_report.json').read_text())\n"
@@ -162,20 +165,21 @@ CALIBRATION: list[tuple[str, str]] = [
      "verdict = 'the same' if same else 'DIFFERENT: rebuild with --cv'\n"
      "print(f'{len(report.y)} held-out results from {len(set(report.source_ids))} sources; '\n"
      "      f'the record shipped in quality_params.json: {verdict}')"),
-    ("markdown", "## Scores, against simple baselines\nLower is better for the Brier score, "
-     "log loss and ECE (expected calibration error); AUC: 0.5 is chance."),
+    ("markdown", "## Scores, against simple baselines\nOn the decisive held-out results. Lower "
+     "is better for the Brier score, log loss and ECE (expected calibration error, with its "
+     "90% source-bootstrap interval); AUC: 0.5 is chance."),
     ("code", "from IPython.display import Markdown, display\n\n"
-     "lines = ['| method | Brier | log loss | AUC | accuracy | ECE |',\n"
+     "lines = ['| method | Brier | log loss | AUC | accuracy | ECE (90%) |',\n"
      "         '|---|---:|---:|---:|---:|---:|']\n"
      "for method in report.methods:\n"
      "    m = report.get(method)\n"
      "    auc = '-' if m.auc is None else f'{m.auc:.3f}'\n"
      "    lines.append(f'| {method} | {m.brier:.3f} | {m.log_loss:.3f} | {auc} | '\n"
-     "                 f'{m.accuracy:.3f} | {m.ece:.3f} |')\n"
+     "                 f'{m.accuracy:.3f} | {m.ece:.3f} ({m.ece_low:.3f}-{m.ece_high:.3f}) |')\n"
      "display(Markdown('\\n'.join(lines)))"),
     ("markdown", "## Where it is reliable\nIn each bin of predicted P(fine-tuning wins), the "
-     "share of held-out results where it did. On the diagonal is perfectly calibrated; the "
-     "numbers are the results in each bin."),
+     "share of decisive held-out results where it did. On the diagonal is perfectly "
+     "calibrated; the numbers are the results in each bin."),
     ("code", "disp = sa.ReliabilityDisplay.from_quality_report(report)\n"
      "for b in disp.curve.bins:\n"
      "    print(f'predicted {b.lower:.1f}-{b.upper:.1f}: mean {b.mean_predicted:.2f}, '\n"
@@ -184,6 +188,7 @@ CALIBRATION: list[tuple[str, str]] = [
      "against the base-rate baseline:"),
     ("code", "display(disp)\n"
      "ax = disp.plot()\n"
+     "sa.ReliabilityDisplay.from_quality_report(report, method='model_baseline').plot(ax=ax)\n"
      "sa.ReliabilityDisplay.from_quality_report(report, method='base_rate').plot(ax=ax);"),
 ]  # fmt: skip
 

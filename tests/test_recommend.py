@@ -222,7 +222,13 @@ def test_a_quality_model_returning_certainty_does_not_crash() -> None:
     class Certain:
         def predict(self, features: object, pilot: object = None) -> QualityEstimate:
             base = load_default_quality_model().predict(features, pilot)  # type: ignore[arg-type]
-            return base.model_copy(update={"p_fine_tuning_better": 1.0, "low": 1.0, "high": 1.0})
+            sure = {"p_fine_tuning_better": 1.0, "low": 1.0, "high": 1.0}
+            gain = {  # certain of a large gain too: the decision weighs the expected gain
+                k: 60.0
+                for k in ("expected_gain_points", "expected_gain_low_points",
+                          "expected_gain_high_points", "gain_low_points", "gain_high_points")
+            }  # fmt: skip
+            return base.model_copy(update={**sure, **gain})
 
     rec = Advisor(quality_model=Certain()).recommend(profile(), today=TODAY)  # type: ignore[arg-type]
     assert rec.strategy is FT

@@ -41,6 +41,12 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
     from ._assumptions import (
         default_assumptions as default_assumptions,
     )
+    from ._baseline import (
+        BaselineMeasurement as BaselineMeasurement,
+    )
+    from ._baseline import (
+        measure_prompted_baseline as measure_prompted_baseline,
+    )
     from ._catalog import (
         Catalog as Catalog,
     )
@@ -160,6 +166,9 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
     )
     from ._profile import (
         PilotResult as PilotResult,
+    )
+    from ._profile import (
+        PromptedBaseline as PromptedBaseline,
     )
     from ._profile import (
         TaskProfile as TaskProfile,
@@ -285,6 +294,7 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
 #: Every public name and the private module it lives in: the one table of the public API.
 #: Names load on first access; each shows its public path (``__module__``) once loaded.
 _SOURCES: dict[str, str] = {
+    "BaselineMeasurement": "._baseline",
     "Advisor": "._advisor",
     "AdvisorError": "._errors",
     "AllOf": "._rules",
@@ -319,6 +329,7 @@ _SOURCES: dict[str, str] = {
     "Portfolio": "._portfolio",
     "ProfileFailure": "._portfolio",
     "ProfileError": "._errors",
+    "PromptedBaseline": "._profile",
     "QualityCVReport": "._quality.cv",
     "QualityCorpus": "._quality.corpus",
     "QualityEstimate": "._quality",
@@ -368,6 +379,7 @@ _SOURCES: dict[str, str] = {
     "load_default_quality_model": "._quality",
     "load_encoding": "._tokens",
     "load_examples": "._tokens",
+    "measure_prompted_baseline": "._baseline",
     "profile_from_examples": "._tokens",
     "iter_recommendations": "._advisor",
     "recommend": "._advisor",

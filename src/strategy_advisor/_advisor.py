@@ -151,11 +151,13 @@ class Advisor:
         if be is not None:  # rules that test the break-even see it
             at_point = with_break_even(at_point, be, parts)
         planned = float(at_point.plan.shots[0])
-        quality = self.quality_model.predict(
-            replaced(parts.base_quality, icl_shots=0 if np.isnan(planned) else int(planned)),
-            profile.pilot,
+        features = replaced(parts.base_quality, icl_shots=0 if np.isnan(planned) else int(planned))
+        quality = self.quality_model.predict(features, profile.pilot)
+        quantiles = getattr(self.quality_model, "gain_at", None)  # a stand-in may lack it
+        gain_of_z = (
+            functools.partial(quantiles, features, profile.pilot) if quantiles is not None else None
         )
-        sim = simulate(case, parts, point, at_point, quality)
+        sim = simulate(case, parts, point, at_point, quality, gain_of_z)
         fired = tuple(
             e
             for e, f in zip(self.rulebook.effects, at_point.rules.fired[:, 0].tolist(), strict=True)

@@ -22,10 +22,10 @@ from ._features import feature_columns
 from ._latency import LATENCY_KNOBS, hosted_figures, route_latency
 from ._profile import PilotResult
 from ._prompt_plan import Plan, plan_prompt
-from ._quality import QualityFeatures, QualityModel
+from ._quality import QualityFeatures, QualityModel, quality_features_for
 from ._rules import Rulebook, RuleResults
 from ._scenarios import Case, Scenarios
-from ._types import FloatArray, Strategy, construct, quiet_floats, replaced
+from ._types import FloatArray, Strategy, quiet_floats, replaced
 
 __all__ = ["Evaluation", "Parts", "evaluate", "quality_features"]
 
@@ -36,21 +36,14 @@ def quality_features(case: Case) -> QualityFeatures:
     """What the quality model is told about the task (its examples and demonstrations
     are set per row)."""
     icl, ft = case.icl, case.ft
-    offer = ft.fine_tuning
     shots = case.shots_given if case.shots_given is not None else case.default_shots
-    return construct(
-        QualityFeatures,
-        task_type=case.profile.task_type,
-        n_labeled_examples=case.profile.n_labeled_examples,
-        n_classes=case.profile.n_classes,
+    return quality_features_for(
+        case.profile,
+        icl,
+        ft,
         icl_shots=shots,
-        ft_params_b=ft.params_b,
-        icl_params_b=icl.params_b,
-        ft_kind=ft.kind,
-        icl_kind=icl.kind,
         same_model=icl.name.lower() == ft.name.lower(),
-        ft_method=offer.method if offer is not None else "unknown",
-        icl_retrieval=case.profile.resolved_retrieved_tokens() > 0,
+        retrieval=case.profile.resolved_retrieved_tokens() > 0,
     )
 
 

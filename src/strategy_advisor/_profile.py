@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,7 +18,14 @@ from ._limits import ID_MAX_CHARS, MODEL_NAME_MAX_CHARS
 from ._plausibility import warn_if_implausible
 from ._types import USER_INPUT, Count, NonNegFloat, PositiveFloat, TaskType, UserBool
 
-__all__ = ["PeopleTime", "PilotResult", "ServingChoice", "TaskProfile", "TokenMeasurement"]
+__all__ = [
+    "PeopleTime",
+    "PilotResult",
+    "PromptedBaseline",
+    "ServingChoice",
+    "TaskProfile",
+    "TokenMeasurement",
+]
 
 #: Which way to serve a model: the cheapest one its offer allows, or a fixed one.
 ServingChoice = Literal["cheapest", "serverless", "dedicated", "self_hosted", "endpoint"]
@@ -101,6 +109,65 @@ class PilotResult(SuggestingModel):
                     "Set score_scale=100 for percentages."
                 )
         return self
+
+
+class PromptedBaseline(SuggestingModel):
+    """The prompted model's own score on this task, measured on the user's labeled examples
+    (``measure_prompted_baseline`` measures it without the library touching the network).
+
+    The quality model reads it as headroom (``100 − score`` on a 0-100 scale where higher is
+    better), the strongest single signal in the published record; its sampling error, from
+    ``n_examples``, widens the interval.
+
+    Examples
+    --------
+    >>> b = PromptedBaseline(score=0.82, n_examples=200, metric="exact_match")
+    >>> round(b.points, 1), round(b.standard_error_points, 2)
+    (82.0, 2.71)
+    """
+
+    model_config = USER_INPUT
+
+    score: float = Field(
+        ..., allow_inf_nan=False, description="The prompted model's score on this task."
+    )
+    max_score: float = Field(
+        1.0, description="The score's full range: 1.0 for a proportion, 100 for percent."
+    )
+    higher_is_better: bool = Field(True, description="False for error rates.")
+    metric: str = Field(
+        "accuracy", min_length=1, description="What the score measures (exact_match, f1, ...)."
+    )
+    n_examples: Count = Field(..., ge=1, description="Labeled examples the score was measured on.")
+
+    @model_validator(mode="after")
+    def _score_in_range(self) -> PromptedBaseline:
+        if self.max_score not in (1.0, 100.0):
+            raise ValueError(
+                f"max_score must be 1.0 (a proportion) or 100 (percent); got "
+                f"{self.max_score:g}. Rescale the score to one of them."
+            )
+        if not 0 <= self.score <= self.max_score:
+            raise ValueError(
+                f"score must lie in [0, max_score={self.max_score:g}]; got {self.score:g}. "
+                "Set max_score=100 for percentages, 1.0 for proportions."
+            )
+        return self
+
+    @property
+    def points(self) -> float:
+        """The score on 0-100, higher is better (an error rate is turned around)."""
+        s = 100.0 * self.score / self.max_score
+        return s if self.higher_is_better else 100.0 - s
+
+    @property
+    def standard_error_points(self) -> float:
+        """Its sampling standard error on 0-100: ``100·sqrt(s(1 − s)/n)`` with the score as a
+        proportion, smoothed to ``(s·n + 0.5)/(n + 1)`` so that it stays above 0 at 0 and 1
+        (exact for accuracy; an approximation for F1 and other averaged scores)."""
+        n = float(self.n_examples)
+        s = (float(self.score) / float(self.max_score) * n + 0.5) / (n + 1.0)
+        return 100.0 * math.sqrt(s * (1.0 - s) / n)
 
 
 class TokenMeasurement(SuggestingModel):
@@ -266,6 +333,11 @@ class TaskProfile(SuggestingModel):
     )
     pilot: PilotResult | None = Field(
         None, description="Measured scores of both strategies on this task, if any."
+    )
+    prompted_baseline: PromptedBaseline | None = Field(
+        None,
+        description="The prompted model's measured score on this task, if any (a pilot of "
+        "both strategies takes precedence).",
     )
     token_measurement: TokenMeasurement | None = Field(
         None, description="How token lengths were measured (set by profile_from_examples)."

@@ -9,7 +9,9 @@ the expected value of perfect information (``docs/decision.md``); and the tornad
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -115,19 +117,24 @@ def simulate(
     point: Scenarios,
     at_point: Evaluation,
     quality: QualityEstimate,
+    gain_of_z: Callable[[FloatArray], FloatArray] | None = None,
 ) -> SimulationResult:
-    """Draw, evaluate and summarise (see the module docstring)."""
+    """Draw, evaluate and summarise (see the module docstring). ``gain_of_z`` is the quality
+    model's quantile function of this task's gain (``QualityModel.gain_at``); without it, a
+    normal through the estimate's predictive interval."""
     settings = uncertainty_settings()
     level = settings.interval_level
     n = settings.draws
-    drawn = draw(case, point, quality, n)
+    if gain_of_z is None:
+        gain_of_z = functools.partial(gain_at, quality)
+    drawn = draw(case, point, gain_of_z, n)
     found = estimates(case, point)
     lo_u, hi_u = settings.sensitivity_percentiles
     ends = np.array([lo_u, hi_u])
     table = _with_ends(drawn.scenarios, point, found, ends)
     z = NormalDist().inv_cdf(hi_u)
     gain_point = float(at_point.gain[0])
-    gain_ends = gain_at(quality, np.array([-z, z]))
+    gain_ends = gain_of_z(np.array([-z, z]))
     gains = np.concatenate([drawn.gain, np.full(2 * len(found), gain_point)])
     shots = np.full(table.rows, float(at_point.plan.shots[0]))
     ev = evaluate(case, table, parts, shots=shots, gain=gains, break_even=None)

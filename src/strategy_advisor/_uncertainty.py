@@ -654,8 +654,12 @@ def gain_at(quality: QualityEstimate, z: FloatArray) -> FloatArray:
     return quality.expected_gain_points + sd * np.asarray(z, dtype=np.float64)
 
 
-def draw(case: Case, point: Scenarios, quality: QualityEstimate, n: int) -> Draws:
-    """``n`` scenarios with every estimate drawn (the point's other inputs kept)."""
+def draw(
+    case: Case, point: Scenarios, gain_of_z: Callable[[FloatArray], FloatArray], n: int
+) -> Draws:
+    """``n`` scenarios with every estimate drawn (the point's other inputs kept), and the
+    quality gain at ``n`` standard-normal scores of its predictive distribution
+    (``gain_of_z``: the quality model's quantile function for this task)."""
     found = estimates(case, point)
     percentiles: dict[str, FloatArray] = {}
     values: dict[str, FloatArray] = {}
@@ -666,4 +670,4 @@ def draw(case: Case, point: Scenarios, quality: QualityEstimate, n: int) -> Draw
     z_gain = _stream("quality", n, normal=True)
     rows = point.repeat(n).with_values(**values)
     seed = uncertainty_settings().seed
-    return Draws(rows, percentiles, gain_at(quality, z_gain), z_gain, seed)
+    return Draws(rows, percentiles, gain_of_z(z_gain), z_gain, seed)

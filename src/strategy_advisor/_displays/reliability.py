@@ -120,8 +120,8 @@ class ReliabilityDisplay:
                 f"The 'method' parameter of ReliabilityDisplay.from_quality_report must be a "
                 f"str among {methods}. Got {method!r} instead.{did_you_mean(method, methods)}"
             )
-        p = report.predictions[methods.index(method)]
-        return cls(reliability_curve(report.y, p, n_bins=n_bins, name=method))
+        y, p = report.outcomes(method)  # the decisive rows: what p is defined on
+        return cls(reliability_curve(y, p, n_bins=n_bins, name=method))
 
     @classmethod
     def from_predictions(

@@ -6,8 +6,10 @@ them.
 """
 
 from .features import QualityFeatures
+from .inputs import quality_features_for
 from .model import QualityEstimate, QualityModel, load_default_quality_model
 from .pilot import PilotUpdate
+from .strength import model_strengths, strength_of
 
 __all__ = [
     "PilotUpdate",
@@ -15,4 +17,7 @@ __all__ = [
     "QualityFeatures",
     "QualityModel",
     "load_default_quality_model",
+    "model_strengths",
+    "quality_features_for",
+    "strength_of",
 ]

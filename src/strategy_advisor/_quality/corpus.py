@@ -17,7 +17,8 @@ import numpy as np
 from .._errors import DataFileError, closest_names
 from .._types import FT_METHODS, MODEL_KINDS, TASK_TYPES, FloatArray
 from .features import FeatureColumns, FeatureSpec
-from .settings import fit_settings
+from .settings import fit_settings, source_stances
+from .strength import StrengthTable, model_strengths
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -32,8 +33,11 @@ __all__ = [
 
 WINNERS = ("fine_tuning", "in_context_learning", "tie")
 
-#: Columns a corpus CSV must have (extra columns are ignored; ``ft_model_kind`` and
-#: ``icl_retrieval`` are optional, ``icl_retrieval`` defaulting to false).
+#: Columns a corpus CSV must have (extra columns are ignored; ``ft_model_kind``,
+#: ``icl_retrieval`` (default false), ``icl_model``, ``icl_score``, ``ft_score``, ``metric``,
+#: ``higher_is_better``, ``score_delta`` and ``task`` are optional: without ``icl_model`` the
+#: prompted model's strength is imputed from its kind, without ``icl_score`` a row takes no
+#: part in the fit with a measured baseline).
 CORPUS_COLUMNS = (
     "source_id",
     "task_family",
@@ -61,11 +65,24 @@ class QualityCorpus:
     winner: tuple[str, ...]
     score_delta: FloatArray
     columns: FeatureColumns
+    arms: tuple[str, ...] = ()  # one key per fine-tuned result: rows sharing it are matched
+    stances: tuple[str, ...] = ()  # the source's stance (data/source_stance.json), fit-only
 
     @property
     def y(self) -> FloatArray:
         """1.0 where fine-tuning won by more than the margin; ties and ICL wins are 0."""
         return np.array([w == "fine_tuning" for w in self.winner], dtype=np.float64)
+
+    @property
+    def outcome(self) -> FloatArray:
+        """+1 fine-tuning better, 0 tie, -1 in-context learning better."""
+        code = {"fine_tuning": 1.0, "tie": 0.0, "in_context_learning": -1.0}
+        return np.array([code[w] for w in self.winner], dtype=np.float64)
+
+    @property
+    def decisive(self) -> npt.NDArray[np.bool_]:
+        """True where one strategy won by more than the margin (not a tie)."""
+        return np.array([w != "tie" for w in self.winner], dtype=bool)
 
     def __len__(self) -> int:
         return len(self.row_ids)
@@ -103,10 +120,42 @@ def _ft_kind(row: Mapping[str, str], icl_kind: str, where: str) -> str:
     return "unknown" if not name or "unnamed" in name else "open_weights"
 
 
+def _score_scale(
+    row: Mapping[str, str], icl: float, ft: float, delta: float, higher: bool
+) -> float:
+    """100 when a row's scores are on a 0-1 scale, 1 when on 0-100: from the stated
+    score_delta where it tells (delta = 100 x (ft - icl) on a 0-1 scale, the sign turned for
+    a lower-is-better metric), else from the metric's name or the scores' size."""
+    if not math.isnan(delta) and not math.isnan(ft):
+        diff = ft - icl if higher else icl - ft
+        e100, e1 = abs(100.0 * diff - delta), abs(diff - delta)
+        if abs(e100 - e1) > 0.05:
+            return 100.0 if e100 < e1 else 1.0
+    metric = row.get("metric", "") or ""
+    top = max(icl, 0.0 if math.isnan(ft) else ft)
+    return 100.0 if ("0-1" in metric or top <= 1.0) else 1.0
+
+
+def _baseline_points(row: Mapping[str, str], at: str, delta: float) -> float:
+    """The prompted arm's score on 0-100, higher is better (NaN where not stated)."""
+    icl = _num(row.get("icl_score", "") or "", f"{at}, column 'icl_score'")
+    if math.isnan(icl):
+        return math.nan
+    try:
+        ft = float((row.get("ft_score", "") or "").strip())
+    except ValueError:  # a range ("0.83-0.90") or empty
+        ft = math.nan
+    higher = (row.get("higher_is_better", "") or "true").strip().lower() != "false"
+    points = icl * _score_scale(row, icl, ft, delta, higher)
+    return min(max(points if higher else 100.0 - points, 0.0), 100.0)
+
+
 def read_corpus(
     corpus: str | Path | Iterable[Mapping[str, Any]],
     *,
     missing_n_train: Mapping[str, float] | None = None,
+    strengths: StrengthTable | None = None,
+    stances: Mapping[str, str] | None = None,
 ) -> QualityCorpus:
     """Parse a corpus CSV (path) or an iterable of row dicts in the same format.
 
@@ -120,6 +169,11 @@ def read_corpus(
         in ``columns.n_missing``; rows imputed with the ``"*"`` value also in
         ``columns.n_unstated``, which the fit gives its own nuisance terms (a source-specific
         value counts as stated). Neither is a run-time feature: at run time n is stated.
+    strengths : StrengthTable, optional
+        Capability figures of the prompted models, looked up by ``icl_model`` (default:
+        ``data/model_strength.json``); a model the table does not know is imputed.
+    stances : mapping, optional
+        Stance of each source_id (default: ``data/source_stance.json``; others: neutral).
 
     Returns
     -------
@@ -155,6 +209,8 @@ def read_corpus(
             f"its own); got keys {sorted(missing_n_train)}"
         )
     default_n = float(missing_n_train["*"])
+    table = strengths if strengths is not None else model_strengths()
+    stance_of = stances if stances is not None else source_stances().as_mapping()
     rec: dict[str, list[Any]] = {
         k: []
         for k in (
@@ -175,6 +231,10 @@ def read_corpus(
             "same",
             "method",
             "retrieval",
+            "strength",
+            "baseline",
+            "arm",
+            "stance",
         )
     }
     for i, raw in enumerate(rows, start=2):
@@ -215,6 +275,13 @@ def read_corpus(
             if _choice(retrieval, ("true", "false"), f"{at}, column 'icl_retrieval'") == "true"
             else 0.0
         )
+        figure = strength_of_row(table, row.get("icl_model", ""))
+        rec["strength"].append(math.nan if figure is None else figure)
+        rec["baseline"].append(_baseline_points(row, at, rec["delta"][-1]))
+        # one fine-tuned result: the same source, task, tuned model, size and tuned score
+        arm = (source, row.get("task", ""), row["ft_model"], row["n_train_ft"])
+        rec["arm"].append("|".join((*arm, row.get("ft_score", ""))).strip())
+        rec["stance"].append(stance_of.get(source, "neutral"))
 
     def arr(key: str) -> FloatArray:
         return np.asarray(rec[key], dtype=np.float64)
@@ -233,6 +300,9 @@ def read_corpus(
         same_model=arr("same"),
         ft_method=tuple(rec["method"]),
         retrieval=arr("retrieval"),
+        icl_strength=arr("strength"),
+        baseline=arr("baseline"),
+        baseline_se=np.zeros(len(rec["row_id"])),
     )
     return QualityCorpus(
         name=name,
@@ -242,19 +312,31 @@ def read_corpus(
         winner=tuple(rec["winner"]),
         score_delta=arr("delta"),
         columns=cols,
+        arms=tuple(rec["arm"]),
+        stances=tuple(rec["stance"]),
     )
+
+
+def strength_of_row(table: StrengthTable, icl_model: str | None) -> float | None:
+    """The capability figure of a corpus row's prompted model (None: unknown)."""
+    entry = table.lookup(icl_model)
+    return None if entry is None else table.figure(entry)
 
 
 def spec_from_corpus(
     corpus: QualityCorpus,
     fallbacks: Mapping[str, float],
     knots_n: tuple[float, float, float, float],
+    *,
+    strength_center: float,
+    knowledge_tasks: tuple[str, ...],
 ) -> FeatureSpec:
-    """Imputation constants learned from a corpus (disclosed sizes, stated shots, class
-    counts of classification rows), with the curve's knots.
+    """Imputation constants learned from a corpus (disclosed sizes, prompted models'
+    strengths, stated shots, class counts of classification rows), with the curve's knots
+    and the strength settings.
 
     ``fallbacks`` (``data/quality_fit.json`` ``imputation_fallbacks``) are used only where
-    the corpus states no size, shot count or class count at all.
+    the corpus states no size, strength, shot count or class count at all.
     """
     cols = corpus.columns
     sizes: dict[str, list[float]] = {"frontier_api": [], "open_weights": [], "all": []}
@@ -269,12 +351,28 @@ def spec_from_corpus(
     cap = float(known.max()) if known.size else fallbacks["shots_cap"]
     is_cls = np.array([t == "classification" for t in cols.task], dtype=bool)
     classes = cols.n_classes[is_cls & ~np.isnan(cols.n_classes)]
+    icl_kinds: npt.NDArray[np.str_] = np.array(cols.icl_kind)
+    known_s = ~np.isnan(cols.icl_strength)
+    fallback_s = fallbacks["strength"]
+
+    def median_strength(mask: npt.NDArray[np.bool_]) -> float:
+        values = cols.icl_strength[mask & known_s]
+        return float(np.median(values)) if values.size else fallback_s
+
     return FeatureSpec(
         size_impute_log10={
             "frontier_api": max(sizes["frontier_api"], default=frontier),
             "open_weights": float(np.median(sizes["open_weights"] or [open_weights])),
             "unknown": float(np.median(sizes["all"] or [open_weights])),
         },
+        strength_impute={
+            "frontier_api": median_strength(icl_kinds == "frontier_api"),
+            "open_weights": median_strength(icl_kinds == "open_weights"),
+            "unknown": median_strength(np.ones(len(icl_kinds), dtype=bool)),
+        },
+        strength_cap=float(cols.icl_strength[known_s].max()) if known_s.any() else fallback_s,
+        strength_center=strength_center,
+        knowledge_tasks=knowledge_tasks,
         shots_impute_log1p=float(np.mean(np.log1p(np.minimum(known, cap))))
         if known.size
         else math.log1p(fallbacks["shots"]),
@@ -306,6 +404,9 @@ def subset_corpus(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> Quality
         same_model=c.same_model[idx],
         ft_method=tup(c.ft_method),
         retrieval=c.retrieval[idx],
+        icl_strength=c.icl_strength[idx],
+        baseline=c.baseline[idx],
+        baseline_se=c.baseline_se[idx],
     )
     return replace(
         corpus,
@@ -314,4 +415,6 @@ def subset_corpus(corpus: QualityCorpus, mask: npt.NDArray[np.bool_]) -> Quality
         winner=tup(corpus.winner),
         score_delta=corpus.score_delta[idx],
         columns=cols,
+        arms=tup(corpus.arms) if corpus.arms else (),
+        stances=tup(corpus.stances) if corpus.stances else (),
     )

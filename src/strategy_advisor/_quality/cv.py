@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from .._constraints import check_params
 from .._errors import ParameterError
 from .._types import RESULT, FloatArray
-from .baselines import rule_baselines, v1_refit
-from .corpus import QualityCorpus, spec_from_corpus, subset_corpus
+from .baselines import rule_baselines
+from .corpus import QualityCorpus, subset_corpus
 from .estimation import (
     FIT_CONSTRAINTS,
     CorpusLike,
@@ -24,12 +24,16 @@ from .estimation import (
     design_of,
     fit_point,
     fit_settings,
-    predict_design,
+    inner_calibration,
+    map_jobs,
     predictive_of,
-    sd_scale_loso,
+    spec_of,
+    variant_rows,
     worker_count,
 )
+from .features import VARIANTS
 from .params import GainMetrics, QualityMetrics
+from .predictive import predict_arrays
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -39,7 +43,9 @@ __all__ = [
     "QualityCVReport",
     "QualityMetrics",
     "bucket_of",
+    "cross_validate",
     "cross_validate_quality_model",
+    "ece_of",
     "reliability_bins",
 ]
 
@@ -47,30 +53,40 @@ __all__ = [
 METHODS: tuple[tuple[str, str], ...] = (
     (
         "model",
-        "shipped design: joint latent-gain model of score_delta, source effects integrated "
-        "out, sd calibration k nested (inner leave-one-source-out), vendor-minimum gate",
+        "the prior fit (no measured baseline): joint latent-gain model of score_delta, source "
+        "effects integrated out, sd calibration k nested (inner leave-one-source-out), "
+        "vendor-minimum gate; p on decisive outcomes",
     ),
     (
-        "v1_refit",
-        "model v1's design (constrained logistic regression, r(n) = n²/(n²+10²)) refitted",
+        "model_baseline",
+        "the baseline fit: the same with the prompted model's measured score (each held-out "
+        "row's own icl_score) as headroom and a headroom-dependent residual sd",
     ),
     ("always_ft", "always fine-tune: constant p at the top of the band"),
-    ("base_rate", "base rate: FT-win share of the training sources"),
+    ("base_rate", "base rate: the decisive FT-win share of the training sources"),
 )
+VARIANT_METHOD = {"prior": "model", "baseline": "model_baseline"}
 
 
 def _rule_methods(thresholds: Sequence[int]) -> tuple[tuple[str, str], ...]:
     return (
         *((f"rule_n{t}", f"n >= {t} -> fine-tune, hard (kept in the band)") for t in thresholds),
         *(
-            (f"rule_n{t}_soft", f"n >= {t} rule softened to the training sources' FT-win shares")
+            (
+                f"rule_n{t}_soft",
+                f"n >= {t} rule softened to the training sources' decisive FT-win shares",
+            )
             for t in thresholds
         ),
     )
 
 
 class QualityCVReport(BaseModel):
-    """Leave-one-source-out results of the model and the baselines."""
+    """Leave-one-source-out results of the model and the baselines.
+
+    Row arrays hold every corpus row; probability metrics are computed on the decisive rows
+    (``decisive``), the gain's on the rows with a score_delta.
+    """
 
     model_config = RESULT
 
@@ -84,18 +100,24 @@ class QualityCVReport(BaseModel):
     source_ids: tuple[str, ...]
     task_families: tuple[str, ...] = ()
     buckets: tuple[str, ...] = Field((), description="Data-size bucket of each row.")
-    y: tuple[int, ...]
+    y: tuple[int, ...] = Field(..., description="1 where fine-tuning won, else 0.")
+    decisive: tuple[bool, ...] = Field((), description="False for ties (|delta| <= 1 point).")
     n_stated: tuple[float | None, ...] = Field(
         (), description="Training-set size each row states (None where it was imputed)."
     )
     predictions: tuple[tuple[float, ...], ...] = Field(..., description="One tuple per method.")
     p_low: tuple[float, ...] = Field((), description="Out-of-fold 80% interval of p (model).")
     p_high: tuple[float, ...] = ()
+    p_tie: tuple[float, ...] = Field((), description="Out-of-fold P(tie) (model).")
     gain: tuple[float, ...] = Field((), description="Out-of-fold expected gain (model, points).")
     gain_low: tuple[float, ...] = ()
     gain_high: tuple[float, ...] = ()
+    gain_baseline: tuple[float, ...] = Field((), description="The same for model_baseline.")
+    gain_low_baseline: tuple[float, ...] = ()
+    gain_high_baseline: tuple[float, ...] = ()
     score_delta: tuple[float | None, ...] = ()
     sd_scales: tuple[float, ...] = Field((), description="Nested sd calibration k, per fold.")
+    sd_scales_baseline: tuple[float, ...] = ()
 
     def get(self, method: str, scope: str = "overall") -> QualityMetrics:
         """The metrics of ``method`` on ``scope``."""
@@ -108,15 +130,21 @@ class QualityCVReport(BaseModel):
             f"{', '.join(self.methods)}; scopes: {', '.join(scopes)}"
         )
 
+    def outcomes(self, method: str = "model") -> tuple[FloatArray, FloatArray]:
+        """``(y, p)`` of one method on the decisive rows: what its metrics score."""
+        keep = np.array(self.decisive, dtype=bool) if self.decisive else np.ones(len(self.y), bool)
+        return np.array(self.y, dtype=np.float64)[keep], self.predictions_of(method)[keep]
+
     def reliability(
         self, method: str = "model", n_bins: int = 10
     ) -> list[tuple[float, float, int, float, float]]:
-        """Reliability bins of one method's out-of-fold predictions (see
-        :func:`reliability_bins`)."""
-        return reliability_bins(np.array(self.y, dtype=float), self.predictions_of(method), n_bins)
+        """Reliability bins of one method's out-of-fold predictions on the decisive rows
+        (see :func:`reliability_bins`)."""
+        y, p = self.outcomes(method)
+        return reliability_bins(y, p, n_bins)
 
     def predictions_of(self, method: str) -> FloatArray:
-        """Out-of-fold predictions of one method, in row order."""
+        """Out-of-fold predictions of one method, in row order (every row)."""
         return np.array(self.predictions[self.methods.index(method)], dtype=np.float64)
 
 
@@ -149,26 +177,51 @@ def reliability_bins(
     return out
 
 
-def _metrics(
-    scope: str, method: str, y: FloatArray, p: FloatArray, decisive: int, n_bins: int
-) -> QualityMetrics:
+def ece_of(y: FloatArray, p: FloatArray, n_bins: int = 10) -> float:
+    """Expected calibration error over equal-width bins.
+
+    Examples
+    --------
+    >>> ece_of(np.array([0.0, 1.0]), np.array([0.2, 0.8]), n_bins=2)
+    0.2
+    """
+    idx = np.clip(np.digitize(p, np.linspace(0.0, 1.0, n_bins + 1)[1:-1]), 0, n_bins - 1)
+    count = np.bincount(idx, minlength=n_bins)
+    gap = np.abs(np.bincount(idx, p, n_bins) - np.bincount(idx, y, n_bins))
+    return float(round(gap.sum() / max(count.sum(), 1), 15))
+
+
+def _ece_interval(
+    y: FloatArray, p: FloatArray, groups: npt.NDArray[np.str_], draws: int, n_bins: int, seed: int
+) -> tuple[float, float]:
+    """5% and 95% of the ECE over source-bootstrap resamples of the held-out rows."""
+    rng = np.random.default_rng(seed)
+    names = np.unique(groups)
+    rows = [np.flatnonzero(groups == g) for g in names]
+    values = []
+    for _ in range(draws):
+        idx = np.concatenate([rows[i] for i in rng.integers(0, len(names), len(names))])
+        values.append(ece_of(y[idx], p[idx], n_bins))
+    lo, hi = np.quantile(values, [0.05, 0.95])
+    return float(lo), float(hi)
+
+
+def _metrics(scope: str, method: str, y: FloatArray, p: FloatArray, n_bins: int) -> QualityMetrics:
     from sklearn.metrics import roc_auc_score
 
     q = np.clip(p, 1e-15, 1 - 1e-15)
-    bins = reliability_bins(y, p, n_bins)
-    ece = sum(cnt * abs(mp - fy) for _, _, cnt, mp, fy in bins) / len(y)
     auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
     return QualityMetrics(
         scope=scope,
         method=method,
         n_rows=len(y),
         n_ft_wins=int(y.sum()),
-        n_decisive=decisive,
+        n_decisive=len(y),
         brier=float(np.mean((p - y) ** 2)),
         log_loss=float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))),
         auc=auc,
         accuracy=float(np.mean((p > 0.5) == (y > 0.5))),
-        ece=float(ece),
+        ece=ece_of(y, p, n_bins),
     )
 
 
@@ -198,54 +251,185 @@ def bucket_of(n: FloatArray, missing: FloatArray, edges: Sequence[int]) -> tuple
     return tuple(out)
 
 
-def _fold(args: tuple[QualityCorpus, npt.NDArray[np.bool_], int, int]) -> dict[str, Any]:
-    """One held-out source: every fitted quantity learned from the other sources."""
-    corp, held, fold_draws, seed = args
-    settings = fit_settings()
-    cfg = FitConfig.from_settings(settings)
-    train, test = subset_corpus(corp, ~held), subset_corpus(corp, held)
-    spec = spec_from_corpus(
-        train, settings.imputation_fallbacks.as_mapping(), settings.curve.knots_n
-    )
+def _variant_fold(
+    train: QualityCorpus, test: QualityCorpus, cfg: FitConfig, variant: str, draws: int, seed: int
+) -> dict[str, Any]:
+    """One held-out source for one fit: every fitted quantity from the training sources."""
+    spec = spec_of(train, cfg)
     d_tr, d_te = design_of(train, spec), design_of(test, spec)
-    fit = fit_point(d_tr, cfg)
-    k = sd_scale_loso(train, cfg) if cfg.sd_scale else 1.0
-    draws = bootstrap_fits(d_tr, cfg, fold_draws, seed) if fold_draws else []
-    out = predict_design(predictive_of(fit, draws, k, spec, cfg), d_te)
-    preds = {
-        "model": out["p"],
-        "v1_refit": v1_refit(train, test, cfg.band),
-        **rule_baselines(train, test, cfg.band, settings.cv.rule_thresholds),
-    }
-    train_delta = train.score_delta[~np.isnan(train.score_delta)]
-    return {
-        "preds": preds,
-        "k": k,
-        "low": out["low"],
-        "high": out["high"],
-        "gain": out["gain"],
-        "gain_low": out["gain_low"],
-        "gain_high": out["gain_high"],
-        "train_mean": float(train_delta.mean()),
-    }
+    d_tr = d_tr.take(variant_rows(d_tr, variant))
+    keep = variant_rows(d_te, variant)
+    d_te = d_te.take(keep)
+    fit = fit_point(d_tr, cfg, variant)
+    k, platt, _ = inner_calibration(train, cfg, variant, fit.tau)
+    fold_draws = bootstrap_fits(d_tr, cfg, variant, draws, seed, taus=(fit.tau,)) if draws else []
+    pred = predictive_of(fit, fold_draws, k, platt, spec, cfg)
+    sigma = np.where(d_te.unstated > 0, fit.sigma_unstated, fit.sigma)
+    shift = fit.nuisance.get("unstated_shift", 0.0) * d_te.unstated
+    out = predict_arrays(pred, d_te.x, d_te.off, d_te.n, shift=shift, sigma=sigma)
+    return {"rows": keep, "k": k, **out}
+
+
+_FoldArgs = tuple[
+    QualityCorpus, "npt.NDArray[np.bool_]", int, int, FitConfig, Sequence[int], Sequence[str]
+]
+
+
+def _fold(args: _FoldArgs) -> dict[str, Any]:
+    corp, held, draws, seed, cfg, thresholds, variants = args
+    train, test = subset_corpus(corp, ~held), subset_corpus(corp, held)
+    out: dict[str, Any] = {v: _variant_fold(train, test, cfg, v, draws, seed) for v in variants}
+    out["rules"] = rule_baselines(train, test, cfg.band, tuple(thresholds))
+    return out
 
 
 def _gain_metrics(
-    scope: str,
-    delta: FloatArray,
-    gain: FloatArray,
-    low: FloatArray,
-    high: FloatArray,
+    scope: str, fit: str, delta: FloatArray, gain: FloatArray, low: FloatArray, high: FloatArray,
     train_mean: FloatArray,
-) -> GainMetrics:
+) -> GainMetrics:  # fmt: skip
     return GainMetrics(
         scope=scope,
+        fit=fit,
         n_rows=len(delta),
+        mean_predicted=float(np.mean(gain)),
+        mean_observed=float(np.mean(delta)),
         mae=float(np.mean(np.abs(delta - gain))),
         mae_train_mean=float(np.mean(np.abs(delta - train_mean))),
         rmse=float(np.sqrt(np.mean((delta - gain) ** 2))),
         coverage=float(np.mean((delta >= low) & (delta <= high))),
         mean_width=float(np.mean(high - low)),
+    )
+
+
+def cross_validate(
+    corp: QualityCorpus,
+    cfg: FitConfig,
+    *,
+    fold_draws: int,
+    n_jobs: int = 1,
+    variants: Sequence[str] = VARIANTS,
+) -> QualityCVReport:
+    """Leave-one-source-out cross-validation of a parsed corpus with the procedure ``cfg``
+    (the settings, or an ablation of them), for the fits in ``variants`` (a fit left out
+    scores NaN)."""
+    settings = fit_settings()
+    check_outcomes(corp)
+    check_sources(corp)
+    groups = np.array(corp.source_ids)
+    sources = sorted(set(corp.source_ids))
+    thresholds = settings.cv.rule_thresholds
+    jobs = [
+        (corp, groups == s, fold_draws, settings.cv.fold_seed + i, cfg, thresholds, variants)
+        for i, s in enumerate(sources)
+    ]
+    results = map_jobs(_fold, jobs, worker_count(n_jobs))
+    run = {VARIANT_METHOD[v] for v in variants}
+    methods = tuple(
+        (name, d)
+        for name, d in (*METHODS, *_rule_methods(thresholds))
+        if name not in VARIANT_METHOD.values() or name in run
+    )
+    m = len(corp)
+    preds = {name: np.full(m, np.nan) for name, _ in methods}
+    keys = ("low", "high", "p_tie", "gain", "gain_low", "gain_high")
+    extra = {f"{v}:{k}": np.full(m, np.nan) for v in ("prior", "baseline") for k in keys}
+    train_mean = np.empty(m)
+    has_d = ~np.isnan(corp.score_delta)
+    ks: dict[str, list[float]] = {"prior": [], "baseline": []}
+    for (_, held, *_), res in zip(jobs, results, strict=True):
+        where = np.flatnonzero(held)
+        for variant in variants:
+            r = res[variant]
+            rows = where[r["rows"]]
+            preds[VARIANT_METHOD[variant]][rows] = r["p"]
+            for k in keys:
+                extra[f"{variant}:{k}"][rows] = r[k]
+            ks[variant].append(float(r["k"]))
+        for name, values in res["rules"].items():
+            preds[name][held] = values
+        train_mean[held] = float(corp.score_delta[~held & has_d].mean())
+    y = corp.y
+    decisive = corp.decisive
+    cols = corp.columns
+    buckets = bucket_of(cols.n, cols.n_missing, settings.cv.bucket_edges)
+    bucket_arr = np.array(buckets)
+    task = np.array(cols.task)
+    stated = cols.n_missing == 0
+    bucket_names = [*dict.fromkeys(bucket_of(
+        np.array([0.0, *settings.cv.bucket_edges]), np.zeros(4), settings.cv.bucket_edges
+    )), "unstated"]  # fmt: skip
+    everything = np.ones(m, dtype=bool)
+    scopes: list[tuple[str, npt.NDArray[np.bool_]]] = [
+        ("overall", everything),
+        ("n stated", stated),
+        *((f"n stated >= {t}", stated & (cols.n >= t)) for t in settings.cv.stated_n_scopes),
+        *((f"bucket {b}", bucket_arr == b) for b in bucket_names),
+        *((f"task {t}", task == t) for t in dict.fromkeys(cols.task)),
+        *((s, groups == s) for s in sources),
+    ]
+    n_bins = settings.cv.reliability_bins
+    metrics = []
+    for name, _ in methods:
+        p = preds[name]
+        for scope, mask in scopes:
+            sel = mask & decisive & ~np.isnan(p)
+            if not sel.any():
+                continue
+            met = _metrics(scope, name, y[sel], p[sel], n_bins)
+            if scope == "overall" or scope.startswith("bucket "):
+                lo, hi = _ece_interval(
+                    y[sel], p[sel], groups[sel], settings.cv.ece_bootstrap, n_bins,
+                    settings.cv.fold_seed,
+                )  # fmt: skip
+                met = met.model_copy(update={"ece_low": lo, "ece_high": hi})
+            metrics.append(met)
+    gain_metrics = []
+    for variant in variants:
+        g = extra[f"{variant}:gain"]
+        for scope, mask in scopes:
+            sel = mask & has_d & ~np.isnan(g)
+            if not sel.any() or not scope.startswith(("overall", "n stated", "bucket", "task")):
+                continue
+            gain_metrics.append(
+                _gain_metrics(
+                    scope,
+                    variant,
+                    corp.score_delta[sel],
+                    g[sel],
+                    extra[f"{variant}:gain_low"][sel],
+                    extra[f"{variant}:gain_high"][sel],
+                    train_mean[sel],
+                )
+            )
+
+    def floats(a: FloatArray) -> tuple[float, ...]:
+        return () if np.isnan(a).all() else tuple(float(v) for v in a)
+
+    return QualityCVReport(
+        methods=tuple(name for name, _ in methods),
+        descriptions=tuple(d for _, d in methods),
+        metrics=tuple(metrics),
+        gain_metrics=tuple(gain_metrics),
+        row_ids=corp.row_ids,
+        source_ids=corp.source_ids,
+        task_families=cols.task,
+        buckets=buckets,
+        y=tuple(int(v) for v in y),
+        decisive=tuple(bool(v) for v in decisive),
+        n_stated=tuple(float(v) if ok else None for v, ok in zip(cols.n, stated, strict=True)),
+        predictions=tuple(floats(preds[name]) for name, _ in methods),
+        p_low=floats(extra["prior:low"]),
+        p_high=floats(extra["prior:high"]),
+        p_tie=floats(extra["prior:p_tie"]),
+        gain=floats(extra["prior:gain"]),
+        gain_low=floats(extra["prior:gain_low"]),
+        gain_high=floats(extra["prior:gain_high"]),
+        gain_baseline=floats(extra["baseline:gain"]),
+        gain_low_baseline=floats(extra["baseline:gain_low"]),
+        gain_high_baseline=floats(extra["baseline:gain_high"]),
+        score_delta=tuple(None if np.isnan(v) else float(v) for v in corp.score_delta),
+        sd_scales=tuple(ks["prior"]),
+        sd_scales_baseline=tuple(ks["baseline"]),
     )
 
 
@@ -256,11 +440,12 @@ def cross_validate_quality_model(
     fold_draws: int | None = None,
     n_jobs: int = 1,
 ) -> QualityCVReport:
-    """Leave-one-source-out cross-validation of the model and the baselines.
+    """Leave-one-source-out cross-validation of the model (both fits) and the baselines.
 
     Every fitted quantity (imputation constants, scaling, coefficients, tau, the sd
-    calibration k through an inner leave-one-source-out loop, the bootstrap draws behind the
-    intervals) is learned from the training sources only; so are the baselines' rates.
+    calibration k and, when enabled, the Platt step through an inner leave-one-source-out
+    loop, the bootstrap draws behind the intervals) is learned from the training sources
+    only; so are the baselines' rates. Probabilities are scored on decisive rows (not ties).
 
     Parameters
     ----------
@@ -298,90 +483,4 @@ def cross_validate_quality_model(
     missing = settings.unstated_n.missing_n_train if missing_n_train is None else missing_n_train
     draws = settings.cv.fold_draws if fold_draws is None else fold_draws
     corp = as_corpus(corpus, missing)
-    check_outcomes(corp)
-    check_sources(corp)
-    groups = np.array(corp.source_ids)
-    sources = sorted(set(corp.source_ids))
-    jobs = [(corp, groups == s, draws, settings.cv.fold_seed + i) for i, s in enumerate(sources)]
-    n_jobs = worker_count(n_jobs)
-    if n_jobs > 1:
-        import multiprocessing
-
-        with multiprocessing.get_context("fork").Pool(min(n_jobs, len(jobs))) as pool:
-            results = pool.map(_fold, jobs)
-    else:
-        results = [_fold(j) for j in jobs]
-    thresholds = settings.cv.rule_thresholds
-    methods = (*METHODS, *_rule_methods(thresholds))
-    m = len(corp)
-    preds = {name: np.empty(m) for name, _ in methods}
-    extra = {k: np.empty(m) for k in ("low", "high", "gain", "gain_low", "gain_high", "tm")}
-    for (_, held, _, _), res in zip(jobs, results, strict=True):
-        for name, _ in methods:
-            preds[name][held] = res["preds"][name]
-        for key in ("low", "high", "gain", "gain_low", "gain_high"):
-            extra[key][held] = res[key]
-        extra["tm"][held] = res["train_mean"]
-    y = corp.y
-    cols = corp.columns
-    buckets = bucket_of(cols.n, cols.n_missing, settings.cv.bucket_edges)
-    bucket_arr = np.array(buckets)
-    task = np.array(cols.task)
-    decisive = np.array([w != "tie" for w in corp.winner])
-    stated = cols.n_missing == 0
-    bucket_names = [*dict.fromkeys(bucket_of(
-        np.array([0.0, *settings.cv.bucket_edges]), np.zeros(4), settings.cv.bucket_edges
-    )), "unstated"]  # fmt: skip
-    scopes: list[tuple[str, npt.NDArray[np.bool_]]] = [
-        ("overall", np.ones(m, dtype=bool)),
-        ("overall (ties dropped)", decisive),
-        ("n stated", stated),
-        *((f"n stated >= {t}", stated & (cols.n >= t)) for t in settings.cv.stated_n_scopes),
-        *((f"bucket {b}", bucket_arr == b) for b in bucket_names),
-        *((f"task {t}", task == t) for t in dict.fromkeys(cols.task)),
-        *((s, groups == s) for s in sources),
-    ]
-    n_bins = settings.cv.reliability_bins
-    metrics = [
-        _metrics(scope, name, y[mask], preds[name][mask], int(decisive[mask].sum()), n_bins)
-        for name, _ in methods
-        for scope, mask in scopes
-        if mask.any()
-    ]
-    has_d = ~np.isnan(corp.score_delta)
-    gain_metrics = [
-        _gain_metrics(
-            scope,
-            corp.score_delta[mask & has_d],
-            extra["gain"][mask & has_d],
-            extra["gain_low"][mask & has_d],
-            extra["gain_high"][mask & has_d],
-            extra["tm"][mask & has_d],
-        )
-        for scope, mask in scopes
-        if scope.startswith(("overall", "n stated", "bucket")) and (mask & has_d).any()
-    ]
-
-    def floats(a: FloatArray) -> tuple[float, ...]:
-        return tuple(float(v) for v in a)
-
-    return QualityCVReport(
-        methods=tuple(name for name, _ in methods),
-        descriptions=tuple(d for _, d in methods),
-        metrics=tuple(metrics),
-        gain_metrics=tuple(gain_metrics),
-        row_ids=corp.row_ids,
-        source_ids=corp.source_ids,
-        task_families=cols.task,
-        buckets=buckets,
-        y=tuple(int(v) for v in y),
-        n_stated=tuple(float(v) if ok else None for v, ok in zip(cols.n, stated, strict=True)),
-        predictions=tuple(floats(preds[name]) for name, _ in methods),
-        p_low=floats(extra["low"]),
-        p_high=floats(extra["high"]),
-        gain=floats(extra["gain"]),
-        gain_low=floats(extra["gain_low"]),
-        gain_high=floats(extra["gain_high"]),
-        score_delta=tuple(None if np.isnan(v) else float(v) for v in corp.score_delta),
-        sd_scales=tuple(float(r["k"]) for r in results),
-    )
+    return cross_validate(corp, FitConfig.from_settings(settings), fold_draws=draws, n_jobs=n_jobs)

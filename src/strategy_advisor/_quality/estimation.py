@@ -3,14 +3,19 @@
 For row i of source s (points on 0-100)::
 
     delta_i = mu_i + u_s + e_i,   u_s ~ N(0, tau²),   e_i ~ N(0, sigma_i²)
-    mu_i    = b0 + x_i'beta + theta·unstated_i,   sigma_i = exp(g0 + g1·unstated_i)
+    mu_i    = b0 + x_i'beta + z_i'theta                (z: fit-time nuisance terms)
+    ln sigma_i = g0 + g_u·unstated_i + g_h·ln((headroom_i + c) / (ref + c))
 
-The objective is the negative log posterior at the joint mode of (beta, g, u): the Gaussian
-density of every row with a score_delta, ``log Phi(±(mu_i + u_s − margin) / sigma_i)`` for a
-row known only by its winner, the curve slopes' sourced priors, N(0, coef_sd²) on every other
-coefficient (Gelman-scaled), and u ~ N(0, tau²). L-BFGS-B with sign bounds; tau from a grid
-by the Laplace approximation of the marginal likelihood with u integrated out. scipy is
-imported inside the functions that fit, never at import: run time uses numpy only.
+The nuisance terms are the shift of rows whose size is unstated, the mean shot count of the
+row's fine-tuned result (so the demonstrations slope is learned within matched comparisons)
+and, if enabled, the source's stance; ``g_h`` only in the fit with a measured baseline. The
+objective is the negative log posterior at the joint mode of (beta, theta, g, u): the
+Gaussian density of every row with a score_delta; for a row known only by its winner, the
+probability of that outcome (``Phi((mu + u − m)/sigma)`` for fine-tuning, ``Phi((−m − mu −
+u)/sigma)`` for prompting, the rest for a tie); the curve slopes' sourced priors; N(0,
+coef_sd²) on every other coefficient (Gelman-scaled); u ~ N(0, tau²). L-BFGS-B with sign
+bounds; tau from a grid by the Laplace approximation of the marginal likelihood with u
+integrated out. scipy is imported inside the functions that fit, never at import.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,8 +34,8 @@ from .._constraints import Constraint, Interval, NoneOk, Options, Satisfies
 from .._errors import DataFileError, ParameterError
 from .._types import FloatArray
 from .corpus import QualityCorpus, read_corpus, spec_from_corpus, subset_corpus
-from .features import FEATURES, FeatureSpec, below_min_offset, encode
-from .predictive import Predictive, predict_arrays
+from .features import FEATURES, HEADROOM, FeatureSpec, below_min_offset, encode
+from .predictive import Predictive, decisive
 from .settings import FitSettings, fit_settings
 
 if TYPE_CHECKING:
@@ -48,11 +53,17 @@ __all__ = [
     "check_outcomes",
     "check_sources",
     "design_of",
+    "fit_platt",
     "fit_point",
     "fit_settings",
-    "predict_design",
+    "inner_calibration",
+    "map_jobs",
+    "plugin_rows",
     "predictive_of",
-    "sd_scale_loso",
+    "spec_of",
+    "variant_rows",
+    "with_settings",
+    "worker_count",
 ]
 
 CorpusLike = str | Path | Iterable[Mapping[str, Any]] | QualityCorpus
@@ -91,7 +102,9 @@ FIT_CONSTRAINTS: Mapping[str, list[Constraint]] = {
 
 @dataclass(frozen=True)
 class FitConfig:
-    """The numbers of one fit procedure, read from ``data/quality_fit.json``."""
+    """The numbers of one fit procedure, read from ``data/quality_fit.json`` (``drop`` and
+    ``add``: features left out of, or put back into, both fits, for the ablations of the
+    report only)."""
 
     slope_mean: tuple[float, float, float]
     slope_sd: float
@@ -100,7 +113,13 @@ class FitConfig:
     tau_grid: tuple[float, ...]
     margin: float
     nuisance: bool
+    shots_within: str
+    stance: bool
     sd_scale: bool
+    platt: bool
+    sd_headroom: bool
+    headroom_offset: float
+    headroom_reference: float
     maxiter: int
     ftol: float
     gtol: float
@@ -111,6 +130,13 @@ class FitConfig:
     clip: float
     level: float
     min_sources_for_interval: int
+    strength_center: float
+    knowledge_tasks: tuple[str, ...]
+    knots_n: tuple[float, float, float, float]
+    fallbacks: Mapping[str, float]
+    left_out: Mapping[str, tuple[str, ...]]
+    drop: tuple[str, ...] = ()
+    add: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, s: FitSettings) -> FitConfig:
@@ -123,7 +149,13 @@ class FitConfig:
             tau_grid=s.source_effect.tau_grid_points,
             margin=s.margin_points.value,
             nuisance=s.unstated_n.nuisance,
+            shots_within=s.shots.within,
+            stance=s.stance.use,
             sd_scale=s.calibration.sd_scale,
+            platt=s.calibration.platt,
+            sd_headroom=s.baseline.sd_headroom,
+            headroom_offset=s.baseline.offset,
+            headroom_reference=s.baseline.reference,
             maxiter=s.optimizer.maxiter,
             ftol=s.optimizer.ftol,
             gtol=s.optimizer.gtol,
@@ -134,7 +166,33 @@ class FitConfig:
             clip=s.gain_clip_points.value,
             level=s.bootstrap.interval_level,
             min_sources_for_interval=s.bootstrap.min_sources_for_interval,
+            strength_center=s.strength.center,
+            knowledge_tasks=s.strength.knowledge_tasks,
+            knots_n=s.curve.knots_n,
+            fallbacks=s.imputation_fallbacks.as_mapping(),
+            left_out=dict(s.features.left_out),
         )
+
+    def mask(self, variant: str) -> npt.NDArray[np.bool_]:
+        """Which features this fit estimates (the others are held at 0)."""
+        left = set(self.left_out.get(variant, ())) - set(self.add)
+        return np.array(
+            [
+                variant in f.variants and f.name not in left and f.name not in self.drop
+                for f in FEATURES
+            ]
+        )
+
+
+def spec_of(corp: QualityCorpus, cfg: FitConfig) -> FeatureSpec:
+    """The encoding constants a fit on ``corp`` uses."""
+    return spec_from_corpus(
+        corp,
+        cfg.fallbacks,
+        cfg.knots_n,
+        strength_center=cfg.strength_center,
+        knowledge_tasks=cfg.knowledge_tasks,
+    )
 
 
 @dataclass(frozen=True)
@@ -146,73 +204,136 @@ class Design:
     n: FloatArray
     unstated: FloatArray
     delta: FloatArray  # NaN for rows known only by their winner
-    y: FloatArray
+    outcome: FloatArray  # +1 fine-tuning better, 0 tie, -1 prompting better
     groups: npt.NDArray[np.str_]
+    arms: npt.NDArray[np.str_]
+    stance_ft: FloatArray
+    stance_icl: FloatArray
+    has_baseline: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return len(self.delta)
 
     def take(self, idx: npt.NDArray[np.intp], groups: Sequence[str] | None = None) -> Design:
         """Rows ``idx`` (with new source labels, for the bootstrap)."""
         g = self.groups[idx] if groups is None else np.asarray(groups)
+        arms = (
+            self.arms[idx] if groups is None else np.char.add(np.char.add(g, "|"), self.arms[idx])
+        )
         return Design(
             self.x[idx], self.off[idx], self.n[idx], self.unstated[idx], self.delta[idx],
-            self.y[idx], g,
+            self.outcome[idx], g, arms, self.stance_ft[idx], self.stance_icl[idx],
+            self.has_baseline[idx],
         )  # fmt: skip
 
 
 def design_of(corp: QualityCorpus, spec: FeatureSpec) -> Design:
     """Encode a parsed corpus with the imputation constants ``spec``."""
     cols = corp.columns
+    m = len(corp)
+    stances = np.array(corp.stances) if corp.stances else np.full(m, "neutral")
     return Design(
         x=encode(cols, spec),
         off=below_min_offset(cols.n, spec),
         n=cols.n,
         unstated=cols.n_unstated,
         delta=corp.score_delta,
-        y=corp.y,
+        outcome=corp.outcome,
         groups=np.array(corp.source_ids),
+        arms=np.array(corp.arms) if corp.arms else np.array(corp.row_ids),
+        stance_ft=(stances == "fine_tuning").astype(np.float64),
+        stance_icl=(stances == "in_context").astype(np.float64),
+        has_baseline=~np.isnan(cols.baseline),
     )
+
+
+def variant_rows(design: Design, variant: str) -> npt.NDArray[np.intp]:
+    """The rows a fit can use: every row without a baseline, those with one for 'baseline'."""
+    keep = design.has_baseline if variant == "baseline" else np.ones(len(design), dtype=bool)
+    return np.flatnonzero(keep)
 
 
 @dataclass(frozen=True)
 class PointFit:
     """One fit's estimates, on the raw (unscaled) features."""
 
-    coef: FloatArray
-    intercept: float
-    nuisance_shift: float
+    variant: str
+    coef: FloatArray  # len(FEATURES), 0 outside the fit
+    intercept: float  # run time: with the arm-mean term at its corpus average
+    intercept_raw: float
+    nuisance: Mapping[str, float]
     sigma: float
     sigma_unstated: float
+    sd_headroom: float
     tau: float
     source_effects: Mapping[str, float]
     laplace_log_marginal: float
-    fitted_mu: FloatArray = field(repr=False)  # the fitter's own linear predictor (scaled design)
+    fitted_mu: FloatArray = field(repr=False)  # the fitter's own mean of its rows (scaled)
 
 
 def _signs() -> FloatArray:
     return np.array([{"nonneg": 1.0, "nonpos": -1.0}.get(f.constraint, 0.0) for f in FEATURES])
 
 
-def fit_point(design: Design, cfg: FitConfig) -> PointFit:
-    """Penalised fit of the mixed model (module docstring) on ``design``."""
-    from scipy.optimize import minimize  # type: ignore[import-untyped]
-    from scipy.special import log_ndtr  # type: ignore[import-untyped]
+def _headroom_term(x: FloatArray, cfg: FitConfig) -> FloatArray:
+    c = cfg.headroom_offset
+    return np.asarray(np.log((np.maximum(x[:, HEADROOM], 0.0) + c) / (cfg.headroom_reference + c)))
 
-    kinds = [f.kind for f in FEATURES]
-    use_nuis = cfg.nuisance and bool(np.any(design.unstated > 0))
-    x = np.column_stack([design.x, design.unstated]) if use_nuis else design.x
-    kinds = [*kinds, "binary"] if use_nuis else kinds
-    signs = np.r_[_signs(), 0.0] if use_nuis else _signs()
-    delta, y = design.delta, design.y
+
+def _nuisance(design: Design, cfg: FitConfig) -> tuple[list[str], FloatArray, float]:
+    """The fit-time nuisance columns, their names, and the shots arm mean's corpus average."""
+    names: list[str] = []
+    cols: list[FloatArray] = []
+    level = 0.0
+    if cfg.nuisance and np.any(design.unstated > 0):
+        names.append("unstated_shift")
+        cols.append(design.unstated)
+    if cfg.shots_within == "arm":
+        j = [f.name for f in FEATURES].index("log_shots")
+        shots = design.x[:, j]
+        _, inv = np.unique(design.arms, return_inverse=True)
+        means = np.bincount(inv, shots) / np.bincount(inv)
+        names.append("shots_arm_mean")
+        cols.append(means[inv])
+        level = float(shots.mean())
+    if cfg.stance:
+        for name, col in (
+            ("stance_fine_tuning", design.stance_ft),
+            ("stance_in_context", design.stance_icl),
+        ):
+            if np.any(col > 0):
+                names.append(name)
+                cols.append(col)
+    mat = np.column_stack(cols) if cols else np.zeros((len(design), 0))
+    return names, mat, level
+
+
+def fit_point(
+    design: Design, cfg: FitConfig, variant: str, taus: Sequence[float] | None = None
+) -> PointFit:
+    """Penalised fit of the mixed model (module docstring) on ``design`` for one fit."""
+    from scipy.optimize import minimize  # type: ignore[import-untyped]
+    from scipy.special import log_ndtr, ndtr  # type: ignore[import-untyped]
+
+    mask = cfg.mask(variant)
+    idx = np.flatnonzero(mask)
+    nu_names, nu, shots_level = _nuisance(design, cfg)
+    x = np.column_stack([design.x[:, idx], nu])
+    kinds = [FEATURES[i].kind for i in idx] + ["binary"] * nu.shape[1]
+    signs = np.r_[_signs()[idx], np.zeros(nu.shape[1])]
+    delta, outcome = design.delta, design.outcome
     center = x.mean(axis=0)
     sd = x.std(axis=0)
     scale = np.array(
         [2 * s if k == "continuous" and s > 1e-12 else 1.0 for s, k in zip(sd, kinds, strict=True)]
     )
-    zx = np.column_stack([(x - center) / scale, np.ones(len(y))])
+    zx = np.column_stack([(x - center) / scale, np.ones(len(delta))])
     p = zx.shape[1]
-    is_curve = np.array([k == "curve" for k in kinds])
-    prec = np.r_[np.where(is_curve, 1.0 / cfg.slope_sd**2, 1.0 / cfg.coef_sd**2), 0.0]
+    is_curve = np.array([k == "curve" for k in kinds] + [False])
+    prec = np.where(is_curve, 1.0 / cfg.slope_sd**2, 1.0 / cfg.coef_sd**2)
+    prec[-1] = 0.0
     b0 = np.zeros(p)
-    b0[np.flatnonzero(is_curve)] = cfg.slope_mean
+    b0[np.flatnonzero(is_curve)] = cfg.slope_mean[: int(is_curve.sum())]
     src_names, src = np.unique(design.groups, return_inverse=True)
     s_n = len(src_names)
     bounds: list[tuple[float | None, float | None]] = [
@@ -220,14 +341,22 @@ def fit_point(design: Design, cfg: FitConfig) -> PointFit:
     ]
     bounds.append((None, None))
     has_d = ~np.isnan(delta)
-    gd, pb = has_d.astype(float), (~has_d).astype(float)
+    gd = has_d.astype(float)
+    w_ft = (~has_d & (outcome > 0)).astype(float)
+    w_icl = (~has_d & (outcome < 0)).astype(float)
+    w_tie = (~has_d & (outcome == 0)).astype(float)
     t = np.nan_to_num(delta)
-    sgn = np.where(y > 0.5, 1.0, -1.0)
-    unst = design.unstated
-    k = 2 if (use_nuis and unst.any()) else 1
-    zs = np.column_stack([np.ones(len(y)), unst])[:, :k]
+    sd_cols = [np.ones(len(delta))]
+    if np.any(design.unstated > 0) and cfg.nuisance:
+        sd_cols.append(design.unstated)
+    hetero = variant == "baseline" and cfg.sd_headroom
+    if hetero:
+        sd_cols.append(_headroom_term(design.x, cfg))
+    zs = np.column_stack(sd_cols)
+    k = zs.shape[1]
     bounds += [(None, None)] * (k + s_n)
     margin = cfg.margin
+    inv_sqrt2pi = 1.0 / math.sqrt(2 * math.pi)
 
     def unpack(th: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         return th[:p], zs @ th[p : p + k], th[p + k :]
@@ -238,23 +367,29 @@ def fit_point(design: Design, cfg: FitConfig) -> PointFit:
         db = b - b0
         inv = np.exp(-ls)
         r = (t - eta) * inv
-        zz = sgn * (eta - margin) * inv
-        lp = log_ndtr(zz)
+        za = (eta - margin) * inv
+        zb = (-margin - eta) * inv
+        lpa, lpb = log_ndtr(za), log_ndtr(zb)
+        hi, lo = (margin - eta) * inv, (-margin - eta) * inv
+        ptie = np.clip(ndtr(hi) - ndtr(lo), 1e-300, 1.0)
         f = 0.5 * np.sum(prec * db * db) + 0.5 * u @ u / tau**2
-        f += np.sum(gd * (ls + 0.5 * r * r)) - np.sum(pb * lp)
-        mills = np.exp(-0.5 * zz * zz - lp) / math.sqrt(2 * math.pi)
-        de = gd * (-r * inv) - pb * mills * sgn * inv
-        dls = zs.T @ (gd * (1.0 - r * r) + pb * mills * zz)
-        grad = [zx.T @ de + prec * db, dls, np.bincount(src, de, s_n) + u / tau**2]
+        f += np.sum(gd * (ls + 0.5 * r * r))
+        f -= np.sum(w_ft * lpa) + np.sum(w_icl * lpb) + np.sum(w_tie * np.log(ptie))
+        ma = np.exp(-0.5 * za * za - lpa) * inv_sqrt2pi
+        mb = np.exp(-0.5 * zb * zb - lpb) * inv_sqrt2pi
+        phi_hi = np.exp(-0.5 * hi * hi) * inv_sqrt2pi
+        phi_lo = np.exp(-0.5 * lo * lo) * inv_sqrt2pi
+        de = gd * (-r * inv) - w_ft * ma * inv + w_icl * mb * inv
+        de += w_tie * (phi_hi - phi_lo) * inv / ptie
+        dls = gd * (1.0 - r * r) + w_ft * ma * za + w_icl * mb * zb
+        dls += w_tie * (phi_hi * hi - phi_lo * lo) / ptie
+        grad = [zx.T @ de + prec * db, zs.T @ dls, np.bincount(src, de, s_n) + u / tau**2]
         return float(f), np.concatenate(grad)
 
     def curvature(th: FloatArray) -> FloatArray:
-        b, ls, u = unpack(th)
-        eta = zx @ b + u[src]
-        inv = np.exp(-ls)
-        zz = sgn * (eta - margin) * inv
-        mills = np.exp(-0.5 * zz * zz - log_ndtr(zz)) / math.sqrt(2 * math.pi)
-        return np.asarray(gd * inv**2 + pb * mills * (zz + mills) * inv**2)
+        _, ls, _ = unpack(th)
+        inv2 = np.exp(-2.0 * ls)
+        return np.asarray(gd * inv2 + (1.0 - gd) * 0.5 * inv2)
 
     th0 = np.zeros(p + k + s_n)
     th0[:p] = np.clip(b0, 0, None)
@@ -266,7 +401,7 @@ def fit_point(design: Design, cfg: FitConfig) -> PointFit:
     pre = np.concatenate(
         [
             1.0 / np.sqrt(w0 * np.sum(zx * zx, axis=0) + prec),
-            1.0 / np.sqrt(2.0 * np.sum(zs * zs, axis=0)),
+            1.0 / np.sqrt(2.0 * np.sum(zs * zs, axis=0) + 1e-12),
             1.0 / np.sqrt(w0 * n_s + 1.0 / 100.0),
         ]
     )
@@ -281,8 +416,8 @@ def fit_point(design: Design, cfg: FitConfig) -> PointFit:
 
     options = {"maxiter": cfg.maxiter, "ftol": cfg.ftol, "gtol": cfg.gtol, "maxcor": cfg.maxcor}
     best: tuple[float, FloatArray, float] | None = None
-    for tau in cfg.tau_grid:
-        with np.errstate(over="ignore", invalid="ignore"):  # far line-search steps: inf
+    for tau in cfg.tau_grid if taus is None else taus:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             res = minimize(
                 obj_phi, th0 / pre, args=(tau,), jac=True, method="L-BFGS-B", bounds=pbounds,
                 options=options,
@@ -296,16 +431,23 @@ def fit_point(design: Design, cfg: FitConfig) -> PointFit:
     assert best is not None
     crit, th, tau = best
     b, _, u = unpack(th)
-    lsig = th[p : p + k]
-    coef = b[:-1] / scale
+    g = th[p : p + k]
+    raw = b[:-1] / scale
     icpt = float(b[-1] - np.sum(b[:-1] * center / scale))
-    d = len(FEATURES)
+    coef = np.zeros(len(FEATURES))
+    coef[idx] = raw[: len(idx)]
+    nuis = dict(zip(nu_names, (float(v) for v in raw[len(idx) :]), strict=True))
+    run_icpt = icpt + nuis.get("shots_arm_mean", 0.0) * shots_level
+    unstated_sd = k >= 2 and "unstated_shift" in nu_names
     return PointFit(
-        coef=coef[:d],
-        intercept=icpt,
-        nuisance_shift=float(coef[d]) if use_nuis else 0.0,
-        sigma=math.exp(float(lsig[0])),
-        sigma_unstated=math.exp(float(lsig[0] + lsig[1])) if k == 2 else math.exp(float(lsig[0])),
+        variant=variant,
+        coef=coef,
+        intercept=run_icpt,
+        intercept_raw=icpt,
+        nuisance=nuis,
+        sigma=math.exp(float(g[0])),
+        sigma_unstated=math.exp(float(g[0] + g[1])) if unstated_sd else math.exp(float(g[0])),
+        sd_headroom=float(g[-1]) if hetero else 0.0,
         tau=float(tau),
         source_effects={str(s): float(v) for s, v in zip(src_names, u, strict=True)},
         laplace_log_marginal=float(crit),
@@ -313,43 +455,84 @@ def fit_point(design: Design, cfg: FitConfig) -> PointFit:
     )
 
 
-def _point_mu_sd(fit: PointFit, design: Design) -> tuple[FloatArray, FloatArray]:
-    """Plug-in mean and sd (k = 1) of held-out rows, for the sd calibration."""
-    mu = design.x @ fit.coef + fit.intercept + fit.nuisance_shift * design.unstated
+def plugin_rows(fit: PointFit, design: Design, cfg: FitConfig) -> tuple[FloatArray, FloatArray]:
+    """Mean and plug-in sd (k = 1) of corpus rows from a new source: the run-time formula
+    with the unstated-n nuisance terms (the shots arm mean at its corpus average, the stance
+    at neutral)."""
+    mu = design.x @ fit.coef + fit.intercept + cfg.slope_below_min * design.off
+    mu = mu + fit.nuisance.get("unstated_shift", 0.0) * design.unstated
     sig = np.where(design.unstated > 0, fit.sigma_unstated, fit.sigma)
+    if fit.sd_headroom != 0.0:
+        sig = sig * np.exp(fit.sd_headroom * _headroom_term(design.x, cfg))
     return mu, np.sqrt(sig**2 + fit.tau**2)
 
 
-def sd_scale_loso(corp: QualityCorpus, cfg: FitConfig, n_jobs: int = 1) -> float:
-    """k = sqrt(mean z²) of the standardised leave-one-source-out residuals of ``corp``:
-    the maximum-likelihood inflation of the plug-in predictive sd for a new source. Each
-    fold learns its own imputation constants, as a new fit would."""
+def fit_platt(q: FloatArray, y: FloatArray) -> tuple[float, float]:
+    """Platt step ``logit p' = a + b·logit q`` by maximum likelihood (b kept > 0)."""
+    from scipy.optimize import minimize
+
+    lq = np.log(np.clip(q, 1e-12, 1 - 1e-12) / np.clip(1 - q, 1e-12, 1))
+
+    def nll(th: FloatArray) -> tuple[float, FloatArray]:
+        z = th[0] + th[1] * lq
+        pz = 1.0 / (1.0 + np.exp(-z))
+        f = float(np.sum(np.logaddexp(0.0, z) - y * z))
+        d = pz - y
+        return f, np.array([d.sum(), (d * lq).sum()])
+
+    res = minimize(nll, np.array([0.0, 1.0]), jac=True, method="L-BFGS-B",
+                   bounds=[(None, None), (1e-3, None)])  # fmt: skip
+    return float(res.x[0]), float(res.x[1])
+
+
+def inner_calibration(
+    corp: QualityCorpus, cfg: FitConfig, variant: str, tau: float, n_jobs: int = 1
+) -> tuple[float, tuple[float, float], int]:
+    """The calibration fitted inside a fold: k = sqrt(mean z²) of the standardised
+    leave-one-source-out residuals of ``corp`` (the maximum-likelihood inflation of the
+    plug-in sd for a new source) and, when enabled, the Platt step on those held-out
+    predictions' decisive probabilities (with k applied). Each inner fold learns its own
+    imputation constants, with tau held at ``tau``. Returns ``(k, (a, b), folds)``."""
     groups = np.array(corp.source_ids)
-    has_delta = ~np.isnan(corp.score_delta)
-    held = [s for s in sorted(set(corp.source_ids)) if ((groups == s) & has_delta).any()]
-    if len(held) < 2:
-        return 1.0
-    settings = fit_settings()
+    sources = sorted(set(corp.source_ids))
+    if len(sources) < 2 or not (cfg.sd_scale or cfg.platt):
+        return 1.0, (0.0, 1.0), 0
     jobs, tests = [], []
-    for s in held:
-        train = subset_corpus(corp, groups != s)
-        spec = spec_from_corpus(
-            train, settings.imputation_fallbacks.as_mapping(), settings.curve.knots_n
+    for s in sources:
+        train_c, test_c = subset_corpus(corp, groups != s), subset_corpus(corp, groups == s)
+        spec = spec_of(train_c, cfg)
+        d_tr, d_te = design_of(train_c, spec), design_of(test_c, spec)
+        d_tr = d_tr.take(variant_rows(d_tr, variant))
+        d_te = d_te.take(variant_rows(d_te, variant))
+        if len(d_te) == 0:
+            continue
+        jobs.append((d_tr, cfg, variant, (tau,)))
+        tests.append(d_te)
+    mus, sds, deltas, outcomes = [], [], [], []
+    for test, fit in zip(tests, map_jobs(_fit_star, jobs, n_jobs), strict=True):
+        mu, sd = plugin_rows(fit, test, cfg)
+        mus.append(mu)
+        sds.append(sd)
+        deltas.append(test.delta)
+        outcomes.append(test.outcome)
+    mu, sd, delta, outcome = (np.concatenate(a) for a in (mus, sds, deltas, outcomes))
+    has = ~np.isnan(delta)
+    k = float(np.sqrt(np.mean(((delta[has] - mu[has]) / sd[has]) ** 2))) if cfg.sd_scale else 1.0
+    platt = (0.0, 1.0)
+    if cfg.platt:
+        dec = outcome != 0
+        q = np.array(
+            [decisive(m, k * s, cfg.margin)[0] for m, s in zip(mu[dec], sd[dec], strict=True)]
         )
-        jobs.append((design_of(train, spec), cfg))
-        tests.append(design_of(subset_corpus(corp, (groups == s) & has_delta), spec))
-    z = []
-    for test, fit in zip(tests, _map(_fit_star, jobs, n_jobs), strict=True):
-        mu, sd = _point_mu_sd(fit, test)
-        z.append((test.delta - mu) / sd)
-    return float(np.sqrt(np.mean(np.concatenate(z) ** 2)))
+        platt = fit_platt(q, (outcome[dec] > 0).astype(float))
+    return k, platt, len(tests)
 
 
-def _fit_star(args: tuple[Design, FitConfig]) -> PointFit:
+def _fit_star(args: tuple[Design, FitConfig, str, Sequence[float] | None]) -> PointFit:
     return fit_point(*args)
 
 
-def _map(func: Any, jobs: Sequence[Any], n_jobs: int) -> list[Any]:
+def map_jobs(func: Any, jobs: Sequence[Any], n_jobs: int) -> list[Any]:
     """``map`` over processes (fork) when ``n_jobs > 1``; results in job order."""
     if n_jobs <= 1 or len(jobs) <= 1:
         return [func(j) for j in jobs]
@@ -366,18 +549,22 @@ class Draw:
     coef: FloatArray
     intercept: float
     slope_below_min: float
-    nuisance_shift: float
     sigma: float
-    sigma_unstated: float
     tau: float
 
 
 def bootstrap_fits(
-    design: Design, cfg: FitConfig, n_draws: int, seed: int, n_jobs: int = 1
+    design: Design,
+    cfg: FitConfig,
+    variant: str,
+    n_draws: int,
+    seed: int,
+    n_jobs: int = 1,
+    taus: Sequence[float] | None = None,
 ) -> list[Draw]:
     """Source-bootstrap refits of the whole fit: sources resampled with replacement, copies
-    kept as separate sources, tau chosen again; the slope below the first knot drawn from
-    its prior N(slope_below_min, slope_sd²) truncated at 0.
+    kept as separate sources, tau chosen again (or held at ``taus``); the slope below the
+    first knot drawn from its prior N(slope_below_min, slope_sd²) truncated at 0.
 
     With fewer than ``min_sources_for_interval`` sources rows are resampled within each
     drawn source as well (a two-stage bootstrap), since a source bootstrap would mostly
@@ -400,53 +587,56 @@ def bootstrap_fits(
             parts.append(r)
             labels += [f"{s}#{j}"] * len(r)
         idx = np.concatenate(parts)
-        yb = design.y[idx]
-        if yb.min() == yb.max() or (not few and len(set(pick.tolist())) < 2):
+        oc = design.outcome[idx]
+        if not ((oc > 0).any() and (oc <= 0).any()) or (not few and len(set(pick.tolist())) < 2):
+            continue
+        if np.isnan(design.delta[idx]).all():
             continue
         below = float(max(0.0, rng.normal(cfg.slope_below_min, cfg.slope_sd)))
         samples.append((design.take(idx, labels), below))
-    fits = _map(_fit_star, [(d, cfg) for d, _ in samples], n_jobs)
+    fits = map_jobs(_fit_star, [(d, cfg, variant, taus) for d, _ in samples], n_jobs)
     return [
-        Draw(f.coef, f.intercept, below, f.nuisance_shift, f.sigma, f.sigma_unstated, f.tau)
+        Draw(f.coef, f.intercept, below, f.sigma, f.tau)
         for f, (_, below) in zip(fits, samples, strict=True)
     ]
 
 
 def predictive_of(
-    fit: PointFit, draws: Sequence[Draw], sd_scale: float, spec: FeatureSpec, cfg: FitConfig
+    fit: PointFit,
+    draws: Sequence[Draw],
+    sd_scale: float,
+    platt: tuple[float, float],
+    spec: FeatureSpec,
+    cfg: FitConfig,
 ) -> Predictive:
     """The run-time numbers of a fit (with no draws: the point fit alone, zero covariance)."""
-    use = list(draws) or [
-        Draw(fit.coef, fit.intercept, cfg.slope_below_min, fit.nuisance_shift, fit.sigma,
-             fit.sigma_unstated, fit.tau)
-    ]  # fmt: skip
-    mat = np.array([[*d.coef, d.intercept, d.slope_below_min, d.nuisance_shift] for d in use])
-    return Predictive.from_draws(
-        draws=mat,
-        sigma_draws=np.array([d.sigma for d in use]),
-        sigma_unstated_draws=np.array([d.sigma_unstated for d in use]),
-        tau_draws=np.array([d.tau for d in use]),
+    d = len(FEATURES) + 2
+    if len(draws) > 1:
+        mat = np.array([[*dr.coef, dr.intercept, dr.slope_below_min] for dr in draws])
+        cov = np.atleast_2d(np.cov(mat.T, bias=True))
+    else:
+        cov = np.zeros((d, d))
+    return Predictive(
         spec=spec,
+        variant=fit.variant,
         coef=tuple(float(c) for c in fit.coef),
         intercept=fit.intercept,
         slope_below_min=cfg.slope_below_min,
-        nuisance_shift=fit.nuisance_shift,
         sigma=fit.sigma,
-        sigma_unstated=fit.sigma_unstated,
         tau=fit.tau,
         sd_scale=sd_scale,
+        sd_headroom=fit.sd_headroom,
+        headroom_offset=cfg.headroom_offset,
+        headroom_reference=cfg.headroom_reference,
         margin=cfg.margin,
         band=cfg.band,
         gate_n_min=cfg.gate_n_min,
         gate_exponent=cfg.gate_exponent,
         clip=cfg.clip,
         level=cfg.level,
+        platt=platt,
+        cov=tuple(tuple(float(v) for v in row) for row in cov),
     )
-
-
-def predict_design(pred: Predictive, design: Design) -> dict[str, FloatArray]:
-    """Predictions for encoded corpus rows (their nuisance terms included)."""
-    return predict_arrays(pred, design.x, design.off, design.n, design.unstated)
 
 
 def worker_count(n_jobs: int) -> int:
@@ -480,6 +670,12 @@ def check_outcomes(corp: QualityCorpus) -> None:
             f"{corp.name}: no row has a score_delta; the model is fitted to score "
             "differences (points on 0-100). Add score_delta to at least some rows."
         )
+    base = ~np.isnan(corp.columns.baseline)
+    if not (base & ~np.isnan(corp.score_delta)).any():
+        raise DataFileError(
+            f"{corp.name}: no row with a score_delta states the prompted arm's score "
+            "(icl_score); the fit with a measured baseline needs some. Add icl_score."
+        )
 
 
 def check_sources(corp: QualityCorpus) -> None:
@@ -492,3 +688,8 @@ def check_sources(corp: QualityCorpus) -> None:
             "results from another source (source_id), or fit with cross_validate=False "
             "(the interval is then a two-stage bootstrap and every estimate is flagged wide)."
         )
+
+
+def with_settings(cfg: FitConfig, **changes: Any) -> FitConfig:
+    """``cfg`` with some numbers changed (the ablations of the report)."""
+    return replace(cfg, **changes)

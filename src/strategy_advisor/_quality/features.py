@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from .._types import RESULT, TASK_TYPES, FineTuningMethod, FloatArray, ModelKind
 __all__ = [
     "FEATURES",
     "SUPPORT_DIMS",
+    "VARIANTS",
     "FeatureColumns",
     "FeatureDef",
     "FeatureSpec",
@@ -28,15 +30,22 @@ __all__ = [
     "support_row",
 ]
 
+#: The two fits of one design: without and with the prompted model's measured score.
+VARIANTS: tuple[str, str] = ("prior", "baseline")
+
 
 class QualityFeatures(BaseModel):
     """What the quality model needs to know about one task and its two arms.
+
+    Build it from a profile and two model specs with
+    :func:`~strategy_advisor._quality.inputs.quality_features_for`.
 
     Examples
     --------
     >>> f = QualityFeatures(task_type="classification", n_labeled_examples=500, n_classes=4,
     ...     icl_shots=5, ft_params_b=7.0, icl_params_b=None, ft_kind="open_weights",
-    ...     icl_kind="frontier_api", same_model=False, ft_method="lora", icl_retrieval=False)
+    ...     icl_kind="frontier_api", same_model=False, ft_method="lora", icl_retrieval=False,
+    ...     icl_strength=88.7)
     >>> f.n_labeled_examples
     500
     """
@@ -53,30 +62,48 @@ class QualityFeatures(BaseModel):
         None, gt=0, description="Tuned model size in billions; None undisclosed."
     )
     icl_params_b: float | None = Field(
-        None, gt=0, description="Prompted model size in billions; None undisclosed."
+        None, gt=0, description="Prompted model size in billions (recorded; not a feature)."
     )
     ft_kind: ModelKind = Field("unknown", description="Kind of the tuned model.")
     icl_kind: ModelKind = Field("unknown", description="Kind of the prompted model.")
     same_model: bool = Field(False, description="Both arms use the same base model.")
     ft_method: FineTuningMethod = Field(
-        "unknown", description="Fine-tuning method (recorded; not a feature of model v2)."
+        "unknown", description="Fine-tuning method (recorded; not a feature)."
     )
     icl_retrieval: bool = Field(
         False, description="The prompted arm carries retrieved context (RAG) in every prompt."
+    )
+    icl_strength: float | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="The prompted model's capability figure (MMLU %, data/model_strength.json); "
+        "None: unknown, imputed from icl_kind.",
+    )
+    icl_baseline_points: float | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="The prompted model's measured score on this task, 0-100, higher is better "
+        "(TaskProfile.prompted_baseline); None: not measured.",
+    )
+    icl_baseline_se_points: float = Field(
+        0.0, ge=0, description="Standard error of icl_baseline_points (points)."
     )
 
 
 @dataclass(frozen=True)
 class FeatureDef:
-    """One model feature: its name, transform, kind, sign constraint and reason."""
+    """One model feature: its name, transform, kind, sign constraint, fits and reason."""
 
     name: str
     transform: str
     kind: Literal["curve", "continuous", "binary"]
     constraint: Literal["nonneg", "nonpos", "free"]
     why: str
+    variants: tuple[str, ...] = VARIANTS
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form, as stored in the parameter file."""
         return {
             "name": self.name,
@@ -84,12 +111,17 @@ class FeatureDef:
             "kind": self.kind,
             "constraint": self.constraint,
             "why": self.why,
+            "variants": list(self.variants),
         }
 
 
 _RAMP = (
     "clip(ln(1 + n), ln(1 + k{a}), ln(1 + k{b})) - ln(1 + k{a}), knots k1-k4 of "
     "curve.knots_n (10, 100, 1,000, 10,000)"
+)
+_STRENGTH = (
+    "(min(s, strength_cap) - strength.center) x 1[task {which}], s the prompted model's MMLU "
+    "(data/model_strength.json; unknown: imputed from its kind)"
 )
 
 FEATURES: tuple[FeatureDef, ...] = (
@@ -105,26 +137,13 @@ FEATURES: tuple[FeatureDef, ...] = (
         for i, name in enumerate(("n_slope_10_100", "n_slope_100_1000", "n_slope_1000_10000"))
     ),
     FeatureDef(
-        "log10_size_gap",
-        "log10(icl_params_b) - log10(ft_params_b); an undisclosed size is imputed from the "
-        "model kind",
-        "continuous",
-        "nonpos",
-        "A much larger prompted model closes the gap a small tuned model opens.",
-    ),
-    FeatureDef(
-        "icl_undisclosed_frontier",
-        "1 if the prompted model is a frontier API model of undisclosed size",
-        "binary",
-        "free",
-        "Undisclosed frontier models (GPT-4 class) are stronger than any imputed size.",
-    ),
-    FeatureDef(
         "same_model",
         "1 if both arms use the same base model",
         "binary",
         "nonneg",
-        "Tuning a model rarely makes it worse than prompting that same model.",
+        "Tuning a model rarely makes it worse than prompting that same model; in the baseline "
+        "fit only (quality_fit.json, 'features'): without a baseline the prompted model's "
+        "strength carries it.",
     ),
     FeatureDef(
         "log_classes",
@@ -136,10 +155,14 @@ FEATURES: tuple[FeatureDef, ...] = (
     ),
     FeatureDef(
         "log_shots",
-        "ln(1 + min(icl_shots, shots_cap)); unknown: the corpus mean",
+        "ln(1 + min(icl_shots, shots_cap)); unknown: the corpus mean. Its slope is learned "
+        "within matched comparisons (rows sharing one fine-tuned result), the rest is a "
+        "fit-time nuisance",
         "continuous",
         "nonpos",
-        "Demonstrations can only strengthen the prompted arm (Brown et al. 2020).",
+        "Demonstrations can only strengthen the prompted arm; between sources the shot count "
+        "is confounded with model and era, so only same-arm comparisons set the slope "
+        "(zhong2023chatgptbert 0/1/5 shots, bertsch2024longicl).",
     ),
     FeatureDef(
         "icl_retrieval",
@@ -153,8 +176,7 @@ FEATURES: tuple[FeatureDef, ...] = (
         "icl_retrieval x (task_type == 'knowledge_qa')",
         "binary",
         "nonpos",
-        "Knowledge injection: retrieval beats fine-tuning on new facts (Ovadia et al. 2023, "
-        "RAFT); kept because leave-one-source-out CV says so.",
+        "Knowledge injection: retrieval beats fine-tuning on new facts (Ovadia et al. 2023, RAFT).",
     ),
     *(
         FeatureDef(
@@ -162,11 +184,48 @@ FEATURES: tuple[FeatureDef, ...] = (
             f"1 if task_type == '{t}'",
             "binary",
             "free",
-            "Tasks differ in how much a prompted frontier model already knows.",
+            "Tasks differ in how much a prompted model already knows.",
         )
         for t in TASK_TYPES
     ),
+    FeatureDef(
+        "log10_ft_size",
+        "log10(ft_params_b); an undisclosed size is imputed from the tuned model's kind",
+        "continuous",
+        "nonneg",
+        "A larger tuned model learns more from the same examples; left out of both fits "
+        "(quality_fit.json, 'features'): held-out log loss is lower without it.",
+    ),
+    FeatureDef(
+        "strength_knowledge",
+        _STRENGTH.format(which="in strength.knowledge_tasks"),
+        "continuous",
+        "nonpos",
+        "Where the answer rests on knowledge or multi-step reasoning (reasoning, knowledge "
+        "QA, code, text-to-SQL), a stronger prompted model closes more of the gap.",
+    ),
+    FeatureDef(
+        "strength_pattern",
+        _STRENGTH.format(which="not in strength.knowledge_tasks"),
+        "continuous",
+        "nonpos",
+        "Where the task maps inputs to labels or spans, a small tuned model matches a strong "
+        "prompted one sooner: its own slope.",
+    ),
+    FeatureDef(
+        "headroom",
+        "100 - icl_baseline_points: the prompted model's measured errors on the task (0 when "
+        "not measured; the prior fit leaves it out)",
+        "continuous",
+        "nonneg",
+        "Fine-tuning can only win where the prompted model leaves room; its measured score is "
+        "the strongest single signal in the corpus (icl_score).",
+        ("baseline",),
+    ),
 )
+
+_INDEX = {f.name: i for i, f in enumerate(FEATURES)}
+HEADROOM = _INDEX["headroom"]
 
 #: Dimensions of the support kernel, in order; each is divided by its bandwidth (stored in
 #: the parameter file, set in ``data/quality_fit.json``) before distances. The one-hot task
@@ -174,8 +233,8 @@ FEATURES: tuple[FeatureDef, ...] = (
 SUPPORT_DIMS: tuple[str, ...] = (
     "log_n",
     "log_shots_uncapped",
-    "log10_size_gap",
-    "icl_undisclosed_frontier",
+    "icl_strength",
+    "log10_ft_size",
     "same_model",
     *(f"task_{t}" for t in TASK_TYPES),
 )
@@ -190,25 +249,40 @@ def bandwidth_of(dim: str, bandwidths: Mapping[str, float]) -> float:
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """Constants of the encoding: learned from the corpus (sizes, shots, classes) or set in
-    ``data/quality_fit.json`` (the curve's knots)."""
+    """Constants of the encoding: learned from the corpus (sizes, strengths, shots, classes)
+    or set in ``data/quality_fit.json`` (the curve's knots, the strength centre, the tasks
+    where knowledge decides)."""
 
     size_impute_log10: Mapping[str, float]
+    strength_impute: Mapping[str, float]
+    strength_cap: float
+    strength_center: float
+    knowledge_tasks: tuple[str, ...]
     shots_impute_log1p: float
     shots_cap: float
     classes_cap: float
     knots_n: tuple[float, float, float, float]
 
-    @property
+    @functools.cached_property
     def ln_knots(self) -> tuple[float, float, float, float]:
         """The knots on the ln(1 + n) scale."""
         a, b, c, d = (math.log1p(k) for k in self.knots_n)
         return a, b, c, d
 
+    def strength(self, value: float | None, kind: str) -> float:
+        """The capped capability figure of a prompted model (imputed from its kind if None)."""
+        table = self.strength_impute
+        v = table.get(kind, table["unknown"]) if value is None else value
+        return min(v, self.strength_cap)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
         return {
             "size_impute_log10": dict(self.size_impute_log10),
+            "strength_impute": dict(self.strength_impute),
+            "strength_cap": self.strength_cap,
+            "strength_center": self.strength_center,
+            "knowledge_tasks": list(self.knowledge_tasks),
             "shots_impute_log1p": self.shots_impute_log1p,
             "shots_cap": self.shots_cap,
             "classes_cap": self.classes_cap,
@@ -233,6 +307,9 @@ class FeatureColumns:
     same_model: FloatArray
     ft_method: tuple[str, ...]
     retrieval: FloatArray
+    icl_strength: FloatArray  # MMLU %, NaN unknown
+    baseline: FloatArray  # the prompted model's score, 0-100 higher better, NaN unmeasured
+    baseline_se: FloatArray  # its standard error (points)
 
     def __len__(self) -> int:
         return len(self.task)
@@ -244,6 +321,13 @@ def _log10_size(params: FloatArray, kinds: Sequence[str], spec: FeatureSpec) -> 
     with np.errstate(divide="ignore", invalid="ignore"):
         known = np.log10(params)
     return np.where(np.isnan(params), imputed, known)
+
+
+def _strength(cols: FeatureColumns, spec: FeatureSpec) -> FloatArray:
+    table = spec.strength_impute
+    imputed = np.array([table.get(k, table["unknown"]) for k in cols.icl_kind], dtype=np.float64)
+    s = np.where(np.isnan(cols.icl_strength), imputed, cols.icl_strength)
+    return np.minimum(s, spec.strength_cap)
 
 
 def below_min_offset(n: FloatArray, spec: FeatureSpec) -> FloatArray:
@@ -259,9 +343,6 @@ def encode(cols: FeatureColumns, spec: FeatureSpec) -> FloatArray:
     ln = np.log1p(np.maximum(cols.n, 0.0))
     lk = spec.ln_knots
     ramps = [np.clip(ln, lk[i], lk[i + 1]) - lk[i] for i in range(3)]
-    gap = _log10_size(cols.icl_params_b, cols.icl_kind, spec) - _log10_size(
-        cols.ft_params_b, cols.ft_kind, spec
-    )
     has_c = ~np.isnan(cols.n_classes) & (task == "classification")
     n_cls = np.where(has_c, np.minimum(np.nan_to_num(cols.n_classes, nan=1.0), spec.classes_cap), 1)
     shots = np.where(
@@ -269,17 +350,21 @@ def encode(cols: FeatureColumns, spec: FeatureSpec) -> FloatArray:
         spec.shots_impute_log1p,
         np.log1p(np.minimum(np.nan_to_num(cols.shots), spec.shots_cap)),
     )
-    frontier = np.isnan(cols.icl_params_b) & (np.asarray(cols.icl_kind) == "frontier_api")
+    knowledge = np.isin(task, spec.knowledge_tasks)
+    centred = _strength(cols, spec) - spec.strength_center
+    headroom = np.where(np.isnan(cols.baseline), 0.0, 100.0 - np.nan_to_num(cols.baseline))
     parts = [
         *ramps,
-        gap,
-        frontier.astype(np.float64),
         cols.same_model,
         np.log(n_cls),
         shots,
         cols.retrieval,
         cols.retrieval * (task == "knowledge_qa"),
         *((task == t).astype(np.float64) for t in TASK_TYPES),
+        _log10_size(cols.ft_params_b, cols.ft_kind, spec),
+        np.where(knowledge, centred, 0.0),
+        np.where(knowledge, 0.0, centred),
+        headroom,
     ]
     return np.column_stack(parts).astype(np.float64)
 
@@ -291,7 +376,6 @@ def encode_row(f: QualityFeatures, spec: FeatureSpec) -> tuple[list[float], floa
     ln = math.log1p(n)
     k1, k2, k3, k4 = spec.ln_knots
     table = spec.size_impute_log10
-    icl = math.log10(f.icl_params_b) if f.icl_params_b is not None else table[f.icl_kind]
     ft = math.log10(f.ft_params_b) if f.ft_params_b is not None else table[f.ft_kind]
     task = f.task_type
     classes = (
@@ -305,18 +389,23 @@ def encode_row(f: QualityFeatures, spec: FeatureSpec) -> tuple[list[float], floa
         else math.log1p(min(float(f.icl_shots), spec.shots_cap))
     )
     retr = 1.0 if f.icl_retrieval else 0.0
+    centred = spec.strength(f.icl_strength, f.icl_kind) - spec.strength_center
+    knowledge = task in spec.knowledge_tasks
+    baseline = f.icl_baseline_points
     row = [
         min(max(ln, k1), k2) - k1,
         min(max(ln, k2), k3) - k2,
         min(max(ln, k3), k4) - k3,
-        icl - ft,
-        1.0 if f.icl_params_b is None and f.icl_kind == "frontier_api" else 0.0,
         1.0 if f.same_model else 0.0,
         classes,
         shots,
         retr,
         retr if task == "knowledge_qa" else 0.0,
         *(1.0 if task == t else 0.0 for t in TASK_TYPES),
+        ft,
+        centred if knowledge else 0.0,
+        0.0 if knowledge else centred,
+        0.0 if baseline is None else 100.0 - baseline,
     ]
     return row, min(ln - k1, 0.0)
 
@@ -326,18 +415,17 @@ def support_points(
 ) -> FloatArray:
     """Coordinates for the support kernel, already divided by the bandwidths."""
     x = encode(cols, spec)
-    idx = {f.name: i for i, f in enumerate(FEATURES)}
     shots = np.where(
         np.isnan(cols.shots), spec.shots_impute_log1p, np.log1p(np.nan_to_num(cols.shots))
     )
     columns = {
         "log_n": np.log1p(np.maximum(cols.n, 0.0)),
         "log_shots_uncapped": shots,
-        "log10_size_gap": x[:, idx["log10_size_gap"]],
-        "icl_undisclosed_frontier": x[:, idx["icl_undisclosed_frontier"]],
-        "same_model": x[:, idx["same_model"]],
+        "icl_strength": _strength(cols, spec),
+        "log10_ft_size": x[:, _INDEX["log10_ft_size"]],
+        "same_model": x[:, _INDEX["same_model"]],
         # one-hot / sqrt(2): two task types differ by a squared distance of 1 (before bandwidth)
-        **{f"task_{t}": x[:, idx[f"task_{t}"]] / math.sqrt(2.0) for t in TASK_TYPES},
+        **{f"task_{t}": x[:, _INDEX[f"task_{t}"]] / math.sqrt(2.0) for t in TASK_TYPES},
     }
     return np.column_stack([columns[d] / bandwidth_of(d, bandwidths) for d in SUPPORT_DIMS])
 
@@ -353,9 +441,9 @@ def support_row(
     values = [
         math.log1p(float(f.n_labeled_examples)),
         shots,
-        row[3],
-        row[4],
-        row[5],
+        spec.strength(f.icl_strength, f.icl_kind),
+        row[_INDEX["log10_ft_size"]],
+        row[_INDEX["same_model"]],
         *(half if task == t else 0.0 for t in TASK_TYPES),
     ]
     return [v / w for v, w in zip(values, widths, strict=True)]
@@ -382,4 +470,7 @@ def columns_of(features: Sequence[QualityFeatures]) -> FeatureColumns:
         same_model=arr([float(f.same_model) for f in features]),
         ft_method=tuple(f.ft_method for f in features),
         retrieval=arr([float(f.icl_retrieval) for f in features]),
+        icl_strength=arr([f.icl_strength for f in features]),
+        baseline=arr([f.icl_baseline_points for f in features]),
+        baseline_se=arr([f.icl_baseline_se_points for f in features]),
     )

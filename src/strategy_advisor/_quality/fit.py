@@ -11,13 +11,14 @@ from typing import Any
 import numpy as np
 
 from .._constraints import check_params
-from .corpus import QualityCorpus, spec_from_corpus
-from .cv import QualityCVReport, cross_validate_quality_model
+from .corpus import QualityCorpus
+from .cv import QualityCVReport, cross_validate
 from .estimation import (
     FIT_CONSTRAINTS,
     CorpusLike,
     Draw,
     FitConfig,
+    PointFit,
     as_corpus,
     bootstrap_fits,
     check_outcomes,
@@ -25,10 +26,12 @@ from .estimation import (
     design_of,
     fit_point,
     fit_settings,
-    sd_scale_loso,
+    inner_calibration,
+    spec_of,
+    variant_rows,
     worker_count,
 )
-from .features import FEATURES, SUPPORT_DIMS, FeatureSpec, bandwidth_of, support_points
+from .features import FEATURES, SUPPORT_DIMS, VARIANTS, FeatureSpec, bandwidth_of, support_points
 from .model import QualityModel
 from .params import QualityParams
 
@@ -38,16 +41,18 @@ __all__ = ["QualityFitter", "fit_quality_model"]
 class QualityFitter:
     """Fit the quality model on a corpus of head-to-head results (scikit-learn conventions).
 
-    Every number of the procedure (priors, knots, tau grid, bootstrap count and seed) comes
-    from ``data/quality_fit.json``, stated there with its reason; the values used are
-    recorded in the parameter file.
+    Two fits of one design: ``prior`` (what the advisor knows without measuring) and
+    ``baseline`` (with the prompted model's measured score on the task as headroom). Every
+    number of the procedure (priors, knots, tau grid, bootstrap count and seed) comes from
+    ``data/quality_fit.json``, stated there with its reason; the values used are recorded in
+    the parameter file.
 
     Parameters
     ----------
     n_bootstrap : int, optional
-        Source-bootstrap refits behind the intervals (default ``bootstrap.n_draws``, 200).
-        With fewer than ``min_sources_for_interval`` sources rows are resampled within
-        sources too, and every estimate is flagged wide.
+        Source-bootstrap refits behind the intervals, per fit (default
+        ``bootstrap.n_draws``, 200). With fewer than ``min_sources_for_interval`` sources
+        rows are resampled within sources too, and every estimate is flagged wide.
     missing_n_train : mapping, optional
         Imputed training-set size where ``n_train_ft`` is empty (``"*"``: default; rows
         imputed with it get the fit-time nuisance terms).
@@ -64,12 +69,13 @@ class QualityFitter:
     ----------
     model_ : QualityModel
     spec_ : FeatureSpec
-    point_ : PointFit
-        The fit on the whole corpus: ``coef``, ``intercept``, ``sigma``, ``tau``, the
-        fit-only nuisance terms and source effects, and ``fitted_mu`` (the fitter's own
+    points_ : dict of str to PointFit
+        The fit on the whole corpus, per fit: ``coef``, ``intercept``, ``sigma``, ``tau``,
+        the fit-only nuisance terms and source effects, and ``fitted_mu`` (the fitter's own
         linear predictor, for checking the run-time evaluator).
-    sd_scale_ : float
-    draws_ : list of Draw
+    sd_scales_ : dict of str to float
+    platts_ : dict of str to (float, float)
+    draws_ : dict of str to list of Draw
     cv_report_ : QualityCVReport or None
     feature_names_in_ : tuple of str
     n_features_in_ : int
@@ -121,16 +127,28 @@ class QualityFitter:
         check_outcomes(corp)
         if prm["cross_validate"]:
             check_sources(corp)  # before the slow part
-        self.spec_ = spec_from_corpus(
-            corp, settings.imputation_fallbacks.as_mapping(), settings.curve.knots_n
-        )
+        self.spec_ = spec_of(corp, cfg)
         design = design_of(corp, self.spec_)
         jobs = worker_count(prm["n_jobs"])
-        self.point_ = fit_point(design, cfg)
-        self.sd_scale_ = sd_scale_loso(corp, cfg, jobs) if cfg.sd_scale else 1.0
-        self.draws_ = bootstrap_fits(design, cfg, prm["n_bootstrap"], prm["random_state"], jobs)
+        self.points_: dict[str, PointFit] = {}
+        self.sd_scales_: dict[str, float] = {}
+        self.platts_: dict[str, tuple[float, float]] = {}
+        self.draws_: dict[str, list[Draw]] = {}
+        self.rows_: dict[str, int] = {}
+        for variant in VARIANTS:
+            rows = design.take(variant_rows(design, variant))
+            point = fit_point(rows, cfg, variant)
+            k, platt, _ = inner_calibration(corp, cfg, variant, point.tau, jobs)
+            self.points_[variant] = point
+            self.sd_scales_[variant] = k
+            self.platts_[variant] = platt
+            self.draws_[variant] = bootstrap_fits(
+                rows, cfg, variant, prm["n_bootstrap"], prm["random_state"], jobs
+            )
+            self.rows_[variant] = len(rows)
+        fold_draws = settings.cv.fold_draws
         self.cv_report_: QualityCVReport | None = (
-            cross_validate_quality_model(corp, missing_n_train=prm["missing_n_train"], n_jobs=jobs)
+            cross_validate(corp, cfg, fold_draws=fold_draws, n_jobs=jobs)
             if prm["cross_validate"]
             else None
         )
@@ -140,13 +158,46 @@ class QualityFitter:
         self.model_ = QualityModel(self._params(corp, cfg, prm))
         return self
 
+    def _variant(self, variant: str, cfg: FitConfig) -> dict[str, Any]:
+        fit = self.points_[variant]
+        draws = self.draws_[variant] or [
+            Draw(fit.coef, fit.intercept, cfg.slope_below_min, fit.sigma, fit.tau)
+        ]
+        a, b = self.platts_[variant]
+        return {
+            "n_rows": self.rows_[variant],
+            "coef": [float(c) for c in fit.coef],
+            "intercept": fit.intercept,
+            "slope_below_min": cfg.slope_below_min,
+            "sigma": fit.sigma,
+            "tau": fit.tau,
+            "sd_scale": self.sd_scales_[variant],
+            "sd_headroom": {
+                "slope": fit.sd_headroom,
+                "offset": cfg.headroom_offset,
+                "reference": cfg.headroom_reference,
+            },
+            "platt": {"a": a, "b": b},
+            "bootstrap": {
+                "method": "",  # filled below
+                "coef": [[float(c) for c in d.coef] for d in draws],
+                "intercept": [d.intercept for d in draws],
+                "slope_below_min": [d.slope_below_min for d in draws],
+                "sigma": [d.sigma for d in draws],
+                "tau": [d.tau for d in draws],
+            },
+            "fit_only": {
+                "nuisance": dict(fit.nuisance),
+                "intercept_raw": fit.intercept_raw,
+                "sigma_unstated": fit.sigma_unstated,
+                "source_effects": dict(fit.source_effects),
+                "laplace_log_marginal": fit.laplace_log_marginal,
+            },
+        }
+
     def _params(self, corp: QualityCorpus, cfg: FitConfig, prm: Mapping[str, Any]) -> QualityParams:
         settings = fit_settings()
-        fit, spec = self.point_, self.spec_
-        draws = self.draws_ or [
-            Draw(fit.coef, fit.intercept, cfg.slope_below_min, fit.nuisance_shift, fit.sigma,
-                 fit.sigma_unstated, fit.tau)
-        ]  # fmt: skip
+        spec = self.spec_
         n_sources = len(set(corp.source_ids))
         few = n_sources < cfg.min_sources_for_interval
         cols = corp.columns
@@ -154,15 +205,30 @@ class QualityFitter:
         sup = settings.support
         report = self.cv_report_
         fitted_on = prm["fitted_on"] or datetime.date.today().isoformat()
+        method = (
+            "two-stage bootstrap: source_ids, then rows within them"
+            if few
+            else "source bootstrap: source_ids resampled with replacement, copies kept "
+            "as separate sources"
+        ) + (
+            "; the whole fit rerun (tau chosen again) with the full fit's imputation "
+            "constants; slope below the first knot drawn from its prior; run time uses the "
+            "draws' covariance around the point fit"
+        )
+        variants = {v: self._variant(v, cfg) for v in VARIANTS}
+        for v in variants.values():
+            v["bootstrap"]["method"] = method
+        known_s = cols.icl_strength[~np.isnan(cols.icl_strength)]
         data: dict[str, Any] = {
-            "schema_version": 4,
+            "schema_version": 5,
             "model_version": "",
             "fitted_on": fitted_on,
             "as_of": fitted_on,
             "source": (
                 f"fitted by strategy_advisor.fit_quality_model on {corp.name} (sha256 "
                 f"{(corp.sha256 or 'of rows given in memory')[:16]}, {len(corp)} rows from "
-                f"{n_sources} sources) with the settings of data/quality_fit.json"
+                f"{n_sources} sources) with the settings of data/quality_fit.json and the "
+                "strengths of data/model_strength.json"
             ),
             "corpus": {
                 "file": corp.name,
@@ -173,6 +239,7 @@ class QualityFitter:
                 "n_ties": sum(w == "tie" for w in corp.winner),
                 "n_with_delta": int((~np.isnan(corp.score_delta)).sum()),
                 "n_unstated": int(cols.n_unstated.sum()),
+                "n_with_baseline": int((~np.isnan(cols.baseline)).sum()),
             },
             "features": [f.to_dict() for f in FEATURES],
             "spec": {**spec.to_dict(), "missing_n_train": dict(prm["missing_n_train"])},
@@ -182,45 +249,21 @@ class QualityFitter:
                 "coef_prior_sd": cfg.coef_sd,
                 "tau_grid": list(cfg.tau_grid),
                 "nuisance": cfg.nuisance,
+                "shots_within": cfg.shots_within,
+                "stance": cfg.stance,
+                "left_out": {k: list(v) for k, v in cfg.left_out.items()},
                 "sd_scale_nested_loso": cfg.sd_scale,
-                "n_bootstrap": len(self.draws_),
+                "platt": cfg.platt,
+                "n_bootstrap": len(self.draws_["prior"]),
                 "random_state": prm["random_state"],
                 "settings_as_of": settings.as_of,
             },
-            "coef": [float(c) for c in fit.coef],
-            "intercept": fit.intercept,
-            "slope_below_min": cfg.slope_below_min,
-            "sigma": fit.sigma,
-            "tau": fit.tau,
-            "sd_scale": self.sd_scale_,
             "margin": cfg.margin,
             "band": list(cfg.band),
             "gate": {"n_min": cfg.gate_n_min, "exponent": cfg.gate_exponent},
             "gain_clip": cfg.clip,
-            "bootstrap": {
-                "level": cfg.level,
-                "method": (
-                    "two-stage bootstrap: source_ids, then rows within them"
-                    if few
-                    else "source bootstrap: source_ids resampled with replacement, copies kept "
-                    "as separate sources"
-                )
-                + "; the whole fit rerun (tau chosen again) with the full fit's imputation "
-                "constants and sd calibration; slope below the first knot drawn from its prior",
-                "coef": [[float(c) for c in d.coef] for d in draws],
-                "intercept": [d.intercept for d in draws],
-                "slope_below_min": [d.slope_below_min for d in draws],
-                "sigma": [d.sigma for d in draws],
-                "tau": [d.tau for d in draws],
-                "nuisance_shift": [d.nuisance_shift for d in draws],
-                "sigma_unstated": [d.sigma_unstated for d in draws],
-            },
-            "fit_only": {
-                "nuisance_shift": fit.nuisance_shift,
-                "sigma_unstated": fit.sigma_unstated,
-                "source_effects": dict(fit.source_effects),
-                "laplace_log_marginal": fit.laplace_log_marginal,
-            },
+            "level": cfg.level,
+            "variants": variants,
             "support": support_table(
                 corp,
                 spec,
@@ -236,11 +279,13 @@ class QualityFitter:
                 "max_n": float(stated.max()) if stated.size else 0.0,
                 "max_shots": spec.shots_cap,
                 "max_classes": spec.classes_cap,
+                "max_strength": float(known_s.max()) if known_s.size else spec.strength_cap,
             },
             "cv": None
             if report is None
             else {
                 "scheme": "leave-one-source-out",
+                "target": "decisive outcomes (ties left out): fine-tuning better by > 1 point",
                 "methods": dict(zip(report.methods, report.descriptions, strict=True)),
                 "metrics": [m.model_dump() for m in report.metrics],
                 "gain": [g.model_dump() for g in report.gain_metrics],
@@ -250,7 +295,7 @@ class QualityFitter:
         dated = ("model_version", "fitted_on", "as_of", "source")  # not parameters
         content = {k: v for k, v in data.items() if k not in dated}
         tag = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-        data["model_version"] = f"4+{tag[:12]}"  # changes whenever any parameter changes
+        data["model_version"] = f"5+{tag[:12]}"  # changes whenever any parameter changes
         return QualityParams.model_validate(data)
 
 

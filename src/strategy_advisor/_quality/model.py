@@ -1,7 +1,9 @@
 """Quality stage, the model: P(fine-tuning beats prompting), the expected gain, their intervals.
 
-Evaluated from the parameter file with plain floats for one task and numpy for many; no
-scikit-learn or scipy (see :mod:`.predictive` for the formulas, :mod:`.pilot` for pilots).
+Evaluated from the parameter file with numpy; no scikit-learn or scipy (see
+:mod:`.predictive` for the formulas, :mod:`.pilot` for pilots). Two fits of one design: the
+prior (what the advisor knows without measuring) and, when the prompted model's score on the
+task was measured, the baseline fit.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from .._datafiles import load_json, parse_json, read_shipped_json, validate_data
 from .._errors import DataFileError
 from .._profile import PilotResult
 from .._types import RESULT, FloatArray, construct
 from .features import (
+    VARIANTS,
     FeatureColumns,
     FeatureSpec,
     QualityFeatures,
@@ -31,8 +34,19 @@ from .features import (
     support_row,
 )
 from .params import QualityParams
-from .pilot import PilotUpdate, update_with_pilot
-from .predictive import Predictive, RowPrediction, predict_arrays, predict_row
+from .pilot import PilotUpdate, pilot_difference, pilot_posterior, update_with_pilot
+from .predictive import (
+    Predictive,
+    RowPrediction,
+    gain_quantiles,
+    mean_gain,
+    plugin_sd,
+    predict_arrays,
+    predict_row,
+)
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "PilotUpdate",
@@ -52,11 +66,23 @@ class QualityEstimate(BaseModel):
     model_config = RESULT
 
     p_fine_tuning_better: float = Field(
-        ..., ge=0, le=1, description="P(fine-tuning beats ICL by more than 1 point of 100)."
+        ...,
+        ge=0,
+        le=1,
+        description="P(fine-tuning is better | one strategy is better by more than 1 point of "
+        "100): the probability on decisive outcomes, ties left out.",
     )
     low: float = Field(..., ge=0, le=1, description="Lower bound of the interval of p.")
     high: float = Field(..., ge=0, le=1, description="Upper bound of the interval of p.")
     interval_level: float = Field(..., gt=0, lt=1, description="Interval level, e.g. 0.8.")
+    p_tie: float = Field(
+        0.0, ge=0, le=1, description="P(the two scores are within 1 point of 100 of each other)."
+    )
+    outcome_probabilities: tuple[float, float, float] | None = Field(
+        None,
+        description="(fine-tuning better, tie, prompting better): (1 - p_tie)·p, p_tie, "
+        "(1 - p_tie)·(1 - p); they sum to 1 (filled from p and p_tie when not given).",
+    )
     expected_gain_points: float = Field(
         ..., description="Expected score of fine-tuning minus prompting, points on 0-100."
     )
@@ -76,9 +102,21 @@ class QualityEstimate(BaseModel):
     support_rows: float = Field(..., ge=0, description="Kernel-weighted count of similar rows.")
     support_sources: int = Field(..., ge=0, description="Sources with >= 1 similar row (weighted).")
     wide: bool = Field(..., description="True when the interval is wide or support is low.")
+    basis: str = Field(
+        "prior",
+        description="'baseline' when the prompted model's measured score set the estimate, "
+        "else 'prior'.",
+    )
     pilot: PilotUpdate | None = Field(None, description="How a pilot result updated p and gain.")
     notes: tuple[str, ...] = Field((), description="Human-readable caveats.")
     model_version: str = Field(..., description="Version of the fitted parameters.")
+
+    @model_validator(mode="after")
+    def _outcomes(self) -> QualityEstimate:
+        if self.outcome_probabilities is None:
+            p, t = self.p_fine_tuning_better, self.p_tie
+            object.__setattr__(self, "outcome_probabilities", ((1 - t) * p, t, (1 - t) * (1 - p)))
+        return self
 
     @property
     def pilot_applied(self) -> bool:
@@ -116,46 +154,52 @@ def _compact_json(obj: Any, indent: int = 0) -> str:
     return json.dumps(obj, allow_nan=False)
 
 
-def predictive_from_params(params: QualityParams) -> Predictive:
-    """The run-time numbers of a parameter file."""
+def predictive_from_params(params: QualityParams, variant: str = "prior") -> Predictive:
+    """The run-time numbers of one fit of a parameter file."""
     sp = params.spec
     spec = FeatureSpec(
         size_impute_log10=dict(sp.size_impute_log10),
+        strength_impute=dict(sp.strength_impute),
+        strength_cap=sp.strength_cap,
+        strength_center=sp.strength_center,
+        knowledge_tasks=sp.knowledge_tasks,
         shots_impute_log1p=sp.shots_impute_log1p,
         shots_cap=sp.shots_cap,
         classes_cap=sp.classes_cap,
         knots_n=sp.knots_n,
     )
-    bs = params.bootstrap
+    v = params.variants[variant]
+    bs = v.bootstrap
     draws = np.column_stack(
-        [
-            np.array(bs.coef, dtype=np.float64),
-            np.array(bs.intercept),
-            np.array(bs.slope_below_min),
-            np.array(bs.nuisance_shift),
-        ]
+        [np.array(bs.coef, dtype=np.float64), np.array(bs.intercept), np.array(bs.slope_below_min)]
     )
-    return Predictive.from_draws(
-        draws=draws,
-        sigma_draws=np.array(bs.sigma),
-        sigma_unstated_draws=np.array(bs.sigma_unstated),
-        tau_draws=np.array(bs.tau),
+    d = draws.shape[1]
+    cov = np.atleast_2d(np.cov(draws.T, bias=True)) if len(draws) > 1 else np.zeros((d, d))
+    return Predictive(
         spec=spec,
-        coef=params.coef,
-        intercept=params.intercept,
-        slope_below_min=params.slope_below_min,
-        nuisance_shift=params.fit_only.nuisance_shift,
-        sigma=params.sigma,
-        sigma_unstated=params.fit_only.sigma_unstated,
-        tau=params.tau,
-        sd_scale=params.sd_scale,
+        variant=variant,
+        coef=v.coef,
+        intercept=v.intercept,
+        slope_below_min=v.slope_below_min,
+        sigma=v.sigma,
+        tau=v.tau,
+        sd_scale=v.sd_scale,
+        sd_headroom=v.sd_headroom.slope,
+        headroom_offset=v.sd_headroom.offset,
+        headroom_reference=v.sd_headroom.reference,
         margin=params.margin,
         band=params.band,
         gate_n_min=params.gate.n_min,
         gate_exponent=params.gate.exponent,
         clip=params.gain_clip,
-        level=params.bootstrap.level,
+        level=params.level,
+        platt=(v.platt.a, v.platt.b),
+        cov=tuple(tuple(float(c) for c in row) for row in cov),
     )
+
+
+def _variant_of(f: QualityFeatures) -> str:
+    return "prior" if f.icl_baseline_points is None else "baseline"
 
 
 class QualityModel:
@@ -174,7 +218,8 @@ class QualityModel:
 
     def __init__(self, params: QualityParams) -> None:
         self.params = params
-        self.predictive = predictive_from_params(params)
+        self.predictives = {v: predictive_from_params(params, v) for v in VARIANTS}
+        self.predictive = self.predictives["prior"]
         self._spec = self.predictive.spec
         sup = params.support
         pts = np.array(sup.points, dtype=np.float64).reshape(-1, len(sup.dims))
@@ -230,24 +275,47 @@ class QualityModel:
 
     # -- many tasks (numpy) ------------------------------------------------------------
 
-    def predict_columns(self, cols: FeatureColumns) -> dict[str, FloatArray]:
-        """Every number of :mod:`.predictive` for raw feature columns (corpus rows included:
-        their ``n_unstated`` flag adds the fit-time nuisance terms)."""
+    def predict_columns(
+        self, cols: FeatureColumns, variant: str = "prior"
+    ) -> dict[str, FloatArray]:
+        """Every number of :mod:`.predictive` for raw feature columns with one fit (corpus
+        rows included: their ``n_unstated`` flag adds the fit-time nuisance terms)."""
+        pred = self.predictives[variant]
+        fit_only = self.params.variants[variant].fit_only
         x = encode(cols, self._spec)
         off = below_min_offset(cols.n, self._spec)
-        return predict_arrays(self.predictive, x, off, cols.n, cols.n_unstated)
+        u = cols.n_unstated
+        shift = fit_only.nuisance.get("unstated_shift", 0.0) * u
+        sigma = np.where(u > 0, fit_only.sigma_unstated, pred.sigma)
+        se = np.nan_to_num(cols.baseline_se)
+        return predict_arrays(pred, x, off, cols.n, se, shift=shift, sigma=sigma)
 
     def predict_proba_columns(self, cols: FeatureColumns) -> FloatArray:
-        """Point probabilities for raw feature columns (vectorised)."""
+        """Point probabilities (decisive) for raw feature columns, prior fit (vectorised)."""
         return self.predict_columns(cols)["p"]
 
     def predict_proba_batch(self, features: Sequence[QualityFeatures]) -> FloatArray:
         """Point probabilities for many tasks at once (no interval, no pilot)."""
-        return self.predict_proba_columns(columns_of(features))
+        out = np.empty(len(features))
+        for variant, idx, cols in self._groups(features):
+            out[idx] = self.predict_columns(cols, variant)["p"]
+        return out
 
     def data_sufficiency(self, n: float) -> float:
         """The vendor-minimum gate r(n) of this model (0 at n = 0)."""
         return self.predictive.gate(float(n))
+
+    def _groups(
+        self, features: Sequence[QualityFeatures]
+    ) -> list[tuple[str, npt.NDArray[np.intp], FeatureColumns]]:
+        """The tasks of each fit: (fit, positions, their columns)."""
+        kinds = np.array([_variant_of(f) for f in features])
+        out = []
+        for variant in VARIANTS:
+            idx = np.flatnonzero(kinds == variant)
+            if idx.size:
+                out.append((variant, idx, columns_of([features[i] for i in idx.tolist()])))
+        return out
 
     def predict_batch(
         self,
@@ -268,23 +336,59 @@ class QualityModel:
             )
         if not features:
             return ()
-        cols = columns_of(features)
-        out = self.predict_columns(cols)
-        s = support_points(cols, self._spec, self._bandwidths)
-        rows, sources = self._support(s)
+        result: list[QualityEstimate | None] = [None] * len(features)
         keys = (
             *("p", "low", "high", "gain", "gain_low", "gain_high", "mean_low", "mean_high"),
-            *("gate", "mean", "mean_sd", "gain_sd"),
+            *("gate", "p_tie", "mean", "sd", "gain_sd"),
         )
-        columns = [out[k].tolist() for k in keys]
-        result = []
-        for i, f in enumerate(features):
-            row = RowPrediction._make(c[i] for c in columns)
-            pilot = pilots[i] if pilots is not None else None
-            result.append(self._estimate(f, row, pilot, float(rows[i]), int(sources[i])))
-        return tuple(result)
+        for variant, idx, cols in self._groups(features):
+            out = self.predict_columns(cols, variant)
+            s = support_points(cols, self._spec, self._bandwidths)
+            rows, sources = self._support(s)
+            columns = [out[k].tolist() for k in keys]
+            for j, i in enumerate(idx.tolist()):
+                row = RowPrediction._make(c[j] for c in columns)
+                pilot = pilots[i] if pilots is not None else None
+                result[i] = self._estimate(
+                    features[i], variant, row, pilot, float(rows[j]), int(sources[j])
+                )
+        return tuple(e for e in result if e is not None)
 
-    # -- one task (plain floats) -------------------------------------------------------
+    def expected_gain_many(
+        self, features: Sequence[QualityFeatures], pilot: PilotResult | None = None
+    ) -> FloatArray:
+        """``predict(f, pilot).expected_gain_points`` for many tasks at once (vectorised):
+        what a search over many probes of one task (its size, its prompt) compares.
+
+        Parameters
+        ----------
+        features : sequence of QualityFeatures
+        pilot : PilotResult, optional
+            One pilot applied to every task (the profile's).
+
+        Returns
+        -------
+        ndarray of float, one expected gain (points) per task.
+        """
+        out = np.empty(len(features))
+        for variant, idx, cols in self._groups(features):
+            pred = self.predictives[variant]
+            x = encode(cols, self._spec)
+            off = below_min_offset(cols.n, self._spec)
+            mu = mean_gain(pred, x, off)
+            if pilot is not None:
+                se = np.nan_to_num(cols.baseline_se)
+                xt = np.column_stack([x, np.ones(len(x)), off])
+                q = np.maximum(np.einsum("ij,ij->i", xt @ pred.cov_array, xt), 0.0)
+                s2 = plugin_sd(pred, x, se) ** 2 + q
+                diff, se01 = pilot_difference(pilot)
+                d, pse = 100.0 * diff, 100.0 * se01
+                w = s2 / (s2 + pse * pse)
+                mu = mu + w * (d - mu)
+            out[idx] = np.clip(mu, -pred.clip, pred.clip)
+        return out
+
+    # -- one task ----------------------------------------------------------------------
 
     def predict(
         self, features: QualityFeatures, pilot: PilotResult | None = None
@@ -294,8 +398,11 @@ class QualityModel:
         Parameters
         ----------
         features : QualityFeatures
+            With ``icl_baseline_points`` set, the baseline fit answers (the prompted model's
+            measured score as headroom, its standard error widening the interval).
         pilot : PilotResult, optional
-            Scores measured for both arms; updates p and the gain (see ``docs/quality.md``).
+            Scores measured for both arms; updates p and the gain (see ``docs/quality.md``),
+            and takes precedence over a measured baseline.
 
         Returns
         -------
@@ -331,20 +438,62 @@ class QualityModel:
             gain = self._gains[key] = self._gain(features, pilot)
         return gain
 
-    def _row(self, features: QualityFeatures) -> tuple[list[float], RowPrediction]:
-        """The encoded row and its prediction (before support and a pilot)."""
+    def gain_at(
+        self,
+        features: QualityFeatures,
+        pilot: PilotResult | None,
+        z: Sequence[float] | FloatArray,
+    ) -> FloatArray:
+        """This task's gain (points, 0-100 scale) at standard-normal scores ``z``: the
+        quantile function of its predictive distribution, strictly increasing in z.
+
+        Without a pilot the family is a normal ``N(mu, S²)`` whose quantiles are made
+        non-decreasing in the training-set size (``docs/quality.md``); with a pilot, the
+        normal posterior ``N(mu', sd'²)``. Clipped to ±100. ``gain_low_points`` and
+        ``gain_high_points`` of :meth:`predict` are ``gain_at`` at ``∓z`` of the interval
+        level (``z = 1.2816`` for 80%).
+
+        Examples
+        --------
+        >>> model = load_default_quality_model()
+        >>> f = QualityFeatures(task_type="classification", n_labeled_examples=500)
+        >>> z = model.predictive.z  # 1.2816: the 80% interval
+        >>> lo, hi = model.gain_at(f, None, [-z, z])
+        >>> est = model.predict(f)
+        >>> (float(lo), float(hi)) == (est.gain_low_points, est.gain_high_points)
+        True
+        """
+        zs = np.asarray(z, dtype=np.float64).reshape(-1)
+        variant = _variant_of(features)
+        pred = self.predictives[variant]
         x, off = encode_row(features, self._spec)
-        return x, predict_row(self.predictive, x, off, float(features.n_labeled_examples))
+        n = float(features.n_labeled_examples)
+        se = features.icl_baseline_se_points
+        if pilot is None:
+            return gain_quantiles(pred, x, off, n, se, zs)
+        post = pilot_posterior(predict_row(pred, x, off, n, se), pilot)
+        return np.clip(post.mean + zs * post.sd, -pred.clip, pred.clip)
+
+    def _row(self, features: QualityFeatures) -> tuple[str, list[float], RowPrediction]:
+        """The fit, the encoded row and its prediction (before support and a pilot)."""
+        variant = _variant_of(features)
+        pred = self.predictives[variant]
+        x, off = encode_row(features, self._spec)
+        n = float(features.n_labeled_examples)
+        return variant, x, predict_row(pred, x, off, n, features.icl_baseline_se_points)
 
     def _gain(self, features: QualityFeatures, pilot: PilotResult | None) -> float:
         # the first steps of _predict and _estimate: the gain needs no support
-        _, r = self._row(features)
-        return r.gain if pilot is None else update_with_pilot(self.predictive, r, pilot)[3]
+        variant, _, r = self._row(features)
+        if pilot is None:
+            return r.gain
+        pred = self.predictives[variant]
+        return min(max(pilot_posterior(r, pilot).mean, -pred.clip), pred.clip)
 
     def _predict(self, features: QualityFeatures, pilot: PilotResult | None) -> QualityEstimate:
-        x, row = self._row(features)
+        variant, x, row = self._row(features)
         rows, sources = self._support_one(support_row(features, x, self._spec, self._widths))
-        return self._estimate(features, row, pilot, rows, sources)
+        return self._estimate(features, variant, row, pilot, rows, sources)
 
     def _support(self, s: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Kernel-weighted similar rows, and sources with at least ``source_threshold``."""
@@ -355,7 +504,8 @@ class QualityModel:
         return totals[:, 0], np.count_nonzero(totals[:, 1:] >= threshold, axis=1)
 
     def _support_one(self, s: list[float]) -> tuple[float, int]:
-        aug = np.array([*s, sum(v * v for v in s), 1.0])
+        aug = np.array([*s, 0.0, 1.0])
+        aug[-2] = aug[:-2] @ aug[:-2]
         w = np.exp(np.minimum(self._kernel @ aug, 0.0))
         totals = w @ self._weighted
         threshold = self.params.support.source_threshold
@@ -364,18 +514,21 @@ class QualityModel:
     def _estimate(
         self,
         f: QualityFeatures,
+        variant: str,
         r: RowPrediction,
         pilot: PilotResult | None,
         rows: float,
         sources: int,
     ) -> QualityEstimate:
         prm = self.params
-        p, low, high = r.p, r.low, r.high
+        pred = self.predictives[variant]
+        p, low, high, tie = r.p, r.low, r.high, r.p_tie
         gain, g_lo, g_hi, m_lo, m_hi = r.gain, r.gain_low, r.gain_high, r.mean_low, r.mean_high
         update = None
         if pilot is not None:
-            p, low, high, gain, g_lo, g_hi, m_lo, m_hi, update = update_with_pilot(
-                self.predictive, r, pilot
+            n = float(f.n_labeled_examples)
+            p, low, high, gain, g_lo, g_hi, m_lo, m_hi, tie, _, update = update_with_pilot(
+                pred, r, pilot, n
             )
         sup = prm.support
         low_support = rows < sup.min_rows or sources < sup.min_sources
@@ -387,7 +540,9 @@ class QualityModel:
             p_fine_tuning_better=p,
             low=low,
             high=high,
-            interval_level=prm.bootstrap.level,
+            interval_level=prm.level,
+            p_tie=tie,
+            outcome_probabilities=((1.0 - tie) * p, tie, (1.0 - tie) * (1.0 - p)),
             expected_gain_points=gain,
             gain_low_points=g_lo,
             gain_high_points=g_hi,
@@ -397,6 +552,7 @@ class QualityModel:
             support_rows=rows,
             support_sources=sources,
             wide=(high - low) > prm.wide_width or low_support or below_corpus or prm.force_wide,
+            basis=variant,
             pilot=update,
             notes=tuple(notes),
             model_version=prm.model_version,
@@ -414,6 +570,7 @@ class QualityModel:
     ) -> list[str]:
         prm, notes = self.params, []
         cov = prm.coverage
+        spec = self._spec
         n = f.n_labeled_examples
         if n == 0:
             notes.append(
@@ -424,19 +581,39 @@ class QualityModel:
             notes.append(
                 f"no published result in the corpus used fewer than {cov.min_n:g} training "
                 f"examples; here the data-size curve follows its sourced prior slope "
-                f"({prm.slope_below_min:g} points per unit ln(1 + n)) and p is gated by the "
-                f"vendor minimum (r({n}) = {gate:.2f})"
+                f"({self.predictive.slope_below_min:g} points per unit ln(1 + n)) and p is "
+                f"gated by the vendor minimum (r({n}) = {gate:.2f})"
             )
         if f.icl_shots is not None and f.icl_shots > cov.max_shots:
             notes.append(
                 f"the corpus has no prompt with more than {cov.max_shots:g} "
                 f"demonstrations; many-shot prompting is not modelled beyond that"
             )
-        cap = prm.spec.classes_cap
+        cap = spec.classes_cap
         if f.n_classes is not None and f.task_type == "classification" and f.n_classes > cap:
             notes.append(
                 f"the corpus has no task with more than {cap:g} classes; {f.n_classes} classes "
                 f"are treated as {cap:g} (no extrapolation beyond the corpus)"
+            )
+        if f.icl_strength is None:
+            imputed = spec.strength(None, f.icl_kind)
+            notes.append(
+                f"no capability figure for the prompted model (data/model_strength.json): "
+                f"its MMLU is taken as {imputed:.1f}, the corpus median for its kind"
+            )
+        elif f.icl_strength >= spec.strength_cap:
+            notes.append(
+                f"the prompted model (MMLU {f.icl_strength:.1f}, or a lower bound) is at least "
+                f"as strong as the strongest prompted model in the corpus "
+                f"({spec.strength_cap:.1f}); it is treated as that one, so the estimate may "
+                "favour fine-tuning too much: measure the prompted baseline"
+            )
+        if f.icl_baseline_points is not None:
+            notes.append(
+                f"the prompted model's measured score on this task ({f.icl_baseline_points:.1f} "
+                f"of 100, standard error {f.icl_baseline_se_points:.1f}) sets the estimate: "
+                "it leaves "
+                f"{100 - f.icl_baseline_points:.1f} points for fine-tuning to win"
             )
         if prm.force_wide:
             notes.append(
@@ -454,7 +631,7 @@ class QualityModel:
             )
         if high - low > prm.wide_width:
             notes.append(
-                f"the {round(prm.bootstrap.level * 100)}% interval is wide "
+                f"the {round(prm.level * 100)}% interval is wide "
                 f"({low:.2f}-{high:.2f}): published sources disagree on tasks like this"
             )
         return notes

@@ -12,9 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from .._types import STRICT_DATA, FrozenMap
-from .features import FEATURES, SUPPORT_DIMS
+from .features import FEATURES, SUPPORT_DIMS, VARIANTS
 
-__all__ = ["GainMetrics", "QualityMetrics", "QualityParams"]
+__all__ = ["GainMetrics", "QualityMetrics", "QualityParams", "VariantParams"]
 
 
 class QualityMetrics(BaseModel):
@@ -24,8 +24,8 @@ class QualityMetrics(BaseModel):
 
     scope: str = Field(
         ...,
-        description="source_id, 'overall', 'overall (ties dropped)', 'n stated', "
-        "'n stated >= 50', 'bucket <50' (and the other data-size buckets) or 'task <family>'.",
+        description="source_id, 'overall', 'n stated', 'n stated >= 50', 'bucket <50' (and "
+        "the other data-size buckets) or 'task <family>'; decisive rows only.",
     )
     method: str
     n_rows: int
@@ -36,6 +36,8 @@ class QualityMetrics(BaseModel):
     auc: float | None = Field(None, description="None where the scope has one class only.")
     accuracy: float
     ece: float = Field(..., description="Expected calibration error, 10 equal-width bins.")
+    ece_low: float | None = Field(None, description="5% end of the ECE's source bootstrap.")
+    ece_high: float | None = Field(None, description="95% end of the ECE's source bootstrap.")
 
 
 class GainMetrics(BaseModel):
@@ -44,7 +46,10 @@ class GainMetrics(BaseModel):
     model_config = STRICT_DATA
 
     scope: str
+    fit: str = Field("prior", description="Which fit: 'prior' or 'baseline'.")
     n_rows: int = Field(..., description="Rows with a score_delta.")
+    mean_predicted: float = Field(0.0, description="Mean expected gain (points).")
+    mean_observed: float = Field(0.0, description="Mean score_delta (points).")
     mae: float = Field(..., description="Mean absolute error of the expected gain (points).")
     mae_train_mean: float = Field(..., description="MAE of the training sources' mean delta.")
     rmse: float
@@ -65,6 +70,7 @@ class _CorpusInfo(BaseModel):
     n_ties: int = Field(..., ge=0)
     n_with_delta: int = Field(..., ge=0)
     n_unstated: int = Field(..., ge=0, description="Rows given the fit-time nuisance terms.")
+    n_with_baseline: int = Field(..., ge=0, description="Rows with the prompted arm's score.")
 
 
 class _FeatureDoc(BaseModel):
@@ -74,11 +80,16 @@ class _FeatureDoc(BaseModel):
     kind: Literal["curve", "continuous", "binary"]
     constraint: Literal["nonneg", "nonpos", "free"]
     why: str
+    variants: tuple[str, ...]
 
 
 class _Spec(BaseModel):
     model_config = STRICT_DATA
     size_impute_log10: FrozenMap[str, float]
+    strength_impute: FrozenMap[str, float]
+    strength_cap: float = Field(..., ge=0, le=100)
+    strength_center: float
+    knowledge_tasks: tuple[str, ...]
     shots_impute_log1p: float
     shots_cap: float = Field(..., gt=0)
     classes_cap: float = Field(..., ge=1, description="Largest class count in the corpus.")
@@ -95,7 +106,11 @@ class _FitRecord(BaseModel):
     coef_prior_sd: float
     tau_grid: tuple[float, ...]
     nuisance: bool
+    shots_within: str
+    stance: bool
+    left_out: FrozenMap[str, tuple[str, ...]]
     sd_scale_nested_loso: bool
+    platt: bool
     n_bootstrap: int
     random_state: int
     settings_as_of: str
@@ -109,25 +124,56 @@ class _Gate(BaseModel):
 
 class _Bootstrap(BaseModel):
     model_config = STRICT_DATA
-    level: float = Field(..., gt=0, lt=1)
     method: str
     coef: tuple[tuple[float, ...], ...] = Field(..., min_length=1)
     intercept: tuple[float, ...]
     slope_below_min: tuple[float, ...]
     sigma: tuple[float, ...]
     tau: tuple[float, ...]
-    nuisance_shift: tuple[float, ...] = Field(..., description="Fit-only.")
-    sigma_unstated: tuple[float, ...] = Field(..., description="Fit-only.")
+
+
+class _SdHeadroom(BaseModel):
+    model_config = STRICT_DATA
+    slope: float = Field(..., description="g: ln-sd slope on ln((headroom + c) / (ref + c)).")
+    offset: float = Field(..., gt=0)
+    reference: float = Field(..., gt=0)
+
+
+class _Platt(BaseModel):
+    model_config = STRICT_DATA
+    a: float
+    b: float = Field(..., gt=0, description="> 0 keeps p monotone in the gain.")
 
 
 class _FitOnly(BaseModel):
     model_config = STRICT_DATA
-    nuisance_shift: float = Field(..., description="Mean shift of rows with an unstated n.")
-    sigma_unstated: float = Field(..., gt=0, description="Their residual sd.")
+    nuisance: FrozenMap[str, float] = Field(
+        ..., description="Fit-time terms (points): unstated-n shift, shots arm mean, stance."
+    )
+    intercept_raw: float = Field(..., description="The intercept before the arm-mean term.")
+    sigma_unstated: float = Field(..., gt=0, description="Residual sd of unstated-n rows.")
     source_effects: FrozenMap[str, float] = Field(
         ..., description="Fitted source intercepts u_s (points), integrated out at run time."
     )
     laplace_log_marginal: float
+
+
+class VariantParams(BaseModel):
+    """One fit of the design: without ('prior') or with ('baseline') a measured baseline."""
+
+    model_config = STRICT_DATA
+
+    n_rows: int = Field(..., ge=1, description="Corpus rows this fit used.")
+    coef: tuple[float, ...]
+    intercept: float
+    slope_below_min: float = Field(..., ge=0, description="Prior slope below the first knot.")
+    sigma: float = Field(..., gt=0, description="Residual sd (points).")
+    tau: float = Field(..., gt=0, description="Between-source sd (points).")
+    sd_scale: float = Field(..., gt=0, description="Calibration k of the predictive sd.")
+    sd_headroom: _SdHeadroom
+    platt: _Platt
+    bootstrap: _Bootstrap
+    fit_only: _FitOnly
 
 
 class _Support(BaseModel):
@@ -149,11 +195,13 @@ class _Coverage(BaseModel):
     max_n: float = Field(..., ge=0, description="Largest stated training-set size.")
     max_shots: float = Field(..., ge=0)
     max_classes: float = Field(..., ge=0)
+    max_strength: float = Field(..., ge=0, description="Strongest prompted model (MMLU %).")
 
 
 class _CrossValidation(BaseModel):
     model_config = STRICT_DATA
     scheme: Literal["leave-one-source-out"]
+    target: str
     methods: FrozenMap[str, str]
     metrics: tuple[QualityMetrics, ...]
     gain: tuple[GainMetrics, ...]
@@ -165,8 +213,8 @@ class QualityParams(BaseModel):
 
     model_config = STRICT_DATA
 
-    schema_version: Literal[4] = Field(
-        ..., description="4: model v2, the joint latent-gain model of score_delta."
+    schema_version: Literal[5] = Field(
+        ..., description="5: model v3, two fits (without and with a measured baseline)."
     )
     model_version: str
     fitted_on: str
@@ -179,18 +227,12 @@ class QualityParams(BaseModel):
     features: tuple[_FeatureDoc, ...]
     spec: _Spec
     fit: _FitRecord
-    coef: tuple[float, ...]
-    intercept: float
-    slope_below_min: float = Field(..., ge=0, description="Prior slope below the first knot.")
-    sigma: float = Field(..., gt=0, description="Residual sd (points).")
-    tau: float = Field(..., gt=0, description="Between-source sd (points).")
-    sd_scale: float = Field(..., gt=0, description="Calibration k of the predictive sd.")
     margin: float = Field(..., ge=0, description="Points that count as 'better'.")
     band: tuple[float, float]
     gate: _Gate
     gain_clip: float = Field(..., gt=0)
-    bootstrap: _Bootstrap
-    fit_only: _FitOnly
+    level: float = Field(..., gt=0, lt=1, description="Interval level, e.g. 0.8.")
+    variants: FrozenMap[str, VariantParams]
     support: _Support
     wide_width: float = Field(..., gt=0)
     force_wide: bool = Field(
@@ -213,16 +255,24 @@ class QualityParams(BaseModel):
             raise ValueError(
                 f"key 'features': expected names {[f.name for f in FEATURES]}, got {names}"
             )
-        if len(self.coef) != d:
-            raise ValueError(f"key 'coef': expected {d} numbers, got {len(self.coef)}")
-        bs = self.bootstrap
-        if any(len(row) != d for row in bs.coef):
-            raise ValueError(f"key 'bootstrap.coef': every draw must have {d} numbers")
-        for key in ("intercept", "slope_below_min", "sigma", "tau", "nuisance_shift"):
-            if len(getattr(bs, key)) != len(bs.coef):
-                raise ValueError(f"key 'bootstrap.{key}': one value per coefficient draw")
-        if len(bs.sigma_unstated) != len(bs.coef):
-            raise ValueError("key 'bootstrap.sigma_unstated': one value per coefficient draw")
+        if set(self.variants) != set(VARIANTS):
+            raise ValueError(
+                f"key 'variants': expected {list(VARIANTS)}, got {sorted(self.variants)}"
+            )
+        for name, v in self.variants.items():
+            at = f"variants.{name}"
+            if len(v.coef) != d:
+                raise ValueError(f"key '{at}.coef': expected {d} numbers, got {len(v.coef)}")
+            left = set(self.fit.left_out.get(name, ()))
+            for f, c in zip(FEATURES, v.coef, strict=True):
+                if (name not in f.variants or f.name in left) and c != 0.0:
+                    raise ValueError(f"key '{at}.coef': {f.name} is not in this fit, must be 0")
+            bs = v.bootstrap
+            if any(len(row) != d for row in bs.coef):
+                raise ValueError(f"key '{at}.bootstrap.coef': every draw must have {d} numbers")
+            for key in ("intercept", "slope_below_min", "sigma", "tau"):
+                if len(getattr(bs, key)) != len(bs.coef):
+                    raise ValueError(f"key '{at}.bootstrap.{key}': one value per draw")
         k = len(SUPPORT_DIMS)
         sup = self.support
         if sup.dims != SUPPORT_DIMS:
@@ -237,9 +287,10 @@ class QualityParams(BaseModel):
             not 0 <= i < len(sup.sources) for i in sup.source_index
         ):
             raise ValueError("key 'support.source_index': one valid source index per point")
-        missing = {"frontier_api", "open_weights", "unknown"} - set(self.spec.size_impute_log10)
-        if missing:
-            raise ValueError(f"key 'spec.size_impute_log10': missing {sorted(missing)}")
+        for key in ("size_impute_log10", "strength_impute"):
+            missing = {"frontier_api", "open_weights", "unknown"} - set(getattr(self.spec, key))
+            if missing:
+                raise ValueError(f"key 'spec.{key}': missing {sorted(missing)}")
         lo, hi = self.band
         if not 0 < lo < hi < 1:
             raise ValueError(f"key 'band': expected 0 < low < high < 1, got {self.band}")

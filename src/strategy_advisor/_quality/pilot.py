@@ -1,30 +1,39 @@
 """Quality stage, pilots: a measured score difference updates the gain, and with it p.
 
 The model's predictive distribution of this task's gain is the prior, ``N(mu, S²)`` with
-``S`` the full predictive sd (between-source, within-source and fit uncertainty). A pilot
-measures ``d`` (points, fine-tuned minus prompted) with standard error ``se``, so the
-posterior is normal (conjugate):
+``S`` the full predictive sd (between-source, within-source and fit uncertainty; with a
+measured baseline, the prior of that fit). A pilot measures ``d`` (points, fine-tuned minus
+prompted) with standard error ``se``, so the posterior is normal (conjugate):
 
     w  = S² / (S² + se²)                   (the pilot's share)
     mu' = mu + w·(d − mu),   sd' = sqrt(w)·se
-    p'  = lo + (hi − lo)·r(n)·Phi((mu' − margin) / sd')
+    p'  = lo + (hi − lo)·r(n)·cal(q(mu', sd')),  q the decisive probability
 
-The interval of the expected gain moves the same way (its ends are priors too, each
-shrunk by ``1 − w``), the interval of p is p' at those ends, and the predictive interval
-is ``mu' ± z·sd'``. A precise pilot (small ``se``) takes over; a noisy one moves little.
+(``cal`` the fit's Platt step, the identity unless enabled). The interval of the expected
+gain moves the same way (its ends are priors too, each shrunk by ``1 − w``), the interval
+of p is p' at those ends, and the gain's quantile at z is ``mu' + z·sd'``. A precise pilot
+(small ``se``) takes over; a noisy one moves little. A pilot takes precedence over a
+measured baseline: the baseline only shapes the prior that the pilot updates.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
 from .._profile import PilotResult
 from .._types import RESULT, construct
-from .predictive import Predictive, RowPrediction, normal_cdf
+from .predictive import Predictive, RowPrediction, decisive
 
-__all__ = ["PilotUpdate", "pilot_difference", "update_with_pilot"]
+__all__ = [
+    "PilotPosterior",
+    "PilotUpdate",
+    "pilot_difference",
+    "pilot_posterior",
+    "update_with_pilot",
+]
 
 
 class PilotUpdate(BaseModel):
@@ -36,7 +45,8 @@ class PilotUpdate(BaseModel):
     standard_error: float = Field(ge=0, description="Standard error of the difference.")
     weight: float = Field(ge=0, le=1, description="The pilot's share of the updated gain.")
     bayes_factor: float = Field(
-        gt=0, description="Posterior over prior odds of 'fine-tuning better by > margin'."
+        gt=0,
+        description="Posterior over prior odds of 'fine-tuning better', on decisive outcomes.",
     )
     p_before: float = Field(ge=0, le=1, description="p before the pilot.")
     gain_before_points: float = Field(description="Expected gain before the pilot (points).")
@@ -73,33 +83,45 @@ def _odds(q: float) -> float:
     return q / (1.0 - q)
 
 
-def update_with_pilot(
-    pred: Predictive, r: RowPrediction, pilot: PilotResult
-) -> tuple[float, float, float, float, float, float, float, float, PilotUpdate]:
-    """p, its interval, gain, its predictive interval and the interval of the expected gain,
-    updated by ``pilot`` (module docstring); and how."""
+class PilotPosterior(NamedTuple):
+    """The gain's posterior after a pilot, and the pilot's numbers."""
+
+    mean: float  # mu'
+    sd: float  # sd'
+    weight: float  # w
+    difference: float  # d, points
+    se: float  # se, points
+
+
+def pilot_posterior(r: RowPrediction, pilot: PilotResult) -> PilotPosterior:
+    """The conjugate normal update of the prior ``N(r.mean, r.gain_sd²)`` by ``pilot``."""
     diff, se01 = pilot_difference(pilot)
     d, se = 100.0 * diff, 100.0 * se01
     s2 = r.gain_sd * r.gain_sd
     w = s2 / (s2 + se * se)
-    mu = r.gain + w * (d - r.gain)
-    sd = math.sqrt(w) * se
-    lo_b, hi_b = pred.band
-    span = (hi_b - lo_b) * r.gate
-    margin, z, cl = pred.margin, pred.z, pred.clip
+    return PilotPosterior(r.mean + w * (d - r.mean), math.sqrt(w) * se, w, d, se)
 
-    def prob(m: float) -> float:
-        return lo_b + span * normal_cdf((m - margin) / sd) if sd > 0 else lo_b + span * (m > margin)
+
+def update_with_pilot(
+    pred: Predictive, r: RowPrediction, pilot: PilotResult, n: float
+) -> tuple[
+    float, float, float, float, float, float, float, float, float, PilotPosterior, PilotUpdate
+]:
+    """p, its interval, gain, its predictive interval, the interval of the expected gain
+    and p_tie, updated by ``pilot`` (module docstring); the posterior; and how."""
+    post = pilot_posterior(r, pilot)
+    mu, sd, w, d, se = post
+    z, cl = pred.z, pred.clip
 
     def clip(v: float) -> float:
         return min(max(v, -cl), cl)
 
-    p = prob(mu)
+    p, tie = pred.probability(mu, sd, n)
     m_lo = r.mean_low + w * (d - r.mean_low)
     m_hi = r.mean_high + w * (d - r.mean_high)
-    low, high = min(prob(m_lo), p), max(prob(m_hi), p)
-    q_before = normal_cdf((r.gain - margin) / r.gain_sd)
-    q_after = normal_cdf((mu - margin) / sd) if sd > 0 else float(mu > margin)
+    low, high = min(pred.probability(m_lo, sd, n)[0], p), max(pred.probability(m_hi, sd, n)[0], p)
+    q_before = decisive(r.mean, r.sd_p, pred.margin)[0]
+    q_after = decisive(mu, sd, pred.margin)[0]
     bf = _odds(q_after) / _odds(q_before)
     note = (
         f"pilot applied: fine-tuned {pilot.ft_score:g} vs in-context {pilot.icl_score:g} "
@@ -109,8 +131,8 @@ def update_with_pilot(
     )
     update = construct(
         PilotUpdate,
-        difference=diff,
-        standard_error=se01,
+        difference=d / 100.0,
+        standard_error=se / 100.0,
         weight=w,
         bayes_factor=bf,
         p_before=r.p,
@@ -126,5 +148,7 @@ def update_with_pilot(
         clip(mu + z * sd),
         clip(min(m_lo, mu)),
         clip(max(m_hi, mu)),
+        tie,
+        post,
         update,
     )

@@ -1,26 +1,34 @@
 """Quality stage, the predictive distribution: p, the gain and their intervals from fitted numbers.
 
 One definition, two paths: :func:`predict_arrays` (numpy, many tasks) and :func:`predict_row`
-(plain floats, one task; a recommendation needs one and pays no numpy overhead). Both
-compute, for a task from a new source,
+(one task). For a task from a new source, with ``x~ = (x, 1, off)`` and the point fit
+``theta = (beta, b0, s0)``::
 
-    mu   = x'beta + b0 + s0·off + theta·unstated          (expected gain, points)
-    sd   = k·sqrt(sigma² + tau²)                           (predictive sd, points)
-    p    = lo + (hi − lo)·r(n)·Phi((mu − margin) / sd),     r(n) = min(1, (n / n_min)^e)
+    mu    = x'beta + b0 + s0·off                          expected gain, points
+    sig_h = sigma · ((headroom + c) / (ref + c))^g        residual sd (g = 0 without a baseline)
+    sd_p  = sqrt(k²(sig_h² + tau²) + (beta_h·se)²)        plug-in predictive sd
+    S(t)  = sqrt(sd_p² + x~(t)'C x~(t))                   full predictive sd at t = ln(1 + n)
 
-and the intervals from the mean ``m`` and covariance ``C`` of the source-bootstrap draws of
-``(beta, b0, s0, theta)``: with ``x~ = (x, 1, off, unstated)``, the expected gain across
-draws has mean ``m(x) = x~'m`` and variance ``s²(x) = x~'C x~``, so
+``C`` is the covariance of ``theta`` over the source-bootstrap draws, ``beta_h`` the headroom
+coefficient and ``se`` the measured baseline's standard error (a noisier baseline widens
+everything). From ``N(mu, sd_p²)``, with the 1-point margin m::
 
-    expected gain:  m(x) ± z·s(x)                     (how sure the fit is of mu)
-    gain:           m(x) ± z·sqrt(E_b[sd_b²] + s²(x))  (where this task's gain would fall)
-    p:              p at mu = m(x) ± z·s(x)
+    P+ = Phi((mu − m)/sd_p),  P− = Phi((−m − mu)/sd_p),  p_tie = 1 − P+ − P−
+    q  = P+ / (P+ + P−)                                   decisive: P(FT better | not a tie)
+    p  = lo + (hi − lo)·r(n)·sigmoid(a + b·logit q),      r(n) = min(1, (n / n_min)^e)
 
-each widened to contain its point value, gains clipped to ±clip. ``z`` is the standard normal
-quantile of the interval level (1.2816 for 80%). Every bootstrap draw's curve is
-non-decreasing in n, and so are the ends: a lower end is the lowest value of its formula at
-any size >= n, an upper end the highest at any size <= n (between two knots the formula is
-concave, resp. convex, in ln(1 + n), so evaluating it at the knots is enough).
+(the Platt step (a, b) is the identity unless a fit enables it), so from n_min on, p > 0.5
+exactly when mu > 0 for the identity step. The gain's quantile at a standard-normal score z is
+
+    G(z) = min over t' in {t} ∪ {knots > t} of  mu(t') + z·S(t')    (z < 0)
+    G(z) = max over t' in {t} ∪ {knots < t} of  mu(t') + z·S(t')    (z > 0),   G(0) = mu
+
+clipped to ±clip: a normal N(mu, S²) whose quantiles are made non-decreasing in n (a lower
+quantile is the lowest value at any size ≥ n, an upper the highest at any size ≤ n; between
+two knots mu is linear and S convex in t, so the knots suffice). G is strictly increasing in
+z. The predictive interval is [G(−z80), G(z80)]; the interval of the expected gain is the same
+envelope with S replaced by the fit uncertainty alone (sd_p = 0); the interval of p is p at
+the ends of the latter.
 """
 
 from __future__ import annotations
@@ -35,11 +43,25 @@ from typing import NamedTuple
 import numpy as np
 
 from .._types import FloatArray
-from .features import FEATURES, FeatureSpec
+from .features import FEATURES, HEADROOM, FeatureSpec
 
-__all__ = ["Predictive", "RowPrediction", "normal_cdf", "predict_arrays", "predict_row"]
+__all__ = [
+    "Predictive",
+    "RowPrediction",
+    "decisive",
+    "gain_envelope",
+    "gain_quantiles",
+    "mean_gain",
+    "moments",
+    "normal_cdf",
+    "plugin_sd",
+    "predict_arrays",
+    "predict_row",
+]
 
 _SQRT2 = math.sqrt(2.0)
+_CURVE = tuple(i for i, f in enumerate(FEATURES) if f.kind == "curve")
+assert len(_CURVE) == 3, "the curve is three ramps"
 
 
 def normal_cdf(z: float) -> float:
@@ -60,56 +82,71 @@ def _normal_cdf_array(z: FloatArray) -> FloatArray:
     return np.asarray(0.5 * _erfc(-z / _SQRT2), dtype=np.float64)
 
 
+def _log_upper(x: float) -> float:
+    """``ln P(Z > x)`` for a standard normal Z, without underflow far in the tail."""
+    if x < 30.0:
+        return math.log(0.5 * math.erfc(x / _SQRT2))
+    return -0.5 * x * x - math.log(x * math.sqrt(2.0 * math.pi)) + math.log1p(-1.0 / (x * x))
+
+
+def decisive(mu: float, sd: float, margin: float) -> tuple[float, float]:
+    """``(q, p_tie)`` of a gain ``N(mu, sd²)``: q = P(gain > m | |gain| > m), p_tie =
+    P(|gain| ≤ m). Far in both tails (a tiny sd inside the margin) q is the ratio of the two
+    tails, computed on the log scale.
+
+    Examples
+    --------
+    >>> decisive(0.0, 10.0, 1.0)[0]
+    0.5
+    >>> round(decisive(0.5, 1e-3, 1.0)[0], 6), decisive(0.5, 1e-3, 1.0)[1]
+    (1.0, 1.0)
+    """
+    if sd <= 0.0:
+        return (1.0 if mu > 0.0 else 0.0 if mu < 0.0 else 0.5), float(abs(mu) <= margin)
+    a, b = (margin - mu) / sd, (mu + margin) / sd  # the gain above m, below -m
+    up, down = 0.5 * math.erfc(a / _SQRT2), 0.5 * math.erfc(b / _SQRT2)
+    if up + down > 1e-250:
+        return up / (up + down), max(1.0 - up - down, 0.0)
+    diff = _log_upper(b) - _log_upper(a)  # ln(down / up)
+    return (1.0 / (1.0 + math.exp(diff)) if diff < 700 else 0.0), max(1.0 - up - down, 0.0)
+
+
+def _decisive_array(mu: FloatArray, sd: FloatArray, margin: float) -> tuple[FloatArray, FloatArray]:
+    up = _normal_cdf_array((mu - margin) / sd)
+    down = _normal_cdf_array((-margin - mu) / sd)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = up / (up + down)
+    tiny = ~(up + down > 1e-250)
+    if tiny.any():  # far in both tails: the scalar path's log-scale ratio
+        q = q.copy()
+        for i in np.flatnonzero(tiny):
+            q[i] = decisive(float(mu[i]), float(sd[i]), margin)[0]
+    return q, np.maximum(1.0 - up - down, 0.0)
+
+
 @dataclass(frozen=True)
 class Predictive:
-    """The fitted numbers one prediction needs (built from the parameter file or a fit)."""
+    """The fitted numbers one prediction needs (one fit: without or with a baseline)."""
 
     spec: FeatureSpec
+    variant: str
     coef: tuple[float, ...]
     intercept: float
     slope_below_min: float
-    nuisance_shift: float  # fit-only: mean shift of corpus rows with an unstated n
     sigma: float
-    sigma_unstated: float  # fit-only: residual sd of those rows
     tau: float
     sd_scale: float
+    sd_headroom: float  # g: ln-sd slope on ln((headroom + offset) / (reference + offset))
+    headroom_offset: float
+    headroom_reference: float
     margin: float
     band: tuple[float, float]
     gate_n_min: float
     gate_exponent: float
     clip: float
     level: float
-    draw_mean: tuple[float, ...]  # (beta, b0, s0, theta) averaged over the draws
-    draw_cov: tuple[tuple[float, ...], ...]  # their covariance (ddof 0)
-    draw_sd2: float  # mean over draws of k²·(sigma_b² + tau_b²)
-    draw_sd2_unstated: float  # the same with sigma_unstated_b (fit-only)
-
-    @classmethod
-    def from_draws(
-        cls,
-        *,
-        draws: FloatArray,
-        sigma_draws: FloatArray,
-        sigma_unstated_draws: FloatArray,
-        tau_draws: FloatArray,
-        **point: object,
-    ) -> Predictive:
-        """Moments of the draws (rows: ``(beta, b0, s0, theta)``) with the point values."""
-        k = float(point["sd_scale"])  # type: ignore[arg-type]
-        d = np.asarray(draws, dtype=np.float64)
-        cov = np.atleast_2d(np.cov(d.T, bias=True)) if len(d) > 1 else np.zeros((d.shape[1],) * 2)
-        return cls(
-            draw_mean=tuple(float(v) for v in d.mean(axis=0)),
-            draw_cov=tuple(tuple(float(v) for v in row) for row in cov),
-            draw_sd2=float(np.mean(k * k * (sigma_draws**2 + tau_draws**2))),
-            draw_sd2_unstated=float(np.mean(k * k * (sigma_unstated_draws**2 + tau_draws**2))),
-            **point,  # type: ignore[arg-type]
-        )
-
-    @functools.cached_property
-    def sd(self) -> float:
-        """Predictive sd of the gain for a task from a new source (points)."""
-        return self.sd_scale * math.hypot(self.sigma, self.tau)
+    platt: tuple[float, float]
+    cov: tuple[tuple[float, ...], ...]  # of (coef, intercept, slope_below_min) over the draws
 
     @functools.cached_property
     def z(self) -> float:
@@ -117,53 +154,70 @@ class Predictive:
         return NormalDist().inv_cdf(0.5 + self.level / 2.0)
 
     @functools.cached_property
-    def _row_constants(self) -> _RowConstants:
-        d = len(self.coef)
-        cidx = _curve_index(d)
-        cov = self.draw_cov
-        mean_c = tuple(self.draw_mean[k] for k in cidx)
-        cov_c = tuple(tuple(cov[i][j] for j in cidx) for i in cidx)
-        cont = _CONTINUOUS
-        knots = []
-        for t in (0.0, *self.spec.ln_knots):
-            r = _curve_part(t, self.spec.ln_knots)
-            rcr = sum(r[i] * cov_c[i][j] * r[j] for i in range(4) for j in range(4))
-            knots.append((t, r, sum(m * v for m, v in zip(mean_c, r, strict=True)), rcr))
-        return _RowConstants(
-            categorical=tuple(i for i in range(d) if i not in _CURVE_SET and i not in cont),
-            mean_cont=tuple(self.draw_mean[i] for i in cont),
-            cov_cont=tuple(tuple(cov[i][j] for j in cont) for i in cont),
-            cov_curve_cont=tuple(tuple(cov[k][i] for i in cont) for k in cidx),
-            cidx=cidx,
-            mean_c=mean_c,
-            cov_c=cov_c,
-            knots=tuple(knots),
-            combos={},
-        )
+    def cov_array(self) -> FloatArray:
+        """``C`` as an array."""
+        return np.array(self.cov, dtype=np.float64)
 
-    def _combo(
-        self, key: tuple[float, ...]
-    ) -> tuple[float, float, tuple[float, ...], tuple[float, ...]]:
-        """Moments of the categorical part ``e`` of ``x~`` (its binary features and the
-        intercept): ``mean·e``, ``e'Ce``, ``(Ce)`` at the continuous and at the curve
-        entries. There are few distinct ``e``; each is computed once."""
-        k = self._row_constants
-        hit = k.combos.get(key)
-        if hit is not None:
-            return hit
-        d = len(self.coef)
-        e = [(i, v) for i, v in zip(k.categorical, key, strict=True) if v != 0.0]
-        e.append((d, 1.0))
-        cov, mean = self.draw_cov, self.draw_mean
-        ce = [sum(cov[j][i] * v for i, v in e) for j in range(len(cov))]
-        out = (
-            sum(mean[i] * v for i, v in e),
-            sum(ce[i] * v for i, v in e),
-            tuple(ce[i] for i in _CONTINUOUS),
-            tuple(ce[i] for i in k.cidx),
-        )
-        k.combos[key] = out
-        return out
+    @functools.cached_property
+    def theta_curve(self) -> FloatArray:
+        """The coefficients of the n-dependent entries: three ramps and the offset."""
+        return np.array([*(self.coef[i] for i in _CURVE), self.slope_below_min])
+
+    @functools.cached_property
+    def cov_curve(self) -> FloatArray:
+        """The covariance of the n-dependent entries."""
+        idx = list(self.curve_index)
+        return self.cov_array[np.ix_(idx, idx)]
+
+    @functools.cached_property
+    def cov_curve_rows(self) -> tuple[tuple[float, ...], ...]:
+        """:attr:`cov_curve` as plain floats."""
+        return tuple(tuple(float(v) for v in row) for row in self.cov_curve)
+
+    @functools.cached_property
+    def theta_curve_tuple(self) -> tuple[float, ...]:
+        """:attr:`theta_curve` as plain floats."""
+        return tuple(float(v) for v in self.theta_curve)
+
+    @functools.cached_property
+    def knot_constants(self) -> tuple[tuple[tuple[float, ...], float, float], ...]:
+        """Per knot value: its curve entries r_k, r_k'C_rr r_k and r_k·theta."""
+        out = []
+        for rk in self.knot_parts.tolist():
+            ak = float(np.asarray(rk) @ self.cov_curve @ np.asarray(rk))
+            bk = sum(a * b for a, b in zip(rk, self.theta_curve_tuple, strict=True))
+            out.append((tuple(rk), ak, bk))
+        return tuple(out)
+
+    @functools.cached_property
+    def curve_index(self) -> tuple[int, int, int, int]:
+        """Positions in ``x~ = (x, 1, off)`` of the n-dependent entries."""
+        a, b, c = _CURVE
+        return a, b, c, len(self.coef) + 1
+
+    @functools.cached_property
+    def knot_values(self) -> tuple[float, ...]:
+        """t = ln(1 + n) at which the envelope is evaluated: 0 and the four knots."""
+        return (0.0, *self.spec.ln_knots)
+
+    @functools.cached_property
+    def knot_parts(self) -> FloatArray:
+        """The curve entries at each knot value (rows)."""
+        return np.array([_curve_part(t, self.spec.ln_knots) for t in self.knot_values])
+
+    def sigma_at(self, headroom: float) -> float:
+        """Residual sd of a task with this measured headroom (sigma when g = 0)."""
+        if self.sd_headroom == 0.0:
+            return self.sigma
+        c = self.headroom_offset
+        ratio = (max(headroom, 0.0) + c) / (self.headroom_reference + c)
+        return float(self.sigma * ratio**self.sd_headroom)
+
+    def sd_plugin(self, headroom: float, se: float) -> float:
+        """``sd_p``: the plug-in predictive sd (see the module docstring)."""
+        k, s = self.sd_scale, self.sigma_at(headroom)
+        beta_h = self.coef[HEADROOM]
+        return math.sqrt(k * k * (s * s + self.tau * self.tau) + (beta_h * se) ** 2)
 
     def gate(self, n: float) -> float:
         """Vendor-minimum gate r(n) = min(1, (n / n_min)^exponent)."""
@@ -171,20 +225,19 @@ class Predictive:
             return 1.0
         return float((max(n, 0.0) / self.gate_n_min) ** self.gate_exponent)
 
+    def calibrate(self, q: float) -> float:
+        """The Platt step ``sigmoid(a + b·logit q)`` (the identity for a = 0, b = 1)."""
+        a, b = self.platt
+        if a == 0.0 and b == 1.0:
+            return q
+        q = min(max(q, 1e-12), 1.0 - 1e-12)
+        return 1.0 / (1.0 + math.exp(-(a + b * math.log(q / (1.0 - q)))))
 
-@dataclass(frozen=True)
-class _RowConstants:
-    """Pieces of the draws' mean and covariance that the single-row path reuses."""
-
-    categorical: tuple[int, ...]  # positions of the binary features (n-free)
-    mean_cont: tuple[float, ...]  # the continuous n-free features
-    cov_cont: tuple[tuple[float, ...], ...]
-    cov_curve_cont: tuple[tuple[float, ...], ...]  # curve entries x continuous features
-    cidx: tuple[int, int, int, int]  # positions in x~ of the n-dependent entries
-    mean_c: tuple[float, ...]
-    cov_c: tuple[tuple[float, ...], ...]
-    knots: tuple[tuple[float, tuple[float, ...], float, float], ...]  # t, r, mean·r, r'Cr
-    combos: dict[tuple[float, ...], tuple[float, float, tuple[float, ...], tuple[float, ...]]]
+    def probability(self, mu: float, sd: float, n: float) -> tuple[float, float]:
+        """``(p, p_tie)`` for a gain ``N(mu, sd²)`` at training-set size n."""
+        q, tie = decisive(mu, sd, self.margin)
+        lo, hi = self.band
+        return lo + (hi - lo) * self.gate(n) * self.calibrate(q), tie
 
 
 class RowPrediction(NamedTuple):
@@ -199,9 +252,10 @@ class RowPrediction(NamedTuple):
     mean_low: float
     mean_high: float
     gate: float
-    mean: float  # m(x): the expected gain averaged over the draws
-    mean_sd: float  # s(x)
-    gain_sd: float  # sqrt(E_b[sd_b²] + s²(x)): the full predictive sd
+    p_tie: float
+    mean: float  # mu, unclipped
+    sd_p: float  # plug-in predictive sd
+    gain_sd: float  # S at n: the full predictive sd
 
 
 def _curve_part(t: float, lk: tuple[float, float, float, float]) -> tuple[float, ...]:
@@ -215,89 +269,9 @@ def _curve_part(t: float, lk: tuple[float, float, float, float]) -> tuple[float,
     )
 
 
-def predict_row(pred: Predictive, row: Sequence[float], off: float, n: float) -> RowPrediction:
-    """:func:`predict_arrays` for one task at run time (``unstated`` = 0), in plain floats."""
-    k = pred._row_constants
-    mu = pred.intercept + pred.slope_below_min * off
-    for c, v in zip(pred.coef, row, strict=True):
-        mu += c * v
-    m_e, a, g, h = pred._combo(tuple(row[i] for i in k.categorical))
-    cross = k.cov_curve_cont
-    v0, v1, v2 = (row[i] for i in _CONTINUOUS)
-    mc0, mc1, mc2 = k.mean_cont
-    (c00, c01, c02), (_, c11, c12), (_, _, c22) = k.cov_cont
-    m_u = m_e + mc0 * v0 + mc1 * v1 + mc2 * v2
-    a += 2.0 * (g[0] * v0 + g[1] * v1 + g[2] * v2)
-    a += c00 * v0 * v0 + c11 * v1 * v1 + c22 * v2 * v2
-    a += 2.0 * (c01 * v0 * v1 + c02 * v0 * v2 + c12 * v1 * v2)
-    b = [hk + x0 * v0 + x1 * v1 + x2 * v2 for hk, (x0, x1, x2) in zip(h, cross, strict=True)]
-    t = math.log1p(max(n, 0.0))
-    r = _curve_part(t, pred.spec.ln_knots)
-    cc = k.cov_c
-    q = a
-    m = m_u
-    for i in range(4):
-        ri = r[i]
-        if ri != 0.0:
-            m += k.mean_c[i] * ri
-            ci = cc[i]
-            q += ri * (2.0 * b[i] + ci[0] * r[0] + ci[1] * r[1] + ci[2] * r[2] + ci[3] * r[3])
-    q = max(q, 0.0)
-    z, sd2 = pred.z, pred.draw_sd2
-    s_here = math.sqrt(q)
-    gsd = math.sqrt(sd2 + q)
-    mean_lo, mean_hi, gain_lo, gain_hi = m - z * s_here, m + z * s_here, m - z * gsd, m + z * gsd
-    b0, b1, b2, b3 = b
-    for tk, rk, m_k, rcr in k.knots:
-        if tk == t:
-            continue
-        qk = a + 2.0 * (b0 * rk[0] + b1 * rk[1] + b2 * rk[2] + b3 * rk[3]) + rcr
-        qk = qk if qk > 0.0 else 0.0
-        mk, sk, gk = m_u + m_k, math.sqrt(qk), math.sqrt(sd2 + qk)
-        if tk > t:  # the lower ends are the lowest at any size >= n
-            mean_lo, gain_lo = min(mean_lo, mk - z * sk), min(gain_lo, mk - z * gk)
-        else:  # the upper ends the highest at any size <= n
-            mean_hi, gain_hi = max(mean_hi, mk + z * sk), max(gain_hi, mk + z * gk)
-    scale, margin = _SQRT2 * pred.sd, pred.margin
-    lo_b, hi_b = pred.band
-    r_n = pred.gate(n)
-    span = 0.5 * (hi_b - lo_b) * r_n
-    erfc = math.erfc
-    p = lo_b + span * erfc((margin - mu) / scale)
-    p_lo = lo_b + span * erfc((margin - min(mean_lo, mu)) / scale)
-    p_hi = lo_b + span * erfc((margin - max(mean_hi, mu)) / scale)
-    cl = pred.clip
-    return RowPrediction(
-        p,
-        min(p_lo, p),
-        max(p_hi, p),
-        min(max(mu, -cl), cl),
-        min(max(min(gain_lo, mu), -cl), cl),
-        min(max(max(gain_hi, mu), -cl), cl),
-        min(max(min(mean_lo, mu), -cl), cl),
-        min(max(max(mean_hi, mu), -cl), cl),
-        r_n,
-        m,
-        s_here,
-        gsd,
-    )
-
-
-#: Positions of the ramps in ``FEATURES`` (the curve's n-dependent entries besides ``off``)
-#: and of the continuous n-free features; the rest are binary.
-_CURVE = tuple(i for i, f in enumerate(FEATURES) if f.kind == "curve")
-_CURVE_SET = frozenset(_CURVE)
-_CONTINUOUS = tuple(i for i, f in enumerate(FEATURES) if f.kind == "continuous")
-assert len(_CURVE) == 3 and len(_CONTINUOUS) == 3, "predict_row unrolls 3 ramps, 3 continuous"
-
-
-def _curve_index(d: int) -> tuple[int, int, int, int]:
-    """Positions in ``x~ = (x, 1, off, unstated)`` of the entries that depend on n."""
-    return (*_CURVE, d + 1)  # type: ignore[return-value]
-
-
 def _curve_parts(t: FloatArray, lk: tuple[float, float, float, float]) -> FloatArray:
-    k1, k2, k3, k4 = lk
+    k1, k2, k3, _ = lk
+    k4 = lk[3]
     return np.stack(
         [
             np.clip(t, k1, k2) - k1,
@@ -309,77 +283,232 @@ def _curve_parts(t: FloatArray, lk: tuple[float, float, float, float]) -> FloatA
     )
 
 
+def moments(
+    pred: Predictive, xt: FloatArray, t: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """For each task (rows of ``xt``) and each column (the task itself, then the knot
+    values): the expected gain's shift from mu, the fit variance ``x~'C x~``, and which
+    columns lie above and below the task's own t."""
+    m, p = xt.shape
+    kv = np.array(pred.knot_values)
+    cols = np.repeat(xt[:, None, :], 1 + len(kv), axis=1)  # (m, K, p)
+    cols[:, 1:, list(pred.curve_index)] = pred.knot_parts[None, :, :]
+    own = _curve_parts(t, pred.spec.ln_knots)  # (m, 4)
+    parts = cols[:, :, list(pred.curve_index)]  # (m, K, 4)
+    shift = (parts - own[:, None, :]) @ pred.theta_curve  # (m, K)
+    flat = cols.reshape(-1, p)
+    q = np.einsum("ij,ij->i", flat @ pred.cov_array, flat).reshape(m, -1)
+    q = np.maximum(q, 0.0)
+    above = np.concatenate([np.zeros((m, 1), bool), kv[None, :] > t[:, None]], axis=1)
+    below = np.concatenate([np.zeros((m, 1), bool), kv[None, :] < t[:, None]], axis=1)
+    return shift, q, above, below
+
+
+def gain_envelope(
+    mu: FloatArray,
+    shift: FloatArray,
+    q: FloatArray,
+    base2: FloatArray,
+    above: FloatArray,
+    below: FloatArray,
+    zs: FloatArray,
+) -> FloatArray:
+    """``G(z)`` of the module docstring, unclipped, for each task (rows) and each z
+    (columns): mu at z = 0, the envelope of ``mu(t') + z·sqrt(base2 + q(t'))`` otherwise."""
+    s = np.sqrt(base2[:, None] + q)  # (m, K)
+    values = (mu[:, None] + shift)[:, :, None] + s[:, :, None] * zs[None, None, :]  # (m, K, nz)
+    lower = np.where((above | np.eye(1, shift.shape[1], 0, dtype=bool))[:, :, None], values, np.inf)
+    upper = np.where(
+        (below | np.eye(1, shift.shape[1], 0, dtype=bool))[:, :, None], values, -np.inf
+    )
+    out = np.where(zs[None, :] < 0, lower.min(axis=1), upper.max(axis=1))
+    return np.where(zs[None, :] == 0, mu[:, None], out)
+
+
+def mean_gain(pred: Predictive, x: FloatArray, off: FloatArray) -> FloatArray:
+    """``mu`` for many tasks, summed in the same order as :func:`predict_row` (bit-identical)."""
+    mu = pred.intercept + pred.slope_below_min * off
+    for j, c in enumerate(pred.coef):
+        mu = mu + c * x[:, j]
+    return np.asarray(mu, dtype=np.float64)
+
+
+def plugin_sd(
+    pred: Predictive, x: FloatArray, se: FloatArray, sigma: FloatArray | None = None
+) -> FloatArray:
+    """``sd_p`` for many tasks (``sigma``: a per-row residual sd before the headroom factor,
+    for corpus rows with fit-time nuisance terms)."""
+    sig = np.full(len(x), pred.sigma) if sigma is None else np.asarray(sigma, dtype=np.float64)
+    if pred.sd_headroom != 0.0:
+        c = pred.headroom_offset
+        ratio = (np.maximum(x[:, HEADROOM], 0.0) + c) / (pred.headroom_reference + c)
+        sig = sig * ratio**pred.sd_headroom
+    k, beta_h = pred.sd_scale, pred.coef[HEADROOM]
+    return np.asarray(np.sqrt(k * k * (sig**2 + pred.tau**2) + (beta_h * se) ** 2))
+
+
 def predict_arrays(
     pred: Predictive,
     x: FloatArray,
     off: FloatArray,
     n: FloatArray,
-    unstated: FloatArray | None = None,
+    se: FloatArray | None = None,
+    *,
+    shift: FloatArray | None = None,
+    sigma: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
     """p, its interval, the gain, its predictive interval and the interval of the expected
-    gain for many tasks (numpy). ``unstated`` (corpus rows only) adds the fit-time nuisance
-    terms; at run time it is absent (0).
-
-    The ends are made monotone in n: each lower end is the lowest value of its formula at
-    any size >= n, each upper end the highest at any size <= n (on each stretch between
-    the knots the formula is concave, resp. convex, in ln(1 + n), so the knots suffice).
-    Every bootstrap draw's curve is non-decreasing in n; so are the intervals.
-    """
-    m_rows, d = x.shape
-    u = np.zeros(m_rows) if unstated is None else np.asarray(unstated, dtype=np.float64)
-    mu = x @ np.asarray(pred.coef) + pred.intercept + pred.slope_below_min * off
-    mu = mu + pred.nuisance_shift * u
-    sig = np.where(u > 0, pred.sigma_unstated, pred.sigma)
-    sd = pred.sd_scale * np.sqrt(sig**2 + pred.tau**2)
-    cidx = list(_curve_index(d))
-    base = np.column_stack([x, np.ones(m_rows), np.zeros(m_rows), u])
-    base[:, list(_CURVE)] = 0.0
-    mean_v, cov = np.asarray(pred.draw_mean), np.asarray(pred.draw_cov)
-    m_u = base @ mean_v
-    a = np.einsum("ij,jk,ik->i", base, cov, base)
-    b = base @ cov[:, cidx]
-    mean_c, cov_c = mean_v[cidx], cov[np.ix_(cidx, cidx)]
-    sd2 = np.where(u > 0, pred.draw_sd2_unstated, pred.draw_sd2)
-    lk = pred.spec.ln_knots
+    gain for many tasks (numpy). ``shift`` and ``sigma`` (corpus rows only) carry the fit-time
+    nuisance terms; at run time both are absent."""
+    m = len(x)
+    se_ = np.zeros(m) if se is None else np.asarray(se, dtype=np.float64)
+    mu = mean_gain(pred, x, off)
+    if shift is not None:
+        mu = mu + shift
+    sd_p = plugin_sd(pred, x, se_, sigma)
     t = np.log1p(np.maximum(n, 0.0))
+    xt = np.column_stack([x, np.ones(m), off])
+    dm, q, above, below = moments(pred, xt, t)
     z = pred.z
-
-    def ends(tt: FloatArray) -> tuple[FloatArray, ...]:
-        r = _curve_parts(tt, lk)
-        m = m_u + r @ mean_c
-        q = np.maximum(a + 2.0 * np.sum(b * r, axis=1) + np.einsum("ij,jk,ik->i", r, cov_c, r), 0)
-        s, g = np.sqrt(q), np.sqrt(sd2 + q)
-        return m, m - z * s, m + z * s, m - z * g, m + z * g, s
-
-    mean, mean_lo, mean_hi, gain_lo, gain_hi, s = ends(t)
-    for tk in (0.0, *lk):
-        e = ends(np.full(m_rows, tk))
-        above, below = tk > t, tk < t
-        mean_lo = np.where(above, np.minimum(mean_lo, e[1]), mean_lo)
-        gain_lo = np.where(above, np.minimum(gain_lo, e[3]), gain_lo)
-        mean_hi = np.where(below, np.maximum(mean_hi, e[2]), mean_hi)
-        gain_hi = np.where(below, np.maximum(gain_hi, e[4]), gain_hi)
-    margin = pred.margin
+    zs = np.array([-z, z])
+    gains = gain_envelope(mu, dm, q, sd_p**2, above, below, zs)
+    means = gain_envelope(mu, dm, q, np.zeros(m), above, below, zs)
     lo_b, hi_b = pred.band
     ln = np.maximum(n, 0.0)
     r_n = np.where(ln >= pred.gate_n_min, 1.0, (ln / pred.gate_n_min) ** pred.gate_exponent)
     span = (hi_b - lo_b) * r_n
-    p = lo_b + span * _normal_cdf_array((mu - margin) / sd)
-    p_lo = lo_b + span * _normal_cdf_array((mean_lo - margin) / sd)
-    p_hi = lo_b + span * _normal_cdf_array((mean_hi - margin) / sd)
+
+    def prob(center: FloatArray) -> tuple[FloatArray, FloatArray]:
+        q_dec, tie = _decisive_array(center, sd_p, pred.margin)
+        a, b = pred.platt
+        if not (a == 0.0 and b == 1.0):
+            qc = np.clip(q_dec, 1e-12, 1 - 1e-12)
+            q_dec = 1.0 / (1.0 + np.exp(-(a + b * np.log(qc / (1 - qc)))))
+        return lo_b + span * q_dec, tie
+
+    p, tie = prob(mu)
     cl = pred.clip
     return {
         "p": p,
-        "low": np.minimum(p_lo, p),
-        "high": np.maximum(p_hi, p),
+        "low": np.minimum(prob(means[:, 0])[0], p),
+        "high": np.maximum(prob(means[:, 1])[0], p),
         "gain": np.clip(mu, -cl, cl),
-        "gain_low": np.clip(np.minimum(gain_lo, mu), -cl, cl),
-        "gain_high": np.clip(np.maximum(gain_hi, mu), -cl, cl),
-        "mean_low": np.clip(np.minimum(mean_lo, mu), -cl, cl),
-        "mean_high": np.clip(np.maximum(mean_hi, mu), -cl, cl),
+        "gain_low": np.clip(gains[:, 0], -cl, cl),
+        "gain_high": np.clip(gains[:, 1], -cl, cl),
+        "mean_low": np.clip(means[:, 0], -cl, cl),
+        "mean_high": np.clip(means[:, 1], -cl, cl),
         "gate": r_n,
-        "sd": sd,
-        "mean": mean,
-        "mean_sd": s,
-        "gain_sd": np.sqrt(sd2 + s * s),
+        "p_tie": tie,
+        "mean": mu,
+        "sd": sd_p,
+        "gain_sd": np.sqrt(sd_p**2 + q[:, 0]),
     }
+
+
+def _row_envelope(
+    pred: Predictive, row: Sequence[float], off: float, n: float, se: float
+) -> tuple[float, float, float, list[float], list[float], list[bool], list[bool]]:
+    """One task's mu, sd_p, t and, per column (the task itself, then the knot values), the
+    expected gain's shift from mu, the fit variance, and which columns lie above and below t:
+    :func:`moments` for one row. With ``x~ = a + P·r`` (r the four n-dependent entries),
+    ``x~_k'C x~_k = a'Ca + 2·r_k·(P'Ca) + r_k'C_rr r_k``; only ``C x~`` needs the full
+    product."""
+    mu = pred.intercept + pred.slope_below_min * off
+    for c, v in zip(pred.coef, row, strict=True):
+        mu += c * v
+    sd_p = pred.sd_plugin(row[HEADROOM], se)
+    t = math.log1p(max(n, 0.0))
+    xt = np.array([*row, 1.0, off])
+    cvec = pred.cov_array @ xt
+    q_t = float(xt @ cvec)
+    c_all = cvec.tolist()
+    i0, i1, i2, i3 = pred.curve_index
+    c0, c1, c2, c3 = c_all[i0], c_all[i1], c_all[i2], c_all[i3]
+    r0, r1, r2, r3 = _curve_part(t, pred.spec.ln_knots)
+    (a00, a01, a02, a03), (a10, a11, a12, a13), (a20, a21, a22, a23), (a30, a31, a32, a33) = (
+        pred.cov_curve_rows
+    )
+    h0 = c0 - (a00 * r0 + a01 * r1 + a02 * r2 + a03 * r3)
+    h1 = c1 - (a10 * r0 + a11 * r1 + a12 * r2 + a13 * r3)
+    h2 = c2 - (a20 * r0 + a21 * r1 + a22 * r2 + a23 * r3)
+    h3 = c3 - (a30 * r0 + a31 * r1 + a32 * r2 + a33 * r3)
+    # a'Ca = x~'Cx~ - 2 r.(Cx~)_r + r'C_rr r = x~'Cx~ - r.(Cx~)_r - r.h
+    a_ca = q_t - (r0 * c0 + r1 * c1 + r2 * c2 + r3 * c3) - (r0 * h0 + r1 * h1 + r2 * h2 + r3 * h3)
+    t0, t1, t2, t3 = pred.theta_curve_tuple
+    r_theta = r0 * t0 + r1 * t1 + r2 * t2 + r3 * t3
+    shift = [0.0]
+    q = [max(q_t, 0.0)]
+    for (k0, k1, k2, k3), ak, bk in pred.knot_constants:
+        shift.append(bk - r_theta)
+        qk = a_ca + 2.0 * (k0 * h0 + k1 * h1 + k2 * h2 + k3 * h3) + ak
+        q.append(qk if qk > 0.0 else 0.0)
+    kv = pred.knot_values
+    return mu, sd_p, t, shift, q, [False, *(k > t for k in kv)], [False, *(k < t for k in kv)]
+
+
+def _row_ends(
+    mu: float, shift: list[float], q: list[float], b2: float, above: list[bool],
+    below: list[bool], z: float,
+) -> tuple[float, float, float, float]:  # fmt: skip
+    """``G(−z), G(z)`` and the expected gain's ends (``b2 = 0``) in one pass, computed as
+    :func:`gain_quantiles` computes them."""
+    s0, f0 = math.sqrt(b2 + q[0]), math.sqrt(q[0])
+    g_lo, g_hi, m_lo, m_hi = mu + -z * s0, mu + z * s0, mu + -z * f0, mu + z * f0
+    for sh, qk, up, down in zip(shift, q, above, below, strict=True):
+        if up:
+            v = mu + sh
+            g_lo = min(g_lo, v + -z * math.sqrt(b2 + qk))
+            m_lo = min(m_lo, v + -z * math.sqrt(0.0 + qk))
+        elif down:
+            v = mu + sh
+            g_hi = max(g_hi, v + z * math.sqrt(b2 + qk))
+            m_hi = max(m_hi, v + z * math.sqrt(0.0 + qk))
+    return g_lo, g_hi, m_lo, m_hi
+
+
+def predict_row(
+    pred: Predictive, row: Sequence[float], off: float, n: float, se: float = 0.0
+) -> RowPrediction:
+    """:func:`predict_arrays` for one task at run time."""
+    mu, sd_p, _, shift, q, above, below = _row_envelope(pred, row, off, n, se)
+    z = pred.z
+    b2 = sd_p * sd_p
+    g_lo, g_hi, m_lo, m_hi = _row_ends(mu, shift, q, b2, above, below, z)
+    p, tie = pred.probability(mu, sd_p, n)
+    cl = pred.clip
+    return RowPrediction(
+        p,
+        min(pred.probability(m_lo, sd_p, n)[0], p),
+        max(pred.probability(m_hi, sd_p, n)[0], p),
+        min(max(mu, -cl), cl),
+        min(max(g_lo, -cl), cl),
+        min(max(g_hi, -cl), cl),
+        min(max(m_lo, -cl), cl),
+        min(max(m_hi, -cl), cl),
+        pred.gate(n),
+        tie,
+        mu,
+        sd_p,
+        math.sqrt(b2 + q[0]),
+    )
+
+
+def gain_quantiles(
+    pred: Predictive, row: Sequence[float], off: float, n: float, se: float, z: FloatArray
+) -> FloatArray:
+    """``G(z)`` of one task at run time, clipped (no pilot), for an array of z: the values
+    :func:`predict_row` takes for its predictive interval at ``z = ∓z80``, computed the same
+    way (``(mu + shift) + z·sqrt(sd_p² + q)``, the envelope over the knots)."""
+    mu, sd_p, _, shift, q, above, below = _row_envelope(pred, row, off, n, se)
+    b2 = sd_p * sd_p
+    s = np.sqrt(b2 + np.array(q))
+    centers = mu + np.array(shift)
+    values = centers[:, None] + z[None, :] * s[:, None]  # (K, nz)
+    lo_use = np.array(above)
+    lo_use[0] = True
+    hi_use = np.array(below)
+    hi_use[0] = True
+    lower = np.where(lo_use[:, None], values, np.inf).min(axis=0)
+    upper = np.where(hi_use[:, None], values, -np.inf).max(axis=0)
+    out = np.where(z < 0, lower, np.where(z > 0, upper, mu))
+    return np.clip(out, -pred.clip, pred.clip)

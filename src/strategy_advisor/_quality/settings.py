@@ -11,10 +11,10 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from .._datafiles import shipped
-from .._types import STRICT_DATA, FrozenMap
-from .features import SUPPORT_DIMS
+from .._types import STRICT_DATA, TASK_TYPES, FrozenMap
+from .features import FEATURES, SUPPORT_DIMS, VARIANTS
 
-__all__ = ["FitSettings", "fit_settings"]
+__all__ = ["FitSettings", "SourceStances", "fit_settings", "source_stances"]
 
 
 class _Explained(BaseModel):
@@ -71,6 +71,7 @@ class _UnstatedN(_Explained):
 class _Fallbacks(_Explained):
     frontier_api_params_b: float = Field(..., gt=0)
     open_weights_params_b: float = Field(..., gt=0)
+    strength: float = Field(..., ge=0, le=100, description="MMLU % when the corpus has none.")
     shots: float = Field(..., ge=0)
     shots_cap: float = Field(..., gt=0)
     classes_cap: float = Field(..., ge=1)
@@ -82,6 +83,52 @@ class _Fallbacks(_Explained):
 
 class _Calibration(_Explained):
     sd_scale: bool
+    platt: bool = Field(..., description="A Platt step on p, fitted on decisive outcomes.")
+
+
+class _StrengthSetting(_Explained):
+    center: float = Field(..., ge=0, le=100, description="MMLU % at which the terms are 0.")
+    knowledge_tasks: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _known(self) -> _StrengthSetting:
+        bad = [t for t in self.knowledge_tasks if t not in TASK_TYPES]
+        if bad:
+            raise ValueError(f"key 'strength.knowledge_tasks': unknown task types {bad}")
+        return self
+
+
+class _ShotsSetting(_Explained):
+    within: Literal["arm", "none"] = Field(
+        ..., description="'arm': the slope from rows sharing one fine-tuned result only."
+    )
+
+
+class _StanceSetting(_Explained):
+    use: bool
+
+
+class _FeaturesSetting(_Explained):
+    left_out: FrozenMap[str, tuple[str, ...]] = Field(
+        ..., description="Per fit ('prior', 'baseline'): features cross-validation left out."
+    )
+
+    @model_validator(mode="after")
+    def _known(self) -> _FeaturesSetting:
+        names = {f.name for f in FEATURES}
+        for fit, left in self.left_out.items():
+            if fit not in VARIANTS:
+                raise ValueError(f"key 'features.left_out': unknown fit {fit!r}")
+            bad = [n for n in left if n not in names]
+            if bad:
+                raise ValueError(f"key 'features.left_out.{fit}': unknown features {bad}")
+        return self
+
+
+class _BaselineSetting(_Explained):
+    sd_headroom: bool = Field(..., description="Residual sd depends on the measured headroom.")
+    offset: float = Field(..., gt=0, description="Points added to the headroom before ln.")
+    reference: float = Field(..., gt=0, description="Headroom at which the sd is sigma.")
 
 
 class _BootstrapSetting(_Explained):
@@ -112,6 +159,7 @@ class _CVSetting(_Explained):
     fold_draws: int = Field(..., ge=0)
     fold_seed: int
     reliability_bins: int = Field(..., ge=2)
+    ece_bootstrap: int = Field(..., ge=1, description="Source-bootstrap draws of the ECE.")
 
 
 class FitSettings(BaseModel):
@@ -119,7 +167,7 @@ class FitSettings(BaseModel):
 
     model_config = STRICT_DATA
 
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     as_of: str
     source: str
     about: str
@@ -132,6 +180,11 @@ class FitSettings(BaseModel):
     unstated_n: _UnstatedN
     imputation_fallbacks: _Fallbacks
     calibration: _Calibration
+    features: _FeaturesSetting
+    strength: _StrengthSetting
+    shots: _ShotsSetting
+    stance: _StanceSetting
+    baseline: _BaselineSetting
     bootstrap: _BootstrapSetting
     optimizer: _Optimizer
     support: _SupportSetting
@@ -154,3 +207,28 @@ class FitSettings(BaseModel):
 
 
 fit_settings = shipped(FitSettings, "quality_fit.json")
+
+
+class _Stance(BaseModel):
+    model_config = STRICT_DATA
+    stance: Literal["fine_tuning", "neutral", "in_context"]
+    why: str = Field(..., min_length=1)
+
+
+class SourceStances(BaseModel):
+    """``data/source_stance.json``: each corpus source's stance (a fit-time nuisance)."""
+
+    model_config = STRICT_DATA
+
+    schema_version: Literal[1]
+    as_of: str
+    source: str
+    about: str
+    sources: FrozenMap[str, _Stance]
+
+    def as_mapping(self) -> dict[str, str]:
+        """source_id -> stance."""
+        return {k: v.stance for k, v in self.sources.items()}
+
+
+source_stances = shipped(SourceStances, "source_stance.json")

@@ -321,7 +321,9 @@ def resolve_tokenizer(encoding: EncodingLike, *, allow_estimate: bool = False) -
     return Tokenizer(enc.name, enc, ratios, 0.0, None)
 
 
-def progress_bar(progress: bool | None, total: int | None, *, unit: str) -> Any:
+def progress_bar(
+    progress: bool | None, total: int | None, *, unit: str, desc: str = "counting tokens"
+) -> Any:
     """A tqdm.auto bar, or None: off, not installed, or (``None``) short or not a terminal."""
     if progress is False:
         return None
@@ -334,7 +336,7 @@ def progress_bar(progress: bool | None, total: int | None, *, unit: str) -> Any:
         from tqdm.auto import tqdm
     except ImportError:  # optional dependency: stay silent
         return None
-    return tqdm(total=total, unit=unit, desc="counting tokens", leave=False)
+    return tqdm(total=total, unit=unit, desc=desc, leave=False)
 
 
 # --------------------------------------------------------------------------- summary
