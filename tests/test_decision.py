@@ -14,6 +14,7 @@ $10,000 so ``usd()`` writes it out in full ("$3,000").
 from __future__ import annotations
 
 import math
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -50,7 +51,13 @@ from strategy_advisor._decision import (
 from strategy_advisor._pipeline import evaluate
 from strategy_advisor._rules import Effect, RuleOutcome
 from strategy_advisor._types import FrozenMap, construct
-from strategy_advisor._uncertainty import Uncertainty, draw, estimates, uncertainty_settings
+from strategy_advisor._uncertainty import (
+    Uncertainty,
+    draw,
+    estimates,
+    gain_at,
+    uncertainty_settings,
+)
 
 from .helpers import TODAY, estimate, offer, point_evaluation, profile, spec
 
@@ -470,7 +477,7 @@ def test_the_totals_interval_is_the_80_percent_interval_of_the_draws() -> None:
     adv = Advisor()
     case, ev = point_evaluation(p, advisor=adv)
     parts = adv._parts(p, case, adv.policy)
-    drawn = draw(case, ev.scenarios, rec.quality, uncertainty_settings().draws)
+    drawn = draw(case, ev.scenarios, partial(gain_at, rec.quality), uncertainty_settings().draws)
     shots = np.full(drawn.scenarios.rows, float(ev.plan.shots[0]))
     at_draws = evaluate(case, drawn.scenarios, parts, shots=shots, gain=drawn.gain)
     for k in (FT, ICL):
@@ -518,7 +525,7 @@ def test_shared_estimates_move_both_bills_together() -> None:
     case, ev = point_evaluation(p)
     found = {e.key: e for e in estimates(case, ev.scenarios)}
     assert "people.hourly_usd" in found
-    drawn = draw(case, ev.scenarios, estimate(5.0), 500)
+    drawn = draw(case, ev.scenarios, partial(gain_at, estimate(5.0)), 500)
     rate = drawn.scenarios["hourly_usd"]
     assert rate.shape == (500,) and rate.min() < rate.max()
     bills = price(case, drawn.scenarios, np.full(500, 10.0))
@@ -529,7 +536,7 @@ def test_shared_estimates_move_both_bills_together() -> None:
     # the team's hours: retraining and revision drawn at one percentile
     q = profile(people=PeopleTime(hourly_usd=100.0), task_change_interval_days=90.0)
     case, ev = point_evaluation(q)
-    team = draw(case, ev.scenarios, estimate(5.0), 200).percentiles
+    team = draw(case, ev.scenarios, partial(gain_at, estimate(5.0)), 200).percentiles
     np.testing.assert_array_equal(
         team["people.fine_tuning_hours_per_retraining"], team["people.prompt_revision_hours"]
     )
@@ -574,7 +581,7 @@ def test_self_hosting_on_both_sides_draws_one_gpu_price() -> None:
     case, ev = point_evaluation(profile(icl_model=own, ft_model=own))
     keys = [e.key for e in estimates(case, ev.scenarios)]
     assert keys.count("serving.gpu_price") == 1
-    s = draw(case, ev.scenarios, estimate(5.0), 300).scenarios
+    s = draw(case, ev.scenarios, partial(gain_at, estimate(5.0)), 300).scenarios
     assert np.unique(s["gpu_price_z"]).size > 1  # drawn
     bills = price(case, s, np.full(s.rows, 10.0))
 

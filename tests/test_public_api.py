@@ -27,7 +27,7 @@ EXPECTED = {
     "CatalogDefaults", "Effect", "RuleSource", "Sourced", "GainMetrics", "ReliabilityCurve",
     "ReliabilityBin", "SensitivityBars", "QualityParams", "QualityCorpus", "AllOf", "AnyOf",
     "Compare", "Not", "FeatureColumns", "ProfileFailure", "iter_recommendations",
-    "BaselineMeasurement", "PromptedBaseline", "measure_prompted_baseline",
+    "BaselineMeasurement", "PromptedBaseline", "measure_prompted_baseline", "VariantParams",
 }  # fmt: skip
 
 

@@ -215,6 +215,9 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
     from ._quality.params import (
         QualityParams as QualityParams,
     )
+    from ._quality.params import (
+        VariantParams as VariantParams,
+    )
     from ._recommendation import (
         Recommendation as Recommendation,
     )
@@ -337,6 +340,7 @@ _SOURCES: dict[str, str] = {
     "QualityMetrics": "._quality.params",
     "QualityModel": "._quality",
     "QualityParams": "._quality.params",
+    "VariantParams": "._quality.params",
     "Reason": "._decision",
     "Recommendation": "._recommendation",
     "ReliabilityBin": "._displays",

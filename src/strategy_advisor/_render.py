@@ -192,7 +192,8 @@ def _decided_line(rec: Recommendation) -> str:
         if word not in kinds:
             kinds.append(word)
     lead = decisive[0]
-    return f"Decided by {' and '.join(kinds)}: {lead.message}"
+    said = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    return f"Decided by {said}: {lead.message}"
 
 
 def _volume_line(rec: Recommendation) -> str:
