@@ -93,6 +93,15 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
         "if it already decides. See [Costs and latency](costs.md) and "
         "[The decision](decision.md).",
     ),
+    "decision-measure-baseline-first": (
+        "note",
+        "When knowing the quality gain (the simulation's partial value of information) is "
+        "worth more than measuring the prompted model's own score on up to 200 of your "
+        "labeled examples (`measure_prompted_baseline`, priced at the prompted per-request "
+        "price), and some plausible score would change the answer: the plan, its cost and "
+        "what each score (the corpus's 10th-90th percentiles) would decide. Never once a "
+        "baseline or a pilot is given. See [The decision](decision.md#the-value-of-knowing-more).",
+    ),
     "feasibility-latency": (
         "feasibility",
         "How likely each strategy meets the latency budget at its percentile "

@@ -177,3 +177,34 @@ def test_a_tuned_8b_model_at_low_volume_is_served_on_its_cheapest_route() -> Non
     assert offline.serving.replicas == pytest.approx(1 - d, rel=1e-3)
     assert offline.hosting_usd == pytest.approx((1 - d) * hourly * 24 * 30.4375 * 12, rel=1e-3)
     assert offline.serving.cold_start_share == pytest.approx((1 + rate * cold) * d, rel=1e-3)
+
+
+MEASURE = dict(
+    task_type="knowledge_qa", n_labeled_examples=948, avg_input_tokens=62.7,
+    avg_output_tokens=219.9, requests_per_month=10_736_390.0, horizon_months=6.0,
+    retrieved_context_tokens=4000.0, icl_shots=22, latency_budget_ms=10_000.0,
+    people={"hourly_usd": 250.0}, icl_model="gpt-5.4-nano",
+    ft_model="together/qwen2.5-7b-instruct-turbo",
+)  # fmt: skip
+
+
+def test_measure_the_prompted_baseline_first_when_knowing_the_gain_is_worth_it() -> None:
+    # issue 17.6: knowing the quality gain is worth thousands (the simulation's partial
+    # EVPI), measuring gpt-5.4-nano's own score costs 200 requests at the prompted price,
+    # and a low score would flip the answer to fine-tuning: the answer says measure first
+    rec = _rec(**MEASURE)
+    (reason,) = [r for r in rec.reasons if r.code == "decision-measure-baseline-first"]
+    worth = rec.uncertainty.evpi_quality_usd
+    per_request = rec.costs[ICL].per_request_usd
+    assert worth is not None and per_request is not None
+    cost = 200 * per_request
+    assert worth > cost
+    assert f"{worth:,.0f}" in reason.message.replace("$", "")
+    assert "on 200 of your labeled examples" in reason.message
+    # each outcome: the score with the quality term at that baseline, the rest as now
+    assert "17 → fine-tuning" in reason.message
+    assert "90.9 → in-context learning" in reason.message
+    # once measured (or with a pilot), nothing is left to ask
+    measured = _rec(**MEASURE, prompted_baseline={"score": 0.9, "n_examples": 200})
+    assert not [r for r in measured.reasons if r.code == "decision-measure-baseline-first"]
+    assert measured.quality.basis == "baseline"

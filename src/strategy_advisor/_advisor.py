@@ -19,6 +19,7 @@ from ._errors import ParameterError
 from ._features import TaskFeatures, features_at
 from ._flips import Explored, explore
 from ._latency import StrategyLatency, strategy_latency
+from ._measure_first import measure_first
 from ._pipeline import (
     Evaluation,
     Parts,
@@ -37,7 +38,7 @@ from ._portfolio import (
     validated_profiles,
 )
 from ._profile import TaskProfile
-from ._quality import QualityEstimate, QualityModel, load_default_quality_model
+from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
 from ._scenarios import Case, Scenarios
@@ -62,6 +63,7 @@ class _Decided:
     sim: SimulationResult
     decision: Decision
     costs: CostComparison
+    quality_features: QualityFeatures  # the quality model's input, as the prompt is planned
 
 
 @functools.cache
@@ -165,7 +167,9 @@ class Advisor:
         )
         decision = decide(at_point.scores, fired, sim.share_fine_tuning_better, policy=policy)
         costs = cost_comparison(case, point, at_point.bills, break_even=be, intervals=sim.intervals)
-        return _Decided(case, parts, point, at_point, explored, quality, sim, decision, costs)
+        return _Decided(
+            case, parts, point, at_point, explored, quality, sim, decision, costs, features
+        )
 
     def recommend(
         self,
@@ -228,6 +232,16 @@ class Advisor:
             )
             if r is not None
         ]
+        measure = measure_first(
+            profile, self.quality_model, core.quality_features, decision.score, policy,
+            sim.uncertainty, costs, decision.strategy, case.icl.name,
+        )  # fmt: skip
+        if measure is not None:  # right after what knowing more would be worth
+            codes = [r.code for r in reasons]
+            at = codes.index("decision-value-of-information") + 1 if (
+                "decision-value-of-information" in codes
+            ) else _after_weighed(reasons)  # fmt: skip
+            reasons = (*reasons[:at], measure, *reasons[at:])
         if notes:  # after the weighed reasons and whether they hold
             cut = _after_weighed(reasons)
             reasons = (*reasons[:cut], *notes, *reasons[cut:])

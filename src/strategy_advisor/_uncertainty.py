@@ -85,6 +85,10 @@ class UncertaintySettings(BaseModel):
     evpi_share_of_cheaper_total: float = Field(..., ge=0)
     evpi_min_usd: float = Field(..., ge=0)
     evpi_reason: str
+    baseline_examples: int = Field(..., ge=1)
+    baseline_examples_reason: str
+    baseline_outcomes_points: tuple[float, ...] = Field(..., min_length=1)
+    baseline_outcomes_reason: str
 
 
 uncertainty_settings = shipped(UncertaintySettings, "uncertainty.json")
