@@ -159,7 +159,7 @@ def test_markdown_has_flip_points_and_sensitivity_tables() -> None:
         "| estimate | cheap end | dear end | score at cheap end | score at dear end | swing |" in md
     )
     assert md.count("\n| ") >= len(rec.flip_points) + len(rec.sensitivity)
-    assert "plausible range" in md
+    assert "interval" in md  # the sensitivity table says which interval its ends are
 
 
 def test_text_lists_the_nearest_flip_points_and_largest_swings() -> None:
@@ -171,5 +171,5 @@ def test_text_lists_the_nearest_flip_points_and_largest_swings() -> None:
     assert rec.sensitivity[0].input in text
     steady = _rec("hosted_low_volume")
     assert not steady.flip_points
-    expected = "No single input changes the answer within its plausible range."
+    expected = "No single input changes the answer within its range."
     assert expected in str(steady) and expected in steady.to_markdown()
