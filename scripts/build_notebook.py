@@ -77,7 +77,8 @@ QUICKSTART: list[tuple[str, str]] = [
      "for f in rec.flip_points:\n"
      "    print(f'{f.label}: {f.current_text} -> {f.text} makes it {f.becomes.label}')"),
     ("markdown", "## In a notebook\nA recommendation on its own renders as HTML: the verdict, "
-     "the costs with their plausible ranges, the deciding reasons, total cost against monthly "
+     "what decided it, the costs with their 80% intervals over the simulation's draws, the "
+     "serving routes not chosen, the deciding reasons, total cost against monthly "
      "volume and the sensitivity tornado (inline SVG, no matplotlib needed). `rec.to_html()` "
      "is the full report as one self-contained page; `rec.to_markdown()` is for tickets. The "
      "Display objects draw the same charts with matplotlib (`pip install "
@@ -129,7 +130,7 @@ ECONOMICS: list[tuple[str, str]] = [
      "    print(f'{name:<28} {r.strategy.label:>20} {r.confidence:.2f}  fine-tuning '\n"
      "          f'{usd(ft):>8}  prompting {usd(icl):>7}')"),
     ("markdown", "## Which estimates matter most\nThe sensitivity table moves each estimated "
-     "input alone across its plausible range and records the decision score (log-odds for "
+     "input alone to the ends of its 80% interval and records the decision score (log-odds for "
      "fine-tuning) at each end: measure the top rows first."),
     ("code", "for row in rec.sensitivity[:6]:\n"
      "    print(f'{row.input:<58} {row.score_low:+.2f} .. {row.score_high:+.2f}')\n"
