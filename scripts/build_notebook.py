@@ -265,8 +265,11 @@ def comparable(nb: Any) -> list[list[tuple[str, str]]]:
             continue
         items = []
         for o in cell.outputs:
-            if o.output_type == "stream":
-                items.append((f"stream:{o.name}", "".join(o.text)))
+            if o.output_type == "stream":  # one text per run of a stream (flushes split it)
+                kind, text = f"stream:{o.name}", "".join(o.text)
+                if items and items[-1][0] == kind:
+                    kind, text = kind, items.pop()[1] + text
+                items.append((kind, text))
             elif o.output_type in ("display_data", "execute_result"):
                 data = o.get("data", {})
                 for mime in ("text/html", "text/markdown"):
