@@ -37,7 +37,8 @@ def example() -> str:
         f"{_usd(icl.total_usd_low)}-{_usd(icl.total_usd_high)} |",
         "",
         f"Decision score {rec.score.total:+.2f} (quality {rec.score.quality_log_odds:+.2f}, "
-        f"cost {rec.score.cost_term:+.2f}, rules {rec.score.rules_term:+.2f}); over "
+        f"cost {rec.score.cost_term:+.2f}, rules {rec.score.rules_term:+.2f}, latency "
+        f"{rec.score.feasibility_term:+.2f}); over "
         f"{rec.uncertainty.draws:,} draws of the estimated inputs fine-tuning is the better "
         f"choice in {100 * rec.uncertainty.share_fine_tuning_better:.0f}% (80% interval of the "
         f"score {rec.uncertainty.score_low:+.2f} to {rec.uncertainty.score_high:+.2f}).",

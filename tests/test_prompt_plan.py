@@ -74,8 +74,8 @@ def test_the_plan_keeps_the_candidate_the_decision_scores_best_for_prompting() -
     assert plan.room.tolist() == [(128_000 - 350) // 250]  # the context window is no limit
     # against the best-scoring count with fewer (4): $2,880 vs $1,680, for -60 instead of -20
     assert plan.reason == (
-        "the 8 wanted; worth $1,200 more than 4 demonstrations ($2,880 vs $1,680 over the "
-        "horizon) for fine-tuning's expected gain -60 points instead of -20"
+        "the 8 wanted; costing $1,200 more than 4 demonstrations ($2,880 vs $1,680 over the "
+        "horizon), worth it for fine-tuning's expected gain -60 points instead of -20"
     )
 
 

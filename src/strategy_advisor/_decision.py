@@ -501,7 +501,7 @@ def _range_reason(
     draws = f"{uncertainty.draws:,} draws of the estimated inputs"
     if share >= 0.5:
         return _reason(
-            "decision-holds-across-ranges" if share >= 0.9 else "decision-uncertain",
+            "decision-holds-across-ranges" if round(share, 2) >= 0.9 else "decision-uncertain",
             f"{chosen.label.capitalize()} is the better choice in {percent(share)} of "
             f"{draws} and of the quality gain ({spans}).",
             None,

@@ -213,8 +213,8 @@ def _against(best: _Candidate, other: _Candidate, minimum: int | None) -> str:
     totals += f", {amount} less)" if usd(best.total) == usd(other.total) else ")"
     if not dearer:  # fewer demonstrations were cheaper: quality bought the difference
         return (
-            f"worth {amount} more than {_count(other.shots)} {totals} for {_gain(best)} "
-            f"instead of {other.gain:+.0f}"
+            f"costing {amount} more than {_count(other.shots)} {totals}, worth it for "
+            f"{_gain(best)} instead of {other.gain:+.0f}"
         )
     why = ""
     if best.prefix_cached and not other.prefix_cached and best.prefix:

@@ -126,7 +126,10 @@ class Uncertainty(BaseModel):
     model_config = RESULT
 
     draws: int = Field(description="Scenarios drawn (0: nothing is estimated or priced).")
-    seed: int = Field(description="The draws' seed, from the task's content.")
+    seed: int = Field(
+        description="The draws' seed (data/uncertainty.json): the same for every task, so the "
+        "same input gives the same answer and two tasks differ only by their inputs."
+    )
     interval_level: float = Field(description="Level of every interval, e.g. 0.8.")
     share_fine_tuning_better: float = Field(
         description="Share of draws in which fine-tuning is the better choice under the "
