@@ -132,7 +132,6 @@ class Advisor:
             rulebook=self.rulebook,
             quality=self.quality_model,
             policy=policy,
-            latency_defaults=self.catalog.latency_defaults,
             base_quality=quality_features(case),
             pilot=profile.pilot,
             min_examples=case.ft_min_examples,

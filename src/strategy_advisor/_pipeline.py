@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from ._catalog import LatencyDefaults
 from ._costs.kernel import Bills, PromptShape, price
 from ._costs.statement import route_label
 from ._decision import DecisionPolicy, RowScores, score_rows
@@ -54,7 +53,6 @@ class Parts:
     rulebook: Rulebook
     quality: QualityModel
     policy: DecisionPolicy
-    latency_defaults: LatencyDefaults
     base_quality: QualityFeatures
     pilot: PilotResult | None
     min_examples: int = 0  # the fine-tuning offer's minimum: fewer can never be trained

@@ -118,11 +118,6 @@ class QualityEstimate(BaseModel):
             object.__setattr__(self, "outcome_probabilities", ((1 - t) * p, t, (1 - t) * (1 - p)))
         return self
 
-    @property
-    def pilot_applied(self) -> bool:
-        """True when a pilot result updated the estimate."""
-        return self.pilot is not None
-
     def __str__(self) -> str:
         pct = round(self.interval_level * 100)
         head = (
