@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ._costs import CostComparison
 from ._datafiles import read_shipped_json, validate_data
-from ._format import duration, format_value, percent, usd
+from ._format import duration, format_value, percent, percentile_name, share, usd
 from ._latency import StrategyLatency
 from ._quality import QualityEstimate
 from ._rules import Effect, RuleOutcome
@@ -556,7 +556,8 @@ def _latency_reason(
 ) -> str:
     """How likely each strategy meets the budget, and what the decision makes of it."""
     parts = []
-    q = _percentile_name(latency[Strategy.IN_CONTEXT_LEARNING].budget_percentile)
+    named = percentile_name(latency[Strategy.IN_CONTEXT_LEARNING].budget_percentile)
+    q = "the median" if named == "median" else named
     for s in (Strategy.IN_CONTEXT_LEARNING, Strategy.FINE_TUNING):
         lat = latency[s]
         p = lat.within_budget_probability
@@ -567,7 +568,7 @@ def _latency_reason(
             f"{q} about {format_value(lat.total_ms, 'ms')}, "
         )  # fmt: skip
         parts.append(
-            f"{name} meets it with probability {100 * p:.0f}% ({at}p95 about "
+            f"{name} meets it with probability {share(p)} ({at}p95 about "
             f"{format_value(lat.p95_ms, 'ms')}, median {format_value(lat.median_ms, 'ms')})"
         )
     head = f"At {q} against the {format_value(budget_ms, 'ms')} budget: " + "; ".join(parts)
@@ -578,11 +579,6 @@ def _latency_reason(
         f"{toward}; measure {'it' if q == 'the median' else 'the ' + q} on your own calls "
         "to settle it."
     )
-
-
-def _percentile_name(q: float) -> str:
-    """``p95``, ``p99.9``; the median for 50."""
-    return "the median" if q == 50 else f"p{q:g}"
 
 
 def reasons_for(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-__all__ = ["duration", "format_value", "percent", "usd"]
+__all__ = ["duration", "format_value", "percent", "percentile_name", "share", "usd"]
 
 
 _SCALES = ((1e9, "B"), (1e6, "M"), (1e4, "k"))
@@ -45,6 +46,27 @@ def percent(share: float) -> str:
     ('89%', '12%', '100%')
     """
     return f"{100 * round(share, 2):.0f}%"
+
+
+def share(x: float) -> str:
+    """A share or probability in percent, whole unless rounding would claim all or none
+    of what is not certain (99.5% stays 99.5%).
+
+    Examples
+    --------
+    >>> share(0.42), share(0.9951), share(0.001), share(1.0)
+    ('42%', '99.5%', '0.1%', '100%')
+    """
+    pct = 100 * x
+    text = f"{pct:.0f}"
+    if text in ("0", "100") and 0 < pct < 100:
+        text = f"{math.floor(pct * 10) / 10:.1f}" if pct > 50 else f"{math.ceil(pct * 10) / 10:.1f}"
+    return f"{text}%"
+
+
+def percentile_name(q: float) -> str:
+    """A percentile as a latency is named: ``median`` for 50, else ``p95``, ``p99.9``."""
+    return "median" if q == 50 else f"p{q:g}"
 
 
 def _count(x: float) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ._costs.statement import replica_words
 from ._escape import markdown, printable
-from ._format import duration, format_value, percent, usd
+from ._format import duration, format_value, percent, percentile_name, share, usd
 from ._report import Summary, render_fragment, render_page
 from ._types import Strategy
 
@@ -67,13 +67,9 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
         (f"total over {rec.profile.horizon_months:g} months", usd(ft.total_usd),
          usd(icl.total_usd)),
         (_interval_title(rec), _range_cell(ft), _range_cell(icl)),
-        (f"latency per request ({_percentile(lat_icl.budget_percentile)})",
+        (f"latency per request ({percentile_name(lat_icl.budget_percentile)})",
          _latency_cell(lat_ft), _latency_cell(lat_icl)),
     ]  # fmt: skip
-
-
-def _percentile(q: float) -> str:
-    return "median" if q == 50 else f"p{q:g}"
 
 
 def runners_up(rec: Recommendation) -> list[str]:
@@ -138,18 +134,9 @@ def _tokens_cell(c: StrategyCost) -> str:
         return "unknown"
     text = f"{format_value(c.input_tokens_per_request, 'int')} in"
     if c.cached_tokens_per_request:
-        hits = f", {_share(c.cache_hit_rate)} hits" if c.cache_hit_rate is not None else ""
+        hits = f", {share(c.cache_hit_rate)} hits" if c.cache_hit_rate is not None else ""
         text += f" ({format_value(c.cached_tokens_per_request, 'int')} cached{hits})"
     return text + f" / {format_value(c.output_tokens_per_request, 'int')} out"
-
-
-def _share(x: float) -> str:
-    """A share in percent, whole unless rounding would claim all or none (99.5% stays 99.5%)."""
-    pct = 100 * x
-    text = f"{pct:.0f}"
-    if text in ("0", "100") and 0 < pct < 100:
-        text = f"{math.floor(pct * 10) / 10:.1f}" if pct > 50 else f"{math.ceil(pct * 10) / 10:.1f}"
-    return f"{text}%"
 
 
 def _yes(ok: bool) -> str:

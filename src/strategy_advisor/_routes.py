@@ -1,8 +1,9 @@
 """Serving routes: every way a team could serve a model, with its GPU, price and capacity.
 
 A strategy's serving modes (``serverless``, ``dedicated``, ``self_hosted``, ``endpoint``)
-open one or more routes. A tuned open model of up to 16B parameters that a team may host
-itself can run on any GPU whose 7-8B throughput is measured (an H100 from
+open one or more routes, as ``data/routes.json`` chooses them. A tuned open model of up
+to 16B parameters that a team may host itself can run on any GPU whose 7-8B throughput is
+measured (an H100 from
 ``data/serving.json``; an L40S or an A100 from ``data/gpu_memory.json``), at that GPU's
 on-demand price (``data/gpu_offers.json``; an H100 at ``serving.json``'s, as before), with
 the team's own operations time; or on a serverless GPU platform's endpoint: an always-on
@@ -17,38 +18,63 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel
 
 from ._catalog import ModelSpec, ServingMode
+from ._datafiles import shipped
 from ._figures import value_at
 from ._gpu_memory import kv_cache_bytes_per_token, throughput_tables
 from ._gpu_offers import cold_start_seconds, gpu_hourly_price, scale_to_zero_offers
 from ._serving import gpu_price, gpus_per_replica, replica_seconds
-from ._types import FloatArray, Strategy
+from ._types import STRICT_DATA, FloatArray, Strategy
 
 __all__ = [
-    "ENDPOINT_MAX_PARAMS_B",
     "Route",
+    "RouteChoices",
     "RouteKind",
     "at_slowness",
     "gpu_capacity_ratio",
+    "route_choices",
     "routes_for",
+    "small_model_max_params_b",
 ]
 
 #: What a route is: a provider's API or deployment, the team's own GPUs, or a serverless
 #: GPU platform's always-on or scale-to-zero worker.
 RouteKind = Literal["api", "provider", "own", "always_on", "scale_to_zero"]
 
-#: Billions of parameters up to which one 48-80 GB card holds the model (GPU.md 2b): the
-#: smaller GPUs and the GPU platforms' endpoints are priced up to this size.
-ENDPOINT_MAX_PARAMS_B = 16.0
-#: The GPUs a tuned model up to 16B may be self-hosted on, cheapest measured first.
-_OWN_GPUS = ("L40S 48GB", "A100 80GB")
-_ENDPOINT_GPU = "L40S 48GB"  # the cheapest GPU with a measured 7-8B throughput
-_ENDPOINT_PROVIDER = "RunPod Serverless"
 _SAME = (1.0, 1.0, 1.0)  # the reference H100 itself
+
+
+class _Choice(BaseModel):
+    model_config = STRICT_DATA
+    value: Any
+    source: str
+
+
+class RouteChoices(BaseModel):
+    """``data/routes.json``: which routes are priced, each choice with its source."""
+
+    model_config = STRICT_DATA
+    schema_version: int
+    as_of: str
+    source: str
+    small_model_max_params_b: _Choice
+    own_gpus: _Choice
+    endpoint_gpu: _Choice
+    endpoint_provider: _Choice
+
+
+route_choices = shipped(RouteChoices, "routes.json")
+
+
+def small_model_max_params_b() -> float:
+    """Billions of parameters up to which one 48-80 GB card holds the model: the smaller
+    GPUs and the GPU platforms' endpoints are priced up to this size (data/routes.json)."""
+    return float(route_choices().small_model_max_params_b.value)
 
 
 @dataclass(frozen=True)
@@ -73,7 +99,8 @@ class Route:
         if self.kind == "api":
             return "per-token API"
         if self.kind == "provider":
-            return "provider's dedicated deployment"
+            on = f" on {self.gpus}x {self.gpu}" if self.gpu else ""
+            return f"provider's dedicated deployment{on}"
         if self.gpu is None and self.price is None:
             return f"no {self.mode.replace('_', '-')} route"
         gpus = f"{self.gpus}x {self.gpu}" if self.gpu else "a replica"
@@ -157,7 +184,11 @@ def routes_for(spec: ModelSpec, strategy: Strategy, modes: tuple[ServingMode, ..
         elif mode == "self_hosted":
             out.extend(_own_routes(size, given_gpu, gpus, mode))
         elif mode == "endpoint":
-            found = _endpoint_routes() if size is not None and size <= ENDPOINT_MAX_PARAMS_B else []
+            found = (
+                _endpoint_routes()
+                if size is not None and size <= small_model_max_params_b()
+                else []
+            )
             out.extend(found or [_no_route(mode, size)])
     return tuple(out)
 
@@ -167,7 +198,7 @@ def _no_route(mode: ServingMode, size: float | None) -> Route:
     known = "size unknown" if size is None else f"{size:g}B"
     why = (
         f"no {mode} route: a GPU platform's endpoint is priced for open models up to "
-        f"{ENDPOINT_MAX_PARAMS_B:g}B on one card ({known})"
+        f"{small_model_max_params_b():g}B on one card ({known})"
     )
     return Route(mode, "always_on", None, 1, None, why, (math.nan,) * 3, "", None, None, None)
 
@@ -184,9 +215,9 @@ def _own_routes(
             own = [Route(mode, "own", given_gpu, gpus, found[0], found[1], ratio, why, None,
                          None, None)]  # fmt: skip
         return own
-    if size is None or size > ENDPOINT_MAX_PARAMS_B:
+    if size is None or size > small_model_max_params_b():
         return own
-    for gpu in _OWN_GPUS:
+    for gpu in route_choices().own_gpus.value:
         found = _price(gpu, "on_demand")
         ratio, why = gpu_capacity_ratio(gpu)
         if found is not None and math.isfinite(ratio[0]):
@@ -196,25 +227,27 @@ def _own_routes(
 
 
 def _endpoint_routes() -> list[Route]:
-    ratio, why = gpu_capacity_ratio(_ENDPOINT_GPU)
+    choices = route_choices()
+    gpu, provider = str(choices.endpoint_gpu.value), str(choices.endpoint_provider.value)
+    ratio, why = gpu_capacity_ratio(gpu)
     # a restart of a stopped worker: the vLLM 7-8B cold start measured anywhere (RunPod's own
     # "3-10 minutes" is a new endpoint's first start, not a restart)
     cold = cold_start_seconds()
     cold_t = (cold.point if cold.point is not None else cold.low, cold.low, cold.high)
     out: list[Route] = []
-    active = _price(_ENDPOINT_GPU, "serverless_active")
+    active = _price(gpu, "serverless_active")
     if active is not None and math.isfinite(ratio[0]):
-        out.append(Route("endpoint", "always_on", _ENDPOINT_GPU, 1, active[0], active[1], ratio,
-                         why, None, cold_t, _ENDPOINT_PROVIDER))  # fmt: skip
-    for offer in scale_to_zero_offers(_ENDPOINT_GPU):
-        if offer.provider != _ENDPOINT_PROVIDER or offer.idle_timeout_s is None:
+        out.append(Route("endpoint", "always_on", gpu, 1, active[0], active[1], ratio,
+                         why, None, cold_t, provider))  # fmt: skip
+    for offer in scale_to_zero_offers(gpu):
+        if offer.provider != provider or offer.idle_timeout_s is None:
             continue
-        per_s = next((p for p in offer.prices if p.gpu == _ENDPOINT_GPU), None)
+        per_s = next((p for p in offer.prices if p.gpu == gpu), None)
         if per_s is None or not math.isfinite(ratio[0]):
             continue
         hourly = per_s.usd_per_gpu_hour
-        source = f"{offer.provider} {_ENDPOINT_GPU} ${hourly:.3g}/h billed {offer.billing}"
+        source = f"{offer.provider} {gpu} ${hourly:.3g}/h billed {offer.billing}"
         price = (hourly, hourly, hourly)
-        out.append(Route("endpoint", "scale_to_zero", _ENDPOINT_GPU, 1, price, source, ratio,
+        out.append(Route("endpoint", "scale_to_zero", gpu, 1, price, source, ratio,
                          why, offer.idle_timeout_s, cold_t, offer.provider))  # fmt: skip
     return out

@@ -27,7 +27,7 @@ from ._assumptions import Assumptions
 from ._catalog import ModelSpec, ServingMode
 from ._datafiles import read_shipped_json
 from ._profile import TaskProfile
-from ._routes import ENDPOINT_MAX_PARAMS_B, Route, routes_for
+from ._routes import Route, routes_for, small_model_max_params_b
 from ._serving import (
     CacheLifetime,
     batch_stacks_with_cache,
@@ -61,7 +61,7 @@ def allowed_modes(spec: ModelSpec, strategy: Strategy) -> tuple[ServingMode, ...
         if offer is None:
             return ("serverless",)
         if offer.serving:  # own weights on a GPU platform wherever a small one is self-hosted
-            small = spec.params_b is not None and spec.params_b <= ENDPOINT_MAX_PARAMS_B
+            small = spec.params_b is not None and spec.params_b <= small_model_max_params_b()
             if small and "self_hosted" in offer.serving and "endpoint" not in offer.serving:
                 return (*offer.serving, "endpoint")
             return offer.serving

@@ -327,7 +327,7 @@ def _icl_option(
     rate = s["hourly_usd"]
     if _own_weights(mode):
         o.per_request = np.where(np.isnan(shape.prompt), np.nan, 0.0)
-        o.sources["tokens"] = _OWN_GPUS
+        o.sources["tokens"] = _OWN_WEIGHTS_TOKENS
     else:
         o.per_request = _icl_per_request(case, s, shape, o, batch)
     o.people_once = s["prompt_engineering_hours"] * rate
@@ -378,7 +378,7 @@ def _icl_per_request(
 # ----------------------------------------------------------------------------- fine-tuning
 
 #: The per-request source of a self-hosted model: no token is billed, the GPUs are.
-_OWN_GPUS = "self-hosted: no per-token price; the GPU hours are the serving fees"
+_OWN_WEIGHTS_TOKENS = "self-hosted: no per-token price; the GPU hours are the serving fees"
 
 
 def _ft_option(
@@ -402,7 +402,7 @@ def _ft_option(
         o.per_request = np.full(n, np.nan)
     elif _own_weights(mode):
         o.per_request = np.where(np.isnan(q + out_tok), np.nan, 0.0)
-        o.sources["tokens"] = _OWN_GPUS
+        o.sources["tokens"] = _OWN_WEIGHTS_TOKENS
     elif mode == "dedicated" and not offer.dedicated_bills_tokens:
         o.per_request = np.where(np.isnan(q + out_tok), np.nan, 0.0)
         o.sources["tokens"] = (

@@ -12,14 +12,14 @@ import math
 
 import numpy as np
 
-from .._format import format_value, usd
+from .._format import format_value, share, usd
 from .._scenarios import Case, Scenarios
 from .._serving import replica_time_source
 from .._types import FloatArray, Strategy, construct
 from .kernel import Bills, ServingBill
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 
-__all__ = ["cost_comparison", "describe_plan", "replica_words", "route_label", "route_words"]
+__all__ = ["cost_comparison", "describe_plan", "replica_words", "route_label"]
 
 
 def _f(x: FloatArray | float, row: int) -> float | None:
@@ -74,29 +74,18 @@ def describe_plan(o: ServingBill, row: int, peak_rps: float) -> str:
         up += "after each request, and during cold starts)"
         waits = f"; {cold:.1%} of requests wait for a cold start" if cold is not None else ""
         return f"{route.label}{fee_text}: {up} for {peak}{cap}{waits}"
-    what = route_words(o)
+    kind = route.kind if route is not None else "provider"
+    what = {"provider": "dedicated", "own": "self-hosted"}.get(kind)
+    if what is None and route is not None:
+        what = f"{route.provider} {'always-on' if kind == 'always_on' else 'scale-to-zero'}"
     return f"{what}: {share}{gpus}{fee_text} for {peak}{cap}"
 
 
-def route_words(o: ServingBill) -> str:
-    """How an option is served, in a few words."""
-    route = o.route
-    if o.mode == "serverless" or route is None:
-        return "batch API" if o.batch else "per-token API"
-    if route.kind == "provider":
-        return "dedicated"
-    if route.kind == "own":
-        return "self-hosted"
-    return f"{route.provider} {'always-on' if route.kind == 'always_on' else 'scale-to-zero'}"
-
-
 def route_label(o: ServingBill) -> str:
-    if o.route is None or o.mode == "serverless":
-        return "batch API" if o.batch else "per-token API"
-    if o.route.kind == "provider":
-        gpu = f" on {o.gpus}x {o.gpu}" if o.gpu and o.gpus else ""
-        return f"provider's dedicated deployment{gpu}"
-    return o.route.label
+    """How an option is served, in words (``Route.label``; an API at batch rates says so)."""
+    if o.batch:
+        return "batch API"
+    return o.route.label if o.route is not None else "per-token API"
 
 
 def _capacity_source(case: Case, s: Scenarios, o: ServingBill, row: int) -> str | None:
@@ -157,9 +146,9 @@ def _alternatives(
             within = _f(o.lat_within, row)
             cold = _f(o.cold_share, row) if o.cold_share is not None else None
             if within is not None and within < 0.5:
-                note += f"; meets the latency budget with probability {_share(within)}"
+                note += f"; meets the latency budget with probability {share(within)}"
             elif cold is not None and cold >= 0.05:
-                note += f"; {_share(cold)} of requests wait for a cold start"
+                note += f"; {share(cold)} of requests wait for a cold start"
             skipped |= chosen_total is not None and total < chosen_total
         out.append((i, o, total, note))
     alternatives = []
@@ -182,15 +171,6 @@ def _alternatives(
             )
         )
     return tuple(alternatives)
-
-
-def _share(p: float) -> str:
-    """A probability or share in words, never 0% or 100% for what is not certain."""
-    if 0 < p < 0.005:
-        return "under 1%"
-    if 0.995 < p < 1:
-        return "over 99%"
-    return f"{p:.0%}"
 
 
 def _strategy_cost(
