@@ -25,6 +25,7 @@ in the first test. The latency of both strategies is read as ``recommend()`` rea
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from statistics import NormalDist
 from typing import Any
 
@@ -127,7 +128,7 @@ def test_median_and_p95_by_hand() -> None:
 def test_hidden_reasoning_is_decoded_before_the_answer() -> None:
     # 150 hidden tokens + 50 answer tokens at 100 tok/s = 2,000 ms: median 300 + 270 + 2,000
     # = 2,570 ms; p95 450 + (270 + 2,000) x 1.2 = 450 + 2,724 = 3,174 ms
-    thinking = RouteFigures(**{**HAND.__dict__, "reasoning": _fig(150.0)})
+    thinking = replace(HAND, reasoning=_fig(150.0))
     r = _route(thinking)
     assert r.median_ms.tolist() == [pytest.approx(2_570.0, rel=1e-12)]
     assert r.p95_ms.tolist() == [pytest.approx(3_174.0, rel=1e-12)]
@@ -163,7 +164,7 @@ def test_the_rows_are_the_reference_formula() -> None:
 def test_a_figure_at_its_slow_end_slows_the_request() -> None:
     # the first token drawn at its slow end (slowness +1): 600 ms instead of 300;
     # median 600 + 270 + 500 = 1,370 ms, p95 600 x 1.5 + 924 = 1,824 ms
-    ranged = RouteFigures(**{**HAND.__dict__, "ttft": _fig(300.0, 150.0, 600.0)})
+    ranged = replace(HAND, ttft=_fig(300.0, 150.0, 600.0))
     slow = _route(ranged, z={**POINT, "ttft": np.array([1.0])})
     assert slow.median_ms.tolist() == [pytest.approx(1_370.0, rel=1e-12)]
     assert slow.p95_ms.tolist() == [pytest.approx(1_824.0, rel=1e-12)]
@@ -301,7 +302,7 @@ def test_recommend_reports_the_same_latency() -> None:
 #: other figure exact: the log-variance of the first token under the slowness distribution
 #: (triangular from -1 to +1) is (ln²2 + ln²2) / 12 - (ln 2 - ln 2)² / 36 = ln²2 / 6, and the
 #: p95's relative spread (delta method) is 300 x 1.5 x ln 2 / sqrt(6) / 1,374 = 0.09268
-RANGED = RouteFigures(**{**HAND.__dict__, "ttft": _fig(300.0, 150.0, 600.0)})
+RANGED = replace(HAND, ttft=_fig(300.0, 150.0, 600.0))
 SD = 450.0 * math.log(2.0) / math.sqrt(6.0) / 1_374.0
 
 
@@ -424,9 +425,9 @@ def test_batched_without_a_known_window_is_answered_one_by_one() -> None:
 
 #: a replica's figures: first token 40 ms, 200 output tokens/s at low load, 20,000 prompt
 #: tokens/s, the first 128 prompt tokens in the first token time
-REPLICA = RouteFigures(
-    **{**HAND.__dict__, "ttft": _fig(40.0), "speed": _fig(200.0), "prefill": _fig(20_000.0),
-       "short_prompt": 128.0, "replica": True},
+REPLICA = replace(
+    HAND, ttft=_fig(40.0), speed=_fig(200.0), prefill=_fig(20_000.0), short_prompt=128.0,
+    replica=True,
 )  # fmt: skip
 
 
@@ -458,7 +459,7 @@ def test_a_replicas_load_slows_it() -> None:
     assert r.median_ms[1] == pytest.approx(648.45, abs=0.01)
     assert r.p95_ms[1] == pytest.approx(864.43, abs=0.01)
     # a hosted API's figures already hold its provider's load: the utilisation is ignored
-    hosted = _route(RouteFigures(**{**REPLICA.__dict__, "replica": False}), prompt=200.0,
+    hosted = _route(replace(REPLICA, replica=False), prompt=200.0,
                     utilisation=np.array([0.0, 0.5851]))  # fmt: skip
     assert _rows(hosted.median_ms, 2) == [pytest.approx(293.6, rel=1e-12)] * 2
 

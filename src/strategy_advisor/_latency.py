@@ -110,6 +110,36 @@ class RouteFigures:
     replica: bool  # a replica: the load it carries slows it
     basis: str
 
+    @functools.cached_property
+    def spread(self) -> _Spread:
+        """The variances of the figures' logs (the reasoning tokens': linear) and the
+        cached-prefill saving, computed once per route's figures."""
+        return _Spread(
+            ttft_and_tail=_log_var(self.ttft) + _log_var(self.tail),
+            prefill=_log_var(self.prefill),
+            speed=_log_var(self.speed),
+            e2e=_log_var(self.e2e_tail),
+            reasoning=_lin_var(self.reasoning),
+            saving=_middle(self.saving),
+        )
+
+
+@dataclass(frozen=True)
+class _Spread:
+    ttft_and_tail: float
+    prefill: float
+    speed: float
+    e2e: float
+    reasoning: float
+    saving: float
+
+
+@functools.cache
+def _percentile_exponent(percentile: float) -> float:
+    """The exponent that takes the p95/median ratio to the budget's percentile (log-normal
+    between the median and the p95)."""
+    return NormalDist().inv_cdf(percentile / 100.0) / NormalDist().inv_cdf(0.95)
+
 
 def _log_var(f: Figure) -> float:
     """Variance of the log of a positive figure under its slowness distribution."""
@@ -206,13 +236,11 @@ def load_factors(utilisation: FloatArray) -> tuple[FloatArray, FloatArray, Float
     """(speed factor, TTFT factor, the speed factor's log-variance across the curves) at
     each utilisation: the mean of the measured curves (``_replica_latency.load_factors``,
     over arrays), flat past their peak."""
-    speeds, ttfts = [], []
-    for u, s, t in _curves():
-        speeds.append(np.interp(utilisation, u, s))
-        ttfts.append(np.interp(utilisation, u, t))
-    sp, tt = np.stack(speeds), np.stack(ttfts)
-    spread = np.log(sp.max(axis=0) / sp.min(axis=0))
-    return sp.mean(axis=0), tt.mean(axis=0), spread**2 / 12.0
+    curves = _curves()
+    speeds = [np.interp(utilisation, u, s) for u, s, _ in curves]
+    ttfts = [np.interp(utilisation, u, t) for u, _, t in curves]
+    spread = np.log(functools.reduce(np.maximum, speeds) / functools.reduce(np.minimum, speeds))
+    return sum(speeds) / len(speeds), sum(ttfts) / len(ttfts), spread**2 / 12.0
 
 
 def normal_cdf(z: FloatArray) -> FloatArray:
@@ -292,8 +320,9 @@ def route_latency(
     prefill_rate = slowness_value(f.prefill, z["prefill"], rate=True)
     reasoning = slowness_value(f.reasoning, z["reasoning"])
     e2e = slowness_value(f.e2e_tail, z["e2e"])
-    saving = _middle(f.saving)
-    speed_var: FloatArray | float = _log_var(f.speed)
+    spread = f.spread
+    saving = spread.saving
+    speed_var: FloatArray | float = spread.speed
     if utilisation is not None and f.replica:
         factor, ttft_factor, factor_var = load_factors(utilisation)
         speed = speed * factor
@@ -311,7 +340,7 @@ def route_latency(
     median = ttft + pre_med + decode
     p95 = ttft * tail + (pre_p95 + decode) * e2e
     # the budget's percentile: log-normal between the median and the p95
-    k = NormalDist().inv_cdf(percentile / 100.0) / NormalDist().inv_cdf(0.95)
+    k = _percentile_exponent(percentile)
     ratio = np.where((median > 0) & (p95 > 0), p95 / np.where(median > 0, median, 1.0), 1.0)
     target = median * ratio**k
     first = ttft + pre_med
@@ -328,11 +357,11 @@ def route_latency(
     # the end-to-end tail multiplies prefill and decode both: its spread counts once on
     # their sum
     var = (
-        (ttft * tail) ** 2 * (_log_var(f.ttft) + _log_var(f.tail))
-        + (pre_p95 * e2e) ** 2 * _log_var(f.prefill)
+        (ttft * tail) ** 2 * spread.ttft_and_tail
+        + (pre_p95 * e2e) ** 2 * spread.prefill
         + (decode * e2e) ** 2 * speed_var
-        + ((pre_p95 + decode) * e2e) ** 2 * _log_var(f.e2e_tail)
-        + (1000.0 * e2e / speed) ** 2 * _lin_var(f.reasoning)
+        + ((pre_p95 + decode) * e2e) ** 2 * spread.e2e
+        + (1000.0 * e2e / speed) ** 2 * spread.reasoning
     )
     sd = np.sqrt(var) / p95
     z_score = np.where(sd > 0, np.log(budget / target) / np.where(sd > 0, sd, 1.0),

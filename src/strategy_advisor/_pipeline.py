@@ -61,30 +61,33 @@ class Parts:
     def gain_of(self, n: FloatArray, shots: FloatArray, retrieved: FloatArray) -> FloatArray:
         """Fine-tuning's expected gain (points) for each row's examples, demonstrations and
         retrieved context (whether the prompt carries any), computed once per distinct
-        triple."""
+        triple (those not seen before in one vectorised call)."""
         rag = np.asarray(retrieved) > 0
         n, shots, rag = np.broadcast_arrays(n, shots, rag)
-        if (n == n.flat[0]).all() and (shots == shots.flat[0]).all() and (rag == rag.flat[0]).all():
-            value = self._gain(int(n.flat[0]), int(shots.flat[0]), bool(rag.flat[0]))
-            return np.full(n.shape, value)
-        keys = np.stack([n.reshape(-1), shots.reshape(-1), rag.reshape(-1)], axis=1)
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-        values = np.array([self._gain(int(a), int(b), bool(c)) for a, b, c in unique])
+        n_values, n_at = np.unique(n.reshape(-1), return_inverse=True)
+        shot_values, shots_at = np.unique(shots.reshape(-1), return_inverse=True)
+        code = (n_at.reshape(-1) * len(shot_values) + shots_at.reshape(-1)) * 2 + rag.reshape(-1)
+        codes, inverse = np.unique(code, return_inverse=True)
+        width = 2 * len(shot_values)
+        keys = [
+            (int(n_values[c // width]), int(shot_values[(c % width) // 2]), bool(c % 2))
+            for c in codes.tolist()
+        ]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._gains]
+        if missing:
+            self._gains.update(zip(missing, self._gains_of(missing), strict=True))
+        values = np.array([self._gains[k] for k in keys], dtype=np.float64)
         return np.asarray(values[inverse.reshape(-1)], dtype=np.float64).reshape(n.shape)
 
-    def _gain(self, n: int, shots: int, rag: bool) -> float:
-        key = (n, shots, rag)
-        got = self._gains.get(key)
-        if got is None:
-            f = replaced(self.base_quality, n_labeled_examples=n, icl_shots=shots,
-                         icl_retrieval=rag)  # fmt: skip
-            quick = getattr(self.quality, "expected_gain", None)  # a stand-in may lack it
-            got = self._gains[key] = (
-                quick(f, self.pilot)
-                if quick is not None
-                else self.quality.predict(f, self.pilot).expected_gain_points
-            )
-        return got
+    def _gains_of(self, keys: list[tuple[int, int, bool]]) -> list[float]:
+        features = [
+            replaced(self.base_quality, n_labeled_examples=n, icl_shots=shots, icl_retrieval=rag)
+            for n, shots, rag in keys
+        ]
+        many = getattr(self.quality, "expected_gain_many", None)  # a stand-in may lack it
+        if many is not None:
+            return [float(g) for g in many(features, self.pilot)]
+        return [self.quality.predict(f, self.pilot).expected_gain_points for f in features]
 
 
 @dataclass

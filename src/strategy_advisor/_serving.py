@@ -417,8 +417,25 @@ def replica_seconds(
     >>> round(float(128 / t.seconds[0]))  # the measured 28,312 output tokens/s
     28312
     """
+    return scaled_replica_time(
+        params_b, gpus, measured_replica_time(params_b, prompt_tokens, output_tokens)
+    )
+
+
+def scaled_replica_time(params_b: float, gpus: int, measured: ReplicaTime) -> ReplicaTime:
+    """A :func:`measured_replica_time` scaled to ``params_b`` on ``gpus`` GPUs (what
+    :func:`replica_seconds` returns; routes that differ only by their GPUs share the rest)."""
+    table = serving_data().inference_throughput[_nearest_table(params_b)]
+    return measured._replace(seconds=measured.seconds * (params_b / table.params_b) * (table.gpus / gpus))
+
+
+@quiet_floats
+def measured_replica_time(
+    params_b: float, prompt_tokens: FloatArray, output_tokens: FloatArray
+) -> ReplicaTime:
+    """:func:`replica_seconds` on the measured setup of the nearest model size (its own
+    parameters and GPUs), before scaling."""
     index = _nearest_table(params_b)
-    table = serving_data().inference_throughput[index]
     fit = _fitted(index)
     isl = np.maximum(np.asarray(prompt_tokens, dtype=np.float64), 1.0)
     osl = np.maximum(np.asarray(output_tokens, dtype=np.float64), 1.0)
@@ -442,7 +459,6 @@ def replica_seconds(
     per_token_w = pts[..., 2] * (isl + osl) / (pts[..., 0] + pts[..., 1])
     per_token = outside & (per_token_w > w)
     w = np.where(per_token, per_token_w, w)
-    w = w * (params_b / table.params_b) * (table.gpus / gpus)
     return ReplicaTime(w, prefill & ~per_token, outside, per_token, nearest)
 
 

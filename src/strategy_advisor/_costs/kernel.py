@@ -32,7 +32,12 @@ from .._latency import (
 )
 from .._routes import Route, at_slowness
 from .._scenarios import Case, Scenarios, SideFacts, allowed_modes, epochs_heuristic
-from .._serving import ReplicaTime, cache_hit_rates, replica_seconds
+from .._serving import (
+    ReplicaTime,
+    cache_hit_rates,
+    measured_replica_time,
+    scaled_replica_time,
+)
 from .._types import FloatArray, Strategy, quiet_floats
 
 __all__ = [
@@ -313,7 +318,7 @@ def _shutdown_run(
 
 def _icl_option(
     case: Case, s: Scenarios, shape: PromptShape, route: Route, batch: bool,
-    changes: FloatArray,
+    changes: FloatArray, measured: dict[float, ReplicaTime],
 ) -> ServingBill:  # fmt: skip
     n = s.rows
     mode = route.mode
@@ -341,7 +346,7 @@ def _icl_option(
         revisions = np.where(moves & ~extra, revisions - 1.0, revisions)
     o.revisions = revisions
     o.revision_usd = revisions * s["prompt_revision_hours"] * rate
-    _serving_fee(case, s, o, case.prompted, shape.prompt)
+    _serving_fee(case, s, o, case.prompted, shape.prompt, measured)
     return o
 
 
@@ -383,7 +388,7 @@ _OWN_WEIGHTS_TOKENS = "self-hosted: no per-token price; the GPU hours are the se
 
 def _ft_option(
     case: Case, s: Scenarios, route: Route, batch: bool, changes: FloatArray,
-    epochs: FloatArray,
+    epochs: FloatArray, measured: dict[float, ReplicaTime],
 ) -> ServingBill:  # fmt: skip
     n = s.rows
     mode = route.mode
@@ -437,7 +442,7 @@ def _ft_option(
     o.training_run = _training_run(case, s, o, mode, tokens)
     o.people_once = (s["prompt_engineering_hours"] + s["ft_setup_hours"]) * rate
     o.people_per_retraining = s["ft_retraining_hours"] * rate
-    _serving_fee(case, s, o, case.tuned, q)
+    _serving_fee(case, s, o, case.tuned, q, measured)
     return o
 
 
@@ -474,8 +479,11 @@ def _training_run(
 
 
 def _serving_fee(
-    case: Case, s: Scenarios, o: ServingBill, side: SideFacts, prompt: FloatArray
-) -> None:
+    case: Case, s: Scenarios, o: ServingBill, side: SideFacts, prompt: FloatArray,
+    replica_times: dict[float, ReplicaTime],
+) -> None:  # fmt: skip
+    """A self-hosted or dedicated route's replicas and fee (``replica_times``: the replica
+    times already computed for this side's requests, by model size)."""
     route = o.route
     if o.mode == "serverless" or route is None:
         return
@@ -511,7 +519,12 @@ def _serving_fee(
             "capacity of a replica unknown (no params_b or measured figure): minimum assumed"
         )
     else:
-        t = replica_seconds(spec.params_b, route.gpus, prompt, o.output_tokens)
+        base = replica_times.get(spec.params_b)
+        if base is None:
+            base = replica_times[spec.params_b] = measured_replica_time(
+                spec.params_b, prompt, o.output_tokens
+            )
+        t = scaled_replica_time(spec.params_b, route.gpus, base)
         o.replica_time = t
         capacity = s["utilization"] / (t.seconds * ratio)
         if route.capacity_source:
@@ -649,8 +662,9 @@ def price_prompting(
         changes = changes_in_horizon(s, case.days_per_month)
     shape = prompt_shape(case, s, shots)
     batch = bool(shape.batch.any())
+    measured: dict[float, ReplicaTime] = {}
     opts = [
-        _icl_option(case, s, shape, route, b, changes)
+        _icl_option(case, s, shape, route, b, changes, measured)
         for route, b in _options(case, Strategy.IN_CONTEXT_LEARNING, batch)
     ]
     return shape, opts
@@ -728,8 +742,9 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
     epochs = s["epochs"]
     epochs = np.where(np.isnan(epochs), epochs_heuristic(s["n_examples"], case.values), epochs)
     ft_batch = bool(_batch_allowed(case, case.tuned, s["latency_budget_ms"]).any())
+    measured: dict[float, ReplicaTime] = {}
     ft = [
-        _ft_option(case, s, route, b, changes, epochs)
+        _ft_option(case, s, route, b, changes, epochs, measured)
         for route, b in _options(case, Strategy.FINE_TUNING, ft_batch)
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
