@@ -31,7 +31,7 @@ __all__ = ["Probe", "Walk", "first_changes"]
 Probe = Callable[[np.ndarray, FloatArray], tuple[np.ndarray, FloatArray, np.ndarray]]
 
 _ROUNDS = 12  # refinement rounds at most
-_SPREAD = (31, 7)  # evenly spread probes per bracket: in the first round, then in each
+_SPREAD = 31  # evenly spread probes per bracket at most (fewer where they close it)
 
 
 @dataclass
@@ -62,8 +62,13 @@ def _between(a: float, b: float, k: int, integer: bool, geometric: bool) -> list
     return [x for x in out if x != a and x != b]
 
 
-def _secant(a: float, b: float, sa: float, sb: float, integer: bool) -> list[float]:
-    """The root of the line through (a, sa) and (b, sb), and its two neighbours."""
+def _secant(
+    a: float, b: float, sa: float, sb: float, integer: bool, precision: float
+) -> list[float]:
+    """The root of the line through (a, sa) and (b, sb), its two nearest neighbours, and
+    points half a precision, four and 32 precisions either side of it: where the signal is
+    nearly straight (a narrow bracket) the root lies between two of them and the bracket
+    closes in this round."""
     if not (math.isfinite(sa) and math.isfinite(sb)) or (sa > 0) == (sb > 0) or sa == sb:
         return []
     x = a + (b - a) * sa / (sa - sb)
@@ -74,7 +79,21 @@ def _secant(a: float, b: float, sa: float, sb: float, integer: bool) -> list[flo
     else:
         eps = 1e-10 * max(abs(a), abs(b), 1e-300)
         cands = [x, x - eps, x + eps]
+        if math.isfinite(precision):
+            half = 0.5 * precision * max(abs(x), 1e-300)
+            cands += [x + k * half for k in (-1.0, 1.0, -8.0, 8.0, -64.0, 64.0)]
     return [c for c in cands if lo < c < hi]
+
+
+def _spread(a: float, b: float, walk: Walk) -> int:
+    """How many evenly spread probes a bracket gets: enough to close it in this round,
+    at most ``_SPREAD``."""
+    if walk.integer:
+        need = abs(b - a) - 1.0
+    else:
+        # a little over the linear count: geometric steps are uneven on the linear scale
+        need = 1.25 * abs(b - a) / (walk.precision * max(abs(a), abs(b)))
+    return int(min(_SPREAD, max(1.0, math.ceil(need))))
 
 
 def _narrow_enough(a: float, b: float, walk: Walk) -> bool:
@@ -113,15 +132,15 @@ def first_changes(walks: list[Walk], probe: Probe) -> list[tuple[float, int, flo
             prev, prev_signal = float(values[k]), float(signal[k])
         offset += len(w.points)
     for round_ in range(_ROUNDS):
-        spread = _SPREAD[0] if round_ == 0 else _SPREAD[1]
         active = {i: b for i, b in brackets.items() if not _narrow_enough(b[0], b[1], walks[i])}
         if not active:
             break
         pts: list[tuple[int, float]] = []
         for i, (a, b, sa, sb, _) in active.items():
             w = walks[i]
-            cand = _secant(a, b, sa, sb, w.integer) + _between(a, b, spread, w.integer,
-                                                              w.geometric)  # fmt: skip
+            cand = _secant(a, b, sa, sb, w.integer, w.precision) + _between(
+                a, b, _spread(a, b, w), w.integer, w.geometric
+            )
             pts.extend((i, x) for x in dict.fromkeys(cand))
         if not pts:
             break
