@@ -42,12 +42,15 @@ from ._types import RESULT, FloatArray, Strategy, construct, quiet_floats
 __all__ = [
     "LATENCY_KNOBS",
     "RouteFigures",
+    "RouteInputs",
     "RouteLatency",
     "StrategyLatency",
+    "batch_latency",
     "hosted_figures",
     "normal_cdf",
     "replica_figures",
     "route_latency",
+    "routes_latency",
     "slowness_value",
 ]
 
@@ -240,7 +243,9 @@ def load_factors(utilisation: FloatArray) -> tuple[FloatArray, FloatArray, Float
     speeds = [np.interp(utilisation, u, s) for u, s, _ in curves]
     ttfts = [np.interp(utilisation, u, t) for u, _, t in curves]
     spread = np.log(functools.reduce(np.maximum, speeds) / functools.reduce(np.minimum, speeds))
-    return sum(speeds) / len(speeds), sum(ttfts) / len(ttfts), spread**2 / 12.0
+    speed = functools.reduce(np.add, speeds) / len(speeds)
+    ttft = functools.reduce(np.add, ttfts) / len(ttfts)
+    return speed, ttft, spread**2 / 12.0
 
 
 def normal_cdf(z: FloatArray) -> FloatArray:
@@ -280,6 +285,23 @@ class RouteLatency:
     prefill: FloatArray
 
 
+@dataclass
+class RouteInputs:
+    """What one route's latency is computed from (arrays over the rows, or scalars):
+    :func:`route_latency`'s arguments, for :func:`routes_latency`."""
+
+    figures: RouteFigures
+    z: dict[str, FloatArray]
+    prompt: FloatArray
+    prefix: FloatArray
+    hit_rate: FloatArray
+    output: FloatArray
+    budget: FloatArray
+    utilisation: FloatArray | None = None
+    cold_share: FloatArray | None = None
+    cold_start_ms: FloatArray | None = None
+
+
 @quiet_floats
 def route_latency(
     figures: RouteFigures,
@@ -304,73 +326,159 @@ def route_latency(
     ``reasoning``, ``e2e``); ``utilisation`` a replica's load; ``batch_hours`` a batch
     window (the answer comes within it); ``cold_share`` and ``cold_start_ms`` a
     scale-to-zero endpoint's requests that wait for a cold start."""
-    extra = [a for a in (utilisation, cold_share, cold_start_ms) if a is not None]
-    n = np.broadcast(prompt, output, budget, *extra).shape
     if batch_hours is not None:
-        wait = np.full(n, batch_hours * _MS_PER_HOUR)
-        known = ~np.isnan(np.broadcast_to(prompt + output, n))
-        within = np.where(np.isnan(budget), 1.0, (wait <= budget).astype(np.float64))
-        nan = np.full(n, np.nan)
-        return RouteLatency(wait, wait, wait, np.where(known, within, np.nan), nan * 0, wait,
-                            percentile, nan, nan)  # fmt: skip
-    f = figures
-    ttft = slowness_value(f.ttft, z["ttft"])
-    tail = slowness_value(f.tail, z["tail"])
-    speed = slowness_value(f.speed, z["speed"], rate=True)
-    prefill_rate = slowness_value(f.prefill, z["prefill"], rate=True)
-    reasoning = slowness_value(f.reasoning, z["reasoning"])
-    e2e = slowness_value(f.e2e_tail, z["e2e"])
-    spread = f.spread
-    saving = spread.saving
-    speed_var: FloatArray | float = spread.speed
-    if utilisation is not None and f.replica:
-        factor, ttft_factor, factor_var = load_factors(utilisation)
-        speed = speed * factor
-        ttft = ttft * ttft_factor
-        speed_var = speed_var + factor_var
+        return batch_latency(prompt, output, budget, batch_hours, percentile)
+    route = RouteInputs(figures, z, prompt, prefix, hit_rate, output, budget, utilisation,
+                        cold_share, cold_start_ms)  # fmt: skip
+    return routes_latency([route], percentile)[0]
+
+
+def batch_latency(
+    prompt: FloatArray, output: FloatArray, budget: FloatArray, hours: float, percentile: float
+) -> RouteLatency:
+    """A batch route's latency: the answer comes within its window."""
+    n = np.broadcast(prompt, output, budget).shape
+    wait = np.full(n, hours * _MS_PER_HOUR)
+    known = ~np.isnan(np.broadcast_to(prompt + output, n))
+    within = np.where(np.isnan(budget), 1.0, (wait <= budget).astype(np.float64))
+    nan = np.full(n, np.nan)
+    return RouteLatency(wait, wait, wait, np.where(known, within, np.nan), nan * 0, wait,
+                        percentile, nan, nan)  # fmt: skip
+
+
+def _stacked(values: list[FloatArray], n: tuple[int, ...]) -> FloatArray:
+    return np.stack([np.broadcast_to(np.asarray(v, dtype=np.float64), n) for v in values])
+
+
+def _column(values: list[float]) -> FloatArray:
+    return np.array(values, dtype=np.float64)[:, None]
+
+
+def _figure_values(figures: list[Figure], z: FloatArray, *, rate: bool = False) -> FloatArray:
+    """:func:`~._figures.slowness_value` of each route's figure at its row of ``z``, all
+    routes at once (the same arithmetic, route by route)."""
+    z = -z if rate else z
+    low, point, high, logs, up, down = [], [], [], [], [], []
+    for f in figures:
+        p = _middle(f)
+        low.append(f.low)
+        point.append(p)
+        high.append(f.high)
+        if f.low > 0:
+            lp = math.log(p)
+            logs.append(lp)
+            up.append(math.log(f.high) - lp)
+            down.append(lp - math.log(f.low))
+        else:
+            logs.append(0.0)
+            up.append(f.high - p)
+            down.append(p - f.low)
+    positive = _column([f.low > 0 for f in figures]) > 0
+    at_point = ~z.any(axis=1, keepdims=True)  # the point, everywhere (the point's rows)
+    step = np.where(z >= 0, z * _column(up), z * _column(down))
+    value = np.where(positive, np.exp(_column(logs) + step), _column(point) + step)
+    return np.where(at_point, _column(point), value)
+
+
+@quiet_floats
+def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLatency]:
+    """:func:`route_latency` of several online routes over the same rows, computed together
+    (each route a row of one table: the per-call cost is paid once)."""
+    k = len(routes)
+    n = np.broadcast_shapes(*(
+        np.shape(a)
+        for r in routes
+        for a in (r.prompt, r.prefix, r.hit_rate, r.output, r.budget, r.utilisation,
+                  r.cold_share, r.cold_start_ms, *r.z.values())
+        if a is not None
+    ))  # fmt: skip
+    figs = [r.figures for r in routes]
+
+    def z_of(name: str) -> FloatArray:
+        return _stacked([r.z[name] for r in routes], n)
+
+    ttft = _figure_values([f.ttft for f in figs], z_of("ttft"))
+    tail = _figure_values([f.tail for f in figs], z_of("tail"))
+    speed = _figure_values([f.speed for f in figs], z_of("speed"), rate=True)
+    prefill_rate = _figure_values([f.prefill for f in figs], z_of("prefill"), rate=True)
+    reasoning = _figure_values([f.reasoning for f in figs], z_of("reasoning"))
+    e2e = _figure_values([f.e2e_tail for f in figs], z_of("e2e"))
+    spreads = [f.spread for f in figs]
+    saving = _column([sp.saving for sp in spreads])
+    speed_var: FloatArray = np.broadcast_to(_column([sp.speed for sp in spreads]), (k, *n))
+    loaded = [i for i, r in enumerate(routes) if r.utilisation is not None and r.figures.replica]
+    if loaded:
+        u = _stacked([routes[i].utilisation for i in loaded], n)  # type: ignore[misc]
+        factor, ttft_factor, factor_var = load_factors(u)
+        speed, ttft, speed_var = speed.copy(), ttft.copy(), speed_var.copy()
+        speed[loaded] = speed[loaded] * factor
+        ttft[loaded] = ttft[loaded] * ttft_factor
+        speed_var[loaded] = speed_var[loaded] + factor_var
+    prompt = _stacked([r.prompt for r in routes], n)
+    prefix = _stacked([r.prefix for r in routes], n)
+    hit_rate = _stacked([r.hit_rate for r in routes], n)
+    output = _stacked([r.output for r in routes], n)
+    budget = _stacked([r.budget for r in routes], n)
+    short = _column([f.short_prompt for f in figs])
     cached_med = np.where(hit_rate >= 0.5, prefix, 0.0)
     cached_p95 = np.where(hit_rate >= 0.95, prefix, 0.0)
 
     def prefill_ms(cached: FloatArray) -> FloatArray:
         effective = (prompt - cached) + cached * (1.0 - saving)
-        return 1000.0 * np.maximum(0.0, effective - f.short_prompt) / prefill_rate
+        return 1000.0 * np.maximum(0.0, effective - short) / prefill_rate
 
     decode = 1000.0 * (reasoning + output) / speed
     pre_med, pre_p95 = prefill_ms(cached_med), prefill_ms(cached_p95)
     median = ttft + pre_med + decode
     p95 = ttft * tail + (pre_p95 + decode) * e2e
     # the budget's percentile: log-normal between the median and the p95
-    k = _percentile_exponent(percentile)
+    exponent = _percentile_exponent(percentile)
     ratio = np.where((median > 0) & (p95 > 0), p95 / np.where(median > 0, median, 1.0), 1.0)
-    target = median * ratio**k
+    target = median * ratio**exponent
     first = ttft + pre_med
-    cold = np.zeros(n)
-    if cold_share is not None and cold_start_ms is not None:
+    cold = np.zeros((k, *n))
+    waiting = [i for i, r in enumerate(routes)
+               if r.cold_share is not None and r.cold_start_ms is not None]  # fmt: skip
+    if waiting:
         # a request waits for a cold start at a percentile when at least the share of
         # requests beyond it do (shares in hundredths, so that 5% is exactly 0.05)
-        cold = np.broadcast_to(cold_share, n)
-        median = np.where(cold >= 0.5, median + cold_start_ms, median)
-        first = np.where(cold >= 0.5, first + cold_start_ms, first)
-        p95 = np.where(cold >= 0.05, p95 + cold_start_ms, p95)
+        cold[waiting] = _stacked([routes[i].cold_share for i in waiting], n)  # type: ignore[misc]
+        start = np.zeros((k, *n))
+        start[waiting] = _stacked([routes[i].cold_start_ms for i in waiting], n)  # type: ignore[misc]
+        median = np.where(cold >= 0.5, median + start, median)
+        first = np.where(cold >= 0.5, first + start, first)
+        p95 = np.where(cold >= 0.05, p95 + start, p95)
         beyond = (100.0 - percentile) / 100.0
-        target = np.where(cold >= beyond, target + cold_start_ms, target)
+        target = np.where(cold >= beyond, target + start, target)
     # the end-to-end tail multiplies prefill and decode both: its spread counts once on
     # their sum
     var = (
-        (ttft * tail) ** 2 * spread.ttft_and_tail
-        + (pre_p95 * e2e) ** 2 * spread.prefill
+        (ttft * tail) ** 2 * _column([sp.ttft_and_tail for sp in spreads])
+        + (pre_p95 * e2e) ** 2 * _column([sp.prefill for sp in spreads])
         + (decode * e2e) ** 2 * speed_var
-        + ((pre_p95 + decode) * e2e) ** 2 * spread.e2e
-        + (1000.0 * e2e / speed) ** 2 * spread.reasoning
+        + ((pre_p95 + decode) * e2e) ** 2 * _column([sp.e2e for sp in spreads])
+        + (1000.0 * e2e / speed) ** 2 * _column([sp.reasoning for sp in spreads])
     )
     sd = np.sqrt(var) / p95
-    z_score = np.where(sd > 0, np.log(budget / target) / np.where(sd > 0, sd, 1.0),
-                       np.where(target <= budget, np.inf, -np.inf))  # fmt: skip
+    unbounded = np.where(target <= budget, np.inf, -np.inf)
+    z_score = np.where(sd > 0, np.log(budget / target) / np.where(sd > 0, sd, 1.0), unbounded)
     within = normal_cdf(z_score)
     within = np.where(np.isnan(budget), 1.0, within)
     within = np.where(np.isnan(p95), np.nan, within)
-    return RouteLatency(median, p95, first, within, cold, target, percentile, speed,
-                        prefill_rate)  # fmt: skip
+    return [
+        RouteLatency(
+            median[i],
+            p95[i],
+            first[i],
+            within[i],
+            cold[i],
+            target[i],
+            percentile,
+            speed[i],
+            prefill_rate[i],
+        )
+        for i in range(k)
+    ]
 
 
 def strategy_latency(

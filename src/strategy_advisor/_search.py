@@ -131,7 +131,7 @@ def first_changes(walks: list[Walk], probe: Probe) -> list[tuple[float, int, flo
                 break
             prev, prev_signal = float(values[k]), float(signal[k])
         offset += len(w.points)
-    for round_ in range(_ROUNDS):
+    for _round in range(_ROUNDS):
         active = {i: b for i, b in brackets.items() if not _narrow_enough(b[0], b[1], walks[i])}
         if not active:
             break

@@ -426,7 +426,9 @@ def scaled_replica_time(params_b: float, gpus: int, measured: ReplicaTime) -> Re
     """A :func:`measured_replica_time` scaled to ``params_b`` on ``gpus`` GPUs (what
     :func:`replica_seconds` returns; routes that differ only by their GPUs share the rest)."""
     table = serving_data().inference_throughput[_nearest_table(params_b)]
-    return measured._replace(seconds=measured.seconds * (params_b / table.params_b) * (table.gpus / gpus))
+    return measured._replace(
+        seconds=measured.seconds * (params_b / table.params_b) * (table.gpus / gpus)
+    )
 
 
 @quiet_floats

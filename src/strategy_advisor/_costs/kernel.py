@@ -25,10 +25,12 @@ import numpy as np
 from .._catalog import ModelSpec, ServingMode
 from .._latency import (
     RouteFigures,
+    RouteInputs,
     RouteLatency,
+    batch_latency,
     hosted_figures,
     replica_figures,
-    route_latency,
+    routes_latency,
 )
 from .._routes import Route, at_slowness
 from .._scenarios import Case, Scenarios, SideFacts, allowed_modes, epochs_heuristic
@@ -678,8 +680,8 @@ def _route_figures(case: Case, o: ServingBill) -> RouteFigures | None:
     return replica_figures(spec.params_b, o.gpu)
 
 
-def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape) -> None:
-    """The route's latency in every row (:func:`~.._latency.route_latency`)."""
+def _route_inputs(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape) -> RouteInputs:
+    """What an online route's latency is computed from (:func:`~.._latency.routes_latency`)."""
     tag = "icl" if o.strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
     z = {k: s[f"{tag}_lat_{k}"] for k in ("ttft", "tail", "speed", "prefill", "reasoning")}
     z["e2e"] = s["lat_e2e_tail"]
@@ -702,7 +704,7 @@ def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape) -
     cold_ms = None
     if o.route is not None and o.route.cold_start_seconds is not None and o.cold_share is not None:
         cold_ms = 1000.0 * at_slowness(o.route.cold_start_seconds, s["cold_start_z"])
-    o.latency = route_latency(
+    return RouteInputs(
         figures if figures is not None else hosted_figures(case.side(o.strategy).spec),
         z,
         prompt=o.input_tokens,
@@ -711,11 +713,27 @@ def _time_option(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape) -
         output=o.output_tokens,
         budget=s["latency_budget_ms"],
         utilisation=utilisation,
-        batch_hours=case.side(o.strategy).batch_window_hours if o.batch else None,
         cold_share=o.cold_share,
         cold_start_ms=cold_ms,
-        percentile=case.profile.latency_budget_percentile,
     )
+
+
+def _time_options(case: Case, s: Scenarios, options: list[ServingBill], shape: PromptShape) -> None:
+    """Every option's latency in every row: a batch option's window, the others' routes
+    computed together (:func:`~.._latency.routes_latency`)."""
+    percentile = case.profile.latency_budget_percentile
+    online = []
+    for o in options:
+        window = case.side(o.strategy).batch_window_hours if o.batch else None
+        if window is None:
+            online.append(o)
+        else:
+            o.latency = batch_latency(o.input_tokens, o.output_tokens, s["latency_budget_ms"],
+                                      window, percentile)  # fmt: skip
+    if online:
+        inputs = [_route_inputs(case, s, o, shape) for o in online]
+        for o, timed in zip(online, routes_latency(inputs, percentile), strict=True):
+            o.latency = timed
 
 
 def _answers_in_time(case: Case, s: Scenarios, o: ServingBill, n: int) -> BoolArray:
@@ -748,9 +766,7 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
         for route, b in _options(case, Strategy.FINE_TUNING, ft_batch)
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
-    for opts in options.values():
-        for o in opts:
-            _time_option(case, s, o, shape)
+    _time_options(case, s, [*icl, *ft], shape)
     rows = np.arange(s.rows)
     chosen, total, known = {}, {}, {}
     n = s.rows
