@@ -249,6 +249,19 @@ def test_each_sweep_row_is_what_recommend_decides_at_that_value() -> None:
     assert len(lines) == 4
 
 
+def test_a_sweep_of_another_input_searches_each_rows_break_even() -> None:
+    # a sweep of the volume shares one break-even search (it does not depend on today's
+    # volume); a sweep of anything else moves the break-even and searches it per row
+    values = [20.0, 400.0]
+    p = _dedicated_case()
+    result = sweep(p, "people.hourly_usd", values, today=TODAY)
+    ends = [row.break_even_requests_per_month for row in result.rows]
+    assert ends[0] != ends[1]
+    for row, value in zip(result.rows, values, strict=True):
+        rec = what_if(p, {"people.hourly_usd": value}, today=TODAY)
+        assert row.break_even_requests_per_month == rec.break_even_requests_per_month
+
+
 def test_sweep_changes_strategy_where_a_flip_point_says() -> None:
     p = _dedicated_case()
     rec = recommend(p, today=TODAY)

@@ -41,7 +41,7 @@ from ._profile import TaskProfile
 from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
-from ._scenarios import Case, Scenarios
+from ._scenarios import Case, Scenarios, knob_for_path, knob_named
 from ._simulation import SimulationResult, simulate
 from ._types import FrozenMap, Strategy, construct, replaced
 from ._uncertainty import uncertainty_settings
@@ -138,16 +138,29 @@ class Advisor:
         )
 
     def _decided(
-        self, profile: TaskProfile, policy: DecisionPolicy, today: dt.date, *, flips: bool = True
+        self,
+        profile: TaskProfile,
+        policy: DecisionPolicy,
+        today: dt.date,
+        *,
+        flips: bool = True,
+        break_even: Explored | None = None,
     ) -> _Decided:
         """The decision and everything it rests on, in pipeline order: the point estimate;
         the break-even and (with ``flips``) the flip points, searched together; the point's
-        rules with the break-even; the simulation; the decision and its costs."""
+        rules with the break-even; the simulation; the decision and its costs.
+
+        ``break_even``, without ``flips``: the search of a profile that differs from this
+        one only by its volume (the break-even does not depend on today's volume: its walk
+        reprices every volume from zero, everything that depends on volume recomputed)."""
         case = self._case(profile, today)
         parts = self._parts(profile, case, policy)
         point = Scenarios.point(case)
         at_point = evaluate(case, point, parts)
-        explored = explore(case, parts, point, at_point, flips=flips)
+        if break_even is not None and not flips:
+            explored = break_even
+        else:
+            explored = explore(case, parts, point, at_point, flips=flips)
         be = explored.break_even
         if be is not None:  # rules that test the break-even see it
             at_point = with_break_even(at_point, be, parts)
@@ -329,7 +342,12 @@ class Advisor:
         resolve = self.catalog.resolve
         profiles = [apply_changes(base, {field: v}, resolve) for v in values]
         policy = policy if policy is not None else self.policy
-        rows = [self._decided(p, policy, today, flips=False) for p in profiles]
+        of_volume = knob_for_path(field) is knob_named("volume")
+        rows: list[_Decided] = []
+        for p in profiles:
+            # a sweep of the volume searches the break-even once: it is the same at every volume
+            shared = rows[0].explored if rows and of_volume else None
+            rows.append(self._decided(p, policy, today, flips=False, break_even=shared))
         return Sweep.of(
             field,
             profiles,
