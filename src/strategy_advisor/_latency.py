@@ -357,6 +357,10 @@ def _column(values: list[float]) -> FloatArray:
 def _figure_values(figures: list[Figure], z: FloatArray, *, rate: bool = False) -> FloatArray:
     """:func:`~._figures.slowness_value` of each route's figure at its row of ``z``, all
     routes at once (the same arithmetic, route by route)."""
+    if not z.any():  # every row at the point (the point, a probe of the searches)
+        middle = np.empty(z.shape)
+        middle[...] = _column([_middle(f) for f in figures])
+        return middle
     z = -z if rate else z
     low, point, high, logs, up, down = [], [], [], [], [], []
     for f in figures:
