@@ -347,7 +347,11 @@ def batch_latency(
 
 
 def _stacked(values: list[FloatArray], n: tuple[int, ...]) -> FloatArray:
-    return np.stack([np.broadcast_to(np.asarray(v, dtype=np.float64), n) for v in values])
+    """The values, each broadcast to ``n``, one route a row."""
+    out = np.empty((len(values), *n))
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
 
 
 def _column(values: list[float]) -> FloatArray:

@@ -3,9 +3,10 @@
 A *walk* moves one input away from its value in steps (``data/exploration.json``); every
 walk's probes are evaluated together, in one table of scenarios. Each walk's first probe
 with another outcome brackets the change, and the brackets are narrowed together, round by
-round (a few evenly spread probes, plus the root of the straight line through the two ends'
-continuous signal where it has one: the decision score, or the difference of two totals),
-until each is as narrow as asked. Every search has a fixed budget of rounds and probes, and
+round (evenly spread probes, as many as close the bracket in this round or else in the
+next, plus the root of the straight line through the two ends' continuous signal where it
+has one: the decision score, or the difference of two totals), until each is as narrow as
+asked. Every search has a fixed budget of rounds and probes, and
 every round narrows or ends a bracket: no input can make it loop.
 
 The flip points and the break-even both search this way, with the same evaluation as the
@@ -31,7 +32,7 @@ __all__ = ["Probe", "Walk", "first_changes"]
 Probe = Callable[[np.ndarray, FloatArray], tuple[np.ndarray, FloatArray, np.ndarray]]
 
 _ROUNDS = 12  # refinement rounds at most
-_SPREAD = 31  # evenly spread probes per bracket at most (fewer where they close it)
+_SPREAD = 127  # evenly spread probes per bracket at most (fewer where they close it)
 
 
 @dataclass
@@ -86,13 +87,16 @@ def _secant(
 
 
 def _spread(a: float, b: float, walk: Walk) -> int:
-    """How many evenly spread probes a bracket gets: enough to close it in this round,
-    at most ``_SPREAD``."""
+    """How many evenly spread probes a bracket gets: enough to close it in this round, else
+    enough to close it in the next (the square root of what closing now would take), at
+    most ``_SPREAD``."""
     if walk.integer:
         need = abs(b - a) - 1.0
     else:
         # a little over the linear count: geometric steps are uneven on the linear scale
         need = 1.25 * abs(b - a) / (walk.precision * max(abs(a), abs(b)))
+    if need > _SPREAD:
+        need = 1.5 * math.sqrt(need) + 1.0
     return int(min(_SPREAD, max(1.0, math.ceil(need))))
 
 
