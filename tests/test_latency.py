@@ -39,8 +39,10 @@ from strategy_advisor._hosted_latency import hosted_latency_data, request_latenc
 from strategy_advisor._latency import (
     LATENCY_KNOBS,
     RouteFigures,
+    RouteInputs,
     RouteLatency,
     route_latency,
+    routes_latency,
     strategy_latency,
 )
 from strategy_advisor._pipeline import prompted_latency
@@ -294,6 +296,60 @@ def test_recommend_reports_the_same_latency() -> None:
     rec = recommend(p, today=TODAY)
     assert dict(rec.latency) == latency_of(p)
     assert rec.latency[ICL].p95_ms == pytest.approx(1_245.6, rel=1e-12)
+
+
+# ---------------------------------------------------------- rows of any shape, routes together
+
+_FIELDS = ("median_ms", "p95_ms", "ttft_ms", "within", "cold", "target_ms", "speed",
+           "prefill")  # fmt: skip
+
+
+def test_rows_may_be_scalars_or_a_table() -> None:
+    # the same request as one row, as a scalar and in a 2 x 2 table of rows
+    one = _route(budget=1_500.0, z={k: np.full(1, 0.5) for k in (*LATENCY_KNOBS, "e2e")})
+    ranged = replace(HAND, ttft=_fig(300.0, 200.0, 500.0), speed=_fig(100.0, 50.0, 150.0))
+    alone = route_latency(
+        ranged, {k: 0.5 for k in (*LATENCY_KNOBS, "e2e")}, prompt=2_800.0, prefix=0.0,
+        hit_rate=0.0, output=50.0, budget=1_500.0,
+    )  # fmt: skip
+    assert np.shape(alone.median_ms) == ()
+    assert float(one.median_ms[0]) == pytest.approx(1_070.0)  # HAND's figures are exact
+    table = {k: np.array([[0.0, 0.5], [0.5, 0.0]]) for k in (*LATENCY_KNOBS, "e2e")}
+    grid = route_latency(ranged, table, prompt=2_800.0, prefix=0.0, hit_rate=0.0, output=50.0,
+                         budget=1_500.0)  # fmt: skip
+    assert np.shape(grid.median_ms) == (2, 2)
+    assert float(grid.median_ms[0, 1]) == float(alone.median_ms)
+    assert float(grid.median_ms[1, 1]) == float(grid.median_ms[0, 0]) != float(alone.median_ms)
+
+
+def test_routes_timed_together_are_each_timed_alone() -> None:
+    # a hosted API, a loaded replica, a scale-to-zero worker waiting for its cold start and
+    # a hosted API given a utilisation (ignored), over three rows with the figures apart
+    rng = np.random.default_rng(7)
+    ranged = replace(HAND, ttft=_fig(300.0, 200.0, 500.0), speed=_fig(100.0, 50.0, 150.0),
+                     e2e_tail=_fig(1.2, 1.1, 1.5))  # fmt: skip
+    replica = replace(REPLICA, speed=_fig(200.0, 150.0, 260.0))
+
+    def z() -> dict[str, np.ndarray]:
+        return {k: rng.uniform(-1.0, 1.0, 3) for k in (*LATENCY_KNOBS, "e2e")}
+
+    def inputs(figures: RouteFigures, **kw: Any) -> RouteInputs:
+        return RouteInputs(figures, z(), np.array([200.0, 2_800.0, 9_000.0]), np.zeros(3),
+                           np.zeros(3), np.array([50.0]), np.array([1_500.0]), **kw)  # fmt: skip
+
+    routes = [
+        inputs(ranged),
+        inputs(replica, utilisation=np.array([0.1, 0.5851, 0.9])),
+        inputs(ranged, cold_share=np.array([0.0, 0.05, 0.6]), cold_start_ms=np.array([COLD])),
+        inputs(replace(replica, replica=False), utilisation=np.array([0.9])),
+    ]
+    together = routes_latency(routes, 95.0)
+    for r, timed in zip(routes, together, strict=True):
+        (alone,) = routes_latency([r], 95.0)
+        for name in _FIELDS:
+            assert getattr(timed, name).tolist() == getattr(alone, name).tolist(), name
+    assert together[2].p95_ms[1] > COLD > together[2].median_ms[1]  # 5% wait: the p95 does
+    assert together[1].median_ms[1] > together[3].median_ms[1]  # the load slows a replica
 
 
 # -------------------------------------------------------------- meeting the budget, P(...)

@@ -249,6 +249,24 @@ def test_each_sweep_row_is_what_recommend_decides_at_that_value() -> None:
     assert len(lines) == 4
 
 
+_EXAMPLES = sorted(
+    p for p in (Path(__file__).resolve().parents[1] / "examples").glob("*.json")
+    if p.name != "support_tickets.json"  # its examples file is read relative to the CLI's cwd
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", _EXAMPLES, ids=lambda p: p.stem)
+def test_the_break_even_is_the_same_at_any_volume(path: Path) -> None:
+    # what a sweep of the volume relies on to search the break-even once
+    p = json.loads(path.read_text())
+    volume = float(p["requests_per_month"])
+    ends = {
+        what_if(p, {"requests_per_month": v}, today=TODAY).break_even_requests_per_month
+        for v in (volume / 30.0, volume, volume * 30.0)
+    }
+    assert len(ends) == 1
+
+
 def test_a_sweep_of_another_input_searches_each_rows_break_even() -> None:
     # a sweep of the volume shares one break-even search (it does not depend on today's
     # volume); a sweep of anything else moves the break-even and searches it per row

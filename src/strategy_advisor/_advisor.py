@@ -144,21 +144,24 @@ class Advisor:
         today: dt.date,
         *,
         flips: bool = True,
-        break_even: Explored | None = None,
+        searched: Explored | None = None,
     ) -> _Decided:
         """The decision and everything it rests on, in pipeline order: the point estimate;
         the break-even and (with ``flips``) the flip points, searched together; the point's
         rules with the break-even; the simulation; the decision and its costs.
 
-        ``break_even``, without ``flips``: the search of a profile that differs from this
-        one only by its volume (the break-even does not depend on today's volume: its walk
-        reprices every volume from zero, everything that depends on volume recomputed)."""
+        ``searched``, without ``flips``: the break-even search of a profile that differs
+        from this one only by its volume, used as this one's (the break-even does not depend
+        on today's volume: its walk reprices every volume from zero, everything that depends
+        on volume recomputed)."""
+        if searched is not None and flips:
+            raise ValueError("a search of another profile holds no flip points of this one")
         case = self._case(profile, today)
         parts = self._parts(profile, case, policy)
         point = Scenarios.point(case)
         at_point = evaluate(case, point, parts)
-        if break_even is not None and not flips:
-            explored = break_even
+        if searched is not None:
+            explored = searched
         else:
             explored = explore(case, parts, point, at_point, flips=flips)
         be = explored.break_even
@@ -347,7 +350,7 @@ class Advisor:
         for p in profiles:
             # a sweep of the volume searches the break-even once: it is the same at every volume
             shared = rows[0].explored if rows and of_volume else None
-            rows.append(self._decided(p, policy, today, flips=False, break_even=shared))
+            rows.append(self._decided(p, policy, today, flips=False, searched=shared))
         return Sweep.of(
             field,
             profiles,

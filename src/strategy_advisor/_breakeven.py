@@ -54,7 +54,9 @@ def relative_gap(ft: FloatArray, icl: FloatArray) -> FloatArray:
 
 def break_even_walk() -> Walk:
     """The walk of the volume from 0 up to ``max_volume``, expecting fine-tuning to be
-    dearer at first (outcome 0); its first probe is zero volume itself."""
+    dearer at first (outcome 0); its first probe is zero volume itself. It does not start
+    from today's volume, and every probe replaces the volume: the break-even is the same at
+    any volume of a task (a sweep of the volume searches it once, ``Advisor.sweep``)."""
     settings = break_even_settings()
     decades = math.log10(settings.max_volume)
     steps = math.ceil(decades * settings.probes_per_decade)

@@ -2,10 +2,10 @@
 break-even, each re-planned as a recommendation at that volume would be, with intervals.
 
 Priced by the kernel like everything else: the point totals are those the break-even's
-search priced at the volumes of its walk (``data/breakeven.json``: ``probes_per_decade``),
-today's and the break-even, every volume re-planned as a recommendation there would be (so
-the curves meet at the break-even; the search's narrowing probes near it are left out, a
-chart needs none of them); the band at each volume is the interval over the first
+search priced at the volumes of its walk (``data/breakeven.json``: ``probes_per_decade``)
+and at the two ends of the crossing it narrowed (so the curves meet at the break-even, and a
+jump is drawn as a step), and today's, every volume re-planned as a recommendation there
+would be; the band at each volume is the interval over the first
 ``curve_draws`` of the simulation's draws (``data/uncertainty.json``), a chart's band: the
 cost table's interval at today's volume uses every draw.
 """
@@ -17,7 +17,6 @@ import math
 import numpy as np
 from pydantic import BaseModel, Field
 
-from ._breakeven import break_even_walk
 from ._costs.kernel import price
 from ._scenarios import Case, Scenarios
 from ._types import RESULT, Strategy, construct, quiet_floats
@@ -74,14 +73,14 @@ def cost_curve(
     *,
     level: float,
 ) -> CostVolumeCurve | None:
-    """Both totals at the volumes of the break-even's walk between a decade below and a
-    decade above today's volume and the break-even (each re-planned there), today's and the
-    break-even included; their intervals from ``draws``. None when unpriced."""
+    """Both totals at the volumes ``priced`` (the break-even's walk and its crossing) between
+    a decade below and a decade above today's volume and the break-even (each re-planned
+    there), today's and the break-even included; their intervals from ``draws``. None when
+    unpriced."""
     current = case.profile.requests_per_month
     lo, hi = _span(current, break_even)
     wanted = {current} | ({break_even} if break_even is not None else set())
-    walked = set(break_even_walk().points)
-    volumes = tuple(sorted(v for v in priced if (lo <= v <= hi and v in walked) or v in wanted))
+    volumes = tuple(sorted(v for v in priced if lo <= v <= hi or v in wanted))
     if current not in priced or len(volumes) < 2:
         return None
     table = [priced[v] for v in volumes]

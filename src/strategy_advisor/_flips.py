@@ -123,7 +123,8 @@ def _holds(setting: _FieldSetting, x0: float, value: float) -> str:
 @dataclass
 class Explored:
     """What the joint search found: the break-even, the flip points, and the totals at
-    every volume the break-even's walk priced (for the cost curve)."""
+    the volumes of the break-even's walk and at the two ends of the crossing it narrowed
+    (for the cost curve: a jump is drawn as a step)."""
 
     break_even: float | None
     flip_points: tuple[FlipPoint, ...]
@@ -201,6 +202,11 @@ def explore(
 
     found = first_changes(walks, probe)
     be = None
+    kept = set(walks[0].points)  # the break-even's walk, and the crossing's two ends
+    if found[0] is not None:
+        change = found[0][0]
+        kept |= {change, max((v for v in volumes if v < change), default=change)}
+    volumes = {v: t for v, t in volumes.items() if v in kept}
     found_flips: list[FlipPoint] = []
     for m, hit in zip(meta, found, strict=True):
         if m is None:

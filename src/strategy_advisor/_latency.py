@@ -114,10 +114,11 @@ class RouteFigures:
     basis: str
 
     @functools.cached_property
-    def spread(self) -> _Spread:
-        """The variances of the figures' logs (the reasoning tokens': linear) and the
-        cached-prefill saving, computed once per route's figures."""
-        return _Spread(
+    def constants(self) -> _RouteConstants:
+        """What every row of this route reads from its figures, computed once: the
+        variances of the figures' logs (the reasoning tokens': linear) and the middle
+        cached-prefill saving."""
+        return _RouteConstants(
             ttft_and_tail=_log_var(self.ttft) + _log_var(self.tail),
             prefill=_log_var(self.prefill),
             speed=_log_var(self.speed),
@@ -128,7 +129,7 @@ class RouteFigures:
 
 
 @dataclass(frozen=True)
-class _Spread:
+class _RouteConstants:
     ttft_and_tail: float
     prefill: float
     speed: float
@@ -347,10 +348,11 @@ def batch_latency(
 
 
 def _stacked(values: list[FloatArray], n: tuple[int, ...]) -> FloatArray:
-    """The values, each broadcast to ``n``, one route a row."""
-    out = np.empty((len(values), *n))
+    """The values, each broadcast to the rows' shape ``n`` and flattened: one route a row
+    of a (routes, rows) table."""
+    out = np.empty((len(values), math.prod(n)))
     for i, v in enumerate(values):
-        out[i] = v
+        out[i].reshape(n)[...] = v
     return out
 
 
@@ -382,7 +384,7 @@ def _figure_values(figures: list[Figure], z: FloatArray, *, rate: bool = False) 
             up.append(f.high - p)
             down.append(p - f.low)
     positive = _column([f.low > 0 for f in figures]) > 0
-    at_point = ~z.any(axis=1, keepdims=True)  # the point, everywhere (the point's rows)
+    at_point = ~z.any(axis=1, keepdims=True)  # the route's figure at its point in every row
     step = np.where(z >= 0, z * _column(up), z * _column(down))
     value = np.where(positive, np.exp(_column(logs) + step), _column(point) + step)
     return np.where(at_point, _column(point), value)
@@ -411,9 +413,10 @@ def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLa
     prefill_rate = _figure_values([f.prefill for f in figs], z_of("prefill"), rate=True)
     reasoning = _figure_values([f.reasoning for f in figs], z_of("reasoning"))
     e2e = _figure_values([f.e2e_tail for f in figs], z_of("e2e"))
-    spreads = [f.spread for f in figs]
+    spreads = [f.constants for f in figs]
     saving = _column([sp.saving for sp in spreads])
-    speed_var: FloatArray = np.broadcast_to(_column([sp.speed for sp in spreads]), (k, *n))
+    rows = (math.prod(n),)  # every table below is (routes, rows), the rows flattened
+    speed_var: FloatArray = np.broadcast_to(_column([sp.speed for sp in spreads]), (k, *rows))
     loaded = [i for i, r in enumerate(routes) if r.utilisation is not None and r.figures.replica]
     if loaded:
         u = _stacked([routes[i].utilisation for i in loaded], n)  # type: ignore[misc]
@@ -444,14 +447,14 @@ def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLa
     ratio = np.where((median > 0) & (p95 > 0), p95 / np.where(median > 0, median, 1.0), 1.0)
     target = median * ratio**exponent
     first = ttft + pre_med
-    cold = np.zeros((k, *n))
+    cold = np.zeros((k, *rows))
     waiting = [i for i, r in enumerate(routes)
                if r.cold_share is not None and r.cold_start_ms is not None]  # fmt: skip
     if waiting:
         # a request waits for a cold start at a percentile when at least the share of
         # requests beyond it do (shares in hundredths, so that 5% is exactly 0.05)
         cold[waiting] = _stacked([routes[i].cold_share for i in waiting], n)  # type: ignore[misc]
-        start = np.zeros((k, *n))
+        start = np.zeros((k, *rows))
         start[waiting] = _stacked([routes[i].cold_start_ms for i in waiting], n)  # type: ignore[misc]
         median = np.where(cold >= 0.5, median + start, median)
         first = np.where(cold >= 0.5, first + start, first)
@@ -475,15 +478,15 @@ def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLa
     within = np.where(np.isnan(p95), np.nan, within)
     return [
         RouteLatency(
-            median[i],
-            p95[i],
-            first[i],
-            within[i],
-            cold[i],
-            target[i],
+            median[i].reshape(n),
+            p95[i].reshape(n),
+            first[i].reshape(n),
+            within[i].reshape(n),
+            cold[i].reshape(n),
+            target[i].reshape(n),
             percentile,
-            speed[i],
-            prefill_rate[i],
+            speed[i].reshape(n),
+            prefill_rate[i].reshape(n),
         )
         for i in range(k)
     ]

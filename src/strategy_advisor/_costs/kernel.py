@@ -320,7 +320,7 @@ def _shutdown_run(
 
 def _icl_option(
     case: Case, s: Scenarios, shape: PromptShape, route: Route, batch: bool,
-    changes: FloatArray, measured: dict[float, ReplicaTime],
+    changes: FloatArray, replica_times: dict[float, ReplicaTime],
 ) -> ServingBill:  # fmt: skip
     n = s.rows
     mode = route.mode
@@ -348,7 +348,7 @@ def _icl_option(
         revisions = np.where(moves & ~extra, revisions - 1.0, revisions)
     o.revisions = revisions
     o.revision_usd = revisions * s["prompt_revision_hours"] * rate
-    _serving_fee(case, s, o, case.prompted, shape.prompt, measured)
+    _serving_fee(case, s, o, case.prompted, shape.prompt, replica_times)
     return o
 
 
@@ -390,7 +390,7 @@ _OWN_WEIGHTS_TOKENS = "self-hosted: no per-token price; the GPU hours are the se
 
 def _ft_option(
     case: Case, s: Scenarios, route: Route, batch: bool, changes: FloatArray,
-    epochs: FloatArray, measured: dict[float, ReplicaTime],
+    epochs: FloatArray, replica_times: dict[float, ReplicaTime],
 ) -> ServingBill:  # fmt: skip
     n = s.rows
     mode = route.mode
@@ -444,7 +444,7 @@ def _ft_option(
     o.training_run = _training_run(case, s, o, mode, tokens)
     o.people_once = (s["prompt_engineering_hours"] + s["ft_setup_hours"]) * rate
     o.people_per_retraining = s["ft_retraining_hours"] * rate
-    _serving_fee(case, s, o, case.tuned, q, measured)
+    _serving_fee(case, s, o, case.tuned, q, replica_times)
     return o
 
 
@@ -664,9 +664,9 @@ def price_prompting(
         changes = changes_in_horizon(s, case.days_per_month)
     shape = prompt_shape(case, s, shots)
     batch = bool(shape.batch.any())
-    measured: dict[float, ReplicaTime] = {}
+    replica_times: dict[float, ReplicaTime] = {}
     opts = [
-        _icl_option(case, s, shape, route, b, changes, measured)
+        _icl_option(case, s, shape, route, b, changes, replica_times)
         for route, b in _options(case, Strategy.IN_CONTEXT_LEARNING, batch)
     ]
     return shape, opts
@@ -680,8 +680,11 @@ def _route_figures(case: Case, o: ServingBill) -> RouteFigures | None:
     return replica_figures(spec.params_b, o.gpu)
 
 
-def _route_inputs(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape) -> RouteInputs:
-    """What an online route's latency is computed from (:func:`~.._latency.routes_latency`)."""
+def _route_inputs(
+    case: Case, s: Scenarios, o: ServingBill, shape: PromptShape
+) -> tuple[RouteFigures | None, RouteInputs]:
+    """The figures of an online route (None: its model's hosted figures stand in) and what
+    its latency is computed from (:func:`~.._latency.routes_latency`)."""
     tag = "icl" if o.strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
     z = {k: s[f"{tag}_lat_{k}"] for k in ("ttft", "tail", "speed", "prefill", "reasoning")}
     z["e2e"] = s["lat_e2e_tail"]
@@ -700,11 +703,10 @@ def _route_inputs(case: Case, s: Scenarios, o: ServingBill, shape: PromptShape) 
         if o.cold_share is not None:  # a scale-to-zero worker runs whole while up
             workers = np.maximum(o.replicas_for_load, 1.0)
         utilisation = peak / np.maximum(workers, 1e-12) * per_request
-    o.figures = figures if not o.batch else None
     cold_ms = None
     if o.route is not None and o.route.cold_start_seconds is not None and o.cold_share is not None:
         cold_ms = 1000.0 * at_slowness(o.route.cold_start_seconds, s["cold_start_z"])
-    return RouteInputs(
+    return figures, RouteInputs(
         figures if figures is not None else hosted_figures(case.side(o.strategy).spec),
         z,
         prompt=o.input_tokens,
@@ -731,7 +733,11 @@ def _time_options(case: Case, s: Scenarios, options: list[ServingBill], shape: P
             o.latency = batch_latency(o.input_tokens, o.output_tokens, s["latency_budget_ms"],
                                       window, percentile)  # fmt: skip
     if online:
-        inputs = [_route_inputs(case, s, o, shape) for o in online]
+        inputs = []
+        for o in online:
+            figures, route = _route_inputs(case, s, o, shape)
+            o.figures = None if o.batch else figures
+            inputs.append(route)
         for o, timed in zip(online, routes_latency(inputs, percentile), strict=True):
             o.latency = timed
 
@@ -760,9 +766,9 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
     epochs = s["epochs"]
     epochs = np.where(np.isnan(epochs), epochs_heuristic(s["n_examples"], case.values), epochs)
     ft_batch = bool(_batch_allowed(case, case.tuned, s["latency_budget_ms"]).any())
-    measured: dict[float, ReplicaTime] = {}
+    replica_times: dict[float, ReplicaTime] = {}
     ft = [
-        _ft_option(case, s, route, b, changes, epochs, measured)
+        _ft_option(case, s, route, b, changes, epochs, replica_times)
         for route, b in _options(case, Strategy.FINE_TUNING, ft_batch)
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
