@@ -10,7 +10,7 @@ import pytest
 from strategy_advisor import Advisor, RuleError
 from strategy_advisor._rules import Rulebook, default_rulebook
 
-from .helpers import TODAY, profile
+from .helpers import TODAY, point_evaluation, profile
 
 POLICY_RULE = {
     "code": "org-no-fine-tuning-on-pii",
@@ -101,3 +101,19 @@ def test_rules_doc_is_current() -> None:
     assert module.DOC.read_text(encoding="utf-8") == module.render(), (
         "docs/rules.md is stale: run python scripts/gen_rules_doc.py"
     )
+
+
+@pytest.mark.parametrize("break_even", [1.0, 5e4, 1e12])
+def test_rules_that_read_an_input_are_all_that_change_with_it(break_even: float) -> None:
+    # with_break_even re-evaluates only the rules that read the break-even: the same results
+    # as every rule evaluated again (a rule past the break-even fires on one side of it)
+    from strategy_advisor._pipeline import _rule_view
+
+    rulebook = default_rulebook()
+    _, ev = point_evaluation(profile(requests_per_month=1e5, n_labeled_examples=2_000))
+    columns = _rule_view({**ev.columns, "break_even_requests_per_month": break_even})
+    again = rulebook.evaluate_rows(columns)
+    changed = rulebook.with_input_changed(columns, ev.rules, "break_even_requests_per_month")
+    assert changed.fired.tolist() == again.fired.tolist()
+    assert changed.unknown.tolist() == again.unknown.tolist()
+    assert ev.rules.fired.tolist() != again.fired.tolist() or break_even != 1.0

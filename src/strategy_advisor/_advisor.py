@@ -143,18 +143,19 @@ class Advisor:
         policy: DecisionPolicy,
         today: dt.date,
         *,
-        flips: bool = True,
+        explained: bool = True,
         searched: Explored | None = None,
     ) -> _Decided:
         """The decision and everything it rests on, in pipeline order: the point estimate;
-        the break-even and (with ``flips``) the flip points, searched together; the point's
-        rules with the break-even; the simulation; the decision and its costs.
+        the break-even and (``explained``) the flip points, searched together; the point's
+        rules with the break-even; the simulation (``explained``: with the sensitivity
+        table); the decision and its costs. A sweep's rows are not explained.
 
-        ``searched``, without ``flips``: the break-even search of a profile that differs
+        ``searched``, not ``explained``: the break-even search of a profile that differs
         from this one only by its volume, used as this one's (the break-even does not depend
         on today's volume: its walk reprices every volume from zero, everything that depends
         on volume recomputed)."""
-        if searched is not None and flips:
+        if searched is not None and explained:
             raise ValueError("a search of another profile holds no flip points of this one")
         case = self._case(profile, today)
         parts = self._parts(profile, case, policy)
@@ -163,7 +164,7 @@ class Advisor:
         if searched is not None:
             explored = searched
         else:
-            explored = explore(case, parts, point, at_point, flips=flips)
+            explored = explore(case, parts, point, at_point, flips=explained)
         be = explored.break_even
         if be is not None:  # rules that test the break-even see it
             at_point = with_break_even(at_point, be, parts)
@@ -174,7 +175,7 @@ class Advisor:
         gain_of_z = (
             functools.partial(quantiles, features, profile.pilot) if quantiles is not None else None
         )
-        sim = simulate(case, parts, point, at_point, quality, gain_of_z)
+        sim = simulate(case, parts, point, at_point, quality, gain_of_z, sensitivity=explained)
         fired = tuple(
             e
             for e, f in zip(self.rulebook.effects, at_point.rules.fired[:, 0].tolist(), strict=True)
@@ -350,7 +351,7 @@ class Advisor:
         for p in profiles:
             # a sweep of the volume searches the break-even once: it is the same at every volume
             shared = rows[0].explored if rows and of_volume else None
-            rows.append(self._decided(p, policy, today, flips=False, searched=shared))
+            rows.append(self._decided(p, policy, today, explained=False, searched=shared))
         return Sweep.of(
             field,
             profiles,

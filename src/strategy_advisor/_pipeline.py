@@ -237,10 +237,13 @@ def evaluate(
 
 @quiet_floats
 def with_break_even(ev: Evaluation, break_even: float, parts: Parts) -> Evaluation:
-    """The same evaluation with the break-even known to the rules (their results and the
-    scores that follow from them recomputed; nothing else depends on it)."""
+    """The same evaluation with the break-even known to the rules (the rules that read it
+    evaluated again, and the scores that follow; nothing else depends on it). ``ev`` has
+    every rule evaluated (with notes), as the point's evaluation has."""
     columns = {**ev.columns, "break_even_requests_per_month": break_even}
-    rules = parts.rulebook.evaluate_rows(_rule_view(columns))
+    rules = parts.rulebook.with_input_changed(
+        _rule_view(columns), ev.rules, "break_even_requests_per_month"
+    )
     b = ev.bills
     totals = (b.total[FT], b.total[ICL], b.known[FT], b.known[ICL])
     trainable = ev.scenarios["n_examples"] >= parts.min_examples

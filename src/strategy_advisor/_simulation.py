@@ -118,10 +118,13 @@ def simulate(
     at_point: Evaluation,
     quality: QualityEstimate,
     gain_of_z: Callable[[FloatArray], FloatArray] | None = None,
+    *,
+    sensitivity: bool = True,
 ) -> SimulationResult:
     """Draw, evaluate and summarise (see the module docstring). ``gain_of_z`` is the quality
     model's quantile function of this task's gain (``QualityModel.gain_at``); without it, a
-    normal through the estimate's predictive interval."""
+    normal through the estimate's predictive interval. Without ``sensitivity`` the table is
+    left empty (a sweep's rows show none)."""
     settings = uncertainty_settings()
     level = settings.interval_level
     n = settings.draws
@@ -137,7 +140,7 @@ def simulate(
     gain_ends = gain_of_z(np.array([-z, z]))
     gains = np.concatenate([drawn.gain, np.full(2 * len(found), gain_point)])
     shots = np.full(table.rows, float(at_point.plan.shots[0]))
-    ev = evaluate(case, table, parts, shots=shots, gain=gains, break_even=None)
+    ev = evaluate(case, table, parts, shots=shots, gain=gains, break_even=None, notes=False)
     sims = slice(0, n)
     sc = ev.scores
     ft_better = sc.fine_tuning[sims]
@@ -166,7 +169,7 @@ def simulate(
         estimates=tuple(e.key for e in found),
     )
     rows = _sensitivity(ev, n, found, drawn.percentiles, quality, gain_ends, at_point, parts,
-                        drawn.gain_score)  # fmt: skip
+                        drawn.gain_score) if sensitivity else ()  # fmt: skip
     return SimulationResult(uncertainty, drawn.scenarios, intervals, rows, share)
 
 

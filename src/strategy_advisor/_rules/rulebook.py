@@ -350,6 +350,19 @@ class Rulebook:
             unknown[i] = np.logical_not(np.logical_or(t, f))
         return RuleResults(fired, unknown)
 
+    def with_input_changed(
+        self, inputs: Mapping[str, Any], results: RuleResults, name: str
+    ) -> RuleResults:
+        """``results`` (every rule, over the same rows) with the rules whose condition reads
+        the input ``name`` evaluated again on ``inputs``: the others cannot have changed."""
+        fired, unknown = results.fired.copy(), results.unknown.copy()
+        for i, c in enumerate(self._compiled):
+            if name in c.looked_at:
+                t, f = c.evaluate(inputs)
+                fired[i] = t
+                unknown[i] = np.logical_not(np.logical_or(t, f))
+        return RuleResults(fired, unknown)
+
     def trace(
         self, inputs: Mapping[str, Value], results: tuple[bool | None, ...]
     ) -> tuple[RuleOutcome, ...]:
