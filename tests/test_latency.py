@@ -317,9 +317,23 @@ def test_rows_may_be_scalars_or_a_table() -> None:
     table = {k: np.array([[0.0, 0.5], [0.5, 0.0]]) for k in (*LATENCY_KNOBS, "e2e")}
     grid = route_latency(ranged, table, prompt=2_800.0, prefix=0.0, hit_rate=0.0, output=50.0,
                          budget=1_500.0)  # fmt: skip
+    at_point = route_latency(
+        ranged, {k: 0.0 for k in (*LATENCY_KNOBS, "e2e")}, prompt=2_800.0, prefix=0.0,
+        hit_rate=0.0, output=50.0, budget=1_500.0,
+    )  # fmt: skip
     assert np.shape(grid.median_ms) == (2, 2)
-    assert float(grid.median_ms[0, 1]) == float(alone.median_ms)
-    assert float(grid.median_ms[1, 1]) == float(grid.median_ms[0, 0]) != float(alone.median_ms)
+    for cell, scalar in (((0, 1), alone), ((1, 0), alone), ((0, 0), at_point), ((1, 1), at_point)):
+        for name in _FIELDS:
+            # to 1e-12: a figure exactly at its point in every row is its middle value, in
+            # some rows only it goes through the logs
+            want = pytest.approx(float(getattr(scalar, name)), rel=1e-12)
+            assert float(getattr(grid, name)[cell]) == want, (cell, name)
+    assert float(alone.median_ms) != float(at_point.median_ms)
+    none = route_latency(
+        ranged, {k: np.zeros(0) for k in (*LATENCY_KNOBS, "e2e")}, prompt=np.zeros(0),
+        prefix=0.0, hit_rate=0.0, output=50.0, budget=1_500.0,
+    )  # fmt: skip
+    assert all(np.shape(getattr(none, name)) == (0,) for name in _FIELDS)
 
 
 def test_routes_timed_together_are_each_timed_alone() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,17 +104,54 @@ def test_rules_doc_is_current() -> None:
     )
 
 
-@pytest.mark.parametrize("break_even", [1.0, 5e4, 1e12])
-def test_rules_that_read_an_input_are_all_that_change_with_it(break_even: float) -> None:
-    # with_break_even re-evaluates only the rules that read the break-even: the same results
-    # as every rule evaluated again (a rule past the break-even fires on one side of it)
+#: a user rule that reads the break-even as its feature, with an effect
+BREAK_EVEN_RULE = {
+    "code": "org-tiny-break-even",
+    "title": "Our policy: favour fine-tuning that pays back at almost any volume",
+    "when": {"feature": "break_even_requests_per_month", "op": "le", "value": 10.0},
+    "effect": {"kind": "favor", "strategy": "fine_tuning", "weight": 0.5},
+    "message": "Break-even at {break_even_requests_per_month:int} requests/month.",
+    "source": {"document": "Org policy", "date": "2026-10-01"},
+}
+
+
+def _point_rules(book: Rulebook) -> tuple[Any, Any]:
     from strategy_advisor._pipeline import _rule_view
 
-    rulebook = default_rulebook()
-    _, ev = point_evaluation(profile(requests_per_month=1e5, n_labeled_examples=2_000))
-    columns = _rule_view({**ev.columns, "break_even_requests_per_month": break_even})
-    again = rulebook.evaluate_rows(columns)
-    changed = rulebook.with_input_changed(columns, ev.rules, "break_even_requests_per_month")
+    p = profile(requests_per_month=1e5, n_labeled_examples=2_000, instruction_tokens=3_000)
+    _, ev = point_evaluation(p, advisor=Advisor(rulebook=book))
+    return ev, lambda be: _rule_view({**ev.columns, "break_even_requests_per_month": be})
+
+
+@pytest.mark.parametrize(("break_even", "fired"), [(1.0, True), (5e4, False), (1e12, False)])
+def test_rules_that_read_an_input_are_all_that_change_with_it(
+    break_even: float, fired: bool
+) -> None:
+    # with_break_even re-evaluates only the rules that read the break-even: the same results
+    # as every rule evaluated again, a shipped note (as a reference) and a user rule (as its
+    # feature) included
+    book = default_rulebook().extended([BREAK_EVEN_RULE])
+    ev, columns = _point_rules(book)
+    again = book.evaluate_rows(columns(break_even))
+    changed = book.with_input_changed(
+        columns(break_even), ev.rules, "break_even_requests_per_month"
+    )
     assert changed.fired.tolist() == again.fired.tolist()
     assert changed.unknown.tolist() == again.unknown.tolist()
-    assert ev.rules.fired.tolist() != again.fired.tolist() or break_even != 1.0
+    codes = book.codes
+    user, note = codes.index("org-tiny-break-even"), codes.index("high-volume-long-prompt")
+    assert not ev.rules.fired[user, 0] and not ev.rules.fired[note, 0]  # no break-even yet
+    assert bool(changed.fired[user, 0]) is fired
+    assert bool(changed.fired[note, 0]) is (break_even <= 1e5)
+
+
+def test_changing_an_input_needs_every_rule_evaluated() -> None:
+    book = default_rulebook()
+    ev, columns = _point_rules(book)
+    partial = book.evaluate_rows(columns(1.0), notes=False)
+    with pytest.raises(ValueError, match="notes left out"):
+        book.with_input_changed(columns(1.0), partial, "break_even_requests_per_month")
+    with pytest.raises(ValueError, match="the rulebook has"):
+        default_rulebook().extended([BREAK_EVEN_RULE]).with_input_changed(
+            columns(1.0), ev.rules, "break_even_requests_per_month"
+        )

@@ -267,6 +267,27 @@ def test_the_break_even_is_the_same_at_any_volume(path: Path) -> None:
     assert len(ends) == 1
 
 
+@pytest.mark.parametrize(("field", "values", "searches"), [
+    ("requests_per_month", [1e4, 1e5, 1e6], 1),
+    ("people.hourly_usd", [20.0, 90.0, 400.0], 3),
+])  # fmt: skip
+def test_a_sweep_of_the_volume_searches_the_break_even_once(
+    field: str, values: list[float], searches: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import strategy_advisor._advisor as advisor
+
+    calls: list[bool] = []
+    search = advisor.explore
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        calls.append(kw.get("flips", True))
+        return search(*args, **kw)
+
+    monkeypatch.setattr(advisor, "explore", counted)
+    sweep(_dedicated_case(), field, values, today=TODAY)
+    assert calls == [False] * searches  # a sweep's rows search no flip points
+
+
 def test_a_sweep_of_another_input_searches_each_rows_break_even() -> None:
     # a sweep of the volume shares one break-even search (it does not depend on today's
     # volume); a sweep of anything else moves the break-even and searches it per row

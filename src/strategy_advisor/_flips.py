@@ -21,7 +21,14 @@ from ._pipeline import Evaluation, Parts, evaluate
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
 from ._search import Walk, first_changes
 from ._types import FloatArray, Strategy, construct, quiet_floats
-from ._whatif import FlipPoint, _FieldSetting, exploration_settings, flip_text, value_text
+from ._whatif import (
+    FlipPoint,
+    _Exploration,
+    _FieldSetting,
+    exploration_settings,
+    flip_text,
+    value_text,
+)
 
 __all__ = ["Explored", "explore"]
 
@@ -202,11 +209,7 @@ def explore(
 
     found = first_changes(walks, probe)
     be = None
-    kept = set(walks[0].points)  # the break-even's walk, and the crossing's two ends
-    if found[0] is not None:
-        change = found[0][0]
-        kept |= {change, max((v for v in volumes if v < change), default=change)}
-    volumes = {v: t for v, t in volumes.items() if v in kept}
+    volumes = _curve_volumes(volumes, walks[0], found[0])
     found_flips: list[FlipPoint] = []
     for m, hit in zip(meta, found, strict=True):
         if m is None:
@@ -241,5 +244,39 @@ def explore(
                 kind=setting.role,
             )
         )
-    ordered = tuple(sorted(found_flips, key=lambda f: f.relative_distance))
-    return Explored(be, ordered, volumes)
+    return Explored(be, _nearest_first(found_flips, settings), volumes)
+
+
+def _curve_volumes(
+    volumes: dict[float, tuple[float, float, float]],
+    walk: Walk,
+    hit: tuple[float, int, float] | None,
+) -> dict[float, tuple[float, float, float]]:
+    """The totals the cost curve draws: at the break-even walk's volumes and where the
+    crossing was found; at a jump (no volume with equal totals) also the last priced volume
+    before it, so that the chart draws the jump as a step."""
+    kept = set(walk.points)
+    if hit is not None:
+        change = hit[0]
+        kept.add(change)
+        if break_even_of(hit) is None:
+            priced = [v for v, t in volumes.items() if v < change and not math.isnan(t[0] - t[1])]
+            kept.add(max(priced, default=change))
+    return {v: t for v, t in volumes.items() if v in kept}
+
+
+def _nearest_first(flips: list[FlipPoint], settings: _Exploration) -> tuple[FlipPoint, ...]:
+    """Nearest first (|ln(value / current)|); flips as near as the search can tell apart
+    (within twice its precision: costs that scale with volume × months, or rate × hours,
+    flip at the same distance) in the order of the inputs in ``data/exploration.json``."""
+    order = {f.path: i for i, f in enumerate(settings.fields)}
+    tie = 2.0 * settings.relative_precision
+    out: list[FlipPoint] = []
+    group: list[FlipPoint] = []
+    for f in sorted(flips, key=lambda f: f.relative_distance):
+        if group and not f.relative_distance - group[0].relative_distance <= tie:
+            out.extend(sorted(group, key=lambda g: order.get(g.field, len(order))))
+            group = []
+        group.append(f)
+    out.extend(sorted(group, key=lambda g: order.get(g.field, len(order))))
+    return tuple(out)

@@ -88,7 +88,8 @@ def _secant(
 
 def _spread(a: float, b: float, walk: Walk) -> int:
     """How many evenly spread probes a bracket gets: enough to close it in this round, else
-    enough to close it in the next (the square root of what closing now would take), at
+    about the square root of what closing now would take (so that the next round closes it,
+    for brackets up to about ``_SPREAD`` squared wide; wider integer ranges take more), at
     most ``_SPREAD``."""
     if walk.integer:
         need = abs(b - a) - 1.0

@@ -243,11 +243,12 @@ class RuleResults:
     """Every rule's condition over rows of scenarios: ``fired[i, r]`` and ``unknown[i, r]``
     for rule ``i`` in row ``r`` (neither: the rule did not fire)."""
 
-    __slots__ = ("fired", "unknown")
+    __slots__ = ("complete", "fired", "unknown")
 
-    def __init__(self, fired: np.ndarray, unknown: np.ndarray) -> None:
+    def __init__(self, fired: np.ndarray, unknown: np.ndarray, *, complete: bool = True) -> None:
         self.fired = fired
         self.unknown = unknown
+        self.complete = complete  # every rule evaluated (False: the notes were left out)
 
     def row(self, r: int) -> tuple[bool | None, ...]:
         """One row's results: True (fired), False, None (not applicable)."""
@@ -348,13 +349,20 @@ class Rulebook:
             t, f = c.evaluate(inputs)
             fired[i] = t
             unknown[i] = np.logical_not(np.logical_or(t, f))
-        return RuleResults(fired, unknown)
+        return RuleResults(fired, unknown, complete=notes)
 
     def with_input_changed(
         self, inputs: Mapping[str, Any], results: RuleResults, name: str
     ) -> RuleResults:
         """``results`` (every rule, over the same rows) with the rules whose condition reads
         the input ``name`` evaluated again on ``inputs``: the others cannot have changed."""
+        if not results.complete or results.fired.shape[0] != len(self._compiled):
+            raise ValueError(
+                "with_input_changed needs every rule of this rulebook evaluated "
+                f"(evaluate_rows with notes): got {results.fired.shape[0]} rules"
+                f"{'' if results.complete else ', notes left out'}, "
+                f"the rulebook has {len(self._compiled)}"
+            )
         fired, unknown = results.fired.copy(), results.unknown.copy()
         for i, c in enumerate(self._compiled):
             if name in c.looked_at:
