@@ -142,16 +142,32 @@ def check_break_even(profile: Any, rec: Any) -> dict[str, Any] | None:
     return out
 
 
+def _resolution(field: str) -> float:
+    """The search's resolution near 0 for a float input (data/exploration.json: its
+    relative precision times the input's floor)."""
+    from strategy_advisor._whatif import exploration_settings
+
+    settings = exploration_settings()
+    floor = next((f.floor for f in settings.fields if f.path == field), 0.0)
+    return settings.relative_precision * floor
+
+
 def probe_values(field: str, current: float, value: float) -> tuple[float, float, str]:
     """The value just past the flip, the value just short of it, and a note."""
     direction = 1.0 if value > current else -1.0
     note = ""
+    if current == 0 and field not in COUNTS and 0 < value <= _resolution(field):
+        # any amount flips it: reported at the search's resolution, as "above 0"
+        return value * (1 + STEP), 0.0, "flip from 0 at any amount: short checked at 0"
     if value == 0:
         past = 0.0
         note = "flip at 0: checked at 0"
     else:
         past = value * (1 + direction * STEP)
     short = value - direction * min(STEP * abs(value), 0.5 * abs(value - current))
+    if value == 0 and field not in COUNTS and _resolution(field) > 0:
+        # only none flips it: short of 0 is any amount, checked at the search's resolution
+        short = -direction * _resolution(field)
     if abs(value - current) * 0.5 < STEP * abs(value):
         note = (note + "; " if note else "") + "flip within 2% of the current value"
     if field in COUNTS:

@@ -57,6 +57,30 @@ def test_a_geometric_walk_narrows_on_the_log_scale() -> None:
     assert hit is not None and hit[0] == pytest.approx(123_456.0, rel=1e-6)
 
 
+@pytest.mark.parametrize(("resolution", "rounds"), [(0.1, 3), (0.0, 13)])
+def test_a_change_at_any_amount_above_zero_closes_at_the_resolution(
+    resolution: float, rounds: int
+) -> None:
+    # from 0, every positive amount changes the outcome (the quality gain keyed on whether a
+    # prompt has retrieved context at all): a bracket that ends at 0 has no relative
+    # precision; the walk's resolution closes it in two narrowing rounds (without one it
+    # narrows towards 0 until the rounds run out)
+    calls: list[int] = []
+    threshold = _threshold(1e-300, signal=False)
+
+    def probe(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        calls.append(len(values))
+        return threshold(index, values)
+
+    walk = Walk(start=0.0, outcome=0, signal=math.nan, points=[500.0, 1000.0], integer=False,
+                geometric=True, precision=1e-4, resolution=resolution)  # fmt: skip
+    (hit,) = first_changes([walk], probe)
+    assert hit is not None and hit[1] == 1
+    assert len(calls) == rounds
+    if resolution:
+        assert 0 < hit[0] <= resolution
+
+
 def test_no_change_along_the_walk_is_none() -> None:
     assert first_changes([_walk([1.0, 2.0, 3.0])], _threshold(10.0)) == [None]
     assert first_changes([], _threshold(1.0)) == []

@@ -301,6 +301,36 @@ def test_a_sweep_of_another_input_searches_each_rows_break_even() -> None:
         assert row.break_even_requests_per_month == rec.break_even_requests_per_month
 
 
+#: a task where any retrieved context moves the answer to prompting: the quality gain is
+#: keyed on whether the prompt carries retrieved context at all (a random profile of
+#: benchmarks/random_profiles.py, seed 0, #364)
+ANY_CONTEXT: dict[str, Any] = {
+    "task_type": "knowledge_qa", "n_labeled_examples": 928, "avg_input_tokens": 29.7,
+    "avg_output_tokens": 13.6, "requests_per_month": 16583905.0, "horizon_months": 6.0,
+    "instruction_tokens": 0.0, "icl_shots": 31, "adapters_per_deployment": 50,
+    "icl_model": {"name": "prompted-model", "kind": "frontier_api", "context_window": 200000,
+                  "input_usd_per_mtok": 0.0871, "cached_input_usd_per_mtok": 0.04355,
+                  "output_usd_per_mtok": 0.4953, "min_cacheable_tokens": 2048},
+    "ft_model": {"name": "tuned-model", "kind": "open_weights", "params_b": 1.0,
+                 "context_window": 32000, "input_usd_per_mtok": 0.2, "output_usd_per_mtok": 0.2,
+                 "fine_tuning": {"training_usd_per_mtok": 4.602, "input_usd_per_mtok": 0.5658,
+                                 "output_usd_per_mtok": 0.4094, "hosting_usd_per_hour": 3.0,
+                                 "min_examples": 10}},
+}  # fmt: skip
+
+
+def test_a_flip_at_any_amount_from_zero_reads_above_zero() -> None:
+    rec = recommend(ANY_CONTEXT, today=TODAY)
+    f = next(f for f in rec.flip_points if f.field == "retrieved_context_tokens")
+    assert f.current == 0 and 0 < f.value <= 1e-4 * 1_000  # relative precision x its floor
+    assert (f.text, f.holds) == ("above 0 tokens", "only at 0 tokens")
+    for amount in (f.value, f.value / 1_000, 1.0):  # any amount at all
+        assert what_if(ANY_CONTEXT, {"retrieved_context_tokens": amount},
+                       today=TODAY).strategy is f.becomes  # fmt: skip
+    margins = next(r for r in rec.reasons if r.code == "decision-margins")
+    assert "retrieved context only at 0 tokens" in margins.message
+
+
 def test_sweep_changes_strategy_where_a_flip_point_says() -> None:
     p = _dedicated_case()
     rec = recommend(p, today=TODAY)

@@ -68,6 +68,7 @@ def break_even_walk() -> Walk:
         integer=False,
         geometric=True,
         precision=settings.relative_precision,
+        resolution=settings.relative_precision,  # of one request a month: below it is none
     )
 
 

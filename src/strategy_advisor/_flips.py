@@ -119,8 +119,17 @@ def _outcome(sc: RowScores, neither: bool) -> np.ndarray:
     return out
 
 
-def _holds(setting: _FieldSetting, x0: float, value: float) -> str:
+def _any_amount(setting: _FieldSetting, x0: float, value: float, precision: float) -> bool:
+    """A flip from 0 at the search's resolution: any amount of the input flips the answer."""
+    return setting.kind != "int" and x0 == 0 and 0 < value <= precision * setting.floor
+
+
+def _holds(setting: _FieldSetting, x0: float, value: float, precision: float) -> str:
     """How far a fact can move before the answer does: the last value before the flip."""
+    if _any_amount(setting, x0, value, precision):
+        return f"only at {value_text(0.0, setting)}"
+    if setting.kind != "int" and value == 0 and x0 > 0:  # only none flips it
+        return f"down to just above {value_text(0.0, setting)}"
     step = (1.0 if value < x0 else -1.0) if setting.kind == "int" else 0.0
     last = value + step
     way = "up to" if value > x0 else "down to"
@@ -176,6 +185,8 @@ def explore(
                     integer=setting.kind == "int",
                     geometric=setting.bounds == "scale" and x0 > 0,
                     precision=settings.relative_precision,
+                    # a bracket that ends at 0 closes at the precision of the input's scale
+                    resolution=settings.relative_precision * setting.floor,
                 )
             )
             meta.append((setting, knob.name, x0))
@@ -237,10 +248,18 @@ def explore(
                 current=int(x0) if integer else float(x0),
                 value=int(value) if integer else float(value),
                 becomes=Strategy.FINE_TUNING if code & 1 else Strategy.IN_CONTEXT_LEARNING,
-                text=flip_text(float(x0), value, setting),
+                text=(
+                    f"above {value_text(0.0, setting)}"
+                    if _any_amount(setting, float(x0), value, settings.relative_precision)
+                    else flip_text(float(x0), value, setting)
+                ),
                 current_text=value_text(float(x0), setting),
                 makes_feasible=makes,
-                holds=_holds(setting, float(x0), value) if setting.role == "fact" else None,
+                holds=(
+                    _holds(setting, float(x0), value, settings.relative_precision)
+                    if setting.role == "fact"
+                    else None
+                ),
                 kind=setting.role,
             )
         )

@@ -46,6 +46,7 @@ class Walk:
     integer: bool
     geometric: bool  # refine on the log scale (positive values that scale)
     precision: float  # stop when the bracket is this narrow, relative to its outer end
+    resolution: float = 0.0  # ... or this narrow (a bracket that ends at 0 has no scale)
 
 
 def _between(a: float, b: float, k: int, integer: bool, geometric: bool) -> list[float]:
@@ -91,20 +92,24 @@ def _spread(a: float, b: float, walk: Walk) -> int:
     about the square root of what closing now would take (so that the next round closes it,
     for brackets up to about ``_SPREAD`` squared wide; wider integer ranges take more), at
     most ``_SPREAD``."""
-    if walk.integer:
-        need = abs(b - a) - 1.0
-    else:
-        # a little over the linear count: geometric steps are uneven on the linear scale
-        need = 1.25 * abs(b - a) / (walk.precision * max(abs(a), abs(b)))
+    # a float bracket: a little over the linear count (geometric steps are uneven on the
+    # linear scale)
+    need = abs(b - a) - 1.0 if walk.integer else 1.25 * abs(b - a) / _width(a, b, walk)
     if need > _SPREAD:
         need = 1.5 * math.sqrt(need) + 1.0
     return int(min(_SPREAD, max(1.0, math.ceil(need))))
 
 
+def _width(a: float, b: float, walk: Walk) -> float:
+    """How narrow a float bracket must become: the precision relative to its outer end, or
+    the walk's resolution where that is wider (near 0)."""
+    return max(walk.precision * max(abs(a), abs(b)), walk.resolution)
+
+
 def _narrow_enough(a: float, b: float, walk: Walk) -> bool:
     if walk.integer:
         return abs(b - a) <= 1
-    return abs(b - a) <= walk.precision * max(abs(a), abs(b))
+    return abs(b - a) <= _width(a, b, walk)
 
 
 def first_changes(walks: list[Walk], probe: Probe) -> list[tuple[float, int, float] | None]:

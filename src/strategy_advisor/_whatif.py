@@ -279,7 +279,9 @@ def flip_reason(flips: tuple[FlipPoint, ...], current: Strategy, most: int) -> R
             continue
         seen.add(f.field)
         verb = "rose" if f.value > f.current else "fell"
-        parts.append(f"{f.label} {verb} to {f.text}")
+        # a flip from 0 at any amount reads "rose above 0 tokens"
+        parts.append(f"{f.label} {verb} {f.text}" if f.text.startswith("above ") else
+                     f"{f.label} {verb} to {f.text}")  # fmt: skip
         if len(parts) == most:
             break
     if not parts:
