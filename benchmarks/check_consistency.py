@@ -143,13 +143,13 @@ def check_break_even(profile: Any, rec: Any) -> dict[str, Any] | None:
 
 
 def _resolution(field: str) -> float:
-    """The search's resolution near 0 for a float input (data/exploration.json: its
-    relative precision times the input's floor)."""
+    """The search's resolution near 0 for a float input (0 for an input it does not walk)."""
+    from strategy_advisor._flips import resolution_at_zero
     from strategy_advisor._whatif import exploration_settings
 
     settings = exploration_settings()
-    floor = next((f.floor for f in settings.fields if f.path == field), 0.0)
-    return settings.relative_precision * floor
+    setting = next((f for f in settings.fields if f.path == field), None)
+    return 0.0 if setting is None else resolution_at_zero(setting, settings.relative_precision)
 
 
 def probe_values(field: str, current: float, value: float) -> tuple[float, float, str]:

@@ -3,11 +3,11 @@ break-even, each re-planned as a recommendation at that volume would be, with in
 
 Priced by the kernel like everything else: the point totals are those the break-even's
 search priced at the volumes of its walk (``data/breakeven.json``: ``probes_per_decade``)
-and at the two ends of the crossing it narrowed (so the curves meet at the break-even, and a
-jump is drawn as a step), and today's, every volume re-planned as a recommendation there
-would be; the band at each volume is the interval over the first
-``curve_draws`` of the simulation's draws (``data/uncertainty.json``), a chart's band: the
-cost table's interval at today's volume uses every draw.
+and at the crossing it found (so the curves meet at the break-even; at a jump also the last
+priced volume before it, so that the jump is drawn as a step), and today's, every volume
+re-planned as a recommendation there would be; the band at each volume is the interval
+over the first ``curve_draws`` of the simulation's draws (``data/uncertainty.json``), a
+chart's band: the cost table's interval at today's volume uses every draw.
 """
 
 from __future__ import annotations

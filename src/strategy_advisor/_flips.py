@@ -30,7 +30,7 @@ from ._whatif import (
     value_text,
 )
 
-__all__ = ["Explored", "explore"]
+__all__ = ["Explored", "explore", "resolution_at_zero"]
 
 FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
 
@@ -119,9 +119,15 @@ def _outcome(sc: RowScores, neither: bool) -> np.ndarray:
     return out
 
 
+def resolution_at_zero(setting: _FieldSetting, precision: float) -> float:
+    """How narrow a bracket that ends at 0 must become (it has no relative scale): the
+    precision of the input's own scale, its ``floor`` in ``data/exploration.json``."""
+    return precision * setting.floor
+
+
 def _any_amount(setting: _FieldSetting, x0: float, value: float, precision: float) -> bool:
     """A flip from 0 at the search's resolution: any amount of the input flips the answer."""
-    return setting.kind != "int" and x0 == 0 and 0 < value <= precision * setting.floor
+    return setting.kind != "int" and x0 == 0 and 0 < value <= resolution_at_zero(setting, precision)
 
 
 def _holds(setting: _FieldSetting, x0: float, value: float, precision: float) -> str:
@@ -139,8 +145,8 @@ def _holds(setting: _FieldSetting, x0: float, value: float, precision: float) ->
 @dataclass
 class Explored:
     """What the joint search found: the break-even, the flip points, and the totals at
-    the volumes of the break-even's walk and at the two ends of the crossing it narrowed
-    (for the cost curve: a jump is drawn as a step)."""
+    the volumes of the break-even's walk and of the crossing it found (for the cost curve;
+    at a jump also the last priced volume before it, so that the jump is drawn as a step)."""
 
     break_even: float | None
     flip_points: tuple[FlipPoint, ...]
@@ -185,8 +191,7 @@ def explore(
                     integer=setting.kind == "int",
                     geometric=setting.bounds == "scale" and x0 > 0,
                     precision=settings.relative_precision,
-                    # a bracket that ends at 0 closes at the precision of the input's scale
-                    resolution=settings.relative_precision * setting.floor,
+                    resolution=resolution_at_zero(setting, settings.relative_precision),
                 )
             )
             meta.append((setting, knob.name, x0))

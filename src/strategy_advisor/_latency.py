@@ -361,33 +361,12 @@ def _column(values: list[float]) -> FloatArray:
 
 
 def _figure_values(figures: list[Figure], z: FloatArray, *, rate: bool = False) -> FloatArray:
-    """:func:`~._figures.slowness_value` of each route's figure at its row of ``z``, all
-    routes at once (the same arithmetic, route by route)."""
+    """:func:`~._figures.slowness_value` of each route's figure at its row of ``z``."""
     if not z.any():  # every row at the point (the point, a probe of the searches)
         middle = np.empty(z.shape)
         middle[...] = _column([_middle(f) for f in figures])
         return middle
-    z = -z if rate else z
-    low, point, high, logs, up, down = [], [], [], [], [], []
-    for f in figures:
-        p = _middle(f)
-        low.append(f.low)
-        point.append(p)
-        high.append(f.high)
-        if f.low > 0:
-            lp = math.log(p)
-            logs.append(lp)
-            up.append(math.log(f.high) - lp)
-            down.append(lp - math.log(f.low))
-        else:
-            logs.append(0.0)
-            up.append(f.high - p)
-            down.append(p - f.low)
-    positive = _column([f.low > 0 for f in figures]) > 0
-    at_point = ~z.any(axis=1, keepdims=True)  # the route's figure at its point in every row
-    step = np.where(z >= 0, z * _column(up), z * _column(down))
-    value = np.where(positive, np.exp(_column(logs) + step), _column(point) + step)
-    return np.where(at_point, _column(point), value)
+    return np.stack([slowness_value(f, z[i], rate=rate) for i, f in enumerate(figures)])
 
 
 @quiet_floats

@@ -279,9 +279,9 @@ def flip_reason(flips: tuple[FlipPoint, ...], current: Strategy, most: int) -> R
             continue
         seen.add(f.field)
         verb = "rose" if f.value > f.current else "fell"
-        # a flip from 0 at any amount reads "rose above 0 tokens"
-        parts.append(f"{f.label} {verb} {f.text}" if f.text.startswith("above ") else
-                     f"{f.label} {verb} to {f.text}")  # fmt: skip
+        # a flip from 0 at any amount is written "above 0 tokens": "rose above 0 tokens"
+        to = " " if f.text == f"above {f.current_text}" else " to "
+        parts.append(f"{f.label} {verb}{to}{f.text}")
         if len(parts) == most:
             break
     if not parts:

@@ -258,6 +258,15 @@ class RuleResults:
         )
 
 
+def _evaluate_into(
+    c: _Compiled, inputs: Mapping[str, Any], i: int, fired: np.ndarray, unknown: np.ndarray
+) -> None:
+    """Rule ``c``'s condition over the rows, into row ``i`` of the results."""
+    t, f = c.evaluate(inputs)
+    fired[i] = t
+    unknown[i] = np.logical_not(np.logical_or(t, f))
+
+
 class Rulebook:
     """An ordered set of rules, all evaluated every time (no short-circuit).
 
@@ -344,11 +353,8 @@ class Rulebook:
         fired = np.zeros((len(self._compiled), n), dtype=bool)
         unknown = np.zeros((len(self._compiled), n), dtype=bool)
         for i, c in enumerate(self._compiled):
-            if not notes and c.static["effect"] == "note":
-                continue
-            t, f = c.evaluate(inputs)
-            fired[i] = t
-            unknown[i] = np.logical_not(np.logical_or(t, f))
+            if notes or c.static["effect"] != "note":
+                _evaluate_into(c, inputs, i, fired, unknown)
         return RuleResults(fired, unknown, complete=notes)
 
     def with_input_changed(
@@ -366,9 +372,7 @@ class Rulebook:
         fired, unknown = results.fired.copy(), results.unknown.copy()
         for i, c in enumerate(self._compiled):
             if name in c.looked_at:
-                t, f = c.evaluate(inputs)
-                fired[i] = t
-                unknown[i] = np.logical_not(np.logical_or(t, f))
+                _evaluate_into(c, inputs, i, fired, unknown)
         return RuleResults(fired, unknown)
 
     def trace(
