@@ -24,7 +24,7 @@ from ._prompt_plan import Plan, plan_prompt
 from ._quality import QualityFeatures, QualityModel, quality_features_for
 from ._rules import Rulebook, RuleResults
 from ._scenarios import Case, Scenarios
-from ._types import FloatArray, Strategy, quiet_floats, replaced
+from ._types import FloatArray, Strategy, nan_as, quiet_floats, replaced
 
 __all__ = ["Evaluation", "Parts", "evaluate", "quality_features"]
 
@@ -64,30 +64,45 @@ class Parts:
         triple (those not seen before in one vectorised call)."""
         rag = np.asarray(retrieved) > 0
         n, shots, rag = np.broadcast_arrays(n, shots, rag)
-        n_values, n_at = np.unique(n.reshape(-1), return_inverse=True)
-        shot_values, shots_at = np.unique(shots.reshape(-1), return_inverse=True)
-        code = (n_at.reshape(-1) * len(shot_values) + shots_at.reshape(-1)) * 2 + rag.reshape(-1)
-        codes, inverse = np.unique(code, return_inverse=True)
-        width = 2 * len(shot_values)
-        keys = [
-            (int(n_values[c // width]), int(shot_values[(c % width) // 2]), bool(c % 2))
-            for c in codes.tolist()
-        ]
-        missing = [k for k in dict.fromkeys(keys) if k not in self._gains]
+        triples = np.stack([n.reshape(-1), shots.reshape(-1), rag.reshape(-1)]).astype(np.float64)
+        distinct, inverse = _distinct_columns(triples)
+        keys = [(int(a), int(b), bool(c)) for a, b, c in distinct.T.tolist()]
+        missing = [k for k in keys if k not in self._gains]
         if missing:
             self._gains.update(zip(missing, self._gains_of(missing), strict=True))
         values = np.array([self._gains[k] for k in keys], dtype=np.float64)
-        return np.asarray(values[inverse.reshape(-1)], dtype=np.float64).reshape(n.shape)
+        return np.asarray(values[inverse], dtype=np.float64).reshape(n.shape)
 
     def _gains_of(self, keys: list[tuple[int, int, bool]]) -> list[float]:
+        varying = getattr(self.quality, "expected_gain_varying", None)  # a stand-in may lack it
+        if varying is not None:
+            n, shots, rag = (np.array(c, dtype=np.float64) for c in zip(*keys, strict=True))
+            return [float(g) for g in varying(self.base_quality, n, shots, rag, self.pilot)]
         features = [
             replaced(self.base_quality, n_labeled_examples=n, icl_shots=shots, icl_retrieval=rag)
             for n, shots, rag in keys
         ]
-        many = getattr(self.quality, "expected_gain_many", None)  # a stand-in may lack it
+        many = getattr(self.quality, "expected_gain_many", None)
         if many is not None:
             return [float(g) for g in many(features, self.pilot)]
         return [self.quality.predict(f, self.pilot).expected_gain_points for f in features]
+
+
+def _distinct_columns(table: FloatArray) -> tuple[FloatArray, np.ndarray]:
+    """The distinct columns of a (3, rows) table of whole numbers, in lexicographic order,
+    and each row's index among them (``np.unique(axis=1)``, through one sort of a combined
+    key where the numbers allow it)."""
+    if table.shape[1] and np.isfinite(table).all() and (table >= 0).all():
+        width = table[1:].max(axis=1) + 1.0  # the last two columns' ranges
+        span = (table[0].max() + 1.0) * width[0] * width[1]
+        if span < 2.0**52 and (table == np.floor(table)).all():
+            code = (table[0] * width[0] + table[1]) * width[1] + table[2]
+            codes, inverse = np.unique(code, return_inverse=True)
+            first = np.empty(len(codes), dtype=np.intp)
+            first[inverse[::-1]] = np.arange(len(code) - 1, -1, -1)  # a row of each code
+            return table[:, first], inverse.reshape(-1)
+    distinct, inverse = np.unique(table, axis=1, return_inverse=True)
+    return distinct, inverse.reshape(-1)
 
 
 @dataclass
@@ -227,7 +242,7 @@ def evaluate(
     gain = np.broadcast_to(gain, (s.rows,))
     totals = (bills.total[FT], bills.total[ICL], bills.known[FT], bills.known[ICL])
     trainable = s["n_examples"] >= case.ft_min_examples
-    meets = {k: np.nan_to_num(bills.pick(k, "lat_within"), nan=1.0) for k in (FT, ICL)}
+    meets = {k: nan_as(bills.pick(k, "lat_within"), 1.0) for k in (FT, ICL)}
     scores = score_rows(
         gain, totals, rules.fired, parts.rulebook.effects, parts.policy, trainable,
         meets=meets,
@@ -247,7 +262,7 @@ def with_break_even(ev: Evaluation, break_even: float, parts: Parts) -> Evaluati
     b = ev.bills
     totals = (b.total[FT], b.total[ICL], b.known[FT], b.known[ICL])
     trainable = ev.scenarios["n_examples"] >= parts.min_examples
-    meets = {k: np.nan_to_num(b.pick(k, "lat_within"), nan=1.0) for k in (FT, ICL)}
+    meets = {k: nan_as(b.pick(k, "lat_within"), 1.0) for k in (FT, ICL)}
     scores = score_rows(
         ev.gain, totals, rules.fired, parts.rulebook.effects, parts.policy, trainable,
         meets=meets,

@@ -20,7 +20,7 @@ from ._decision import DecisionPolicy, cost_scores
 from ._features import shots_that_fit
 from ._format import usd
 from ._scenarios import Case, Scenarios
-from ._types import FloatArray, quiet_floats
+from ._types import FloatArray, nan_as, quiet_floats
 
 __all__ = ["Plan", "plan_prompt"]
 
@@ -79,7 +79,7 @@ def plan_prompt(
     if np.isnan(budget).all():
         within = np.ones(flat.rows, dtype=bool)
     else:  # as likely as not to meet it (a batch answer meets any budget it is allowed for)
-        meets = np.nan_to_num(latency_of(flat, shape), nan=1.0) >= 0.5
+        meets = nan_as(latency_of(flat, shape), 1.0) >= 0.5
         within = np.broadcast_to(meets | shape.batch, (flat.rows,))
     gains = gain_of(flat["n_examples"], shots, flat["retrieved_tokens"])
     score = policy.quality_term_array(gains) + np.where(

@@ -40,7 +40,7 @@ from .._serving import (
     measured_replica_time,
     scaled_replica_time,
 )
-from .._types import FloatArray, Strategy, quiet_floats
+from .._types import FloatArray, Strategy, median_of, nan_as, quiet_floats
 
 __all__ = [
     "Bills",
@@ -598,7 +598,7 @@ def _scale_to_zero(
     o.replicas = np.maximum((1.0 - down) / adapters, busy)
     o.sources["serving"] = (
         f"{route.label}: {route.price_source}; up {route.idle_seconds:g} s after each "
-        f"request, cold start {float(np.median(cold_s)):.0f} s ({case.tuned.spec.name}: "
+        f"request, cold start {median_of(cold_s):.0f} s ({case.tuned.spec.name}: "
         "data/gpu_offers.json)"
     )
 
@@ -748,7 +748,7 @@ def _answers_in_time(case: Case, s: Scenarios, o: ServingBill, n: int) -> BoolAr
     worker's cold start and the work is not declared offline (``allow_batch``)."""
     if o.latency is None:
         return np.ones(n, dtype=bool)
-    likely = np.broadcast_to(np.nan_to_num(o.latency.within, nan=1.0) >= 0.5, (n,))
+    likely = np.broadcast_to(nan_as(o.latency.within, 1.0) >= 0.5, (n,))
     if o.cold_share is None or case.profile.allow_batch is True:
         return likely
     no_budget = np.broadcast_to(np.isnan(s["latency_budget_ms"]), (n,))
@@ -777,8 +777,14 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
     chosen, total, known = {}, {}, {}
     n = s.rows
     for k, opts in options.items():
-        totals = np.stack([_full(o.total(months, volume), n) for o in opts])
-        knowns = np.stack([_full(o.known_part(months, volume), n) for o in opts])
+        each = [_full(o.total(months, volume), n) for o in opts]
+        totals = np.stack(each)
+        # the priced part counts only where the total is unpriced (in the choice and the
+        # decision): a priced total stands for it
+        knowns = np.stack([
+            _full(o.known_part(months, volume), n) if np.isnan(t).any() else t
+            for o, t in zip(opts, each, strict=True)
+        ])  # fmt: skip
         allowed = np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts])
         fast = np.stack([_answers_in_time(case, s, o, n) for o in opts])
         meets = allowed & fast

@@ -367,21 +367,55 @@ class QualityModel:
         """
         out = np.empty(len(features))
         for variant, idx, cols in self._groups(features):
-            pred = self.predictives[variant]
-            x = encode(cols, self._spec)
-            off = below_min_offset(cols.n, self._spec)
-            mu = mean_gain(pred, x, off)
-            if pilot is not None:
-                se = np.nan_to_num(cols.baseline_se)
-                xt = np.column_stack([x, np.ones(len(x)), off])
-                q = np.maximum(np.einsum("ij,ij->i", xt @ pred.cov_array, xt), 0.0)
-                s2 = plugin_sd(pred, x, se) ** 2 + q
-                diff, se01 = pilot_difference(pilot)
-                d, pse = 100.0 * diff, 100.0 * se01
-                w = s2 / (s2 + pse * pse)
-                mu = mu + w * (d - mu)
-            out[idx] = np.clip(mu, -pred.clip, pred.clip)
+            out[idx] = self._expected_gains(variant, cols, pilot)
         return out
+
+    def expected_gain_varying(
+        self,
+        features: QualityFeatures,
+        n: FloatArray,
+        shots: FloatArray,
+        retrieval: FloatArray,
+        pilot: PilotResult | None = None,
+    ) -> FloatArray:
+        """:meth:`expected_gain_many` of one task whose examples, demonstrations and
+        retrieval (1: the prompt carries retrieved context) vary: one gain per entry of the
+        arrays, without a ``QualityFeatures`` per entry (the prompt planner's candidates)."""
+        one = columns_of([features])
+        k = len(n)
+
+        def repeat(a: FloatArray) -> FloatArray:
+            return np.repeat(a, k)
+
+        cols = FeatureColumns(
+            task=one.task * k, n=np.asarray(n, dtype=np.float64), n_missing=np.zeros(k),
+            n_unstated=np.zeros(k), n_classes=repeat(one.n_classes),
+            shots=np.asarray(shots, dtype=np.float64), ft_params_b=repeat(one.ft_params_b),
+            icl_params_b=repeat(one.icl_params_b), ft_kind=one.ft_kind * k,
+            icl_kind=one.icl_kind * k, same_model=repeat(one.same_model),
+            ft_method=one.ft_method * k, retrieval=np.asarray(retrieval, dtype=np.float64),
+            icl_strength=repeat(one.icl_strength), baseline=repeat(one.baseline),
+            baseline_se=repeat(one.baseline_se),
+        )  # fmt: skip
+        return self._expected_gains(_variant_of(features), cols, pilot)
+
+    def _expected_gains(
+        self, variant: str, cols: FeatureColumns, pilot: PilotResult | None
+    ) -> FloatArray:
+        pred = self.predictives[variant]
+        x = encode(cols, self._spec)
+        off = below_min_offset(cols.n, self._spec)
+        mu = mean_gain(pred, x, off)
+        if pilot is not None:
+            se = np.nan_to_num(cols.baseline_se)
+            xt = np.column_stack([x, np.ones(len(x)), off])
+            q = np.maximum(np.einsum("ij,ij->i", xt @ pred.cov_array, xt), 0.0)
+            s2 = plugin_sd(pred, x, se) ** 2 + q
+            diff, se01 = pilot_difference(pilot)
+            d, pse = 100.0 * diff, 100.0 * se01
+            w = s2 / (s2 + pse * pse)
+            mu = mu + w * (d - mu)
+        return np.asarray(np.clip(mu, -pred.clip, pred.clip), dtype=np.float64)
 
     # -- one task ----------------------------------------------------------------------
 

@@ -259,7 +259,7 @@ def _compile_compare(cmp: Compare, params: Mapping[str, Value]) -> Evaluator:
         def yes_no(v: Inputs) -> Truth:
             x = v[name]
             known = _known(x)
-            value = np.not_equal(np.nan_to_num(x) if isinstance(x, np.ndarray) else x, 0)
+            value = np.not_equal(x, 0)  # an unknown row's value is masked by ``known``
             return _truth(known, value if wanted else np.logical_not(value))
 
         return yes_no
