@@ -903,3 +903,45 @@ def test_neither_feasible_is_said_first() -> None:
         ("infeasible-rule", ICL),
         ("infeasible-rule", None),
     ]
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"task_change_interval_days": 60.0},
+        {"requests_per_month": 2_000_000, "latency_budget_ms": 900.0},
+    ],
+)
+def test_the_simulation_along_with_the_first_probes_is_the_simulation_alone(
+    update: dict[str, Any],
+) -> None:
+    """The draws ride along with the flip search's first probes (one evaluation for both):
+    every draw's scores and totals are those of the draws evaluated alone, to the bit, and
+    the probes' outcome is the search's without them."""
+    from strategy_advisor._flips import explore
+    from strategy_advisor._scenarios import Scenarios
+    from strategy_advisor._simulation import evaluate_table, simulation_table
+
+    adv = Advisor()
+    p = profile(**update)
+    case = adv._case(p, TODAY)
+    parts = adv._parts(p, case, adv.policy)
+    point = Scenarios.point(case)
+    at_point = evaluate(case, point, parts)
+    quality = adv.quality_model.predict(parts.base_quality, None)
+    table = simulation_table(case, point, at_point, quality)
+    alone = evaluate_table(case, parts, table)
+    searched = explore(case, parts, point, at_point, along=table.rows)
+    assert searched.along is not None
+    for k in alone.totals:
+        np.testing.assert_array_equal(searched.along.totals[k], alone.totals[k])
+    for name in ("total", "quality", "cost", "rules", "feasibility", "fine_tuning"):
+        np.testing.assert_array_equal(
+            getattr(searched.along.scores, name), getattr(alone.scores, name)
+        )
+    without = explore(case, parts, point, at_point)
+    assert without.along is None
+    assert (searched.break_even, searched.flip_points) == (
+        without.break_even,
+        without.flip_points,
+    )

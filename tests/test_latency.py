@@ -638,3 +638,20 @@ def test_the_planners_probability_is_the_prompted_routes() -> None:
     case, ev = point_evaluation(tight, advisor=adv)
     parts = adv._parts(tight, case, adv.policy)
     assert prompted_latency(case, parts)(ev.scenarios, ev.bills.prompt)[0] < 0.5
+
+
+def test_a_figure_at_the_point_is_its_point_whatever_the_other_rows() -> None:
+    """A row at slowness 0 is the figure's point exactly, alone or in a table with drawn
+    rows (exp(log(x)) is not always x): a scenario evaluated in a batch is the scenario
+    alone."""
+    from strategy_advisor._figures import value_at
+
+    for low, point, high in ((0.03, 0.1, 2.9), (12.0, 45.0, 300.0), (-1.0, 0.1, 4.0)):
+        z = np.array([0.0, 0.37, -1.2, 0.0])
+        for rate in (False, True):
+            batch = value_at(low, point, high, z, rate=rate)
+            assert batch[0] == batch[3] == point
+            alone = value_at(low, point, high, z[:1], rate=rate)
+            assert alone[0] == point
+            assert [float(value_at(low, point, high, z[i : i + 1], rate=rate)[0])
+                    for i in (1, 2)] == batch[1:3].tolist()  # fmt: skip

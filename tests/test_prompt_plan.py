@@ -175,3 +175,32 @@ def test_recommend_plans_the_same_prompt(volume: float) -> None:
     rec = adv.recommend(p, today=TODAY)
     assert rec.features.icl_shots == int(plan.shots[0])
     assert rec.features.icl_shots_reason == plan.reason
+
+
+def test_the_gain_of_many_prompts_is_computed_once_per_distinct_prompt() -> None:
+    from strategy_advisor._pipeline import _distinct_columns
+
+    rng = np.random.default_rng(3)
+    for width in (1, 7, 5_000):
+        table = np.stack(
+            [rng.integers(0, width, 300), rng.integers(0, 65, 300), rng.integers(0, 2, 300)]
+        ).astype(float)
+        distinct, inverse = _distinct_columns(table)
+        expected, where = np.unique(table, axis=1, return_inverse=True)
+        np.testing.assert_array_equal(distinct, expected)
+        np.testing.assert_array_equal(inverse, where.reshape(-1))
+    # beyond exact integers in one float key, the general path
+    huge = np.array([[3e15, 3e15, 1.0], [2.0, 2.0, 0.0], [1.0, 1.0, 0.0]])
+    distinct, inverse = _distinct_columns(huge)
+    np.testing.assert_array_equal(distinct[:, inverse], huge)
+    assert distinct.shape == (3, 2)
+    # the cache answers a triple asked again without the model
+    adv = Advisor()
+    p = profile()
+    case = adv._case(p, TODAY)
+    parts = adv._parts(p, case, adv.policy)
+    first = parts.gain_of(np.array([10.0, 300.0, 10.0]), np.array([2.0, 4.0, 2.0]), np.zeros(3))
+    assert first[0] == first[2] and len(parts._gains) == 2
+    parts.quality = None  # type: ignore[assignment]
+    again = parts.gain_of(np.array([300.0]), np.array([4.0]), np.array([0.0]))
+    assert again[0] == first[1]

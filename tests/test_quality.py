@@ -404,6 +404,34 @@ def test_the_vectorised_expected_gain_is_the_estimates(
     assert model.expected_gain_many([]).shape == (0,)
 
 
+@pytest.mark.parametrize(
+    "pilot", [None, PilotResult(ft_score=0.82, icl_score=0.79, n_eval_examples=120)]
+)
+@pytest.mark.parametrize(
+    "baseline", [{}, {"icl_baseline_points": 85.0, "icl_baseline_se_points": 2.5}]
+)
+def test_the_gain_over_many_prompts_of_one_task_is_each_prompts(
+    model: QualityModel, pilot: PilotResult | None, baseline: dict[str, float]
+) -> None:
+    # the prompt planner's candidates: one task, its size, demonstrations and retrieval vary
+    base = typical(300, n_classes=12, **baseline)
+    n = np.array([0.0, 4.0, 37.0, 300.0, 5_000.0, 300.0])
+    shots = np.array([0.0, 1.0, 8.0, 64.0, 2.0, 0.0])
+    rag = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+    varying = model.expected_gain_varying(base, n, shots, rag, pilot)
+    each = model.expected_gain_many(
+        [
+            base.model_copy(
+                update={"n_labeled_examples": int(a), "icl_shots": int(b), "icl_retrieval": bool(c)}
+            )
+            for a, b, c in zip(n, shots, rag, strict=True)
+        ],
+        pilot,
+    )
+    np.testing.assert_array_equal(varying, each)
+    assert varying[2] != varying[3]  # the varied columns are read, not the task's own
+
+
 def test_a_repeated_task_is_one_value(model: QualityModel) -> None:
     assert model.predict(typical(300)) is model.predict(typical(300))
 

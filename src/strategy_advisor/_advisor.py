@@ -42,7 +42,7 @@ from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_defau
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
-from ._simulation import SimulationResult, simulate
+from ._simulation import SimulationResult, evaluate_table, simulation_table, summarise
 from ._types import FrozenMap, Strategy, construct, replaced
 from ._uncertainty import uncertainty_settings
 from ._whatif import FlipPoint, apply_changes, exploration_settings, flip_reason, margin_reason
@@ -161,13 +161,6 @@ class Advisor:
         parts = self._parts(profile, case, policy)
         point = Scenarios.point(case)
         at_point = evaluate(case, point, parts)
-        if searched is not None:
-            explored = searched
-        else:
-            explored = explore(case, parts, point, at_point, flips=explained)
-        be = explored.break_even
-        if be is not None:  # rules that test the break-even see it
-            at_point = with_break_even(at_point, be, parts)
         planned = float(at_point.plan.shots[0])
         features = replaced(parts.base_quality, icl_shots=0 if np.isnan(planned) else int(planned))
         quality = self.quality_model.predict(features, profile.pilot)
@@ -175,7 +168,20 @@ class Advisor:
         gain_of_z = (
             functools.partial(quantiles, features, profile.pilot) if quantiles is not None else None
         )
-        sim = simulate(case, parts, point, at_point, quality, gain_of_z, sensitivity=explained)
+        # the simulation's rows depend on the point only (they are evaluated without the
+        # break-even): they ride along with the search's first probes
+        table = simulation_table(case, point, at_point, quality, gain_of_z)
+        if searched is not None:
+            explored = searched
+        else:
+            explored = explore(case, parts, point, at_point, flips=explained, along=table.rows)
+        evaluated = explored.along if searched is None and explored.along is not None else (
+            evaluate_table(case, parts, table)
+        )  # fmt: skip
+        be = explored.break_even
+        if be is not None:  # rules that test the break-even see it
+            at_point = with_break_even(at_point, be, parts)
+        sim = summarise(table, evaluated, at_point, quality, parts, sensitivity=explained)
         fired = tuple(
             e
             for e, f in zip(self.rulebook.effects, at_point.rules.fired[:, 0].tolist(), strict=True)

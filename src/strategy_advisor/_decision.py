@@ -238,6 +238,10 @@ class RowScores:
         for k, v in arrays.items():
             setattr(self, k, v)
 
+    def take(self, rows: slice) -> RowScores:
+        """The scores of some rows."""
+        return RowScores(**{k: getattr(self, k)[rows] for k in self.__slots__})
+
     quality: FloatArray
     cost: FloatArray  # 0 where the totals cannot be compared
     cost_log_ratio: FloatArray  # NaN there

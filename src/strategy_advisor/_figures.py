@@ -196,8 +196,11 @@ def value_at(
     if low > 0:
         lp = math.log(point)
         up, down = math.log(high) - lp, lp - math.log(low)
-        return np.exp(lp + np.where(z >= 0, z * up, z * down))
-    return point + np.where(z >= 0, z * (high - point), z * (point - low))
+        moved = np.exp(lp + np.where(z >= 0, z * up, z * down))
+    else:
+        moved = point + np.where(z >= 0, z * (high - point), z * (point - low))
+    # a row at 0 is the point exactly, whatever the other rows of its table
+    return np.where(z == 0, point, moved)
 
 
 def resolve_name(name: str, known: Iterable[str], what: str) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._breakeven import break_even_of, break_even_walk, relative_gap
 from ._decision import RowScores
-from ._pipeline import Evaluation, Parts, evaluate
+from ._pipeline import Evaluated, Evaluation, FixedRows, Parts, evaluate
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
 from ._search import Walk, first_changes
 from ._types import FloatArray, Strategy, construct, quiet_floats
@@ -151,15 +151,24 @@ class Explored:
     break_even: float | None
     flip_points: tuple[FlipPoint, ...]
     volumes: dict[float, tuple[float, float, float]]  # volume: (ft total, icl total, shots)
+    along: Evaluated | None = None  # the rows evaluated with the first probes
 
 
 @quiet_floats
 def explore(
-    case: Case, parts: Parts, point: Scenarios, at_point: Evaluation, *, flips: bool = True
+    case: Case,
+    parts: Parts,
+    point: Scenarios,
+    at_point: Evaluation,
+    *,
+    flips: bool = True,
+    along: FixedRows | None = None,
 ) -> Explored:
     """The break-even and (with ``flips``) every input's nearest flip point in each
     direction, inside its plausible range, searched together: one table of probes per
-    round."""
+    round. ``along``: rows that do not depend on the search (the simulation's), evaluated
+    in one table with its first probes and returned evaluated (None if the search made no
+    probe)."""
     settings = exploration_settings()
     sc0 = at_point.scores
     neither = bool(sc0.infeasible_ft[0] and sc0.infeasible_icl[0])
@@ -200,14 +209,24 @@ def explore(
     is_be = np.array([m is None for m in meta], dtype=bool)
     tuned_only = np.array([knob_named(n).tuned_only for n in unique], dtype=bool)
     volumes: dict[float, tuple[float, float, float]] = {}
+    carried: list[Evaluated] = []
 
     def probe(index: np.ndarray, values: FloatArray) -> tuple[np.ndarray, FloatArray, np.ndarray]:
         knob_index = np.array([unique.index(names[i]) for i in index.tolist()], dtype=np.intp)
         rows = point.probes(unique, knob_index, values)
         shots = np.where(tuned_only[knob_index], planned, np.nan)
-        ev = evaluate(case, rows, parts, shots=shots, notes=False)
-        sc = ev.scores
-        ft, icl = ev.bills.total[FT], ev.bills.total[ICL]
+        m = rows.rows
+        if along is not None and not carried:  # the first probes, with the rows along
+            table = Scenarios.concat([rows, along.scenarios])
+            ev = evaluate(
+                case, table, parts, shots=np.concatenate([shots, along.shots]),
+                gain=np.concatenate([np.full(m, np.nan), along.gain]), notes=False,
+            )  # fmt: skip
+            carried.append(Evaluated.of(ev, slice(m, None)))
+        else:
+            ev = evaluate(case, rows, parts, shots=shots, notes=False)
+        sc = ev.scores.take(slice(0, m))
+        ft, icl = ev.bills.total[FT][:m], ev.bills.total[ICL][:m]
         gap = relative_gap(ft, icl)
         be_rows = is_be[index]
         forced = sc.infeasible_ft ^ sc.infeasible_icl
@@ -268,7 +287,9 @@ def explore(
                 kind=setting.role,
             )
         )
-    return Explored(be, _nearest_first(found_flips, settings), volumes)
+    return Explored(
+        be, _nearest_first(found_flips, settings), volumes, carried[0] if carried else None
+    )
 
 
 def _curve_volumes(

@@ -26,7 +26,7 @@ from ._rules import Rulebook, RuleResults
 from ._scenarios import Case, Scenarios
 from ._types import FloatArray, Strategy, nan_as, quiet_floats, replaced
 
-__all__ = ["Evaluation", "Parts", "evaluate", "quality_features"]
+__all__ = ["Evaluated", "Evaluation", "FixedRows", "Parts", "evaluate", "quality_features"]
 
 FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
 
@@ -106,6 +106,16 @@ def _distinct_columns(table: FloatArray) -> tuple[FloatArray, np.ndarray]:
 
 
 @dataclass
+class FixedRows:
+    """Rows whose prompt is fixed (and their gain, where not NaN): evaluated alone, or in one
+    table with another search's rows (the per-call cost of the pipeline paid once)."""
+
+    scenarios: Scenarios
+    shots: FloatArray
+    gain: FloatArray
+
+
+@dataclass
 class Evaluation:
     """Every stage's arrays for every row of one scenario table."""
 
@@ -120,6 +130,19 @@ class Evaluation:
     @property
     def rows(self) -> int:
         return self.scenarios.rows
+
+
+@dataclass
+class Evaluated:
+    """The scores and totals of some rows of an evaluation (what a summary of many rows
+    reads)."""
+
+    scores: RowScores
+    totals: dict[Strategy, FloatArray]
+
+    @classmethod
+    def of(cls, ev: Evaluation, rows: slice = slice(None)) -> Evaluated:
+        return cls(ev.scores.take(rows), {k: ev.bills.total[k][rows] for k in (FT, ICL)})
 
 
 def prompted_latency(case: Case, parts: Parts) -> Callable[[Scenarios, PromptShape], FloatArray]:
@@ -204,7 +227,8 @@ def evaluate(
 
     ``shots`` fixes the demonstrations (the simulation keeps the point's prompt); rows
     where it is NaN, or every row without it, have their prompt planned. ``gain``
-    replaces the quality model's expected gain (the simulation draws it). ``break_even`` is
+    replaces the quality model's expected gain (the simulation draws it) in the rows where
+    it is not NaN. ``break_even`` is
     what rules testing the break-even see. Without ``notes`` only the rules with an effect
     on the decision are evaluated.
     """
@@ -237,8 +261,9 @@ def evaluate(
         "ft_within_budget_probability": bills.pick(FT, "lat_within"),
     }
     rules = parts.rulebook.evaluate_rows(_rule_view(columns), notes=notes)
-    if gain is None:
-        gain = parts.gain_of(s["n_examples"], plan.shots, s["retrieved_tokens"])
+    if gain is None or np.isnan(gain).any():
+        expected = parts.gain_of(s["n_examples"], plan.shots, s["retrieved_tokens"])
+        gain = expected if gain is None else np.where(np.isnan(gain), expected, gain)
     gain = np.broadcast_to(gain, (s.rows,))
     totals = (bills.total[FT], bills.total[ICL], bills.known[FT], bills.known[ICL])
     trainable = s["n_examples"] >= case.ft_min_examples

@@ -1,8 +1,10 @@
 """The simulation: the draws of every estimated input, priced and decided, and what they say.
 
 The draws (:func:`~._uncertainty.draw`) and, for the sensitivity table, each estimate alone
-at the ends of its interval are evaluated in one table on the pipeline, with the prompt as
-planned for the point estimate. From them: each strategy's total as a median with an
+at the ends of its interval are one table of rows (:func:`simulation_table`), with the prompt
+as planned for the point estimate, evaluated on the pipeline alone (:func:`simulate`) or with
+the flip search's first probes (they depend on the point only). From them
+(:func:`summarise`): each strategy's total as a median with an
 interval; the share of draws in which each strategy is the better choice (the confidence);
 the expected value of perfect information (``docs/decision.md``); and the tornado.
 """
@@ -18,11 +20,12 @@ from statistics import NormalDist
 import numpy as np
 
 from ._decision import DecisionPolicy
-from ._pipeline import Evaluation, Parts, evaluate
+from ._pipeline import Evaluated, Evaluation, FixedRows, Parts, evaluate
 from ._quality import QualityEstimate
 from ._scenarios import Case, Scenarios
 from ._types import FloatArray, Strategy, construct, quiet_floats
 from ._uncertainty import (
+    Draws,
     Estimate,
     SensitivityRow,
     Uncertainty,
@@ -32,10 +35,20 @@ from ._uncertainty import (
     uncertainty_settings,
 )
 
-__all__ = ["SimulationResult", "simulate"]
+__all__ = [
+    "SimulationResult",
+    "SimulationTable",
+    "evaluate_table",
+    "simulate",
+    "simulation_table",
+    "summarise",
+]
 
 FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
 Interval = tuple[float | None, float | None, float | None]  # median, low, high
+#: Swings (log-odds) equal to this many decimals are a tie: such rows keep the order of the
+#: estimates instead of one set by rounding in the last digits.
+_SWING_DIGITS = 9
 
 
 @dataclass
@@ -86,19 +99,19 @@ def _rank_correlation(u: FloatArray, score_ranks: FloatArray) -> float:
     return float(np.mean((u - u.mean()) * (score_ranks - score_ranks.mean())) / (su * sr))
 
 
-def _net_benefit(ev: Evaluation, rows: slice, policy: DecisionPolicy) -> tuple[FloatArray, ...]:
+def _net_benefit(ev: Evaluated, rows: slice, policy: DecisionPolicy) -> tuple[FloatArray, ...]:
     """Fine-tuning's net benefit in each draw, in dollars at prompting's cost scale:
     ``(C_icl + f)·exp((G/g + R)/k) − (C_ft + f)``, positive exactly where the draw's
     score is (and its parts for the partial values)."""
     f, k = policy.cost_floor_usd, policy.cost_weight
-    c_icl = ev.bills.total[ICL][rows] + f
-    c_ft = ev.bills.total[FT][rows] + f
+    c_icl = ev.totals[ICL][rows] + f
+    c_ft = ev.totals[FT][rows] + f
     quality = np.exp(ev.scores.quality[rows] / k)
     rules = np.exp(ev.scores.rules[rows] / k)
     return c_icl * rules, quality, c_ft
 
 
-def _evpi(ev: Evaluation, rows: slice, policy: DecisionPolicy) -> tuple[float, float, float]:
+def _evpi(ev: Evaluated, rows: slice, policy: DecisionPolicy) -> tuple[float, float, float]:
     a, q, b = _net_benefit(ev, rows, policy)
     nb = a * q - b
     base = max(float(nb.mean()), 0.0)
@@ -108,6 +121,46 @@ def _evpi(ev: Evaluation, rows: slice, policy: DecisionPolicy) -> tuple[float, f
     # knowing the costs: the gain averaged out for each draw of the costs
     costs = float(np.maximum(a * q.mean() - b, 0.0).mean()) - base
     return max(total, 0.0), max(quality, 0.0), max(costs, 0.0)
+
+
+@dataclass
+class SimulationTable:
+    """The rows the simulation evaluates: the draws, then two rows per estimate (that
+    estimate alone at each end of its interval), with the point's prompt and the drawn
+    gains (the point's expected gain in the rows of the ends)."""
+
+    rows: FixedRows
+    drawn: Draws
+    found: tuple[Estimate, ...]
+    gain_ends: FloatArray  # the quality gain at the ends of its interval
+
+
+@quiet_floats
+def simulation_table(
+    case: Case,
+    point: Scenarios,
+    at_point: Evaluation,
+    quality: QualityEstimate,
+    gain_of_z: Callable[[FloatArray], FloatArray] | None = None,
+) -> SimulationTable:
+    """The draws and the ends of every estimate, to evaluate (alone with :func:`simulate`,
+    or in one table with the flip points' first probes: the rows do not depend on each
+    other). ``gain_of_z`` is the quality model's quantile function of this task's gain
+    (``QualityModel.gain_at``); without it, a normal through the estimate's predictive
+    interval."""
+    settings = uncertainty_settings()
+    if gain_of_z is None:
+        gain_of_z = functools.partial(gain_at, quality)
+    drawn = draw(case, point, gain_of_z, settings.draws)
+    found = estimates(case, point)
+    lo_u, hi_u = settings.sensitivity_percentiles
+    table = _with_ends(drawn.scenarios, point, found, np.array([lo_u, hi_u]))
+    z = NormalDist().inv_cdf(hi_u)
+    gains = np.concatenate([drawn.gain, np.full(2 * len(found), float(at_point.gain[0]))])
+    shots = np.full(table.rows, float(at_point.plan.shots[0]))
+    return SimulationTable(
+        FixedRows(table, shots, gains), drawn, found, gain_of_z(np.array([-z, z]))
+    )
 
 
 @quiet_floats
@@ -121,31 +174,44 @@ def simulate(
     *,
     sensitivity: bool = True,
 ) -> SimulationResult:
-    """Draw, evaluate and summarise (see the module docstring). ``gain_of_z`` is the quality
-    model's quantile function of this task's gain (``QualityModel.gain_at``); without it, a
-    normal through the estimate's predictive interval. Without ``sensitivity`` the table is
-    left empty (a sweep's rows show none)."""
+    """Draw, evaluate and summarise (see the module docstring). Without ``sensitivity``
+    the table is left empty (a sweep's rows show none)."""
+    table = simulation_table(case, point, at_point, quality, gain_of_z)
+    ev = evaluate_table(case, parts, table)
+    return summarise(table, ev, at_point, quality, parts, sensitivity=sensitivity)
+
+
+@quiet_floats
+def evaluate_table(case: Case, parts: Parts, table: SimulationTable) -> Evaluated:
+    """The simulation's rows evaluated on the pipeline (without the break-even, and only
+    the rules with an effect: notes move no score)."""
+    rows = table.rows
+    return Evaluated.of(
+        evaluate(case, rows.scenarios, parts, shots=rows.shots, gain=rows.gain, notes=False)
+    )
+
+
+@quiet_floats
+def summarise(
+    table: SimulationTable,
+    ev: Evaluated,
+    at_point: Evaluation,
+    quality: QualityEstimate,
+    parts: Parts,
+    *,
+    sensitivity: bool = True,
+) -> SimulationResult:
+    """What the evaluated draws say: the intervals, the share of draws in which
+    fine-tuning is the better choice, the value of information, and (``sensitivity``) the
+    tornado."""
     settings = uncertainty_settings()
     level = settings.interval_level
-    n = settings.draws
-    if gain_of_z is None:
-        gain_of_z = functools.partial(gain_at, quality)
-    drawn = draw(case, point, gain_of_z, n)
-    found = estimates(case, point)
-    lo_u, hi_u = settings.sensitivity_percentiles
-    ends = np.array([lo_u, hi_u])
-    table = _with_ends(drawn.scenarios, point, found, ends)
-    z = NormalDist().inv_cdf(hi_u)
-    gain_point = float(at_point.gain[0])
-    gain_ends = gain_of_z(np.array([-z, z]))
-    gains = np.concatenate([drawn.gain, np.full(2 * len(found), gain_point)])
-    shots = np.full(table.rows, float(at_point.plan.shots[0]))
-    ev = evaluate(case, table, parts, shots=shots, gain=gains, break_even=None, notes=False)
+    n, drawn, found = settings.draws, table.drawn, table.found
     sims = slice(0, n)
     sc = ev.scores
     ft_better = sc.fine_tuning[sims]
     share = float(ft_better.mean())
-    intervals = {k: _percentiles(ev.bills.total[k][sims], level) for k in (FT, ICL)}
+    intervals = {k: _percentiles(ev.totals[k][sims], level) for k in (FT, ICL)}
     priced = all(intervals[k][0] is not None for k in (FT, ICL))
     both_feasible = not (at_point.scores.infeasible_ft[0] or at_point.scores.infeasible_icl[0])
     evpi: tuple[float | None, float | None, float | None] = (None, None, None)
@@ -168,8 +234,8 @@ def simulate(
         evpi_costs_usd=evpi[2],
         estimates=tuple(e.key for e in found),
     )
-    rows = _sensitivity(ev, n, found, drawn.percentiles, quality, gain_ends, at_point, parts,
-                        drawn.gain_score) if sensitivity else ()  # fmt: skip
+    rows = _sensitivity(ev, n, found, drawn.percentiles, quality, table.gain_ends, at_point,
+                        parts, drawn.gain_score) if sensitivity else ()  # fmt: skip
     return SimulationResult(uncertainty, drawn.scenarios, intervals, rows, share)
 
 
@@ -199,7 +265,7 @@ def _side(fine_tuning: bool) -> Strategy:
 
 
 def _sensitivity(
-    ev: Evaluation,
+    ev: Evaluated,
     n: int,
     found: tuple[Estimate, ...],
     percentiles: dict[str, FloatArray],
@@ -268,4 +334,5 @@ def _sensitivity(
             )
         )
     kept = [r for r in rows if r.swing >= settings.sensitivity_min_swing or r.flips]
-    return tuple(sorted(kept, key=lambda r: -r.swing))
+    # swings equal but for rounding keep the order of the estimates (not one set by noise)
+    return tuple(sorted(kept, key=lambda r: -round(r.swing, _SWING_DIGITS)))
