@@ -18,6 +18,7 @@ from strategy_advisor import (
     ProfileError,
     Recommendation,
     Strategy,
+    TableRow,
     TaskProfile,
     default_rulebook,
     recommend,
@@ -247,6 +248,59 @@ def test_each_sweep_row_is_what_recommend_decides_at_that_value() -> None:
     header, *lines = result.to_csv().splitlines()
     assert header.startswith("strategy,confidence") and header.endswith(",value")
     assert len(lines) == 4
+
+
+@pytest.mark.parametrize("per_table", [100_000, 2_500])
+def test_a_volume_sweeps_rows_are_recommends_to_the_bit(
+    per_table: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep of the volume evaluates every volume's point estimate in one table and many
+    volumes' simulations in each of a few others (``per_table``: one volume per table at the
+    smaller size); each row is ``recommend()``'s at that volume, every field equal. The
+    volumes cross replica steps, the prompt cache's warm-up and the break-even."""
+    import strategy_advisor._sweep as swept
+
+    monkeypatch.setattr(swept, "_ROWS_PER_TABLE", per_table)
+    routing = Path(__file__).resolve().parents[1] / "examples" / "product_routing.json"
+    cases = [_dedicated_case(), json.loads(routing.read_text())]
+    values = [30.0, 2e3, 7.5e4, 4e5, 3e6, 9e7]
+    for p in cases:
+        result = sweep(p, "requests_per_month", values, today=TODAY)
+        for row, value in zip(result.rows, values, strict=True):
+            alone = TableRow.of(what_if(p, {"requests_per_month": value}, today=TODAY))
+            assert row.model_dump(exclude={"value"}) == alone.model_dump(), value
+        assert len({row.strategy for row in result.rows}) == 2  # the answer changes inside
+
+
+def test_a_simulation_moved_to_another_volume_is_the_simulation_there() -> None:
+    """What a volume sweep relies on: nothing is drawn from the volume, so the draws at
+    another volume are the same draws with that volume."""
+    from strategy_advisor import Advisor
+    from strategy_advisor._pipeline import evaluate
+    from strategy_advisor._scenarios import Scenarios
+    from strategy_advisor._simulation import at_volume, simulation_table
+    from strategy_advisor._uncertainty import gain_at
+
+    adv = Advisor()
+    tables = []
+    for volume in (1e3, 5e6):
+        p = _dedicated_case(requests_per_month=volume)
+        case = adv._case(p, TODAY)
+        parts = adv._parts(p, case, adv.policy)
+        point = Scenarios.point(case)
+        at = evaluate(case, point, parts)
+        quality = adv.quality_model.predict(parts.base_quality, None)
+        tables.append((simulation_table(case, point, at, quality), at, quality))
+    (low, _, _), (high, at, quality) = tables
+    moved = at_volume(low, 5e6, float(at.plan.shots[0]), float(at.gain[0]),
+                      lambda z: gain_at(quality, z))  # fmt: skip
+    for k in high.rows.scenarios:
+        np.testing.assert_array_equal(
+            moved.rows.scenarios.full(k), high.rows.scenarios.full(k), err_msg=k
+        )
+    np.testing.assert_array_equal(moved.rows.gain, high.rows.gain)
+    np.testing.assert_array_equal(moved.rows.shots, high.rows.shots)
+    np.testing.assert_array_equal(moved.gain_ends, high.gain_ends)
 
 
 _EXAMPLES = sorted(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
@@ -42,9 +42,16 @@ from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_defau
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
-from ._simulation import SimulationResult, evaluate_table, simulation_table, summarise
-from ._types import FrozenMap, Strategy, construct, replaced
-from ._uncertainty import uncertainty_settings
+from ._simulation import (
+    SimulationResult,
+    SimulationTable,
+    evaluate_table,
+    simulation_table,
+    summarise,
+)
+from ._sweep import sweep_volumes
+from ._types import FloatArray, FrozenMap, Strategy, construct, replaced
+from ._uncertainty import gain_at, uncertainty_settings
 from ._whatif import FlipPoint, apply_changes, exploration_settings, flip_reason, margin_reason
 
 __all__ = ["Advisor", "iter_recommendations", "recommend", "recommend_many", "sweep", "what_if"]
@@ -64,6 +71,11 @@ class _Decided:
     decision: Decision
     costs: CostComparison
     quality_features: QualityFeatures  # the quality model's input, as the prompt is planned
+    table: SimulationTable  # the simulation's rows
+
+
+#: A task's quality gain at standard-normal scores of its predictive distribution.
+GainOfZ = Callable[[FloatArray], FloatArray]
 
 
 @functools.cache
@@ -144,44 +156,29 @@ class Advisor:
         today: dt.date,
         *,
         explained: bool = True,
-        searched: Explored | None = None,
     ) -> _Decided:
         """The decision and everything it rests on, in pipeline order: the point estimate;
-        the break-even and (``explained``) the flip points, searched together; the point's
-        rules with the break-even; the simulation (``explained``: with the sensitivity
-        table); the decision and its costs. A sweep's rows are not explained.
-
-        ``searched``, not ``explained``: the break-even search of a profile that differs
-        from this one only by its volume, used as this one's (the break-even does not depend
-        on today's volume: its walk reprices every volume from zero, everything that depends
-        on volume recomputed)."""
-        if searched is not None and explained:
-            raise ValueError("a search of another profile holds no flip points of this one")
+        the simulation's table; the break-even and (``explained``) the flip points, searched
+        together, the simulation's rows evaluated with the first probes; the point's rules
+        with the break-even; the simulation's summary (``explained``: with the sensitivity
+        table); the decision and its costs. A sweep's rows are not explained."""
         case = self._case(profile, today)
         parts = self._parts(profile, case, policy)
         point = Scenarios.point(case)
         at_point = evaluate(case, point, parts)
         planned = float(at_point.plan.shots[0])
-        features = replaced(parts.base_quality, icl_shots=0 if np.isnan(planned) else int(planned))
-        quality = self.quality_model.predict(features, profile.pilot)
-        quantiles = getattr(self.quality_model, "gain_at", None)  # a stand-in may lack it
-        gain_of_z = (
-            functools.partial(quantiles, features, profile.pilot) if quantiles is not None else None
-        )
+        features, quality, gain_of_z = self._quality_at(parts, profile, planned)
         # the simulation's rows depend on the point only (they are evaluated without the
         # break-even): they ride along with the search's first probes
         table = simulation_table(case, point, at_point, quality, gain_of_z)
-        if searched is not None:
-            explored = searched
-        else:
-            explored = explore(case, parts, point, at_point, flips=explained, along=table.rows)
-        evaluated = explored.along if searched is None and explored.along is not None else (
+        explored = explore(case, parts, point, at_point, flips=explained, along=table.rows)
+        evaluated = explored.along if explored.along is not None else (
             evaluate_table(case, parts, table)
         )  # fmt: skip
         be = explored.break_even
         if be is not None:  # rules that test the break-even see it
             at_point = with_break_even(at_point, be, parts)
-        sim = summarise(table, evaluated, at_point, quality, parts, sensitivity=explained)
+        sim = summarise(table, evaluated, at_point.scores, quality, parts, sensitivity=explained)
         fired = tuple(
             e
             for e, f in zip(self.rulebook.effects, at_point.rules.fired[:, 0].tolist(), strict=True)
@@ -190,8 +187,23 @@ class Advisor:
         decision = decide(at_point.scores, fired, sim.share_fine_tuning_better, policy=policy)
         costs = cost_comparison(case, point, at_point.bills, break_even=be, intervals=sim.intervals)
         return _Decided(
-            case, parts, point, at_point, explored, quality, sim, decision, costs, features
+            case, parts, point, at_point, explored, quality, sim, decision, costs, features, table
         )
+
+    def _quality_at(
+        self, parts: Parts, profile: TaskProfile, planned: float
+    ) -> tuple[QualityFeatures, QualityEstimate, GainOfZ]:
+        """The quality estimate with a prompt of ``planned`` demonstrations (what the
+        quality model is told, the estimate, the quantile function of its gain)."""
+        features = replaced(parts.base_quality, icl_shots=0 if np.isnan(planned) else int(planned))
+        quality = self.quality_model.predict(features, profile.pilot)
+        quantiles = getattr(self.quality_model, "gain_at", None)  # a stand-in may lack it
+        gain_of_z = (
+            functools.partial(quantiles, features, profile.pilot)
+            if quantiles is not None
+            else functools.partial(gain_at, quality)
+        )
+        return features, quality, gain_of_z
 
     def recommend(
         self,
@@ -352,16 +364,57 @@ class Advisor:
         resolve = self.catalog.resolve
         profiles = [apply_changes(base, {field: v}, resolve) for v in values]
         policy = policy if policy is not None else self.policy
-        of_volume = knob_for_path(field) is knob_named("volume")
-        rows: list[_Decided] = []
-        for p in profiles:
-            # a sweep of the volume searches the break-even once: it is the same at every volume
-            shared = rows[0].explored if rows and of_volume else None
-            rows.append(self._decided(p, policy, today, explained=False, searched=shared))
+        if knob_for_path(field) is knob_named("volume") and profiles:
+            return self._volume_sweep(field, profiles, policy, today)
+        rows = [self._decided(p, policy, today, explained=False) for p in profiles]
         return Sweep.of(
             field,
             profiles,
-            [(d.decision.strategy, d.decision.confidence, d.quality, d.costs) for d in rows],
+            [
+                (
+                    d.decision.strategy,
+                    d.decision.confidence,
+                    d.quality.p_fine_tuning_better,
+                    d.costs.fine_tuning.total_usd,
+                    d.costs.in_context_learning.total_usd,
+                    d.sim.intervals,
+                    d.costs.break_even_requests_per_month,
+                )
+                for d in rows
+            ],
+        )
+
+    def _volume_sweep(
+        self, field: str, profiles: list[TaskProfile], policy: DecisionPolicy, today: dt.date
+    ) -> Sweep:
+        """A sweep of the volume in a few tables (``_sweep.py``): the first volume decided
+        as ``recommend`` decides it, its break-even search and simulation table serving
+        every other volume."""
+        first = profiles[0]
+        d = self._decided(first, policy, today, explained=False)
+
+        def quality_at(planned: float) -> tuple[QualityEstimate, GainOfZ]:
+            return self._quality_at(d.parts, first, planned)[1:]
+
+        swept = sweep_volumes(
+            d.case, d.parts, [p.requests_per_month for p in profiles], d.explored, d.table,
+            quality_at, policy,
+        )  # fmt: skip
+        return Sweep.of(
+            field,
+            profiles,
+            [
+                (
+                    r.decision.strategy,
+                    r.decision.confidence,
+                    r.quality.p_fine_tuning_better,
+                    r.totals[Strategy.FINE_TUNING],
+                    r.totals[Strategy.IN_CONTEXT_LEARNING],
+                    r.intervals,
+                    r.break_even,
+                )
+                for r in swept
+            ],
         )
 
     @overload

@@ -23,7 +23,7 @@ from typing import Any, Literal, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ._costs import CostComparison, StrategyCost
+from ._costs import StrategyCost
 from ._datafiles import describe_validation_error
 from ._decision import DecisionPolicy
 from ._errors import AdvisorError, ParameterError, ProfileError
@@ -52,6 +52,21 @@ __all__ = [
 #: What a batch does with a profile it cannot recommend: raise (the first one ends the
 #: run), or return a :class:`ProfileFailure` in its place.
 Errors = Literal["raise", "return"]
+
+
+#: A decision's numbers as a table shows them: (strategy, confidence, P(fine-tuning better),
+#: fine-tuning's total, prompting's, each strategy's (median, low, high) over the draws, the
+#: break-even).
+Decided = tuple[
+    Strategy,
+    float,
+    float,
+    float | None,
+    float | None,
+    Mapping[Strategy, tuple[float | None, float | None, float | None]],
+    float | None,
+]
+_NO_INTERVAL: tuple[None, None, None] = (None, None, None)
 
 
 class TableRow(BaseModel):
@@ -109,6 +124,29 @@ class TableRow(BaseModel):
             break_even_requests_per_month=break_even,
         )
 
+    @classmethod
+    def of_totals(cls, decided: Decided, **extra: Any) -> Any:
+        """A row from a decision's numbers (``Decided``)."""
+        strategy, confidence, p, ft, icl, intervals, break_even = decided
+        (_, ft_low, ft_high), (_, icl_low, icl_high) = (
+            intervals.get(Strategy.FINE_TUNING, _NO_INTERVAL),
+            intervals.get(Strategy.IN_CONTEXT_LEARNING, _NO_INTERVAL),
+        )
+        return construct(
+            cls,
+            **extra,
+            strategy=strategy,
+            confidence=confidence,
+            p_fine_tuning_better=p,
+            ft_total_usd=ft,
+            ft_total_usd_low=ft_low,
+            ft_total_usd_high=ft_high,
+            icl_total_usd=icl,
+            icl_total_usd_low=icl_low,
+            icl_total_usd_high=icl_high,
+            break_even_requests_per_month=break_even,
+        )
+
 
 class SweepRow(TableRow):
     """One value of a swept input and the recommendation there."""
@@ -141,23 +179,10 @@ class Sweep(BaseModel):
     rows: tuple[SweepRow, ...] = Field(description="One row per value, in order.")
 
     @classmethod
-    def of(
-        cls,
-        field: str,
-        profiles: Sequence[TaskProfile],
-        decided: Sequence[tuple[Strategy, float, QualityEstimate, CostComparison]],
-    ) -> Sweep:
+    def of(cls, field: str, profiles: Sequence[TaskProfile], decided: Sequence[Decided]) -> Sweep:
         rows = tuple(
-            SweepRow.of_parts(
-                strategy,
-                confidence,
-                quality,
-                costs.fine_tuning,
-                costs.in_context_learning,
-                costs.break_even_requests_per_month,
-                value=_value_at(p, field),
-            )
-            for p, (strategy, confidence, quality, costs) in zip(profiles, decided, strict=True)
+            SweepRow.of_totals(d, value=_value_at(p, field))
+            for p, d in zip(profiles, decided, strict=True)
         )
         return construct(cls, field=field, rows=rows)
 

@@ -19,7 +19,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ._decision import DecisionPolicy
+from ._decision import DecisionPolicy, RowScores
 from ._pipeline import Evaluated, Evaluation, FixedRows, Parts, evaluate
 from ._quality import QualityEstimate
 from ._scenarios import Case, Scenarios
@@ -38,6 +38,7 @@ from ._uncertainty import (
 __all__ = [
     "SimulationResult",
     "SimulationTable",
+    "at_volume",
     "evaluate_table",
     "simulate",
     "simulation_table",
@@ -163,6 +164,42 @@ def simulation_table(
     )
 
 
+def at_volume(
+    table: SimulationTable,
+    volume: float,
+    planned: float,
+    gain_point: float,
+    gain_of_z: Callable[[FloatArray], FloatArray],
+) -> SimulationTable:
+    """``table`` for the same task at another volume, whose prompt has ``planned``
+    demonstrations and whose expected gain is ``gain_point`` (``gain_of_z``: its quantile
+    function): the same draws (no estimate is drawn from the volume's value, which the
+    table holds once), the gains drawn at the same scores."""
+    rows, drawn = table.rows, table.drawn
+    if rows.scenarios["volume"].shape != (1,):
+        raise ValueError("the simulation draws the volume: a table at another volume differs")
+    scenarios = rows.scenarios.with_values(volume=volume)
+    gain = gain_of_z(drawn.gain_score)
+    ends = rows.gain.shape[0] - gain.shape[0]
+    z = NormalDist().inv_cdf(uncertainty_settings().sensitivity_percentiles[1])
+    return SimulationTable(
+        FixedRows(
+            scenarios,
+            np.full(scenarios.rows, planned),
+            np.concatenate([gain, np.full(ends, gain_point)]),
+        ),
+        Draws(
+            drawn.scenarios.with_values(volume=volume),
+            drawn.percentiles,
+            gain,
+            drawn.gain_score,
+            drawn.seed,
+        ),
+        table.found,
+        gain_of_z(np.array([-z, z])),
+    )
+
+
 @quiet_floats
 def simulate(
     case: Case,
@@ -178,7 +215,7 @@ def simulate(
     the table is left empty (a sweep's rows show none)."""
     table = simulation_table(case, point, at_point, quality, gain_of_z)
     ev = evaluate_table(case, parts, table)
-    return summarise(table, ev, at_point, quality, parts, sensitivity=sensitivity)
+    return summarise(table, ev, at_point.scores, quality, parts, sensitivity=sensitivity)
 
 
 @quiet_floats
@@ -195,7 +232,7 @@ def evaluate_table(case: Case, parts: Parts, table: SimulationTable) -> Evaluate
 def summarise(
     table: SimulationTable,
     ev: Evaluated,
-    at_point: Evaluation,
+    point: RowScores,
     quality: QualityEstimate,
     parts: Parts,
     *,
@@ -203,7 +240,7 @@ def summarise(
 ) -> SimulationResult:
     """What the evaluated draws say: the intervals, the share of draws in which
     fine-tuning is the better choice, the value of information, and (``sensitivity``) the
-    tornado."""
+    tornado. ``point`` holds the point estimate's scores (its first row)."""
     settings = uncertainty_settings()
     level = settings.interval_level
     n, drawn, found = settings.draws, table.drawn, table.found
@@ -213,7 +250,7 @@ def summarise(
     share = float(ft_better.mean())
     intervals = {k: _percentiles(ev.totals[k][sims], level) for k in (FT, ICL)}
     priced = all(intervals[k][0] is not None for k in (FT, ICL))
-    both_feasible = not (at_point.scores.infeasible_ft[0] or at_point.scores.infeasible_icl[0])
+    both_feasible = not (point.infeasible_ft[0] or point.infeasible_icl[0])
     evpi: tuple[float | None, float | None, float | None] = (None, None, None)
     if priced and both_feasible:
         evpi = _evpi(ev, sims, parts.policy)
@@ -234,7 +271,7 @@ def summarise(
         evpi_costs_usd=evpi[2],
         estimates=tuple(e.key for e in found),
     )
-    rows = _sensitivity(ev, n, found, drawn.percentiles, quality, table.gain_ends, at_point,
+    rows = _sensitivity(ev, n, found, drawn.percentiles, quality, table.gain_ends, point,
                         parts, drawn.gain_score) if sensitivity else ()  # fmt: skip
     return SimulationResult(uncertainty, drawn.scenarios, intervals, rows, share)
 
@@ -271,7 +308,7 @@ def _sensitivity(
     percentiles: dict[str, FloatArray],
     quality: QualityEstimate,
     gain_ends: FloatArray,
-    at_point: Evaluation,
+    point: RowScores,
     parts: Parts,
     gain_scores: FloatArray,
 ) -> tuple[SensitivityRow, ...]:
@@ -279,7 +316,6 @@ def _sensitivity(
     decision score at each end, largest swing first; inputs that cannot move it left out."""
     settings = uncertainty_settings()
     sc = ev.scores
-    point = at_point.scores
     base = float(point.total[0]) - float(point.quality[0])
     forced = bool(point.infeasible_ft[0]) != bool(point.infeasible_icl[0])
     forced_side = _side(bool(point.fine_tuning[0]))
