@@ -2,8 +2,8 @@
 
 The draws (:func:`~._uncertainty.draw`) and, for the sensitivity table, each estimate alone
 at the ends of its interval are one table of rows (:func:`simulation_table`), with the prompt
-as planned for the point estimate, evaluated on the pipeline alone (:func:`simulate`) or with
-the flip search's first probes (they depend on the point only). From them
+as planned for the point estimate, evaluated on the pipeline alone (:func:`evaluate_table`)
+or with the flip search's first probes (they depend on the point only). From them
 (:func:`summarise`): each strategy's total as a median with an
 interval; the share of draws in which each strategy is the better choice (the confidence);
 the expected value of perfect information (``docs/decision.md``); and the tornado.
@@ -40,7 +40,6 @@ __all__ = [
     "SimulationTable",
     "at_volume",
     "evaluate_table",
-    "simulate",
     "simulation_table",
     "summarise",
 ]
@@ -144,11 +143,11 @@ def simulation_table(
     quality: QualityEstimate,
     gain_of_z: Callable[[FloatArray], FloatArray] | None = None,
 ) -> SimulationTable:
-    """The draws and the ends of every estimate, to evaluate (alone with :func:`simulate`,
-    or in one table with the flip points' first probes: the rows do not depend on each
-    other). ``gain_of_z`` is the quality model's quantile function of this task's gain
-    (``QualityModel.gain_at``); without it, a normal through the estimate's predictive
-    interval."""
+    """The draws and the ends of every estimate, to evaluate (alone with
+    :func:`evaluate_table`, or in one table with the flip points' first probes: the rows do
+    not depend on each other). ``gain_of_z`` is the quality model's quantile function of
+    this task's gain (``QualityModel.gain_at``); without it, a normal through the
+    estimate's predictive interval."""
     settings = uncertainty_settings()
     if gain_of_z is None:
         gain_of_z = functools.partial(gain_at, quality)
@@ -198,24 +197,6 @@ def at_volume(
         table.found,
         gain_of_z(np.array([-z, z])),
     )
-
-
-@quiet_floats
-def simulate(
-    case: Case,
-    parts: Parts,
-    point: Scenarios,
-    at_point: Evaluation,
-    quality: QualityEstimate,
-    gain_of_z: Callable[[FloatArray], FloatArray] | None = None,
-    *,
-    sensitivity: bool = True,
-) -> SimulationResult:
-    """Draw, evaluate and summarise (see the module docstring). Without ``sensitivity``
-    the table is left empty (a sweep's rows show none)."""
-    table = simulation_table(case, point, at_point, quality, gain_of_z)
-    ev = evaluate_table(case, parts, table)
-    return summarise(table, ev, at_point.scores, quality, parts, sensitivity=sensitivity)
 
 
 @quiet_floats
