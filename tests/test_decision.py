@@ -945,3 +945,23 @@ def test_the_simulation_along_with_the_first_probes_is_the_simulation_alone(
         without.break_even,
         without.flip_points,
     )
+
+
+def test_tornado_rows_whose_swings_tie_keep_the_estimates_order() -> None:
+    """Swings that differ only by rounding (1e-15) do not reorder the tornado: tied rows
+    keep the order of the estimates; rows apart by more are largest first."""
+    from strategy_advisor._simulation import largest_swing_first
+    from strategy_advisor._uncertainty import SensitivityRow
+
+    def row(key: str, swing: float) -> SensitivityRow:
+        return construct(
+            SensitivityRow, key=key, input=key, low_label="", high_label="", score_low=0.0,
+            score_high=swing, swing=swing, strategy_low=Strategy.IN_CONTEXT_LEARNING,
+            strategy_high=Strategy.FINE_TUNING, rank_correlation=0.0,
+        )  # fmt: skip
+
+    rows = [row("a", 0.3), row("b", 0.5 - 1e-15), row("c", 0.5), row("d", 0.5 + 2e-16)]
+    assert [r.key for r in largest_swing_first(rows)] == ["b", "c", "d", "a"]
+    rows = [row("a", 0.5), row("b", 0.7), row("c", 0.5 + 1e-6)]
+    assert [r.key for r in largest_swing_first(rows)] == ["b", "c", "a"]
+    assert largest_swing_first([]) == ()

@@ -189,11 +189,16 @@ def test_the_gain_of_many_prompts_is_computed_once_per_distinct_prompt() -> None
         expected, where = np.unique(table, axis=1, return_inverse=True)
         np.testing.assert_array_equal(distinct, expected)
         np.testing.assert_array_equal(inverse, where.reshape(-1))
-    # beyond exact integers in one float key, the general path
-    huge = np.array([[3e15, 3e15, 1.0], [2.0, 2.0, 0.0], [1.0, 1.0, 0.0]])
-    distinct, inverse = _distinct_columns(huge)
-    np.testing.assert_array_equal(distinct[:, inverse], huge)
-    assert distinct.shape == (3, 2)
+    # where one float key would merge two triples, the general path keeps them apart:
+    # beyond exact integers, and fractions
+    for table in (
+        np.array([[2.0**53, 2.0**53], [0.0, 1.0], [0.0, 0.0]]),
+        np.array([[1.5, 1.0], [0.0, 1.0], [0.0, 0.0]]),
+        np.array([[3e15, 3e15, 1.0], [2.0, 2.0, 0.0], [1.0, 1.0, 0.0]]),
+    ):
+        distinct, inverse = _distinct_columns(table)
+        np.testing.assert_array_equal(distinct[:, inverse], table)
+        assert distinct.shape[1] == len({tuple(c) for c in table.T.tolist()})
     # the cache answers a triple asked again without the model
     adv = Advisor()
     p = profile()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
@@ -33,6 +33,7 @@ from ._portfolio import (
     Portfolio,
     ProfileFailure,
     Sweep,
+    TableNumbers,
     run_parallel,
     stream,
     validated_profiles,
@@ -50,8 +51,8 @@ from ._simulation import (
     summarise,
 )
 from ._sweep import sweep_volumes
-from ._types import FloatArray, FrozenMap, Strategy, construct, replaced
-from ._uncertainty import gain_at, uncertainty_settings
+from ._types import FrozenMap, Strategy, construct, replaced
+from ._uncertainty import GainOfZ, gain_at, uncertainty_settings
 from ._whatif import FlipPoint, apply_changes, exploration_settings, flip_reason, margin_reason
 
 __all__ = ["Advisor", "iter_recommendations", "recommend", "recommend_many", "sweep", "what_if"]
@@ -71,11 +72,20 @@ class _Decided:
     decision: Decision
     costs: CostComparison
     quality_features: QualityFeatures  # the quality model's input, as the prompt is planned
+
+
+@dataclass
+class _Searched:
+    """The point estimate, the simulation's table and the search around the point."""
+
+    case: Case
+    parts: Parts
+    point: Scenarios
+    at_point: Evaluation
+    features: QualityFeatures  # the quality model's input, as the prompt is planned
+    quality: QualityEstimate
     table: SimulationTable  # the simulation's rows
-
-
-#: A task's quality gain at standard-normal scores of its predictive distribution.
-GainOfZ = Callable[[FloatArray], FloatArray]
+    explored: Explored
 
 
 @functools.cache
@@ -149,6 +159,25 @@ class Advisor:
             min_examples=case.ft_min_examples,
         )
 
+    def _searched(
+        self, profile: TaskProfile, policy: DecisionPolicy, today: dt.date, *, explained: bool,
+        simulated: bool = True,
+    ) -> _Searched:  # fmt: skip
+        """The point estimate; the simulation's table; the break-even and (``explained``)
+        the flip points, searched together, with (``simulated``) the simulation's rows
+        evaluated along with the first probes (they depend on the point only and are
+        evaluated without the break-even)."""
+        case = self._case(profile, today)
+        parts = self._parts(profile, case, policy)
+        point = Scenarios.point(case)
+        at_point = evaluate(case, point, parts)
+        planned = float(at_point.plan.shots[0])
+        features, quality, gain_of_z = self._quality_at(parts, profile, planned)
+        table = simulation_table(case, point, at_point, quality, gain_of_z)
+        along = table.rows if simulated else None
+        explored = explore(case, parts, point, at_point, flips=explained, along=along)
+        return _Searched(case, parts, point, at_point, features, quality, table, explored)
+
     def _decided(
         self,
         profile: TaskProfile,
@@ -157,28 +186,24 @@ class Advisor:
         *,
         explained: bool = True,
     ) -> _Decided:
-        """The decision and everything it rests on, in pipeline order: the point estimate;
-        the simulation's table; the break-even and (``explained``) the flip points, searched
-        together, the simulation's rows evaluated with the first probes; the point's rules
-        with the break-even; the simulation's summary (``explained``: with the sensitivity
-        table); the decision and its costs. A sweep's rows are not explained."""
-        case = self._case(profile, today)
-        parts = self._parts(profile, case, policy)
-        point = Scenarios.point(case)
-        at_point = evaluate(case, point, parts)
-        planned = float(at_point.plan.shots[0])
-        features, quality, gain_of_z = self._quality_at(parts, profile, planned)
-        # the simulation's rows depend on the point only (they are evaluated without the
-        # break-even): they ride along with the search's first probes
-        table = simulation_table(case, point, at_point, quality, gain_of_z)
-        explored = explore(case, parts, point, at_point, flips=explained, along=table.rows)
+        """The decision and everything it rests on, in pipeline order: the search
+        (:meth:`_searched`); the point's rules with the break-even; the simulation's summary
+        (``explained``: with the sensitivity table); the decision and its costs. A sweep's
+        rows are not explained."""
+        found = self._searched(profile, policy, today, explained=explained)
+        case, parts, point, table, explored = (
+            found.case, found.parts, found.point, found.table, found.explored
+        )  # fmt: skip
         evaluated = explored.along if explored.along is not None else (
             evaluate_table(case, parts, table)
         )  # fmt: skip
+        at_point = found.at_point
         be = explored.break_even
         if be is not None:  # rules that test the break-even see it
             at_point = with_break_even(at_point, be, parts)
-        sim = summarise(table, evaluated, at_point.scores, quality, parts, sensitivity=explained)
+        sim = summarise(
+            table, evaluated, at_point.scores, found.quality, parts, sensitivity=explained
+        )
         fired = tuple(
             e
             for e, f in zip(self.rulebook.effects, at_point.rules.fired[:, 0].tolist(), strict=True)
@@ -187,8 +212,9 @@ class Advisor:
         decision = decide(at_point.scores, fired, sim.share_fine_tuning_better, policy=policy)
         costs = cost_comparison(case, point, at_point.bills, break_even=be, intervals=sim.intervals)
         return _Decided(
-            case, parts, point, at_point, explored, quality, sim, decision, costs, features, table
-        )
+            case, parts, point, at_point, explored, found.quality, sim, decision, costs,
+            found.features,
+        )  # fmt: skip
 
     def _quality_at(
         self, parts: Parts, profile: TaskProfile, planned: float
@@ -356,8 +382,10 @@ class Advisor:
     ) -> Sweep:
         """Recommendations for ``profile`` with one input (a dotted path) at each value.
 
-        Returns a :class:`Sweep`: the recommendations in order and a table (strategy,
-        confidence, both totals with their ranges) per value.
+        Returns a :class:`Sweep`: one row per value, in order (strategy, confidence, both
+        totals with their ranges, the break-even), each what :meth:`recommend` decides at
+        that value. A sweep of ``requests_per_month`` is computed in a few tables
+        (``_sweep.py``); of any other input, one decision per value.
         """
         base = _validated(profile)
         today = evaluation_date(today)
@@ -365,57 +393,35 @@ class Advisor:
         profiles = [apply_changes(base, {field: v}, resolve) for v in values]
         policy = policy if policy is not None else self.policy
         if knob_for_path(field) is knob_named("volume") and profiles:
-            return self._volume_sweep(field, profiles, policy, today)
-        rows = [self._decided(p, policy, today, explained=False) for p in profiles]
-        return Sweep.of(
-            field,
-            profiles,
-            [
-                (
-                    d.decision.strategy,
-                    d.decision.confidence,
-                    d.quality.p_fine_tuning_better,
-                    d.costs.fine_tuning.total_usd,
-                    d.costs.in_context_learning.total_usd,
-                    d.sim.intervals,
-                    d.costs.break_even_requests_per_month,
-                )
-                for d in rows
-            ],
-        )
+            return Sweep.of(field, profiles, self._volume_sweep(profiles, policy, today))
+        numbers = []
+        for p in profiles:
+            d = self._decided(p, policy, today, explained=False)
+            totals = {c.strategy: c.total_usd for c in (d.costs.fine_tuning,
+                                                          d.costs.in_context_learning)}  # fmt: skip
+            numbers.append(TableNumbers.of(d.decision, d.quality, totals, d.sim.intervals,
+                                           d.costs.break_even_requests_per_month))  # fmt: skip
+        return Sweep.of(field, profiles, numbers)
 
     def _volume_sweep(
-        self, field: str, profiles: list[TaskProfile], policy: DecisionPolicy, today: dt.date
-    ) -> Sweep:
-        """A sweep of the volume in a few tables (``_sweep.py``): the first volume decided
-        as ``recommend`` decides it, its break-even search and simulation table serving
-        every other volume."""
+        self, profiles: list[TaskProfile], policy: DecisionPolicy, today: dt.date
+    ) -> list[TableNumbers]:
+        """A sweep of the volume in a few tables (``_sweep.py``): the first volume's
+        break-even search and simulation table serve every volume."""
         first = profiles[0]
-        d = self._decided(first, policy, today, explained=False)
+        found = self._searched(first, policy, today, explained=False, simulated=False)
 
         def quality_at(planned: float) -> tuple[QualityEstimate, GainOfZ]:
-            return self._quality_at(d.parts, first, planned)[1:]
+            return self._quality_at(found.parts, first, planned)[1:]
 
         swept = sweep_volumes(
-            d.case, d.parts, [p.requests_per_month for p in profiles], d.explored, d.table,
-            quality_at, policy,
+            found.case, found.parts, [p.requests_per_month for p in profiles], found.explored,
+            found.table, quality_at, policy,
         )  # fmt: skip
-        return Sweep.of(
-            field,
-            profiles,
-            [
-                (
-                    r.decision.strategy,
-                    r.decision.confidence,
-                    r.quality.p_fine_tuning_better,
-                    r.totals[Strategy.FINE_TUNING],
-                    r.totals[Strategy.IN_CONTEXT_LEARNING],
-                    r.intervals,
-                    r.break_even,
-                )
-                for r in swept
-            ],
-        )
+        return [
+            TableNumbers.of(r.decision, r.quality, r.totals, r.intervals, r.break_even)
+            for r in swept
+        ]
 
     @overload
     def recommend_many(

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._breakeven import break_even_of, break_even_walk, relative_gap
 from ._decision import RowScores
-from ._pipeline import Evaluated, Evaluation, FixedRows, Parts, evaluate
+from ._pipeline import Evaluation, FixedRows, Parts, ScoredRows, evaluate_tables
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
 from ._search import Walk, first_changes
 from ._types import FloatArray, Strategy, construct, quiet_floats
@@ -151,7 +151,7 @@ class Explored:
     break_even: float | None
     flip_points: tuple[FlipPoint, ...]
     volumes: dict[float, tuple[float, float, float]]  # volume: (ft total, icl total, shots)
-    along: Evaluated | None = None  # the rows evaluated with the first probes
+    along: ScoredRows | None = None  # the rows evaluated with the first probes
 
 
 @quiet_floats
@@ -209,24 +209,19 @@ def explore(
     is_be = np.array([m is None for m in meta], dtype=bool)
     tuned_only = np.array([knob_named(n).tuned_only for n in unique], dtype=bool)
     volumes: dict[float, tuple[float, float, float]] = {}
-    carried: list[Evaluated] = []
+    carried: list[ScoredRows] = []
 
     def probe(index: np.ndarray, values: FloatArray) -> tuple[np.ndarray, FloatArray, np.ndarray]:
         knob_index = np.array([unique.index(names[i]) for i in index.tolist()], dtype=np.intp)
         rows = point.probes(unique, knob_index, values)
         shots = np.where(tuned_only[knob_index], planned, np.nan)
-        m = rows.rows
+        tables = [FixedRows(rows, shots)]
         if along is not None and not carried:  # the first probes, with the rows along
-            table = Scenarios.concat([rows, along.scenarios])
-            ev = evaluate(
-                case, table, parts, shots=np.concatenate([shots, along.shots]),
-                gain=np.concatenate([np.full(m, np.nan), along.gain]), notes=False,
-            )  # fmt: skip
-            carried.append(Evaluated.of(ev, slice(m, None)))
-        else:
-            ev = evaluate(case, rows, parts, shots=shots, notes=False)
-        sc = ev.scores.take(slice(0, m))
-        ft, icl = ev.bills.total[FT][:m], ev.bills.total[ICL][:m]
+            tables.append(along)
+        ev, (mine, *theirs) = evaluate_tables(case, parts, tables)
+        carried.extend(ScoredRows.of(ev, t) for t in theirs)
+        sc = ev.scores.take(mine)
+        ft, icl = ev.bills.total[FT][mine], ev.bills.total[ICL][mine]
         gap = relative_gap(ft, icl)
         be_rows = is_be[index]
         forced = sc.infeasible_ft ^ sc.infeasible_icl

@@ -8,7 +8,7 @@ and the charts are tables of many.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,15 @@ from ._rules import Rulebook, RuleResults
 from ._scenarios import Case, Scenarios
 from ._types import FloatArray, Strategy, nan_as, quiet_floats, replaced
 
-__all__ = ["Evaluated", "Evaluation", "FixedRows", "Parts", "evaluate", "quality_features"]
+__all__ = [
+    "Evaluation",
+    "FixedRows",
+    "Parts",
+    "ScoredRows",
+    "evaluate",
+    "evaluate_tables",
+    "quality_features",
+]
 
 FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
 
@@ -67,7 +75,7 @@ class Parts:
         triples = np.stack([n.reshape(-1), shots.reshape(-1), rag.reshape(-1)]).astype(np.float64)
         distinct, inverse = _distinct_columns(triples)
         keys = [(int(a), int(b), bool(c)) for a, b, c in distinct.T.tolist()]
-        missing = [k for k in keys if k not in self._gains]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._gains]
         if missing:
             self._gains.update(zip(missing, self._gains_of(missing), strict=True))
         values = np.array([self._gains[k] for k in keys], dtype=np.float64)
@@ -107,12 +115,13 @@ def _distinct_columns(table: FloatArray) -> tuple[FloatArray, np.ndarray]:
 
 @dataclass
 class FixedRows:
-    """Rows whose prompt is fixed (and their gain, where not NaN): evaluated alone, or in one
-    table with another search's rows (the per-call cost of the pipeline paid once)."""
+    """Rows to evaluate with their demonstrations (NaN: planned) and their quality gain
+    (None: the quality model's expected gain), alone or in one table with other rows
+    (:func:`evaluate_tables`)."""
 
     scenarios: Scenarios
     shots: FloatArray
-    gain: FloatArray
+    gain: FloatArray | None = None
 
 
 @dataclass
@@ -133,15 +142,15 @@ class Evaluation:
 
 
 @dataclass
-class Evaluated:
-    """The scores and totals of some rows of an evaluation (what a summary of many rows
-    reads)."""
+class ScoredRows:
+    """The scores and both totals of some rows of an evaluation (what a summary of many
+    rows reads)."""
 
     scores: RowScores
     totals: dict[Strategy, FloatArray]
 
     @classmethod
-    def of(cls, ev: Evaluation, rows: slice = slice(None)) -> Evaluated:
+    def of(cls, ev: Evaluation, rows: slice = slice(None)) -> ScoredRows:
         return cls(ev.scores.take(rows), {k: ev.bills.total[k][rows] for k in (FT, ICL)})
 
 
@@ -220,6 +229,7 @@ def evaluate(
     *,
     shots: FloatArray | None = None,
     gain: FloatArray | None = None,
+    expected: np.ndarray | None = None,
     break_even: float | None = None,
     notes: bool = True,
 ) -> Evaluation:
@@ -227,10 +237,9 @@ def evaluate(
 
     ``shots`` fixes the demonstrations (the simulation keeps the point's prompt); rows
     where it is NaN, or every row without it, have their prompt planned. ``gain``
-    replaces the quality model's expected gain (the simulation draws it) in the rows where
-    it is not NaN. ``break_even`` is
-    what rules testing the break-even see. Without ``notes`` only the rules with an effect
-    on the decision are evaluated.
+    replaces the quality model's expected gain (the simulation draws it), except in the
+    rows ``expected`` marks. ``break_even`` is what rules testing the break-even see.
+    Without ``notes`` only the rules with an effect on the decision are evaluated.
     """
     plan = _plan(case, s, parts, shots)
     bills = price(case, s, plan.shots)
@@ -261,9 +270,9 @@ def evaluate(
         "ft_within_budget_probability": bills.pick(FT, "lat_within"),
     }
     rules = parts.rulebook.evaluate_rows(_rule_view(columns), notes=notes)
-    if gain is None or np.isnan(gain).any():
-        expected = parts.gain_of(s["n_examples"], plan.shots, s["retrieved_tokens"])
-        gain = expected if gain is None else np.where(np.isnan(gain), expected, gain)
+    if gain is None or (expected is not None and expected.any()):
+        model = parts.gain_of(s["n_examples"], plan.shots, s["retrieved_tokens"])
+        gain = model if gain is None else np.where(expected, model, gain)  # type: ignore[arg-type]
     gain = np.broadcast_to(gain, (s.rows,))
     totals = (bills.total[FT], bills.total[ICL], bills.known[FT], bills.known[ICL])
     trainable = s["n_examples"] >= case.ft_min_examples
@@ -273,6 +282,30 @@ def evaluate(
         meets=meets,
     )  # fmt: skip
     return Evaluation(s, plan, bills, columns, rules, gain, scores)
+
+
+def evaluate_tables(
+    case: Case, parts: Parts, tables: Sequence[FixedRows], *, notes: bool = False
+) -> tuple[Evaluation, list[slice]]:
+    """Several tables of rows that do not depend on each other evaluated as one (the
+    per-call cost of the pipeline paid once; each row is what it is alone, to the bit):
+    the evaluation and each table's rows in it."""
+    s = tables[0].scenarios if len(tables) == 1 else Scenarios.concat(t.scenarios for t in tables)
+    shots = np.concatenate([t.shots for t in tables])
+    given = [t.gain is not None for t in tables]
+    gain = expected = None
+    if any(given):
+        gain = np.concatenate([
+            t.gain if t.gain is not None else np.full(t.scenarios.rows, np.nan) for t in tables
+        ])  # fmt: skip
+        expected = np.concatenate([np.full(t.scenarios.rows, not g) for t, g in zip(
+            tables, given, strict=True)])  # fmt: skip
+    ev = evaluate(case, s, parts, shots=shots, gain=gain, expected=expected, notes=notes)
+    slices, at = [], 0
+    for t in tables:
+        slices.append(slice(at, at + t.scenarios.rows))
+        at += t.scenarios.rows
+    return ev, slices
 
 
 @quiet_floats

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ._costs import StrategyCost
 from ._datafiles import describe_validation_error
-from ._decision import DecisionPolicy
+from ._decision import Decision, DecisionPolicy
 from ._errors import AdvisorError, ParameterError, ProfileError
 from ._escape import csv_cell, json_text
 from ._limits import ID_MAX_CHARS
@@ -54,19 +54,33 @@ __all__ = [
 Errors = Literal["raise", "return"]
 
 
-#: A decision's numbers as a table shows them: (strategy, confidence, P(fine-tuning better),
-#: fine-tuning's total, prompting's, each strategy's (median, low, high) over the draws, the
-#: break-even).
-Decided = tuple[
-    Strategy,
-    float,
-    float,
-    float | None,
-    float | None,
-    Mapping[Strategy, tuple[float | None, float | None, float | None]],
-    float | None,
-]
-_NO_INTERVAL: tuple[None, None, None] = (None, None, None)
+#: A strategy's total as a median with the ends of its interval over the draws.
+Interval = tuple[float | None, float | None, float | None]
+
+
+class TableNumbers(NamedTuple):
+    """A decision's numbers as a table shows them."""
+
+    strategy: Strategy
+    confidence: float
+    p_fine_tuning_better: float
+    totals: Mapping[Strategy, float | None]
+    intervals: Mapping[Strategy, Interval]  # (median, low, high)
+    break_even: float | None
+
+    @classmethod
+    def of(
+        cls,
+        decision: Decision,
+        quality: QualityEstimate,
+        totals: Mapping[Strategy, float | None],
+        intervals: Mapping[Strategy, Interval],
+        break_even: float | None,
+    ) -> TableNumbers:
+        return cls(
+            decision.strategy, decision.confidence, quality.p_fine_tuning_better, totals,
+            intervals, break_even,
+        )  # fmt: skip
 
 
 class TableRow(BaseModel):
@@ -109,42 +123,36 @@ class TableRow(BaseModel):
         **extra: Any,
     ) -> Any:
         """A row from a decision's parts."""
-        return construct(
-            cls,
+        costs = {Strategy.FINE_TUNING: ft, Strategy.IN_CONTEXT_LEARNING: icl}
+        return cls.of_numbers(
+            TableNumbers(
+                strategy, confidence, quality.p_fine_tuning_better,
+                {k: c.total_usd for k, c in costs.items()},
+                {k: (c.total_usd_median, c.total_usd_low, c.total_usd_high)
+                 for k, c in costs.items()},
+                break_even,
+            ),
             **extra,
-            strategy=strategy,
-            confidence=confidence,
-            p_fine_tuning_better=quality.p_fine_tuning_better,
-            ft_total_usd=ft.total_usd,
-            ft_total_usd_low=ft.total_usd_low,
-            ft_total_usd_high=ft.total_usd_high,
-            icl_total_usd=icl.total_usd,
-            icl_total_usd_low=icl.total_usd_low,
-            icl_total_usd_high=icl.total_usd_high,
-            break_even_requests_per_month=break_even,
-        )
+        )  # fmt: skip
 
     @classmethod
-    def of_totals(cls, decided: Decided, **extra: Any) -> Any:
-        """A row from a decision's numbers (``Decided``)."""
-        strategy, confidence, p, ft, icl, intervals, break_even = decided
-        (_, ft_low, ft_high), (_, icl_low, icl_high) = (
-            intervals.get(Strategy.FINE_TUNING, _NO_INTERVAL),
-            intervals.get(Strategy.IN_CONTEXT_LEARNING, _NO_INTERVAL),
-        )
+    def of_numbers(cls, numbers: TableNumbers, **extra: Any) -> Any:
+        """A row from a decision's numbers."""
+        ft, icl = (numbers.intervals[k] for k in (Strategy.FINE_TUNING,
+                                                  Strategy.IN_CONTEXT_LEARNING))  # fmt: skip
         return construct(
             cls,
             **extra,
-            strategy=strategy,
-            confidence=confidence,
-            p_fine_tuning_better=p,
-            ft_total_usd=ft,
-            ft_total_usd_low=ft_low,
-            ft_total_usd_high=ft_high,
-            icl_total_usd=icl,
-            icl_total_usd_low=icl_low,
-            icl_total_usd_high=icl_high,
-            break_even_requests_per_month=break_even,
+            strategy=numbers.strategy,
+            confidence=numbers.confidence,
+            p_fine_tuning_better=numbers.p_fine_tuning_better,
+            ft_total_usd=numbers.totals[Strategy.FINE_TUNING],
+            ft_total_usd_low=ft[1],
+            ft_total_usd_high=ft[2],
+            icl_total_usd=numbers.totals[Strategy.IN_CONTEXT_LEARNING],
+            icl_total_usd_low=icl[1],
+            icl_total_usd_high=icl[2],
+            break_even_requests_per_month=numbers.break_even,
         )
 
 
@@ -179,10 +187,12 @@ class Sweep(BaseModel):
     rows: tuple[SweepRow, ...] = Field(description="One row per value, in order.")
 
     @classmethod
-    def of(cls, field: str, profiles: Sequence[TaskProfile], decided: Sequence[Decided]) -> Sweep:
+    def of(
+        cls, field: str, profiles: Sequence[TaskProfile], numbers: Sequence[TableNumbers]
+    ) -> Sweep:
         rows = tuple(
-            SweepRow.of_totals(d, value=_value_at(p, field))
-            for p, d in zip(profiles, decided, strict=True)
+            SweepRow.of_numbers(d, value=_value_at(p, field))
+            for p, d in zip(profiles, numbers, strict=True)
         )
         return construct(cls, field=field, rows=rows)
 

@@ -2,31 +2,31 @@
 
 The draws (:func:`~._uncertainty.draw`) and, for the sensitivity table, each estimate alone
 at the ends of its interval are one table of rows (:func:`simulation_table`), with the prompt
-as planned for the point estimate, evaluated on the pipeline alone (:func:`evaluate_table`)
-or with the flip search's first probes (they depend on the point only). From them
-(:func:`summarise`): each strategy's total as a median with an
-interval; the share of draws in which each strategy is the better choice (the confidence);
-the expected value of perfect information (``docs/decision.md``); and the tornado.
+as planned for the point estimate. They are evaluated on the pipeline alone
+(:func:`evaluate_table`) or with the flip search's first probes (they depend on the point
+only). From them (:func:`summarise`): each strategy's total as a median with an interval;
+the share of draws in which each strategy is the better choice (the confidence); the
+expected value of perfect information (``docs/decision.md``); and the tornado.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 
 from ._decision import DecisionPolicy, RowScores
-from ._pipeline import Evaluated, Evaluation, FixedRows, Parts, evaluate
+from ._pipeline import Evaluation, FixedRows, Parts, ScoredRows, evaluate
 from ._quality import QualityEstimate
 from ._scenarios import Case, Scenarios
 from ._types import FloatArray, Strategy, construct, quiet_floats
 from ._uncertainty import (
     Draws,
     Estimate,
+    GainOfZ,
     SensitivityRow,
     Uncertainty,
     draw,
@@ -46,9 +46,9 @@ __all__ = [
 
 FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
 Interval = tuple[float | None, float | None, float | None]  # median, low, high
-#: Swings (log-odds) equal to this many decimals are a tie: such rows keep the order of the
-#: estimates instead of one set by rounding in the last digits.
-_SWING_DIGITS = 9
+#: Swings (log-odds) closer than this are a tie: such rows keep the order of the estimates
+#: instead of one set by rounding in the last digits (far below any digit shown).
+_SWING_TIE = 1e-9
 
 
 @dataclass
@@ -99,7 +99,7 @@ def _rank_correlation(u: FloatArray, score_ranks: FloatArray) -> float:
     return float(np.mean((u - u.mean()) * (score_ranks - score_ranks.mean())) / (su * sr))
 
 
-def _net_benefit(ev: Evaluated, rows: slice, policy: DecisionPolicy) -> tuple[FloatArray, ...]:
+def _net_benefit(ev: ScoredRows, rows: slice, policy: DecisionPolicy) -> tuple[FloatArray, ...]:
     """Fine-tuning's net benefit in each draw, in dollars at prompting's cost scale:
     ``(C_icl + f)·exp((G/g + R)/k) − (C_ft + f)``, positive exactly where the draw's
     score is (and its parts for the partial values)."""
@@ -111,7 +111,7 @@ def _net_benefit(ev: Evaluated, rows: slice, policy: DecisionPolicy) -> tuple[Fl
     return c_icl * rules, quality, c_ft
 
 
-def _evpi(ev: Evaluated, rows: slice, policy: DecisionPolicy) -> tuple[float, float, float]:
+def _evpi(ev: ScoredRows, rows: slice, policy: DecisionPolicy) -> tuple[float, float, float]:
     a, q, b = _net_benefit(ev, rows, policy)
     nb = a * q - b
     base = max(float(nb.mean()), 0.0)
@@ -141,7 +141,7 @@ def simulation_table(
     point: Scenarios,
     at_point: Evaluation,
     quality: QualityEstimate,
-    gain_of_z: Callable[[FloatArray], FloatArray] | None = None,
+    gain_of_z: GainOfZ | None = None,
 ) -> SimulationTable:
     """The draws and the ends of every estimate, to evaluate (alone with
     :func:`evaluate_table`, or in one table with the flip points' first probes: the rows do
@@ -153,14 +153,16 @@ def simulation_table(
         gain_of_z = functools.partial(gain_at, quality)
     drawn = draw(case, point, gain_of_z, settings.draws)
     found = estimates(case, point)
-    lo_u, hi_u = settings.sensitivity_percentiles
-    table = _with_ends(drawn.scenarios, point, found, np.array([lo_u, hi_u]))
-    z = NormalDist().inv_cdf(hi_u)
+    table = _with_ends(drawn.scenarios, point, found, np.array(settings.sensitivity_percentiles))
     gains = np.concatenate([drawn.gain, np.full(2 * len(found), float(at_point.gain[0]))])
     shots = np.full(table.rows, float(at_point.plan.shots[0]))
-    return SimulationTable(
-        FixedRows(table, shots, gains), drawn, found, gain_of_z(np.array([-z, z]))
-    )
+    return SimulationTable(FixedRows(table, shots, gains), drawn, found, gain_of_z(_end_scores()))
+
+
+def _end_scores() -> FloatArray:
+    """The standard-normal scores of the ends of the tornado's interval."""
+    z = NormalDist().inv_cdf(uncertainty_settings().sensitivity_percentiles[1])
+    return np.array([-z, z])
 
 
 def at_volume(
@@ -168,7 +170,7 @@ def at_volume(
     volume: float,
     planned: float,
     gain_point: float,
-    gain_of_z: Callable[[FloatArray], FloatArray],
+    gain_of_z: GainOfZ,
 ) -> SimulationTable:
     """``table`` for the same task at another volume, whose prompt has ``planned``
     demonstrations and whose expected gain is ``gain_point`` (``gain_of_z``: its quantile
@@ -179,8 +181,7 @@ def at_volume(
         raise ValueError("the simulation draws the volume: a table at another volume differs")
     scenarios = rows.scenarios.with_values(volume=volume)
     gain = gain_of_z(drawn.gain_score)
-    ends = rows.gain.shape[0] - gain.shape[0]
-    z = NormalDist().inv_cdf(uncertainty_settings().sensitivity_percentiles[1])
+    ends = scenarios.rows - gain.shape[0]
     return SimulationTable(
         FixedRows(
             scenarios,
@@ -195,16 +196,16 @@ def at_volume(
             drawn.seed,
         ),
         table.found,
-        gain_of_z(np.array([-z, z])),
+        gain_of_z(_end_scores()),
     )
 
 
 @quiet_floats
-def evaluate_table(case: Case, parts: Parts, table: SimulationTable) -> Evaluated:
+def evaluate_table(case: Case, parts: Parts, table: SimulationTable) -> ScoredRows:
     """The simulation's rows evaluated on the pipeline (without the break-even, and only
     the rules with an effect: notes move no score)."""
     rows = table.rows
-    return Evaluated.of(
+    return ScoredRows.of(
         evaluate(case, rows.scenarios, parts, shots=rows.shots, gain=rows.gain, notes=False)
     )
 
@@ -212,7 +213,7 @@ def evaluate_table(case: Case, parts: Parts, table: SimulationTable) -> Evaluate
 @quiet_floats
 def summarise(
     table: SimulationTable,
-    ev: Evaluated,
+    ev: ScoredRows,
     point: RowScores,
     quality: QualityEstimate,
     parts: Parts,
@@ -283,7 +284,7 @@ def _side(fine_tuning: bool) -> Strategy:
 
 
 def _sensitivity(
-    ev: Evaluated,
+    ev: ScoredRows,
     n: int,
     found: tuple[Estimate, ...],
     percentiles: dict[str, FloatArray],
@@ -351,5 +352,19 @@ def _sensitivity(
             )
         )
     kept = [r for r in rows if r.swing >= settings.sensitivity_min_swing or r.flips]
-    # swings equal but for rounding keep the order of the estimates (not one set by noise)
-    return tuple(sorted(kept, key=lambda r: -round(r.swing, _SWING_DIGITS)))
+    return largest_swing_first(kept)
+
+
+def largest_swing_first(rows: list[SensitivityRow]) -> tuple[SensitivityRow, ...]:
+    """The rows by swing, largest first; rows whose swings tie (within ``_SWING_TIE`` of
+    the largest of them) in the order given (the estimates'), not in one set by rounding."""
+    order = sorted(range(len(rows)), key=lambda i: -rows[i].swing)
+    out: list[SensitivityRow] = []
+    group: list[int] = []
+    for i in order:
+        if group and rows[group[0]].swing - rows[i].swing > _SWING_TIE:
+            out.extend(rows[j] for j in sorted(group))
+            group = []
+        group.append(i)
+    out.extend(rows[j] for j in sorted(group))
+    return tuple(out)

@@ -19,11 +19,12 @@ import numpy as np
 
 from ._decision import Decision, DecisionPolicy, decide
 from ._flips import Explored
-from ._pipeline import Evaluated, FixedRows, Parts, evaluate, with_break_even
+from ._pipeline import Parts, ScoredRows, evaluate, evaluate_tables, with_break_even
 from ._quality import QualityEstimate
 from ._scenarios import Case, Scenarios
 from ._simulation import Interval, SimulationTable, at_volume, summarise
-from ._types import FloatArray, Strategy, quiet_floats
+from ._types import Strategy, quiet_floats
+from ._uncertainty import GainOfZ
 
 __all__ = ["SweptVolume", "sweep_volumes"]
 
@@ -34,8 +35,8 @@ FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
 #: arrays stay in cache; smaller ones pay the per-call cost more often).
 _ROWS_PER_TABLE = 20_000
 
-#: The quality estimate at a prompt of so many demonstrations, and its quantile function.
-QualityAt = Callable[[float], tuple[QualityEstimate, Callable[[FloatArray], FloatArray]]]
+#: The quality estimate with a prompt of so many demonstrations, and its quantile function.
+QualityAt = Callable[[float], tuple[QualityEstimate, GainOfZ]]
 
 
 @dataclass
@@ -60,7 +61,7 @@ def sweep_volumes(
     policy: DecisionPolicy,
 ) -> list[SweptVolume]:
     """Every volume's decision, totals and intervals. ``searched`` is the break-even
-    search of one of them and ``first`` the simulation table of the first volume."""
+    search of one of them and ``first`` the simulation table of one of them."""
     m = len(volumes)
     values = np.asarray(volumes, dtype=np.float64)
     point = Scenarios.point(case)
@@ -70,42 +71,27 @@ def sweep_volumes(
     if be is not None:  # rules that test the break-even see it
         at = with_break_even(at, be, parts)
     planned = at.plan.shots
-    tables = []
-    for i in range(m):
-        quality, gain_of_z = quality_at(float(planned[i]))
-        table = at_volume(first, float(values[i]), float(planned[i]), float(at.gain[i]), gain_of_z)
-        tables.append((table, quality))
-    fired = parts.rulebook.effects
+    effects = parts.rulebook.effects
     out: list[SweptVolume] = []
-    size = first.rows.scenarios.rows
-    per_table = max(1, _ROWS_PER_TABLE // size)
+    per_table = max(1, _ROWS_PER_TABLE // first.rows.scenarios.rows)
     for start in range(0, m, per_table):
-        chunk = tables[start : start + per_table]
-        evaluated = _evaluate_together(case, parts, [t.rows for t, _ in chunk])
-        for j, ((table, quality), ev) in enumerate(zip(chunk, evaluated, strict=True)):
-            i = start + j
-            sim = summarise(table, ev, at.scores.take(slice(i, i + 1)), quality, parts,
-                            sensitivity=False)  # fmt: skip
-            effects = tuple(e for e, f in zip(fired, at.rules.fired[:, i].tolist(), strict=True)
-                            if f)  # fmt: skip
-            decision = decide(at.scores, effects, sim.share_fine_tuning_better, policy=policy,
+        chunk = range(start, min(m, start + per_table))
+        sims = []
+        for i in chunk:
+            quality, gain_of_z = quality_at(float(planned[i]))
+            table = at_volume(first, float(values[i]), float(planned[i]), float(at.gain[i]),
+                              gain_of_z)  # fmt: skip
+            sims.append((table, quality))
+        ev, slices = evaluate_tables(case, parts, [t.rows for t, _ in sims])
+        for i, (table, quality), rows_of in zip(chunk, sims, slices, strict=True):
+            sim = summarise(table, ScoredRows.of(ev, rows_of), at.scores.take(slice(i, i + 1)),
+                            quality, parts, sensitivity=False)  # fmt: skip
+            fired = tuple(e for e, f in zip(effects, at.rules.fired[:, i].tolist(), strict=True)
+                          if f)  # fmt: skip
+            decision = decide(at.scores, fired, sim.share_fine_tuning_better, policy=policy,
                               row=i)  # fmt: skip
             totals = {k: _value(at.bills.total[k][i]) for k in (FT, ICL)}
             out.append(SweptVolume(decision, quality, totals, sim.intervals, be))
-    return out
-
-
-def _evaluate_together(case: Case, parts: Parts, tables: list[FixedRows]) -> list[Evaluated]:
-    """Several simulations' rows evaluated as one table, and each one's part of it."""
-    scenarios = Scenarios.concat(t.scenarios for t in tables)
-    shots = np.concatenate([t.shots for t in tables])
-    gain = np.concatenate([t.gain for t in tables])
-    ev = evaluate(case, scenarios, parts, shots=shots, gain=gain, notes=False)
-    out, at = [], 0
-    for t in tables:
-        n = t.scenarios.rows
-        out.append(Evaluated.of(ev, slice(at, at + n)))
-        at += n
     return out
 
 

@@ -40,6 +40,7 @@ from ._types import RESULT, STRICT_DATA, FloatArray, Strategy
 
 __all__ = [
     "Estimate",
+    "GainOfZ",
     "SensitivityRow",
     "Uncertainty",
     "UncertaintySettings",
@@ -652,6 +653,11 @@ class Draws:
     seed: int
 
 
+#: A task's quality gain (points) at standard-normal scores of its predictive distribution
+#: (``QualityModel.gain_at`` for a task, or :func:`gain_at` of an estimate).
+GainOfZ = Callable[[FloatArray], FloatArray]
+
+
 def gain_at(quality: QualityEstimate, z: FloatArray) -> FloatArray:
     """The task's gain at standard-normal scores ``z`` of the quality model's predictive
     distribution: normal, with the expected gain as mean and the predictive interval's
@@ -661,9 +667,7 @@ def gain_at(quality: QualityEstimate, z: FloatArray) -> FloatArray:
     return quality.expected_gain_points + sd * np.asarray(z, dtype=np.float64)
 
 
-def draw(
-    case: Case, point: Scenarios, gain_of_z: Callable[[FloatArray], FloatArray], n: int
-) -> Draws:
+def draw(case: Case, point: Scenarios, gain_of_z: GainOfZ, n: int) -> Draws:
     """``n`` scenarios with every estimate drawn (the point's other inputs kept), and the
     quality gain at ``n`` standard-normal scores of its predictive distribution
     (``gain_of_z``: the quality model's quantile function for this task)."""

@@ -379,8 +379,33 @@ class QualityModel:
         pilot: PilotResult | None = None,
     ) -> FloatArray:
         """:meth:`expected_gain_many` of one task whose examples, demonstrations and
-        retrieval (1: the prompt carries retrieved context) vary: one gain per entry of the
-        arrays, without a ``QualityFeatures`` per entry (the prompt planner's candidates)."""
+        retrieval vary, without a ``QualityFeatures`` per entry (the prompt planner's
+        candidates, the searches' probes).
+
+        Parameters
+        ----------
+        features : QualityFeatures
+            The task; its own examples, demonstrations and retrieval are not read.
+        n, shots, retrieval : ndarray of float, one entry per task
+            Labeled examples, demonstrations, and 1 where the prompt carries retrieved
+            context (0 where not).
+        pilot : PilotResult, optional
+            One pilot applied to every entry (the profile's).
+
+        Returns
+        -------
+        ndarray of float, one expected gain (points) per entry: ``expected_gain_many`` of
+        the task with those three fields replaced, to the bit.
+
+        Examples
+        --------
+        >>> model = load_default_quality_model()
+        >>> task = QualityFeatures(task_type="classification", n_labeled_examples=0)
+        >>> gains = model.expected_gain_varying(
+        ...     task, np.array([50.0, 5000.0]), np.array([0.0, 0.0]), np.array([0.0, 0.0]))
+        >>> bool(gains[1] > gains[0])
+        True
+        """
         one = columns_of([features])
         k = len(n)
 
