@@ -17,7 +17,9 @@ The targets are issue 15's ("One forward pass and one pricing kernel"):
   profile, over one validation of the same profiles: at most 400x (the issue's figure is
   N = 10,000: ``--n 10000``);
 - ``strategy-advisor recommend PORTFOLIO.jsonl --json`` on 1,000 random profiles, in a
-  child process: wall time (target under 10 s), the child's CPU time, and the output size.
+  child process, as given (every core: the portfolio has 200 profiles or more) and with
+  ``--n-jobs 1``: wall time (target under 10 s, as given), the CPU time of the command and
+  its workers, the output size, and whether both outputs are the same.
 
     python benchmarks/bench_answer.py [--n 1000] [--rounds 5] [--only answer sweep many cli]
 """
@@ -217,25 +219,32 @@ def bench_cli(n: int, seed: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "portfolio.jsonl"
         path.write_text("".join(json.dumps(p) + "\n" for p in random_profiles(n, seed)))
-        out = Path(tmp) / "out.jsonl"
-        command = [*_cli(), "recommend", str(path), "--json", "--today", TODAY.isoformat()]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        with out.open("wb") as sink:
-            done = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, check=False)
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        size = out.stat().st_size
-        lines = sum(1 for _ in out.open("rb"))
-    status = "ok" if done.returncode == 0 else f"EXIT {done.returncode}"
-    print(
-        f"wall {wall:.1f} s (target < 10 s: {'met' if wall < 10 else 'MISSED'}), child CPU "
-        f"{cpu:.1f} s, {status}; output {size / 1e6:.1f} MB in {lines:,} lines "
-        f"({size / max(lines, 1) / 1e3:.1f} kB a profile); machine load {os.getloadavg()[0]:.1f}"
-    )
-    if done.returncode != 0:
-        print(done.stderr.decode(errors="replace")[-3000:])
+        outputs = []
+        for label, extra in (("as given (the target)", []), ("--n-jobs 1", ["--n-jobs", "1"])):
+            out = Path(tmp) / f"out{len(outputs)}.jsonl"
+            command = [*_cli(), "recommend", str(path), "--json", "--today", TODAY.isoformat(),
+                       *extra]  # fmt: skip
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            with out.open("wb") as sink:
+                done = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, check=False)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            size = out.stat().st_size
+            lines = sum(1 for _ in out.open("rb"))
+            outputs.append(out.read_bytes())
+            status = "ok" if done.returncode == 0 else f"EXIT {done.returncode}"
+            target = f" (target < 10 s: {'met' if wall < 10 else 'MISSED'})" if not extra else ""
+            print(
+                f"{label}: wall {wall:.1f} s{target}, CPU of the command and its workers "
+                f"{cpu:.1f} s, {status}; output {size / 1e6:.1f} MB in {lines:,} lines "
+                f"({size / max(lines, 1) / 1e3:.1f} kB a profile); machine load "
+                f"{os.getloadavg()[0]:.1f}"
+            )
+            if done.returncode != 0:
+                print(done.stderr.decode(errors="replace")[-3000:])
+        print(f"  the two outputs are {'the same' if outputs[0] == outputs[1] else 'DIFFERENT'}")
 
 
 def main() -> None:

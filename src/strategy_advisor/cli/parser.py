@@ -125,10 +125,10 @@ def _inputs() -> argparse.ArgumentParser:
     inputs.add_argument(
         "--n-jobs",
         type=_n_jobs,
-        default=1,
+        default=None,
         metavar="N",
-        help="JSON Lines: recommend in N processes through joblib (the 'parallel' extra); "
-        "-1: every core (default: 1)",
+        help="JSON Lines: recommend in N processes through joblib; -1: every core; 1: this "
+        "process (default: every core from 200 profiles, else this process)",
     )
     return inputs
 
