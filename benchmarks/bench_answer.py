@@ -17,7 +17,7 @@ The targets are issue 15's ("One forward pass and one pricing kernel"):
   profile, over one validation of the same profiles: at most 400x (the issue's figure is
   N = 10,000: ``--n 10000``);
 - ``strategy-advisor recommend PORTFOLIO.jsonl --json`` on 1,000 random profiles, in a
-  child process, as given (every core: the portfolio has 200 profiles or more) and with
+  child process, as given (every core: the portfolio has 500 profiles or more) and with
   ``--n-jobs 1``: wall time (target under 10 s, as given), the CPU time of the command and
   its workers, the output size, and whether both outputs are the same.
 

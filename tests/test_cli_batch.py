@@ -723,14 +723,14 @@ def test_progress_true_on_a_file_counts_its_examples(
 
 
 def test_a_large_portfolio_uses_every_core_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without --n-jobs: every core from 200 profiles (counted by the checking pass), this
+    """Without --n-jobs: every core from 500 profiles (counted by the checking pass), this
     process below that, when the count is unknown (--keep-going) or on one core; --n-jobs
     always wins."""
     from strategy_advisor.cli import running
 
     monkeypatch.setattr(running.os, "cpu_count", lambda: 2)
-    assert running._workers(None, 199) == 1
-    assert running._workers(None, 200) == -1
+    assert running._workers(None, 499) == 1
+    assert running._workers(None, 500) == -1
     assert running._workers(None, None) == 1
     assert running._workers(1, 5_000) == 1 and running._workers(3, 5) == 3
     monkeypatch.setattr(running.os, "cpu_count", lambda: 1)

@@ -127,8 +127,9 @@ def _inputs() -> argparse.ArgumentParser:
         type=_n_jobs,
         default=None,
         metavar="N",
-        help="JSON Lines: recommend in N processes through joblib; -1: every core; 1: this "
-        "process (default: every core from 200 profiles, else this process)",
+        help="JSON Lines: recommend in N processes through joblib; -1: every core (-2: all "
+        "but one); 1: this process (default: every core from 500 profiles, else this "
+        "process)",
     )
     return inputs
 

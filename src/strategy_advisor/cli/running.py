@@ -59,9 +59,10 @@ __all__ = ["explain", "recommend"]
 #: the output, so a hundred take a few seconds.
 _BAR_MIN_PROFILES = 100
 #: Without ``--n-jobs``, a portfolio of this many profiles uses every core: each worker
-#: takes about a second to start, and 1,000 profiles took 20.2 s in one process and 10.7 s
-#: in two on 2 cores (100 profiles: 2.65 s and 2.38 s).
-_PARALLEL_FROM = 200
+#: takes about a second to start, and on 2 cores 1,000 profiles took 20.2 s in one process
+#: and 10.7 s in two (100 profiles: 2.65 s and 2.38 s); with another process busy on one of
+#: the cores, 210 profiles took 9 s in one process and 9-12 s in two, so not below this.
+_PARALLEL_FROM = 500
 #: Profiles per task sent to a joblib worker (``--n-jobs``): a few tasks per worker stay in
 #: flight. Measured on 1,000 profiles with --json --n-jobs 2: 2, 8 and 32 all took 10.6-10.8 s.
 _CHUNK = 16
