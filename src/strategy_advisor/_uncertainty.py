@@ -247,7 +247,7 @@ _WORDS = {
     "batch_input_usd_per_mtok": ("batch input price", "/1M tokens"),
     "batch_output_usd_per_mtok": ("batch output price", "/1M tokens"),
     "training_usd_per_mtok": ("training price", "/1M tokens"),
-    "hosting_usd_per_hour": ("hosting fee", "/h per replica"),
+    "hosting_usd_per_hour": ("dedicated hosting fee", "/h per replica"),
 }
 
 
