@@ -46,7 +46,6 @@ __all__ = [
     "UserDate",
     "construct",
     "logit",
-    "median_of",
     "nan_as",
     "quiet_floats",
     "replaced",
@@ -208,21 +207,6 @@ def nan_as(x: FloatArray, value: float) -> FloatArray:
     """
     a = np.asarray(x, dtype=np.float64)
     return np.asarray(np.where(np.isnan(a), value, a), dtype=np.float64)
-
-
-def median_of(x: FloatArray) -> float:
-    """``np.median(x)`` over every element (NaN when any is NaN), without its per-call
-    overhead.
-
-    Examples
-    --------
-    >>> median_of(np.array([3.0, 1.0, 2.0, 10.0])), median_of(np.array([1.0, np.nan]))
-    (2.5, nan)
-    """
-    v = np.sort(np.asarray(x, dtype=np.float64).reshape(-1))
-    if v.size == 0 or math.isnan(v[-1]):
-        return math.nan
-    return float((v[(v.size - 1) // 2] + v[v.size // 2]) / 2.0)
 
 
 # ------------------------------------------------------------------------- link functions

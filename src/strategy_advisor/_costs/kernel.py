@@ -40,7 +40,7 @@ from .._serving import (
     measured_replica_time,
     scaled_replica_time,
 )
-from .._types import FloatArray, Strategy, median_of, nan_as, quiet_floats
+from .._types import FloatArray, Strategy, nan_as, quiet_floats
 
 __all__ = [
     "Bills",
@@ -598,7 +598,7 @@ def _scale_to_zero(
     o.replicas = np.maximum((1.0 - down) / adapters, busy)
     o.sources["serving"] = (
         f"{route.label}: {route.price_source}; up {route.idle_seconds:g} s after each "
-        f"request, cold start {median_of(cold_s):.0f} s ({case.tuned.spec.name}: "
+        f"request, cold start {float(np.median(cold_s)):.0f} s ({case.tuned.spec.name}: "
         "data/gpu_offers.json)"
     )
 
