@@ -366,6 +366,25 @@ def test_routes_timed_together_are_each_timed_alone() -> None:
     assert together[1].median_ms[1] > together[3].median_ms[1]  # the load slows a replica
 
 
+def test_rows_without_a_budget_are_the_same_in_a_table_with_one() -> None:
+    # without any budget the probability is not computed (1 where the time is known); the
+    # same rows beside a row with a budget go through it and come out the same, to the bit
+    rng = np.random.default_rng(11)
+    ranged = replace(HAND, ttft=_fig(300.0, 200.0, 500.0), speed=_fig(100.0, 50.0, 150.0))
+    z = {k: rng.uniform(-1.0, 1.0, 3) for k in (*LATENCY_KNOBS, "e2e")}
+    prompt = np.array([200.0, np.nan, 9_000.0])
+    without = route_latency(ranged, z, prompt=prompt, prefix=0.0, hit_rate=0.0, output=50.0,
+                            budget=np.full(3, np.nan))  # fmt: skip
+    mixed = route_latency(
+        ranged, {k: np.append(v, 0.0) for k, v in z.items()}, prompt=np.append(prompt, 200.0),
+        prefix=0.0, hit_rate=0.0, output=50.0, budget=np.array([np.nan, np.nan, np.nan, 1e3]),
+    )  # fmt: skip
+    for name in _FIELDS:
+        assert np.array_equal(getattr(mixed, name)[:3], getattr(without, name), equal_nan=True)
+    assert without.within.tolist()[::2] == [1.0, 1.0] and np.isnan(without.within[1])
+    assert 0.0 < float(mixed.within[3]) < 1.0
+
+
 # -------------------------------------------------------------- meeting the budget, P(...)
 
 #: the first token ranged 150-300-600 ms (a factor of 2 either side on the log scale), every

@@ -162,6 +162,32 @@ def test_given_demonstrations_are_kept_and_each_row_is_planned_alone() -> None:
         assert alone.shots.tolist() == [plan.shots[i]]
 
 
+def test_only_the_candidates_that_fit_are_priced(monkeypatch: pytest.MonkeyPatch) -> None:
+    import strategy_advisor._prompt_plan as planning
+
+    priced: list[list[float]] = []
+    real = planning.price_prompting
+
+    def recorded(case: Any, s: Scenarios, shots: np.ndarray, *a: Any) -> Any:
+        priced.append(shots.tolist())
+        return real(case, s, shots, *a)
+
+    # two rows: the context window leaves room for 5 (0, 1, 2, 4 and 5), and 2 labeled
+    # examples want 2 (0, 1 and 2, of which 0 scores best: 10.90 against 11.11 and 11.07);
+    # the reason of the first row is written as alone
+    case, s = _case(icl_model=spec(cached_input_usd_per_mtok=None, context_window=1_600))
+    rows = s.repeat(2).with_values(n_examples=np.array([100.0, 2.0]))
+    monkeypatch.setattr(planning, "price_prompting", recorded)
+    plan = plan_prompt(case, rows, policy=POLICY, gain_of=_gain, latency_of=_latency)
+    assert priced == [[0, 1, 2, 4, 5, 0, 1, 2]]
+    assert plan.shots.tolist() == [5, 0]
+    alone = plan_prompt(
+        case, rows.take(np.array([0])), policy=POLICY, gain_of=_gain, latency_of=_latency
+    )
+    assert (alone.shots.tolist(), alone.reason) == ([5], plan.reason)
+    assert plan.reason is not None and plan.reason.endswith("fit the context window)")
+
+
 @pytest.mark.parametrize("volume", [1_000.0, 100_000.0, 1e7])
 def test_recommend_plans_the_same_prompt(volume: float) -> None:
     p = profile(icl_shots=None, requests_per_month=volume)

@@ -440,21 +440,11 @@ def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLa
         p95 = np.where(cold >= 0.05, p95 + start, p95)
         beyond = (100.0 - percentile) / 100.0
         target = np.where(cold >= beyond, target + start, target)
-    # the end-to-end tail multiplies prefill and decode both: its spread counts once on
-    # their sum
-    var = (
-        (ttft * tail) ** 2 * _column([sp.ttft_and_tail for sp in spreads])
-        + (pre_p95 * e2e) ** 2 * _column([sp.prefill for sp in spreads])
-        + (decode * e2e) ** 2 * speed_var
-        + ((pre_p95 + decode) * e2e) ** 2 * _column([sp.e2e for sp in spreads])
-        + (1000.0 * e2e / speed) ** 2 * _column([sp.reasoning for sp in spreads])
-    )
-    sd = np.sqrt(var) / p95
-    unbounded = np.where(target <= budget, np.inf, -np.inf)
-    z_score = np.where(sd > 0, np.log(budget / target) / np.where(sd > 0, sd, 1.0), unbounded)
-    within = normal_cdf(z_score)
-    within = np.where(np.isnan(budget), 1.0, within)
-    within = np.where(np.isnan(p95), np.nan, within)
+    if np.isnan(budget).all():  # no budget: nothing to meet
+        within = np.where(np.isnan(p95), np.nan, 1.0)
+    else:
+        within = _within(budget, target, p95, ttft * tail, pre_p95, decode, e2e, speed,
+                         speed_var, spreads)  # fmt: skip
     return [
         RouteLatency(
             median[i].reshape(n),
@@ -469,6 +459,31 @@ def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLa
         )
         for i in range(k)
     ]
+
+
+def _within(
+    budget: FloatArray, target: FloatArray, p95: FloatArray, first: FloatArray,
+    prefill: FloatArray, decode: FloatArray, e2e: FloatArray, speed: FloatArray,
+    speed_var: FloatArray, spreads: list[_RouteConstants],
+) -> FloatArray:  # fmt: skip
+    """The probability of meeting the budget (1 where there is none): log-normal around
+    the budget's percentile, its spread from the figures' ranges (``first``: the p95's
+    first token; ``prefill`` and ``decode`` at the p95, before the end-to-end tail)."""
+    # the end-to-end tail multiplies prefill and decode both: its spread counts once on
+    # their sum
+    var = (
+        first**2 * _column([sp.ttft_and_tail for sp in spreads])
+        + (prefill * e2e) ** 2 * _column([sp.prefill for sp in spreads])
+        + (decode * e2e) ** 2 * speed_var
+        + ((prefill + decode) * e2e) ** 2 * _column([sp.e2e for sp in spreads])
+        + (1000.0 * e2e / speed) ** 2 * _column([sp.reasoning for sp in spreads])
+    )
+    sd = np.sqrt(var) / p95
+    unbounded = np.where(target <= budget, np.inf, -np.inf)
+    z_score = np.where(sd > 0, np.log(budget / target) / np.where(sd > 0, sd, 1.0), unbounded)
+    within = normal_cdf(z_score)
+    within = np.where(np.isnan(budget), 1.0, within)
+    return np.where(np.isnan(p95), np.nan, within)
 
 
 def strategy_latency(

@@ -71,8 +71,11 @@ def plan_prompt(
     k = len(_LADDER) + 1
     cands = np.concatenate([np.broadcast_to(_LADDER, (s.rows, k - 1)), top[:, None]], axis=1)
     valid = np.concatenate([_LADDER[None, :] < top[:, None], np.ones((s.rows, 1), bool)], axis=1)
-    flat = s.repeat(k)
-    shots = cands.reshape(-1)
+    # only the candidates that fit are priced (each row is what it is alone: the others
+    # would only be discarded)
+    fits = np.flatnonzero(valid)
+    flat = s.repeat(k).take(fits)
+    shots = cands.reshape(-1)[fits]
     shape, options = price_prompting(case, flat, shots)
     totals = _cheapest_total(options, flat)
     budget = flat["latency_budget_ms"]
@@ -85,8 +88,8 @@ def plan_prompt(
     score = policy.quality_term_array(gains) + np.where(
         np.isnan(totals), 0.0, cost_scores(np.ones_like(totals), totals, policy)
     )
-    score, totals, gains, within = (x.reshape(s.rows, k) for x in (score, totals, gains, within))
-    ok = valid & within
+    score, totals, gains = (_spread(x, fits, valid.shape, np.nan) for x in (score, totals, gains))
+    ok = valid & _spread(within, fits, valid.shape, False)
     # the best-scoring candidate; on a tie the fewer demonstrations
     key = np.where(ok, score, np.inf)
     order = np.lexsort((cands, key), axis=1)  # by score, then by count
@@ -96,9 +99,11 @@ def plan_prompt(
     chosen = np.where(none_fit, 0.0, cands[rows, best])
     chosen = np.where(np.isnan(demo), top, chosen)
     chosen = np.where(given_rows, given, chosen)
+    first = _spread(np.broadcast_to(shape.prefix, (flat.rows,)), fits, valid.shape, np.nan)[0]
+    cached = _spread(np.broadcast_to(shape.cacheable, (flat.rows,)), fits, valid.shape, False)[0]
     reason = None if given_rows[0] else _reason_of_first(
-        cands[0], valid[0], ok[0], score[0], totals[0], gains[0], shape, k, room[0], wanted[0],
-        float(budget[0]), case,
+        cands[0], valid[0], ok[0], score[0], totals[0], gains[0], first, cached, room[0],
+        wanted[0], float(s.full("latency_budget_ms")[0]), case,
     )  # fmt: skip
     return _plan(s, chosen, planned, wanted, room, reason)
 
@@ -113,6 +118,16 @@ def _plan(
         return np.array(np.broadcast_to(np.asarray(x, dtype=np.float64), (s.rows,)))
 
     return Plan(full(shots), full(planned), full(wanted), full(room), reason)
+
+
+def _spread(
+    values: np.ndarray, at: np.ndarray, shape: tuple[int, int], blank: float | bool
+) -> np.ndarray:
+    """A (rows, candidates) table with ``values`` at the flat positions ``at`` and
+    ``blank`` elsewhere."""
+    out = np.full(shape[0] * shape[1], blank, dtype=np.asarray(values).dtype)
+    out[at] = values
+    return out.reshape(shape)
 
 
 def _cheapest_total(options: list[ServingBill], s: Scenarios) -> FloatArray:
@@ -134,13 +149,12 @@ class _Candidate:
 
 def _reason_of_first(
     cands: FloatArray, valid: np.ndarray, ok: np.ndarray, score: FloatArray,
-    totals: FloatArray, gains: FloatArray, shape: object, k: int, room: float, wanted: float,
-    budget: float, case: Case,
+    totals: FloatArray, gains: FloatArray, prefix: FloatArray, cached: np.ndarray, room: float,
+    wanted: float, budget: float, case: Case,
 ) -> str | None:  # fmt: skip
-    """Why the first row's prompt has the demonstrations it has, in words."""
-    prefix = getattr(shape, "prefix")[:k]  # noqa: B009 - the first row's candidates
-    cached = getattr(shape, "cacheable")[:k]  # noqa: B009
-    fitting = [i for i in range(k) if valid[i]]
+    """Why the first row's prompt has the demonstrations it has, in words (its candidates'
+    scores, totals, gains, prefixes and whether they are cached)."""
+    fitting = [i for i in range(len(cands)) if valid[i]]
     within = [
         _Candidate(
             float(score[i]),
