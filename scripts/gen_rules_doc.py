@@ -131,6 +131,16 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
         "confidence says how often; the sensitivity table names the inputs that move the "
         "decision most. See [The decision](decision.md#uncertainty).",
     ),
+    "costs-far-from-median": (
+        "note",
+        "A strategy's total as given (every estimate at its point value) and its median over "
+        "the simulation's draws are at least `far_from_median_ratio` (1.5, "
+        "`data/uncertainty.json`) times apart: the note names the estimated input that "
+        "total moves with most across the draws (`rec.uncertainty.total_drivers`, by rank "
+        "correlation), typically a catalog number whose two sources disagree, priced at "
+        "their weighted mean and drawn as one value or the other. See "
+        "[Reading a recommendation](reading.md).",
+    ),
     "decision-flips-inside-ranges": (
         "note",
         "The point estimates favour the chosen strategy, but the other one is the better "

@@ -125,6 +125,7 @@ def _uncertainty(
         evpi_quality_usd=evpi[1],
         evpi_costs_usd=evpi[2],
         estimates=drawn,
+        total_drivers=(),
     )
 
 
@@ -965,3 +966,67 @@ def test_tornado_rows_whose_swings_tie_keep_the_estimates_order() -> None:
     rows = [row("a", 0.5), row("b", 0.7), row("c", 0.5 + 1e-6)]
     assert [r.key for r in largest_swing_first(rows)] == ["b", "c", "a"]
     assert largest_swing_first([]) == ()
+
+
+def test_a_total_moves_most_with_the_estimate_drawn_in_step_with_it() -> None:
+    """Each strategy's driver is the estimate whose draws are most rank-correlated with its
+    total; a total that does not move has none."""
+    from strategy_advisor._pipeline import ScoredRows
+    from strategy_advisor._simulation import _total_drivers
+    from strategy_advisor._uncertainty import Estimate
+
+    rng = np.random.default_rng(5)
+    n = 500
+    u = {k: rng.uniform(size=n) for k in ("a", "b", "c")}
+    found = tuple(
+        Estimate(k, f"input {k}", lambda p: {"volume": p}, lambda v: f"{v:.1f}")
+        for k in ("a", "b", "c")
+    )
+    totals = {
+        Strategy.FINE_TUNING: 100.0 + 50.0 * u["b"] ** 3 + 5.0 * u["c"],  # mostly b
+        Strategy.IN_CONTEXT_LEARNING: np.full(n, 7.0),  # does not move
+    }
+    drivers = _total_drivers(ScoredRows(None, totals), n, found, u)  # type: ignore[arg-type]
+    assert [(d.strategy, d.key, d.input) for d in drivers] == [
+        (Strategy.FINE_TUNING, "b", "input b")
+    ]
+    assert 0.8 < drivers[0].rank_correlation <= 1.0
+    assert (drivers[0].low_label, drivers[0].high_label) == ("0.1", "0.9")
+    falling = {**totals, Strategy.FINE_TUNING: 1.0 - u["a"]}  # a perfect negative relation
+    (only,) = _total_drivers(ScoredRows(None, falling), n, found, u)  # type: ignore[arg-type]
+    # the draws are uniform percentiles against ranks: -1 up to their sampling (0.999)
+    assert (only.key, only.rank_correlation) == ("a", pytest.approx(-1.0, abs=0.01))
+    unpriced = {**totals, Strategy.FINE_TUNING: np.full(n, np.nan)}
+    assert _total_drivers(ScoredRows(None, unpriced), n, found, u) == ()  # type: ignore[arg-type]
+
+
+def test_a_total_far_from_its_median_is_explained() -> None:
+    """At or past ``far_from_median_ratio`` (1.5) between the total as given and its median,
+    a note names the input the total moves with most; nearer, none."""
+    from strategy_advisor._decision import _far_from_median_reason
+    from strategy_advisor._uncertainty import TotalDriver
+
+    assert uncertainty_settings().far_from_median_ratio == 1.5
+    driver = construct(
+        TotalDriver, strategy=Strategy.FINE_TUNING, key="ft_hosting",
+        input="the tuned model's dedicated hosting fee", low_label="$0/h",
+        high_label="$8/h", rank_correlation=0.75,
+    )  # fmt: skip
+    unc = SimpleNamespace(total_drivers=(driver,))
+
+    def costs(point: float, median: float) -> Any:
+        ft = SimpleNamespace(total_usd=point, total_usd_median=median)
+        icl = SimpleNamespace(total_usd=100.0, total_usd_median=1_000.0)  # no driver: silent
+        by = {Strategy.FINE_TUNING: ft, Strategy.IN_CONTEXT_LEARNING: icl}
+        return SimpleNamespace(for_strategy=by.__getitem__)
+
+    reason = _far_from_median_reason(costs(30_000.0, 20_000.0), unc)  # type: ignore[arg-type]
+    assert reason is not None and reason.code == "costs-far-from-median"
+    assert reason.message.startswith(
+        "Fine-tuning's total as given, $30k, is far above its median over the draws, $20k. "
+        "It moves most with the tuned model's dedicated hosting fee: from $0/h at the cheap "
+        "end of its range to $8/h at the dear end (rank correlation +0.75)."
+    )
+    assert "far below" in _far_from_median_reason(costs(10.0, 15.0), unc).message  # type: ignore[arg-type, union-attr]
+    assert _far_from_median_reason(costs(29_000.0, 20_000.0), unc) is None  # type: ignore[arg-type]
+    assert _far_from_median_reason(costs(0.0, 20_000.0), unc) is None  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ EXPECTED = {
     "ReliabilityBin", "SensitivityBars", "QualityParams", "QualityCorpus", "AllOf", "AnyOf",
     "Compare", "Not", "FeatureColumns", "ProfileFailure", "iter_recommendations",
     "BaselineMeasurement", "PromptedBaseline", "measure_prompted_baseline", "VariantParams",
+    "TotalDriver",
 }  # fmt: skip
 
 

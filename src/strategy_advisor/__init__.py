@@ -288,6 +288,9 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
         SensitivityRow as SensitivityRow,
     )
     from ._uncertainty import (
+        TotalDriver as TotalDriver,
+    )
+    from ._uncertainty import (
         Uncertainty as Uncertainty,
     )
     from ._whatif import (
@@ -371,6 +374,7 @@ _SOURCES: dict[str, str] = {
     "TokenMeasurement": "._profile",
     "TokenStats": "._tokens",
     "TokenizerError": "._errors",
+    "TotalDriver": "._uncertainty",
     "Uncertainty": "._uncertainty",
     "ValueRange": "._catalog",
     "count_message_tokens": "._tokens",

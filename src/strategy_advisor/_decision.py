@@ -522,6 +522,42 @@ def _range_reason(
     )
 
 
+def _far_from_median_reason(costs: CostComparison, uncertainty: Uncertainty) -> Reason | None:
+    """Why a total as given lies far from its median over the draws, where one is at least
+    ``far_from_median_ratio`` times the other (``data/uncertainty.json``): the estimated
+    input that total moves with most."""
+    ratio = uncertainty_settings().far_from_median_ratio
+    drivers = {d.strategy: d for d in uncertainty.total_drivers}
+    said = []
+    for s, name in ((Strategy.FINE_TUNING, "Fine-tuning"), (Strategy.IN_CONTEXT_LEARNING,
+                                                             "Prompting")):  # fmt: skip
+        driver = drivers.get(s)
+        if driver is None:
+            continue
+        cost = costs.for_strategy(s)
+        point, median = cost.total_usd, cost.total_usd_median
+        if point is None or median is None or min(point, median) <= 0:
+            continue
+        if max(point, median) < ratio * min(point, median):
+            continue
+        way = "above" if point > median else "below"
+        said.append(
+            f"{name}'s total as given, {usd(point)}, is far {way} its median over the draws, "
+            f"{usd(median)}. It moves most with {driver.input}: from {driver.low_label} at "
+            f"the cheap end of its range to {driver.high_label} at the dear end (rank "
+            f"correlation {driver.rank_correlation:+.2f})."
+        )
+    if not said:
+        return None
+    return _reason(
+        "costs-far-from-median",
+        " ".join(said) + " A total as given has every estimate at its point value; the median "
+        "and the interval come from the draws of every estimate across its range.",
+        None,
+        "note",
+    )
+
+
 def _value_reason(uncertainty: Uncertainty, costs: CostComparison) -> Reason | None:
     """What knowing more would be worth, when it is worth a measurement."""
     evpi = uncertainty.evpi_usd
@@ -640,6 +676,9 @@ def reasons_for(
     ranges = _range_reason(decision, costs, uncertainty)
     if ranges is not None:
         out.append(ranges)
+    far = _far_from_median_reason(costs, uncertainty)
+    if far is not None:
+        out.append(far)
     worth = _value_reason(uncertainty, costs)
     if worth is not None:
         out.append(worth)

@@ -28,6 +28,7 @@ from ._uncertainty import (
     Estimate,
     GainOfZ,
     SensitivityRow,
+    TotalDriver,
     Uncertainty,
     draw,
     estimates,
@@ -252,10 +253,43 @@ def summarise(
         evpi_quality_usd=evpi[1],
         evpi_costs_usd=evpi[2],
         estimates=tuple(e.key for e in found),
+        total_drivers=_total_drivers(ev, n, found, drawn.percentiles),
     )
     rows = _sensitivity(ev, n, found, drawn.percentiles, quality, table.gain_ends, point,
                         parts, drawn.gain_score) if sensitivity else ()  # fmt: skip
     return SimulationResult(uncertainty, drawn.scenarios, intervals, rows, share)
+
+
+def _end_labels(e: Estimate) -> tuple[str, str]:
+    """An estimate's two ends (the tornado's percentiles), in words."""
+    values = e.values(np.array(uncertainty_settings().sensitivity_percentiles))
+    first = next(iter(values.values()))
+    return e.describe(float(first[0])), e.describe(float(first[1]))
+
+
+def _total_drivers(
+    ev: ScoredRows, n: int, found: tuple[Estimate, ...], percentiles: dict[str, FloatArray]
+) -> tuple[TotalDriver, ...]:
+    """For each strategy priced in every draw, the estimate its total moves with most
+    (the largest rank correlation in size; none where the total does not move)."""
+    if not found:
+        return ()
+    u = np.stack([percentiles[e.key] for e in found])
+    out = []
+    for k in (FT, ICL):
+        totals = ev.totals[k][:n]
+        if np.isnan(totals).any() or totals.min() == totals.max():
+            continue
+        rho = _rank_correlations(u, _ranks(totals))
+        i = int(np.argmax(np.abs(rho)))  # the first estimate on a tie
+        if rho[i] == 0:
+            continue
+        low, high = _end_labels(found[i])
+        out.append(construct(
+            TotalDriver, strategy=k, key=found[i].key, input=found[i].label, low_label=low,
+            high_label=high, rank_correlation=float(rho[i]),
+        ))  # fmt: skip
+    return tuple(out)
 
 
 def _with_ends(
@@ -334,15 +368,14 @@ def _sensitivity(
         s0, s1 = float(sc.total[r0]), float(sc.total[r1])
         if not (math.isfinite(s0) and math.isfinite(s1)):
             continue
-        values = e.values(np.array(settings.sensitivity_percentiles))
-        first = next(iter(values.values()))
+        low, high = _end_labels(e)
         rows.append(
             construct(
                 SensitivityRow,
                 key=e.key,
                 input=e.label,
-                low_label=e.describe(float(first[0])),
-                high_label=e.describe(float(first[1])),
+                low_label=low,
+                high_label=high,
                 score_low=s0,
                 score_high=s1,
                 swing=abs(s1 - s0),

@@ -42,6 +42,7 @@ __all__ = [
     "Estimate",
     "GainOfZ",
     "SensitivityRow",
+    "TotalDriver",
     "Uncertainty",
     "UncertaintySettings",
     "draw",
@@ -83,6 +84,8 @@ class UncertaintySettings(BaseModel):
     sensitivity_min_swing_reason: str
     curve_draws: int = Field(..., ge=10)
     curve_draws_reason: str
+    far_from_median_ratio: float = Field(..., gt=1)
+    far_from_median_reason: str
     evpi_share_of_cheaper_total: float = Field(..., ge=0)
     evpi_min_usd: float = Field(..., ge=0)
     evpi_reason: str
@@ -120,6 +123,22 @@ class SensitivityRow(BaseModel):
         return self.strategy_low is not self.strategy_high
 
 
+class TotalDriver(BaseModel):
+    """The estimated input a strategy's total moves with most across the draws."""
+
+    model_config = RESULT
+
+    strategy: Strategy = Field(description="Whose total.")
+    key: str = Field(description="Which estimate: a profile path or a named assumption.")
+    input: str = Field(description="The estimated input, in words.")
+    low_label: str = Field(description="Its cheap end (10th percentile), in words.")
+    high_label: str = Field(description="Its dear end (90th percentile), in words.")
+    rank_correlation: float = Field(
+        description="Spearman's correlation of the input's draws with the total's, over the "
+        "draws: the largest in size of all the estimated inputs."
+    )
+
+
 class Uncertainty(BaseModel):
     """What the simulation says: how often each strategy is the better choice, and what
     knowing more would be worth."""
@@ -151,6 +170,11 @@ class Uncertainty(BaseModel):
         description="The part from not knowing the costs' estimated inputs, USD."
     )
     estimates: tuple[str, ...] = Field(description="The estimated inputs that were drawn.")
+    total_drivers: tuple[TotalDriver, ...] = Field(
+        default=(),
+        description="For each priced strategy, the estimated input its total moves with most "
+        "across the draws (none where no estimate moves it).",
+    )
 
 
 # ---------------------------------------------------------------------------- families
