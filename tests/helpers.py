@@ -124,9 +124,9 @@ def latency_of(p: TaskProfile, **kw: Any) -> Any:
     """Both strategies' :class:`StrategyLatency` at the point estimate, by strategy, each on
     the route it is served by (as ``recommend()`` reads them)."""
     from strategy_advisor import Strategy
-    from strategy_advisor._advisor import _latency_of
+    from strategy_advisor._answer import latency_at_point
     from strategy_advisor._features import features_at
 
     case, ev = point_evaluation(p, **kw)
     f = features_at(ev.columns)
-    return {s: _latency_of(case, ev, s, f, p.latency_budget_ms) for s in Strategy}
+    return {s: latency_at_point(case, ev, s, f, p.latency_budget_ms) for s in Strategy}

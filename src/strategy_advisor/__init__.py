@@ -17,21 +17,6 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
     from ._advisor import (
         Advisor as Advisor,
     )
-    from ._advisor import (
-        iter_recommendations as iter_recommendations,
-    )
-    from ._advisor import (
-        recommend as recommend,
-    )
-    from ._advisor import (
-        recommend_many as recommend_many,
-    )
-    from ._advisor import (
-        sweep as sweep,
-    )
-    from ._advisor import (
-        what_if as what_if,
-    )
     from ._assumptions import (
         Assumptions as Assumptions,
     )
@@ -139,6 +124,21 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
     )
     from ._errors import (
         TokenizerError as TokenizerError,
+    )
+    from ._facade import (
+        iter_recommendations as iter_recommendations,
+    )
+    from ._facade import (
+        recommend as recommend,
+    )
+    from ._facade import (
+        recommend_many as recommend_many,
+    )
+    from ._facade import (
+        sweep as sweep,
+    )
+    from ._facade import (
+        what_if as what_if,
     )
     from ._features import (
         TaskFeatures as TaskFeatures,
@@ -389,11 +389,11 @@ _SOURCES: dict[str, str] = {
     "load_examples": "._tokens",
     "measure_prompted_baseline": "._baseline",
     "profile_from_examples": "._tokens",
-    "iter_recommendations": "._advisor",
-    "recommend": "._advisor",
-    "recommend_many": "._advisor",
-    "sweep": "._advisor",
-    "what_if": "._advisor",
+    "iter_recommendations": "._facade",
+    "recommend": "._facade",
+    "recommend_many": "._facade",
+    "sweep": "._facade",
+    "what_if": "._facade",
 }
 
 __all__ = sorted(_SOURCES)

@@ -1,4 +1,5 @@
-"""The advisor: the pipeline's swappable parts, and ``recommend()`` as a thin façade."""
+"""The advisor: the pipeline's swappable parts, and the stages run in order for one answer,
+a sweep or a portfolio (the public functions are thin façades over it, ``_facade``)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
+from ._answer import latency_at_point, placed, summary_line
 from ._assumptions import Assumptions, default_assumptions
 from ._catalog import Catalog, default_catalog
 from ._costs import CostComparison, cost_comparison
 from ._curve import cost_curve
-from ._decision import Decision, DecisionPolicy, Reason, decide, reasons_for
+from ._decision import Decision, DecisionPolicy, decide, reasons_for
 from ._errors import ParameterError
-from ._features import TaskFeatures, features_at
+from ._features import features_at
 from ._flips import Explored, explore
-from ._latency import StrategyLatency, strategy_latency
 from ._measure_first import measure_first
 from ._pipeline import (
     Evaluation,
@@ -53,9 +54,9 @@ from ._simulation import (
 from ._sweep import sweep_volumes
 from ._types import FrozenMap, Strategy, construct, replaced
 from ._uncertainty import GainOfZ, gain_at, uncertainty_settings
-from ._whatif import FlipPoint, apply_changes, exploration_settings, flip_reason, margin_reason
+from ._whatif import apply_changes
 
-__all__ = ["Advisor", "iter_recommendations", "recommend", "recommend_many", "sweep", "what_if"]
+__all__ = ["Advisor", "default_advisor", "evaluation_date"]
 
 
 @dataclass
@@ -270,7 +271,7 @@ class Advisor:
         )
         features = features_at(at_point.columns)
         budget = profile.latency_budget_ms
-        latency = {s: _latency_of(case, at_point, s, features, budget) for s in Strategy}
+        latency = {s: latency_at_point(case, at_point, s, features, budget) for s in Strategy}
         trace = self.rulebook.trace(rule_inputs_at(at_point.columns), at_point.rules.row(0))
         reasons = reasons_for(
             decision,
@@ -283,30 +284,11 @@ class Advisor:
             budget,
         )
         flips = core.explored.flip_points
-        most = exploration_settings().flip_points_in_reasons
-        notes = [
-            r
-            for r in (
-                flip_reason(flips, decision.strategy, most),
-                margin_reason(flips, decision.strategy, most),
-            )
-            if r is not None
-        ]
         measure = measure_first(
             profile, self.quality_model, core.quality_features, decision.score, policy,
             sim.uncertainty, costs, decision.strategy, case.icl.name,
         )  # fmt: skip
-        if measure is not None:  # right after what knowing more would be worth
-            codes = [r.code for r in reasons]
-            at = codes.index("decision-value-of-information") + 1 if (
-                "decision-value-of-information" in codes
-            ) else _after_weighed(reasons)  # fmt: skip
-            reasons = (*reasons[:at], measure, *reasons[at:])
-        if notes:  # after the weighed reasons and whether they hold
-            cut = _after_weighed(reasons)
-            reasons = (*reasons[:cut], *notes, *reasons[cut:])
-        if decision.score.decided_by == "neither_feasible":
-            reasons = _neither_first(reasons, flips)
+        reasons = placed(reasons, decision, flips, measure)
         settings = uncertainty_settings()
         priced = dict(core.explored.volumes)
         ft0, icl0 = costs.fine_tuning.total_usd, costs.in_context_learning.total_usd
@@ -320,7 +302,7 @@ class Advisor:
             be,
             level=settings.interval_level,
         )
-        summary = _summary(decision, reasons)
+        summary = summary_line(decision, reasons)
         return construct(
             Recommendation,
             strategy=decision.strategy,
@@ -524,8 +506,8 @@ class Advisor:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """The shipped default advisor pickles by reference; any other by its parts."""
-        if _default_advisor.cache_info().currsize and self is _default_advisor():
-            return (_default_advisor, ())
+        if default_advisor.cache_info().currsize and self is default_advisor():
+            return (default_advisor, ())
         return (
             _rebuild_advisor,
             (self.catalog, self.rulebook, self.quality_model, self.policy, self.assumptions),
@@ -563,144 +545,9 @@ def evaluation_date(today: object) -> dt.date:
     )
 
 
-def _latency_of(
-    case: Case, ev: Evaluation, strategy: Strategy, features: TaskFeatures, budget: float | None
-) -> StrategyLatency:
-    """One strategy's latency at the point estimate, on the route it is served by."""
-    o = ev.bills.mode(strategy, 0)
-    window = case.side(strategy).batch_window_hours
-    cold = o.cold_share is not None and float(np.broadcast_to(o.cold_share, (1,))[0]) >= 0.05
-    if o.batch and window is not None:
-        basis = "batch window"
-    elif cold:
-        basis = "cold start"
-    elif strategy is Strategy.FINE_TUNING or not (features.icl_prefix_tokens or 0.0) > 0:
-        basis = "no prefix"
-    elif (features.icl_cache_hit_rate or 0.0) >= 0.95:
-        basis = "cached prefix"
-    else:
-        basis = "uncached prefix"
-    assert o.latency is not None
-    return strategy_latency(strategy, o.latency, 0, o.figures, budget, basis=basis)
-
-
-def _summary(decision: Decision, reasons: tuple[Reason, ...]) -> str:
-    """One line: the answer and what decided it (the deciding rule when feasibility did)."""
-    head = f"Recommend {decision.strategy.label} (confidence {decision.confidence:.2f})"
-    lead = next((r for r in reasons if r.decisive), None)
-    if decision.score.decided_by == "neither_feasible":
-        return lead.message if lead is not None else head
-    if lead is None:
-        return head
-    if decision.score.decided_by == "feasibility":
-        return f"{head}, decided by feasibility: {lead.message}"
-    return f"{head}: {lead.message}"
-
-
-def _neither_first(reasons: tuple[Reason, ...], flips: tuple[FlipPoint, ...]) -> tuple[Reason, ...]:
-    """Where neither strategy is feasible: the first reason says so, names what blocks
-    each, and the smallest change that makes one feasible."""
-    blocking: dict[Strategy, str] = {}
-    for r in reasons:
-        if r.kind == "infeasible" and r.favors is not None:
-            blocking.setdefault(r.favors.other, r.message.rstrip("."))
-    by = "; ".join(f"{s.label}: {_lower_first(blocking[s])}" for s in Strategy if s in blocking)
-    fix = next((f for f in flips if f.makes_feasible is not None), None)
-    text = f"Neither strategy is feasible as described ({by})."
-    if fix is not None and fix.makes_feasible is not None:
-        verb = "rose" if fix.value > fix.current else "fell"
-        text += (
-            f" The smallest single change that makes one feasible: {fix.makes_feasible.label} "
-            f"becomes feasible if {fix.label} {verb} to {fix.text}."
-        )
-    else:
-        text += " No single input within its range makes either feasible."
-    rest = tuple(r for r in reasons if r.code != "decision-neither-feasible")
-    first = construct(
-        Reason,
-        code="decision-neither-feasible",
-        message=text,
-        favors=None,
-        kind="note",
-        decisive=True,
-        weight=0.0,
-    )
-    return (first, *rest)
-
-
-def _lower_first(text: str) -> str:
-    """A sentence continued after a colon: its first letter lower-cased, unless it starts an
-    acronym or a name."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def _after_weighed(reasons: tuple[Reason, ...]) -> int:
-    """Where the weighed reasons (and the note on whether they hold) end."""
-    cut = 0
-    for i, r in enumerate(reasons):
-        if r.kind != "note" or r.code.startswith("decision-"):
-            cut = i + 1
-    return cut
-
-
 @functools.cache
-def _default_advisor() -> Advisor:
+def default_advisor() -> Advisor:
     return Advisor()
-
-
-def recommend(
-    profile: TaskProfile | Mapping[str, Any],
-    *,
-    catalog: Catalog | None = None,
-    rulebook: Rulebook | None = None,
-    quality_model: QualityModel | None = None,
-    policy: DecisionPolicy | None = None,
-    assumptions: Assumptions | None = None,
-    advisor: Advisor | None = None,
-    today: dt.date | None = None,
-) -> Recommendation:
-    """Recommend fine-tuning or in-context learning for a task.
-
-    A thin façade over :meth:`Advisor.recommend`. It takes the same parts as
-    :class:`Advisor` (``catalog``, ``rulebook``, ``quality_model``, ``policy``,
-    ``assumptions``): any given part replaces the shipped one; ``advisor`` passes a whole
-    advisor instead (then give no parts, except ``policy`` for this call).
-
-    Examples
-    --------
-    >>> from strategy_advisor import TaskProfile, recommend
-    >>> rec = recommend(TaskProfile(task_type="classification", n_labeled_examples=5000,
-    ...     n_classes=4, avg_input_tokens=300, avg_output_tokens=2,
-    ...     requests_per_month=20_000_000), today=datetime.date(2026, 11, 27))
-    >>> rec.strategy.value
-    'fine_tuning'
-    """
-    parts = {
-        "catalog": catalog,
-        "rulebook": rulebook,
-        "quality_model": quality_model,
-        "assumptions": assumptions,
-    }
-    given = [k for k, v in parts.items() if v is not None]
-    if advisor is not None and given:
-        raise ParameterError(
-            f"recommend() got advisor= and {', '.join(f'{k}=' for k in given)}: pass either "
-            "an advisor or the parts to replace, not both (Advisor(...) takes the same parts)."
-        )
-    if advisor is None:
-        advisor = (
-            Advisor(
-                catalog=catalog,
-                rulebook=rulebook,
-                quality_model=quality_model,
-                assumptions=assumptions,
-            )
-            if given
-            else _default_advisor()
-        )
-    return advisor.recommend(profile, policy=policy, today=today)
 
 
 def _rebuild_advisor(
@@ -721,150 +568,3 @@ def _rebuild_advisor(
 
 def _validated(profile: TaskProfile | Mapping[str, Any]) -> TaskProfile:
     return profile if isinstance(profile, TaskProfile) else TaskProfile.model_validate(profile)
-
-
-def what_if(
-    profile: TaskProfile | Mapping[str, Any],
-    changes: Mapping[str, Any],
-    *,
-    advisor: Advisor | None = None,
-    today: dt.date | None = None,
-) -> Recommendation:
-    """The recommendation with ``changes`` applied: dotted input paths (as in
-    :attr:`FlipPoint.field`) mapped to new values. See :meth:`Advisor.what_if`.
-
-    Examples
-    --------
-    >>> import datetime
-    >>> from strategy_advisor import TaskProfile, what_if
-    >>> p = TaskProfile(task_type="classification", n_labeled_examples=5000, n_classes=4,
-    ...     avg_input_tokens=300, avg_output_tokens=2, requests_per_month=20_000_000)
-    >>> rec = what_if(p, {"requests_per_month": 1000}, today=datetime.date(2026, 12, 1))
-    >>> rec.profile.requests_per_month
-    1000.0
-    """
-    return (advisor or _default_advisor()).what_if(profile, changes, today=today)
-
-
-def sweep(
-    profile: TaskProfile | Mapping[str, Any],
-    field: str,
-    values: Iterable[Any],
-    *,
-    advisor: Advisor | None = None,
-    today: dt.date | None = None,
-) -> Sweep:
-    """Recommendations with one input (a dotted path) at each of ``values``, and their
-    table. See :meth:`Advisor.sweep`."""
-    return (advisor or _default_advisor()).sweep(profile, field, values, today=today)
-
-
-@overload
-def recommend_many(
-    profiles: Iterable[TaskProfile | Mapping[str, Any]],
-    *,
-    n_jobs: int = ...,
-    advisor: Advisor | None = ...,
-    today: dt.date | None = ...,
-    backend: str | None = ...,
-    errors: Literal["raise"] = ...,
-) -> Portfolio[Recommendation]: ...
-@overload
-def recommend_many(
-    profiles: Iterable[TaskProfile | Mapping[str, Any]],
-    *,
-    n_jobs: int = ...,
-    advisor: Advisor | None = ...,
-    today: dt.date | None = ...,
-    backend: str | None = ...,
-    errors: Literal["return"],
-) -> Portfolio[Recommendation | ProfileFailure]: ...
-def recommend_many(
-    profiles: Iterable[TaskProfile | Mapping[str, Any]],
-    *,
-    n_jobs: int = 1,
-    advisor: Advisor | None = None,
-    today: dt.date | None = None,
-    backend: str | None = None,
-    errors: Errors = "raise",
-) -> Portfolio[Any]:
-    """Recommendations for many profiles, in order, each equal to ``recommend()`` on the
-    same profile.
-
-    ``n_jobs`` other than 1 runs the profiles in parallel through joblib (the ``parallel``
-    extra), in chunks; ``-1`` uses every core. ``backend`` names the joblib backend:
-    ``"dask"`` runs on the cluster of the current ``distributed.Client`` (the ``cluster``
-    extra; with ``n_jobs=1``, on every worker), ``"ray"`` on Ray's after
-    ``ray.util.joblib.register_ray()``; ``with joblib.parallel_config(backend="dask"):
-    recommend_many(..., n_jobs=-1)`` is the same (docs/cluster.md). The answers do not
-    depend on the backend. Each recommendation's explanation (reasons, trace, flip points)
-    is written when first read, in the process that reads it.
-
-    ``errors="raise"`` (the default) raises at the first profile that cannot be
-    recommended: :class:`ProfileError` naming its position and fields for an invalid one
-    (every profile is validated before any is recommended), the error itself (e.g.
-    :class:`CatalogError`) for one naming an unknown model. ``errors="return"`` puts a
-    :class:`ProfileFailure` (its position, id, the field at fault and the fix) in that
-    profile's place and recommends the others; ``Portfolio.failures`` lists them.
-
-    Examples
-    --------
-    >>> good = {"id": "a", "task_type": "classification", "n_labeled_examples": 50}
-    >>> bad = {"id": "b", "task_type": "classification", "n_labeled_examples": "many"}
-    >>> p = recommend_many([good, bad], errors="return", today=datetime.date(2026, 12, 1))
-    >>> [type(x).__name__ for x in p], p.failures[0].field
-    (['Recommendation', 'ProfileFailure'], 'n_labeled_examples')
-    """
-    return (advisor or _default_advisor()).recommend_many(
-        profiles, n_jobs=n_jobs, today=today, backend=backend, errors=errors
-    )
-
-
-@overload
-def iter_recommendations(
-    profiles: Iterable[TaskProfile | Mapping[str, Any]],
-    *,
-    n_jobs: int = ...,
-    advisor: Advisor | None = ...,
-    today: dt.date | None = ...,
-    errors: Literal["raise"] = ...,
-) -> Iterator[Recommendation]: ...
-@overload
-def iter_recommendations(
-    profiles: Iterable[TaskProfile | Mapping[str, Any]],
-    *,
-    n_jobs: int = ...,
-    advisor: Advisor | None = ...,
-    today: dt.date | None = ...,
-    errors: Literal["return"],
-) -> Iterator[Recommendation | ProfileFailure]: ...
-def iter_recommendations(
-    profiles: Iterable[TaskProfile | Mapping[str, Any]],
-    *,
-    n_jobs: int = 1,
-    advisor: Advisor | None = None,
-    today: dt.date | None = None,
-    errors: Errors = "raise",
-) -> Iterator[Any]:
-    """Each profile's recommendation as it is decided, in order, keeping none: a portfolio
-    of any length (a generator of profiles read from a file, a queue) in flat memory.
-
-    Profiles are read one at a time (``n_jobs`` other than 1: a chunk at a time, sent to
-    joblib's workers, at most a few chunks ahead). Write each result out and drop it;
-    :func:`recommend_many` keeps them all. ``errors="raise"`` raises at the first profile
-    that cannot be recommended, after yielding those before it (invalid: a
-    :class:`ProfileError` naming its position); ``errors="return"`` yields a
-    :class:`ProfileFailure` in its place and goes on.
-
-    Examples
-    --------
-    >>> lines = ({"id": f"t{i}", "task_type": "code", "n_labeled_examples": i} for i in range(3))
-    >>> for rec in iter_recommendations(lines, today=datetime.date(2026, 12, 1)):
-    ...     print(rec.profile.id, rec.strategy.value)
-    t0 in_context_learning
-    t1 in_context_learning
-    t2 in_context_learning
-    """
-    return (advisor or _default_advisor()).iter_recommendations(
-        profiles, n_jobs=n_jobs, today=today, errors=errors
-    )

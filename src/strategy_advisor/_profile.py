@@ -123,7 +123,7 @@ class PromptedBaseline(SuggestingModel):
     --------
     >>> b = PromptedBaseline(score=0.82, n_examples=200, metric="exact_match")
     >>> round(b.points, 1), round(b.standard_error_points, 2)
-    (82.0, 2.71)
+    (82.0, 2.73)
     """
 
     model_config = USER_INPUT

@@ -437,7 +437,7 @@ def _root(folder: str | None) -> Path | None:
 
 def _advisor(args: argparse.Namespace) -> Advisor:
     """The shipped advisor (the one ``recommend()`` uses), or one with the options' parts."""
-    from .._advisor import Advisor, _default_advisor
+    from .._advisor import Advisor, default_advisor
     from .._decision import DecisionPolicy
     from .._rules import default_rulebook
 
@@ -447,7 +447,7 @@ def _advisor(args: argparse.Namespace) -> Advisor:
 
         catalog = default_catalog().merge(Catalog.from_litellm(args.catalog_litellm or None))
     if not args.rules and args.cost_multiple is None and catalog is None:
-        return _default_advisor()
+        return default_advisor()
     book = default_rulebook()
     for path in args.rules:
         book = book.extended(path)
