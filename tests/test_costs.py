@@ -1193,3 +1193,43 @@ def test_t_few_flops_of_the_cost_model() -> None:
     assert gpt3 == pytest.approx(1.4e15, rel=0.05)
     assert gpt3 / t_few == pytest.approx(1270, rel=0.05)  # the paper's "over 1,000x"
     assert training_flops(5.5, 1000 * 8 * 103, "full") == pytest.approx(2.7e16, rel=0.02)
+
+
+def test_hidden_reasoning_tokens_are_billed_as_output() -> None:
+    # a prompted model that decodes 1,000 hidden reasoning tokens a request (measured:
+    # ModelSpec.reasoning_tokens), billed at the output price: (2,800 x $1 + (50 + 1,000) x $2)
+    # / 1e6 = $0.0049 a request instead of $0.0029; x 1.2M requests = $5,880 instead of $3,480
+    c = _worked(task_change_interval_days=200.0, icl_model=spec(reasoning_tokens=1_000.0))
+    icl = c.in_context_learning
+    assert icl.reasoning_tokens_per_request == 1_000.0
+    assert icl.per_request_usd == pytest.approx(0.0049, rel=1e-12)
+    assert icl.total_usd == pytest.approx(4_680.0 + 2_400.0, rel=1e-12)
+    (requests,) = [ln for ln in icl.lines if ln.name == "requests"]
+    assert requests.source.startswith("test-llm prices (given); hidden reasoning tokens billed")
+    assert "1,000 a request, range 1,000-1,000" in requests.source
+    # the tuned model's per-token route bills its own: (200 x $0.3 + (50 + 500) x $1.2) / 1e6
+    c = _worked(task_change_interval_days=200.0, ft_model=spec(reasoning_tokens=500.0))
+    assert c.fine_tuning.reasoning_tokens_per_request == 500.0
+    assert c.fine_tuning.per_request_usd == pytest.approx(0.00072, rel=1e-12)
+    # a model that does not reason bills none
+    assert c.in_context_learning.reasoning_tokens_per_request == 0.0
+    assert c.in_context_learning.per_request_usd == pytest.approx(0.0029, rel=1e-12)
+
+
+def test_a_reasoning_models_range_is_billed_at_the_point_its_latency_decodes() -> None:
+    # gpt-5-nano defaults to medium effort: 286-2,485 hidden tokens a request, no published
+    # point, so the middle of the range (sqrt(286 x 2,485.2) = 843) in its bill and its latency
+    from strategy_advisor._latency import hosted_figures
+
+    rec = recommend(profile(icl_model="gpt-5-nano", icl_shots=0), today=TODAY)
+    icl = rec.costs[ICL]
+    figure = hosted_figures(rec.models[ICL]).reasoning
+    assert (figure.low, figure.point) == (286.0, None)
+    assert figure.high == pytest.approx(2_485.2, abs=0.1)
+    middle = math.sqrt(286.0 * figure.high)
+    assert icl.reasoning_tokens_per_request == pytest.approx(middle, rel=1e-12)
+    spec_ = rec.models[ICL]
+    prompt = icl.input_tokens_per_request
+    assert prompt is not None and spec_.input_usd_per_mtok and spec_.output_usd_per_mtok
+    billed = prompt * spec_.input_usd_per_mtok + (50.0 + middle) * spec_.output_usd_per_mtok
+    assert icl.per_request_usd == pytest.approx(billed / 1e6, rel=1e-9)

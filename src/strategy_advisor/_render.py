@@ -136,7 +136,10 @@ def _tokens_cell(c: StrategyCost) -> str:
     if c.cached_tokens_per_request:
         hits = f", {share(c.cache_hit_rate)} hits" if c.cache_hit_rate is not None else ""
         text += f" ({format_value(c.cached_tokens_per_request, 'int')} cached{hits})"
-    return text + f" / {format_value(c.output_tokens_per_request, 'int')} out"
+    text += f" / {format_value(c.output_tokens_per_request, 'int')} out"
+    if c.reasoning_tokens_per_request:
+        text += f" + {format_value(c.reasoning_tokens_per_request, 'int')} reasoning"
+    return text
 
 
 def _yes(ok: bool) -> str:

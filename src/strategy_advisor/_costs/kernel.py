@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._catalog import ModelSpec, ServingMode
+from .._figures import middle
 from .._latency import (
     RouteFigures,
     RouteInputs,
@@ -31,6 +32,7 @@ from .._latency import (
     hosted_figures,
     replica_figures,
     routes_latency,
+    slowness_value,
 )
 from .._routes import Route, at_slowness
 from .._scenarios import Case, Scenarios, SideFacts, allowed_modes, epochs_heuristic
@@ -141,6 +143,7 @@ class ServingBill:
     cached: BoolArray  # the prefix is billed at the cache prices
     hit_rate: FloatArray
     per_request: FloatArray  # per-token charges of one request
+    reasoning_tokens: FloatArray  # hidden reasoning tokens per request, billed as output
     training_tokens: FloatArray
     training_run: FloatArray  # compute of one training run (0 for prompting)
     runs: FloatArray  # training runs within the horizon (0 for prompting)
@@ -292,7 +295,8 @@ def _blank(strategy: Strategy, route: Route, batch: bool, n: int) -> ServingBill
         strategy=strategy, mode=route.mode, route=route, batch=batch,
         allowed=np.ones(n, dtype=bool),
         input_tokens=z, output_tokens=z, cached=np.zeros(n, dtype=bool), hit_rate=z,
-        per_request=z, training_tokens=np.full(n, np.nan), training_run=z, runs=z,
+        per_request=z, reasoning_tokens=z, training_tokens=np.full(n, np.nan), training_run=z,
+        runs=z,
         people_once=z, people_per_retraining=z, revisions=z, revision_usd=z, migration_usd=z,
         ops_per_month=z, replicas=z, replicas_for_load=z, fee_per_replica_month=z,
         usd_per_replica_hour=np.full(n, np.nan), capacity=np.full(n, np.nan),
@@ -366,7 +370,9 @@ def _icl_per_request(
     full = s["icl_input"]
     i, out = (s["icl_batch_input"], s["icl_batch_output"]) if batch else (full, s["icl_output"])
     cached = shape.cacheable & (not batch or case.batch_stacks_with_cache)
-    prompt, prefix, out_tok = shape.prompt, shape.prefix, s["output_tokens"]
+    o.reasoning_tokens = billed_reasoning(case, s, Strategy.IN_CONTEXT_LEARNING)
+    prompt, prefix = shape.prompt, shape.prefix
+    out_tok = s["output_tokens"] + o.reasoning_tokens
     plain = (prompt * i + out_tok * out) / _MTOK
     scale = np.where(full > 0, i / full, 1.0)  # the batch discount applies to cache prices
     hit = s["icl_cached"] * scale
@@ -378,8 +384,32 @@ def _icl_per_request(
     what = "batch prices" if batch else "prices"
     if batch and case.batch_stacks_with_cache and shape.cacheable.any():
         what = "batch prices, cache prices at the batch discount"
-    o.sources["tokens"] = f"{spec.name} {what} ({spec.source or 'given'})"
+    o.sources["tokens"] = f"{spec.name} {what} ({spec.source or 'given'})" + _reasoning_source(
+        case, Strategy.IN_CONTEXT_LEARNING
+    )
     return np.where(cached, miss - discount * shape.hit_rate, plain)
+
+
+def billed_reasoning(case: Case, s: Scenarios, strategy: Strategy) -> FloatArray:
+    """Hidden reasoning tokens per request, billed at the output price: the model's hosted
+    figure at each row's slowness, the same number its latency decodes before the answer
+    (0 for a model that does not reason)."""
+    tag = "icl" if strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
+    figure = hosted_figures(case.side(strategy).spec).reasoning
+    return slowness_value(figure, s[f"{tag}_lat_reasoning"])
+
+
+def _reasoning_source(case: Case, strategy: Strategy) -> str:
+    """Where the billed reasoning tokens come from, for the requests' cost line ("" for a
+    model that does not reason)."""
+    f = hosted_figures(case.side(strategy).spec).reasoning
+    if f.high <= 0:
+        return ""
+    point = "" if f.point is not None else " (no published point: the middle of the range)"
+    return (
+        f"; hidden reasoning tokens billed as output: {middle(f):,.0f} a request{point}, "
+        f"range {f.low:,.0f}-{f.high:,.0f} ({f.basis})"
+    )
 
 
 # ----------------------------------------------------------------------------- fine-tuning
@@ -428,9 +458,12 @@ def _ft_option(
             i, out = (s["ft_batch_input"], s["ft_batch_output"]) if batch else (
                 s["ft_input"], s["ft_output"]
             )  # fmt: skip
-            o.per_request = (q * i + out_tok * out) / _MTOK
+            o.reasoning_tokens = billed_reasoning(case, s, Strategy.FINE_TUNING)
+            o.per_request = (q * i + (out_tok + o.reasoning_tokens) * out) / _MTOK
             what = "batch prices" if batch else "prices"
-            o.sources["tokens"] = f"tuned {spec.name} {what} ({offer.source or 'given'})"
+            o.sources["tokens"] = f"tuned {spec.name} {what} ({offer.source or 'given'})" + (
+                _reasoning_source(case, Strategy.FINE_TUNING)
+            )  # fmt: skip
     horizon_days = s["horizon_months"] * case.days_per_month
     moves, extra = _shutdown_run(
         case.tuned.shutdown_in_days, horizon_days, changes, s["change_interval_days"]

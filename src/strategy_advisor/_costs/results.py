@@ -150,6 +150,11 @@ class StrategyCost(BaseModel):
         description="Input tokens billed at the cached-input price, on average."
     )
     output_tokens_per_request: float | None
+    reasoning_tokens_per_request: float | None = Field(
+        default=0.0,
+        description="Hidden reasoning tokens a request decodes before its answer, billed at "
+        "the output price (0: the model does not reason; None: unknown).",
+    )
     cache_hit_rate: float | None = Field(
         description="Share of requests whose prompt prefix is a cache hit (None: no prefix)."
     )

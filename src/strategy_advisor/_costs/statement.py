@@ -234,6 +234,7 @@ def _strategy_cost(
         input_tokens_per_request=_f(o.input_tokens, row),
         cached_tokens_per_request=cached_tokens,
         output_tokens_per_request=_f(o.output_tokens, row),
+        reasoning_tokens_per_request=_f(o.reasoning_tokens, row),
         cache_hit_rate=hit,
         unpriced=tuple(dict.fromkeys(o.unpriced)),
     )
