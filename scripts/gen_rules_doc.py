@@ -137,8 +137,9 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
         "the simulation's draws are at least `far_from_median_ratio` (1.5, "
         "`data/uncertainty.json`) times apart: the note names the estimated input that "
         "total moves with most across the draws (`rec.uncertainty.total_drivers`, by rank "
-        "correlation), typically a catalog number whose two sources disagree, priced at "
-        "their weighted mean and drawn as one value or the other. See "
+        "correlation), with the total's median in the half of the draws where that input is "
+        "low and where it is high: typically a catalog number whose two sources disagree, "
+        "priced at their weighted mean and drawn as one value or the other. See "
         "[Reading a recommendation](reading.md).",
     ),
     "decision-flips-inside-ranges": (

@@ -992,6 +992,11 @@ def test_a_total_moves_most_with_the_estimate_drawn_in_step_with_it() -> None:
     ]
     assert 0.8 < drivers[0].rank_correlation <= 1.0
     assert (drivers[0].low_label, drivers[0].high_label) == ("0.1", "0.9")
+    ft = totals[Strategy.FINE_TUNING]
+    low_half = u["b"] < 0.5
+    assert drivers[0].median_low_usd == float(np.median(ft[low_half]))
+    assert drivers[0].median_high_usd == float(np.median(ft[~low_half]))
+    assert drivers[0].median_low_usd < drivers[0].median_high_usd
     falling = {**totals, Strategy.FINE_TUNING: 1.0 - u["a"]}  # a perfect negative relation
     (only,) = _total_drivers(ScoredRows(None, falling), n, found, u)  # type: ignore[arg-type]
     # the draws are uniform percentiles against ranks: -1 up to their sampling (0.999)
@@ -1010,7 +1015,8 @@ def test_a_total_far_from_its_median_is_explained() -> None:
     driver = construct(
         TotalDriver, strategy=Strategy.FINE_TUNING, key="ft_hosting",
         input="the tuned model's dedicated hosting fee", low_label="$0/h",
-        high_label="$8/h", rank_correlation=0.75,
+        high_label="$8/h", rank_correlation=0.75, median_low_usd=5_000.0,
+        median_high_usd=29_000.0,
     )  # fmt: skip
     unc = SimpleNamespace(total_drivers=(driver,))
 
@@ -1024,8 +1030,9 @@ def test_a_total_far_from_its_median_is_explained() -> None:
     assert reason is not None and reason.code == "costs-far-from-median"
     assert reason.message.startswith(
         "Fine-tuning's total as given, $30k, is far above its median over the draws, $20k. "
-        "It moves most with the tuned model's dedicated hosting fee: from $0/h at the cheap "
-        "end of its range to $8/h at the dear end (rank correlation +0.75)."
+        "It moves most with the tuned model's dedicated hosting fee, from $0/h at the cheap "
+        "end of its range to $8/h at the dear end (rank correlation +0.75): in the half of "
+        "the draws where that input is low the total's median is $5,000, where it is high $29k."
     )
     assert "far below" in _far_from_median_reason(costs(10.0, 15.0), unc).message  # type: ignore[arg-type, union-attr]
     assert _far_from_median_reason(costs(29_000.0, 20_000.0), unc) is None  # type: ignore[arg-type]

@@ -541,11 +541,17 @@ def _far_from_median_reason(costs: CostComparison, uncertainty: Uncertainty) -> 
         if max(point, median) < ratio * min(point, median):
             continue
         way = "above" if point > median else "below"
+        halves = ""
+        if math.isfinite(driver.median_low_usd) and math.isfinite(driver.median_high_usd):
+            halves = (
+                f": in the half of the draws where that input is low the total's median is "
+                f"{usd(driver.median_low_usd)}, where it is high {usd(driver.median_high_usd)}"
+            )
         said.append(
             f"{name}'s total as given, {usd(point)}, is far {way} its median over the draws, "
-            f"{usd(median)}. It moves most with {driver.input}: from {driver.low_label} at "
+            f"{usd(median)}. It moves most with {driver.input}, from {driver.low_label} at "
             f"the cheap end of its range to {driver.high_label} at the dear end (rank "
-            f"correlation {driver.rank_correlation:+.2f})."
+            f"correlation {driver.rank_correlation:+.2f}){halves}."
         )
     if not said:
         return None

@@ -285,9 +285,12 @@ def _total_drivers(
         if rho[i] == 0:
             continue
         low, high = _end_labels(found[i])
+        cheap = u[i] < 0.5
         out.append(construct(
             TotalDriver, strategy=k, key=found[i].key, input=found[i].label, low_label=low,
             high_label=high, rank_correlation=float(rho[i]),
+            median_low_usd=float(np.median(totals[cheap])) if cheap.any() else math.nan,
+            median_high_usd=float(np.median(totals[~cheap])) if (~cheap).any() else math.nan,
         ))  # fmt: skip
     return tuple(out)
 

@@ -137,6 +137,13 @@ class TotalDriver(BaseModel):
         description="Spearman's correlation of the input's draws with the total's, over the "
         "draws: the largest in size of all the estimated inputs."
     )
+    median_low_usd: float = Field(
+        description="The total's median over the draws in which the input is in the cheap "
+        "half of its range (percentile below 0.5)."
+    )
+    median_high_usd: float = Field(
+        description="The total's median over the draws in which it is in the dear half."
+    )
 
 
 class Uncertainty(BaseModel):
