@@ -173,3 +173,12 @@ def test_text_lists_the_nearest_flip_points_and_largest_swings() -> None:
     assert not steady.flip_points
     expected = "No single input changes the answer within its range."
     assert expected in str(steady) and expected in steady.to_markdown()
+
+
+def test_a_price_per_request_below_a_dollar_keeps_two_significant_digits() -> None:
+    # $0.02837 read as "$0.03" was 6% off beside "$0.0026" for the other strategy
+    from strategy_advisor._render import _per_request
+
+    assert [_per_request(x) for x in (0.02837, 0.5, 0.0026, 0.000054, 0.0, 1.5, None)] == [
+        "$0.028", "$0.50", "$0.0026", "$0.000054", "$0.00", "$1.50", "unpriced"
+    ]  # fmt: skip

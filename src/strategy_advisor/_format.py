@@ -132,8 +132,8 @@ def format_value(value: Any, spec: str = "") -> str:
             if abs(value) >= 120:
                 return _years(abs(value) / 12.0, "-" if value < 0 else "")
             return f"{value:.1f} months"
-        if spec == "pct":
-            return f"{100 * value:.0f}%"
+        if spec == "pct":  # as every probability is written (99.9%, not 100%, if uncertain)
+            return share(float(value))
         if spec:
             return format(value, spec)
         return _count(float(value))

@@ -41,9 +41,9 @@ def _ms(x: float | None) -> str:
 def _per_request(x: float | None) -> str:
     if x is None:
         return "unpriced"
-    if x <= 0 or x >= 0.01:
+    if x <= 0 or x >= 1:
         return usd(x)
-    digits = 1 - math.floor(math.log10(x))  # two significant digits, no exponent
+    digits = 1 - math.floor(math.log10(x))  # two significant digits, no exponent ($0.028)
     return f"${x:.{digits}f}"
 
 
