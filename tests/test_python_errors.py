@@ -77,6 +77,31 @@ def test_other_errors_keep_their_own_messages_beside_a_typo() -> None:
 # ------------------------------------------------------------------- unit slips warn
 
 
+def test_a_model_given_as_a_spec_is_checked_as_a_spec_alone() -> None:
+    # one error, at the spec's field: not also "should be a valid string" for the name a
+    # model may be given as, nor pydantic's internal validator names in the path
+    bad = {"name": "x", "input_usd_per_mtok": -1, "output_usd_per_mtok": 1}
+    with pytest.raises(ValidationError) as exc:
+        TaskProfile(**BASE, icl_model=bad)
+    (err,) = exc.value.errors()
+    assert (err["loc"], err["type"]) == (
+        ("icl_model", "spec", "input_usd_per_mtok"),
+        "greater_than_equal",
+    )
+    assert "function-after" not in str(exc.value) and "constrained-str" not in str(exc.value)
+    with pytest.raises(ValidationError) as exc:
+        TaskProfile(**BASE, ft_model=5)
+    (err,) = exc.value.errors()
+    assert (err["loc"], err["type"]) == (("ft_model",), "model_reference")
+    assert "a catalog model name (a string) or a model spec" in err["msg"]
+    with pytest.raises(ValidationError) as exc:
+        TaskProfile(**BASE, icl_model="")
+    assert [e["loc"] for e in exc.value.errors()] == [("icl_model", "name")]
+    assert TaskProfile(**BASE, icl_model="gpt-5.4-mini").icl_model == "gpt-5.4-mini"
+    spec = ModelSpec(name="x", input_usd_per_mtok=1.0, output_usd_per_mtok=2.0)
+    assert TaskProfile(**BASE, ft_model=spec).ft_model == spec
+
+
 def test_a_latency_budget_in_seconds_warns_did_you_mean_seconds() -> None:
     with pytest.warns(ImplausibleValueWarning, match="did you mean seconds") as record:
         p = TaskProfile(**BASE, latency_budget_ms=1.5)

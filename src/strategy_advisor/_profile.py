@@ -6,8 +6,10 @@ import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    Discriminator,
     Field,
     SerializerFunctionWrapHandler,
+    Tag,
     model_serializer,
     model_validator,
 )
@@ -33,6 +35,28 @@ _Share = Annotated[float, Field(ge=0, le=1, strict=True, allow_inf_nan=False)]
 _Hours = Annotated[float, Field(ge=0, le=1e6, strict=True, allow_inf_nan=False)]
 #: A model given by its catalog name (an explicit spec's name has the same bound).
 _ModelName = Annotated[str, Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS)]
+
+
+def _model_kind(value: Any) -> str | None:
+    """Which kind of model reference a value is: a name (a string) or a spec (an object), so
+    that an error is reported for that kind alone."""
+    if isinstance(value, str):
+        return "name"
+    if isinstance(value, dict | ModelSpec):
+        return "spec"
+    return None
+
+
+#: A model: its catalog name, or an explicit spec.
+_Model = Annotated[
+    Annotated[_ModelName, Tag("name")] | Annotated[ModelSpec, Tag("spec")],
+    Discriminator(
+        _model_kind,
+        custom_error_type="model_reference",
+        custom_error_message="Input should be a catalog model name (a string) or a model "
+        "spec (an object with name and prices)",
+    ),
+]
 
 
 class PeopleTime(SuggestingModel):
@@ -325,10 +349,10 @@ class TaskProfile(SuggestingModel):
     people: PeopleTime | None = Field(
         None, description="Engineering time and its cost (None: the stated assumptions)."
     )
-    icl_model: _ModelName | ModelSpec | None = Field(
+    icl_model: _Model | None = Field(
         None, description="Model prompted with demonstrations: catalog name or explicit spec."
     )
-    ft_model: _ModelName | ModelSpec | None = Field(
+    ft_model: _Model | None = Field(
         None, description="Model to fine-tune: catalog name or explicit spec."
     )
     pilot: PilotResult | None = Field(
