@@ -203,8 +203,9 @@ class Advisor:
         if be is not None:  # rules that test the break-even see it
             at_point = with_break_even(at_point, be, parts)
         sim = summarise(
-            table, evaluated, at_point.scores, found.quality, parts, sensitivity=explained
-        )
+            table, evaluated, at_point.scores, found.quality, parts, explained=explained,
+            point_totals={k: float(at_point.bills.total[k][0]) for k in Strategy},
+        )  # fmt: skip
         fired = tuple(
             e
             for e, f in zip(self.rulebook.effects, at_point.rules.fired[:, 0].tolist(), strict=True)

@@ -26,7 +26,7 @@ from ._types import (
     logit,
     quiet_floats,
 )
-from ._uncertainty import Uncertainty, uncertainty_settings
+from ._uncertainty import Uncertainty, far_from_median, uncertainty_settings
 
 __all__ = [
     "Decision",
@@ -526,7 +526,6 @@ def _far_from_median_reason(costs: CostComparison, uncertainty: Uncertainty) -> 
     """Why a total as given lies far from its median over the draws, where one is at least
     ``far_from_median_ratio`` times the other (``data/uncertainty.json``): the estimated
     input that total moves with most."""
-    ratio = uncertainty_settings().far_from_median_ratio
     drivers = {d.strategy: d for d in uncertainty.total_drivers}
     said = []
     for s, name in ((Strategy.FINE_TUNING, "Fine-tuning"), (Strategy.IN_CONTEXT_LEARNING,
@@ -536,9 +535,7 @@ def _far_from_median_reason(costs: CostComparison, uncertainty: Uncertainty) -> 
             continue
         cost = costs.for_strategy(s)
         point, median = cost.total_usd, cost.total_usd_median
-        if point is None or median is None or min(point, median) <= 0:
-            continue
-        if max(point, median) < ratio * min(point, median):
+        if point is None or median is None or not far_from_median(point, median):
             continue
         way = "above" if point > median else "below"
         halves = ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -32,6 +33,7 @@ from ._uncertainty import (
     Uncertainty,
     draw,
     estimates,
+    far_from_median,
     gain_at,
     uncertainty_settings,
 )
@@ -219,11 +221,14 @@ def summarise(
     quality: QualityEstimate,
     parts: Parts,
     *,
-    sensitivity: bool = True,
+    explained: bool = True,
+    point_totals: Mapping[Strategy, float] | None = None,
 ) -> SimulationResult:
     """What the evaluated draws say: the intervals, the share of draws in which
-    fine-tuning is the better choice, the value of information, and (``sensitivity``) the
-    tornado. ``point`` holds the point estimate's scores (its first row)."""
+    fine-tuning is the better choice, the value of information, and (``explained``) the
+    tornado and, for each total as given (``point_totals``) far from its median, the input
+    it moves with most (a sweep's rows read neither). ``point`` holds the point estimate's
+    scores (its first row)."""
     settings = uncertainty_settings()
     level = settings.interval_level
     n, drawn, found = settings.draws, table.drawn, table.found
@@ -237,6 +242,11 @@ def summarise(
     evpi: tuple[float | None, float | None, float | None] = (None, None, None)
     if priced and both_feasible:
         evpi = _evpi(ev, sims, parts.policy)
+    far = [
+        k for k in (FT, ICL)
+        if explained and point_totals is not None
+        and far_from_median(point_totals.get(k), intervals[k][0])
+    ]  # fmt: skip
     s_lo, s_hi = np.quantile(sc.total[sims], [(1 - level) / 2, (1 + level) / 2])
     c_lo, c_hi = np.quantile(sc.cost[sims], [(1 - level) / 2, (1 + level) / 2])
     uncertainty = construct(
@@ -253,10 +263,10 @@ def summarise(
         evpi_quality_usd=evpi[1],
         evpi_costs_usd=evpi[2],
         estimates=tuple(e.key for e in found),
-        total_drivers=_total_drivers(ev, n, found, drawn.percentiles),
+        total_drivers=_total_drivers(ev, n, found, drawn.percentiles, far) if far else (),
     )
     rows = _sensitivity(ev, n, found, drawn.percentiles, quality, table.gain_ends, point,
-                        parts, drawn.gain_score) if sensitivity else ()  # fmt: skip
+                        parts, drawn.gain_score) if explained else ()  # fmt: skip
     return SimulationResult(uncertainty, drawn.scenarios, intervals, rows, share)
 
 
@@ -268,15 +278,19 @@ def _end_labels(e: Estimate) -> tuple[str, str]:
 
 
 def _total_drivers(
-    ev: ScoredRows, n: int, found: tuple[Estimate, ...], percentiles: dict[str, FloatArray]
+    ev: ScoredRows,
+    n: int,
+    found: tuple[Estimate, ...],
+    percentiles: dict[str, FloatArray],
+    strategies: Sequence[Strategy] = (FT, ICL),
 ) -> tuple[TotalDriver, ...]:
-    """For each strategy priced in every draw, the estimate its total moves with most
-    (the largest rank correlation in size; none where the total does not move)."""
+    """For each of ``strategies`` priced in every draw, the estimate its total moves with
+    most (the largest rank correlation in size; none where the total does not move)."""
     if not found:
         return ()
     u = np.stack([percentiles[e.key] for e in found])
     out = []
-    for k in (FT, ICL):
+    for k in strategies:
         totals = ev.totals[k][:n]
         if np.isnan(totals).any() or totals.min() == totals.max():
             continue

@@ -85,7 +85,7 @@ def sweep_volumes(
         ev, slices = evaluate_tables(case, parts, [t.rows for t, _ in sims])
         for i, (table, quality), rows_of in zip(chunk, sims, slices, strict=True):
             sim = summarise(table, ScoredRows.of(ev, rows_of), at.scores.take(slice(i, i + 1)),
-                            quality, parts, sensitivity=False)  # fmt: skip
+                            quality, parts, explained=False)  # fmt: skip
             fired = tuple(e for e, f in zip(effects, at.rules.fired[:, i].tolist(), strict=True)
                           if f)  # fmt: skip
             decision = decide(at.scores, fired, sim.share_fine_tuning_better, policy=policy,

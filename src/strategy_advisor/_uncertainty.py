@@ -47,6 +47,7 @@ __all__ = [
     "UncertaintySettings",
     "draw",
     "estimates",
+    "far_from_median",
     "gain_at",
     "uncertainty_settings",
 ]
@@ -146,6 +147,15 @@ class TotalDriver(BaseModel):
     )
 
 
+def far_from_median(point: float | None, median: float | None) -> bool:
+    """Whether a total as given and its median over the draws are ``far_from_median_ratio``
+    (``data/uncertainty.json``) times apart or more (both priced and positive)."""
+    if point is None or median is None or not (point > 0 and median > 0):
+        return False
+    ratio = uncertainty_settings().far_from_median_ratio
+    return max(point, median) >= ratio * min(point, median)
+
+
 class Uncertainty(BaseModel):
     """What the simulation says: how often each strategy is the better choice, and what
     knowing more would be worth."""
@@ -179,8 +189,9 @@ class Uncertainty(BaseModel):
     estimates: tuple[str, ...] = Field(description="The estimated inputs that were drawn.")
     total_drivers: tuple[TotalDriver, ...] = Field(
         default=(),
-        description="For each priced strategy, the estimated input its total moves with most "
-        "across the draws (none where no estimate moves it).",
+        description="For each strategy whose total as given and median over the draws are "
+        "far apart (far_from_median_ratio, data/uncertainty.json), the estimated input its "
+        "total moves with most across the draws (none where no estimate moves it).",
     )
 
 
