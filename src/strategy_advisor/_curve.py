@@ -17,7 +17,7 @@ import math
 import numpy as np
 from pydantic import BaseModel, Field
 
-from ._costs.kernel import price
+from ._costs import price
 from ._scenarios import Case, Scenarios
 from ._types import RESULT, Strategy, construct, quiet_floats
 

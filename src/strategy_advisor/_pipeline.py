@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._costs.kernel import Bills, PromptShape, price
+from ._costs import Bills, PromptShape, price
 from ._costs.statement import route_label
 from ._decision import DecisionPolicy, RowScores, score_rows
 from ._features import feature_columns

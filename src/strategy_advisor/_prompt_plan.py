@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._costs.kernel import PromptShape, ServingBill, price_prompting
+from ._costs import PromptShape, ServingBill, price_prompting
 from ._decision import DecisionPolicy, cost_scores
 from ._features import shots_that_fit
 from ._format import usd

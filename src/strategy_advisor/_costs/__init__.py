@@ -1,6 +1,7 @@
 """Cost stage: both strategies priced over the horizon as a team pays them, and where they cross."""
 
-from .kernel import Bills, PromptShape, ServingBill, price, price_prompting, prompt_shape
+from .bills import Bills, PromptShape, ServingBill
+from .kernel import price, price_prompting, prompt_shape
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 from .statement import cost_comparison, describe_plan
 

@@ -1,4 +1,5 @@
-"""Cost stage, the pricing kernel: both strategies' bills over arrays of scenarios.
+"""Cost stage, the pricing kernel: both strategies' bills over arrays of scenarios (their
+shape in ``bills``, the serving fees in ``fees``).
 
 One function, :func:`price`, prices every serving option of both strategies for every row of
 a :class:`~strategy_advisor._scenarios.Scenarios` table at once, and picks each strategy's
@@ -17,17 +18,13 @@ with ``NaN`` wherever a price is unknown (the bill is unpriced, never $0).
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from .._catalog import ModelSpec, ServingMode
+from .._catalog import ServingMode
 from .._figures import middle
 from .._latency import (
     RouteFigures,
     RouteInputs,
-    RouteLatency,
     batch_latency,
     hosted_figures,
     replica_figures,
@@ -35,19 +32,17 @@ from .._latency import (
     slowness_value,
 )
 from .._routes import Route, at_slowness
-from .._scenarios import Case, Scenarios, SideFacts, allowed_modes, epochs_heuristic
+from .._scenarios import Case, Scenarios, SideFacts, epochs_heuristic
 from .._serving import (
     ReplicaTime,
     cache_hit_rates,
-    measured_replica_time,
-    scaled_replica_time,
 )
 from .._types import FloatArray, Strategy, nan_as, quiet_floats
+from .bills import Bills, BoolArray, PromptShape, ServingBill, blank_bill, full_rows, own_weights
+from .fees import serving_fee
 
 __all__ = [
-    "Bills",
-    "PromptShape",
-    "ServingBill",
+    "billed_reasoning",
     "changes_in_horizon",
     "price",
     "price_prompting",
@@ -57,22 +52,6 @@ __all__ = [
 _MTOK = 1_000_000.0  # prices are per million tokens
 _MS_PER_HOUR = 3_600_000.0
 _UNKNOWN_TOKENS = "profile.avg_input_tokens/avg_output_tokens"
-BoolArray = np.ndarray  # of numpy bools (numpy's typing of bool arrays is not worth it here)
-
-
-@dataclass
-class PromptShape:
-    """The prompted request for each row: demonstrations, prefix, prompt and its cache."""
-
-    shots: FloatArray
-    demo: FloatArray  # tokens per demonstration (query + output)
-    prefix: FloatArray  # instructions + demonstrations (the static, cacheable part)
-    prompt: FloatArray  # prefix + retrieved passages + query
-    context_needed: FloatArray  # prompt + output
-    cacheable: BoolArray  # a cached price exists and the prefix reaches the minimum
-    hit_rate: FloatArray  # share of requests whose prefix is still cached
-    cached_tokens: FloatArray  # prefix x hit rate
-    batch: BoolArray  # batch prices may be used (allowed, listed, within the budget)
 
 
 def _batch_allowed(case: Case, side: SideFacts, budget: FloatArray) -> BoolArray:
@@ -129,181 +108,6 @@ def prompt_shape(case: Case, s: Scenarios, shots: FloatArray) -> PromptShape:
     )
 
 
-@dataclass
-class ServingBill:
-    """One strategy in one serving mode, online or at batch rates: each part of its bill
-    over the rows (``NaN``: unpriced)."""
-
-    strategy: Strategy
-    mode: ServingMode
-    batch: bool
-    allowed: BoolArray  # rows where this option may be used (batch: allowed there)
-    input_tokens: FloatArray
-    output_tokens: FloatArray
-    cached: BoolArray  # the prefix is billed at the cache prices
-    hit_rate: FloatArray
-    per_request: FloatArray  # per-token charges of one request
-    reasoning_tokens: FloatArray  # hidden reasoning tokens per request, billed as output
-    training_tokens: FloatArray
-    training_run: FloatArray  # compute of one training run (0 for prompting)
-    runs: FloatArray  # training runs within the horizon (0 for prompting)
-    people_once: FloatArray  # prompt engineering (+ fine-tuning set-up)
-    people_per_retraining: FloatArray
-    revisions: FloatArray  # prompt revisions at task changes (prompting)
-    revision_usd: FloatArray
-    migration_usd: FloatArray
-    ops_per_month: FloatArray  # self-hosting operations time, per month
-    replicas: FloatArray  # replicas paid for (a share when tasks split a deployment)
-    replicas_for_load: FloatArray  # replicas the peak load itself needs (the rest are spares)
-    fee_per_replica_month: FloatArray
-    usd_per_replica_hour: FloatArray
-    capacity: FloatArray  # requests/s one replica carries
-    shared: BoolArray
-    gpus: int | None = None
-    gpu: str | None = None
-    route: Route | None = None  # how it is served (_routes.py)
-    cold_share: FloatArray | None = None  # requests that wait for a cold start
-    replica_time: ReplicaTime | None = None
-    latency: RouteLatency | None = None  # a request's time on this route (set by price)
-    figures: RouteFigures | None = None
-    unpriced: list[str] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
-
-    # -- the bill -----------------------------------------------------------------------
-
-    @property
-    def one_time(self) -> FloatArray:
-        """Paid once: the first training run and set-up time, or prompt engineering."""
-        return self.training_run + self.people_once
-
-    @property
-    def retraining(self) -> FloatArray:
-        """Later training runs and their time (0 for prompting)."""
-        later = np.maximum(self.runs - 1.0, 0.0)
-        return np.where(later > 0, later * (self.training_run + self.people_per_retraining), 0.0)
-
-    @property
-    def changes(self) -> FloatArray:
-        """Prompt revisions at task changes and the migration to a successor (prompting)."""
-        return self.revision_usd + self.migration_usd
-
-    def _lat(self, name: str) -> FloatArray:
-        if self.latency is None:
-            return np.full(self.per_request.shape, np.nan)
-        return np.asarray(getattr(self.latency, name), dtype=np.float64)
-
-    @property
-    def lat_p95(self) -> FloatArray:
-        return self._lat("p95_ms")
-
-    @property
-    def lat_median(self) -> FloatArray:
-        return self._lat("median_ms")
-
-    @property
-    def lat_ttft(self) -> FloatArray:
-        return self._lat("ttft_ms")
-
-    @property
-    def lat_within(self) -> FloatArray:
-        return self._lat("within")
-
-    @property
-    def batch_flag(self) -> FloatArray:
-        return np.full(self.per_request.shape, float(self.batch))
-
-    @property
-    def self_hosted_flag(self) -> FloatArray:
-        """1 where the team serves its own weights (self-hosted or on a GPU endpoint)."""
-        return np.full(self.per_request.shape, float(_own_weights(self.mode)))
-
-    @property
-    def fee_per_month(self) -> FloatArray:
-        """Serving fees per month (GPU rent or the dedicated fee)."""
-        return self.fee_per_replica_month * self.replicas
-
-    def fixed(self, months: FloatArray) -> FloatArray:
-        """Everything that does not depend on the volume, over the horizon."""
-        return self.one_time + self.retraining + self.changes + months * self.ops_per_month
-
-    def total(self, months: FloatArray, volume: FloatArray) -> FloatArray:
-        """Everything over the horizon (NaN: unpriced)."""
-        return self.fixed(months) + months * (
-            volume * self.per_request + self.fee_per_replica_month * self.replicas
-        )
-
-    def known_part(self, months: FloatArray, volume: FloatArray) -> FloatArray:
-        """The priced parts of an unpriced total (NaN when nothing is priced)."""
-        parts = [
-            self.one_time,
-            self.retraining,
-            self.changes,
-            months * self.per_request * volume,
-            months * (self.fee_per_month + self.ops_per_month),
-        ]
-        stack = np.stack(np.broadcast_arrays(*parts))
-        known = ~np.isnan(stack)
-        return np.where(known.any(axis=0), np.where(known, stack, 0.0).sum(axis=0), np.nan)
-
-
-@dataclass
-class Bills:
-    """Every option of both strategies over the rows, and each strategy's cheapest."""
-
-    prompt: PromptShape
-    options: dict[Strategy, list[ServingBill]]
-    chosen: dict[Strategy, np.ndarray]  # index of the cheapest option, per row
-    total: dict[Strategy, FloatArray]  # the chosen option's total (NaN: unpriced)
-    known: dict[Strategy, FloatArray]  # the chosen option's priced part
-    months: FloatArray
-    volume: FloatArray
-    changes: FloatArray  # task changes inside the horizon
-    epochs: FloatArray
-
-    def pick(self, strategy: Strategy, attr: str) -> FloatArray:
-        """An attribute of each row's chosen option, in every row."""
-        opts = self.options[strategy]
-        n = self.chosen[strategy].shape[0]
-        if len(opts) == 1:
-            return _full(getattr(opts[0], attr), n)
-        values = np.stack([_full(getattr(o, attr), n) for o in opts])
-        return np.asarray(values[self.chosen[strategy], np.arange(n)], dtype=np.float64)
-
-    def mode(self, strategy: Strategy, row: int) -> ServingBill:
-        """The option chosen in one row."""
-        return self.options[strategy][int(self.chosen[strategy][row])]
-
-
-def _full(x: object, n: int) -> FloatArray:
-    """An array over every row (a value held once is broadcast)."""
-    a = np.asarray(x, dtype=np.float64)
-    return a if a.shape == (n,) else np.broadcast_to(a, (n,))
-
-
-def _own_weights(mode: ServingMode) -> bool:
-    """The team serves the weights itself: on its own GPUs or a GPU platform's endpoint."""
-    return mode in ("self_hosted", "endpoint")
-
-
-def _zeros(n: int) -> FloatArray:
-    return np.zeros(n, dtype=np.float64)
-
-
-def _blank(strategy: Strategy, route: Route, batch: bool, n: int) -> ServingBill:
-    z = _zeros(n)
-    return ServingBill(
-        strategy=strategy, mode=route.mode, route=route, batch=batch,
-        allowed=np.ones(n, dtype=bool),
-        input_tokens=z, output_tokens=z, cached=np.zeros(n, dtype=bool), hit_rate=z,
-        per_request=z, reasoning_tokens=z, training_tokens=np.full(n, np.nan), training_run=z,
-        runs=z,
-        people_once=z, people_per_retraining=z, revisions=z, revision_usd=z, migration_usd=z,
-        ops_per_month=z, replicas=z, replicas_for_load=z, fee_per_replica_month=z,
-        usd_per_replica_hour=np.full(n, np.nan), capacity=np.full(n, np.nan),
-        shared=np.zeros(n, dtype=bool), gpu=route.gpu,
-    )  # fmt: skip
-
-
 def _shutdown_run(
     shutdown: float | None, horizon_days: FloatArray, changes: FloatArray, interval: FloatArray
 ) -> tuple[BoolArray, BoolArray]:
@@ -328,7 +132,7 @@ def _icl_option(
 ) -> ServingBill:  # fmt: skip
     n = s.rows
     mode = route.mode
-    o = _blank(Strategy.IN_CONTEXT_LEARNING, route, batch, n)
+    o = blank_bill(Strategy.IN_CONTEXT_LEARNING, route, batch, n)
     out_tok = s["output_tokens"]
     o.input_tokens, o.output_tokens = shape.prompt, out_tok
     if np.isnan(shape.prompt).any():
@@ -336,7 +140,7 @@ def _icl_option(
     if batch:
         o.allowed = shape.batch
     rate = s["hourly_usd"]
-    if _own_weights(mode):
+    if own_weights(mode):
         o.per_request = np.where(np.isnan(shape.prompt), np.nan, 0.0)
         o.sources["tokens"] = _OWN_WEIGHTS_TOKENS
     else:
@@ -347,12 +151,12 @@ def _icl_option(
         case.prompted.shutdown_in_days, horizon_days, changes, s["change_interval_days"]
     )
     revisions = changes
-    if not _own_weights(mode):
+    if not own_weights(mode):
         o.migration_usd = np.where(moves, s["prompt_migration_hours"] * rate, 0.0)
         revisions = np.where(moves & ~extra, revisions - 1.0, revisions)
     o.revisions = revisions
     o.revision_usd = revisions * s["prompt_revision_hours"] * rate
-    _serving_fee(case, s, o, case.prompted, shape.prompt, replica_times)
+    serving_fee(case, s, o, case.prompted, shape.prompt, replica_times)
     return o
 
 
@@ -424,7 +228,7 @@ def _ft_option(
 ) -> ServingBill:  # fmt: skip
     n = s.rows
     mode = route.mode
-    o = _blank(Strategy.FINE_TUNING, route, batch, n)
+    o = blank_bill(Strategy.FINE_TUNING, route, batch, n)
     spec = case.ft
     offer = spec.fine_tuning
     q, out_tok = s["query_tokens"], s["output_tokens"]
@@ -437,7 +241,7 @@ def _ft_option(
     if offer is None:
         o.unpriced.append(f"{spec.name}.fine_tuning (the model has no fine-tuning offer)")
         o.per_request = np.full(n, np.nan)
-    elif _own_weights(mode):
+    elif own_weights(mode):
         o.per_request = np.where(np.isnan(q + out_tok), np.nan, 0.0)
         o.sources["tokens"] = _OWN_WEIGHTS_TOKENS
     elif mode == "dedicated" and not offer.dedicated_bills_tokens:
@@ -469,7 +273,7 @@ def _ft_option(
         case.tuned.shutdown_in_days, horizon_days, changes, s["change_interval_days"]
     )
     runs = 1.0 + changes
-    if not _own_weights(mode):
+    if not own_weights(mode):
         runs = np.where(moves & extra, runs + 1.0, runs)
     o.runs = runs
     tokens = s["n_examples"] * (q + out_tok) * epochs
@@ -477,7 +281,7 @@ def _ft_option(
     o.training_run = _training_run(case, s, o, mode, tokens)
     o.people_once = (s["prompt_engineering_hours"] + s["ft_setup_hours"]) * rate
     o.people_per_retraining = s["ft_retraining_hours"] * rate
-    _serving_fee(case, s, o, case.tuned, q, replica_times)
+    serving_fee(case, s, o, case.tuned, q, replica_times)
     return o
 
 
@@ -488,7 +292,7 @@ def _training_run(
     n = s.rows
     if offer is None:
         return np.full(n, np.nan)
-    if _own_weights(mode):
+    if own_weights(mode):
         if spec.params_b is None or case.training_seconds_per_token is None:
             o.unpriced.append(f"{spec.name}.params_b (needed to price self-hosted training)")
             return np.full(n, np.nan)
@@ -508,153 +312,6 @@ def _training_run(
         return np.full(n, np.nan)
     o.sources["training"] = f"{spec.name} training price ({offer.source or 'given'})"
     return tokens * s["ft_training"] / _MTOK
-
-
-# ------------------------------------------------------------------------------- serving
-
-
-def _serving_fee(
-    case: Case, s: Scenarios, o: ServingBill, side: SideFacts, prompt: FloatArray,
-    replica_times: dict[float, ReplicaTime],
-) -> None:  # fmt: skip
-    """A self-hosted or dedicated route's replicas and fee (``replica_times``: the replica
-    times already computed for this side's requests, by model size)."""
-    route = o.route
-    if o.mode == "serverless" or route is None:
-        return
-    n = s.rows
-    if route.kind != "provider" and route.gpu is None and route.price is None:
-        o.fee_per_replica_month = np.full(n, np.nan)  # a fixed mode that opens no route
-        o.unpriced.append(route.price_source)
-        return
-    spec = side.spec
-    tuned = o.strategy is Strategy.FINE_TUNING
-    adapters = s["adapters"] if tuned else np.ones(n)
-    if side.max_adapters is not None:
-        adapters = np.minimum(adapters, float(side.max_adapters))
-    if route.kind == "own":
-        minimum = s["self_hosted_min_replicas"]
-    elif route.kind == "provider":
-        minimum = np.full(n, side.min_replicas_dedicated)
-    else:  # a GPU platform's worker: the platform replaces one that fails
-        minimum = np.ones(n)
-    measured = not math.isnan(route.capacity_ratio[0])
-    ratio = at_slowness(route.capacity_ratio, s["capacity_z"]) if measured else np.nan
-    offer_gpu = spec.fine_tuning.gpu if tuned and spec.fine_tuning is not None else None
-    on_offer_gpu = route.kind == "provider" or (
-        route.gpu is not None and offer_gpu is not None
-        and route.gpu.split()[0].lower() == offer_gpu.split()[0].lower()
-    )  # fmt: skip
-    if side.capacity_given is not None and on_offer_gpu:  # measured on the offer's GPU only
-        capacity = np.full(n, side.capacity_given)
-        o.sources["capacity"] = "the offer's requests_per_s_per_replica"
-    elif spec.params_b is None:
-        capacity = np.full(n, np.nan)
-        o.sources["capacity_note"] = (
-            "capacity of a replica unknown (no params_b or measured figure): minimum assumed"
-        )
-    else:
-        base = replica_times.get(spec.params_b)
-        if base is None:
-            base = replica_times[spec.params_b] = measured_replica_time(
-                spec.params_b, prompt, o.output_tokens
-            )
-        t = scaled_replica_time(spec.params_b, route.gpus, base)
-        o.replica_time = t
-        capacity = s["utilization"] / (t.seconds * ratio)
-        if route.capacity_source:
-            o.sources["capacity"] = route.capacity_source
-    o.capacity, o.gpus = capacity, route.gpus
-    o.shared = adapters > 1
-    min_r = minimum / adapters
-    beta = s["peak_ratio"] / (case.seconds_per_month * capacity)
-    needed = s["volume"] * beta
-    stepped = np.maximum(min_r, np.ceil(needed - 1e-12))
-    replicas = np.where(o.shared, np.maximum(min_r, needed), stepped)
-    o.replicas = np.where(np.isnan(capacity), min_r, replicas)
-    for_load = np.where(o.shared, needed, np.ceil(needed - 1e-12))
-    o.replicas_for_load = np.where(np.isnan(capacity), np.nan, np.minimum(for_load, o.replicas))
-    if route.kind == "provider":
-        _provider_fee(case, s, o, spec, tuned)
-        return
-    if spec.params_b is None and side.capacity_given is None:
-        o.fee_per_replica_month = np.full(n, np.nan)
-        o.unpriced.append(f"{spec.name}.params_b (needed to size self-hosted serving)")
-        return
-    if route.price is None:
-        o.fee_per_replica_month = np.full(n, np.nan)
-        o.unpriced.append(route.price_source)
-        return
-    price = at_slowness(route.price, s["gpu_price_z"])
-    hours = 24.0 * case.days_per_month
-    o.usd_per_replica_hour = price * route.gpus
-    o.fee_per_replica_month = price * route.gpus * hours
-    if route.kind == "own":
-        o.ops_per_month = s["ops_hours"] * s["hourly_usd"] / adapters
-        min_source = case.assumptions.entry("self_hosted_min_replicas").source
-        o.sources["serving"] = (
-            f"{route.gpu} at ${float(price[0]):.3g}/GPU-hour ({route.price_source}); at "
-            f"least {float(minimum[0]):g} replicas ({min_source})"
-        )
-        return
-    o.ops_per_month = s["endpoint_ops_hours"] * s["hourly_usd"] / adapters
-    if route.kind == "always_on":
-        o.sources["serving"] = f"{route.label}: {route.price_source}"
-        return
-    _scale_to_zero(case, s, o, route, capacity, adapters)
-
-
-def _scale_to_zero(
-    case: Case, s: Scenarios, o: ServingBill, route: Route, capacity: FloatArray,
-    adapters: FloatArray,
-) -> None:  # fmt: skip
-    """A worker that stops after ``T`` seconds without a request and bills only while up
-    (cold starts included). Requests arrive at random at the rate ``λ`` of every task that
-    shares the worker; a cycle is a stopped spell (``1/λ`` on average), a cold start ``c``,
-    then an up spell that lasts until a gap of ``T + w`` without a request (``w``: a
-    request's time on it), ``(exp(λ(T + w)) − 1)/λ`` on average. So the worker is down a
-    share ``d = 1 / (exp(λ(T + w)) + λc)`` of the time, and the requests that arrive while
-    it is down or starting, ``(1 + λc)·d`` of them, wait for a cold start. Billed workers,
-    this task's part: the larger of its share of the up time and the mean number busy with
-    its requests (``λ_task / capacity``)."""
-    assert route.idle_seconds is not None and route.cold_start_seconds is not None
-    adapters = np.where(o.shared, np.maximum(adapters, 1.0), 1.0)
-    own_rate = s["volume"] / case.seconds_per_month
-    rate = own_rate * adapters  # the worker's whole load
-    cold_s = at_slowness(route.cold_start_seconds, s["cold_start_z"])
-    busy = np.where(np.isnan(capacity), 0.0, own_rate / capacity)
-    serve_s = np.where(np.isnan(capacity), 0.0, s["utilization"] / capacity)
-    window = route.idle_seconds + serve_s
-    with np.errstate(over="ignore"):
-        down = 1.0 / (np.exp(rate * window) + rate * cold_s)
-    o.cold_share = np.minimum(1.0, (1.0 + rate * cold_s) * down)
-    o.replicas = np.maximum((1.0 - down) / adapters, busy)
-    o.sources["serving"] = (
-        f"{route.label}: {route.price_source}; up {route.idle_seconds:g} s after each "
-        f"request, cold start {float(np.median(cold_s)):.0f} s ({case.tuned.spec.name}: "
-        "data/gpu_offers.json)"
-    )
-
-
-def _provider_fee(case: Case, s: Scenarios, o: ServingBill, spec: ModelSpec, tuned: bool) -> None:
-    n = s.rows
-    hours = 24.0 * case.days_per_month
-    modes = allowed_modes(spec, o.strategy)
-    fee = s["ft_hosting"] if tuned and spec.fine_tuning is not None else np.full(n, np.nan)
-    if "dedicated" not in modes or np.isnan(fee).all():
-        o.fee_per_replica_month = np.full(n, np.nan)
-        o.unpriced.append(
-            f"{spec.name}: no hourly fee for a dedicated deployment"
-            if "dedicated" in modes
-            else f"{spec.name}: no dedicated deployment offered (serving: {', '.join(modes)})"
-        )
-        return
-    offer = spec.fine_tuning
-    o.usd_per_replica_hour = fee
-    o.gpu = offer.gpu if offer is not None else None
-    o.fee_per_replica_month = fee * hours
-    given_by = offer.source if offer is not None and offer.source else "given"
-    o.sources["serving"] = f"{spec.name} hosting fee ({given_by})"
 
 
 # -------------------------------------------------------------------------------- choice
@@ -677,7 +334,7 @@ def _options(case: Case, strategy: Strategy, batch_possible: bool) -> list[tuple
     side = case.side(strategy)
     routes = side.routes
     gone = side.shutdown_in_days is not None and side.shutdown_in_days <= 0
-    own = [r for r in routes if _own_weights(r.mode)]
+    own = [r for r in routes if own_weights(r.mode)]
     if gone and own:
         routes = tuple(own)
     for route in routes:
@@ -810,12 +467,12 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
     chosen, total, known = {}, {}, {}
     n = s.rows
     for k, opts in options.items():
-        each = [_full(o.total(months, volume), n) for o in opts]
+        each = [full_rows(o.total(months, volume), n) for o in opts]
         totals = np.stack(each)
         # the priced part counts only where the total is unpriced (in the choice and the
         # decision): a priced total stands for it
         knowns = np.stack([
-            _full(o.known_part(months, volume), n) if np.isnan(t).any() else t
+            full_rows(o.known_part(months, volume), n) if np.isnan(t).any() else t
             for o, t in zip(opts, each, strict=True)
         ])  # fmt: skip
         allowed = np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts])
@@ -831,8 +488,8 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
         chosen=chosen,
         total=total,
         known=known,
-        months=_full(months, n),
-        volume=_full(volume, n),
-        changes=_full(changes, n),
-        epochs=_full(epochs, n),
+        months=full_rows(months, n),
+        volume=full_rows(volume, n),
+        changes=full_rows(changes, n),
+        epochs=full_rows(epochs, n),
     )

@@ -16,7 +16,7 @@ from .._format import format_value, share, usd
 from .._scenarios import Case, Scenarios
 from .._serving import replica_time_source
 from .._types import FloatArray, Strategy, construct
-from .kernel import Bills, ServingBill
+from .bills import Bills, ServingBill
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 
 __all__ = ["cost_comparison", "describe_plan", "replica_words", "route_label"]
