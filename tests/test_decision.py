@@ -36,19 +36,21 @@ from strategy_advisor._costs import price
 from strategy_advisor._decision import (
     Decision,
     RowScores,
+    comparable_totals,
+    cost_score,
+    cost_scores,
+    decide,
+    score_rows,
+)
+from strategy_advisor._pipeline import evaluate
+from strategy_advisor._reasons import (
     _cost_reason,
     _points,
     _quality_reason,
     _range_reason,
     _value_reason,
-    comparable_totals,
-    cost_score,
-    cost_scores,
-    decide,
     reasons_for,
-    score_rows,
 )
-from strategy_advisor._pipeline import evaluate
 from strategy_advisor._rules import Effect, RuleOutcome
 from strategy_advisor._types import FrozenMap, construct
 from strategy_advisor._uncertainty import (
@@ -1008,7 +1010,7 @@ def test_a_total_moves_most_with_the_estimate_drawn_in_step_with_it() -> None:
 def test_a_total_far_from_its_median_is_explained() -> None:
     """At or past ``far_from_median_ratio`` (1.5) between the total as given and its median,
     a note names the input the total moves with most; nearer, none."""
-    from strategy_advisor._decision import _far_from_median_reason
+    from strategy_advisor._reasons import _far_from_median_reason
     from strategy_advisor._uncertainty import TotalDriver
 
     assert uncertainty_settings().far_from_median_ratio == 1.5

@@ -16,7 +16,7 @@ from ._assumptions import Assumptions, default_assumptions
 from ._catalog import Catalog, default_catalog
 from ._costs import CostComparison, cost_comparison
 from ._curve import cost_curve
-from ._decision import Decision, DecisionPolicy, decide, reasons_for
+from ._decision import Decision, DecisionPolicy, decide
 from ._errors import ParameterError
 from ._features import features_at
 from ._flips import Explored, explore
@@ -41,6 +41,7 @@ from ._portfolio import (
 )
 from ._profile import TaskProfile
 from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
+from ._reasons import reasons_for
 from ._recommendation import Recommendation
 from ._rules import Rulebook, default_rulebook
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
