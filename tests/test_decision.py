@@ -42,6 +42,7 @@ from strategy_advisor._decision import (
     decide,
     score_rows,
 )
+from strategy_advisor._estimates import draw, estimates, gain_at
 from strategy_advisor._pipeline import evaluate
 from strategy_advisor._reasons import (
     _cost_reason,
@@ -53,13 +54,7 @@ from strategy_advisor._reasons import (
 )
 from strategy_advisor._rules import Effect, RuleOutcome
 from strategy_advisor._types import FrozenMap, construct
-from strategy_advisor._uncertainty import (
-    Uncertainty,
-    draw,
-    estimates,
-    gain_at,
-    uncertainty_settings,
-)
+from strategy_advisor._uncertainty import Uncertainty, uncertainty_settings
 
 from .helpers import TODAY, estimate, offer, point_evaluation, profile, spec
 
@@ -973,9 +968,9 @@ def test_tornado_rows_whose_swings_tie_keep_the_estimates_order() -> None:
 def test_a_total_moves_most_with_the_estimate_drawn_in_step_with_it() -> None:
     """Each strategy's driver is the estimate whose draws are most rank-correlated with its
     total; a total that does not move has none."""
+    from strategy_advisor._estimates import Estimate
     from strategy_advisor._pipeline import ScoredRows
     from strategy_advisor._simulation import _total_drivers
-    from strategy_advisor._uncertainty import Estimate
 
     rng = np.random.default_rng(5)
     n = 500

@@ -199,7 +199,7 @@ def test_a_sensitivity_row_is_the_what_if_at_that_end() -> None:
     """The engineering rate at the 10th percentile of its distribution (triangular on the
     log scale from the assumptions' $64-$91-$99): the row's cost part equals the cost term
     of the what-if with that rate, the prompt as planned and other inputs as given."""
-    from strategy_advisor._uncertainty import log_triangular
+    from strategy_advisor._estimates import log_triangular
 
     p = _dedicated_case()
     rec = recommend(p, today=TODAY)
@@ -276,10 +276,10 @@ def test_a_simulation_moved_to_another_volume_is_the_simulation_there() -> None:
     """What a volume sweep relies on: nothing is drawn from the volume, so the draws at
     another volume are the same draws with that volume."""
     from strategy_advisor import Advisor
+    from strategy_advisor._estimates import gain_at
     from strategy_advisor._pipeline import evaluate
     from strategy_advisor._scenarios import Scenarios
     from strategy_advisor._simulation import at_volume, simulation_table
-    from strategy_advisor._uncertainty import gain_at
 
     adv = Advisor()
     tables = []

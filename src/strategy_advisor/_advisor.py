@@ -18,6 +18,7 @@ from ._costs import CostComparison, cost_comparison
 from ._curve import cost_curve
 from ._decision import Decision, DecisionPolicy, decide
 from ._errors import ParameterError
+from ._estimates import GainOfZ, gain_at
 from ._features import features_at
 from ._flips import Explored, explore
 from ._measure_first import measure_first
@@ -54,7 +55,7 @@ from ._simulation import (
 )
 from ._sweep import sweep_volumes
 from ._types import FrozenMap, Strategy, construct, replaced
-from ._uncertainty import GainOfZ, gain_at, uncertainty_settings
+from ._uncertainty import uncertainty_settings
 from ._whatif import apply_changes
 
 __all__ = ["Advisor", "default_advisor", "evaluation_date"]

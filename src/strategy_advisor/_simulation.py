@@ -1,6 +1,6 @@
 """The simulation: the draws of every estimated input, priced and decided, and what they say.
 
-The draws (:func:`~._uncertainty.draw`) and, for the sensitivity table, each estimate alone
+The draws (:func:`~._estimates.draw`) and, for the sensitivity table, each estimate alone
 at the ends of its interval are one table of rows (:func:`simulation_table`), with the prompt
 as planned for the point estimate. They are evaluated on the pipeline alone
 (:func:`evaluate_table`) or with the flip search's first probes (they depend on the point
@@ -20,21 +20,16 @@ from statistics import NormalDist
 import numpy as np
 
 from ._decision import DecisionPolicy, RowScores
+from ._estimates import Draws, Estimate, GainOfZ, draw, estimates, gain_at
 from ._pipeline import Evaluation, FixedRows, Parts, ScoredRows, evaluate
 from ._quality import QualityEstimate
 from ._scenarios import Case, Scenarios
 from ._types import FloatArray, Strategy, construct, quiet_floats
 from ._uncertainty import (
-    Draws,
-    Estimate,
-    GainOfZ,
     SensitivityRow,
     TotalDriver,
     Uncertainty,
-    draw,
-    estimates,
     far_from_median,
-    gain_at,
     uncertainty_settings,
 )
 

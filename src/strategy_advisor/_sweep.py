@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._decision import Decision, DecisionPolicy, decide
+from ._estimates import GainOfZ
 from ._flips import Explored
 from ._pipeline import Parts, ScoredRows, evaluate, evaluate_tables, with_break_even
 from ._quality import QualityEstimate
 from ._scenarios import Case, Scenarios
 from ._simulation import Interval, SimulationTable, at_volume, summarise
 from ._types import Strategy, quiet_floats
-from ._uncertainty import GainOfZ
 
 __all__ = ["SweptVolume", "sweep_volumes"]
 
