@@ -13,6 +13,7 @@ import numpy as np
 
 from ._answer import latency_at_point, placed, summary_line
 from ._assumptions import Assumptions, default_assumptions
+from ._batches import run_parallel, stream, validated_profiles
 from ._catalog import Catalog, default_catalog
 from ._costs import CostComparison, cost_comparison
 from ._curve import cost_curve
@@ -30,16 +31,7 @@ from ._pipeline import (
     rule_inputs_at,
     with_break_even,
 )
-from ._portfolio import (
-    Errors,
-    Portfolio,
-    ProfileFailure,
-    Sweep,
-    TableNumbers,
-    run_parallel,
-    stream,
-    validated_profiles,
-)
+from ._portfolio import Errors, Portfolio, ProfileFailure, Sweep, TableNumbers
 from ._profile import TaskProfile
 from ._quality import QualityEstimate, QualityFeatures, QualityModel, load_default_quality_model
 from ._reasons import reasons_for

@@ -214,7 +214,7 @@ class _Run:
 
     def _results(self, how: str, total: int | None) -> Iterator[Entry]:
         """(index, line, finished result or ProfileFailure) for each profile, in order."""
-        from .._portfolio import stream
+        from .._batches import stream
 
         finish = _finisher(how, self._titles())
         numbers: deque[int] = deque()
