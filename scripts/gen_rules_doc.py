@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from strategy_advisor import RuleInputs, default_rulebook
+from strategy_advisor._uncertainty import uncertainty_settings
+
+_UNCERTAINTY = uncertainty_settings()
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "rules.md"
@@ -134,12 +137,14 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
     "costs-far-from-median": (
         "note",
         "A strategy's total as given (every estimate at its point value) and its median over "
-        "the simulation's draws are at least `far_from_median_ratio` (1.5, "
-        "`data/uncertainty.json`) times apart: the note names the estimated input that "
-        "total moves with most across the draws (`rec.uncertainty.total_drivers`, by rank "
-        "correlation), with the total's median in the half of the draws where that input is "
-        "low and where it is high: typically a catalog number whose two sources disagree, "
-        "priced at their weighted mean and drawn as one value or the other. See "
+        "the simulation's draws are at least `far_from_median_ratio` "
+        f"({_UNCERTAINTY.far_from_median_ratio:g}, `data/uncertainty.json`) times apart: the "
+        "note names the estimated input that total moves with most across the draws "
+        "(`rec.uncertainty.total_drivers`, by rank correlation, if it reaches "
+        f"{_UNCERTAINTY.far_from_median_min_correlation:g} in size), with the total's median "
+        "over the half of the draws nearer that input's cheap end and over the half nearer "
+        "its dear end: typically a catalog number whose two sources disagree, priced at the "
+        "value the catalog uses and drawn as one value or the other. See "
         "[Reading a recommendation](reading.md).",
     ),
     "decision-flips-inside-ranges": (

@@ -38,7 +38,7 @@ from strategy_advisor._serving import (
     training_flops,
 )
 
-from .helpers import TODAY, costs_of, offer, point_evaluation, profile, spec
+from .helpers import TODAY, costs_of, latency_of, offer, point_evaluation, profile, spec
 
 DPM = 30.4375
 HOURS = 24 * DPM  # 730.5 hours a month
@@ -1205,8 +1205,14 @@ def test_hidden_reasoning_tokens_are_billed_as_output() -> None:
     assert icl.per_request_usd == pytest.approx(0.0049, rel=1e-12)
     assert icl.total_usd == pytest.approx(4_680.0 + 2_400.0, rel=1e-12)
     (requests,) = [ln for ln in icl.lines if ln.name == "requests"]
-    assert requests.source.startswith("test-llm prices (given); hidden reasoning tokens billed")
-    assert "1,000 a request, range 1,000-1,000" in requests.source
+    assert requests.source == (
+        "test-llm prices (given); hidden reasoning tokens billed as output: 1,000 a request "
+        "(your measurement (ModelSpec.reasoning_tokens))"
+    )
+    # the latency decodes the same 1,000 tokens: 1,000 / 100 tokens/s = 10 s more
+    with_reasoning = latency_of(profile(icl_model=spec(reasoning_tokens=1_000.0)))[ICL]
+    without = latency_of(profile())[ICL]
+    assert with_reasoning.median_ms - without.median_ms == pytest.approx(10_000.0, rel=1e-9)
     # the tuned model's per-token route bills its own: (200 x $0.3 + (50 + 500) x $1.2) / 1e6
     c = _worked(task_change_interval_days=200.0, ft_model=spec(reasoning_tokens=500.0))
     assert c.fine_tuning.reasoning_tokens_per_request == 500.0
@@ -1214,6 +1220,16 @@ def test_hidden_reasoning_tokens_are_billed_as_output() -> None:
     # a model that does not reason bills none
     assert c.in_context_learning.reasoning_tokens_per_request == 0.0
     assert c.in_context_learning.per_request_usd == pytest.approx(0.0029, rel=1e-12)
+    # the same tuned model on its own dedicated replica (an open model served as given, its
+    # latency from the replica's figures: no hidden tokens) decodes none, and bills none
+    # where the deployment bills tokens: (200 x $0.3 + 50 x $1.2) / 1e6
+    bills_tokens = offer(hosting_usd_per_hour=2.0, dedicated_bills_tokens=True)
+    reasoner = spec(reasoning_tokens=500.0, params_b=8.0, kind="open_weights",
+                    fine_tuning=bills_tokens)  # fmt: skip
+    c = _worked(task_change_interval_days=200.0, ft_model=reasoner, ft_serving="dedicated")
+    assert c.fine_tuning.serving.mode == "dedicated"
+    assert c.fine_tuning.reasoning_tokens_per_request == 0.0
+    assert c.fine_tuning.per_request_usd == pytest.approx(0.00012, rel=1e-12)
 
 
 def test_a_reasoning_models_range_is_billed_at_the_point_its_latency_decodes() -> None:
@@ -1233,3 +1249,20 @@ def test_a_reasoning_models_range_is_billed_at_the_point_its_latency_decodes() -
     assert prompt is not None and spec_.input_usd_per_mtok and spec_.output_usd_per_mtok
     billed = prompt * spec_.input_usd_per_mtok + (50.0 + middle) * spec_.output_usd_per_mtok
     assert icl.per_request_usd == pytest.approx(billed / 1e6, rel=1e-9)
+
+
+def test_a_reasoning_models_range_is_drawn_with_or_without_a_latency_budget() -> None:
+    # billed, the hidden reasoning tokens are an estimate of the cost: drawn whether or not
+    # a budget is set (the other latency figures only with one)
+    from strategy_advisor._estimates import estimates
+
+    drawn = {}
+    for budget in (None, 60_000.0):
+        p = profile(icl_model="gpt-5-nano", icl_shots=0, latency_budget_ms=budget)
+        case, ev = point_evaluation(p)
+        drawn[budget] = {e.key for e in estimates(case, ev.scenarios)}
+    assert "latency.icl.reasoning" in drawn[None] and "latency.icl.reasoning" in drawn[60_000.0]
+    assert "latency.icl.ttft" not in drawn[None] and "latency.icl.ttft" in drawn[60_000.0]
+    icl = recommend(profile(icl_model="gpt-5-nano", icl_shots=0), today=TODAY).costs[ICL]
+    assert icl.total_usd_low is not None and icl.total_usd_high is not None
+    assert icl.total_usd_high > 1.5 * icl.total_usd_low  # 286-2,485 tokens move the bill

@@ -138,6 +138,7 @@ def _side(
         known_part_usd=known if known is not None else total,
         total_usd_low=low,
         total_usd_high=high,
+        total_usd_median=total,
         unpriced=unpriced,
     )
 
@@ -1000,6 +1001,9 @@ def test_a_total_moves_most_with_the_estimate_drawn_in_step_with_it() -> None:
     assert (only.key, only.rank_correlation) == ("a", pytest.approx(-1.0, abs=0.01))
     unpriced = {**totals, Strategy.FINE_TUNING: np.full(n, np.nan)}
     assert _total_drivers(ScoredRows(None, unpriced), n, found, u) == ()  # type: ignore[arg-type]
+    # a total that moves with no estimate (noise of its own) has no driver to name
+    noise = {**totals, Strategy.FINE_TUNING: rng.uniform(size=n)}
+    assert _total_drivers(ScoredRows(None, noise), n, found, u) == ()  # type: ignore[arg-type]
 
 
 def test_a_total_far_from_its_median_is_explained() -> None:
@@ -1017,20 +1021,28 @@ def test_a_total_far_from_its_median_is_explained() -> None:
     )  # fmt: skip
     unc = SimpleNamespace(total_drivers=(driver,))
 
-    def costs(point: float, median: float) -> Any:
+    def costs(point: float, median: float, icl: tuple[float, float] = (900.0, 1_000.0)) -> Any:
         ft = SimpleNamespace(total_usd=point, total_usd_median=median)
-        icl = SimpleNamespace(total_usd=100.0, total_usd_median=1_000.0)  # no driver: silent
-        by = {Strategy.FINE_TUNING: ft, Strategy.IN_CONTEXT_LEARNING: icl}
+        prompting = SimpleNamespace(total_usd=icl[0], total_usd_median=icl[1])
+        by = {Strategy.FINE_TUNING: ft, Strategy.IN_CONTEXT_LEARNING: prompting}
         return SimpleNamespace(for_strategy=by.__getitem__)
 
-    reason = _far_from_median_reason(costs(30_000.0, 20_000.0), unc)  # type: ignore[arg-type]
+    # prompting's total far from its median too, with no driver named
+    reason = _far_from_median_reason(costs(30_000.0, 20_000.0, (100.0, 1_000.0)), unc)  # type: ignore[arg-type]
     assert reason is not None and reason.code == "costs-far-from-median"
     assert reason.message.startswith(
         "Fine-tuning's total as given, $30k, is far above its median over the draws, $20k. "
-        "It moves most with the tuned model's dedicated hosting fee, from $0/h at the cheap "
-        "end of its range to $8/h at the dear end (rank correlation +0.75): in the half of "
-        "the draws where that input is low the total's median is $5,000, where it is high $29k."
+        "It moves most with the tuned model's dedicated hosting fee (rank correlation +0.75): "
+        "its median is $5,000 over the half of the draws nearer $0/h, $29k over the half "
+        "nearer $8/h. Prompting's total as given, $100, is far below its median over the "
+        "draws, $1,000. No single estimated input moves it most (none has a rank correlation "
+        "of 0.3 or more with it): several move it together. A total as given"
     )
+    # far, but no estimate moves it enough to be named (the largest rank correlation under
+    # far_from_median_min_correlation, 0.3): said so
+    alone = _far_from_median_reason(costs(30_000.0, 20_000.0), SimpleNamespace(total_drivers=()))  # type: ignore[arg-type]
+    assert alone is not None
+    assert alone.message.count("No single estimated input moves it most") == 1
     assert "far below" in _far_from_median_reason(costs(10.0, 15.0), unc).message  # type: ignore[arg-type, union-attr]
     assert _far_from_median_reason(costs(29_000.0, 20_000.0), unc) is None  # type: ignore[arg-type]
     assert _far_from_median_reason(costs(0.0, 20_000.0), unc) is None  # type: ignore[arg-type]

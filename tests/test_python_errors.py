@@ -85,7 +85,7 @@ def test_a_model_given_as_a_spec_is_checked_as_a_spec_alone() -> None:
         TaskProfile(**BASE, icl_model=bad)
     (err,) = exc.value.errors()
     assert (err["loc"], err["type"]) == (
-        ("icl_model", "spec", "input_usd_per_mtok"),
+        ("icl_model", "ModelSpec", "input_usd_per_mtok"),
         "greater_than_equal",
     )
     assert "function-after" not in str(exc.value) and "constrained-str" not in str(exc.value)
@@ -96,7 +96,13 @@ def test_a_model_given_as_a_spec_is_checked_as_a_spec_alone() -> None:
     assert "a catalog model name (a string) or a model spec" in err["msg"]
     with pytest.raises(ValidationError) as exc:
         TaskProfile(**BASE, icl_model="")
-    assert [e["loc"] for e in exc.value.errors()] == [("icl_model", "name")]
+    assert [e["loc"] for e in exc.value.errors()] == [("icl_model", "str")]
+    # the branch tags are never read as a spec's fields: an empty name given as the model,
+    # and an empty name inside a spec, are told apart
+    assert describe_validation_error(exc.value, TaskProfile).startswith("icl_model: ")
+    with pytest.raises(ValidationError) as exc:
+        TaskProfile(**BASE, icl_model={"name": "", "input_usd_per_mtok": 1.0})
+    assert describe_validation_error(exc.value, TaskProfile).startswith("icl_model.name: ")
     assert TaskProfile(**BASE, icl_model="gpt-5.4-mini").icl_model == "gpt-5.4-mini"
     spec = ModelSpec(name="x", input_usd_per_mtok=1.0, output_usd_per_mtok=2.0)
     assert TaskProfile(**BASE, ft_model=spec).ft_model == spec

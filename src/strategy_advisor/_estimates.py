@@ -346,8 +346,9 @@ def estimates(case: Case, point: Scenarios) -> tuple[Estimate, ...]:
             )
         )
     out.extend(_serving_estimates(case))
-    if p.latency_budget_ms is not None:
-        out.extend(_latency_estimates(case))
+    # the hidden reasoning tokens are billed as output: drawn with or without a budget
+    names = (*_LATENCY_WORDS, "e2e") if p.latency_budget_ms is not None else ("reasoning",)
+    out.extend(_latency_estimates(case, names))
     return tuple(out)
 
 
@@ -374,9 +375,11 @@ def _figure_words(figure: Figure, rate: bool, template: str) -> Words:
     return words
 
 
-def _latency_estimates(case: Case) -> list[Estimate]:
+def _latency_estimates(case: Case, names: tuple[str, ...]) -> list[Estimate]:
     """The measured latency figures' ranges (``_latency.py``): a slowness per figure and
-    strategy, drawn triangular from the fast end (−1) to the slow end (+1)."""
+    strategy, drawn triangular from the fast end (−1) to the slow end (+1); ``names`` the
+    figures (all, and the end-to-end tail ``e2e``, with a latency budget; only the hidden
+    reasoning tokens, which are billed, without one)."""
     out: list[Estimate] = []
     tuned = case.ft
     ft_route = (
@@ -387,7 +390,8 @@ def _latency_estimates(case: Case) -> list[Estimate]:
     routes = (("icl", "the prompted model's", hosted_figures(case.icl)),
               ("ft", "the tuned model's", ft_route))  # fmt: skip
     for tag, whose, figures in routes:
-        for name, (label, _, rate, template) in _LATENCY_WORDS.items():
+        for name in (n for n in names if n in _LATENCY_WORDS):
+            label, _, rate, template = _LATENCY_WORDS[name]
             figure = getattr(figures, name)
             if figure.low >= figure.high:
                 continue
@@ -400,7 +404,7 @@ def _latency_estimates(case: Case) -> list[Estimate]:
                 )
             )
     e2e = hosted_latency_figures_e2e()
-    if e2e.low < e2e.high:
+    if "e2e" in names and e2e.low < e2e.high:
         out.append(
             Estimate(
                 "latency.e2e_tail",

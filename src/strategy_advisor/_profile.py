@@ -39,17 +39,18 @@ _ModelName = Annotated[str, Field(min_length=1, max_length=MODEL_NAME_MAX_CHARS)
 
 def _model_kind(value: Any) -> str | None:
     """Which kind of model reference a value is: a name (a string) or a spec (an object), so
-    that an error is reported for that kind alone."""
+    that an error is reported for that kind alone (tagged by its type's name, as pydantic
+    tags a union's branches: never a field's name)."""
     if isinstance(value, str):
-        return "name"
+        return "str"
     if isinstance(value, dict | ModelSpec):
-        return "spec"
+        return "ModelSpec"
     return None
 
 
 #: A model: its catalog name, or an explicit spec.
 _Model = Annotated[
-    Annotated[_ModelName, Tag("name")] | Annotated[ModelSpec, Tag("spec")],
+    Annotated[_ModelName, Tag("str")] | Annotated[ModelSpec, Tag("ModelSpec")],
     Discriminator(
         _model_kind,
         custom_error_type="model_reference",

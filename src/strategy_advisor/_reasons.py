@@ -156,31 +156,34 @@ def _range_reason(
 def _far_from_median_reason(costs: CostComparison, uncertainty: Uncertainty) -> Reason | None:
     """Why a total as given lies far from its median over the draws, where one is at least
     ``far_from_median_ratio`` times the other (``data/uncertainty.json``): the estimated
-    input that total moves with most."""
+    input that total moves with most, and the total's median over each half of that
+    input's draws (by its percentile: nearer its cheap end, nearer its dear end)."""
     drivers = {d.strategy: d for d in uncertainty.total_drivers}
     said = []
     for s, name in ((Strategy.FINE_TUNING, "Fine-tuning"), (Strategy.IN_CONTEXT_LEARNING,
                                                              "Prompting")):  # fmt: skip
-        driver = drivers.get(s)
-        if driver is None:
-            continue
         cost = costs.for_strategy(s)
         point, median = cost.total_usd, cost.total_usd_median
         if point is None or median is None or not far_from_median(point, median):
             continue
         way = "above" if point > median else "below"
-        halves = ""
-        if math.isfinite(driver.median_low_usd) and math.isfinite(driver.median_high_usd):
-            halves = (
-                f": in the half of the draws where that input is low the total's median is "
-                f"{usd(driver.median_low_usd)}, where it is high {usd(driver.median_high_usd)}"
+        text = f"{name}'s total as given, {usd(point)}, is far {way} its median over the draws, "
+        text += f"{usd(median)}."
+        driver = drivers.get(s)
+        if driver is None:
+            least = uncertainty_settings().far_from_median_min_correlation
+            text += (
+                " No single estimated input moves it most (none has a rank correlation of "
+                f"{least:g} or more with it): several move it together."
             )
-        said.append(
-            f"{name}'s total as given, {usd(point)}, is far {way} its median over the draws, "
-            f"{usd(median)}. It moves most with {driver.input}, from {driver.low_label} at "
-            f"the cheap end of its range to {driver.high_label} at the dear end (rank "
-            f"correlation {driver.rank_correlation:+.2f}){halves}."
-        )
+        else:
+            text += (
+                f" It moves most with {driver.input} (rank correlation "
+                f"{driver.rank_correlation:+.2f}): its median is {usd(driver.median_low_usd)} "
+                f"over the half of the draws nearer {driver.low_label}, "
+                f"{usd(driver.median_high_usd)} over the half nearer {driver.high_label}."
+            )
+        said.append(text)
     if not said:
         return None
     return _reason(

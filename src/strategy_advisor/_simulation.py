@@ -280,7 +280,9 @@ def _total_drivers(
     strategies: Sequence[Strategy] = (FT, ICL),
 ) -> tuple[TotalDriver, ...]:
     """For each of ``strategies`` priced in every draw, the estimate its total moves with
-    most (the largest rank correlation in size; none where the total does not move)."""
+    most (the largest rank correlation in size; none where none reaches
+    ``far_from_median_min_correlation``, or the total does not move)."""
+    least = uncertainty_settings().far_from_median_min_correlation
     if not found:
         return ()
     u = np.stack([percentiles[e.key] for e in found])
@@ -291,15 +293,17 @@ def _total_drivers(
             continue
         rho = _rank_correlations(u, _ranks(totals))
         i = int(np.argmax(np.abs(rho)))  # the first estimate on a tie
-        if rho[i] == 0:
+        if abs(rho[i]) < least:
             continue
         low, high = _end_labels(found[i])
-        cheap = u[i] < 0.5
+        cheap = u[i] < 0.5  # a low percentile is the end that makes the bills cheap
+        if cheap.all() or not cheap.any():
+            continue
         out.append(construct(
             TotalDriver, strategy=k, key=found[i].key, input=found[i].label, low_label=low,
             high_label=high, rank_correlation=float(rho[i]),
-            median_low_usd=float(np.median(totals[cheap])) if cheap.any() else math.nan,
-            median_high_usd=float(np.median(totals[~cheap])) if (~cheap).any() else math.nan,
+            median_low_usd=float(np.median(totals[cheap])),
+            median_high_usd=float(np.median(totals[~cheap])),
         ))  # fmt: skip
     return tuple(out)
 

@@ -56,6 +56,7 @@ class UncertaintySettings(BaseModel):
     curve_draws: int = Field(..., ge=10)
     curve_draws_reason: str
     far_from_median_ratio: float = Field(..., gt=1)
+    far_from_median_min_correlation: float = Field(..., ge=0, le=1)
     far_from_median_reason: str
     evpi_share_of_cheaper_total: float = Field(..., ge=0)
     evpi_min_usd: float = Field(..., ge=0)
@@ -109,11 +110,11 @@ class TotalDriver(BaseModel):
         "draws: the largest in size of all the estimated inputs."
     )
     median_low_usd: float = Field(
-        description="The total's median over the draws in which the input is in the cheap "
-        "half of its range (percentile below 0.5)."
+        description="The total's median over the half of the draws in which the input is "
+        "nearer its cheap end (its percentile below 0.5)."
     )
     median_high_usd: float = Field(
-        description="The total's median over the draws in which it is in the dear half."
+        description="The total's median over the half nearer its dear end."
     )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._catalog import ServingMode
-from .._figures import middle
+from .._figures import Figure, middle
 from .._latency import (
     RouteFigures,
     RouteInputs,
@@ -42,8 +42,8 @@ from .bills import Bills, BoolArray, PromptShape, ServingBill, blank_bill, full_
 from .fees import serving_fee
 
 __all__ = [
-    "billed_reasoning",
     "changes_in_horizon",
+    "hidden_reasoning",
     "price",
     "price_prompting",
     "prompt_shape",
@@ -139,6 +139,7 @@ def _icl_option(
         o.unpriced.append(_UNKNOWN_TOKENS)
     if batch:
         o.allowed = shape.batch
+    o.reasoning_tokens = hidden_reasoning(case, s, o)
     rate = s["hourly_usd"]
     if own_weights(mode):
         o.per_request = np.where(np.isnan(shape.prompt), np.nan, 0.0)
@@ -174,7 +175,6 @@ def _icl_per_request(
     full = s["icl_input"]
     i, out = (s["icl_batch_input"], s["icl_batch_output"]) if batch else (full, s["icl_output"])
     cached = shape.cacheable & (not batch or case.batch_stacks_with_cache)
-    o.reasoning_tokens = billed_reasoning(case, s, Strategy.IN_CONTEXT_LEARNING)
     prompt, prefix = shape.prompt, shape.prefix
     out_tok = s["output_tokens"] + o.reasoning_tokens
     plain = (prompt * i + out_tok * out) / _MTOK
@@ -189,26 +189,35 @@ def _icl_per_request(
     if batch and case.batch_stacks_with_cache and shape.cacheable.any():
         what = "batch prices, cache prices at the batch discount"
     o.sources["tokens"] = f"{spec.name} {what} ({spec.source or 'given'})" + _reasoning_source(
-        case, Strategy.IN_CONTEXT_LEARNING
+        case, o
     )
     return np.where(cached, miss - discount * shape.hit_rate, plain)
 
 
-def billed_reasoning(case: Case, s: Scenarios, strategy: Strategy) -> FloatArray:
-    """Hidden reasoning tokens per request, billed at the output price: the model's hosted
-    figure at each row's slowness, the same number its latency decodes before the answer
-    (0 for a model that does not reason)."""
-    tag = "icl" if strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
-    figure = hosted_figures(case.side(strategy).spec).reasoning
-    return slowness_value(figure, s[f"{tag}_lat_reasoning"])
+def hidden_reasoning(case: Case, s: Scenarios, o: ServingBill) -> FloatArray:
+    """The hidden reasoning tokens a request on this option decodes before its answer, at
+    each row's slowness: its route's figure, the same number its latency decodes (billed at
+    the output price where tokens are billed; 0 for a model that does not reason, and on a
+    replica of an open model served as given)."""
+    tag = "icl" if o.strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
+    return slowness_value(_reasoning_figure(case, o), s[f"{tag}_lat_reasoning"])
 
 
-def _reasoning_source(case: Case, strategy: Strategy) -> str:
+def _reasoning_figure(case: Case, o: ServingBill) -> Figure:
+    figures = _route_figures(case, o)
+    if figures is None:
+        figures = hosted_figures(case.side(o.strategy).spec)
+    return figures.reasoning
+
+
+def _reasoning_source(case: Case, o: ServingBill) -> str:
     """Where the billed reasoning tokens come from, for the requests' cost line ("" for a
     model that does not reason)."""
-    f = hosted_figures(case.side(strategy).spec).reasoning
+    f = _reasoning_figure(case, o)
     if f.high <= 0:
         return ""
+    if f.low >= f.high:
+        return f"; hidden reasoning tokens billed as output: {f.low:,.0f} a request ({f.basis})"
     point = "" if f.point is not None else " (no published point: the middle of the range)"
     return (
         f"; hidden reasoning tokens billed as output: {middle(f):,.0f} a request{point}, "
@@ -237,6 +246,7 @@ def _ft_option(
         o.unpriced.append(_UNKNOWN_TOKENS)
     if batch:
         o.allowed = _batch_allowed(case, case.tuned, s["latency_budget_ms"])
+    o.reasoning_tokens = hidden_reasoning(case, s, o)
     rate = s["hourly_usd"]
     if offer is None:
         o.unpriced.append(f"{spec.name}.fine_tuning (the model has no fine-tuning offer)")
@@ -262,11 +272,10 @@ def _ft_option(
             i, out = (s["ft_batch_input"], s["ft_batch_output"]) if batch else (
                 s["ft_input"], s["ft_output"]
             )  # fmt: skip
-            o.reasoning_tokens = billed_reasoning(case, s, Strategy.FINE_TUNING)
             o.per_request = (q * i + (out_tok + o.reasoning_tokens) * out) / _MTOK
             what = "batch prices" if batch else "prices"
             o.sources["tokens"] = f"tuned {spec.name} {what} ({offer.source or 'given'})" + (
-                _reasoning_source(case, Strategy.FINE_TUNING)
+                _reasoning_source(case, o)
             )  # fmt: skip
     horizon_days = s["horizon_months"] * case.days_per_month
     moves, extra = _shutdown_run(

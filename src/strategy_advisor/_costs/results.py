@@ -152,8 +152,9 @@ class StrategyCost(BaseModel):
     output_tokens_per_request: float | None
     reasoning_tokens_per_request: float | None = Field(
         default=0.0,
-        description="Hidden reasoning tokens a request decodes before its answer, billed at "
-        "the output price (0: the model does not reason; None: unknown).",
+        description="Hidden reasoning tokens a request decodes before its answer, on the "
+        "route it is served by; billed at the output price where tokens are billed (0: the "
+        "model does not reason there; None: unknown).",
     )
     cache_hit_rate: float | None = Field(
         description="Share of requests whose prompt prefix is a cache hit (None: no prefix)."
