@@ -147,6 +147,14 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
         "value the catalog uses and drawn as one value or the other. See "
         "[Reading a recommendation](reading.md).",
     ),
+    "costs-reasoning-estimated": (
+        "note",
+        "A strategy's requests are billed hidden reasoning tokens whose count is an estimate "
+        "(`StrategyCost.reasoning_tokens_range`: no count per request is published for the "
+        "model at its default settings, so the middle of a range is billed and the range is "
+        "drawn): measure `usage.completion_tokens_details.reasoning_tokens` on your own calls "
+        "and give it as `ModelSpec.reasoning_tokens`. See [Costs and latency](costs.md).",
+    ),
     "decision-flips-inside-ranges": (
         "note",
         "The point estimates favour the chosen strategy, but the other one is the better "

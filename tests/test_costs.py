@@ -1248,6 +1248,17 @@ def test_a_reasoning_models_range_is_billed_at_the_point_its_latency_decodes() -
     prompt = icl.input_tokens_per_request
     assert prompt is not None and spec_.input_usd_per_mtok and spec_.output_usd_per_mtok
     billed = prompt * spec_.input_usd_per_mtok + (50.0 + middle) * spec_.output_usd_per_mtok
+    # an estimate, not a measurement: its range, and what to measure, in the answer
+    assert icl.reasoning_tokens_range == (286.0, pytest.approx(2_485.2, abs=0.1))
+    (note,) = [r for r in rec.reasons if r.code == "costs-reasoning-estimated"]
+    assert note.message.startswith(
+        "Prompting's requests to gpt-5-nano are billed 843 hidden reasoning tokens each at "
+        "the output price, an estimate (drawn from 286-2,485 in the ranges)"
+    )
+    assert "give it as ModelSpec.reasoning_tokens" in note.message
+    measured = recommend(profile(icl_model=spec(reasoning_tokens=900.0)), today=TODAY)
+    assert measured.costs[ICL].reasoning_tokens_range is None
+    assert "costs-reasoning-estimated" not in [r.code for r in measured.reasons]
     assert icl.per_request_usd == pytest.approx(billed / 1e6, rel=1e-9)
 
 

@@ -140,6 +140,8 @@ def _side(
         total_usd_high=high,
         total_usd_median=total,
         unpriced=unpriced,
+        reasoning_tokens_per_request=0.0,
+        reasoning_tokens_range=None,
     )
 
 

@@ -195,6 +195,32 @@ def _far_from_median_reason(costs: CostComparison, uncertainty: Uncertainty) -> 
     )
 
 
+def _reasoning_reason(costs: CostComparison) -> Reason | None:
+    """What to measure where a bill counts hidden reasoning tokens no one has measured."""
+    said = []
+    for s, name in ((Strategy.IN_CONTEXT_LEARNING, "Prompting"), (Strategy.FINE_TUNING,
+                                                                 "Fine-tuning")):  # fmt: skip
+        cost = costs.for_strategy(s)
+        tokens, span = cost.reasoning_tokens_per_request, cost.reasoning_tokens_range
+        if not tokens or span is None:
+            continue
+        said.append(
+            f"{name}'s requests to {cost.model} are billed {format_value(tokens, 'int')} hidden "
+            f"reasoning tokens each at the output price, an estimate (drawn from "
+            f"{format_value(span[0], 'int')}-{format_value(span[1], 'int')} in the ranges): no "
+            "count per request is published for it at its default settings."
+        )
+    if not said:
+        return None
+    return _reason(
+        "costs-reasoning-estimated",
+        " ".join(said) + " Measure usage.completion_tokens_details.reasoning_tokens on a "
+        "sample of your own calls and give it as ModelSpec.reasoning_tokens.",
+        None,
+        "note",
+    )
+
+
 def _value_reason(uncertainty: Uncertainty, costs: CostComparison) -> Reason | None:
     """What knowing more would be worth, when it is worth a measurement."""
     evpi = uncertainty.evpi_usd
@@ -316,6 +342,9 @@ def reasons_for(
     far = _far_from_median_reason(costs, uncertainty)
     if far is not None:
         out.append(far)
+    reasoning = _reasoning_reason(costs)
+    if reasoning is not None:
+        out.append(reasoning)
     worth = _value_reason(uncertainty, costs)
     if worth is not None:
         out.append(worth)

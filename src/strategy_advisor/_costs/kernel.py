@@ -42,11 +42,13 @@ from .bills import Bills, BoolArray, PromptShape, ServingBill, blank_bill, full_
 from .fees import serving_fee
 
 __all__ = [
+    "bills_tokens",
     "changes_in_horizon",
     "hidden_reasoning",
     "price",
     "price_prompting",
     "prompt_shape",
+    "reasoning_figure",
 ]
 
 _MTOK = 1_000_000.0  # prices are per million tokens
@@ -200,10 +202,22 @@ def hidden_reasoning(case: Case, s: Scenarios, o: ServingBill) -> FloatArray:
     the output price where tokens are billed; 0 for a model that does not reason, and on a
     replica of an open model served as given)."""
     tag = "icl" if o.strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
-    return slowness_value(_reasoning_figure(case, o), s[f"{tag}_lat_reasoning"])
+    return slowness_value(reasoning_figure(case, o), s[f"{tag}_lat_reasoning"])
 
 
-def _reasoning_figure(case: Case, o: ServingBill) -> Figure:
+def bills_tokens(case: Case, o: ServingBill) -> bool:
+    """Whether an option bills its requests by the token (a per-token API, or a dedicated
+    deployment that bills tokens), rather than by the GPU hour."""
+    if own_weights(o.mode):
+        return False
+    offer = case.ft.fine_tuning
+    if o.strategy is Strategy.FINE_TUNING and o.mode == "dedicated":
+        return offer is not None and offer.dedicated_bills_tokens
+    return True
+
+
+def reasoning_figure(case: Case, o: ServingBill) -> Figure:
+    """The figure of the hidden reasoning tokens on an option's route (its range and basis)."""
     figures = _route_figures(case, o)
     if figures is None:
         figures = hosted_figures(case.side(o.strategy).spec)
@@ -213,7 +227,7 @@ def _reasoning_figure(case: Case, o: ServingBill) -> Figure:
 def _reasoning_source(case: Case, o: ServingBill) -> str:
     """Where the billed reasoning tokens come from, for the requests' cost line ("" for a
     model that does not reason)."""
-    f = _reasoning_figure(case, o)
+    f = reasoning_figure(case, o)
     if f.high <= 0:
         return ""
     if f.low >= f.high:

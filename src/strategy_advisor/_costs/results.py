@@ -156,6 +156,11 @@ class StrategyCost(BaseModel):
         "route it is served by; billed at the output price where tokens are billed (0: the "
         "model does not reason there; None: unknown).",
     )
+    reasoning_tokens_range: tuple[float, float] | None = Field(
+        default=None,
+        description="Where the billed reasoning tokens are an estimate, not a measurement: "
+        "the range they are drawn from (None: none billed, or an exact count).",
+    )
     cache_hit_rate: float | None = Field(
         description="Share of requests whose prompt prefix is a cache hit (None: no prefix)."
     )

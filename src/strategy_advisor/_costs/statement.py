@@ -17,6 +17,7 @@ from .._scenarios import Case, Scenarios
 from .._serving import replica_time_source
 from .._types import FloatArray, Strategy, construct
 from .bills import Bills, ServingBill
+from .kernel import bills_tokens, reasoning_figure
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 
 __all__ = ["cost_comparison", "describe_plan", "replica_words", "route_label"]
@@ -235,9 +236,18 @@ def _strategy_cost(
         cached_tokens_per_request=cached_tokens,
         output_tokens_per_request=_f(o.output_tokens, row),
         reasoning_tokens_per_request=_f(o.reasoning_tokens, row),
+        reasoning_tokens_range=_reasoning_range(case, o, row),
         cache_hit_rate=hit,
         unpriced=tuple(dict.fromkeys(o.unpriced)),
     )
+
+
+def _reasoning_range(case: Case, o: ServingBill, row: int) -> tuple[float, float] | None:
+    """The range of the reasoning tokens an option bills, where they are an estimate."""
+    if not _f(o.reasoning_tokens, row) or not bills_tokens(case, o):
+        return None
+    f = reasoning_figure(case, o)
+    return (f.low, f.high) if f.low < f.high else None
 
 
 def _line(name: str, kind: str, usd_: float | None, formula: str, source: str) -> CostLine:
