@@ -143,8 +143,9 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
         "(`rec.uncertainty.total_drivers`, by rank correlation, if it reaches "
         f"{_UNCERTAINTY.far_from_median_min_correlation:g} in size), with the total's median "
         "over the half of the draws nearer that input's cheap end and over the half nearer "
-        "its dear end: typically a catalog number whose two sources disagree, priced at the "
-        "value the catalog uses and drawn as one value or the other. See "
+        "its dear end (for two published values, in the draws at each): typically a catalog "
+        "number whose two sources disagree, priced at their weighted mean and drawn as one "
+        "value or the other. See "
         "[Reading a recommendation](reading.md).",
     ),
     "costs-reasoning-estimated": (
@@ -152,8 +153,9 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
         "A strategy's requests are billed hidden reasoning tokens whose count is an estimate "
         "(`StrategyCost.reasoning_tokens_range`: no count per request is published for the "
         "model at its default settings, so the middle of a range is billed and the range is "
-        "drawn): measure `usage.completion_tokens_details.reasoning_tokens` on your own calls "
-        "and give it as `ModelSpec.reasoning_tokens`. See [Costs and latency](costs.md).",
+        "drawn), and that range moves the decision (a row of the sensitivity table): measure "
+        "`usage.completion_tokens_details.reasoning_tokens` on your own calls and give it as "
+        "`ModelSpec.reasoning_tokens`. See [Costs and latency](costs.md).",
     ),
     "decision-flips-inside-ranges": (
         "note",

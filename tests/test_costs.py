@@ -1253,8 +1253,11 @@ def test_a_reasoning_models_range_is_billed_at_the_point_its_latency_decodes() -
     (note,) = [r for r in rec.reasons if r.code == "costs-reasoning-estimated"]
     assert note.message.startswith(
         "Prompting's requests to gpt-5-nano are billed 843 hidden reasoning tokens each at "
-        "the output price, an estimate (drawn from 286-2,485 in the ranges)"
+        "the output price, an estimate (drawn from 286-2,485: no count per request is "
+        "published for it at its default settings) that moves the decision score by "
     )
+    (row,) = [r for r in rec.sensitivity if r.key == "latency.icl.reasoning"]
+    assert f"by {row.swing:.2f} across its range" in note.message
     assert "give it as ModelSpec.reasoning_tokens" in note.message
     measured = recommend(profile(icl_model=spec(reasoning_tokens=900.0)), today=TODAY)
     assert measured.costs[ICL].reasoning_tokens_range is None

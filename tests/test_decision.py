@@ -997,12 +997,21 @@ def test_a_total_moves_most_with_the_estimate_drawn_in_step_with_it() -> None:
     assert drivers[0].median_low_usd == float(np.median(ft[low_half]))
     assert drivers[0].median_high_usd == float(np.median(ft[~low_half]))
     assert drivers[0].median_low_usd < drivers[0].median_high_usd
+    assert not drivers[0].two_valued
     falling = {**totals, Strategy.FINE_TUNING: 1.0 - u["a"]}  # a perfect negative relation
     (only,) = _total_drivers(ScoredRows(None, falling), n, found, u)  # type: ignore[arg-type]
     # the draws are uniform percentiles against ranks: -1 up to their sampling (0.999)
     assert (only.key, only.rank_correlation) == ("a", pytest.approx(-1.0, abs=0.01))
     unpriced = {**totals, Strategy.FINE_TUNING: np.full(n, np.nan)}
     assert _total_drivers(ScoredRows(None, unpriced), n, found, u) == ()  # type: ignore[arg-type]
+    # a two-valued input (a disputed catalog number, the low value drawn below its weight,
+    # here 0.3): the medians are those of the draws at each value
+    two = (Estimate("d", "input d", lambda p: {"volume": p}, lambda v: f"{v:.1f}",
+                    two_valued=0.3),)  # fmt: skip
+    u2 = {"d": rng.uniform(size=n)}
+    stepped = {**totals, Strategy.FINE_TUNING: np.where(u2["d"] < 0.3, 1.0, 10.0)}
+    (d,) = _total_drivers(ScoredRows(None, stepped), n, two, u2)  # type: ignore[arg-type]
+    assert (d.two_valued, d.median_low_usd, d.median_high_usd) == (True, 1.0, 10.0)
     # a total that moves with no estimate (noise of its own) has no driver to name
     noise = {**totals, Strategy.FINE_TUNING: rng.uniform(size=n)}
     assert _total_drivers(ScoredRows(None, noise), n, found, u) == ()  # type: ignore[arg-type]
@@ -1019,7 +1028,7 @@ def test_a_total_far_from_its_median_is_explained() -> None:
         TotalDriver, strategy=Strategy.FINE_TUNING, key="ft_hosting",
         input="the tuned model's dedicated hosting fee", low_label="$0/h",
         high_label="$8/h", rank_correlation=0.75, median_low_usd=5_000.0,
-        median_high_usd=29_000.0,
+        median_high_usd=29_000.0, two_valued=False,
     )  # fmt: skip
     unc = SimpleNamespace(total_drivers=(driver,))
 
@@ -1047,4 +1056,16 @@ def test_a_total_far_from_its_median_is_explained() -> None:
     assert alone.message.count("No single estimated input moves it most") == 1
     assert "far below" in _far_from_median_reason(costs(10.0, 15.0), unc).message  # type: ignore[arg-type, union-attr]
     assert _far_from_median_reason(costs(29_000.0, 20_000.0), unc) is None  # type: ignore[arg-type]
+    # two published values: the medians in the draws at each
+    disputed = SimpleNamespace(total_drivers=(driver.model_copy(update={"two_valued": True}),))
+    said = _far_from_median_reason(costs(30_000.0, 20_000.0), disputed)  # type: ignore[arg-type]
+    assert (
+        said is not None
+        and (
+            "whose two published values disagree (rank correlation +0.75): its median is $5,000 in "
+            "the draws at $0/h and $29k in those at $8/h; the total as given takes their weighted "
+            "mean."
+        )
+        in said.message
+    )
     assert _far_from_median_reason(costs(0.0, 20_000.0), unc) is None  # type: ignore[arg-type]

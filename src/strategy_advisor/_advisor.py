@@ -277,6 +277,7 @@ class Advisor:
             sim.uncertainty,
             latency,
             budget,
+            sensitivity=sim.sensitivity,
         )
         flips = core.explored.flip_points
         measure = measure_first(

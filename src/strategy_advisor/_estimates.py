@@ -95,6 +95,7 @@ class Estimate:
     values: Callable[[FloatArray], dict[str, FloatArray]]
     describe: Callable[[float], str]
     group: str | None = None  # estimates in one group share their percentile
+    two_valued: float | None = None  # one of two published values: the percentile between
 
 
 _PEOPLE = {
@@ -313,15 +314,17 @@ def estimates(case: Case, point: Scenarios) -> tuple[Estimate, ...]:
             whose = "the prompted model's" if arm == "icl_model" else "the tuned model's"
             used = _spec_value(spec, rng.path)
             inside = used is not None and rng.low < used < rng.high
+            spread = inside and used is not None  # a spread with a point, else two values
             values = (
-                _ranged_knob(dispute_knob, rng.low, used, rng.high)  # a spread with a point
-                if inside and used is not None
+                _ranged_knob(dispute_knob, rng.low, used, rng.high)  # type: ignore[arg-type]
+                if spread
                 else _two_valued(dispute_knob, rng.low, rng.high, settings.dispute_weight_low)
             )
             out.append(
                 Estimate(
                     f"{arm}.{rng.path}", f"{whose} {what} ({spec.name})", values,
                     _money_words(unit),
+                    two_valued=None if spread else settings.dispute_weight_low,
                 )
             )  # fmt: skip
     life = case.cache

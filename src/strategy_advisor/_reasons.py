@@ -16,7 +16,7 @@ from ._latency import StrategyLatency
 from ._quality import QualityEstimate
 from ._rules import RuleOutcome
 from ._types import Strategy, construct
-from ._uncertainty import Uncertainty, far_from_median, uncertainty_settings
+from ._uncertainty import SensitivityRow, Uncertainty, far_from_median, uncertainty_settings
 
 __all__ = ["reasons_for"]
 
@@ -176,6 +176,14 @@ def _far_from_median_reason(costs: CostComparison, uncertainty: Uncertainty) -> 
                 " No single estimated input moves it most (none has a rank correlation of "
                 f"{least:g} or more with it): several move it together."
             )
+        elif driver.two_valued:
+            text += (
+                f" It moves most with {driver.input}, whose two published values disagree (rank "
+                f"correlation {driver.rank_correlation:+.2f}): its median is "
+                f"{usd(driver.median_low_usd)} in the draws at {driver.low_label} and "
+                f"{usd(driver.median_high_usd)} in those at {driver.high_label}; the total as "
+                "given takes their weighted mean."
+            )
         else:
             text += (
                 f" It moves most with {driver.input} (rank correlation "
@@ -195,20 +203,26 @@ def _far_from_median_reason(costs: CostComparison, uncertainty: Uncertainty) -> 
     )
 
 
-def _reasoning_reason(costs: CostComparison) -> Reason | None:
-    """What to measure where a bill counts hidden reasoning tokens no one has measured."""
+def _reasoning_reason(
+    costs: CostComparison, sensitivity: tuple[SensitivityRow, ...]
+) -> Reason | None:
+    """What to measure where a bill counts hidden reasoning tokens no one has measured and
+    their range moves the decision (a row of the tornado)."""
+    swings = {r.key: r.swing for r in sensitivity}
     said = []
-    for s, name in ((Strategy.IN_CONTEXT_LEARNING, "Prompting"), (Strategy.FINE_TUNING,
-                                                                 "Fine-tuning")):  # fmt: skip
+    for s, name, tag in ((Strategy.IN_CONTEXT_LEARNING, "Prompting", "icl"),
+                         (Strategy.FINE_TUNING, "Fine-tuning", "ft")):  # fmt: skip
         cost = costs.for_strategy(s)
         tokens, span = cost.reasoning_tokens_per_request, cost.reasoning_tokens_range
-        if not tokens or span is None:
+        swing = swings.get(f"latency.{tag}.reasoning")
+        if not tokens or span is None or swing is None:
             continue
         said.append(
             f"{name}'s requests to {cost.model} are billed {format_value(tokens, 'int')} hidden "
             f"reasoning tokens each at the output price, an estimate (drawn from "
-            f"{format_value(span[0], 'int')}-{format_value(span[1], 'int')} in the ranges): no "
-            "count per request is published for it at its default settings."
+            f"{format_value(span[0], 'int')}-{format_value(span[1], 'int')}: no count per "
+            "request is published for it at its default settings) that moves the decision "
+            f"score by {swing:.2f} across its range."
         )
     if not said:
         return None
@@ -293,8 +307,10 @@ def reasons_for(
     uncertainty: Uncertainty,
     latency: Mapping[Strategy, StrategyLatency] | None = None,
     budget_ms: float | None = None,
+    sensitivity: tuple[SensitivityRow, ...] = (),
 ) -> tuple[Reason, ...]:
-    """Why: infeasibility first, then the weighed factors by size, then the notes."""
+    """Why: infeasibility first, then the weighed factors by size, then the notes
+    (``sensitivity``: the tornado's rows, for the estimates that move the decision)."""
     strategy, feasible = decision.strategy, decision.feasible
     fired = [o for o in outcomes if o.status == "fired"]
     score = decision.score
@@ -342,7 +358,7 @@ def reasons_for(
     far = _far_from_median_reason(costs, uncertainty)
     if far is not None:
         out.append(far)
-    reasoning = _reasoning_reason(costs)
+    reasoning = _reasoning_reason(costs, sensitivity)
     if reasoning is not None:
         out.append(reasoning)
     worth = _value_reason(uncertainty, costs)

@@ -296,7 +296,8 @@ def _total_drivers(
         if abs(rho[i]) < least:
             continue
         low, high = _end_labels(found[i])
-        cheap = u[i] < 0.5  # a low percentile is the end that makes the bills cheap
+        e = found[i]  # a low percentile is the end that makes the bills cheap
+        cheap = u[i] < (e.two_valued if e.two_valued is not None else 0.5)
         if cheap.all() or not cheap.any():
             continue
         out.append(construct(
@@ -304,6 +305,7 @@ def _total_drivers(
             high_label=high, rank_correlation=float(rho[i]),
             median_low_usd=float(np.median(totals[cheap])),
             median_high_usd=float(np.median(totals[~cheap])),
+            two_valued=e.two_valued is not None,
         ))  # fmt: skip
     return tuple(out)
 

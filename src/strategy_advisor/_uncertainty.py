@@ -111,10 +111,15 @@ class TotalDriver(BaseModel):
     )
     median_low_usd: float = Field(
         description="The total's median over the half of the draws in which the input is "
-        "nearer its cheap end (its percentile below 0.5)."
+        "nearer its cheap end (its percentile below 0.5; a two-valued input: at its low value)."
     )
     median_high_usd: float = Field(
         description="The total's median over the half nearer its dear end."
+    )
+    two_valued: bool = Field(
+        default=False,
+        description="The input is one of two published values (a disputed catalog number): "
+        "the medians are those of the draws at each value, its ends the two values.",
     )
 
 
