@@ -181,7 +181,9 @@ STAGE_REASONS: dict[str, tuple[str, str]] = {
     "decision-flip-points": (
         "note",
         "The nearest values at which single inputs would change the recommendation (each "
-        "alone, everything else as given); `rec.flip_points` holds them all. See "
+        "alone, everything else as given); `rec.flip_points` holds them all. Where the "
+        "volume's flip is more than 1% from the break-even (the totals equal), it says why: "
+        "the decision also weighs the quality estimate, the rules and the latency budget. See "
         "[Reading a recommendation](reading.md).",
     ),
     "quality-uncertain": (

@@ -457,3 +457,32 @@ def test_reading_doc_worked_example_is_current() -> None:
         [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_volume_flip_says_why_it_is_not_the_break_even() -> None:
+    """The decision weighs quality, rules and latency besides the totals: where the volume's
+    flip lies beyond the break-even (or before it) by more than 1%, the flip reason says so."""
+    from strategy_advisor import FlipPoint, Strategy
+    from strategy_advisor._types import construct
+    from strategy_advisor._whatif import flip_reason
+
+    def volume_flip(value: float) -> FlipPoint:
+        return construct(
+            FlipPoint, field="requests_per_month", label="volume", current=400_000.0,
+            value=value, becomes=Strategy.FINE_TUNING, text=f"{value / 1e6:g}M requests/month",
+            current_text="400k requests/month", makes_feasible=None, holds=None, kind="lever",
+        )  # fmt: skip
+
+    icl = Strategy.IN_CONTEXT_LEARNING
+    beyond = flip_reason((volume_flip(46e6),), icl, 3, 41.8e6)
+    assert beyond is not None and beyond.message.endswith(
+        "The volume flip lies beyond the break-even (41.8M requests/month, where the totals "
+        "are equal): the decision also weighs the quality estimate, the rules and the latency "
+        "budget, and at the break-even they still favour in-context learning."
+    )
+    before = flip_reason((volume_flip(30e6),), icl, 3, 41.8e6)
+    assert before is not None and "comes before the break-even" in before.message
+    assert "they favour fine-tuning before the totals are equal" in before.message
+    for be in (None, 46.2e6, 1e4):  # none; within 1%; on the other side of today's volume
+        said = flip_reason((volume_flip(46e6),), icl, 3, be)
+        assert said is not None and "break-even" not in said.message

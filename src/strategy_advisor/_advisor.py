@@ -284,7 +284,7 @@ class Advisor:
             profile, self.quality_model, core.quality_features, decision.score, policy,
             sim.uncertainty, costs, decision.strategy, case.icl.name,
         )  # fmt: skip
-        reasons = placed(reasons, decision, flips, measure)
+        reasons = placed(reasons, decision, flips, measure, core.explored.break_even)
         settings = uncertainty_settings()
         priced = dict(core.explored.volumes)
         ft0, icl0 = costs.fine_tuning.total_usd, costs.in_context_learning.total_usd

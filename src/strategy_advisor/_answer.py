@@ -21,15 +21,17 @@ def placed(
     decision: Decision,
     flips: tuple[FlipPoint, ...],
     measure: Reason | None,
+    break_even: float | None = None,
 ) -> tuple[Reason, ...]:
     """The reasons in the order the answer gives them: the plan to measure first right after
-    what knowing more would be worth; the nearest flip points and the margins after the
-    weighed reasons and whether they hold; where neither strategy is feasible, that first."""
+    what knowing more would be worth; the nearest flip points (and why the volume's is not
+    the ``break_even``) and the margins after the weighed reasons and whether they hold;
+    where neither strategy is feasible, that first."""
     most = exploration_settings().flip_points_in_reasons
     notes = [
         r
         for r in (
-            flip_reason(flips, decision.strategy, most),
+            flip_reason(flips, decision.strategy, most, break_even),
             margin_reason(flips, decision.strategy, most),
         )
         if r is not None

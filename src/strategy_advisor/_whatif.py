@@ -269,9 +269,15 @@ def _empty(owner: type[BaseModel], name: str, path: str) -> BaseModel:
 # ----------------------------------------------------------------------------- flip points
 
 
-def flip_reason(flips: tuple[FlipPoint, ...], current: Strategy, most: int) -> Reason | None:
+def flip_reason(
+    flips: tuple[FlipPoint, ...],
+    current: Strategy,
+    most: int,
+    break_even: float | None = None,
+) -> Reason | None:
     """The nearest flip points of the levers a team controls, one per input, as one
-    sentence (facts about the task are margins: :func:`margin_reason`)."""
+    sentence (facts about the task are margins: :func:`margin_reason`); where the volume's
+    flip is not the ``break_even`` (the totals equal), why."""
     seen: set[str] = set()
     parts: list[str] = []
     for f in flips:
@@ -288,15 +294,41 @@ def flip_reason(flips: tuple[FlipPoint, ...], current: Strategy, most: int) -> R
         return None
     other = current.other
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", or if " + parts[-1]
+    volume = next((f for f in flips if f.field == "requests_per_month" and f.field in seen), None)
+    why = "" if volume is None else _volume_flip_why(volume, break_even, current)
     return construct(
         Reason,
         code="decision-flip-points",
         message=f"{other.label.capitalize()} would be recommended if {listed} "
-        "(each alone, everything else as given; see flip_points).",
+        f"(each alone, everything else as given; see flip_points).{why}",
         favors=None,
         kind="note",
         decisive=False,
         weight=0.0,
+    )
+
+
+def _volume_flip_why(flip: FlipPoint, break_even: float | None, current: Strategy) -> str:
+    """Why the volume at which the answer flips is not the break-even, where the totals
+    are equal ("" where they agree within 1%, or lie on opposite sides)."""
+    now, at = float(flip.current), float(flip.value)
+    if break_even is None or break_even <= 0 or now <= 0 or at <= 0:
+        return ""
+    to_flip, to_even = math.log(at / now), math.log(break_even / now)
+    if to_flip * to_even <= 0 or abs(at / break_even - 1.0) <= 0.01:
+        return ""
+    setting = next(f for f in exploration_settings().fields if f.path == flip.field)
+    even = value_text(break_even, setting)
+    if abs(to_flip) > abs(to_even):
+        return (
+            f" The volume flip lies beyond the break-even ({even}, where the totals are "
+            "equal): the decision also weighs the quality estimate, the rules and the latency "
+            f"budget, and at the break-even they still favour {current.label}."
+        )
+    return (
+        f" The volume flip comes before the break-even ({even}, where the totals are equal): "
+        "the decision also weighs the quality estimate, the rules and the latency budget, "
+        f"and they favour {current.other.label} before the totals are equal."
     )
 
 
