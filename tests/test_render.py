@@ -182,3 +182,20 @@ def test_a_price_per_request_below_a_dollar_keeps_two_significant_digits() -> No
     assert [_per_request(x) for x in (0.02837, 0.5, 0.0026, 0.000054, 0.0, 1.5, None)] == [
         "$0.028", "$0.50", "$0.0026", "$0.000054", "$0.00", "$1.50", "unpriced"
     ]  # fmt: skip
+
+
+def test_a_request_billed_by_the_gpu_hour_says_so() -> None:
+    # "$0.00" a request beside README's "never $0" read as a missing price: nothing is
+    # billed by the token on a route whose GPUs are the bill
+    from types import SimpleNamespace
+
+    from strategy_advisor._render import _per_request_cell
+
+    def cost(per: float | None, mode: str, hosting: float | None) -> Any:
+        return SimpleNamespace(per_request_usd=per, serving=SimpleNamespace(mode=mode),
+                               hosting_usd=hosting)  # fmt: skip
+
+    assert _per_request_cell(cost(0.0, "endpoint", 11_676.0)) == "$0 (billed by the GPU hour)"
+    assert _per_request_cell(cost(0.0, "serverless", None)) == "$0.00"  # a free API
+    assert _per_request_cell(cost(0.000054, "serverless", None)) == "$0.000054"
+    assert _per_request_cell(cost(None, "dedicated", None)) == "unpriced"

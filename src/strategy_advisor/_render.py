@@ -47,6 +47,14 @@ def _per_request(x: float | None) -> str:
     return f"${x:.{digits}f}"
 
 
+def _per_request_cell(c: StrategyCost) -> str:
+    """The price of one request; where nothing is billed by the token (its own or a
+    platform's GPUs, a dedicated deployment billed by the hour), says so."""
+    if c.per_request_usd == 0 and c.serving.mode != "serverless" and c.hosting_usd:
+        return "$0 (billed by the GPU hour)"
+    return _per_request(c.per_request_usd)
+
+
 def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
     ft, icl = rec.costs[Strategy.FINE_TUNING], rec.costs[Strategy.IN_CONTEXT_LEARNING]
     lat_ft, lat_icl = rec.latency[Strategy.FINE_TUNING], rec.latency[Strategy.IN_CONTEXT_LEARNING]
@@ -57,7 +65,7 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
          _yes(rec.feasible[Strategy.IN_CONTEXT_LEARNING])),
         ("serving", _serving_cell(ft), _serving_cell(icl)),
         ("tokens per request", _tokens_cell(ft), _tokens_cell(icl)),
-        ("per request", _per_request(ft.per_request_usd), _per_request(icl.per_request_usd)),
+        ("per request", _per_request_cell(ft), _per_request_cell(icl)),
         ("requests", usd(ft.requests_usd), usd(icl.requests_usd)),
         ("serving fees", _fees(ft), _fees(icl)),
         ("training (first run)", usd(ft.training_usd), "-"),
