@@ -64,7 +64,7 @@ def _cost_rows(rec: Recommendation) -> list[tuple[str, str, str]]:
         ("feasible", _yes(rec.feasible[Strategy.FINE_TUNING]),
          _yes(rec.feasible[Strategy.IN_CONTEXT_LEARNING])),
         ("serving", _serving_cell(ft), _serving_cell(icl)),
-        ("tokens per request", _tokens_cell(ft), _tokens_cell(icl)),
+        ("tokens per request", _tokens_cell(ft, query_only=True), _tokens_cell(icl)),
         ("per request", _per_request_cell(ft), _per_request_cell(icl)),
         ("requests", usd(ft.requests_usd), usd(icl.requests_usd)),
         ("serving fees", _fees(ft), _fees(icl)),
@@ -137,10 +137,14 @@ def _runs(k: int) -> str:
     return f"{k} run" + ("" if k == 1 else "s")
 
 
-def _tokens_cell(c: StrategyCost) -> str:
+def _tokens_cell(c: StrategyCost, *, query_only: bool = False) -> str:
+    """A request's tokens; the tuned model's input is the query alone (it learned the
+    instructions and the demonstrations)."""
     if c.input_tokens_per_request is None or c.output_tokens_per_request is None:
         return "unknown"
     text = f"{format_value(c.input_tokens_per_request, 'int')} in"
+    if query_only:
+        text += " (the query)"
     if c.cached_tokens_per_request:
         hits = f", {share(c.cache_hit_rate)} hits" if c.cache_hit_rate is not None else ""
         text += f" ({format_value(c.cached_tokens_per_request, 'int')} cached{hits})"
