@@ -1,4 +1,5 @@
-"""Docstring examples run (numpydoc Examples sections are doctests).
+"""Docstring examples run (numpydoc Examples sections are doctests), as a reader would copy
+them: each imports what it uses (nothing is injected but its module's own names).
 
 A public name shows its public path (``__module__`` is ``strategy_advisor`` once it is
 loaded), so doctest's own finder would no longer count it as its module's; the finder here
@@ -8,7 +9,6 @@ whatever the tests before it loaded.
 
 from __future__ import annotations
 
-import datetime
 import doctest
 import importlib
 import pkgutil
@@ -56,7 +56,7 @@ def test_published_names_are_found_in_their_modules() -> None:
 def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     tests = [
-        t for t in _Finder(exclude_empty=True).find(module, extraglobs={"datetime": datetime})
+        t for t in _Finder(exclude_empty=True).find(module)
         if t.examples
     ]  # fmt: skip
     if not tests:

@@ -42,6 +42,7 @@ def recommend(
 
     Examples
     --------
+    >>> import datetime
     >>> from strategy_advisor import TaskProfile, recommend
     >>> rec = recommend(TaskProfile(task_type="classification", n_labeled_examples=5000,
     ...     n_classes=4, avg_input_tokens=300, avg_output_tokens=2,
@@ -160,6 +161,7 @@ def recommend_many(
 
     Examples
     --------
+    >>> import datetime
     >>> good = {"id": "a", "task_type": "classification", "n_labeled_examples": 50}
     >>> bad = {"id": "b", "task_type": "classification", "n_labeled_examples": "many"}
     >>> p = recommend_many([good, bad], errors="return", today=datetime.date(2026, 12, 1))
@@ -209,6 +211,7 @@ def iter_recommendations(
 
     Examples
     --------
+    >>> import datetime
     >>> lines = ({"id": f"t{i}", "task_type": "code", "n_labeled_examples": i} for i in range(3))
     >>> for rec in iter_recommendations(lines, today=datetime.date(2026, 12, 1)):
     ...     print(rec.profile.id, rec.strategy.value)

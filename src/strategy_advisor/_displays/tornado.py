@@ -80,6 +80,7 @@ class SensitivityDisplay:
 
     Examples
     --------
+    >>> import datetime
     >>> import strategy_advisor as sa
     >>> rec = sa.recommend({"task_type": "classification", "n_labeled_examples": 2000,
     ...     "n_classes": 6, "avg_input_tokens": 180, "avg_output_tokens": 3,
