@@ -16,7 +16,7 @@ import pytest
 import tiktoken
 
 from strategy_advisor import FineTuningOffer, ModelSpec, default_catalog
-from strategy_advisor._catalog import ValueRange
+from strategy_advisor._model_spec import ValueRange
 
 REPO = Path(__file__).resolve().parents[1]
 PRICING = REPO.parent / "shared/reference/pricing.json"

@@ -31,7 +31,6 @@ from strategy_advisor import (
     recommend,
 )
 from strategy_advisor._assumptions import default_assumptions
-from strategy_advisor._catalog import ModelSpec
 from strategy_advisor._costs import price
 from strategy_advisor._features import (
     TaskFeatures,
@@ -40,6 +39,7 @@ from strategy_advisor._features import (
     shots_that_fit,
     token_accuracy,
 )
+from strategy_advisor._model_spec import ModelSpec
 from strategy_advisor._pipeline import evaluate
 from strategy_advisor._profile import TaskProfile
 from strategy_advisor._scenarios import Case, Scenarios, allowed_modes

@@ -39,16 +39,7 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
         CatalogDefaults as CatalogDefaults,
     )
     from ._catalog import (
-        FineTuningOffer as FineTuningOffer,
-    )
-    from ._catalog import (
         LatencyDefaults as LatencyDefaults,
-    )
-    from ._catalog import (
-        ModelSpec as ModelSpec,
-    )
-    from ._catalog import (
-        ValueRange as ValueRange,
     )
     from ._catalog import (
         default_catalog as default_catalog,
@@ -145,6 +136,15 @@ if _typing.TYPE_CHECKING:  # the same names as _SOURCES, for type checkers (a te
     )
     from ._latency import (
         StrategyLatency as StrategyLatency,
+    )
+    from ._model_spec import (
+        FineTuningOffer as FineTuningOffer,
+    )
+    from ._model_spec import (
+        ModelSpec as ModelSpec,
+    )
+    from ._model_spec import (
+        ValueRange as ValueRange,
     )
     from ._portfolio import (
         Portfolio as Portfolio,
@@ -319,14 +319,14 @@ _SOURCES: dict[str, str] = {
     "DecisionPolicy": "._decision",
     "Effect": "._rules",
     "FeatureColumns": "._quality.features",
-    "FineTuningOffer": "._catalog",
+    "FineTuningOffer": "._model_spec",
     "FlipPoint": "._whatif",
     "FrozenMap": "._types",
     "GainMetrics": "._quality.params",
     "ImplausibleValueWarning": "._errors",
     "LabeledExample": "._tokens",
     "LatencyDefaults": "._catalog",
-    "ModelSpec": "._catalog",
+    "ModelSpec": "._model_spec",
     "Not": "._rules",
     "ParameterError": "._errors",
     "PeopleTime": "._profile",
@@ -376,7 +376,7 @@ _SOURCES: dict[str, str] = {
     "TokenizerError": "._errors",
     "TotalDriver": "._uncertainty",
     "Uncertainty": "._uncertainty",
-    "ValueRange": "._catalog",
+    "ValueRange": "._model_spec",
     "count_message_tokens": "._tokens",
     "count_tokens": "._tokens",
     "cross_validate_quality_model": "._quality.cv",

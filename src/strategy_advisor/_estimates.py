@@ -25,9 +25,9 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ._catalog import ModelSpec
 from ._figures import Figure
 from ._latency import hosted_figures, replica_figures, slowness_value
+from ._model_spec import ModelSpec
 from ._profile import PeopleTime
 from ._quality import QualityEstimate
 from ._routes import Route, at_slowness

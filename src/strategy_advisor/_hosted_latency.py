@@ -22,7 +22,7 @@ from ._request_latency import request_latency_ms
 from ._types import RESULT, STRICT_DATA, FrozenMap, ReasoningEffort, construct
 
 if TYPE_CHECKING:  # a spec is read by attribute only: the catalog is a sibling stage
-    from ._catalog import ModelSpec
+    from ._model_spec import ModelSpec
 
 __all__ = [
     "HostedLatency",

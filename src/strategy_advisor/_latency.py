@@ -32,10 +32,10 @@ from statistics import NormalDist
 import numpy as np
 from pydantic import BaseModel, Field
 
-from ._catalog import ModelSpec
 from ._figures import Figure, slowness_value
 from ._figures import middle as _middle
 from ._hosted_latency import hosted_latency, hosted_latency_data
+from ._model_spec import ModelSpec
 from ._replica_latency import dedicated_latency, replica_latency_data
 from ._types import RESULT, FloatArray, Strategy, construct, quiet_floats
 

@@ -24,7 +24,7 @@ from ._errors import CatalogError
 from ._types import STRICT_DATA, ModelKind
 
 if TYPE_CHECKING:
-    from ._catalog import ModelSpec
+    from ._model_spec import ModelSpec
 
 __all__ = [
     "LitellmImport",

@@ -14,9 +14,9 @@ from pydantic import (
     model_validator,
 )
 
-from ._catalog import ModelSpec
 from ._datafiles import SuggestingModel
 from ._limits import ID_MAX_CHARS, MODEL_NAME_MAX_CHARS
+from ._model_spec import ModelSpec
 from ._plausibility import warn_if_implausible
 from ._types import USER_INPUT, Count, NonNegFloat, PositiveFloat, TaskType, UserBool
 

@@ -6,13 +6,13 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from ._catalog import ModelSpec
 from ._costs import StrategyCost
 from ._curve import CostVolumeCurve
 from ._decision import DecisionPolicy, Reason, ScoreBreakdown
 from ._escape import json_text
 from ._features import TaskFeatures
 from ._latency import StrategyLatency
+from ._model_spec import ModelSpec
 from ._profile import TaskProfile
 from ._quality import QualityEstimate
 from ._render import RecommendationDisplay

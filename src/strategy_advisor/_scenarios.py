@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from ._assumptions import Assumptions
-from ._catalog import ModelSpec, ServingMode
 from ._datafiles import read_shipped_json
+from ._model_spec import ModelSpec, ServingMode
 from ._profile import TaskProfile
 from ._routes import Route, routes_for, small_model_max_params_b
 from ._serving import (

@@ -17,11 +17,11 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from ._catalog import ModelSpec
 from ._datafiles import describe_validation_error, shipped
 from ._decision import Reason
 from ._errors import ParameterError, did_you_mean
 from ._format import format_value
+from ._model_spec import ModelSpec
 from ._profile import TaskProfile
 from ._types import RESULT, STRICT_DATA, Strategy, construct
 

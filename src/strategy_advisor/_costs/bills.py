@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._catalog import ServingMode
 from .._latency import RouteFigures, RouteLatency
+from .._model_spec import ServingMode
 from .._routes import Route
 from .._serving import ReplicaTime
 from .._types import FloatArray, Strategy

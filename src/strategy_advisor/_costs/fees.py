@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .._catalog import ModelSpec
+from .._model_spec import ModelSpec
 from .._routes import Route, at_slowness
 from .._scenarios import Case, Scenarios, SideFacts, allowed_modes
 from .._serving import ReplicaTime, measured_replica_time, scaled_replica_time

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._catalog import ServingMode
 from .._figures import Figure, middle
 from .._latency import (
     RouteFigures,
@@ -31,6 +30,7 @@ from .._latency import (
     routes_latency,
     slowness_value,
 )
+from .._model_spec import ServingMode
 from .._routes import Route, at_slowness
 from .._scenarios import Case, Scenarios, SideFacts, epochs_heuristic
 from .._serving import (

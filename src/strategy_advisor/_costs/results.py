@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .._catalog import ServingMode
+from .._model_spec import ServingMode
 from .._types import RESULT, Strategy
 
 __all__ = ["CostComparison", "CostLine", "ServingAlternative", "ServingPlan", "StrategyCost"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._catalog import ModelSpec
+from .._model_spec import ModelSpec
 from .._profile import TaskProfile
 from .._types import construct
 from .features import QualityFeatures

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 
-from .._catalog import Catalog, ModelSpec, default_catalog
+from .._catalog import Catalog, default_catalog
 from .._constraints import check_params
 from .._errors import DataFileError, ParameterError
 from .._escape import printable, shown
 from .._limits import EXCERPT_CHARS
+from .._model_spec import ModelSpec
 from .._profile import TaskProfile, TokenMeasurement
 from .._types import TASK_TYPES
 from .counting import (

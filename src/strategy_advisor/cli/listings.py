@@ -17,8 +17,9 @@ def catalog(args: argparse.Namespace) -> int:
     and shutdown; ``--litellm [PATH]``: the chat models of litellm's model map instead."""
     import calendar
 
-    from .._catalog import Catalog, ModelSpec, default_catalog
+    from .._catalog import Catalog, default_catalog
     from .._errors import CatalogError, ParameterError, did_you_mean
+    from .._model_spec import ModelSpec
     from .._scenarios import priced_value
 
     cat = default_catalog() if args.litellm is None else Catalog.from_litellm(args.litellm or None)
