@@ -1007,7 +1007,7 @@ def test_a_total_moves_most_with_the_estimate_drawn_in_step_with_it() -> None:
     # a two-valued input (a disputed catalog number, the low value drawn below its weight,
     # here 0.3): the medians are those of the draws at each value
     two = (Estimate("d", "input d", lambda p: {"volume": p}, lambda v: f"{v:.1f}",
-                    two_valued=0.3),)  # fmt: skip
+                    low_share=0.3),)  # fmt: skip
     u2 = {"d": rng.uniform(size=n)}
     stepped = {**totals, Strategy.FINE_TUNING: np.where(u2["d"] < 0.3, 1.0, 10.0)}
     (d,) = _total_drivers(ScoredRows(None, stepped), n, two, u2)  # type: ignore[arg-type]

@@ -95,7 +95,7 @@ class Estimate:
     values: Callable[[FloatArray], dict[str, FloatArray]]
     describe: Callable[[float], str]
     group: str | None = None  # estimates in one group share their percentile
-    two_valued: float | None = None  # one of two published values: the percentile between
+    low_share: float | None = None  # one of two published values: the share of draws at the low one
 
 
 _PEOPLE = {
@@ -324,7 +324,7 @@ def estimates(case: Case, point: Scenarios) -> tuple[Estimate, ...]:
                 Estimate(
                     f"{arm}.{rng.path}", f"{whose} {what} ({spec.name})", values,
                     _money_words(unit),
-                    two_valued=None if spread else settings.dispute_weight_low,
+                    low_share=None if spread else settings.dispute_weight_low,
                 )
             )  # fmt: skip
     life = case.cache

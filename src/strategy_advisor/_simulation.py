@@ -297,7 +297,7 @@ def _total_drivers(
             continue
         low, high = _end_labels(found[i])
         e = found[i]  # a low percentile is the end that makes the bills cheap
-        cheap = u[i] < (e.two_valued if e.two_valued is not None else 0.5)
+        cheap = u[i] < (e.low_share if e.low_share is not None else 0.5)
         if cheap.all() or not cheap.any():
             continue
         out.append(construct(
@@ -305,7 +305,7 @@ def _total_drivers(
             high_label=high, rank_correlation=float(rho[i]),
             median_low_usd=float(np.median(totals[cheap])),
             median_high_usd=float(np.median(totals[~cheap])),
-            two_valued=e.two_valued is not None,
+            two_valued=e.low_share is not None,
         ))  # fmt: skip
     return tuple(out)
 
