@@ -692,6 +692,13 @@ def test_the_value_of_information_is_said_when_it_passes_the_threshold() -> None
         "together (the sensitivity table ranks the inputs)."
     )
     assert _value_reason(_uncertainty(evpi=(None, None, None)), costs) is None
+    # a part worth nothing (a wide range that alone never moves the answer) says so
+    nothing = _value_reason(_uncertainty(evpi=(500.0, 200.0, 0.0)), costs)
+    assert nothing is not None and nothing.message.endswith(
+        "together (the sensitivity table ranks the inputs). Knowing the costs' estimated "
+        "inputs alone is worth nothing: alone, across their ranges, they never change the "
+        "answer."
+    )
 
 
 # ------------------------------------------------------------------------ cost reason

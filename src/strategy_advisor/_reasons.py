@@ -246,7 +246,19 @@ def _value_reason(uncertainty: Uncertainty, costs: CostComparison) -> Reason | N
     if evpi < threshold:
         return None
     q, c = uncertainty.evpi_quality_usd or 0.0, uncertainty.evpi_costs_usd or 0.0
+
     parts = f"the quality gain alone {usd(q)}, the costs' estimated inputs alone {usd(c)}"
+    # a part worth nothing: knowing it alone never changes the decision, however wide its range
+    nothing = "".join(
+        f" {said}"
+        for worth, said in (
+            (q, "Knowing the quality gain alone is worth nothing: alone, across its range, it "
+                "never changes the answer."),
+            (c, "Knowing the costs' estimated inputs alone is worth nothing: alone, across "
+                "their ranges, they never change the answer."),
+        )
+        if worth < 0.005
+    )  # fmt: skip
     if max(q, c) >= 0.5 * evpi and q >= c:
         what = (
             "measure the quality gain before deciding (score both strategies on a sample of "
@@ -262,7 +274,7 @@ def _value_reason(uncertainty: Uncertainty, costs: CostComparison) -> Reason | N
     return _reason(
         "decision-value-of-information",
         f"Deciding with everything known would be worth about {usd(evpi)} more than "
-        f"deciding now ({parts}): {what}.",
+        f"deciding now ({parts}): {what}.{nothing}",
         None,
         "note",
     )
