@@ -293,15 +293,13 @@ def _total_drivers(
             continue
         rho = _rank_correlations(u, _ranks(totals))
         i = int(np.argmax(np.abs(rho)))  # the first estimate on a tie
-        if abs(rho[i]) < least:
+        e = found[i]
+        cheap = u[i] < (e.low_share if e.low_share is not None else 0.5)  # the cheap half
+        if abs(rho[i]) < least or cheap.all() or not cheap.any():
             continue
-        low, high = _end_labels(found[i])
-        e = found[i]  # a low percentile is the end that makes the bills cheap
-        cheap = u[i] < (e.low_share if e.low_share is not None else 0.5)
-        if cheap.all() or not cheap.any():
-            continue
+        low, high = _end_labels(e)
         out.append(construct(
-            TotalDriver, strategy=k, key=found[i].key, input=found[i].label, low_label=low,
+            TotalDriver, strategy=k, key=e.key, input=e.label, low_label=low,
             high_label=high, rank_correlation=float(rho[i]),
             median_low_usd=float(np.median(totals[cheap])),
             median_high_usd=float(np.median(totals[~cheap])),

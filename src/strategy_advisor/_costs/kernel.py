@@ -143,11 +143,11 @@ def _icl_option(
         o.allowed = shape.batch
     o.reasoning_tokens = hidden_reasoning(case, s, o)
     rate = s["hourly_usd"]
-    if own_weights(mode):
+    if bills_tokens(case, o):
+        o.per_request = _icl_per_request(case, s, shape, o, batch)
+    else:
         o.per_request = np.where(np.isnan(shape.prompt), np.nan, 0.0)
         o.sources["tokens"] = _OWN_WEIGHTS_TOKENS
-    else:
-        o.per_request = _icl_per_request(case, s, shape, o, batch)
     o.people_once = s["prompt_engineering_hours"] * rate
     horizon_days = s["horizon_months"] * case.days_per_month
     moves, extra = _shutdown_run(
@@ -207,7 +207,8 @@ def hidden_reasoning(case: Case, s: Scenarios, o: ServingBill) -> FloatArray:
 
 def bills_tokens(case: Case, o: ServingBill) -> bool:
     """Whether an option bills its requests by the token (a per-token API, or a dedicated
-    deployment that bills tokens), rather than by the GPU hour."""
+    deployment that bills tokens), rather than by the GPU hour: how the options are priced,
+    and whether the reasoning tokens they decode are billed."""
     if own_weights(o.mode):
         return False
     offer = case.ft.fine_tuning
@@ -265,15 +266,12 @@ def _ft_option(
     if offer is None:
         o.unpriced.append(f"{spec.name}.fine_tuning (the model has no fine-tuning offer)")
         o.per_request = np.full(n, np.nan)
-    elif own_weights(mode):
+    elif not bills_tokens(case, o):
         o.per_request = np.where(np.isnan(q + out_tok), np.nan, 0.0)
-        o.sources["tokens"] = _OWN_WEIGHTS_TOKENS
-    elif mode == "dedicated" and not offer.dedicated_bills_tokens:
-        o.per_request = np.where(np.isnan(q + out_tok), np.nan, 0.0)
-        o.sources["tokens"] = (
+        o.sources["tokens"] = _OWN_WEIGHTS_TOKENS if own_weights(mode) else (
             f"{spec.name}'s dedicated deployment: no per-token price, its GPU hours are the "
             f"serving fee ({offer.source or 'given'})"
-        )
+        )  # fmt: skip
     else:
         names = ("batch_input_usd_per_mtok", "batch_output_usd_per_mtok") if batch else (
             "input_usd_per_mtok", "output_usd_per_mtok"
