@@ -570,11 +570,19 @@ def gain_at(quality: QualityEstimate, z: FloatArray) -> FloatArray:
     return quality.expected_gain_points + sd * np.asarray(z, dtype=np.float64)
 
 
-def draw(case: Case, point: Scenarios, gain_of_z: GainOfZ, n: int) -> Draws:
+def draw(
+    case: Case,
+    point: Scenarios,
+    gain_of_z: GainOfZ,
+    n: int,
+    found: tuple[Estimate, ...] | None = None,
+) -> Draws:
     """``n`` scenarios with every estimate drawn (the point's other inputs kept), and the
     quality gain at ``n`` standard-normal scores of its predictive distribution
-    (``gain_of_z``: the quality model's quantile function for this task)."""
-    found = estimates(case, point)
+    (``gain_of_z``: the quality model's quantile function for this task). ``found``: the
+    task's :func:`estimates`, where the caller has them."""
+    if found is None:
+        found = estimates(case, point)
     percentiles: dict[str, FloatArray] = {}
     values: dict[str, FloatArray] = {}
     for e in found:

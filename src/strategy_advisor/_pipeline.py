@@ -99,7 +99,9 @@ class Parts:
 def _distinct_columns(table: FloatArray) -> tuple[FloatArray, np.ndarray]:
     """The distinct columns of a (3, rows) table of whole numbers, in lexicographic order,
     and each row's index among them (``np.unique(axis=1)``, through one sort of a combined
-    key where the numbers allow it)."""
+    key where the numbers allow it; none where every column is the first)."""
+    if table.shape[1] and (table == table[:, :1]).all():  # one triple (no NaN: it equals)
+        return table[:, :1], np.zeros(table.shape[1], dtype=np.intp)
     if table.shape[1] and np.isfinite(table).all() and (table >= 0).all():
         width = table[1:].max(axis=1) + 1.0  # the last two columns' ranges
         span = (table[0].max() + 1.0) * width[0] * width[1]
@@ -241,7 +243,7 @@ def evaluate(
     rows ``expected`` marks. ``break_even`` is what rules testing the break-even see.
     Without ``notes`` only the rules with an effect on the decision are evaluated.
     """
-    plan = _plan(case, s, parts, shots)
+    plan = _plan(case, s, parts, shots, explained=notes)
     bills = price(case, s, plan.shots)
     own = {k: bills.pick(k, "self_hosted_flag") > 0 for k in (FT, ICL)}
     features = feature_columns(
@@ -334,8 +336,11 @@ def _ft_batch(b: Bills) -> np.ndarray:
     return batch[0] if batch else np.zeros(b.volume.shape, dtype=bool)
 
 
-def _plan(case: Case, s: Scenarios, parts: Parts, shots: FloatArray | None) -> Plan:
-    """Each row's prompt: planned where ``shots`` is None or NaN, else as given."""
+def _plan(
+    case: Case, s: Scenarios, parts: Parts, shots: FloatArray | None, *, explained: bool
+) -> Plan:
+    """Each row's prompt: planned where ``shots`` is None or NaN, else as given; with
+    ``explained``, the first row's count in words (the note that reads it)."""
     if shots is None:
         need = np.ones(s.rows, dtype=bool)
     else:
@@ -349,6 +354,7 @@ def _plan(case: Case, s: Scenarios, parts: Parts, shots: FloatArray | None) -> P
         policy=parts.policy,
         gain_of=parts.gain_of,
         latency_of=prompted_latency(case, parts),
+        explained=explained,
     )
     if need.all():
         return planned

@@ -51,9 +51,11 @@ def plan_prompt(
     policy: DecisionPolicy,
     gain_of: GainOf,
     latency_of: LatencyOf,
+    explained: bool = True,
 ) -> Plan:
     """The demonstrations of every row: the given count, or the candidate the decision
-    scores best for prompting among those that fit the context and the latency budget."""
+    scores best for prompting among those that fit the context and the latency budget;
+    with ``explained``, why the first row has its count, in words (``Plan.reason``)."""
     n = s["n_examples"]
     q, o = s["query_tokens"], s["output_tokens"]
     demo = q + o
@@ -74,7 +76,7 @@ def plan_prompt(
     # only the candidates that fit are priced (each row is what it is alone: the others
     # would only be discarded)
     fits = np.flatnonzero(valid)
-    flat = s.repeat(k).take(fits)
+    flat = s.take(fits // k)  # the row of each candidate that fits
     shots = cands.reshape(-1)[fits]
     shape, options = price_prompting(case, flat, shots)
     totals = _cheapest_total(options, flat)
@@ -99,9 +101,11 @@ def plan_prompt(
     chosen = np.where(none_fit, 0.0, cands[rows, best])
     chosen = np.where(np.isnan(demo), top, chosen)
     chosen = np.where(given_rows, given, chosen)
+    if given_rows[0] or not explained:
+        return _plan(s, chosen, planned, wanted, room, None)
     first = _spread(np.broadcast_to(shape.prefix, (flat.rows,)), fits, valid.shape, np.nan)[0]
     cached = _spread(np.broadcast_to(shape.cacheable, (flat.rows,)), fits, valid.shape, False)[0]
-    reason = None if given_rows[0] else _reason_of_first(
+    reason = _reason_of_first(
         cands[0], valid[0], ok[0], score[0], totals[0], gains[0], first, cached, room[0],
         wanted[0], float(s.full("latency_budget_ms")[0]), case,
     )  # fmt: skip

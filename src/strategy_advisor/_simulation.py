@@ -149,8 +149,8 @@ def simulation_table(
     settings = uncertainty_settings()
     if gain_of_z is None:
         gain_of_z = functools.partial(gain_at, quality)
-    drawn = draw(case, point, gain_of_z, settings.draws)
     found = estimates(case, point)
+    drawn = draw(case, point, gain_of_z, settings.draws, found)
     table = _with_ends(drawn.scenarios, point, found, np.array(settings.sensitivity_percentiles))
     gains = np.concatenate([drawn.gain, np.full(2 * len(found), float(at_point.gain[0]))])
     shots = np.full(table.rows, float(at_point.plan.shots[0]))
@@ -384,6 +384,9 @@ def _sensitivity(
         s0, s1 = float(sc.total[r0]), float(sc.total[r1])
         if not (math.isfinite(s0) and math.isfinite(s1)):
             continue
+        at_low, at_high = side(s0, bool(sc.fine_tuning[r0])), side(s1, bool(sc.fine_tuning[r1]))
+        if abs(s1 - s0) < settings.sensitivity_min_swing and at_low is at_high:
+            continue  # left out (below): its ends are not put in words
         low, high = _end_labels(e)
         rows.append(
             construct(
@@ -395,8 +398,8 @@ def _sensitivity(
                 score_low=s0,
                 score_high=s1,
                 swing=abs(s1 - s0),
-                strategy_low=side(s0, bool(sc.fine_tuning[r0])),
-                strategy_high=side(s1, bool(sc.fine_tuning[r1])),
+                strategy_low=at_low,
+                strategy_high=at_high,
                 rank_correlation=float(correlations[i]),
             )
         )

@@ -172,15 +172,28 @@ class Bills:
     volume: FloatArray
     changes: FloatArray  # task changes inside the horizon
     epochs: FloatArray
+    _same: dict[Strategy, int | None] = field(default_factory=dict, repr=False, compare=False)
 
     def pick(self, strategy: Strategy, attr: str) -> FloatArray:
         """An attribute of each row's chosen option, in every row."""
         opts = self.options[strategy]
-        n = self.chosen[strategy].shape[0]
+        chosen = self.chosen[strategy]
+        n = chosen.shape[0]
         if len(opts) == 1:
             return full_rows(getattr(opts[0], attr), n)
+        one = self._one_chosen(strategy)
+        if one is not None:  # every row chose the same option
+            return full_rows(getattr(opts[one], attr), n)
         values = np.stack([full_rows(getattr(o, attr), n) for o in opts])
-        return np.asarray(values[self.chosen[strategy], np.arange(n)], dtype=np.float64)
+        return np.asarray(values[chosen, np.arange(n)], dtype=np.float64)
+
+    def _one_chosen(self, strategy: Strategy) -> int | None:
+        """The option every row chose, if they all chose one (found once)."""
+        if strategy not in self._same:
+            chosen = self.chosen[strategy]
+            first = int(chosen[0]) if chosen.shape[0] else None
+            self._same[strategy] = first if (chosen == first).all() else None
+        return self._same[strategy]
 
     def mode(self, strategy: Strategy, row: int) -> ServingBill:
         """The option chosen in one row."""
