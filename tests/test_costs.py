@@ -29,11 +29,11 @@ from strategy_advisor._breakeven import break_even_settings
 from strategy_advisor._costs import CostComparison, price
 from strategy_advisor._gpu_offers import gpu_hourly_price
 from strategy_advisor._pipeline import evaluate
+from strategy_advisor._replica_time import replica_seconds_per_request
 from strategy_advisor._scenarios import Scenarios
 from strategy_advisor._serving import (
     cache_hit_rate,
     forward_flops,
-    replica_seconds_per_request,
     serving_data,
     training_flops,
 )

@@ -28,7 +28,8 @@ from ._figures import value_at
 from ._gpu_memory import kv_cache_bytes_per_token, throughput_tables
 from ._gpu_offers import cold_start_seconds, gpu_hourly_price, scale_to_zero_offers
 from ._model_spec import ModelSpec, ServingMode
-from ._serving import gpu_price, gpus_per_replica, replica_seconds
+from ._replica_time import replica_seconds
+from ._serving import gpu_price, gpus_per_replica
 from ._types import STRICT_DATA, FloatArray, Strategy
 
 __all__ = [

@@ -10,8 +10,8 @@ import numpy as np
 
 from .._latency import RouteFigures, RouteLatency
 from .._model_spec import ServingMode
+from .._replica_time import ReplicaTime
 from .._routes import Route
-from .._serving import ReplicaTime
 from .._types import FloatArray, Strategy
 
 __all__ = [

@@ -9,9 +9,9 @@ import math
 import numpy as np
 
 from .._model_spec import ModelSpec
+from .._replica_time import ReplicaTime, measured_replica_time, scaled_replica_time
 from .._routes import Route, at_slowness
 from .._scenarios import Case, Scenarios, SideFacts, allowed_modes
-from .._serving import ReplicaTime, measured_replica_time, scaled_replica_time
 from .._types import FloatArray, Strategy
 from .bills import ServingBill
 

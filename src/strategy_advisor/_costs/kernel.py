@@ -31,12 +31,10 @@ from .._latency import (
     slowness_value,
 )
 from .._model_spec import ServingMode
+from .._replica_time import ReplicaTime
 from .._routes import Route, at_slowness
 from .._scenarios import Case, Scenarios, SideFacts, epochs_heuristic
-from .._serving import (
-    ReplicaTime,
-    cache_hit_rates,
-)
+from .._serving import cache_hit_rates
 from .._types import FloatArray, Strategy, nan_as, quiet_floats
 from .bills import Bills, BoolArray, PromptShape, ServingBill, blank_bill, full_rows, own_weights
 from .fees import serving_fee

@@ -13,8 +13,8 @@ import math
 import numpy as np
 
 from .._format import format_value, share, usd
+from .._replica_time import replica_time_source
 from .._scenarios import Case, Scenarios
-from .._serving import replica_time_source
 from .._types import FloatArray, Strategy, construct
 from .bills import Bills, ServingBill
 from .kernel import bills_tokens, reasoning_figure
