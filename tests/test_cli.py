@@ -447,7 +447,7 @@ def test_other_tokenizer_errors_name_the_profile_key_not_python_arguments(
 
 
 def test_every_python_wording_has_a_command_line_wording() -> None:
-    from strategy_advisor._tokens.encodings import PYTHON_WORDING
+    from strategy_advisor._tokens.encoding_errors import PYTHON_WORDING
     from strategy_advisor.cli.wording import cli_wording
 
     for command in ("recommend", "tokenizer"):

@@ -29,15 +29,14 @@ from strategy_advisor._quality.cv import bucket_of, cross_validate, ece_of, reli
 from strategy_advisor._quality.estimation import (
     FitConfig,
     design_of,
-    fit_platt,
     fit_point,
-    inner_calibration,
     spec_of,
     variant_rows,
     with_settings,
 )
 from strategy_advisor._quality.features import FEATURES, FeatureSpec, encode_row
 from strategy_advisor._quality.fit import QualityFitter
+from strategy_advisor._quality.resampling import fit_platt, inner_calibration
 from strategy_advisor._quality.settings import fit_settings, source_stances
 from strategy_advisor._quality.strength import StrengthTable, model_strengths
 

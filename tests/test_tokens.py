@@ -26,7 +26,8 @@ from strategy_advisor import (
     load_encoding,
 )
 from strategy_advisor._tokens.counting import resolve_tokenizer, tokenizer_data
-from strategy_advisor._tokens.encodings import EncodingNotCachedError, cache_path, encoding_recipe
+from strategy_advisor._tokens.encoding_errors import EncodingNotCachedError
+from strategy_advisor._tokens.encodings import cache_path, encoding_recipe
 from strategy_advisor._tokens.sampling import sample_items, t975
 
 from .tiny_encoding import (

@@ -5,9 +5,10 @@ and scikit-learn and are imported from their own modules, so a recommendation ne
 them.
 """
 
+from .estimate import QualityEstimate
 from .features import QualityFeatures
 from .inputs import quality_features_for
-from .model import QualityEstimate, QualityModel, load_default_quality_model
+from .model import QualityModel, load_default_quality_model
 from .pilot import PilotUpdate
 from .strength import model_strengths, strength_of
 

@@ -18,22 +18,18 @@ from .estimation import (
     CorpusLike,
     FitConfig,
     as_corpus,
-    bootstrap_fits,
     check_outcomes,
     check_sources,
     design_of,
     fit_point,
     fit_settings,
-    inner_calibration,
-    map_jobs,
-    predictive_of,
     spec_of,
     variant_rows,
-    worker_count,
 )
 from .features import VARIANTS
 from .params import GainMetrics, QualityMetrics
 from .predictive import predict_arrays
+from .resampling import bootstrap_fits, inner_calibration, map_jobs, predictive_of, worker_count
 
 if TYPE_CHECKING:
     import numpy.typing as npt

@@ -16,24 +16,21 @@ from .cv import QualityCVReport, cross_validate
 from .estimation import (
     FIT_CONSTRAINTS,
     CorpusLike,
-    Draw,
     FitConfig,
     PointFit,
     as_corpus,
-    bootstrap_fits,
     check_outcomes,
     check_sources,
     design_of,
     fit_point,
     fit_settings,
-    inner_calibration,
     spec_of,
     variant_rows,
-    worker_count,
 )
 from .features import FEATURES, SUPPORT_DIMS, VARIANTS, FeatureSpec, bandwidth_of, support_points
 from .model import QualityModel
 from .params import QualityParams
+from .resampling import Draw, bootstrap_fits, inner_calibration, worker_count
 
 __all__ = ["QualityFitter", "fit_quality_model"]
 

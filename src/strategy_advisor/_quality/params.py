@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from .._types import STRICT_DATA, FrozenMap
-from .features import FEATURES, SUPPORT_DIMS, VARIANTS
+from .features import FEATURES, SUPPORT_DIMS, VARIANTS, FeatureSpec
+from .predictive import Predictive
 
-__all__ = ["GainMetrics", "QualityMetrics", "QualityParams", "VariantParams"]
+__all__ = [
+    "GainMetrics",
+    "QualityMetrics",
+    "QualityParams",
+    "VariantParams",
+    "predictive_from_params",
+]
 
 
 class QualityMetrics(BaseModel):
@@ -300,3 +308,47 @@ class QualityParams(BaseModel):
     def bandwidths(self) -> dict[str, float]:
         """Support bandwidth of each dimension, by name."""
         return dict(zip(self.support.dims, self.support.bandwidths, strict=True))
+
+
+def predictive_from_params(params: QualityParams, variant: str = "prior") -> Predictive:
+    """The run-time numbers of one fit of a parameter file."""
+    sp = params.spec
+    spec = FeatureSpec(
+        size_impute_log10=dict(sp.size_impute_log10),
+        strength_impute=dict(sp.strength_impute),
+        strength_cap=sp.strength_cap,
+        strength_center=sp.strength_center,
+        knowledge_tasks=sp.knowledge_tasks,
+        shots_impute_log1p=sp.shots_impute_log1p,
+        shots_cap=sp.shots_cap,
+        classes_cap=sp.classes_cap,
+        knots_n=sp.knots_n,
+    )
+    v = params.variants[variant]
+    bs = v.bootstrap
+    draws = np.column_stack(
+        [np.array(bs.coef, dtype=np.float64), np.array(bs.intercept), np.array(bs.slope_below_min)]
+    )
+    d = draws.shape[1]
+    cov = np.atleast_2d(np.cov(draws.T, bias=True)) if len(draws) > 1 else np.zeros((d, d))
+    return Predictive(
+        spec=spec,
+        variant=variant,
+        coef=v.coef,
+        intercept=v.intercept,
+        slope_below_min=v.slope_below_min,
+        sigma=v.sigma,
+        tau=v.tau,
+        sd_scale=v.sd_scale,
+        sd_headroom=v.sd_headroom.slope,
+        headroom_offset=v.sd_headroom.offset,
+        headroom_reference=v.sd_headroom.reference,
+        margin=params.margin,
+        band=params.band,
+        gate_n_min=params.gate.n_min,
+        gate_exponent=params.gate.exponent,
+        clip=params.gain_clip,
+        level=params.level,
+        platt=(v.platt.a, v.platt.b),
+        cov=tuple(tuple(float(c) for c in row) for row in cov),
+    )

@@ -19,7 +19,8 @@ from .._constraints import Constraint, Interval, NoneOk, Options, check_params
 from .._datafiles import shipped
 from .._errors import ParameterError
 from .._types import RESULT, STRICT_DATA
-from .encodings import EncodingNotCachedError, load_encoding
+from .encoding_errors import EncodingNotCachedError
+from .encodings import load_encoding
 from .sampling import extrapolate_total, sample_items, skew_warning
 
 if TYPE_CHECKING:

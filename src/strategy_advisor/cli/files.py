@@ -188,7 +188,7 @@ class ProfileReader:
             self.confine(Path(name), f"{where}: 'token_counting.encoding'")
         if not counting.allow_estimate:
             return self.advisor.profile_from_examples(path, **counting.model_dump(), **data)
-        from .._tokens.encodings import EncodingNotCachedError
+        from .._tokens.encoding_errors import EncodingNotCachedError
 
         try:  # exact if the file is there; else say how to get it, then estimate
             exact = counting.model_copy(update={"allow_estimate": False})

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .._errors import AdvisorError
-    from .._tokens.encodings import EncodingNotCachedError
+    from .._tokens.encoding_errors import EncodingNotCachedError
 
 __all__ = ["cli_wording", "describe", "estimate_notice", "in_cli_terms", "indent"]
 
@@ -21,7 +21,7 @@ _PYTHON_TERMS = (
 
 def cli_wording(command: str) -> dict[str, str]:
     """How an :class:`EncodingError` is worded here: this command's options, not Python's."""
-    from .._tokens.encodings import NEUTRAL_WORDING
+    from .._tokens.encoding_errors import NEUTRAL_WORDING
 
     wording = {
         **NEUTRAL_WORDING,
@@ -61,7 +61,7 @@ def cli_wording(command: str) -> dict[str, str]:
 
 def describe(exc: AdvisorError, command: str) -> str:
     """The error's message, with a tokenizer error's fixes in this command's own terms."""
-    from .._tokens.encodings import EncodingError
+    from .._tokens.encoding_errors import EncodingError
 
     if isinstance(exc, EncodingError):
         return exc.reworded(cli_wording(command))
