@@ -208,6 +208,54 @@ def test_a_known_part_that_already_decides_the_cost_comparison_is_used() -> None
     assert rec.score.cost_term < 0
 
 
+def test_an_unknown_training_price_leaves_the_rest_of_the_bill_priced_for_the_decision() -> None:
+    # Found by an outside check: with the training price unknown, the set-up time was
+    # dropped with it from the priced part (one line, one_time = training run + set-up),
+    # so the score had no cost term and fine-tuning won on quality while the text said
+    # "the priced part already decides". By hand, at $100/h, 300k requests a month for 12
+    # months (3.6M requests):
+    #   fine-tuning: 3.6M x (250 x $0.20 + 5 x $0.80) / 1M = $194.40 of requests,
+    #                (8 h prompt + 40 h set-up) x $100 = $4,800: at least $4,994.40;
+    #   prompting (no demonstrations): 3.6M x (650 x $0.40 + 5 x $1.60) / 1M = $964.80,
+    #                8 h x $100 = $800: $1,764.80.
+    rec = recommend(
+        {
+            "task_type": "classification", "n_classes": 12, "n_labeled_examples": 3000,
+            "avg_input_tokens": 250, "avg_output_tokens": 5, "instruction_tokens": 400,
+            "requests_per_month": 300_000, "horizon_months": 12, "icl_shots": 0,
+            "people": {"hourly_usd": 100, "prompt_engineering_hours": 8,
+                       "fine_tuning_setup_hours": 40},
+            "icl_model": {
+                "name": "mid-api", "provider": "OpenAI", "context_window": 128_000,
+                "input_usd_per_mtok": 0.40, "cached_input_usd_per_mtok": 0.10,
+                "output_usd_per_mtok": 1.60, "min_cacheable_tokens": 1024,
+            },
+            "ft_model": {
+                "name": "small-api", "provider": "OpenAI", "context_window": 128_000,
+                "input_usd_per_mtok": 0.10, "output_usd_per_mtok": 0.40,
+                "fine_tuning": {
+                    "training_usd_per_mtok": None, "input_usd_per_mtok": 0.20,
+                    "output_usd_per_mtok": 0.80, "hosting_usd_per_hour": 0.0,
+                    "serving": ["serverless"],
+                },
+            },
+        },
+        today=TODAY,
+    )  # fmt: skip
+    ft, icl = rec.costs[FT], rec.costs[ICL]
+    assert ft.total_usd is None
+    assert ft.known_part_usd == pytest.approx(4_994.40)
+    assert icl.total_usd == pytest.approx(1_764.80)
+    floor = rec.policy.cost_floor_usd
+    assert rec.score.cost_log_ratio == pytest.approx(
+        math.log((4_994.40 + floor) / (1_764.80 + floor))
+    )
+    assert rec.score.cost_term < 0
+    assert rec.strategy is ICL
+    (cost,) = [r for r in rec.reasons if r.code == "cost-comparison"]
+    assert "at least $4,994" in cost.message and "already decides" in cost.message
+
+
 def test_confidence_is_never_below_one_half() -> None:
     import itertools
 

@@ -146,13 +146,24 @@ class ServingBill:
         )
 
     def known_part(self, months: FloatArray, volume: FloatArray) -> FloatArray:
-        """The priced parts of an unpriced total (NaN when nothing is priced)."""
+        """The priced parts of an unpriced total, each line of the bill on its own (an
+        unknown training price leaves the set-up time priced, an unknown hourly fee the
+        operations time): a lower bound on the total; NaN when nothing is priced."""
+        later = np.maximum(self.runs - 1.0, 0.0)
+
+        def repeated(cost: FloatArray) -> FloatArray:  # once per later run (none: $0)
+            return np.where(later > 0, later * cost, 0.0)
+
         parts = [
-            self.one_time,
-            self.retraining,
-            self.changes,
+            self.training_run,
+            self.people_once,
+            repeated(self.training_run),
+            repeated(self.people_per_retraining),
+            self.revision_usd,
+            self.migration_usd,
             months * self.per_request * volume,
-            months * (self.fee_per_month + self.ops_per_month),
+            months * self.fee_per_month,
+            months * self.ops_per_month,
         ]
         stack = np.stack(np.broadcast_arrays(*parts))
         known = ~np.isnan(stack)
