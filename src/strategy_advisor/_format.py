@@ -104,8 +104,15 @@ def duration(months: float, days: float, horizon_months: float | None = None) ->
 
 
 def format_value(value: Any, spec: str = "") -> str:
-    """Format a rule input for a message: ``usd``, ``int``, ``tok``, ``ms``, ``days``,
-    ``ago`` (days from now; negative is past), ``months``, ``pct`` or a plain format spec."""
+    """Format a rule input for a message: ``usd``, ``int``, ``tok``, ``shots`` (a count of
+    demonstrations, singular for one), ``ms``, ``days``, ``ago`` (days from now; negative is
+    past), ``months``, ``pct`` or a plain format spec.
+
+    Examples
+    --------
+    >>> format_value(1.0, "shots"), format_value(4.0, "shots"), format_value(1200.0, "tok")
+    ('1 demonstration', '4 demonstrations', '1,200 tokens')
+    """
     if value is None:
         return "unknown"
     if isinstance(value, bool):
@@ -115,6 +122,8 @@ def format_value(value: Any, spec: str = "") -> str:
             return usd(float(value))
         if spec in ("int", "tok"):
             return _count(float(value)) + (" tokens" if spec == "tok" else "")
+        if spec == "shots":
+            return _count(float(value)) + (" demonstration" if value == 1 else " demonstrations")
         if spec == "ms":
             return f"{value:,.0f} ms"
         if spec == "days":

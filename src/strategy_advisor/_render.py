@@ -226,7 +226,7 @@ def _tokens_line(rec: Recommendation) -> str:
     text = (
         f"token lengths: query {format_value(f.query_tokens, 'int')}, output "
         f"{format_value(f.output_tokens, 'int')}, instructions "
-        f"{format_value(f.instruction_tokens, 'int')}, {f.icl_shots} demonstrations"
+        f"{format_value(f.instruction_tokens, 'int')}, {format_value(f.icl_shots, 'shots')}"
         + (" (chosen)" if f.icl_shots_chosen else "")
     )
     if m is None:

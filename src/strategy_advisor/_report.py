@@ -289,7 +289,7 @@ def _assumptions(rec: Recommendation) -> str:
             + _table(("estimated input", "cheap end", "dear end"), estimated)
         )
     plan = []
-    shots = f"{f.icl_shots} demonstrations per prompt" + (
+    shots = f"{format_value(f.icl_shots, 'shots')} per prompt" + (
         f" (chosen: {f.icl_shots_reason})"
         if f.icl_shots_chosen and f.icl_shots_reason
         else " (chosen)"

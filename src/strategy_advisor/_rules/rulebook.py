@@ -113,7 +113,9 @@ _WEIGHT_BOUND = (
     "22,000 to 1, more than any quality or cost term, and the bound keeps the sum over every "
     "rule finite"
 )
-_NUMBER_FORMATS = frozenset({"", "usd", "int", "tok", "ms", "days", "ago", "months", "pct"})
+_NUMBER_FORMATS = frozenset(
+    {"", "usd", "int", "tok", "shots", "ms", "days", "ago", "months", "pct"}
+)
 
 
 def _check(rule: Rule, known: Mapping[str, InputKind]) -> None:
