@@ -161,6 +161,10 @@ def test_one_scenario_of_a_batch_is_priced_as_it_is_alone(kw: dict[str, Any]) ->
             assert batch.chosen[k][i] == alone.chosen[k][0], (k, i)
             np.testing.assert_allclose(batch.total[k][i], alone.total[k][0], rtol=1e-12)
             np.testing.assert_allclose(batch.known[k][i], alone.known[k][0], rtol=1e-12)
+            for name in ("per_request", "people_once", "replicas", "lat_p95", "lat_within"):
+                # the chosen option's part: gathered, or read where every row chose one
+                got, want = batch.pick(k, name)[i], alone.pick(k, name)[0]
+                np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=f"{k} {name}")
             for j, (o, a) in enumerate(zip(batch.options[k], alone.options[k], strict=True)):
                 for name in _PARTS:
                     got = np.broadcast_to(getattr(o, name), (s.rows,))[i]

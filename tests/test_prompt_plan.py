@@ -203,6 +203,43 @@ def test_recommend_plans_the_same_prompt(volume: float) -> None:
     assert rec.features.icl_shots_reason == plan.reason
 
 
+def test_the_reason_is_written_only_where_it_is_read() -> None:
+    # the count and everything priced from it are the same either way; the words are only
+    # for the note that reads them (or a rule with an effect that does)
+    case, s = _case()
+    kw: dict[str, Any] = dict(policy=POLICY, gain_of=_gain, latency_of=_latency)
+    told, untold = plan_prompt(case, s, **kw), plan_prompt(case, s, explained=False, **kw)
+    assert told.reason is not None and untold.reason is None
+    for name in ("shots", "planned", "wanted", "room"):
+        np.testing.assert_array_equal(getattr(told, name), getattr(untold, name))
+
+
+def test_a_rule_with_an_effect_that_reads_the_reason_sees_it_without_notes() -> None:
+    # found by a cold review: the searches evaluate without notes, and a custom rule that
+    # decides on the prompt's reason must see what it sees at the point
+    from strategy_advisor import default_rulebook
+    from strategy_advisor._pipeline import evaluate
+
+    book = default_rulebook().extended([{
+        "code": "custom-reason", "title": "A custom rule on the reason",
+        "when": {"feature": "icl_shots_reason", "op": "not_null"},
+        "effect": {"kind": "favor", "strategy": "in_context_learning", "weight": 0.6},
+        "message": "The prompt was planned.",
+        "source": {"document": "a test", "date": "2026-12-07"},
+    }])  # fmt: skip
+    assert book.decides_with("icl_shots_reason")
+    adv = Advisor(rulebook=book)
+    p = profile(icl_shots=None)
+    case = adv._case(p, TODAY)
+    parts = adv._parts(p, case, adv.policy)
+    point = Scenarios.point(case)
+    i = book.codes.index("custom-reason")
+    with_notes = evaluate(case, point, parts)
+    without = evaluate(case, point, parts, notes=False)
+    assert with_notes.rules.fired[i, 0] and without.rules.fired[i, 0]
+    assert without.scores.total[0] == with_notes.scores.total[0]
+
+
 def test_the_gain_of_many_prompts_is_computed_once_per_distinct_prompt() -> None:
     from strategy_advisor._pipeline import _distinct_columns
 
@@ -211,6 +248,13 @@ def test_the_gain_of_many_prompts_is_computed_once_per_distinct_prompt() -> None
         table = np.stack(
             [rng.integers(0, width, 300), rng.integers(0, 65, 300), rng.integers(0, 2, 300)]
         ).astype(float)
+        distinct, inverse = _distinct_columns(table)
+        expected, where = np.unique(table, axis=1, return_inverse=True)
+        np.testing.assert_array_equal(distinct, expected)
+        np.testing.assert_array_equal(inverse, where.reshape(-1))
+    # one triple in every row (the simulation's rows): no sort, the same answer
+    for table in (np.tile([[40.0], [4.0], [1.0]], 50), np.array([[np.nan, np.nan], [1.0, 1.0],
+                                                                 [0.0, 0.0]])):  # fmt: skip
         distinct, inverse = _distinct_columns(table)
         expected, where = np.unique(table, axis=1, return_inverse=True)
         np.testing.assert_array_equal(distinct, expected)

@@ -241,9 +241,12 @@ def evaluate(
     where it is NaN, or every row without it, have their prompt planned. ``gain``
     replaces the quality model's expected gain (the simulation draws it), except in the
     rows ``expected`` marks. ``break_even`` is what rules testing the break-even see.
-    Without ``notes`` only the rules with an effect on the decision are evaluated.
+    Without ``notes`` only the rules with an effect on the decision are evaluated, and the
+    prompt's count is put in words (``icl_shots_reason``) only if one of them reads it.
     """
-    plan = _plan(case, s, parts, shots, explained=notes)
+    # the prompt's count in words (the first row's, in every row) where a rule reads it
+    explained = notes or parts.rulebook.decides_with("icl_shots_reason")
+    plan = _plan(case, s, parts, shots, explained=explained)
     bills = price(case, s, plan.shots)
     own = {k: bills.pick(k, "self_hosted_flag") > 0 for k in (FT, ICL)}
     features = feature_columns(

@@ -1,8 +1,9 @@
-"""Serving facts and their formulas: cache lifetimes, batch windows, GPU prices, capacity.
+"""Serving facts and their formulas: cache lifetimes, batch windows, GPU prices, training.
 
 The numbers live in ``data/serving.json`` (each with its source); this module holds the
-formulas that read them: the cache hit rate at a request rate, the capacity of one replica at
-a task's prompt and output lengths, and the GPU time of a training run.
+formulas that read them: the cache hit rate at a request rate, the GPUs and price of a
+replica, and the FLOPs and GPU time of a training run. The seconds of a replica's capacity a
+request takes are :mod:`._replica_time`'s.
 """
 
 from __future__ import annotations

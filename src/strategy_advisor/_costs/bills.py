@@ -183,23 +183,28 @@ class Bills:
     volume: FloatArray
     changes: FloatArray  # task changes inside the horizon
     epochs: FloatArray
-    _same: dict[Strategy, int | None] = field(default_factory=dict, repr=False, compare=False)
+    _same: dict[Strategy, int | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def pick(self, strategy: Strategy, attr: str) -> FloatArray:
-        """An attribute of each row's chosen option, in every row."""
+        """An attribute of each row's chosen option, in every row (read-only: it may be the
+        option's own array)."""
         opts = self.options[strategy]
         chosen = self.chosen[strategy]
         n = chosen.shape[0]
-        if len(opts) == 1:
-            return full_rows(getattr(opts[0], attr), n)
-        one = self._one_chosen(strategy)
+        one = 0 if len(opts) == 1 else self._one_chosen(strategy)
         if one is not None:  # every row chose the same option
-            return full_rows(getattr(opts[one], attr), n)
-        values = np.stack([full_rows(getattr(o, attr), n) for o in opts])
-        return np.asarray(values[chosen, np.arange(n)], dtype=np.float64)
+            out = full_rows(getattr(opts[one], attr), n).view()
+        else:
+            values = np.stack([full_rows(getattr(o, attr), n) for o in opts])
+            out = np.asarray(values[chosen, np.arange(n)], dtype=np.float64)
+        out.flags.writeable = False
+        return out
 
     def _one_chosen(self, strategy: Strategy) -> int | None:
-        """The option every row chose, if they all chose one (found once)."""
+        """The option every row chose, if they all chose one (found once: ``chosen`` is
+        read-only)."""
         if strategy not in self._same:
             chosen = self.chosen[strategy]
             first = int(chosen[0]) if chosen.shape[0] else None

@@ -499,6 +499,7 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
         meets = allowed & fast
         allowed = np.where(meets.any(axis=0), meets, allowed)  # none meets it: the cheapest
         chosen[k] = _choose(totals, knowns, allowed)
+        chosen[k].flags.writeable = False  # Bills reads which option every row chose once
         total[k] = totals[chosen[k], rows]
         known[k] = knowns[chosen[k], rows]
     return Bills(

@@ -1,9 +1,9 @@
 """Quality stage, the model: P(fine-tuning beats prompting), the expected gain, their intervals.
 
 Evaluated from the parameter file with numpy; no scikit-learn or scipy (see
-:mod:`.predictive` for the formulas, :mod:`.pilot` for pilots). Two fits of one design: the
-prior (what the advisor knows without measuring) and, when the prompted model's score on the
-task was measured, the baseline fit.
+:mod:`.predictive` for the formulas, :mod:`.pilot` for pilots, :mod:`.estimate` for the
+result and its notes). Two fits of one design: the prior (what the advisor knows without
+measuring) and, when the prompted model's score on the task was measured, the baseline fit.
 """
 
 from __future__ import annotations

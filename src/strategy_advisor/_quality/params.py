@@ -1,4 +1,5 @@
-"""Quality stage, parameters: the fitted-parameter file as typed data.
+"""Quality stage, parameters: the fitted-parameter file as typed data, and the run-time
+numbers of one fit (:func:`predictive_from_params`).
 
 Every section is a model with ``extra="forbid"``: a renamed or misspelled key fails at load,
 naming the file and the key. Sections marked fit-only are used to predict corpus rows (cross-

@@ -288,6 +288,9 @@ class Rulebook:
             seen.add(rule.code)
             _check(rule, INPUT_KINDS)
         self._compiled = tuple(_Compiled(r) for r in self._rules)
+        self._decision_inputs = frozenset(
+            n for c in self._compiled if c.static["effect"] != "note" for n in c.looked_at
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickles as its rules (the compiled conditions are rebuilt), for parallel runs."""
@@ -391,6 +394,18 @@ class Rulebook:
     def effects(self) -> tuple[Effect, ...]:
         """Every rule's effect, in evaluation order."""
         return tuple(r.effect for r in self._rules)
+
+    def decides_with(self, name: str) -> bool:
+        """Whether a rule with an effect on the decision (not a note) reads the input
+        ``name``: evaluated without notes, such an input is still needed.
+
+        Examples
+        --------
+        >>> book = default_rulebook()
+        >>> book.decides_with("n_labeled_examples"), book.decides_with("icl_shots_reason")
+        (True, False)
+        """
+        return name in self._decision_inputs
 
 
 def _as_row(value: Value) -> Any:
