@@ -194,6 +194,7 @@ class Bills:
         chosen = self.chosen[strategy]
         n = chosen.shape[0]
         one = 0 if len(opts) == 1 else self._one_chosen(strategy)
+        out: FloatArray
         if one is not None:  # every row chose the same option
             out = full_rows(getattr(opts[one], attr), n).view()
         else:
