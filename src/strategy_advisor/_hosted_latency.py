@@ -243,6 +243,43 @@ def _times(fig: Figure, factor: float, basis: str) -> Figure:
     )
 
 
+def _with_class_range(fig: Figure, wider: Figure, cls: str) -> Figure:
+    """A measured figure of one value (``low == high``: one measurement, or several that
+    agree) with its class's range: one measurement says nothing of how much another day,
+    region or load would differ, and the class's measurements do (the file widens a class
+    of one measurement to all hosted APIs the same way). The point stays the model's own."""
+    if not fig.found or fig.low != fig.high or fig.point is None:
+        return fig
+    low, high = min(fig.low, wider.low), max(fig.high, wider.high)
+    if (low, high) == (fig.low, fig.high):
+        return fig
+    return fig.model_copy(
+        update={
+            "low": low,
+            "high": high,
+            "basis": f"{fig.basis} (one value; range: its class {cls})",
+            "arithmetic": f"{fig.arithmetic}; widened to its class: low = min({fig.low:g}, "
+            f"{wider.low:g}) = {low:g}, high = max({fig.high:g}, {wider.high:g}) = {high:g}",
+        }
+    )
+
+
+def _product(ttft: Figure, ratio: Figure, basis: str) -> Figure:
+    """A p95 as the median TTFT times the tail ratio (low, point and high each)."""
+    return Figure(
+        low=ttft.low * ratio.low,
+        point=None if ttft.point is None or ratio.point is None else ttft.point * ratio.point,
+        high=ttft.high * ratio.high,
+        unit="ms",
+        found=ttft.found and ratio.found,
+        basis=basis,
+        rule="product",
+        arithmetic=f"({ttft.low:g}, {ttft.point}, {ttft.high:g}) x ({ratio.low:g}, "
+        f"{ratio.point}, {ratio.high:g})",
+        as_of=max(ttft.as_of, ratio.as_of),
+    )
+
+
 def _reasoning(spec: ModelSpec, entry: _Reasoning | None) -> ReasoningTokens:
     data = hosted_latency_data()
     if spec.reasoning_tokens is not None:
@@ -310,9 +347,15 @@ def hosted_latency(spec: ModelSpec) -> HostedLatency:
     fallback = data.classes["All hosted APIs"]
     provider: str | None
     if entry is not None:
-        ttft, p95, ratio = entry.ttft_ms, entry.ttft_p95_ms, entry.ttft_tail_ratio
-        speed, prefill = entry.output_tokens_per_s, entry.prefill_tokens_per_s
         basis, cls, provider = entry.basis, entry.provider_class, entry.provider
+        wider = data.classes.get(cls, fallback)
+        ttft = _with_class_range(entry.ttft_ms, wider.ttft_ms, cls)
+        speed = _with_class_range(entry.output_tokens_per_s, wider.output_tokens_per_s, cls)
+        prefill = _with_class_range(entry.prefill_tokens_per_s, wider.prefill_tokens_per_s, cls)
+        ratio = entry.ttft_tail_ratio
+        p95 = entry.ttft_p95_ms
+        if ttft is not entry.ttft_ms:
+            p95 = _product(ttft, ratio, f"{p95.basis} (the median TTFT's range: its class)")
     else:
         ratio = fallback.ttft_tail_ratio
         ttft, speed, prefill = (
