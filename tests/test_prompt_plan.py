@@ -104,12 +104,32 @@ def test_the_latency_budget_rules_out_slow_prompts() -> None:
     )
 
 
-def test_when_no_prompt_meets_the_budget_the_plan_is_zero_shot() -> None:
-    # every candidate a little less likely than not to meet the budget: none fits
+def test_when_no_prompt_meets_the_budget_each_counts_with_its_chance() -> None:
+    # every candidate a little less likely than not to meet the budget: none fits, and each
+    # stands with its chance as the decision weighs it (score - ln P). Equal chances: the
+    # 8 wanted win as they do without a budget (an outside check found a zero-shot fallback
+    # dearer and worse than a prompt with the same chance)
     case, s = _case(latency_budget_ms=50.0)
     slow = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=_likely(0.49))
-    assert slow.shots.tolist() == [0]
-    assert slow.reason == "not even 0 fits the 50 ms latency budget"
+    assert slow.shots.tolist() == [8]
+    assert slow.reason == (
+        "no count is as likely as not to meet the 50 ms latency budget; 8 demonstrations "
+        "stand best for prompting counted with its chance of meeting it (49%), as the "
+        "decision weighs it"
+    )
+
+    # a chance that falls with each demonstration, 0.45 / (1 + k)^2: by hand the standings
+    # are 0: 10.90 + 0.80 = 11.70, 1: 13.29, 2: 14.07, 4: 14.68, 8: 14.48; zero-shot wins
+    def falling(s: Scenarios, shape: Any) -> np.ndarray:
+        return 0.45 / (1.0 + np.asarray(shape.shots, dtype=float)) ** 2
+
+    def standing(k: int) -> float:
+        return _score(k) - math.log(0.45 / (1 + k) ** 2)
+
+    assert min(CANDIDATES, key=standing) == 0
+    fall = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=falling)
+    assert fall.shots.tolist() == [0]
+    assert "0 demonstrations stand best" in str(fall.reason) and "(45%)" in str(fall.reason)
 
 
 def test_a_prompt_as_likely_as_not_to_meet_the_budget_fits() -> None:

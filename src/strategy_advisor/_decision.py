@@ -32,6 +32,7 @@ __all__ = [
     "cost_score",
     "cost_scores",
     "decide",
+    "meeting_term",
     "score_rows",
 ]
 
@@ -252,6 +253,12 @@ class RowScores:
 _FEASIBILITY_FLOOR = 1e-6
 
 
+def meeting_term(p: FloatArray) -> FloatArray:
+    """``ln P`` of a probability of meeting an estimated constraint, as the score weighs it
+    (floored at 1e-6, so that the term stays finite)."""
+    return np.asarray(np.log(np.maximum(p, _FEASIBILITY_FLOOR)), dtype=np.float64)
+
+
 @quiet_floats
 def comparable_totals(
     ft_total: FloatArray, icl_total: FloatArray, ft_known: FloatArray, icl_known: FloatArray
@@ -312,9 +319,7 @@ def score_rows(
     feasibility = np.zeros(n)
     if meets is not None:
         p_ft, p_icl = meets[Strategy.FINE_TUNING], meets[Strategy.IN_CONTEXT_LEARNING]
-        floor = _FEASIBILITY_FLOOR
-        ratio = np.log(np.maximum(p_ft, floor)) - np.log(np.maximum(p_icl, floor))
-        feasibility = np.broadcast_to(ratio, (n,))
+        feasibility = np.broadcast_to(meeting_term(p_ft) - meeting_term(p_icl), (n,))
     quality = policy.quality_term_array(gain)
     total = quality + cost + rules + feasibility
     only_ft = infeasible_icl & ~infeasible_ft

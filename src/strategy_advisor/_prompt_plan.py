@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._costs import PromptShape, ServingBill, price_prompting
-from ._decision import DecisionPolicy, cost_scores
+from ._decision import DecisionPolicy, cost_scores, meeting_term
 from ._features import shots_that_fit
-from ._format import usd
+from ._format import share, usd
 from ._scenarios import Case, Scenarios
 from ._types import FloatArray, nan_as, quiet_floats
 
@@ -82,23 +82,29 @@ def plan_prompt(
     totals = _cheapest_total(options, flat)
     budget = flat["latency_budget_ms"]
     if np.isnan(budget).all():
-        within = np.ones(flat.rows, dtype=bool)
-    else:  # as likely as not to meet it (a batch answer meets any budget it is allowed for)
-        meets = nan_as(latency_of(flat, shape), 1.0) >= 0.5
-        within = np.broadcast_to(meets | shape.batch, (flat.rows,))
+        chance = np.ones(flat.rows)
+    else:  # the chance of meeting it (a batch answer meets any budget it is allowed for)
+        batch = np.broadcast_to(shape.batch, (flat.rows,))
+        chance = np.where(batch, 1.0, nan_as(latency_of(flat, shape), 1.0))
+    within = chance >= 0.5  # as likely as not: fits
     gains = gain_of(flat["n_examples"], shots, flat["retrieved_tokens"])
     score = policy.quality_term_array(gains) + np.where(
         np.isnan(totals), 0.0, cost_scores(np.ones_like(totals), totals, policy)
     )
     score, totals, gains = (_spread(x, fits, valid.shape, np.nan) for x in (score, totals, gains))
     ok = valid & _spread(within, fits, valid.shape, False)
-    # the best-scoring candidate; on a tie the fewer demonstrations
+    # the best-scoring candidate that fits; where none is as likely as not to meet the
+    # budget, the one that stands best with its chance of meeting it, as the decision weighs
+    # it (ln P); on a tie the fewer demonstrations
+    none_fit = ~ok.any(axis=1)
     key = np.where(ok, score, np.inf)
+    chances = _spread(chance, fits, valid.shape, np.nan)
+    standing = score - meeting_term(chances)
+    key = np.where(none_fit[:, None], np.where(valid, standing, np.inf), key)
     order = np.lexsort((cands, key), axis=1)  # by score, then by count
     best = order[:, 0]
     rows = np.arange(s.rows)
-    none_fit = ~ok.any(axis=1)
-    chosen = np.where(none_fit, 0.0, cands[rows, best])
+    chosen = cands[rows, best]
     chosen = np.where(np.isnan(demo), top, chosen)
     chosen = np.where(given_rows, given, chosen)
     if given_rows[0] or not explained:
@@ -107,7 +113,8 @@ def plan_prompt(
     cached = _spread(np.broadcast_to(shape.cacheable, (flat.rows,)), fits, valid.shape, False)[0]
     reason = _reason_of_first(
         cands[0], valid[0], ok[0], score[0], totals[0], gains[0], first, cached, room[0],
-        wanted[0], float(s.full("latency_budget_ms")[0]), case,
+        wanted[0], float(s.full("latency_budget_ms")[0]), case, chances[0, best[0]],
+        int(cands[0, best[0]]),
     )  # fmt: skip
     return _plan(s, chosen, planned, wanted, room, reason)
 
@@ -154,10 +161,11 @@ class _Candidate:
 def _reason_of_first(
     cands: FloatArray, valid: np.ndarray, ok: np.ndarray, score: FloatArray,
     totals: FloatArray, gains: FloatArray, prefix: FloatArray, cached: np.ndarray, room: float,
-    wanted: float, budget: float, case: Case,
+    wanted: float, budget: float, case: Case, chance: float, chosen: int,
 ) -> str | None:  # fmt: skip
-    """Why the first row's prompt has the demonstrations it has, in words (its candidates'
-    scores, totals, gains, prefixes and whether they are cached)."""
+    """Why the first row's prompt has the demonstrations it has (``chosen``, whose chance of
+    meeting the latency budget is ``chance``), in words (its candidates' scores, totals,
+    gains, prefixes and whether they are cached)."""
     fitting = [i for i in range(len(cands)) if valid[i]]
     within = [
         _Candidate(
@@ -172,8 +180,12 @@ def _reason_of_first(
         if ok[i]
     ]
     if not within:
-        least = int(min(cands[i] for i in fitting))
-        return f"not even {least} fits the {budget:,.0f} ms latency budget"
+        return (
+            f"no count is as likely as not to meet the {budget:,.0f} ms latency budget; "
+            f"{_count(chosen)} stand{'s' if chosen == 1 else ''} best for prompting "
+            f"counted with its chance of meeting it ({share(chance)}), as the decision "
+            "weighs it"
+        )
     ranked = sorted(within, key=lambda c: (c.score, c.shots))
     limits = []
     if not np.isnan(room) and room < wanted:
