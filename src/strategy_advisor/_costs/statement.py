@@ -14,9 +14,10 @@ import numpy as np
 
 from .._format import format_value, share, usd
 from .._replica_time import replica_time_source
+from .._routes import at_slowness
 from .._scenarios import Case, Scenarios
 from .._types import FloatArray, Strategy, construct
-from .bills import Bills, ServingBill
+from .bills import Bills, ServingBill, own_weights
 from .kernel import bills_tokens, reasoning_figure
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 
@@ -345,13 +346,18 @@ def _ft_lines(
     demo = _f(s["query_tokens"] + s["output_tokens"], row)
     n = int(s["n_examples"][row])
     epochs = int(b.epochs[row])
+    detail = f"{n:,} examples x {format_value(demo, 'tok')} x {epochs} epochs = {tok_text}, "
+    gpu = case.tuned.gpu_usd_per_hour
+    if own_weights(o.mode) and run is not None and gpu is not None:
+        # trained on the team's own GPUs: priced by the GPU hour, not the offer's tokens
+        price = float(np.broadcast_to(at_slowness(gpu, s["gpu_price_z"]), (s.rows,))[row])
+        detail += f"on {case.tuned.gpu}: {run / price:.3g} GPU-hours with set-up x ${price:g}/h = "
     out.append(
         _line(
             "first training run",
             "one_time",
             run,
-            f"{n:,} examples x {format_value(demo, 'tok')} x {epochs} epochs = {tok_text}, "
-            f"{usd(run)}",
+            detail + usd(run),
             o.sources.get("training", "unpriced"),
         )
     )
