@@ -152,13 +152,16 @@ def _costs(
     break_even: float | None = None,
     payback: tuple[float, float] | None = None,
     savings: float | None = None,
+    break_even_shots: int | None = None,
 ) -> Any:
     """Stand-in costs: ``payback`` (months, days) within the horizon, ``savings`` fine-
-    tuning's monthly saving (None: not stated)."""
+    tuning's monthly saving (None: not stated), ``break_even_shots`` the demonstrations
+    planned at the break-even where they differ from today's."""
     return SimpleNamespace(
         fine_tuning=ft,
         in_context_learning=icl,
         break_even_requests_per_month=break_even,
+        break_even_icl_shots=break_even_shots,
         payback_months=payback[0] if payback else None,
         payback_days=payback[1] if payback else None,
         savings_per_month_usd=savings,
@@ -730,6 +733,15 @@ def test_the_cost_reason_with_a_break_even_and_a_payback() -> None:
         "requests/month; the first training run pays back in 15 days."
     )
     assert favors is FT
+    # the break-even re-plans the prompt for its volume: where that is not today's count it
+    # says so (an outside check took the break-even for one with today's 8 demonstrations)
+    planned = _costs(_side(2_000.0), _side(3_000.0), break_even=250_000.0, break_even_shots=1)
+    assert (
+        "break-even at 250k requests/month (with the prompt planned there: 1 demonstration)"
+        in (
+            _cost_reason(planned, 2.0)[0]  # type: ignore[index]
+        )
+    )
 
 
 def test_a_saving_that_does_not_pay_back_within_the_horizon_says_so() -> None:

@@ -306,3 +306,19 @@ def test_the_pilots_prompt_is_the_one_priced() -> None:
 def test_quality_sees_shots_that_do_not_depend_on_the_labeled_examples() -> None:
     small, large = _rec(icl_shots=None, n_labeled_examples=12), _rec(icl_shots=None)
     assert small.features.icl_shots_planned == large.features.icl_shots_planned
+
+
+def test_the_break_even_names_the_prompt_planned_there_where_it_is_not_todays() -> None:
+    # a low-volume task prompted with a pricey model: at the break-even the planner buys fewer
+    # demonstrations than today's; the totals there are equal with that prompt (what_if)
+    from strategy_advisor import what_if
+
+    p = profile(icl_shots=None, requests_per_month=5_000.0, task_change_interval_days=30.0)
+    rec = recommend(p, today=TODAY)
+    be = rec.break_even_requests_per_month
+    assert be is not None and rec.break_even_icl_shots is not None
+    assert rec.break_even_icl_shots != rec.features.icl_shots
+    there = what_if(p, {"requests_per_month": be}, today=TODAY)
+    assert there.features.icl_shots == rec.break_even_icl_shots
+    (cost,) = [r for r in rec.reasons if r.code == "cost-comparison"]
+    assert f"planned there: {rec.break_even_icl_shots} demonstration" in cost.message

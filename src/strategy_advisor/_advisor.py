@@ -206,7 +206,10 @@ class Advisor:
             if f
         )
         decision = decide(at_point.scores, fired, sim.share_fine_tuning_better, policy=policy)
-        costs = cost_comparison(case, point, at_point.bills, break_even=be, intervals=sim.intervals)
+        costs = cost_comparison(
+            case, point, at_point.bills, break_even=be, intervals=sim.intervals,
+            break_even_shots=explored.volumes[be][2] if be in explored.volumes else None,
+        )  # fmt: skip
         return _Decided(
             case, parts, point, at_point, explored, found.quality, sim, decision, costs,
             found.features,
@@ -309,6 +312,7 @@ class Advisor:
             quality=quality,
             costs=FrozenMap({s: costs.for_strategy(s) for s in Strategy}),
             break_even_requests_per_month=costs.break_even_requests_per_month,
+            break_even_icl_shots=costs.break_even_icl_shots,
             payback_months=costs.payback_months,
             payback_days=costs.payback_days,
             latency=FrozenMap(latency),

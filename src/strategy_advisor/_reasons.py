@@ -72,6 +72,9 @@ def _cost_reason(costs: CostComparison, months: float) -> tuple[str, Strategy | 
     be = costs.break_even_requests_per_month
     if be is not None:
         msg += f"; break-even at {format_value(be, 'int')} requests/month"
+        there = costs.break_even_icl_shots
+        if there is not None:  # the prompt planned there is not today's
+            msg += f" (with the prompt planned there: {format_value(there, 'shots')})"
     elif bounded is None and ft >= icl:
         msg += "; fine-tuning is never cheaper at any volume (its per-request cost is not lower)"
     elif bounded is None:  # cheaper here: at every volume, or past a step in replicas

@@ -46,6 +46,12 @@ class Recommendation(RecommendationDisplay, BaseModel):
     break_even_requests_per_month: float | None = Field(
         description="Monthly volume at which both totals are equal."
     )
+    break_even_icl_shots: int | None = Field(
+        None,
+        description="The demonstrations prompting's prompt carries at the break-even where "
+        "they differ from today's (planned for that volume, as a recommendation there would "
+        "plan it); None: no break-even, or the same count.",
+    )
     payback_months: float | None = Field(
         description="Months to pay back the first training (None: not within the horizon)."
     )

@@ -178,6 +178,12 @@ class CostComparison(BaseModel):
         description="Monthly volume at which both totals are equal, fine-tuning cheaper above "
         "it (None: they never cross continuously in 0 to 1e13 requests/month)."
     )
+    break_even_icl_shots: int | None = Field(
+        None,
+        description="The demonstrations prompting's prompt carries at the break-even where "
+        "they differ from today's: the prompt is planned for that volume, as a "
+        "recommendation there would plan it (None: no break-even, or the same count).",
+    )
     payback_months: float | None = Field(
         description="Months until fine-tuning's one-time costs are paid back by its lower "
         "monthly cost (None: it does not pay back within the horizon)."

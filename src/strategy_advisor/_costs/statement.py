@@ -436,9 +436,11 @@ def cost_comparison(
     row: int = 0,
     *,
     break_even: float | None,
+    break_even_shots: float | None = None,
     intervals: dict[Strategy, tuple[float | None, float | None, float | None]] | None = None,
 ) -> CostComparison:
-    """Both strategies' costs at one row, with the break-even and payback."""
+    """Both strategies' costs at one row, with the break-even (and the demonstrations the
+    prompt planned there carries, ``break_even_shots``) and payback."""
     none: tuple[float | None, float | None, float | None] = (None, None, None)
     intervals = intervals or {}
     ft = _strategy_cost(case, s, b, Strategy.FINE_TUNING, row, intervals.get(
@@ -463,11 +465,17 @@ def cost_comparison(
                 per_run = run + float(o.people_per_retraining[row])
                 retrain_payback = per_run / gross * case.days_per_month
     dpm = case.days_per_month
+    today = float(np.broadcast_to(b.prompt.shots, (b.months.shape[0],))[row])
+    there = None
+    planned = break_even_shots if break_even is not None else None
+    if planned is not None and math.isfinite(planned) and planned != today:
+        there = int(planned)
     return construct(
         CostComparison,
         fine_tuning=ft,
         in_context_learning=icl,
         break_even_requests_per_month=break_even,
+        break_even_icl_shots=there,
         payback_months=payback,
         payback_days=payback * dpm if payback is not None else None,
         savings_per_month_usd=savings,
