@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -701,6 +702,12 @@ def test_a_self_hosted_models_requests_line_says_the_gpus_are_the_bill() -> None
     (line,) = [ln for ln in c.fine_tuning.lines if ln.name == "requests"]
     assert line.usd == 0.0 and "no per-token price" in line.source
     assert "unpriced" not in line.source
+    # its training run is priced by the GPU hour, and the formula shows the hours and price:
+    # the line's dollars are the GPU-hours (set-up included) times the hourly price
+    (run,) = [ln for ln in c.fine_tuning.lines if ln.name == "first training run"]
+    m = re.search(r"on (.+?): ([\d.]+) GPU-hours? with set-up x \$([\d.]+)/h = ", run.formula)
+    assert m is not None, run.formula
+    assert float(m[2]) * float(m[3]) == pytest.approx(run.usd, rel=1e-3)
 
 
 # ---------------------------------------------------------------------- people's time

@@ -118,7 +118,9 @@ def test_a_measured_figure_of_one_value_takes_its_class_range() -> None:
     # found by an outside check: gpt-4.1-nano's one measured time to first token (633 ms,
     # low = high) made an 800 ms budget against a 1,087 ms p95 a probability of 1e-74, so
     # the faster tuned model lost the latency term to a slower prompted one (1% with its
-    # wider range). The point stays the measurement; the range is its class's.
+    # wider range). The point stays the measurement; the range is its class's spread
+    # around it (as wide on each side as the class's: 633 x 536 / 650.5 and 633 x 2,400 /
+    # 650.5 for the OpenAI mini/nano class).
     from strategy_advisor import ModelSpec
     from strategy_advisor._hosted_latency import hosted_latency, hosted_latency_data
 
@@ -127,9 +129,15 @@ def test_a_measured_figure_of_one_value_takes_its_class_range() -> None:
     assert own.low == own.point == own.high == 633.0
     h = hosted_latency(ModelSpec(name="gpt-4.1-nano"))
     wider = data.classes[h.provider_class].ttft_ms
-    assert h.ttft_ms.point == 633.0
-    assert (h.ttft_ms.low, h.ttft_ms.high) == (min(633.0, wider.low), max(633.0, wider.high))
+    assert h.ttft_ms.point == 633.0 and wider.point is not None
+    assert h.ttft_ms.low == pytest.approx(633.0 * wider.low / wider.point)
+    assert h.ttft_ms.high == pytest.approx(633.0 * wider.high / wider.point)
     assert h.ttft_ms.low < 633.0 < h.ttft_ms.high and "one value" in h.ttft_ms.basis
+    assert set(h.sources) > set(hosted_latency(ModelSpec(name="gpt-4.1-nano", ttft_ms=633.0))
+                                .sources)  # fmt: skip  # the class's evidence is cited
+    # a model in no provider class keeps its one value: all hosted APIs span every kind
+    pro = hosted_latency(ModelSpec(name="gemini-2.5-pro"))
+    assert pro.provider_class == "All hosted APIs" and pro.ttft_ms.low == pro.ttft_ms.high
     assert h.ttft_p95_ms.high == pytest.approx(h.ttft_ms.high * h.ttft_tail_ratio.high)
     # a figure with a range of its own is as the file has it
     mini = hosted_latency(ModelSpec(name="gpt-4.1-mini"))

@@ -113,10 +113,15 @@ def test_when_no_prompt_meets_the_budget_each_counts_with_its_chance() -> None:
     slow = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=_likely(0.49))
     assert slow.shots.tolist() == [8]
     assert slow.reason == (
-        "no count is as likely as not to meet the 50 ms latency budget; 8 demonstrations "
-        "stand best for prompting counted with its chance of meeting it (49%), as the "
-        "decision weighs it"
+        "no count is as likely as not to meet the 50 ms latency budget on the prompted "
+        "model's hosted route; 8 demonstrations stand best for prompting counted with their "
+        "chance of meeting it there (49%)"
     )
+    # a chance just below one half is not rounded up to it, nor a vanishing one to 0.1%
+    assert "(49.9%)" in str(plan_prompt(case, s, policy=POLICY, gain_of=_gain,
+                                        latency_of=_likely(0.4995)).reason)  # fmt: skip
+    assert "(under 0.1%)" in str(plan_prompt(case, s, policy=POLICY, gain_of=_gain,
+                                             latency_of=_likely(1e-80)).reason)  # fmt: skip
 
     # a chance that falls with each demonstration, 0.45 / (1 + k)^2: by hand the standings
     # are 0: 10.90 + 0.80 = 11.70, 1: 13.29, 2: 14.07, 4: 14.68, 8: 14.48; zero-shot wins
@@ -299,3 +304,21 @@ def test_the_gain_of_many_prompts_is_computed_once_per_distinct_prompt() -> None
     parts.quality = None  # type: ignore[assignment]
     again = parts.gain_of(np.array([300.0]), np.array([4.0]), np.array([0.0]))
     assert again[0] == first[1]
+
+
+def test_a_candidate_without_a_score_is_never_chosen_over_the_ones_that_fit() -> None:
+    # found by a cold review: a NaN score sorted after the candidates that do not fit, so
+    # one of those won; now a candidate that cannot be scored ranks nowhere
+    case, s = _case(latency_budget_ms=50.0)
+
+    def gain(n: np.ndarray, shots: np.ndarray, retrieved: np.ndarray) -> np.ndarray:
+        return np.where(shots == 2, np.nan, 20.0 - 10.0 * shots)
+
+    for likely in (0.49, 0.9):  # none fits (each with its chance) / every one fits
+        plan = plan_prompt(case, s, policy=POLICY, gain_of=gain, latency_of=_likely(likely))
+        assert plan.shots.tolist() == [8]
+    # nothing can be scored: zero-shot, and the reason says why
+    plan = plan_prompt(case, s, policy=POLICY, latency_of=_likely(0.49),
+                       gain_of=lambda n, k, r: np.full(k.shape, np.nan))  # fmt: skip
+    assert plan.shots.tolist() == [0]
+    assert plan.reason == "no count could be scored against the 50 ms latency budget"

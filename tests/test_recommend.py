@@ -256,6 +256,31 @@ def test_an_unknown_training_price_leaves_the_rest_of_the_bill_priced_for_the_de
     assert "at least $4,994" in cost.message and "already decides" in cost.message
 
 
+def test_operations_time_is_priced_where_the_gpus_are_not() -> None:
+    # found by a cold review: with no params_b the self-hosted route's GPUs cannot be sized,
+    # and the operations time was left at $0 with them. By hand, at $100/h over 12 months:
+    # (8 h prompt + 40 h set-up) + 20 h a month x 12 = 288 h = $28,800 priced; the requests
+    # on the team's own weights bill nothing by the token
+    rec = recommend(
+        {
+            "task_type": "classification", "n_classes": 12, "n_labeled_examples": 3000,
+            "avg_input_tokens": 250, "avg_output_tokens": 5, "instruction_tokens": 400,
+            "requests_per_month": 300_000, "horizon_months": 12, "icl_shots": 0,
+            "people": {"hourly_usd": 100, "prompt_engineering_hours": 8,
+                       "fine_tuning_setup_hours": 40, "self_hosting_ops_hours_per_month": 20},
+            "icl_model": {"name": "mid-api", "provider": "OpenAI", "context_window": 128_000,
+                          "input_usd_per_mtok": 0.40, "output_usd_per_mtok": 1.60},
+            "ft_model": {"name": "open-small", "provider": "self", "context_window": 128_000,
+                         "fine_tuning": {"serving": ["self_hosted"], "gpu": "L4"}},
+        },
+        today=TODAY,
+    )  # fmt: skip
+    ft = rec.costs[FT]
+    assert ft.total_usd is None and ft.known_part_usd == pytest.approx(28_800.0)
+    (ops,) = [ln for ln in ft.lines if ln.name == "self-hosting operations time"]
+    assert ops.usd == pytest.approx(24_000.0)
+
+
 def test_confidence_is_never_below_one_half() -> None:
     import itertools
 

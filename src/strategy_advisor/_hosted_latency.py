@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from ._datafiles import shipped
-from ._figures import Case, Figure
+from ._figures import Case, Figure, middle
 from ._request_latency import request_latency_ms
 from ._types import RESULT, STRICT_DATA, FrozenMap, ReasoningEffort, construct
 
@@ -41,6 +41,10 @@ _ENDS: dict[Speed, tuple[Case, Case]] = {
     "point": ("point", "point"),
     "slow": ("high", "low"),
 }
+
+
+#: The range over every hosted measurement (models of every kind): no one model's spread.
+_ALL_HOSTED = "All hosted APIs"
 
 
 class _Assumption(BaseModel):
@@ -245,21 +249,28 @@ def _times(fig: Figure, factor: float, basis: str) -> Figure:
 
 def _with_class_range(fig: Figure, wider: Figure, cls: str) -> Figure:
     """A measured figure of one value (``low == high``: one measurement, or several that
-    agree) with its class's range: one measurement says nothing of how much another day,
-    region or load would differ, and the class's measurements do (the file widens a class
-    of one measurement to all hosted APIs the same way). The point stays the model's own."""
-    if not fig.found or fig.low != fig.high or fig.point is None:
+    agree) with its class's spread around its own point: one measurement says nothing of
+    how much another day, region or load would differ, and the class's measurements do (the
+    file widens a class of one measurement to all hosted APIs the same way). The point
+    stays the model's own; the range is the point times the class's low/point and
+    high/point, so that it is as wide on each side as the class's."""
+    centre = wider.point if wider.point is not None else middle(wider)
+    if not fig.found or fig.low != fig.high or fig.point is None or not wider.low > 0:
         return fig
-    low, high = min(fig.low, wider.low), max(fig.high, wider.high)
+    low = min(fig.low, fig.point * wider.low / centre)
+    high = max(fig.high, fig.point * wider.high / centre)
     if (low, high) == (fig.low, fig.high):
         return fig
     return fig.model_copy(
         update={
             "low": low,
             "high": high,
-            "basis": f"{fig.basis} (one value; range: its class {cls})",
-            "arithmetic": f"{fig.arithmetic}; widened to its class: low = min({fig.low:g}, "
-            f"{wider.low:g}) = {low:g}, high = max({fig.high:g}, {wider.high:g}) = {high:g}",
+            "basis": f"{fig.basis} (one value; range: its class {cls}'s spread)",
+            "arithmetic": f"{fig.arithmetic}; widened by its class's spread: low = "
+            f"{fig.point:g} x {wider.low:g} / {centre:g} = {low:.4g}, high = {fig.point:g} x "
+            f"{wider.high:g} / {centre:g} = {high:.4g}",
+            "as_of": max(fig.as_of, wider.as_of),
+            "evidence": (*fig.evidence, *wider.evidence),
         }
     )
 
@@ -344,18 +355,20 @@ def hosted_latency(spec: ModelSpec) -> HostedLatency:
     data = hosted_latency_data()
     name = _by_name().get(spec.name.lower())
     entry = data.models[name] if name is not None else None
-    fallback = data.classes["All hosted APIs"]
+    fallback = data.classes[_ALL_HOSTED]
     provider: str | None
     if entry is not None:
         basis, cls, provider = entry.basis, entry.provider_class, entry.provider
-        wider = data.classes.get(cls, fallback)
-        ttft = _with_class_range(entry.ttft_ms, wider.ttft_ms, cls)
-        speed = _with_class_range(entry.output_tokens_per_s, wider.output_tokens_per_s, cls)
-        prefill = _with_class_range(entry.prefill_tokens_per_s, wider.prefill_tokens_per_s, cls)
+        ttft, speed, prefill = entry.ttft_ms, entry.output_tokens_per_s, entry.prefill_tokens_per_s
+        if cls in data.classes and cls != _ALL_HOSTED:  # the spread of one kind of model
+            wider = data.classes[cls]
+            ttft = _with_class_range(ttft, wider.ttft_ms, cls)
+            speed = _with_class_range(speed, wider.output_tokens_per_s, cls)
+            prefill = _with_class_range(prefill, wider.prefill_tokens_per_s, cls)
         ratio = entry.ttft_tail_ratio
         p95 = entry.ttft_p95_ms
-        if ttft is not entry.ttft_ms:
-            p95 = _product(ttft, ratio, f"{p95.basis} (the median TTFT's range: its class)")
+        if ttft is not entry.ttft_ms and p95.rule == "product":
+            p95 = _product(ttft, ratio, f"{p95.basis} (the median TTFT's range: its class's)")
     else:
         ratio = fallback.ttft_tail_ratio
         ttft, speed, prefill = (

@@ -10,6 +10,7 @@ table is planned at once: each candidate is one more row for the pricing kernel.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,15 +97,17 @@ def plan_prompt(
     # the best-scoring candidate that fits; where none is as likely as not to meet the
     # budget, the one that stands best with its chance of meeting it, as the decision weighs
     # it (ln P); on a tie the fewer demonstrations
-    none_fit = ~ok.any(axis=1)
-    key = np.where(ok, score, np.inf)
+    usable = valid & np.isfinite(score)  # (a score that is not a number ranks nowhere)
+    none_fit = ~(ok & usable).any(axis=1)
+    key = np.where(ok & usable, score, np.inf)
     chances = _spread(chance, fits, valid.shape, np.nan)
     standing = score - meeting_term(chances)
-    key = np.where(none_fit[:, None], np.where(valid, standing, np.inf), key)
+    key = np.where(none_fit[:, None], np.where(usable, standing, np.inf), key)
     order = np.lexsort((cands, key), axis=1)  # by score, then by count
     best = order[:, 0]
     rows = np.arange(s.rows)
-    chosen = cands[rows, best]
+    ranked = np.isfinite(key[rows, best])
+    chosen = np.where(ranked, cands[rows, best], 0.0)  # none ranks: zero-shot
     chosen = np.where(np.isnan(demo), top, chosen)
     chosen = np.where(given_rows, given, chosen)
     if given_rows[0] or not explained:
@@ -113,8 +116,8 @@ def plan_prompt(
     cached = _spread(np.broadcast_to(shape.cacheable, (flat.rows,)), fits, valid.shape, False)[0]
     reason = _reason_of_first(
         cands[0], valid[0], ok[0], score[0], totals[0], gains[0], first, cached, room[0],
-        wanted[0], float(s.full("latency_budget_ms")[0]), case, chances[0, best[0]],
-        int(cands[0, best[0]]),
+        wanted[0], float(s.full("latency_budget_ms")[0]), case,
+        chances[0, best[0]] if ranked[0] else math.nan, int(chosen[0]),
     )  # fmt: skip
     return _plan(s, chosen, planned, wanted, room, reason)
 
@@ -179,12 +182,15 @@ def _reason_of_first(
         for i in fitting
         if ok[i]
     ]
+    if not within and math.isnan(chance):  # no candidate could be scored
+        return f"no count could be scored against the {budget:,.0f} ms latency budget"
     if not within:
+        one = chosen == 1
         return (
-            f"no count is as likely as not to meet the {budget:,.0f} ms latency budget; "
-            f"{_count(chosen)} stand{'s' if chosen == 1 else ''} best for prompting "
-            f"counted with its chance of meeting it ({share(chance)}), as the decision "
-            "weighs it"
+            f"no count is as likely as not to meet the {budget:,.0f} ms latency budget on "
+            f"the prompted model's hosted route; {_count(chosen)} stand{'s' if one else ''} "
+            f"best for prompting counted with {'its' if one else 'their'} chance of meeting "
+            f"it there ({_below_half(chance)})"
         )
     ranked = sorted(within, key=lambda c: (c.score, c.shots))
     limits = []
@@ -194,6 +200,14 @@ def _reason_of_first(
         most = max(c.shots for c in within)
         limits.append(f"more than {most} would exceed the {budget:,.0f} ms latency budget")
     return _why(ranked, limits, case.min_cacheable)
+
+
+def _below_half(p: float) -> str:
+    """A chance below one half, never rounded up to it (nor a vanishing one up to 0.1%)."""
+    if not p >= 0.001:
+        return "under 0.1%"
+    text = share(p)
+    return text if text != "50%" else f"{math.floor(p * 1000) / 10:.1f}%"
 
 
 def _why(ranked: list[_Candidate], limits: list[str], minimum: int | None) -> str:

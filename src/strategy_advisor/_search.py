@@ -102,11 +102,11 @@ def _spread(a: float, b: float, walk: Walk) -> int:
 
 def _width(a: float, b: float, walk: Walk) -> float:
     """How narrow a float bracket must become: the precision relative to its outer end; a
-    bracket that ends at 0 (no relative scale) at least the walk's resolution. (The
+    bracket that ends at 0 or spans it (no relative scale) at least the walk's resolution. (The
     resolution everywhere near 0 left a flip at $0.197/h of an engineering rate 2.5% wide:
     1% short of it the answer had already changed.)"""
     width = walk.precision * max(abs(a), abs(b))
-    return max(width, walk.resolution) if a == 0 or b == 0 else width
+    return max(width, walk.resolution) if min(a, b) <= 0 <= max(a, b) else width
 
 
 def _narrow_enough(a: float, b: float, walk: Walk) -> bool:

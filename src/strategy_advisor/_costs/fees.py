@@ -82,6 +82,9 @@ def serving_fee(
     if route.kind == "provider":
         _provider_fee(case, s, o, spec, tuned)
         return
+    # the team's time runs the weights whatever their price: priced even where the GPUs are not
+    hours_a_month = s["ops_hours"] if route.kind == "own" else s["endpoint_ops_hours"]
+    o.ops_per_month = hours_a_month * s["hourly_usd"] / adapters
     if spec.params_b is None and side.capacity_given is None:
         o.fee_per_replica_month = np.full(n, np.nan)
         o.unpriced.append(f"{spec.name}.params_b (needed to size self-hosted serving)")
@@ -95,14 +98,12 @@ def serving_fee(
     o.usd_per_replica_hour = price * route.gpus
     o.fee_per_replica_month = price * route.gpus * hours
     if route.kind == "own":
-        o.ops_per_month = s["ops_hours"] * s["hourly_usd"] / adapters
         min_source = case.assumptions.entry("self_hosted_min_replicas").source
         o.sources["serving"] = (
             f"{route.gpu} at ${float(price[0]):.3g}/GPU-hour ({route.price_source}); at "
             f"least {float(minimum[0]):g} replicas ({min_source})"
         )
         return
-    o.ops_per_month = s["endpoint_ops_hours"] * s["hourly_usd"] / adapters
     if route.kind == "always_on":
         o.sources["serving"] = f"{route.label}: {route.price_source}"
         return

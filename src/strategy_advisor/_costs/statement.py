@@ -351,7 +351,9 @@ def _ft_lines(
     if own_weights(o.mode) and run is not None and gpu is not None:
         # trained on the team's own GPUs: priced by the GPU hour, not the offer's tokens
         price = float(np.broadcast_to(at_slowness(gpu, s["gpu_price_z"]), (s.rows,))[row])
-        detail += f"on {case.tuned.gpu}: {run / price:.3g} GPU-hours with set-up x ${price:g}/h = "
+        hours = run / price
+        unit = "GPU-hour" if f"{hours:.4g}" == "1" else "GPU-hours"
+        detail += f"on {case.tuned.gpu}: {hours:.4g} {unit} with set-up x ${price:.4g}/h = "
     out.append(
         _line(
             "first training run",
