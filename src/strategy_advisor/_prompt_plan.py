@@ -115,8 +115,8 @@ def plan_prompt(
     first = _spread(np.broadcast_to(shape.prefix, (flat.rows,)), fits, valid.shape, np.nan)[0]
     cached = _spread(np.broadcast_to(shape.cacheable, (flat.rows,)), fits, valid.shape, False)[0]
     reason = _reason_of_first(
-        cands[0], valid[0], ok[0], score[0], totals[0], gains[0], first, cached, room[0],
-        wanted[0], float(s.full("latency_budget_ms")[0]), case,
+        cands[0], valid[0], (ok & usable)[0], score[0], totals[0], gains[0], first, cached,
+        room[0], wanted[0], float(s.full("latency_budget_ms")[0]), case,
         chances[0, best[0]] if ranked[0] else math.nan, int(chosen[0]),
     )  # fmt: skip
     return _plan(s, chosen, planned, wanted, room, reason)
