@@ -310,15 +310,22 @@ def flip_reason(
 
 def _volume_flip_why(flip: FlipPoint, break_even: float | None, current: Strategy) -> str:
     """Why the volume at which the answer flips is not the break-even, where the totals
-    are equal ("" where they agree within 1%, or lie on opposite sides)."""
+    are equal ("" where they agree within 1%)."""
     now, at = float(flip.current), float(flip.value)
     if break_even is None or break_even <= 0 or now <= 0 or at <= 0:
         return ""
     to_flip, to_even = math.log(at / now), math.log(break_even / now)
-    if to_flip * to_even <= 0 or abs(at / break_even - 1.0) <= 0.01:
+    if abs(at / break_even - 1.0) <= 0.01:
         return ""
     setting = next(f for f in exploration_settings().fields if f.path == flip.field)
     even = value_text(break_even, setting)
+    if to_flip * to_even <= 0:  # one above today's volume, the other below it
+        return (
+            f" The volume flip and the break-even ({even}, where the totals are equal) lie on "
+            "opposite sides of today's volume: the decision weighs the quality estimate, the "
+            "rules and the latency budget besides the totals, so the answer need not change "
+            "where the totals cross."
+        )
     if abs(to_flip) > abs(to_even):
         return (
             f" The volume flip lies beyond the break-even ({even}, where the totals are "
