@@ -279,6 +279,13 @@ def test_operations_time_is_priced_where_the_gpus_are_not() -> None:
     assert ft.total_usd is None and ft.known_part_usd == pytest.approx(28_800.0)
     (ops,) = [ln for ln in ft.lines if ln.name == "self-hosting operations time"]
     assert ops.usd == pytest.approx(24_000.0)
+    # the note on people's time lists every hour in the bills (a newcomer found the month's
+    # operations, 38% of a tuned model's total, missing from it)
+    (note,) = [r for r in rec.reasons if r.code == "people-time-assumed"]
+    assert (
+        "prompt engineering 8 h, fine-tuning set-up 40 h, 4 h per retraining, running the "
+        "tuned model's own weights 20 h a month." in note.message
+    )
 
 
 def test_confidence_is_never_below_one_half() -> None:

@@ -174,6 +174,28 @@ def prompted_latency(case: Case, parts: Parts) -> Callable[[Scenarios, PromptSha
     return latency_of
 
 
+def _people_hours(s: Scenarios, b: Bills) -> str:
+    """The people's hours in the first row's bills, in words (what people-time-assumed
+    lists): the hours of both strategies' work, and a month of running each one's own
+    weights where its chosen route serves them."""
+
+    def hours(x: float) -> str:
+        return f"{x:.3g} h"
+
+    names = ("prompt_engineering_hours", "ft_setup_hours", "ft_retraining_hours", "hourly_usd")
+    first = {k: float(np.ravel(s[k])[0]) for k in names}
+    parts = [
+        f"prompt engineering {hours(first['prompt_engineering_hours'])}",
+        f"fine-tuning set-up {hours(first['ft_setup_hours'])}",
+        f"{hours(first['ft_retraining_hours'])} per retraining",
+    ]
+    for k, whose in ((FT, "the tuned model's"), (ICL, "the prompted model's")):
+        ops = float(b.pick(k, "ops_per_month")[0])
+        if ops > 0 and first["hourly_usd"] > 0:
+            parts.append(f"running {whose} own weights {hours(ops / first['hourly_usd'])} a month")
+    return ", ".join(parts)
+
+
 def _cost_columns(case: Case, b: Bills, break_even: float | None) -> dict[str, Any]:
     months = b.months
     out: dict[str, Any] = {}
@@ -266,6 +288,7 @@ def evaluate(
     columns = {
         **features,
         **_cost_columns(case, bills, break_even),
+        "people_hours": _people_hours(s, bills),
         "icl_latency_ms": bills.pick(ICL, "lat_p95"),
         "ft_latency_ms": bills.pick(FT, "lat_p95"),
         "icl_latency_median_ms": bills.pick(ICL, "lat_median"),

@@ -25,6 +25,12 @@ class RuleInputs(TaskFeatures):
     token length is missing), and a rule testing an unknown value is "not applicable".
     """
 
+    people_hours: str | None = Field(
+        None,
+        description="The people's hours the bills hold, in words: prompt engineering, "
+        "fine-tuning set-up, per retraining, and a month of running each strategy's own "
+        "weights where its chosen route serves them (the task's share).",
+    )
     icl_per_request_usd: float | None = Field(description="Prompting: cost of one request, USD.")
     ft_per_request_usd: float | None = Field(
         description="Fine-tuning: cost of one request to the tuned model, USD."
