@@ -208,6 +208,28 @@ def test_a_known_part_that_already_decides_the_cost_comparison_is_used() -> None
     assert rec.score.cost_term < 0
 
 
+def _ticket_router(ft_model: dict[str, Any], **people: float) -> Recommendation:
+    """The outside check's ticket router at $100/h: 300k requests a month for 12 months,
+    250 tokens in and 5 out, a 400-token instruction and no demonstrations, prompted on a
+    mid-size API model at $0.40 / $1.60 per 1M tokens."""
+    return recommend(
+        {
+            "task_type": "classification", "n_classes": 12, "n_labeled_examples": 3000,
+            "avg_input_tokens": 250, "avg_output_tokens": 5, "instruction_tokens": 400,
+            "requests_per_month": 300_000, "horizon_months": 12, "icl_shots": 0,
+            "people": {"hourly_usd": 100, "prompt_engineering_hours": 8,
+                       "fine_tuning_setup_hours": 40, **people},
+            "icl_model": {
+                "name": "mid-api", "provider": "OpenAI", "context_window": 128_000,
+                "input_usd_per_mtok": 0.40, "cached_input_usd_per_mtok": 0.10,
+                "output_usd_per_mtok": 1.60, "min_cacheable_tokens": 1024,
+            },
+            "ft_model": ft_model,
+        },
+        today=TODAY,
+    )  # fmt: skip
+
+
 def test_an_unknown_training_price_leaves_the_rest_of_the_bill_priced_for_the_decision() -> None:
     # Found by an outside check: with the training price unknown, the set-up time was
     # dropped with it from the priced part (one line, one_time = training run + set-up),
@@ -218,30 +240,14 @@ def test_an_unknown_training_price_leaves_the_rest_of_the_bill_priced_for_the_de
     #                (8 h prompt + 40 h set-up) x $100 = $4,800: at least $4,994.40;
     #   prompting (no demonstrations): 3.6M x (650 x $0.40 + 5 x $1.60) / 1M = $964.80,
     #                8 h x $100 = $800: $1,764.80.
-    rec = recommend(
-        {
-            "task_type": "classification", "n_classes": 12, "n_labeled_examples": 3000,
-            "avg_input_tokens": 250, "avg_output_tokens": 5, "instruction_tokens": 400,
-            "requests_per_month": 300_000, "horizon_months": 12, "icl_shots": 0,
-            "people": {"hourly_usd": 100, "prompt_engineering_hours": 8,
-                       "fine_tuning_setup_hours": 40},
-            "icl_model": {
-                "name": "mid-api", "provider": "OpenAI", "context_window": 128_000,
-                "input_usd_per_mtok": 0.40, "cached_input_usd_per_mtok": 0.10,
-                "output_usd_per_mtok": 1.60, "min_cacheable_tokens": 1024,
-            },
-            "ft_model": {
-                "name": "small-api", "provider": "OpenAI", "context_window": 128_000,
-                "input_usd_per_mtok": 0.10, "output_usd_per_mtok": 0.40,
-                "fine_tuning": {
-                    "training_usd_per_mtok": None, "input_usd_per_mtok": 0.20,
-                    "output_usd_per_mtok": 0.80, "hosting_usd_per_hour": 0.0,
-                    "serving": ["serverless"],
-                },
-            },
+    rec = _ticket_router({
+        "name": "small-api", "provider": "OpenAI", "context_window": 128_000,
+        "input_usd_per_mtok": 0.10, "output_usd_per_mtok": 0.40,
+        "fine_tuning": {
+            "training_usd_per_mtok": None, "input_usd_per_mtok": 0.20,
+            "output_usd_per_mtok": 0.80, "hosting_usd_per_hour": 0.0, "serving": ["serverless"],
         },
-        today=TODAY,
-    )  # fmt: skip
+    })  # fmt: skip
     ft, icl = rec.costs[FT], rec.costs[ICL]
     assert ft.total_usd is None
     assert ft.known_part_usd == pytest.approx(4_994.40)
@@ -261,19 +267,10 @@ def test_operations_time_is_priced_where_the_gpus_are_not() -> None:
     # and the operations time was left at $0 with them. By hand, at $100/h over 12 months:
     # (8 h prompt + 40 h set-up) + 20 h a month x 12 = 288 h = $28,800 priced; the requests
     # on the team's own weights bill nothing by the token
-    rec = recommend(
-        {
-            "task_type": "classification", "n_classes": 12, "n_labeled_examples": 3000,
-            "avg_input_tokens": 250, "avg_output_tokens": 5, "instruction_tokens": 400,
-            "requests_per_month": 300_000, "horizon_months": 12, "icl_shots": 0,
-            "people": {"hourly_usd": 100, "prompt_engineering_hours": 8,
-                       "fine_tuning_setup_hours": 40, "self_hosting_ops_hours_per_month": 20},
-            "icl_model": {"name": "mid-api", "provider": "OpenAI", "context_window": 128_000,
-                          "input_usd_per_mtok": 0.40, "output_usd_per_mtok": 1.60},
-            "ft_model": {"name": "open-small", "provider": "self", "context_window": 128_000,
-                         "fine_tuning": {"serving": ["self_hosted"], "gpu": "L4"}},
-        },
-        today=TODAY,
+    rec = _ticket_router(
+        {"name": "open-small", "provider": "self", "context_window": 128_000,
+         "fine_tuning": {"serving": ["self_hosted"], "gpu": "L4"}},
+        self_hosting_ops_hours_per_month=20,
     )  # fmt: skip
     ft = rec.costs[FT]
     assert ft.total_usd is None and ft.known_part_usd == pytest.approx(28_800.0)
