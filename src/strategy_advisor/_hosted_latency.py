@@ -275,7 +275,7 @@ def _with_class_range(fig: Figure, wider: Figure, cls: str) -> Figure:
     )
 
 
-def _product(ttft: Figure, ratio: Figure, basis: str) -> Figure:
+def _product(ttft: Figure, ratio: Figure, basis: str, arithmetic: str | None = None) -> Figure:
     """A p95 as the median TTFT times the tail ratio (low, point and high each)."""
     return Figure(
         low=ttft.low * ratio.low,
@@ -285,8 +285,9 @@ def _product(ttft: Figure, ratio: Figure, basis: str) -> Figure:
         found=ttft.found and ratio.found,
         basis=basis,
         rule="product",
-        arithmetic=f"({ttft.low:g}, {ttft.point}, {ttft.high:g}) x ({ratio.low:g}, "
-        f"{ratio.point}, {ratio.high:g})",
+        arithmetic=arithmetic
+        or f"({ttft.low:g}, {ttft.point}, {ttft.high:g}) x ({ratio.low:g}, {ratio.point}, "
+        f"{ratio.high:g})",
         as_of=max(ttft.as_of, ratio.as_of),
     )
 
@@ -376,19 +377,10 @@ def hosted_latency(spec: ModelSpec) -> HostedLatency:
             fallback.output_tokens_per_s,
             fallback.prefill_tokens_per_s,
         )
-        p95 = Figure(
-            low=ttft.low * ratio.low,
-            point=None if ttft.point is None or ratio.point is None else ttft.point * ratio.point,
-            high=ttft.high * ratio.high,
-            unit="ms",
-            found=False,
-            basis="DERIVED: TTFT median x TTFT p95/p50",
-            rule="product",
-            arithmetic="all hosted TTFT x all hosted tail ratio",
-            as_of=ttft.as_of,
-        )
+        p95 = _product(ttft, ratio, "DERIVED: TTFT median x TTFT p95/p50",
+                       "all hosted TTFT x all hosted tail ratio")  # fmt: skip
         basis = f"not in the measured catalog: {fallback.basis}"
-        cls, provider = "All hosted APIs", spec.provider
+        cls, provider = _ALL_HOSTED, spec.provider
     mine = []
     if spec.ttft_ms is not None:
         ttft = _exact(spec.ttft_ms, "ms", "ttft_ms")

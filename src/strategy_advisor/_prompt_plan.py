@@ -19,7 +19,7 @@ import numpy as np
 from ._costs import PromptShape, ServingBill, price_prompting
 from ._decision import DecisionPolicy, cost_scores, meeting_term
 from ._features import shots_that_fit
-from ._format import share, usd
+from ._format import format_value, share, usd
 from ._scenarios import Case, Scenarios
 from ._types import FloatArray, nan_as, quiet_floats
 
@@ -228,7 +228,7 @@ def _why(ranked: list[_Candidate], limits: list[str], minimum: int | None) -> st
 
 
 def _count(k: int) -> str:
-    return f"{k} demonstration{'s' if k != 1 else ''}"
+    return format_value(float(k), "shots")
 
 
 def _gain(c: _Candidate) -> str:
