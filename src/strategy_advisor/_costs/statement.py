@@ -188,7 +188,6 @@ def _strategy_cost(
     months = float(b.months[row])
     volume = float(b.volume[row])
     lines = _lines(case, s, b, o, row)
-    priced = [ln.usd for ln in lines if ln.usd is not None]
     total = _f(b.total[strategy], row)
     one_time = _f(o.one_time, row)
     monthly = (total - one_time) / months if total is not None and one_time is not None else None
@@ -229,7 +228,8 @@ def _strategy_cost(
         total_usd_median=median,
         total_usd_low=low,
         total_usd_high=high,
-        known_part_usd=sum(priced) if priced else None,
+        # the kernel's priced part, the one the decision weighs (the total where it is priced)
+        known_part_usd=total if total is not None else _f(b.known[strategy], row),
         lines=lines,
         training_runs=runs,
         training_tokens_per_run=_f(o.training_tokens, row),
