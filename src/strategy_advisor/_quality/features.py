@@ -26,6 +26,7 @@ __all__ = [
     "columns_of",
     "encode",
     "encode_row",
+    "encode_varying",
     "support_points",
     "support_row",
 ]
@@ -226,6 +227,8 @@ FEATURES: tuple[FeatureDef, ...] = (
 
 _INDEX = {f.name: i for i, f in enumerate(FEATURES)}
 HEADROOM = _INDEX["headroom"]
+_SHOTS, _RETRIEVAL = _INDEX["log_shots"], _INDEX["icl_retrieval"]
+_RETRIEVAL_KQA = _INDEX["retrieval_x_knowledge_qa"]
 
 #: Dimensions of the support kernel, in order; each is divided by its bandwidth (stored in
 #: the parameter file, set in ``data/quality_fit.json``) before distances. The one-hot task
@@ -340,24 +343,16 @@ def below_min_offset(n: FloatArray, spec: FeatureSpec) -> FloatArray:
 def encode(cols: FeatureColumns, spec: FeatureSpec) -> FloatArray:
     """Encode raw columns into the model's feature matrix (rows x ``len(FEATURES)``)."""
     task = np.asarray(cols.task)
-    ln = np.log1p(np.maximum(cols.n, 0.0))
-    lk = spec.ln_knots
-    ramps = [np.clip(ln, lk[i], lk[i + 1]) - lk[i] for i in range(3)]
     has_c = ~np.isnan(cols.n_classes) & (task == "classification")
     n_cls = np.where(has_c, np.minimum(np.nan_to_num(cols.n_classes, nan=1.0), spec.classes_cap), 1)
-    shots = np.where(
-        np.isnan(cols.shots),
-        spec.shots_impute_log1p,
-        np.log1p(np.minimum(np.nan_to_num(cols.shots), spec.shots_cap)),
-    )
     knowledge = np.isin(task, spec.knowledge_tasks)
     centred = _strength(cols, spec) - spec.strength_center
     headroom = np.where(np.isnan(cols.baseline), 0.0, 100.0 - np.nan_to_num(cols.baseline))
     parts = [
-        *ramps,
+        *_ramps(cols.n, spec),
         cols.same_model,
         np.log(n_cls),
-        shots,
+        _shots_column(cols.shots, spec),
         cols.retrieval,
         cols.retrieval * (task == "knowledge_qa"),
         *((task == t).astype(np.float64) for t in TASK_TYPES),
@@ -367,6 +362,41 @@ def encode(cols: FeatureColumns, spec: FeatureSpec) -> FloatArray:
         headroom,
     ]
     return np.column_stack(parts).astype(np.float64)
+
+
+def encode_varying(
+    encoded: FloatArray,
+    task: str,
+    n: FloatArray,
+    shots: FloatArray,
+    retrieval: FloatArray,
+    spec: FeatureSpec,
+) -> FloatArray:
+    """:func:`encode` of one task (its row ``encoded``, a task of type ``task``) repeated
+    with its examples, demonstrations and retrieval replaced by each entry of ``n``,
+    ``shots`` and ``retrieval``, to the bit (only those columns are computed again)."""
+    x = np.repeat(np.asarray(encoded, dtype=np.float64).reshape(1, -1), len(n), axis=0)
+    for i, ramp in enumerate(_ramps(n, spec)):
+        x[:, i] = ramp
+    x[:, _SHOTS] = _shots_column(shots, spec)
+    x[:, _RETRIEVAL] = retrieval
+    x[:, _RETRIEVAL_KQA] = retrieval * (task == "knowledge_qa")
+    return x
+
+
+def _ramps(n: FloatArray, spec: FeatureSpec) -> list[FloatArray]:
+    """The three slopes of the examples curve: ln(1 + n) within each pair of knots."""
+    ln = np.log1p(np.maximum(n, 0.0))
+    lk = spec.ln_knots
+    return [np.clip(ln, lk[i], lk[i + 1]) - lk[i] for i in range(3)]
+
+
+def _shots_column(shots: FloatArray, spec: FeatureSpec) -> FloatArray:
+    return np.where(
+        np.isnan(shots),
+        spec.shots_impute_log1p,
+        np.log1p(np.minimum(np.nan_to_num(shots), spec.shots_cap)),
+    )
 
 
 def encode_row(f: QualityFeatures, spec: FeatureSpec) -> tuple[list[float], float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from .features import (
     columns_of,
     encode,
     encode_row,
+    encode_varying,
     support_points,
     support_row,
 )
@@ -283,33 +284,44 @@ class QualityModel:
         >>> bool(gains[1] > gains[0])
         True
         """
+        return self.gains_varying(features, pilot)(n, shots, retrieval)
+
+    def gains_varying(
+        self, features: QualityFeatures, pilot: PilotResult | None = None
+    ) -> Callable[[FloatArray, FloatArray, FloatArray], FloatArray]:
+        """:meth:`expected_gain_varying` of one task as a function of ``(n, shots,
+        retrieval)``: the task's own columns encoded once, for a caller that asks again and
+        again (an answer's planner and searches)."""
         one = columns_of([features])
-        k = len(n)
+        encoded = encode(one, self._spec)
+        variant = _variant_of(features)
+        task = features.task_type
 
-        def repeat(a: FloatArray) -> FloatArray:
-            return np.repeat(a, k)
+        def gains(n: FloatArray, shots: FloatArray, retrieval: FloatArray) -> FloatArray:
+            n = np.asarray(n, dtype=np.float64)
+            x = encode_varying(
+                encoded, task, n, np.asarray(shots, dtype=np.float64),
+                np.asarray(retrieval, dtype=np.float64), self._spec,
+            )  # fmt: skip
+            return self._gains_of_encoded(variant, x, n, np.repeat(one.baseline_se, len(n)), pilot)
 
-        cols = FeatureColumns(
-            task=one.task * k, n=np.asarray(n, dtype=np.float64), n_missing=np.zeros(k),
-            n_unstated=np.zeros(k), n_classes=repeat(one.n_classes),
-            shots=np.asarray(shots, dtype=np.float64), ft_params_b=repeat(one.ft_params_b),
-            icl_params_b=repeat(one.icl_params_b), ft_kind=one.ft_kind * k,
-            icl_kind=one.icl_kind * k, same_model=repeat(one.same_model),
-            ft_method=one.ft_method * k, retrieval=np.asarray(retrieval, dtype=np.float64),
-            icl_strength=repeat(one.icl_strength), baseline=repeat(one.baseline),
-            baseline_se=repeat(one.baseline_se),
-        )  # fmt: skip
-        return self._expected_gains(_variant_of(features), cols, pilot)
+        return gains
 
     def _expected_gains(
         self, variant: str, cols: FeatureColumns, pilot: PilotResult | None
     ) -> FloatArray:
-        pred = self.predictives[variant]
         x = encode(cols, self._spec)
-        off = below_min_offset(cols.n, self._spec)
+        return self._gains_of_encoded(variant, x, cols.n, cols.baseline_se, pilot)
+
+    def _gains_of_encoded(
+        self, variant: str, x: FloatArray, n: FloatArray, baseline_se: FloatArray,
+        pilot: PilotResult | None,
+    ) -> FloatArray:  # fmt: skip
+        pred = self.predictives[variant]
+        off = below_min_offset(n, self._spec)
         mu = mean_gain(pred, x, off)
         if pilot is not None:
-            se = np.nan_to_num(cols.baseline_se)
+            se = np.nan_to_num(baseline_se)
             xt = np.column_stack([x, np.ones(len(x)), off])
             q = np.maximum(np.einsum("ij,ij->i", xt @ pred.cov_array, xt), 0.0)
             s2 = plugin_sd(pred, x, se) ** 2 + q
