@@ -428,6 +428,24 @@ def test_n_jobs_gives_the_same_output(tmp_path: Path, capsys: pytest.CaptureFixt
         assert line == recommend(profile, today=DAY).to_json(indent=None)
 
 
+def test_workers_are_forked_only_where_processes_start_by_forking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import contextlib
+    import multiprocessing
+
+    from strategy_advisor.cli import running
+
+    assert isinstance(running._forked_workers(1), contextlib.nullcontext)
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "spawn")
+    assert isinstance(running._forked_workers(2), contextlib.nullcontext)
+    if "fork" in multiprocessing.get_all_start_methods():
+        forking = multiprocessing.get_context("fork")
+        monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "fork")
+        monkeypatch.setattr(multiprocessing, "get_context", lambda: forking)
+        assert not isinstance(running._forked_workers(2), contextlib.nullcontext)
+
+
 # ------------------------------------------------------------------------- schema
 
 

@@ -78,6 +78,17 @@ def test_iter_recommendations_in_parallel_gives_the_same_answers_in_order() -> N
     assert parallel == serial
 
 
+def test_iter_recommendations_on_a_backend_that_cannot_stream() -> None:
+    # joblib's multiprocessing backend has no return_as="generator": the stream takes a few
+    # chunks per worker at a time instead of failing with joblib's ValueError
+    joblib = pytest.importorskip("joblib")
+    profiles = [{**SMALL, "id": f"p{i}", "requests_per_month": 10.0**i} for i in range(6)]
+    serial = [r.to_json() for r in iter_recommendations(profiles, today=DAY)]
+    with joblib.parallel_config(backend="multiprocessing"):
+        parallel = [r.to_json() for r in iter_recommendations(profiles, today=DAY, n_jobs=2)]
+    assert parallel == serial
+
+
 def test_errors_return_puts_a_failure_in_place() -> None:
     got = list(iter_recommendations([SMALL, BAD, UNKNOWN, [1]], today=DAY, errors="return"))
     assert [type(g).__name__ for g in got] == [

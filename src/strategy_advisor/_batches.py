@@ -7,6 +7,7 @@ be recommended becomes a :class:`ProfileFailure` in its place instead of ending 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
@@ -189,6 +190,9 @@ def _joblib(n_jobs: int) -> Any:
 
 
 _R = TypeVar("_R")
+#: Chunks in flight per worker where the backend cannot stream results (each window is
+#: waited for whole, so a few per worker keep them busy).
+_WINDOW_PER_WORKER = 4
 Finish = Callable[[Recommendation], Any]
 
 
@@ -284,10 +288,23 @@ def stream(
         for i, item in checked():
             yield _one(advisor, i, item, policy, today, errors, finish)
         return
-    parallel, delayed, _, _ = _joblib(n_jobs)
+    parallel, delayed, effective_n_jobs, _ = _joblib(n_jobs)
     tasks = (
         delayed(_run_chunk)(advisor, c, policy, today, errors, finish)
         for c in _chunks(checked(), chunk_size)
     )
-    for part in parallel(n_jobs=n_jobs, return_as="generator")(tasks):
+    try:
+        runner = parallel(n_jobs=n_jobs, return_as="generator")
+    except ValueError as exc:  # raised before any task is read
+        if "return_as" not in str(exc):
+            raise
+        # a backend that cannot stream its results (joblib's multiprocessing): a few
+        # chunks per worker at a time, on the same workers
+        window = _WINDOW_PER_WORKER * effective_n_jobs(n_jobs)
+        with parallel(n_jobs=n_jobs) as pool:
+            while batch := list(itertools.islice(tasks, window)):
+                for part in pool(batch):
+                    yield from part
+        return
+    for part in runner(tasks):
         yield from part
