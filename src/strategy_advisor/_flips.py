@@ -208,11 +208,12 @@ def explore(
     unique = list(dict.fromkeys(names))
     is_be = np.array([m is None for m in meta], dtype=bool)
     tuned_only = np.array([knob_named(n).tuned_only for n in unique], dtype=bool)
+    knob_of_walk = np.array([unique.index(n) for n in names], dtype=np.intp)
     volumes: dict[float, tuple[float, float, float]] = {}
     carried: list[ScoredRows] = []
 
     def probe(index: np.ndarray, values: FloatArray) -> tuple[np.ndarray, FloatArray, np.ndarray]:
-        knob_index = np.array([unique.index(names[i]) for i in index.tolist()], dtype=np.intp)
+        knob_index = knob_of_walk[index]
         rows = point.probes(unique, knob_index, values)
         shots = np.where(tuned_only[knob_index], planned, np.nan)
         tables = [FixedRows(rows, shots)]

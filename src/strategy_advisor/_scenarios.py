@@ -531,12 +531,13 @@ class Scenarios(Mapping[str, FloatArray]):
         out: dict[str, FloatArray] = {}
         for k in items[0]:
             arrays = [p[k] for p in items]
-            if all(a.shape[0] == 1 for a in arrays) and all(
-                a[0] == arrays[0][0] or (np.isnan(a[0]) and np.isnan(arrays[0][0])) for a in arrays
-            ):
-                out[k] = arrays[0]
-            else:
-                out[k] = np.concatenate([p.full(k) for p in items])
+            if all(a.shape[0] == 1 for a in arrays):
+                first = arrays[0].tolist()  # one value in every table (NaN equals NaN here)
+                if all(a.tolist() == first or (a[0] != a[0] and first[0] != first[0])
+                       for a in arrays):  # fmt: skip
+                    out[k] = arrays[0]
+                    continue
+            out[k] = np.concatenate([p.full(k) for p in items])
         return Scenarios(out, rows)
 
 

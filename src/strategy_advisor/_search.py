@@ -60,8 +60,10 @@ def _between(a: float, b: float, k: int, integer: bool, geometric: bool) -> list
         lo, hi = min(a, b), max(a, b)
         pts = np.round(pts)
         pts = pts[(pts > lo) & (pts < hi)]
-    out = sorted(set(pts.tolist()), key=lambda x: abs(x - a))
-    return [x for x in out if x != a and x != b]
+    out = np.unique(pts)  # ascending: nearest ``a`` first where ``a`` is the lower end
+    if a > b:
+        out = out[::-1]
+    return [x for x in out.tolist() if x != a and x != b]
 
 
 def _secant(
@@ -162,12 +164,9 @@ def first_changes(walks: list[Walk], probe: Probe) -> list[tuple[float, int, flo
         o, sgn, ok = probe(idx, vals)
         for i, (a, b, sa, sb, ob) in active.items():
             w = walks[i]
-            mine = [
-                (float(vals[k]), int(o[k]), float(sgn[k]))
-                for k in np.flatnonzero(idx == i)
-                if ok[k]
-            ]
-            mine.sort(key=lambda t: abs(t[0] - a))
+            at = np.flatnonzero((idx == i) & ok)
+            at = at[np.argsort(np.abs(vals[at] - a), kind="stable")]  # nearest ``a`` first
+            mine = zip(vals[at].tolist(), o[at].tolist(), sgn[at].tolist(), strict=True)
             na, nsa = a, sa
             nb, nsb, nob = b, sb, ob
             for x, ox, sx in mine:
