@@ -33,6 +33,7 @@ import numpy as np
 import pytest
 
 from strategy_advisor import Advisor, Strategy, recommend
+from strategy_advisor._costs import serve_prompting
 from strategy_advisor._figures import Figure
 from strategy_advisor._gpu_offers import cold_start_seconds
 from strategy_advisor._hosted_latency import hosted_latency_data, request_latency_ms
@@ -45,7 +46,6 @@ from strategy_advisor._latency import (
     routes_latency,
     strategy_latency,
 )
-from strategy_advisor._pipeline import prompted_latency
 
 from .helpers import TODAY, latency_of, offer, point_evaluation, profile, spec
 
@@ -678,8 +678,7 @@ def test_the_planners_probability_is_the_prompted_routes() -> None:
     p = profile(icl_model=MINE, ft_model=MINE, cache_hit_rate=1.0, latency_budget_ms=1_100.0)
     adv = Advisor()
     case, ev = point_evaluation(p, advisor=adv)
-    parts = adv._parts(p, case, adv.policy)
-    within = prompted_latency(case, parts)(ev.scenarios, ev.bills.prompt)
+    within = serve_prompting(case, ev.scenarios, ev.plan.shots)[2]
     assert within.tolist() == [pytest.approx(expected, rel=1e-6)]
     # the same probability the latency stage reports for the prompted strategy
     icl = latency_of(p)[ICL]
@@ -688,8 +687,7 @@ def test_the_planners_probability_is_the_prompted_routes() -> None:
     # a tighter budget: less likely than not, which the planner reads as not meeting it
     tight = profile(icl_model=MINE, ft_model=MINE, cache_hit_rate=1.0, latency_budget_ms=1_000.0)
     case, ev = point_evaluation(tight, advisor=adv)
-    parts = adv._parts(tight, case, adv.policy)
-    assert prompted_latency(case, parts)(ev.scenarios, ev.bills.prompt)[0] < 0.5
+    assert serve_prompting(case, ev.scenarios, ev.plan.shots)[2][0] < 0.5
 
 
 def test_a_figure_at_the_point_is_its_point_whatever_the_other_rows() -> None:

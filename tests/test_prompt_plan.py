@@ -19,14 +19,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from strategy_advisor import Advisor, DecisionPolicy, PeopleTime
-from strategy_advisor._pipeline import prompted_latency
+from strategy_advisor import Advisor, DecisionPolicy, PeopleTime, Strategy
+from strategy_advisor._costs import serve_prompting
 from strategy_advisor._prompt_plan import plan_prompt
 from strategy_advisor._scenarios import Scenarios
 
 from .helpers import TODAY, point_evaluation, profile, spec
 
 POLICY = DecisionPolicy.default()
+ICL = Strategy.IN_CONTEXT_LEARNING
 K = math.log(3.0) / math.log(2.0)
 NO_PEOPLE = PeopleTime(
     hourly_usd=0.0,
@@ -113,8 +114,8 @@ def test_when_no_prompt_meets_the_budget_each_counts_with_its_chance() -> None:
     slow = plan_prompt(case, s, policy=POLICY, gain_of=_gain, latency_of=_likely(0.49))
     assert slow.shots.tolist() == [8]
     assert slow.reason == (
-        "no count is as likely as not to meet the 50 ms latency budget on the prompted "
-        "model's hosted route; 8 demonstrations stand best for prompting counted with their "
+        "no count is as likely as not to meet the 50 ms latency budget on the route "
+        "prompting is served by; 8 demonstrations stand best for prompting counted with their "
         "chance of meeting it there (49%)"
     )
     # a chance just below one half is not rounded up to it, nor a vanishing one to 0.1%
@@ -191,7 +192,7 @@ def test_only_the_candidates_that_fit_are_priced(monkeypatch: pytest.MonkeyPatch
     import strategy_advisor._prompt_plan as planning
 
     priced: list[list[float]] = []
-    real = planning.price_prompting
+    real = planning.serve_prompting
 
     def recorded(case: Any, s: Scenarios, shots: np.ndarray, *a: Any) -> Any:
         priced.append(shots.tolist())
@@ -202,7 +203,7 @@ def test_only_the_candidates_that_fit_are_priced(monkeypatch: pytest.MonkeyPatch
     # the reason of the first row is written as alone
     case, s = _case(icl_model=spec(cached_input_usd_per_mtok=None, context_window=1_600))
     rows = s.repeat(2).with_values(n_examples=np.array([100.0, 2.0]))
-    monkeypatch.setattr(planning, "price_prompting", recorded)
+    monkeypatch.setattr(planning, "serve_prompting", recorded)
     plan = plan_prompt(case, rows, policy=POLICY, gain_of=_gain, latency_of=_latency)
     assert priced == [[0, 1, 2, 4, 5, 0, 1, 2]]
     assert plan.shots.tolist() == [5, 0]
@@ -219,13 +220,33 @@ def test_recommend_plans_the_same_prompt(volume: float) -> None:
     adv = Advisor()
     case, ev = point_evaluation(p, advisor=adv)
     parts = adv._parts(p, case, adv.policy)
-    plan = plan_prompt(
-        case, ev.scenarios, policy=adv.policy, gain_of=parts.gain_of,
-        latency_of=prompted_latency(case, parts),
-    )  # fmt: skip
+    plan = plan_prompt(case, ev.scenarios, policy=adv.policy, gain_of=parts.gain_of)
     rec = adv.recommend(p, today=TODAY)
     assert rec.features.icl_shots == int(plan.shots[0])
     assert rec.features.icl_shots_reason == plan.reason
+
+
+def test_each_candidate_is_weighed_on_the_route_prompting_is_served_by() -> None:
+    # an 8B prompted model served on its own L40S replica: its hosted figures (a measured
+    # 2 s first token) would miss a 1 s budget with any prompt, and the planner fell back to
+    # "no count is as likely as not ... on the prompted model's hosted route" (an outside
+    # check's note); on the replica the cost stage serves it by, 8 demonstrations meet it
+    # at 58%, the chance the answer reports
+    own = spec(params_b=8.0, ttft_ms=2000.0, ttft_p95_ms=2500.0, cached_input_usd_per_mtok=None)
+    p = profile(icl_model=own, icl_shots=None, latency_budget_ms=1000.0, icl_serving="self_hosted")
+    case, ev = point_evaluation(p)
+    chance = serve_prompting(case, ev.scenarios, ev.plan.shots)[2]
+    assert chance.tolist() == ev.bills.pick(ICL, "lat_within").tolist()
+    assert chance[0] == pytest.approx(0.58, abs=0.01)
+    rec = Advisor().recommend(p, today=TODAY)
+    assert rec.costs[ICL].serving.route == "self-hosted on 1x L40S 48GB"
+    assert rec.latency[ICL].within_budget_probability == pytest.approx(chance[0], rel=1e-12)
+    # tokens are not billed on its own GPU: more demonstrations cost nothing more
+    assert rec.features.icl_shots == 8
+    assert rec.features.icl_shots_reason == (
+        "the 8 wanted; 4 demonstrations would cost the same ($67.6k over the horizon) with "
+        "fine-tuning's expected gain +10 points instead of +9"
+    )
 
 
 def test_the_reason_is_written_only_where_it_is_read() -> None:

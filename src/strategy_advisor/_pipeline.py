@@ -14,11 +14,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._costs import Bills, PromptShape, price
+from ._costs import Bills, price
 from ._costs.statement import route_label
 from ._decision import DecisionPolicy, RowScores, score_rows
 from ._features import feature_columns
-from ._latency import LATENCY_KNOBS, hosted_figures, route_latency
 from ._profile import PilotResult
 from ._prompt_plan import Plan, plan_prompt
 from ._quality import QualityFeatures, QualityModel, quality_features_for
@@ -161,24 +160,6 @@ class ScoredRows:
     @classmethod
     def of(cls, ev: Evaluation, rows: slice = slice(None)) -> ScoredRows:
         return cls(ev.scores.take(rows), {k: ev.bills.total[k][rows] for k in (FT, ICL)})
-
-
-def prompted_latency(case: Case, parts: Parts) -> Callable[[Scenarios, PromptShape], FloatArray]:
-    """The probability that candidate prompts, served online, meet the latency budget (for
-    the planner): the prompted model's hosted route at the point estimate."""
-    figures = hosted_figures(case.icl)
-
-    def latency_of(s: Scenarios, shape: PromptShape) -> FloatArray:
-        z = {k: s[f"icl_lat_{k}"] for k in LATENCY_KNOBS}
-        z["e2e"] = s["lat_e2e_tail"]
-        route = route_latency(
-            figures, z, prompt=shape.prompt, prefix=shape.prefix, hit_rate=shape.hit_rate,
-            output=s["output_tokens"], budget=s["latency_budget_ms"],
-            percentile=case.profile.latency_budget_percentile,
-        )  # fmt: skip
-        return route.within
-
-    return latency_of
 
 
 def _people_hours(s: Scenarios, b: Bills) -> str:
@@ -386,7 +367,6 @@ def _plan(
         sub,
         policy=parts.policy,
         gain_of=parts.gain_of,
-        latency_of=prompted_latency(case, parts),
         explained=explained,
     )
     if need.all():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._costs import PromptShape, ServingBill, price_prompting
+from ._costs import PromptShape, serve_prompting
 from ._decision import DecisionPolicy, cost_scores, meeting_term
 from ._features import shots_that_fit
 from ._format import format_value, share, usd
@@ -51,12 +51,16 @@ def plan_prompt(
     *,
     policy: DecisionPolicy,
     gain_of: GainOf,
-    latency_of: LatencyOf,
+    latency_of: LatencyOf | None = None,
     explained: bool = True,
 ) -> Plan:
     """The demonstrations of every row: the given count, or the candidate the decision
     scores best for prompting among those that fit the context and the latency budget;
-    with ``explained``, why the first row has its count, in words (``Plan.reason``)."""
+    with ``explained``, why the first row has its count, in words (``Plan.reason``).
+
+    Each candidate is priced and timed on the route prompting would be served by with it
+    (:func:`~._costs.serve_prompting`, as the cost stage serves it); ``latency_of``
+    replaces its chance of meeting the budget (a stand-in, for tests)."""
     n = s["n_examples"]
     q, o = s["query_tokens"], s["output_tokens"]
     demo = q + o
@@ -79,14 +83,11 @@ def plan_prompt(
     fits = np.flatnonzero(valid)
     flat = s.take(fits // k)  # the row of each candidate that fits
     shots = cands.reshape(-1)[fits]
-    shape, options = price_prompting(case, flat, shots)
-    totals = _cheapest_total(options, flat)
-    budget = flat["latency_budget_ms"]
-    if np.isnan(budget).all():
-        chance = np.ones(flat.rows)
-    else:  # the chance of meeting it (a batch answer meets any budget it is allowed for)
-        batch = np.broadcast_to(shape.batch, (flat.rows,))
-        chance = np.where(batch, 1.0, nan_as(latency_of(flat, shape), 1.0))
+    # each candidate as prompting would be served with it: its total and its chance of
+    # meeting the budget on that route (a batch answer meets any budget it is allowed for)
+    shape, totals, chance = serve_prompting(case, flat, shots)
+    if latency_of is not None:  # a stand-in's chance (the planner's tests)
+        chance = nan_as(latency_of(flat, shape), 1.0)
     within = chance >= 0.5  # as likely as not: fits
     gains = gain_of(flat["n_examples"], shots, flat["retrieved_tokens"])
     score = policy.quality_term_array(gains) + np.where(
@@ -144,13 +145,6 @@ def _spread(
     return out.reshape(shape)
 
 
-def _cheapest_total(options: list[ServingBill], s: Scenarios) -> FloatArray:
-    """Prompting's total in its cheapest priced option, per row (NaN: unpriced)."""
-    months, volume = s["horizon_months"], s["volume"]
-    totals = [np.where(o.allowed, o.total(months, volume), np.nan) for o in options]
-    return np.asarray(np.fmin.reduce(np.stack(totals), axis=0))  # NaN only where all are
-
-
 @dataclass(frozen=True)
 class _Candidate:
     score: float
@@ -188,7 +182,7 @@ def _reason_of_first(
         one = chosen == 1
         return (
             f"no count is as likely as not to meet the {budget:,.0f} ms latency budget on "
-            f"the prompted model's hosted route; {_count(chosen)} stand{'s' if one else ''} "
+            f"the route prompting is served by; {_count(chosen)} stand{'s' if one else ''} "
             f"best for prompting counted with {'its' if one else 'their'} chance of meeting "
             f"it there ({_below_half(chance)})"
         )
@@ -247,6 +241,11 @@ def _against(best: _Candidate, other: _Candidate, minimum: int | None) -> str:
         return f"the best standing for prompting against {_count(other.shots)} (unpriced)"
     dearer = other.total > best.total
     amount = usd(abs(other.total - best.total))
+    if amount == usd(0.0):  # demonstrations that cost nothing (tokens not billed)
+        return (
+            f"{_count(other.shots)} would cost the same ({usd(best.total)} over the horizon) "
+            f"with {_quality_change(best, other)}"
+        )
     if other.shots > best.shots:  # more demonstrations
         if dearer:
             return (

@@ -1,7 +1,7 @@
 """Cost stage: both strategies priced over the horizon as a team pays them, and where they cross."""
 
 from .bills import Bills, PromptShape, ServingBill
-from .kernel import price, price_prompting, prompt_shape
+from .kernel import price, price_prompting, prompt_shape, serve_prompting
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 from .statement import cost_comparison, describe_plan
 
@@ -19,4 +19,5 @@ __all__ = [
     "price",
     "price_prompting",
     "prompt_shape",
+    "serve_prompting",
 ]

@@ -22,6 +22,7 @@ import numpy as np
 
 from .._figures import Figure, middle
 from .._latency import (
+    LATENCY_KNOBS,
     RouteFigures,
     RouteInputs,
     batch_latency,
@@ -395,7 +396,7 @@ def _route_inputs(
     """The figures of an online route (None: its model's hosted figures stand in) and what
     its latency is computed from (:func:`~.._latency.routes_latency`)."""
     tag = "icl" if o.strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
-    z = {k: s[f"{tag}_lat_{k}"] for k in ("ttft", "tail", "speed", "prefill", "reasoning")}
+    z = {k: s[f"{tag}_lat_{k}"] for k in LATENCY_KNOBS}
     z["e2e"] = s["lat_e2e_tail"]
     prompted = o.strategy is Strategy.IN_CONTEXT_LEARNING
     zero = np.zeros(1)
@@ -451,6 +452,51 @@ def _time_options(case: Case, s: Scenarios, options: list[ServingBill], shape: P
             o.latency = timed
 
 
+def _served(
+    case: Case, s: Scenarios, opts: list[ServingBill]
+) -> tuple[np.ndarray, FloatArray, FloatArray]:
+    """Per row, the option a strategy is served by: the cheapest of those as likely as not
+    to meet the latency budget, else the cheapest (its index, read-only; its total; its
+    priced part)."""
+    months, volume = s["horizon_months"], s["volume"]
+    n = s.rows
+    rows = np.arange(n)
+    each = [full_rows(o.total(months, volume), n) for o in opts]
+    totals = np.stack(each)
+    # the priced part counts only where the total is unpriced (in the choice and the
+    # decision): a priced total stands for it
+    knowns = np.stack([
+        full_rows(o.known_part(months, volume), n) if np.isnan(t).any() else t
+        for o, t in zip(opts, each, strict=True)
+    ])  # fmt: skip
+    allowed = np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts])
+    fast = np.stack([_answers_in_time(case, s, o, n) for o in opts])
+    meets = allowed & fast
+    allowed = np.where(meets.any(axis=0), meets, allowed)  # none meets it: the cheapest
+    chosen = _choose(totals, knowns, allowed)
+    chosen.flags.writeable = False  # Bills reads which option every row chose once
+    return chosen, totals[chosen, rows], knowns[chosen, rows]
+
+
+@quiet_floats
+def serve_prompting(
+    case: Case, s: Scenarios, shots: FloatArray
+) -> tuple[PromptShape, FloatArray, FloatArray]:
+    """The prompted request with ``shots`` demonstrations in every row, served as
+    :func:`price` serves prompting: (its shape, the total of the option each row is served
+    by, and that option's probability of meeting the latency budget, 1 without one). The
+    prompt planner weighs its candidates with these."""
+    shape, opts = price_prompting(case, s, shots)
+    _time_options(case, s, opts, shape)
+    chosen, total, _ = _served(case, s, opts)
+    n = s.rows
+    within = np.stack([
+        full_rows(nan_as(o.latency.within, 1.0) if o.latency is not None else 1.0, n)
+        for o in opts
+    ])  # fmt: skip
+    return shape, total, within[chosen, np.arange(n)]
+
+
 def _answers_in_time(case: Case, s: Scenarios, o: ServingBill, n: int) -> BoolArray:
     """Rows where an option answers in time: likely (at least one half) to meet the latency
     budget; without a budget, unless a p95 request waits minutes for a scale-to-zero
@@ -482,26 +528,10 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
     _time_options(case, s, [*icl, *ft], shape)
-    rows = np.arange(s.rows)
-    chosen, total, known = {}, {}, {}
     n = s.rows
+    chosen, total, known = {}, {}, {}
     for k, opts in options.items():
-        each = [full_rows(o.total(months, volume), n) for o in opts]
-        totals = np.stack(each)
-        # the priced part counts only where the total is unpriced (in the choice and the
-        # decision): a priced total stands for it
-        knowns = np.stack([
-            full_rows(o.known_part(months, volume), n) if np.isnan(t).any() else t
-            for o, t in zip(opts, each, strict=True)
-        ])  # fmt: skip
-        allowed = np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts])
-        fast = np.stack([_answers_in_time(case, s, o, n) for o in opts])
-        meets = allowed & fast
-        allowed = np.where(meets.any(axis=0), meets, allowed)  # none meets it: the cheapest
-        chosen[k] = _choose(totals, knowns, allowed)
-        chosen[k].flags.writeable = False  # Bills reads which option every row chose once
-        total[k] = totals[chosen[k], rows]
-        known[k] = knowns[chosen[k], rows]
+        chosen[k], total[k], known[k] = _served(case, s, opts)
     return Bills(
         prompt=shape,
         options=options,
