@@ -1083,8 +1083,8 @@ def test_a_total_far_from_its_median_is_explained() -> None:
         said is not None
         and (
             "whose two published values disagree (rank correlation +0.75): its median is $5,000 in "
-            "the draws at $0/h and $29k in those at $8/h; the total as given takes their weighted "
-            "mean."
+            "the draws at $0/h and $29k in those at $8/h; the total as given prices it at their "
+            "weighted mean."
         )
         in said.message
     )

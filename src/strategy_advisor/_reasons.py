@@ -185,7 +185,7 @@ def _far_from_median_reason(costs: CostComparison, uncertainty: Uncertainty) -> 
                 f"correlation {driver.rank_correlation:+.2f}): its median is "
                 f"{usd(driver.median_low_usd)} in the draws at {driver.low_label} and "
                 f"{usd(driver.median_high_usd)} in those at {driver.high_label}; the total as "
-                "given takes their weighted mean."
+                "given prices it at their weighted mean."
             )
         else:
             text += (

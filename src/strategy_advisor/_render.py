@@ -127,9 +127,13 @@ def _fees(c: StrategyCost) -> str:
 
 
 def _latency_cell(lat: StrategyLatency) -> str:
+    """The latency at the budget's percentile and, against a budget, how likely it is met
+    (an estimate: a strategy stays feasible however unlikely, and the decision weighs it)."""
     if lat.basis == "batch window" and lat.total_ms is not None:
         return f"batch, within {lat.total_ms / 3_600_000:g} h"
-    return _ms(lat.total_ms)
+    p = lat.within_budget_probability
+    chance = f" (meets the budget: {share(p)})" if p is not None else ""
+    return _ms(lat.total_ms) + chance
 
 
 def _runs(k: int) -> str:
