@@ -3390,6 +3390,22 @@ def _basis(entry: Json) -> str:
     return ", ".join(parts)
 
 
+_USED = ("ttft_ms", "ttft_p95_ms", "output_tokens_per_s", "prefill_tokens_per_s")
+
+
+def _as_used(name: str, entry: Json) -> Json:
+    """A model's figures as the advisor times it (``hosted_latency``): a figure of one
+    measured value takes its provider class's spread around it. The file's own figures
+    where the package is not importable."""
+    try:
+        from strategy_advisor import ModelSpec
+        from strategy_advisor._hosted_latency import hosted_latency
+    except ImportError:  # pragma: no cover - package not installed
+        return {k: entry[k] for k in _USED}
+    lat = hosted_latency(ModelSpec(name=name))
+    return {k: {**getattr(lat, k).model_dump(), "found": entry[k]["found"]} for k in _USED}
+
+
 def doc_tables(data_dir: Path = DEFAULT_OUT) -> dict[str, str]:
     """The generated Markdown tables of the docs, by marker name."""
     hosted = json.loads((data_dir / "hosted_latency.json").read_text(encoding="utf-8"))
@@ -3403,10 +3419,11 @@ def doc_tables(data_dir: Path = DEFAULT_OUT) -> dict[str, str]:
     for name, m in hosted["models"].items():
         r = m["reasoning"]
         effort = r["default_effort"] or "not stated"
+        used = _as_used(name, m)
         rows.append(
-            f"| {name} | {m['class']} | {_basis(m)} | {_range(m['ttft_ms'])} | "
-            f"{_range(m['ttft_p95_ms'])} | {_range(m['output_tokens_per_s'])} | "
-            f"{_range(m['prefill_tokens_per_s'], 1000)} | "
+            f"| {name} | {m['class']} | {_basis(m)} | {_range(used['ttft_ms'])} | "
+            f"{_range(used['ttft_p95_ms'])} | {_range(used['output_tokens_per_s'])} | "
+            f"{_range(used['prefill_tokens_per_s'], 1000)} | "
             f"{_range(r['tokens_at_default'])} ({effort}) |"
         )
     classes = [
