@@ -3394,21 +3394,37 @@ _USED = ("ttft_ms", "ttft_p95_ms", "output_tokens_per_s", "prefill_tokens_per_s"
 
 
 def _as_used(name: str, entry: Json) -> Json:
-    """A model's figures as the advisor times it (``hosted_latency``): a figure of one
-    measured value takes its provider class's spread around it. The file's own figures
-    where the package is not importable."""
-    try:
-        from strategy_advisor import ModelSpec
-        from strategy_advisor._hosted_latency import hosted_latency
-    except ImportError:  # pragma: no cover - package not installed
-        return {k: entry[k] for k in _USED}
+    """A model's figures as the advisor times it (``hosted_latency``: a figure of one
+    measured value takes its provider class's spread around it)."""
+    from strategy_advisor import ModelSpec
+    from strategy_advisor._hosted_latency import hosted_latency
+
     lat = hosted_latency(ModelSpec(name=name))
     return {k: {**getattr(lat, k).model_dump(), "found": entry[k]["found"]} for k in _USED}
+
+
+def _installed_reads(data_dir: Path) -> None:
+    """The docs show figures as the installed package uses them: it must be installed and
+    read the same latency file as ``data_dir``."""
+    try:
+        from strategy_advisor._datafiles import read_shipped_json
+    except ImportError as exc:  # pragma: no cover - package not installed
+        raise SystemExit(
+            "the docs' latency table shows the figures as strategy_advisor uses them: "
+            "install it from this tree first (pip install -e .)"
+        ) from exc
+    here = json.loads((data_dir / "hosted_latency.json").read_text(encoding="utf-8"))
+    if read_shipped_json("hosted_latency.json") != here:  # pragma: no cover
+        raise SystemExit(
+            f"the installed strategy_advisor ships another hosted_latency.json than {data_dir}: "
+            "install it from this tree (pip install -e .) before writing the docs"
+        )
 
 
 def doc_tables(data_dir: Path = DEFAULT_OUT) -> dict[str, str]:
     """The generated Markdown tables of the docs, by marker name."""
     hosted = json.loads((data_dir / "hosted_latency.json").read_text(encoding="utf-8"))
+    _installed_reads(data_dir)
     offers = json.loads((data_dir / "gpu_offers.json").read_text(encoding="utf-8"))
     memory = json.loads((data_dir / "gpu_memory.json").read_text(encoding="utf-8"))
     rows = [

@@ -130,3 +130,29 @@ def latency_of(p: TaskProfile, **kw: Any) -> Any:
     case, ev = point_evaluation(p, **kw)
     f = features_at(ev.columns)
     return {s: latency_at_point(case, ev, s, f, p.latency_budget_ms) for s in Strategy}
+
+
+def route_latency(
+    figures: Any,
+    z: dict[str, Any],
+    *,
+    prompt: Any,
+    prefix: Any,
+    hit_rate: Any,
+    output: Any,
+    budget: Any,
+    utilisation: Any = None,
+    batch_hours: float | None = None,
+    cold_share: Any = None,
+    cold_start_ms: Any = None,
+    percentile: float = 95.0,
+) -> Any:
+    """One route's latency (``_latency.routes_latency`` of one route, or
+    ``batch_latency`` with ``batch_hours``), by keyword: the hand-worked latency tests."""
+    from strategy_advisor._latency import RouteInputs, batch_latency, routes_latency
+
+    if batch_hours is not None:
+        return batch_latency(prompt, output, budget, batch_hours, percentile)
+    route = RouteInputs(figures, z, prompt, prefix, hit_rate, output, budget, utilisation,
+                        cold_share, cold_start_ms)  # fmt: skip
+    return routes_latency([route], percentile)[0]

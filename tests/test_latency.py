@@ -3,8 +3,8 @@
 Most tests time a route whose figures are made here (``HAND``: first token 300 ms, its tail
 1.5x, 100 output tokens/s, 10,000 prompt tokens/s, no hidden reasoning, an end-to-end tail
 1.2x, a cached token's prefill 75% cheaper, the first 100 prompt tokens covered by the first
-token time) with :func:`~strategy_advisor._latency.route_latency`, so that every expected
-number is arithmetic on the page (the formula of ``_latency.py``)::
+token time) with ``routes_latency`` (one route: ``tests/helpers.py: route_latency``), so
+that every expected number is arithmetic on the page (the formula of ``_latency.py``)::
 
     prefill = max(0, (P - C) + C x (1 - saving) - short prompt) / prefill speed
     median  = TTFT + prefill(C at p50) + (reasoning + output) / speed
@@ -42,12 +42,11 @@ from strategy_advisor._latency import (
     RouteFigures,
     RouteInputs,
     RouteLatency,
-    route_latency,
     routes_latency,
     strategy_latency,
 )
 
-from .helpers import TODAY, latency_of, offer, point_evaluation, profile, spec
+from .helpers import TODAY, latency_of, offer, point_evaluation, profile, route_latency, spec
 
 FT, ICL = Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
 PHI = NormalDist().cdf
@@ -678,7 +677,7 @@ def test_the_planners_probability_is_the_prompted_routes() -> None:
     p = profile(icl_model=MINE, ft_model=MINE, cache_hit_rate=1.0, latency_budget_ms=1_100.0)
     adv = Advisor()
     case, ev = point_evaluation(p, advisor=adv)
-    within = serve_prompting(case, ev.scenarios, ev.plan.shots)[2]
+    within = serve_prompting(case, ev.scenarios, ev.plan.shots).within
     assert within.tolist() == [pytest.approx(expected, rel=1e-6)]
     # the same probability the latency stage reports for the prompted strategy
     icl = latency_of(p)[ICL]
@@ -687,7 +686,24 @@ def test_the_planners_probability_is_the_prompted_routes() -> None:
     # a tighter budget: less likely than not, which the planner reads as not meeting it
     tight = profile(icl_model=MINE, ft_model=MINE, cache_hit_rate=1.0, latency_budget_ms=1_000.0)
     case, ev = point_evaluation(tight, advisor=adv)
-    assert serve_prompting(case, ev.scenarios, ev.plan.shots)[2][0] < 0.5
+    assert serve_prompting(case, ev.scenarios, ev.plan.shots).within[0] < 0.5
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [[(3,), (1,), ()], [(0,), (1,)], [(2, 1), (3,)], [(), ()], [(0,), (0,), (1,)], [(4,), (3,)],
+     [(0,), (2,)], [(2, 3), (2, 1), (1,)]],
+)  # fmt: skip
+def test_the_rows_shape_is_numpys_broadcast_shape(shapes: list[tuple[int, ...]]) -> None:
+    from strategy_advisor._latency import _rows_shape
+
+    try:
+        expected: Any = np.broadcast_shapes(*shapes)
+    except ValueError:
+        with pytest.raises(ValueError, match="cannot be broadcast"):
+            _rows_shape(shapes)
+        return
+    assert _rows_shape(shapes) == expected
 
 
 def test_a_figure_at_the_point_is_its_point_whatever_the_other_rows() -> None:

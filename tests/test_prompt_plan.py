@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
 
+import strategy_advisor._prompt_plan as planning
 from strategy_advisor import Advisor, DecisionPolicy, PeopleTime, Strategy
 from strategy_advisor._costs import serve_prompting
-from strategy_advisor._prompt_plan import plan_prompt
 from strategy_advisor._scenarios import Scenarios
 
 from .helpers import TODAY, point_evaluation, profile, spec
@@ -38,12 +39,27 @@ NO_PEOPLE = PeopleTime(
 CANDIDATES = (0, 1, 2, 4, 8)
 
 
+def plan_prompt(case: Any, s: Scenarios, *, latency_of: Any = None, **kw: Any) -> Any:
+    """The planner, its candidates' chance of meeting the budget on their route replaced
+    by ``latency_of(s, shape)`` where given (a stand-in; their totals as served)."""
+    if latency_of is None:
+        return planning.plan_prompt(case, s, **kw)
+    served_by = planning.serve_prompting
+
+    def stand_in(case: Any, s: Scenarios, shots: np.ndarray) -> Any:
+        served = served_by(case, s, shots)
+        return served._replace(within=np.asarray(latency_of(s, served.shape), dtype=float))
+
+    with mock.patch.object(planning, "serve_prompting", stand_in):
+        return planning.plan_prompt(case, s, **kw)
+
+
 def _gain(n: np.ndarray, shots: np.ndarray, retrieved: np.ndarray) -> np.ndarray:
     return 20.0 - 10.0 * shots
 
 
 def _latency(s: Scenarios, shape: Any) -> np.ndarray:
-    """The probability that each candidate meets the budget (what ``latency_of`` returns):
+    """A stand-in chance that each candidate meets the budget (``latency_of``):
     100 ms a demonstration, certainly within the budget or certainly not (1: no budget)."""
     budget = s["latency_budget_ms"]
     return np.where(np.isnan(budget), 1.0, (100.0 * shape.shots <= budget).astype(np.float64))
@@ -189,8 +205,6 @@ def test_given_demonstrations_are_kept_and_each_row_is_planned_alone() -> None:
 
 
 def test_only_the_candidates_that_fit_are_priced(monkeypatch: pytest.MonkeyPatch) -> None:
-    import strategy_advisor._prompt_plan as planning
-
     priced: list[list[float]] = []
     real = planning.serve_prompting
 
@@ -235,7 +249,7 @@ def test_each_candidate_is_weighed_on_the_route_prompting_is_served_by() -> None
     own = spec(params_b=8.0, ttft_ms=2000.0, ttft_p95_ms=2500.0, cached_input_usd_per_mtok=None)
     p = profile(icl_model=own, icl_shots=None, latency_budget_ms=1000.0, icl_serving="self_hosted")
     case, ev = point_evaluation(p)
-    chance = serve_prompting(case, ev.scenarios, ev.plan.shots)[2]
+    chance = serve_prompting(case, ev.scenarios, ev.plan.shots).within
     assert chance.tolist() == ev.bills.pick(ICL, "lat_within").tolist()
     assert chance[0] == pytest.approx(0.58, abs=0.01)
     rec = Advisor().recommend(p, today=TODAY)
@@ -247,6 +261,31 @@ def test_each_candidate_is_weighed_on_the_route_prompting_is_served_by() -> None
         "the 8 wanted; 4 demonstrations would cost the same ($67.6k over the horizon) with "
         "fine-tuning's expected gain +10 points instead of +9"
     )
+
+
+def test_a_candidate_served_at_batch_rates_meets_any_budget_its_window_allows() -> None:
+    # OpenAI's 24-hour window, batch prices cheaper: with a 25-hour budget every candidate
+    # is served at batch rates and meets it (chance 1); with 1 s none is allowed the batch
+    # route, and each is timed online from its measured first token, speed and prefill:
+    # zero-shot meets it at 15%, 8 demonstrations (2,000 more prompt tokens) about 1e-6
+    batched = spec(provider="OpenAI", cached_input_usd_per_mtok=None, ttft_ms=300.0,
+                   ttft_p95_ms=450.0, batch_input_usd_per_mtok=0.5,
+                   batch_output_usd_per_mtok=1.0)  # fmt: skip
+    day = profile(icl_model=batched, icl_shots=None, allow_batch=True,
+                  latency_budget_ms=25 * 3_600_000.0)  # fmt: skip
+    case, ev = point_evaluation(day)
+    shots = np.array([0.0, 8.0])
+    served = serve_prompting(case, ev.scenarios.take(np.zeros(2, dtype=int)), shots)
+    assert served.within.tolist() == [1.0, 1.0]
+    assert np.broadcast_to(served.shape.batch, (2,)).all()
+    rec = Advisor().recommend(day, today=TODAY)
+    assert rec.costs[ICL].serving.batch and rec.latency[ICL].within_budget_probability == 1.0
+    second = profile(icl_model=batched, icl_shots=None, allow_batch=True, latency_budget_ms=1_000.0)
+    case, ev = point_evaluation(second)
+    online = serve_prompting(case, ev.scenarios.take(np.zeros(2, dtype=int)), shots)
+    assert not np.broadcast_to(online.shape.batch, (2,)).any()
+    assert online.within[0] == pytest.approx(0.147, abs=5e-4)
+    assert 0.0 < online.within[1] < 1e-5
 
 
 def test_the_reason_is_written_only_where_it_is_read() -> None:

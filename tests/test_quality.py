@@ -432,6 +432,26 @@ def test_the_gain_over_many_prompts_of_one_task_is_each_prompts(
     assert varying[2] != varying[3]  # the varied columns are read, not the task's own
 
 
+@pytest.mark.parametrize("task", ["classification", "knowledge_qa", "extraction"])
+def test_encoding_one_task_with_its_size_and_prompt_varied_is_encoding_each(task: str) -> None:
+    # encode_varying recomputes only the examples, demonstrations and retrieval columns of
+    # one encoded row: the same matrix as encoding every entry (NaN demonstrations: imputed)
+    from strategy_advisor._quality.features import columns_of, encode, encode_varying
+
+    spec = load_default_quality_model()._spec
+    base = typical(300, task_type=task, icl_shots=None)
+    n = np.array([0.0, 9.0, 37.0, 300.0, 1e5])
+    shots = np.array([np.nan, 0.0, 8.0, 64.0, 2.0])
+    rag = np.array([0.0, 1.0, 0.0, 1.0, 1.0])
+    each = encode(columns_of([
+        base.model_copy(update={"n_labeled_examples": int(a), "icl_retrieval": bool(c),
+                                "icl_shots": None if np.isnan(b) else int(b)})
+        for a, b, c in zip(n, shots, rag, strict=True)
+    ]), spec)  # fmt: skip
+    varied = encode_varying(encode(columns_of([base]), spec), task, n, shots, rag, spec)
+    np.testing.assert_array_equal(varied, each)
+
+
 def test_a_repeated_task_is_one_value(model: QualityModel) -> None:
     assert model.predict(typical(300)) is model.predict(typical(300))
 

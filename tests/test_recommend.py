@@ -311,6 +311,28 @@ def test_a_quality_model_returning_certainty_does_not_crash() -> None:
     assert rec.strategy is FT
 
 
+def test_a_quality_model_with_only_expected_gain_varying_is_asked_that() -> None:
+    # a stand-in model without gains_varying: the pipeline asks its expected_gain_varying
+    # (not one task at a time), and the plan, decision and flip points are the shipped
+    # model's (the stand-in has no more: the note on measuring a baseline needs more)
+    shipped = load_default_quality_model()
+    asked: list[int] = []
+
+    class Varying:
+        def predict(self, features: Any, pilot: Any = None) -> Any:
+            return shipped.predict(features, pilot)
+
+        def expected_gain_varying(self, features: Any, n: Any, *rest: Any) -> Any:
+            asked.append(len(n))
+            return shipped.expected_gain_varying(features, n, *rest)
+
+    p = profile(icl_shots=None)
+    rec = Advisor(quality_model=Varying()).recommend(p, today=TODAY)  # type: ignore[arg-type]
+    same = Advisor().recommend(p, today=TODAY)
+    assert asked and rec.features == same.features and rec.score == same.score
+    assert (rec.confidence, rec.flip_points) == (same.confidence, same.flip_points)
+
+
 def test_shutdown_inside_the_horizon_adds_a_training_run() -> None:
     base = _rec()
     ending = _rec(ft_model=spec(shutdown_date="2027-03-01"))

@@ -61,6 +61,22 @@ def test_report_page_matches_golden(name: str) -> None:
     _check(name, "page.html", _rec(name).to_html())
 
 
+def test_the_latency_row_gives_the_chance_of_meeting_a_budget() -> None:
+    # an estimate never makes a strategy infeasible: the table says how likely it is met
+    tight = recommend(profile(latency_budget_ms=900.0), today=TODAY)
+    row = next(line for line in tight.to_text().splitlines() if "latency per request" in line)
+    assert row.count("(meets the budget: ") == 2
+    # no budget: the latency alone; a batch route: its window
+    free = recommend(profile(), today=TODAY)
+    row = next(line for line in free.to_text().splitlines() if "latency per request" in line)
+    assert "meets the budget" not in row and row.rstrip().endswith(" ms")
+    batched = spec(provider="OpenAI", cached_input_usd_per_mtok=None, batch_input_usd_per_mtok=0.5,
+                   batch_output_usd_per_mtok=1.0)  # fmt: skip
+    offline = recommend(profile(icl_model=batched, allow_batch=True), today=TODAY)
+    row = next(line for line in offline.to_text().splitlines() if "latency per request" in line)
+    assert row.rstrip().endswith("batch, within 24 h")
+
+
 def test_repr_is_one_line() -> None:
     text = repr(_rec("high_volume"))
     assert "\n" not in text and text.startswith("<Recommendation ")

@@ -6,6 +6,7 @@ be recommended becomes a :class:`ProfileFailure` in its place instead of ending 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -259,6 +260,7 @@ def stream(
     errors: Errors = "raise",
     finish: Finish | None = None,
     chunk_size: int = 64,
+    backend: str | None = None,
 ) -> Iterator[Any]:
     """Each profile's recommendation (or ``finish`` of it), in order, as it is decided.
 
@@ -269,7 +271,8 @@ def stream(
     raises at the first profile that cannot be recommended (an invalid one as
     :class:`ProfileError`, naming its position); ``"return"`` yields its
     :class:`ProfileFailure` instead. ``finish`` (a picklable function) runs on each
-    recommendation where it is made, e.g. a worker writing its explanation.
+    recommendation where it is made, e.g. a worker writing its explanation. ``backend``
+    names the joblib backend of the workers (None: the caller's, ``parallel_config``).
     """
     _check_iterable(profiles)
     if errors not in ("raise", "return"):
@@ -288,23 +291,26 @@ def stream(
         for i, item in checked():
             yield _one(advisor, i, item, policy, today, errors, finish)
         return
-    parallel, delayed, effective_n_jobs, _ = _joblib(n_jobs)
+    parallel, delayed, effective_n_jobs, parallel_config = _joblib(n_jobs)
     tasks = (
         delayed(_run_chunk)(advisor, c, policy, today, errors, finish)
         for c in _chunks(checked(), chunk_size)
     )
-    try:
-        runner = parallel(n_jobs=n_jobs, return_as="generator")
-    except ValueError as exc:  # raised before any task is read
-        if "return_as" not in str(exc):
-            raise
-        # a backend that cannot stream its results (joblib's multiprocessing): a few
-        # chunks per worker at a time, on the same workers
-        window = _WINDOW_PER_WORKER * effective_n_jobs(n_jobs)
-        with parallel(n_jobs=n_jobs) as pool:
-            while batch := list(itertools.islice(tasks, window)):
-                for part in pool(batch):
-                    yield from part
+    from joblib.parallel import get_active_backend
+
+    # the backend is read when the pool is made: ``backend`` holds for it alone
+    chosen = parallel_config(backend=backend) if backend else contextlib.nullcontext()
+    with chosen:
+        streams = get_active_backend()[0].supports_return_generator
+        pool = parallel(n_jobs=n_jobs, return_as="generator" if streams else "list")
+        workers = effective_n_jobs(n_jobs)
+    if streams:
+        for part in pool(tasks):
+            yield from part
         return
-    for part in runner(tasks):
-        yield from part
+    # a backend that cannot stream its results (joblib's multiprocessing): a few chunks
+    # per worker at a time, on the same workers
+    with pool:
+        while batch := list(itertools.islice(tasks, _WINDOW_PER_WORKER * workers)):
+            for part in pool(batch):
+                yield from part

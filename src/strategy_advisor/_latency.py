@@ -49,7 +49,6 @@ __all__ = [
     "hosted_figures",
     "normal_cdf",
     "replica_figures",
-    "route_latency",
     "routes_latency",
     "slowness_value",
 ]
@@ -303,37 +302,6 @@ class RouteInputs:
     cold_start_ms: FloatArray | None = None
 
 
-@quiet_floats
-def route_latency(
-    figures: RouteFigures,
-    z: dict[str, FloatArray],
-    *,
-    prompt: FloatArray,
-    prefix: FloatArray,
-    hit_rate: FloatArray,
-    output: FloatArray,
-    budget: FloatArray,
-    utilisation: FloatArray | None = None,
-    batch_hours: float | None = None,
-    cold_share: FloatArray | None = None,
-    cold_start_ms: FloatArray | None = None,
-    percentile: float = 95.0,
-) -> RouteLatency:
-    """A route's median and p95 in every row, and the probability of meeting ``budget``
-    given the ranges of the figures (in a draw of the simulation, around the drawn ones:
-    the decision weighs the same probability at the point and in every draw).
-
-    ``z`` holds the slowness inputs (``ttft``, ``tail``, ``speed``, ``prefill``,
-    ``reasoning``, ``e2e``); ``utilisation`` a replica's load; ``batch_hours`` a batch
-    window (the answer comes within it); ``cold_share`` and ``cold_start_ms`` a
-    scale-to-zero endpoint's requests that wait for a cold start."""
-    if batch_hours is not None:
-        return batch_latency(prompt, output, budget, batch_hours, percentile)
-    route = RouteInputs(figures, z, prompt, prefix, hit_rate, output, budget, utilisation,
-                        cold_share, cold_start_ms)  # fmt: skip
-    return routes_latency([route], percentile)[0]
-
-
 def batch_latency(
     prompt: FloatArray, output: FloatArray, budget: FloatArray, hours: float, percentile: float
 ) -> RouteLatency:
@@ -385,8 +353,16 @@ def _figure_values(figures: list[Figure], z: FloatArray, *, rate: bool = False) 
 
 @quiet_floats
 def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLatency]:
-    """:func:`route_latency` of several online routes over the same rows, computed together
-    (each route a row of one table: the per-call cost is paid once)."""
+    """Several online routes' median and p95 in every row of the same rows, and the
+    probability of meeting the budget at ``percentile`` given the ranges of the figures (in
+    a draw of the simulation, around the drawn ones: the decision weighs the same
+    probability at the point and in every draw), computed together (each route a row of
+    one table: the per-call cost is paid once).
+
+    Each route's ``z`` holds the slowness inputs (``ttft``, ``tail``, ``speed``,
+    ``prefill``, ``reasoning``, ``e2e``); ``utilisation`` a replica's load;
+    ``cold_share`` and ``cold_start_ms`` a scale-to-zero endpoint's requests that wait
+    for a cold start. A batch route is :func:`batch_latency`."""
     k = len(routes)
     n = _rows_shape([
         a.shape if isinstance(a, np.ndarray) else np.shape(a)

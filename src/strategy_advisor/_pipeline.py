@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -65,10 +65,18 @@ class Parts:
     min_examples: int = 0  # the fine-tuning offer's minimum: fewer can never be trained
     _gains: dict[tuple[int, int, bool], float] = field(default_factory=dict)
     # the quality model's gain over (examples, demonstrations, retrieval) for this task
-    # (False: the model has none)
-    _varying: Callable[[FloatArray, FloatArray, FloatArray], FloatArray] | Literal[False] | None = (
-        field(default=None, init=False, repr=False)
+    # (None: a stand-in model without one, asked task by task)
+    _varying: Callable[[FloatArray, FloatArray, FloatArray], FloatArray] | None = field(
+        default=None, init=False, repr=False
     )
+
+    def __post_init__(self) -> None:
+        base, pilot = self.base_quality, self.pilot
+        varying = getattr(self.quality, "gains_varying", None)
+        if varying is not None:
+            self._varying = varying(base, pilot)
+        elif (expected := getattr(self.quality, "expected_gain_varying", None)) is not None:
+            self._varying = lambda n, shots, rag: expected(base, n, shots, rag, pilot)
 
     def gain_of(self, n: FloatArray, shots: FloatArray, retrieved: FloatArray) -> FloatArray:
         """Fine-tuning's expected gain (points) for each row's examples, demonstrations and
@@ -86,10 +94,7 @@ class Parts:
         return np.asarray(values[inverse], dtype=np.float64).reshape(n.shape)
 
     def _gains_of(self, keys: list[tuple[int, int, bool]]) -> list[float]:
-        if self._varying is None:  # a stand-in model may lack gains_varying
-            varying = getattr(self.quality, "gains_varying", None)
-            self._varying = False if varying is None else varying(self.base_quality, self.pilot)
-        if self._varying is not False:
+        if self._varying is not None:
             n, shots, rag = (np.array(c, dtype=np.float64) for c in zip(*keys, strict=True))
             return [float(g) for g in self._varying(n, shots, rag)]
         features = [

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._costs import PromptShape, serve_prompting
+from ._costs import serve_prompting
 from ._decision import DecisionPolicy, cost_scores, meeting_term
 from ._features import shots_that_fit
 from ._format import format_value, share, usd
 from ._scenarios import Case, Scenarios
-from ._types import FloatArray, nan_as, quiet_floats
+from ._types import FloatArray, quiet_floats
 
 __all__ = ["Plan", "plan_prompt"]
 
@@ -29,8 +29,6 @@ _LADDER = np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])  # each about tw
 #: A function of candidate prompts over rows: (examples, demonstrations) to fine-tuning's
 #: expected gain over that prompt, points on 0-100.
 GainOf = Callable[[FloatArray, FloatArray, FloatArray], FloatArray]
-#: The probability that candidate prompts meet the latency budget (1 without one).
-LatencyOf = Callable[[Scenarios, PromptShape], FloatArray]
 
 
 @dataclass
@@ -51,7 +49,6 @@ def plan_prompt(
     *,
     policy: DecisionPolicy,
     gain_of: GainOf,
-    latency_of: LatencyOf | None = None,
     explained: bool = True,
 ) -> Plan:
     """The demonstrations of every row: the given count, or the candidate the decision
@@ -59,8 +56,7 @@ def plan_prompt(
     with ``explained``, why the first row has its count, in words (``Plan.reason``).
 
     Each candidate is priced and timed on the route prompting would be served by with it
-    (:func:`~._costs.serve_prompting`, as the cost stage serves it); ``latency_of``
-    replaces its chance of meeting the budget (a stand-in, for tests)."""
+    (:func:`~._costs.serve_prompting`, as the cost stage serves it)."""
     n = s["n_examples"]
     q, o = s["query_tokens"], s["output_tokens"]
     demo = q + o
@@ -86,8 +82,6 @@ def plan_prompt(
     # each candidate as prompting would be served with it: its total and its chance of
     # meeting the budget on that route (a batch answer meets any budget it is allowed for)
     shape, totals, chance = serve_prompting(case, flat, shots)
-    if latency_of is not None:  # a stand-in's chance (the planner's tests)
-        chance = nan_as(latency_of(flat, shape), 1.0)
     within = chance >= 0.5  # as likely as not: fits
     gains = gain_of(flat["n_examples"], shots, flat["retrieved_tokens"])
     score = policy.quality_term_array(gains) + np.where(
@@ -241,7 +235,7 @@ def _against(best: _Candidate, other: _Candidate, minimum: int | None) -> str:
         return f"the best standing for prompting against {_count(other.shots)} (unpriced)"
     dearer = other.total > best.total
     amount = usd(abs(other.total - best.total))
-    if amount == usd(0.0):  # demonstrations that cost nothing (tokens not billed)
+    if round(abs(other.total - best.total), 2) == 0:  # the same to the cent (tokens unbilled)
         return (
             f"{_count(other.shots)} would cost the same ({usd(best.total)} over the horizon) "
             f"with {_quality_change(best, other)}"

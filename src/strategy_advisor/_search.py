@@ -60,7 +60,10 @@ def _between(a: float, b: float, k: int, integer: bool, geometric: bool) -> list
         lo, hi = min(a, b), max(a, b)
         pts = np.round(pts)
         pts = pts[(pts > lo) & (pts < hi)]
-    out = np.unique(pts)  # ascending: nearest ``a`` first where ``a`` is the lower end
+    # ascending, so nearest ``a`` first where ``a`` is the lower end (the points lie inside
+    # the bracket; a bracket a few ulps wide, which the precision never reaches, could
+    # round one just outside it)
+    out = np.unique(pts)
     if a > b:
         out = out[::-1]
     return [x for x in out.tolist() if x != a and x != b]

@@ -1,7 +1,7 @@
 """Cost stage: both strategies priced over the horizon as a team pays them, and where they cross."""
 
 from .bills import Bills, PromptShape, ServingBill
-from .kernel import price, price_prompting, prompt_shape, serve_prompting
+from .kernel import ServedPrompt, price, price_prompting, prompt_shape, serve_prompting
 from .results import CostComparison, CostLine, ServingAlternative, ServingPlan, StrategyCost
 from .statement import cost_comparison, describe_plan
 
@@ -10,6 +10,7 @@ __all__ = [
     "CostComparison",
     "CostLine",
     "PromptShape",
+    "ServedPrompt",
     "ServingAlternative",
     "ServingBill",
     "ServingPlan",

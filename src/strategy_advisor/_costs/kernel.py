@@ -3,10 +3,12 @@ shape in ``bills``, the serving fees in ``fees``).
 
 One function, :func:`price`, prices every serving option of both strategies for every row of
 a :class:`~strategy_advisor._scenarios.Scenarios` table at once, and picks each strategy's
-cheapest option per row. Everything that prices anything calls it: the point estimate (one
-row), the prompt planner's candidates, the simulation's draws, the flip search, the
-break-even, the sensitivity table and the charts. The formulas are written out in
-``docs/costs.md``; each line of a bill is one named array here.
+cheapest option per row that is likely to answer in time. Everything that prices anything
+calls it: the point estimate (one row), the simulation's draws, the flip search, the
+break-even, the sensitivity table and the charts; the prompt planner's candidates go
+through its prompting half, :func:`serve_prompting` (the same options, timing and choice).
+The formulas are written out in ``docs/costs.md``; each line of a bill is one named array
+here.
 
 A total over ``H`` months at ``V`` requests a month is
 
@@ -17,6 +19,8 @@ with ``NaN`` wherever a price is unknown (the bill is unpriced, never $0).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -369,7 +373,7 @@ def price_prompting(
     case: Case, s: Scenarios, shots: FloatArray, changes: FloatArray | None = None
 ) -> tuple[PromptShape, list[ServingBill]]:
     """The prompted request and every serving option of prompting, with ``shots``
-    demonstrations in every row (the prompt planner prices its candidates with this)."""
+    demonstrations in every row, priced (not yet timed)."""
     if changes is None:
         changes = changes_in_horizon(s, case.days_per_month)
     shape = prompt_shape(case, s, shots)
@@ -478,14 +482,19 @@ def _served(
     return chosen, totals[chosen, rows], knowns[chosen, rows]
 
 
+class ServedPrompt(NamedTuple):
+    """A prompt served as :func:`price` serves prompting, in every row."""
+
+    shape: PromptShape
+    total: FloatArray  # the total of the option each row is served by (NaN: unpriced)
+    within: FloatArray  # that option's probability of meeting the latency budget (1: none)
+
+
 @quiet_floats
-def serve_prompting(
-    case: Case, s: Scenarios, shots: FloatArray
-) -> tuple[PromptShape, FloatArray, FloatArray]:
-    """The prompted request with ``shots`` demonstrations in every row, served as
-    :func:`price` serves prompting: (its shape, the total of the option each row is served
-    by, and that option's probability of meeting the latency budget, 1 without one). The
-    prompt planner weighs its candidates with these."""
+def serve_prompting(case: Case, s: Scenarios, shots: FloatArray) -> ServedPrompt:
+    """The prompted request with ``shots`` demonstrations in every row, priced, timed and
+    served as :func:`price` serves prompting (the prompt planner weighs its candidates
+    with it)."""
     shape, opts = price_prompting(case, s, shots)
     _time_options(case, s, opts, shape)
     chosen, total, _ = _served(case, s, opts)
@@ -494,7 +503,7 @@ def serve_prompting(
         full_rows(nan_as(o.latency.within, 1.0) if o.latency is not None else 1.0, n)
         for o in opts
     ])  # fmt: skip
-    return shape, total, within[chosen, np.arange(n)]
+    return ServedPrompt(shape, total, within[chosen, np.arange(n)])
 
 
 def _answers_in_time(case: Case, s: Scenarios, o: ServingBill, n: int) -> BoolArray:

@@ -227,6 +227,7 @@ FEATURES: tuple[FeatureDef, ...] = (
 
 _INDEX = {f.name: i for i, f in enumerate(FEATURES)}
 HEADROOM = _INDEX["headroom"]
+_RAMPS = tuple(_INDEX[f"n_slope_{a}_{b}"] for a, b in ((10, 100), (100, 1000), (1000, 10000)))
 _SHOTS, _RETRIEVAL = _INDEX["log_shots"], _INDEX["icl_retrieval"]
 _RETRIEVAL_KQA = _INDEX["retrieval_x_knowledge_qa"]
 
@@ -376,8 +377,8 @@ def encode_varying(
     with its examples, demonstrations and retrieval replaced by each entry of ``n``,
     ``shots`` and ``retrieval``, to the bit (only those columns are computed again)."""
     x = np.repeat(np.asarray(encoded, dtype=np.float64).reshape(1, -1), len(n), axis=0)
-    for i, ramp in enumerate(_ramps(n, spec)):
-        x[:, i] = ramp
+    for column, ramp in zip(_RAMPS, _ramps(n, spec), strict=True):
+        x[:, column] = ramp
     x[:, _SHOTS] = _shots_column(shots, spec)
     x[:, _RETRIEVAL] = retrieval
     x[:, _RETRIEVAL_KQA] = retrieval * (task == "knowledge_qa")

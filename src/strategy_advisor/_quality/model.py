@@ -291,7 +291,17 @@ class QualityModel:
     ) -> Callable[[FloatArray, FloatArray, FloatArray], FloatArray]:
         """:meth:`expected_gain_varying` of one task as a function of ``(n, shots,
         retrieval)``: the task's own columns encoded once, for a caller that asks again and
-        again (an answer's planner and searches)."""
+        again (an answer's planner and searches ask this one).
+
+        Examples
+        --------
+        >>> model = load_default_quality_model()
+        >>> task = QualityFeatures(task_type="classification", n_labeled_examples=0)
+        >>> gains = model.gains_varying(task)
+        >>> n, none = np.array([50.0, 5000.0]), np.zeros(2)
+        >>> bool((gains(n, none, none) == model.expected_gain_varying(task, n, none, none)).all())
+        True
+        """
         one = columns_of([features])
         encoded = encode(one, self._spec)
         variant = _variant_of(features)

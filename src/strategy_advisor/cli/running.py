@@ -16,7 +16,6 @@ Tables need only the numbers; JSON, HTML and explanations need each explanation 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import datetime as dt
 import functools
@@ -56,14 +55,15 @@ if TYPE_CHECKING:
 __all__ = ["explain", "recommend"]
 
 #: On a terminal (with tqdm), a portfolio shows a bar from this many profiles: each is
-#: computed whole (flip points, simulation, sensitivity) in 20-40 ms on 2 cores, whatever
+#: computed whole (flip points, simulation, sensitivity) in 15-35 ms on 2 cores, whatever
 #: the output, so a hundred take a few seconds.
 _BAR_MIN_PROFILES = 100
 #: Without ``--n-jobs``, a portfolio of this many profiles uses every core: each of joblib's
 #: default workers takes about a second to start, and on 2 cores 1,000 profiles took 20.2 s
 #: in one process and 10.7 s in two (100 profiles: 2.65 s and 2.38 s); with another process
 #: busy on one of the cores, 210 profiles took 9 s in one process and 9-12 s in two, so not
-#: below this.
+#: below this. (Forked workers start sooner: 100 profiles took 2.55 s in one process and
+#: 1.81 s in two, December 2026; the threshold stays for a machine that is not idle.)
 _PARALLEL_FROM = 500
 #: Profiles per task sent to a joblib worker (``--n-jobs``): a few tasks per worker stay in
 #: flight. Measured on 1,000 profiles with --json --n-jobs 2: 2, 8 and 32 all took 10.6-10.8 s.
@@ -236,17 +236,16 @@ class _Run:
             errors="return",
             finish=finish,
             chunk_size=_CHUNK,
+            backend=_worker_backend(n_jobs),
         )
         try:
-            with _forked_workers(n_jobs):
-                for index, result in enumerate(results):
-                    number = numbers.popleft()
-                    if _failed(result) and result.line is None:  # failed while recommending
-                        message = in_cli_terms(result.message)
-                        result = replaced(result, line=number, message=message)
-                    yield index, number, result
-                    if bar is not None:
-                        bar.update(1)
+            for index, result in enumerate(results):
+                number = numbers.popleft()
+                if _failed(result) and result.line is None:  # failed while recommending
+                    result = replaced(result, line=number, message=in_cli_terms(result.message))
+                yield index, number, result
+                if bar is not None:
+                    bar.update(1)
         finally:
             if bar is not None:
                 bar.close()
@@ -481,22 +480,22 @@ def _workers(n_jobs: int | None, total: int | None) -> int:
     return -1
 
 
-def _forked_workers(n_jobs: int) -> contextlib.AbstractContextManager[Any]:
-    """Workers forked from this process where this platform starts processes by forking
-    (Linux up to Python 3.13): they start with the package imported and its data loaded.
-    Measured on 2 cores, 1,000 profiles with --json: 9.0-9.2 s against 9.7-9.8 s for
-    joblib's default workers, which start a new interpreter each (about 0.5 s of CPU each).
-    Elsewhere, and for one process, joblib's default."""
+def _worker_backend(n_jobs: int) -> str | None:
+    """joblib's multiprocessing backend where this platform starts processes by forking
+    (Linux up to Python 3.13) and no other thread runs here: the workers are forked with
+    the package imported and its data loaded. Measured on 2 cores, 1,000 profiles with
+    --json: 9.0-9.2 s against 9.7-9.8 s for joblib's default workers, which start a new
+    interpreter each (about 0.5 s of CPU each). Elsewhere, and for one process, None:
+    joblib's default."""
     import multiprocessing
+    import threading
 
-    if n_jobs == 1 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
-        return contextlib.nullcontext()
-    if multiprocessing.get_context().get_start_method() != "fork":
-        return contextlib.nullcontext()
-    from joblib import parallel_config
-
-    forked: contextlib.AbstractContextManager[Any] = parallel_config(backend="multiprocessing")
-    return forked
+    if n_jobs == 1 or threading.active_count() > 1:
+        return None
+    method = multiprocessing.get_start_method(allow_none=True)
+    if (method or multiprocessing.get_all_start_methods()[0]) != "fork":
+        return None
+    return "multiprocessing"
 
 
 def _check_n_jobs(n_jobs: int) -> None:
@@ -521,4 +520,5 @@ def _progress(total: int | None) -> Any:
         from tqdm.auto import tqdm
     except ImportError:  # the optional `progress` extra
         return None
+    tqdm.monitor_interval = 0  # no monitor thread: the workers may be forked from here
     return tqdm(total=total, unit="profile", desc="recommending", leave=False)
