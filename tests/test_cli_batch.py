@@ -428,30 +428,6 @@ def test_n_jobs_gives_the_same_output(tmp_path: Path, capsys: pytest.CaptureFixt
         assert line == recommend(profile, today=DAY).to_json(indent=None)
 
 
-def test_workers_are_forked_only_where_processes_start_by_forking(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import multiprocessing
-    import threading
-
-    from strategy_advisor.cli import running
-
-    monkeypatch.setattr(threading, "active_count", lambda: 1)  # whatever other tests left
-    assert running._worker_backend(1) is None  # this process
-    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "spawn")
-    assert running._worker_backend(2) is None  # joblib's default
-    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: None)
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["fork", "spawn"])
-    assert running._worker_backend(2) == "multiprocessing"
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["forkserver", "fork"])
-    assert running._worker_backend(2) is None  # Python 3.14's default on Linux
-    monkeypatch.setattr(multiprocessing, "get_start_method", lambda allow_none=False: "fork")
-    assert running._worker_backend(-1) == "multiprocessing"
-    # never forked while another thread runs here (a progress bar's monitor, say)
-    monkeypatch.setattr(threading, "active_count", lambda: 2)
-    assert running._worker_backend(2) is None
-
-
 # ------------------------------------------------------------------------- schema
 
 

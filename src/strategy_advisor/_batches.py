@@ -6,7 +6,6 @@ be recommended becomes a :class:`ProfileFailure` in its place instead of ending 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import os
@@ -260,7 +259,6 @@ def stream(
     errors: Errors = "raise",
     finish: Finish | None = None,
     chunk_size: int = 64,
-    backend: str | None = None,
 ) -> Iterator[Any]:
     """Each profile's recommendation (or ``finish`` of it), in order, as it is decided.
 
@@ -271,8 +269,8 @@ def stream(
     raises at the first profile that cannot be recommended (an invalid one as
     :class:`ProfileError`, naming its position); ``"return"`` yields its
     :class:`ProfileFailure` instead. ``finish`` (a picklable function) runs on each
-    recommendation where it is made, e.g. a worker writing its explanation. ``backend``
-    names the joblib backend of the workers (None: the caller's, ``parallel_config``).
+    recommendation where it is made, e.g. a worker writing its explanation. The workers
+    are the caller's joblib backend (``parallel_config``).
     """
     _check_iterable(profiles)
     if errors not in ("raise", "return"):
@@ -291,19 +289,16 @@ def stream(
         for i, item in checked():
             yield _one(advisor, i, item, policy, today, errors, finish)
         return
-    parallel, delayed, effective_n_jobs, parallel_config = _joblib(n_jobs)
+    parallel, delayed, effective_n_jobs, _ = _joblib(n_jobs)
     tasks = (
         delayed(_run_chunk)(advisor, c, policy, today, errors, finish)
         for c in _chunks(checked(), chunk_size)
     )
     from joblib.parallel import get_active_backend
 
-    # the backend is read when the pool is made: ``backend`` holds for it alone
-    chosen = parallel_config(backend=backend) if backend else contextlib.nullcontext()
-    with chosen:
-        streams = get_active_backend()[0].supports_return_generator
-        pool = parallel(n_jobs=n_jobs, return_as="generator" if streams else "list")
-        workers = effective_n_jobs(n_jobs)
+    streams = get_active_backend()[0].supports_return_generator
+    pool = parallel(n_jobs=n_jobs, return_as="generator" if streams else "list")
+    workers = effective_n_jobs(n_jobs)
     if streams:
         for part in pool(tasks):
             yield from part

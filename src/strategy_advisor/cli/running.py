@@ -58,12 +58,10 @@ __all__ = ["explain", "recommend"]
 #: computed whole (flip points, simulation, sensitivity) in 15-35 ms on 2 cores, whatever
 #: the output, so a hundred take a few seconds.
 _BAR_MIN_PROFILES = 100
-#: Without ``--n-jobs``, a portfolio of this many profiles uses every core: each of joblib's
-#: default workers takes about a second to start, and on 2 cores 1,000 profiles took 20.2 s
-#: in one process and 10.7 s in two (100 profiles: 2.65 s and 2.38 s); with another process
-#: busy on one of the cores, 210 profiles took 9 s in one process and 9-12 s in two, so not
-#: below this. (Forked workers start sooner: 100 profiles took 2.55 s in one process and
-#: 1.81 s in two, December 2026; the threshold stays for a machine that is not idle.)
+#: Without ``--n-jobs``, a portfolio of this many profiles uses every core: each worker
+#: takes about a second to start, and on 2 cores 1,000 profiles took 20.2 s in one process
+#: and 10.7 s in two (100 profiles: 2.65 s and 2.38 s); with another process busy on one of
+#: the cores, 210 profiles took 9 s in one process and 9-12 s in two, so not below this.
 _PARALLEL_FROM = 500
 #: Profiles per task sent to a joblib worker (``--n-jobs``): a few tasks per worker stay in
 #: flight. Measured on 1,000 profiles with --json --n-jobs 2: 2, 8 and 32 all took 10.6-10.8 s.
@@ -227,16 +225,14 @@ class _Run:
                 yield item
 
         bar = _progress(total)
-        n_jobs = _workers(self.args.n_jobs, total)
         results = stream(
             self.advisor,
             profiles(),
-            n_jobs=n_jobs,
+            n_jobs=_workers(self.args.n_jobs, total),
             today=self.today,
             errors="return",
             finish=finish,
             chunk_size=_CHUNK,
-            backend=_worker_backend(n_jobs),
         )
         try:
             for index, result in enumerate(results):
@@ -480,24 +476,6 @@ def _workers(n_jobs: int | None, total: int | None) -> int:
     return -1
 
 
-def _worker_backend(n_jobs: int) -> str | None:
-    """joblib's multiprocessing backend where this platform starts processes by forking
-    (Linux up to Python 3.13) and no other thread runs here: the workers are forked with
-    the package imported and its data loaded. Measured on 2 cores, 1,000 profiles with
-    --json: 9.0-9.2 s against 9.7-9.8 s for joblib's default workers, which start a new
-    interpreter each (about 0.5 s of CPU each). Elsewhere, and for one process, None:
-    joblib's default."""
-    import multiprocessing
-    import threading
-
-    if n_jobs == 1 or threading.active_count() > 1:
-        return None
-    method = multiprocessing.get_start_method(allow_none=True)
-    if (method or multiprocessing.get_all_start_methods()[0]) != "fork":
-        return None
-    return "multiprocessing"
-
-
 def _check_n_jobs(n_jobs: int) -> None:
     if n_jobs == 1:
         return
@@ -520,5 +498,4 @@ def _progress(total: int | None) -> Any:
         from tqdm.auto import tqdm
     except ImportError:  # the optional `progress` extra
         return None
-    tqdm.monitor_interval = 0  # no monitor thread: the workers may be forked from here
     return tqdm(total=total, unit="profile", desc="recommending", leave=False)
