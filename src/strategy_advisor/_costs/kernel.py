@@ -464,6 +464,13 @@ def _served(
     priced part)."""
     months, volume = s["horizon_months"], s["volume"]
     n = s.rows
+    if len(opts) == 1:  # one option: served by it in every row
+        only = np.zeros(n, dtype=np.intp)
+        only.flags.writeable = False
+        total = np.array(full_rows(opts[0].total(months, volume), n))
+        if not np.isnan(total).any():
+            return only, total, total.copy()
+        return only, total, np.array(full_rows(opts[0].known_part(months, volume), n))
     rows = np.arange(n)
     each = [full_rows(o.total(months, volume), n) for o in opts]
     totals = np.stack(each)
