@@ -503,9 +503,12 @@ def serve_prompting(case: Case, s: Scenarios, shots: FloatArray) -> ServedPrompt
     served as :func:`price` serves prompting (the prompt planner weighs its candidates
     with it)."""
     shape, opts = price_prompting(case, s, shots)
+    n = s.rows
+    if np.isnan(s["latency_budget_ms"]).all() and all(o.cold_share is None for o in opts):
+        # no budget to meet and no cold start to wait for: every route answers in time
+        return ServedPrompt(shape, _served(case, s, opts)[1], np.ones(n))
     _time_options(case, s, opts, shape)
     chosen, total, _ = _served(case, s, opts)
-    n = s.rows
     within = np.stack([
         full_rows(nan_as(o.latency.within, 1.0) if o.latency is not None else 1.0, n)
         for o in opts
