@@ -659,6 +659,60 @@ def test_a_scale_to_zero_worker_at_low_volume_waits_for_its_cold_start() -> None
     assert lat.p95_ms - up.p95_ms == pytest.approx(COLD, rel=1e-9)
 
 
+# --------------------------------------------------------------- passes without a budget
+
+
+def _untimed_and_timed(p: Any, advisor: Advisor | None = None) -> tuple[Any, Any]:
+    """Rows from 100 to 100M requests a month, answers of 1 to 2,000 tokens, evaluated as
+    the searches and the simulation do (no notes), and with every route timed."""
+    from strategy_advisor._pipeline import evaluate
+    from strategy_advisor._scenarios import Scenarios
+
+    adv = advisor or Advisor()
+    case = adv._case(p, TODAY)
+    parts = adv._parts(p, case, adv.policy)
+    volumes = np.geomspace(1e2, 1e8, 40)
+    rows = Scenarios.point(case).probes(["volume"], np.zeros(40, dtype=np.intp), volumes)
+    rows = rows.with_values(output_tokens=np.linspace(1.0, 2_000.0, 40))
+    return evaluate(case, rows, parts, notes=False), evaluate(case, rows, parts)
+
+
+def test_without_a_budget_the_searches_do_not_time_routes_and_decide_alike() -> None:
+    # with no latency budget every route answers in time: the passes without notes leave
+    # the routes untimed (their latency unknown), and every choice, total and score is the
+    # same as with them timed
+    untimed, timed = _untimed_and_timed(profile(ft_model=spec(params_b=8.0)))
+    assert np.isnan(untimed.columns["icl_latency_ms"]).all()
+    assert np.isfinite(timed.columns["icl_latency_ms"]).all()
+    for k in (FT, ICL):
+        np.testing.assert_array_equal(untimed.bills.chosen[k], timed.bills.chosen[k])
+        np.testing.assert_array_equal(untimed.bills.total[k], timed.bills.total[k])
+    np.testing.assert_array_equal(untimed.scores.total, timed.scores.total)
+    # a budget in any row: timed, as a rule with an effect that reads latency needs
+    budget, _ = _untimed_and_timed(profile(latency_budget_ms=2_000.0))
+    assert np.isfinite(budget.columns["icl_latency_ms"]).all()
+    from strategy_advisor import default_rulebook
+
+    book = default_rulebook().extended([{
+        "code": "custom-slow", "title": "A custom rule on latency",
+        "when": {"feature": "icl_latency_ms", "op": "gt", "value": 60_000},
+        "effect": {"kind": "favor", "strategy": "fine_tuning", "weight": 0.6},
+        "message": "Prompting is slow.",
+        "source": {"document": "a test", "date": "2026-12-07"},
+    }])  # fmt: skip
+    ruled, _ = _untimed_and_timed(profile(), Advisor(rulebook=book))
+    assert np.isfinite(ruled.columns["icl_latency_ms"]).all()
+
+
+def test_a_route_that_waits_for_cold_starts_is_timed_without_a_budget() -> None:
+    # a scale-to-zero worker's cold start decides whether it answers in time even without
+    # a budget (the work not declared offline): its routes are timed
+    own = spec(params_b=8.0, fine_tuning=offer(serving=("self_hosted",)))
+    untimed, timed = _untimed_and_timed(profile(ft_model=own, requests_per_month=1_000.0))
+    assert np.isfinite(untimed.columns["ft_latency_ms"]).all()
+    np.testing.assert_array_equal(untimed.bills.chosen[FT], timed.bills.chosen[FT])
+
+
 # ------------------------------------------------------------------ the planner's timing
 
 

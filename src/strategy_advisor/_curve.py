@@ -89,7 +89,7 @@ def cost_curve(
     grid = np.array(volumes)
     m = draws.rows
     rows = draws.tile(len(grid)).with_values(volume=np.repeat(grid, m))
-    bills = price(case, rows, np.repeat(np.array([r[2] for r in table]), m))
+    bills = price(case, rows, np.repeat(np.array([r[2] for r in table]), m), timed=False)
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
 
     def curve(s: Strategy, k: int) -> StrategyCurve:

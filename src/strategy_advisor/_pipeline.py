@@ -167,6 +167,14 @@ class ScoredRows:
         return cls(ev.scores.take(rows), {k: ev.bills.total[k][rows] for k in (FT, ICL)})
 
 
+#: The rule inputs that hold latency (a rule with an effect that reads one needs every row
+#: timed, budget or not).
+LATENCY_COLUMNS = (
+    "icl_latency_ms", "ft_latency_ms", "icl_latency_median_ms", "ft_latency_median_ms",
+    "icl_ttft_ms", "icl_within_budget_probability", "ft_within_budget_probability",
+)  # fmt: skip
+
+
 def _people_hours(s: Scenarios, b: Bills) -> str:
     """The people's hours in the first row's bills, in words (what people-time-assumed
     lists): the hours of both strategies' work, and a month of running each one's own
@@ -262,7 +270,11 @@ def evaluate(
     # the prompt's count in words (the first row's, in every row) where a rule reads it
     explained = notes or parts.rulebook.decides_with("icl_shots_reason")
     plan = _plan(case, s, parts, shots, explained=explained)
-    bills = price(case, s, plan.shots)
+    # latency is shown and noted at the point; elsewhere it matters only against a budget
+    # (or to a rule with an effect that reads it)
+    bills = price(
+        case, s, plan.shots, timed=notes or parts.rulebook.decides_with_any(LATENCY_COLUMNS)
+    )
     own = {k: bills.pick(k, "self_hosted_flag") > 0 for k in (FT, ICL)}
     features = feature_columns(
         case,

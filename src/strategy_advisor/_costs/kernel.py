@@ -504,8 +504,7 @@ def serve_prompting(case: Case, s: Scenarios, shots: FloatArray) -> ServedPrompt
     with it)."""
     shape, opts = price_prompting(case, s, shots)
     n = s.rows
-    if np.isnan(s["latency_budget_ms"]).all() and all(o.cold_share is None for o in opts):
-        # no budget to meet and no cold start to wait for: every route answers in time
+    if _answer_in_time(s, opts):  # the chance of meeting no budget: 1
         return ServedPrompt(shape, _served(case, s, opts)[1], np.ones(n))
     _time_options(case, s, opts, shape)
     chosen, total, _ = _served(case, s, opts)
@@ -514,6 +513,14 @@ def serve_prompting(case: Case, s: Scenarios, shots: FloatArray) -> ServedPrompt
         for o in opts
     ])  # fmt: skip
     return ServedPrompt(shape, total, within[chosen, np.arange(n)])
+
+
+def _answer_in_time(s: Scenarios, options: list[ServingBill]) -> bool:
+    """Every option answers in time in every row whatever its latency: no row has a
+    latency budget and none waits for a scale-to-zero worker's cold start."""
+    return bool(np.isnan(s["latency_budget_ms"]).all()) and all(
+        o.cold_share is None for o in options
+    )
 
 
 def _answers_in_time(case: Case, s: Scenarios, o: ServingBill, n: int) -> BoolArray:
@@ -531,9 +538,11 @@ def _answers_in_time(case: Case, s: Scenarios, o: ServingBill, n: int) -> BoolAr
 
 
 @quiet_floats
-def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
+def price(case: Case, s: Scenarios, shots: FloatArray, *, timed: bool = True) -> Bills:
     """Both strategies' bills in every row, each in its cheapest option there that meets the
-    latency budget (as likely as not), else the cheapest."""
+    latency budget (as likely as not), else the cheapest. Without ``timed``, where no row
+    has a budget, the options are not timed (their latency is unknown) unless one waits
+    for cold starts: every route answers in time, and the choice is the same."""
     months, volume = s["horizon_months"], s["volume"]
     changes = changes_in_horizon(s, case.days_per_month)
     shape, icl = price_prompting(case, s, shots, changes)
@@ -546,7 +555,8 @@ def price(case: Case, s: Scenarios, shots: FloatArray) -> Bills:
         for route, b in _options(case, Strategy.FINE_TUNING, ft_batch)
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
-    _time_options(case, s, [*icl, *ft], shape)
+    if timed or not _answer_in_time(s, [*icl, *ft]):
+        _time_options(case, s, [*icl, *ft], shape)
     n = s.rows
     chosen, total, known = {}, {}, {}
     for k, opts in options.items():

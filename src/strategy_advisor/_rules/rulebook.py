@@ -407,6 +407,10 @@ class Rulebook:
         """
         return name in self._decision_inputs
 
+    def decides_with_any(self, names: Iterable[str]) -> bool:
+        """Whether a rule with an effect on the decision reads any of ``names``."""
+        return any(name in self._decision_inputs for name in names)
+
 
 def _as_row(value: Value) -> Any:
     """One input as a one-row array (text stays a scalar)."""
