@@ -155,3 +155,33 @@ def test_changing_an_input_needs_every_rule_evaluated() -> None:
         default_rulebook().extended([BREAK_EVEN_RULE]).with_input_changed(
             columns(1.0), ev.rules, "break_even_requests_per_month"
         )
+
+
+@pytest.mark.parametrize(
+    "reads", ["payback_months", "ft_people_usd", "people_hours", "ft_latency_ms"]
+)
+def test_a_pass_without_notes_computes_what_the_rules_with_an_effect_read(reads: str) -> None:
+    # the searches and the simulation evaluate only the rules with an effect, and only the
+    # inputs those read: a custom rule on any input sees it there as at the point
+    from strategy_advisor._pipeline import evaluate
+    from strategy_advisor._scenarios import Scenarios
+
+    op = {"op": "not_null"} if reads == "people_hours" else {"op": "gt", "value": -1.0}
+    book = default_rulebook().extended([{
+        "code": "custom-effect", "title": "A custom rule with an effect",
+        "when": {"feature": reads, **op},
+        "effect": {"kind": "favor", "strategy": "fine_tuning", "weight": 0.6},
+        "message": "A custom effect.", "source": {"document": "a test", "date": "2026-12-07"},
+    }])  # fmt: skip
+    p = profile(latency_budget_ms=5_000.0, task_change_interval_days=30.0, requests_per_month=5e7)
+    for rules in (default_rulebook(), book):
+        adv = Advisor(rulebook=rules)
+        case = adv._case(p, TODAY)
+        parts = adv._parts(p, case, adv.policy)
+        point = Scenarios.point(case)
+        full, lean = evaluate(case, point, parts), evaluate(case, point, parts, notes=False)
+        assert set(lean.columns) < set(full.columns)
+        assert rules.decision_inputs <= set(lean.columns)
+        assert lean.scores.total[0] == full.scores.total[0]
+    i = book.codes.index("custom-effect")
+    assert reads in lean.columns and lean.rules.fired[i, 0] and full.rules.fired[i, 0]

@@ -167,12 +167,18 @@ class ScoredRows:
         return cls(ev.scores.take(rows), {k: ev.bills.total[k][rows] for k in (FT, ICL)})
 
 
-#: The rule inputs that hold latency (a rule with an effect that reads one needs every row
-#: timed, budget or not).
-LATENCY_COLUMNS = (
-    "icl_latency_ms", "ft_latency_ms", "icl_latency_median_ms", "ft_latency_median_ms",
-    "icl_ttft_ms", "icl_within_budget_probability", "ft_within_budget_probability",
-)  # fmt: skip
+#: The rule inputs that hold latency, each a strategy's chosen route's (a rule with an
+#: effect that reads one needs every row timed, budget or not).
+_LATENCY_PICKS = {
+    "icl_latency_ms": (ICL, "lat_p95"),
+    "ft_latency_ms": (FT, "lat_p95"),
+    "icl_latency_median_ms": (ICL, "lat_median"),
+    "ft_latency_median_ms": (FT, "lat_median"),
+    "icl_ttft_ms": (ICL, "lat_ttft"),
+    "icl_within_budget_probability": (ICL, "lat_within"),
+    "ft_within_budget_probability": (FT, "lat_within"),
+}
+LATENCY_COLUMNS = tuple(_LATENCY_PICKS)
 
 
 def _people_hours(s: Scenarios, b: Bills) -> str:
@@ -197,15 +203,41 @@ def _people_hours(s: Scenarios, b: Bills) -> str:
     return ", ".join(parts)
 
 
-def _cost_columns(case: Case, b: Bills, break_even: float | None) -> dict[str, Any]:
+#: The cost columns of each strategy (``ft_...``, ``icl_...``).
+_PER_STRATEGY = (
+    "per_request_usd", "monthly_usd", "total_usd", "people_usd", "serving_mode",
+    "batch_priced", "unpriced",
+)  # fmt: skip
+#: The columns that compare the two strategies' monthly costs.
+_PAYBACK = (
+    "ft_one_time_usd", "payback_months", "payback_days", "savings_per_month_usd",
+    "retrain_payback_days",
+)  # fmt: skip
+
+
+def _cost_columns(
+    case: Case, b: Bills, break_even: float | None, needed: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The rule inputs of the bills; with ``needed`` (the inputs the rules with an effect
+    read, for a pass without notes), only those and what they are computed from."""
+
+    def wanted(*names: str) -> bool:
+        return needed is None or not needed.isdisjoint(names)
+
     months = b.months
     out: dict[str, Any] = {}
     once: dict[Strategy, FloatArray] = {}
     monthly: dict[Strategy, FloatArray] = {}
+    payback_wanted = wanted(*_PAYBACK)
     for k, tag in ((FT, "ft"), (ICL, "icl")):
+        names = [f"{tag}_{n}" for n in _PER_STRATEGY]
+        if not (payback_wanted or wanted(*names)):
+            continue
         total = b.total[k]
         once[k] = b.pick(k, "one_time")
         monthly[k] = (total - once[k]) / months
+        if not wanted(*names):
+            continue
         runs = b.pick(k, "runs")
         people = (
             b.pick(k, "people_once")
@@ -223,26 +255,31 @@ def _cost_columns(case: Case, b: Bills, break_even: float | None) -> dict[str, A
             f"{tag}_batch_priced": b.pick(k, "batch_flag"),
             f"{tag}_unpriced": np.isnan(total),
         }
-    run = b.pick(FT, "training_run")
-    retraining = b.pick(FT, "retraining")
-    savings = monthly[ICL] - monthly[FT]
-    payback = np.where(savings > 0, np.maximum(once[FT] - once[ICL], 0.0) / savings, np.nan)
-    gross = savings + retraining / months
-    per_run = run + b.pick(FT, "people_per_retraining")
-    retrain_days = np.where(gross > 0, per_run / gross * case.days_per_month, np.nan)
-    out |= {
-        "ft_one_time_usd": once[FT],
-        "ft_training_usd": run,
-        "ft_training_runs": b.pick(FT, "runs"),
-        "ft_replicas": b.pick(FT, "replicas"),
-        "ft_replicas_for_load": b.pick(FT, "replicas_for_load"),
-        "ft_hosting_usd_per_month": b.pick(FT, "fee_per_month"),
-        "break_even_requests_per_month": np.nan if break_even is None else break_even,
-        "payback_months": payback,
-        "payback_days": payback * case.days_per_month,
-        "savings_per_month_usd": savings,
-        "retrain_payback_days": retrain_days,
+    if payback_wanted:
+        out["ft_one_time_usd"] = once[FT]
+    picks = {
+        "ft_training_usd": "training_run",
+        "ft_training_runs": "runs",
+        "ft_replicas": "replicas",
+        "ft_replicas_for_load": "replicas_for_load",
+        "ft_hosting_usd_per_month": "fee_per_month",
     }
+    out |= {name: b.pick(FT, attr) for name, attr in picks.items() if wanted(name)}
+    out["break_even_requests_per_month"] = np.nan if break_even is None else break_even
+    if payback_wanted:
+        run = b.pick(FT, "training_run")
+        retraining = b.pick(FT, "retraining")
+        savings = monthly[ICL] - monthly[FT]
+        payback = np.where(savings > 0, np.maximum(once[FT] - once[ICL], 0.0) / savings, np.nan)
+        gross = savings + retraining / months
+        per_run = run + b.pick(FT, "people_per_retraining")
+        retrain_days = np.where(gross > 0, per_run / gross * case.days_per_month, np.nan)
+        out |= {
+            "payback_months": payback,
+            "payback_days": payback * case.days_per_month,
+            "savings_per_month_usd": savings,
+            "retrain_payback_days": retrain_days,
+        }
     return out
 
 
@@ -290,17 +327,15 @@ def evaluate(
         own_weights=own,
         shots_reason=plan.reason,
     )
-    columns = {
-        **features,
-        **_cost_columns(case, bills, break_even),
-        "people_hours": _people_hours(s, bills),
-        "icl_latency_ms": bills.pick(ICL, "lat_p95"),
-        "ft_latency_ms": bills.pick(FT, "lat_p95"),
-        "icl_latency_median_ms": bills.pick(ICL, "lat_median"),
-        "ft_latency_median_ms": bills.pick(FT, "lat_median"),
-        "icl_ttft_ms": bills.pick(ICL, "lat_ttft"),
-        "icl_within_budget_probability": bills.pick(ICL, "lat_within"),
-        "ft_within_budget_probability": bills.pick(FT, "lat_within"),
+    # without notes only the rules with an effect are evaluated: only what they read
+    needed = None if notes else parts.rulebook.decision_inputs
+    columns = {**features, **_cost_columns(case, bills, break_even, needed)}
+    if needed is None or "people_hours" in needed:
+        columns["people_hours"] = _people_hours(s, bills)
+    columns |= {
+        name: bills.pick(*which)
+        for name, which in _LATENCY_PICKS.items()
+        if needed is None or name in needed
     }
     rules = parts.rulebook.evaluate_rows(_rule_view(columns), notes=notes)
     if gain is None or (expected is not None and expected.any()):

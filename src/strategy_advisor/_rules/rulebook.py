@@ -411,6 +411,12 @@ class Rulebook:
         """Whether a rule with an effect on the decision reads any of ``names``."""
         return any(name in self._decision_inputs for name in names)
 
+    @property
+    def decision_inputs(self) -> frozenset[str]:
+        """The inputs the rules with an effect on the decision read (a pass without notes
+        needs no other)."""
+        return self._decision_inputs
+
 
 def _as_row(value: Value) -> Any:
     """One input as a one-row array (text stays a scalar)."""
