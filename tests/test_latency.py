@@ -682,15 +682,15 @@ def test_without_a_budget_the_searches_do_not_time_routes_and_decide_alike() -> 
     # the routes untimed (their latency unknown), and every choice, total and score is the
     # same as with them timed
     untimed, timed = _untimed_and_timed(profile(ft_model=spec(params_b=8.0)))
-    assert np.isnan(untimed.columns["icl_latency_ms"]).all()
-    assert np.isfinite(timed.columns["icl_latency_ms"]).all()
+    assert np.isnan(untimed.bills.pick(ICL, "lat_p95")).all()
+    assert np.isfinite(timed.bills.pick(ICL, "lat_p95")).all()
     for k in (FT, ICL):
         np.testing.assert_array_equal(untimed.bills.chosen[k], timed.bills.chosen[k])
         np.testing.assert_array_equal(untimed.bills.total[k], timed.bills.total[k])
     np.testing.assert_array_equal(untimed.scores.total, timed.scores.total)
     # a budget in any row: timed, as a rule with an effect that reads latency needs
     budget, _ = _untimed_and_timed(profile(latency_budget_ms=2_000.0))
-    assert np.isfinite(budget.columns["icl_latency_ms"]).all()
+    assert np.isfinite(budget.bills.pick(ICL, "lat_p95")).all()
     from strategy_advisor import default_rulebook
 
     book = default_rulebook().extended([{
@@ -701,7 +701,7 @@ def test_without_a_budget_the_searches_do_not_time_routes_and_decide_alike() -> 
         "source": {"document": "a test", "date": "2026-12-07"},
     }])  # fmt: skip
     ruled, _ = _untimed_and_timed(profile(), Advisor(rulebook=book))
-    assert np.isfinite(ruled.columns["icl_latency_ms"]).all()
+    assert np.isfinite(ruled.columns["icl_latency_ms"]).all()  # timed, and read
 
 
 def test_a_route_that_waits_for_cold_starts_is_timed_without_a_budget() -> None:
@@ -709,7 +709,7 @@ def test_a_route_that_waits_for_cold_starts_is_timed_without_a_budget() -> None:
     # a budget (the work not declared offline): its routes are timed
     own = spec(params_b=8.0, fine_tuning=offer(serving=("self_hosted",)))
     untimed, timed = _untimed_and_timed(profile(ft_model=own, requests_per_month=1_000.0))
-    assert np.isfinite(untimed.columns["ft_latency_ms"]).all()
+    assert np.isfinite(untimed.bills.pick(FT, "lat_p95")).all()
     np.testing.assert_array_equal(untimed.bills.chosen[FT], timed.bills.chosen[FT])
 
 
