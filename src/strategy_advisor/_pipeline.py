@@ -338,9 +338,13 @@ def evaluate(
         if needed is None or name in needed
     }
     rules = parts.rulebook.evaluate_rows(_rule_view(columns), notes=notes)
-    if gain is None or (expected is not None and expected.any()):
-        model = parts.gain_of(s["n_examples"], plan.shots, s["retrieved_tokens"])
-        gain = model if gain is None else np.where(expected, model, gain)  # type: ignore[arg-type]
+    if gain is None:
+        gain = parts.gain_of(s["n_examples"], plan.shots, s["retrieved_tokens"])
+    elif expected is not None and expected.any():  # the model's gain in those rows alone
+        rows = np.flatnonzero(expected)
+        at = s.take(rows)
+        gain = np.array(np.broadcast_to(gain, (s.rows,)), dtype=np.float64)
+        gain[rows] = parts.gain_of(at["n_examples"], plan.shots[rows], at["retrieved_tokens"])
     gain = np.broadcast_to(gain, (s.rows,))
     totals = (bills.total[FT], bills.total[ICL], bills.known[FT], bills.known[ICL])
     trainable = s["n_examples"] >= case.ft_min_examples
