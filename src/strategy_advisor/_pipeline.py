@@ -304,14 +304,16 @@ def evaluate(
     Without ``notes`` only the rules with an effect on the decision are evaluated, and the
     prompt's count is put in words (``icl_shots_reason``) only if one of them reads it.
     """
+    # without notes only the rules with an effect are evaluated: only what they read is
+    # computed (None: every input)
+    needed = None if notes else parts.rulebook.decision_inputs
     # the prompt's count in words (the first row's, in every row) where a rule reads it
-    explained = notes or parts.rulebook.decides_with("icl_shots_reason")
+    explained = needed is None or "icl_shots_reason" in needed
     plan = _plan(case, s, parts, shots, explained=explained)
     # latency is shown and noted at the point; elsewhere it matters only against a budget
     # (or to a rule with an effect that reads it)
-    bills = price(
-        case, s, plan.shots, timed=notes or parts.rulebook.decides_with_any(LATENCY_COLUMNS)
-    )
+    timed = needed is None or not needed.isdisjoint(LATENCY_COLUMNS)
+    bills = price(case, s, plan.shots, timed=timed)
     own = {k: bills.pick(k, "self_hosted_flag") > 0 for k in (FT, ICL)}
     features = feature_columns(
         case,
@@ -327,8 +329,6 @@ def evaluate(
         own_weights=own,
         shots_reason=plan.reason,
     )
-    # without notes only the rules with an effect are evaluated: only what they read
-    needed = None if notes else parts.rulebook.decision_inputs
     columns = {**features, **_cost_columns(case, bills, break_even, needed)}
     if needed is None or "people_hours" in needed:
         columns["people_hours"] = _people_hours(s, bills)

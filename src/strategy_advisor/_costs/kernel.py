@@ -464,22 +464,21 @@ def _served(
     priced part)."""
     months, volume = s["horizon_months"], s["volume"]
     n = s.rows
+
+    def priced_part(o: ServingBill, total: FloatArray) -> FloatArray:
+        # counts only where the total is unpriced (in the choice and the decision): a
+        # priced total stands for it
+        return full_rows(o.known_part(months, volume), n) if np.isnan(total).any() else total
+
     if len(opts) == 1:  # one option: served by it in every row
         only = np.zeros(n, dtype=np.intp)
         only.flags.writeable = False
         total = np.array(full_rows(opts[0].total(months, volume), n))
-        if not np.isnan(total).any():
-            return only, total, total.copy()
-        return only, total, np.array(full_rows(opts[0].known_part(months, volume), n))
+        return only, total, np.array(priced_part(opts[0], total))
     rows = np.arange(n)
     each = [full_rows(o.total(months, volume), n) for o in opts]
     totals = np.stack(each)
-    # the priced part counts only where the total is unpriced (in the choice and the
-    # decision): a priced total stands for it
-    knowns = np.stack([
-        full_rows(o.known_part(months, volume), n) if np.isnan(t).any() else t
-        for o, t in zip(opts, each, strict=True)
-    ])  # fmt: skip
+    knowns = np.stack([priced_part(o, t) for o, t in zip(opts, each, strict=True)])
     allowed = np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts])
     fast = np.stack([_answers_in_time(case, s, o, n) for o in opts])
     meets = allowed & fast
@@ -504,7 +503,7 @@ def serve_prompting(case: Case, s: Scenarios, shots: FloatArray) -> ServedPrompt
     with it)."""
     shape, opts = price_prompting(case, s, shots)
     n = s.rows
-    if _answer_in_time(s, opts):  # the chance of meeting no budget: 1
+    if _latency_cannot_matter(s, opts):  # the chance of meeting no budget: 1
         return ServedPrompt(shape, _served(case, s, opts)[1], np.ones(n))
     _time_options(case, s, opts, shape)
     chosen, total, _ = _served(case, s, opts)
@@ -515,7 +514,7 @@ def serve_prompting(case: Case, s: Scenarios, shots: FloatArray) -> ServedPrompt
     return ServedPrompt(shape, total, within[chosen, np.arange(n)])
 
 
-def _answer_in_time(s: Scenarios, options: list[ServingBill]) -> bool:
+def _latency_cannot_matter(s: Scenarios, options: list[ServingBill]) -> bool:
     """Every option answers in time in every row whatever its latency: no row has a
     latency budget and none waits for a scale-to-zero worker's cold start."""
     return bool(np.isnan(s["latency_budget_ms"]).all()) and all(
@@ -555,7 +554,7 @@ def price(case: Case, s: Scenarios, shots: FloatArray, *, timed: bool = True) ->
         for route, b in _options(case, Strategy.FINE_TUNING, ft_batch)
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
-    if timed or not _answer_in_time(s, [*icl, *ft]):
+    if timed or not _latency_cannot_matter(s, [*icl, *ft]):
         _time_options(case, s, [*icl, *ft], shape)
     n = s.rows
     chosen, total, known = {}, {}, {}

@@ -407,10 +407,6 @@ class Rulebook:
         """
         return name in self._decision_inputs
 
-    def decides_with_any(self, names: Iterable[str]) -> bool:
-        """Whether a rule with an effect on the decision reads any of ``names``."""
-        return any(name in self._decision_inputs for name in names)
-
     @property
     def decision_inputs(self) -> frozenset[str]:
         """The inputs the rules with an effect on the decision read (a pass without notes
