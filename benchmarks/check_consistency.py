@@ -20,7 +20,9 @@ as the CLI does) and for N random valid profiles (``random_profiles.py``, seed 0
   deployment): it is checked at the bound. Where a side fails at 1%, the answer is looked
   at closer (at the value, and 0.01% past or short for a float input), to tell a window
   narrower than the probe (the answer changes again within 1%) from a flip value that is
-  off.
+  off. A flip point whose answer holds only up to ``until`` (a window) is checked past its
+  value at most half-way to ``until`` (a window of one count: at the value), and at
+  ``until`` the answer must be another than at the value.
 
 Prints the counts and the first failures in full (profile as JSON, both totals, or the
 flip point and the strategies found); a crash prints its traceback and profile. Exit
@@ -152,8 +154,12 @@ def _resolution(field: str) -> float:
     return 0.0 if setting is None else resolution_at_zero(setting, settings.relative_precision)
 
 
-def probe_values(field: str, current: float, value: float) -> tuple[float, float, str]:
-    """The value just past the flip, the value just short of it, and a note."""
+def probe_values(
+    field: str, current: float, value: float, until: float | None = None
+) -> tuple[float, float, str]:
+    """The value just past the flip, the value just short of it, and a note. Past a flip
+    whose answer holds only up to ``until`` (a window), at most half-way there (a window of
+    one count: at the value)."""
     direction = 1.0 if value > current else -1.0
     note = ""
     if current == 0 and field not in COUNTS and 0 < value <= _resolution(field):
@@ -176,11 +182,25 @@ def probe_values(field: str, current: float, value: float) -> tuple[float, float
         if short == round(value) and short != current:
             short = round(value) - direction
         past, short = int(past), int(short)
+    if until is not None and (past - until) * direction >= 0:
+        past = _half_way(field, value, until)
+        note = (note + "; " if note else "") + "a window: past checked half-way to its end"
     return past, short, note
 
 
+def _half_way(field: str, value: float, until: float) -> float:
+    """Half-way from a flip value to the end of its window (on the log scale for positive
+    float values; a count rounded towards the value)."""
+    if field in COUNTS:
+        return int(value + math.trunc((until - value) / 2))
+    if value > 0 and until > 0:
+        return math.sqrt(value * until)
+    return (value + until) / 2
+
+
 def check_flip(profile: Any, rec: Any, flip: Any) -> dict[str, Any]:
-    past, short, note = probe_values(flip.field, float(flip.current), float(flip.value))
+    until = None if flip.until is None else float(flip.until)
+    past, short, note = probe_values(flip.field, float(flip.current), float(flip.value), until)
     out: dict[str, Any] = {
         "field": flip.field,
         "current": flip.current,
@@ -191,6 +211,7 @@ def check_flip(profile: Any, rec: Any, flip: Any) -> dict[str, Any]:
         "strategy": rec.strategy.value,
         "past": past,
         "short": short,
+        "until": flip.until,
         "note": note,
     }
     try:
@@ -220,8 +241,30 @@ def check_flip(profile: Any, rec: Any, flip: Any) -> dict[str, Any]:
             out["short_feasible"] = bool(before.feasible[flip.makes_feasible])
             ok = ok and not out["short_feasible"]
         out["short_ok"] = ok
+    if flip.until is not None:
+        _window_end(profile, rec, flip, out)
     _closer(profile, rec, flip, out)
     return out
+
+
+def _window_end(profile: Any, rec: Any, flip: Any, out: dict[str, Any]) -> None:
+    """At the end of a flip's window (``until``) the answer is no longer the flip's: another
+    strategy (where neither strategy is feasible as given, or another set of feasible
+    strategies than at the flip value)."""
+
+    def answer(r: Any) -> tuple[Any, ...]:
+        if any(rec.feasible.values()):
+            return (r.strategy,)
+        return r.strategy, *(r.feasible[s] for s in Strategy)
+
+    try:
+        at = what_if(profile, {flip.field: flip.value}, today=TODAY)
+        end = what_if(profile, {flip.field: flip.until}, today=TODAY)
+    except Exception as exc:
+        out["until_error"] = f"{type(exc).__name__}: {exc}"
+        return
+    out["until_strategy"] = end.strategy.value
+    out["until_ok"] = answer(end) != answer(at)
 
 
 def _closer(profile: Any, rec: Any, flip: Any, out: dict[str, Any]) -> None:
@@ -366,9 +409,22 @@ def report(results: list[dict[str, Any]], label: str, most: int) -> int:
         _show("failing past the value", shown, most)
         shown = [{"source": r["source"], "profile": r["profile"], "flip": f} for r, f in short_fail]
         _show("failing short of the value", shown, most)
+        windows = [(r, f) for r, f in flips if f.get("until") is not None]
+        end_fail = [(r, f) for r, f in windows if f.get("until_ok") is not True]
+        print(
+            f"  windows: {len(windows)} flip points hold only up to `until` (past the value "
+            "checked at most half-way there); at `until` "
+            f"{len(windows) - len(end_fail)} are another answer, {len(end_fail)} are not"
+        )
+        shown = [{"source": r["source"], "profile": r["profile"], "flip": f} for r, f in past_fail]
+        _show("failing past the value", shown, most)
+        shown = [{"source": r["source"], "profile": r["profile"], "flip": f} for r, f in short_fail]
+        _show("failing short of the value", shown, most)
         shown = [{"source": r["source"], "profile": r["profile"], "flip": f} for r, f in unapplied]
         _show("that could not be applied", shown, most)
-        failures += len(past_fail) + len(short_fail) + len(unapplied)
+        shown = [{"source": r["source"], "profile": r["profile"], "flip": f} for r, f in end_fail]
+        _show("whose window does not end at `until`", shown, most)
+        failures += len(past_fail) + len(short_fail) + len(unapplied) + len(end_fail)
     return failures
 
 

@@ -13,13 +13,27 @@ import numpy as np
 import pytest
 
 from strategy_advisor._breakeven import break_even_of, break_even_walk, relative_gap
-from strategy_advisor._search import Probe, Walk, first_changes
+from strategy_advisor._search import Change, Probe, Walk, first_changes
 
 
 def _walk(points: list[float], *, start: float = 0.0, integer: bool = False,
-          geometric: bool = False, precision: float = 1e-6) -> Walk:  # fmt: skip
+          geometric: bool = False, precision: float = 1e-6,
+          until: bool = False) -> Walk:  # fmt: skip
     return Walk(start=start, outcome=0, signal=-1.0, points=points, integer=integer,
-                geometric=geometric, precision=precision)  # fmt: skip
+                geometric=geometric, precision=precision, until=until)  # fmt: skip
+
+
+def _windows(*spans: tuple[float, float]) -> Probe:
+    """Outcome 1 inside each ``[low, high)`` of ``spans``, else 0; no signal."""
+
+    def probe(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        inside = np.zeros(values.shape, dtype=bool)
+        for low, high in spans:
+            inside |= (values >= low) & (values < high)
+        nan = np.full(values.shape, np.nan)
+        return inside.astype(np.intp), nan, np.ones(values.shape, dtype=bool)
+
+    return probe
 
 
 def _threshold(at: float, *, signal: bool = True) -> Probe:
@@ -39,8 +53,8 @@ def test_the_first_change_is_narrowed_to_the_precision(signal: bool) -> None:
         [_walk([float(x) for x in range(1, 11)])], _threshold(3.7, signal=signal)
     )
     assert hit is not None
-    value, outcome, sig = hit
-    assert outcome == 1 and value >= 3.7
+    value, outcome, sig, until = hit
+    assert outcome == 1 and value >= 3.7 and until is None
     assert value == pytest.approx(3.7, rel=1e-6)
     if signal:  # the straight line through the bracket's ends finds the root itself
         assert sig == pytest.approx(value - 3.7)
@@ -151,7 +165,44 @@ def test_the_relative_gap_and_what_counts_as_a_break_even() -> None:
     gap = relative_gap(np.array([105.0, 100.0, 0.0]), np.array([100.0, 105.0, 0.0]))
     np.testing.assert_allclose(gap, [5 / 105, -5 / 105, 0.0], rtol=1e-15)
     assert break_even_of(None) is None
-    assert break_even_of((0.0, 1, -0.1)) is None  # cheaper from zero volume: no break-even
-    assert break_even_of((1_000.0, 1, -0.004)) == 1_000.0  # within 0.5%
-    assert break_even_of((1_000.0, 1, -0.006)) is None  # a jump: no volume with equal totals
-    assert break_even_of((1_000.0, 1, math.nan)) is None
+    assert break_even_of(Change(0.0, 1, -0.1)) is None  # cheaper from zero volume: none
+    assert break_even_of(Change(1_000.0, 1, -0.004)) == 1_000.0  # within 0.5%
+    assert break_even_of(Change(1_000.0, 1, -0.006)) is None  # a jump: no equal totals
+    assert break_even_of(Change(1_000.0, 1, math.nan)) is None
+
+
+def test_a_walk_that_asks_finds_where_the_new_outcome_ends() -> None:
+    # outcome 1 only in [3.7, 7.2): the change at 3.7, and back at 7.2 (each to 1e-6)
+    points = [float(x) for x in range(1, 11)]
+    (hit,) = first_changes([_walk(points, until=True)], _windows((3.7, 7.2)))
+    assert hit is not None and hit.outcome == 1
+    assert hit.value == pytest.approx(3.7, rel=1e-6) and hit.value >= 3.7
+    assert hit.until is not None and hit.until == pytest.approx(7.2, rel=1e-6)
+    assert hit.until >= 7.2  # its outcome is not the new one
+    # a walk that does not ask, or whose new outcome holds to its end, has none
+    (plain,) = first_changes([_walk(points)], _windows((3.7, 7.2)))
+    assert plain is not None and plain.until is None and plain.value == hit.value
+    (held,) = first_changes([_walk(points, until=True)], _windows((3.7, 100.0)))
+    assert held is not None and held.until is None
+
+
+def test_a_window_of_one_count_ends_at_the_next() -> None:
+    (hit,) = first_changes(
+        [_walk([1.0, 2.0, 3.0, 4.0], integer=True, until=True)], _windows((2.0, 3.0))
+    )
+    assert hit is not None and (hit.value, hit.until) == (2.0, 3.0)
+    # walking down from 8 in factor-2 steps: 4 changes, the window [3, 5) ends at 2
+    walk = Walk(start=8.0, outcome=0, signal=math.nan, points=[4.0, 2.0, 1.0], integer=True,
+                geometric=False, precision=0.0, until=True)  # fmt: skip
+    (down,) = first_changes([walk], _windows((3.0, 5.0)))
+    assert down is not None and (down.value, down.until) == (4.0, 2.0)
+
+
+def test_the_window_nearest_the_change_is_found_between_the_walks_probes() -> None:
+    # the coarse probes 1, 10, 100 see outcome 1 only at 10 (inside [8, 50)); the first
+    # change is at 4.5, whose window [4.5, 4.6) the refining probes find: it ends at 4.6,
+    # not at 50
+    walk = _walk([1.0, 10.0, 100.0], geometric=True, precision=1e-6, until=True)
+    (hit,) = first_changes([walk], _windows((4.5, 4.6), (8.0, 50.0)))
+    assert hit is not None and hit.value == pytest.approx(4.5, rel=1e-6)
+    assert hit.until is not None and hit.until == pytest.approx(4.6, rel=1e-6)

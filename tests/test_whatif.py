@@ -377,12 +377,44 @@ def test_a_flip_at_any_amount_from_zero_reads_above_zero() -> None:
     rec = recommend(ANY_CONTEXT, today=TODAY)
     f = next(f for f in rec.flip_points if f.field == "retrieved_context_tokens")
     assert f.current == 0 and 0 < f.value <= 1e-4 * 1_000  # relative precision x its floor
-    assert (f.text, f.holds) == ("above 0 tokens", "only at 0 tokens")
-    for amount in (f.value, f.value / 1_000, 1.0):  # any amount at all
+    # any amount up to about a thousand tokens: from there on, the answer is today's again
+    assert f.until is not None and 1_000 < f.until < 1_100
+    assert f.text == f"above 0 tokens (only below {f.until:,.0f} tokens)"
+    assert f.holds == "only at 0 tokens"
+    for amount in (f.value, f.value / 1_000, 1.0, 0.999 * f.until):  # any amount at all
         assert what_if(ANY_CONTEXT, {"retrieved_context_tokens": amount},
                        today=TODAY).strategy is f.becomes  # fmt: skip
+    assert what_if(ANY_CONTEXT, {"retrieved_context_tokens": f.until},
+                   today=TODAY).strategy is rec.strategy  # fmt: skip
     margins = next(r for r in rec.reasons if r.code == "decision-margins")
     assert "retrieved context only at 0 tokens" in margins.message
+
+
+#: Two demonstrations cost more than three: a prompt of three is long enough to cache.
+CACHE_WINDOW: dict[str, Any] = {
+    "task_type": "reasoning", "n_labeled_examples": 2049, "avg_input_tokens": 246.4,
+    "avg_output_tokens": 2.3, "requests_per_month": 873535.0, "horizon_months": 3.0,
+    "instruction_tokens": 0.0, "icl_model": "claude-opus-5",
+    "ft_model": "fireworks/llama-v3p1-8b-instruct",
+    "pilot": {"icl_score": 0.407, "ft_score": 0.501, "n_eval_examples": 50},
+}  # fmt: skip
+
+
+def test_a_flip_that_holds_for_one_count_says_where_it_ends() -> None:
+    rec = recommend(CACHE_WINDOW, today=TODAY)
+    assert rec.strategy is Strategy.IN_CONTEXT_LEARNING
+    f = next(f for f in rec.flip_points if f.field == "icl_shots")
+    assert (f.current, f.value, f.until, f.becomes) == (0, 2, 3, Strategy.FINE_TUNING)
+    assert f.text == "2 (only below 3)"
+    at = {k: what_if(CACHE_WINDOW, {"icl_shots": k}, today=TODAY) for k in (1, 2, 3)}
+    assert [at[k].strategy for k in (1, 2, 3)] == [
+        Strategy.IN_CONTEXT_LEARNING, Strategy.FINE_TUNING, Strategy.IN_CONTEXT_LEARNING
+    ]  # fmt: skip
+    # the window is the prompt cache's: three demonstrations cost less than two
+    icl = Strategy.IN_CONTEXT_LEARNING
+    assert at[3].costs[icl].total_usd < at[2].costs[icl].total_usd  # type: ignore[operator]
+    # a flip without a window has none
+    assert all(g.until is None for g in rec.flip_points if g.field != "icl_shots")
 
 
 def test_sweep_changes_strategy_where_a_flip_point_says() -> None:

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from ._datafiles import shipped
-from ._search import Walk
+from ._search import Change, Walk
 from ._types import STRICT_DATA, FloatArray
 
 __all__ = [
@@ -72,13 +72,13 @@ def break_even_walk() -> Walk:
     )
 
 
-def break_even_of(hit: tuple[float, int, float] | None) -> float | None:
+def break_even_of(hit: Change | None) -> float | None:
     """The break-even from the walk's first change: its volume, when the totals there are
     within ``equal_within`` of each other (else a jump: None). A change at zero volume
     means fine-tuning is never dearer: no break-even either."""
     if hit is None:
         return None
-    volume, _, gap = hit
+    volume, gap = hit.value, hit.signal
     if volume <= 0:
         return None
     if not math.isfinite(gap) or abs(gap) > break_even_settings().equal_within:

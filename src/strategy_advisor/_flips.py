@@ -19,7 +19,7 @@ from ._breakeven import break_even_of, break_even_walk, relative_gap
 from ._decision import RowScores
 from ._pipeline import Evaluation, FixedRows, Parts, ScoredRows, evaluate_tables
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
-from ._search import Walk, first_changes
+from ._search import Change, Walk, first_changes
 from ._types import FloatArray, Strategy, construct, quiet_floats
 from ._whatif import (
     FlipPoint,
@@ -130,6 +130,18 @@ def _any_amount(setting: _FieldSetting, x0: float, value: float, precision: floa
     return setting.kind != "int" and x0 == 0 and 0 < value <= resolution_at_zero(setting, precision)
 
 
+def _until_text(setting: _FieldSetting, value: float, until: float | None) -> str:
+    """Where the new answer ends, in words ("" where it holds to the end of the walk):
+    "(only below 28)", "(only above 2.74 months)"; as a share of the value where the two
+    read the same ("(only within 0.4%)")."""
+    if until is None:
+        return ""
+    words = value_text(until, setting)
+    if words == value_text(value, setting) and value:
+        return f" (only within {100 * abs(until - value) / abs(value):.2g}%)"
+    return f" (only {'below' if until > value else 'above'} {words})"
+
+
 def _holds(setting: _FieldSetting, x0: float, value: float, precision: float) -> str:
     """How far a fact can move before the answer does: the last value before the flip."""
     if _any_amount(setting, x0, value, precision):
@@ -201,6 +213,7 @@ def explore(
                     geometric=setting.bounds == "scale" and x0 > 0,
                     precision=settings.relative_precision,
                     resolution=resolution_at_zero(setting, settings.relative_precision),
+                    until=True,
                 )
             )
             meta.append((setting, knob.name, x0))
@@ -249,7 +262,7 @@ def explore(
         if hit is None:
             continue
         setting, _, x0 = m
-        value, code, _ = hit
+        value, code, until = hit.value, hit.outcome, hit.until
         integer = setting.kind == "int"
         makes = None
         if neither:  # what changed is which strategies are feasible
@@ -268,11 +281,13 @@ def explore(
                 current=int(x0) if integer else float(x0),
                 value=int(value) if integer else float(value),
                 becomes=Strategy.FINE_TUNING if code & 1 else Strategy.IN_CONTEXT_LEARNING,
+                until=None if until is None else int(until) if integer else float(until),
                 text=(
                     f"above {value_text(0.0, setting)}"
                     if _any_amount(setting, float(x0), value, settings.relative_precision)
                     else flip_text(float(x0), value, setting)
-                ),
+                )
+                + _until_text(setting, value, until),
                 current_text=value_text(float(x0), setting),
                 makes_feasible=makes,
                 holds=(
@@ -291,14 +306,14 @@ def explore(
 def _curve_volumes(
     volumes: dict[float, tuple[float, float, float]],
     walk: Walk,
-    hit: tuple[float, int, float] | None,
+    hit: Change | None,
 ) -> dict[float, tuple[float, float, float]]:
     """The totals the cost curve draws: at the break-even walk's volumes and where the
     crossing was found; at a jump (no volume with equal totals) also the last priced volume
     before it, so that the chart draws the jump as a step."""
     kept = set(walk.points)
     if hit is not None:
-        change = hit[0]
+        change = hit.value
         kept.add(change)
         if break_even_of(hit) is None:
             priced = [v for v, t in volumes.items() if v < change and not math.isnan(t[0] - t[1])]

@@ -6,8 +6,10 @@ with another outcome brackets the change, and the brackets are narrowed together
 round (evenly spread probes, as many as close the bracket in this round or else in the
 next, plus the root of the straight line through the two ends' continuous signal where it
 has one: the decision score, or the difference of two totals), until each is as narrow as
-asked. Every search has a fixed budget of rounds and probes, and
-every round narrows or ends a bracket: no input can make it loop.
+asked. A walk can also ask where the new outcome ends: its first later probe with yet
+another outcome brackets that change, narrowed in the same rounds. Every search has a fixed
+budget of rounds and probes, and every round narrows or ends a bracket: no input can make it
+loop.
 
 The flip points and the break-even both search this way, with the same evaluation as the
 point estimate, so a flip point flips under ``what_if`` and the totals are equal at the
@@ -19,12 +21,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from ._types import FloatArray
 
-__all__ = ["Probe", "Walk", "first_changes"]
+__all__ = ["Change", "Probe", "Walk", "first_changes"]
 
 #: Evaluate probes: (walk index of each probe, its value) to (outcome, signal, valid), one
 #: per probe. The outcome is a class (a strategy, "fine-tuning cheaper"); the signal a
@@ -47,6 +50,22 @@ class Walk:
     geometric: bool  # refine on the log scale (positive values that scale)
     precision: float  # stop when the bracket is this narrow, relative to its outer end
     resolution: float = 0.0  # ... or, a bracket that ends at 0 (no scale), this narrow
+    until: bool = False  # also find where the new outcome ends, further out
+
+
+class Change(NamedTuple):
+    """Where a walk's outcome first changes: the value, the new outcome and its signal
+    there; and, for a walk that asks (``Walk.until``), the first value further out whose
+    outcome is not the new one (None: every later probe of the walk has it)."""
+
+    value: float
+    outcome: int
+    signal: float
+    until: float | None = None
+
+
+#: A bracket being narrowed: (a, b, signal at a, signal at b, outcome at b, outcome at a).
+_Bracket = tuple[float, float, float, float, int, int]
 
 
 def _between(a: float, b: float, k: int, integer: bool, geometric: bool) -> list[float]:
@@ -120,68 +139,108 @@ def _narrow_enough(a: float, b: float, walk: Walk) -> bool:
     return abs(b - a) <= _width(a, b, walk)
 
 
-def first_changes(walks: list[Walk], probe: Probe) -> list[tuple[float, int, float] | None]:
+def _nearer_end(
+    change: tuple[float, float, int], beyond: list[tuple[float, int, float]]
+) -> _Bracket | None:
+    """The bracket of the end of a walk's new outcome where probes past its first change
+    (``change``: value, signal, outcome; ``beyond``: (value, outcome, signal), nearest it
+    first, between it and the probe it came from) show one: nearer than any later probe of
+    the walk can."""
+    y, sy, held = change
+    for x, ox, sx in beyond:
+        if ox != held:
+            return y, x, sy, sx, ox, held
+        y, sy = x, sx
+    return None
+
+
+def first_changes(walks: list[Walk], probe: Probe) -> list[Change | None]:
     """For each walk, the first value (nearest its start) whose outcome differs from the
     start's, with that outcome and its signal; None when no probe of the walk changes it
-    (or a probe the inputs do not accept ends the walk first).
+    (or a probe the inputs do not accept ends the walk first). For a walk with ``until``,
+    also the first value past it whose outcome differs from the new one, where a later
+    probe of the walk (before any it does not accept) shows one.
 
     The value returned has the new outcome, and the bracket below it (towards the start)
-    is narrower than the walk's precision (one whole step for integers)."""
+    is narrower than the walk's precision (one whole step for integers); so has ``until``
+    (its outcome is not the new one; below it, the new one)."""
     if not walks:
         return []
     index = np.concatenate([np.full(len(w.points), i) for i, w in enumerate(walks)]).astype(np.intp)
     values = np.concatenate([np.asarray(w.points, dtype=np.float64) for w in walks])
-    out: list[tuple[float, int, float] | None] = [None] * len(walks)
+    out: list[Change | None] = [None] * len(walks)
     if values.size == 0:
         return out
     outcome, signal, valid = probe(index, values)
-    brackets: dict[int, tuple[float, float, float, float, int]] = {}
+    # keyed by (walk, 0) for the first change, (walk, 1) for the end of the new outcome
+    brackets: dict[tuple[int, int], _Bracket] = {}
     offset = 0
     for i, w in enumerate(walks):
         prev, prev_signal = w.start, w.signal
+        held, part = w.outcome, 0
         for j in range(len(w.points)):
             k = offset + j
             if not valid[k]:
                 break
-            if outcome[k] != w.outcome:
-                brackets[i] = (prev, float(values[k]), prev_signal, float(signal[k]),
-                               int(outcome[k]))  # fmt: skip
-                break
+            if outcome[k] != held:
+                brackets[i, part] = (prev, float(values[k]), prev_signal, float(signal[k]),
+                                     int(outcome[k]), held)  # fmt: skip
+                if part or not w.until:
+                    break
+                held, part = int(outcome[k]), 1
             prev, prev_signal = float(values[k]), float(signal[k])
         offset += len(w.points)
+    stuck: set[tuple[int, int]] = set()  # nothing between the ends narrows it: stop there
     for _round in range(_ROUNDS):
-        active = {i: b for i, b in brackets.items() if not _narrow_enough(b[0], b[1], walks[i])}
+        active = {
+            key: b for key, b in brackets.items()
+            if key not in stuck and not _narrow_enough(b[0], b[1], walks[key[0]])
+        }  # fmt: skip
         if not active:
             break
-        pts: list[tuple[int, float]] = []
-        for i, (a, b, sa, sb, _) in active.items():
+        pts: list[tuple[int, float]] = []  # (bracket's number in ``active``, value)
+        for n, ((i, _), (a, b, sa, sb, _, _)) in enumerate(active.items()):
             w = walks[i]
             cand = _secant(a, b, sa, sb, w.integer, w.precision) + _between(
                 a, b, _spread(a, b, w), w.integer, w.geometric
             )
-            pts.extend((i, x) for x in dict.fromkeys(cand))
+            pts.extend((n, x) for x in dict.fromkeys(cand))
         if not pts:
             break
-        idx = np.array([p[0] for p in pts], dtype=np.intp)
+        owner = np.array([p[0] for p in pts], dtype=np.intp)
         vals = np.array([p[1] for p in pts], dtype=np.float64)
-        o, sgn, ok = probe(idx, vals)
-        for i, (a, b, sa, sb, ob) in active.items():
-            w = walks[i]
-            at = np.flatnonzero((idx == i) & ok)
+        keys = list(active)
+        nearer: dict[tuple[int, int], _Bracket] = {}
+        o, sgn, ok = probe(np.array([keys[n][0] for n in owner.tolist()], dtype=np.intp), vals)
+        for n, (key, (a, b, sa, sb, ob, held)) in enumerate(active.items()):
+            at = np.flatnonzero((owner == n) & ok)
             at = at[np.argsort(np.abs(vals[at] - a), kind="stable")]  # nearest ``a`` first
-            mine = zip(vals[at].tolist(), o[at].tolist(), sgn[at].tolist(), strict=True)
+            mine = list(zip(vals[at].tolist(), o[at].tolist(), sgn[at].tolist(), strict=True))
             na, nsa = a, sa
             nb, nsb, nob = b, sb, ob
-            for x, ox, sx in mine:
-                if ox != w.outcome:
+            changed = len(mine)
+            for j, (x, ox, sx) in enumerate(mine):
+                if ox != held:
                     nb, nsb, nob = x, sx, ox
+                    changed = j
                     break
                 na, nsa = x, sx
             if (na, nb) == (a, b):
-                brackets[i] = (a, b, sa, sb, ob)
-                walks[i].precision = math.inf  # nothing between narrows it: stop here
+                stuck.add(key)
             else:
-                brackets[i] = (na, nb, nsa, nsb, nob)
-    for i, (_, b, _, sb, ob) in brackets.items():
-        out[i] = (b, ob, sb)
+                brackets[key] = (na, nb, nsa, nsb, nob, held)
+            if key[1] == 0 and walks[key[0]].until:
+                beyond = mine[changed + 1 :] + ([(b, ob, sb)] if nb != b else [])
+                end = _nearer_end((nb, nsb, nob), beyond)
+                if end is not None:
+                    nearer[key[0], 1] = end
+        brackets.update(nearer)  # after this round's own narrowing of the ends they replace
+        stuck.difference_update(nearer)
+    for (i, part), (_, b, _, sb, ob, _) in brackets.items():
+        if part == 0:
+            out[i] = Change(b, ob, sb)
+    for (i, part), (_, b, *_) in brackets.items():
+        hit = out[i]
+        if part == 1 and hit is not None:
+            out[i] = hit._replace(until=b)
     return out

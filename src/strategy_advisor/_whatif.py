@@ -42,8 +42,9 @@ Resolve = Callable[[str | ModelSpec | None, Literal["icl_model", "ft_model"]], M
 class FlipPoint(BaseModel):
     """Where one input would change the answer.
 
-    At ``current`` the recommendation is the recommended strategy; at ``value``, and just
-    past it going away from ``current``, it is ``becomes``. Every other input as given.
+    At ``current`` the recommendation is the recommended strategy; at ``value``, and past
+    it going away from ``current`` (up to ``until`` where the answer turns again within the
+    input's plausible range), it is ``becomes``. Every other input as given.
     """
 
     model_config = RESULT
@@ -53,6 +54,13 @@ class FlipPoint(BaseModel):
     current: int | float = Field(description="The input's value in this recommendation.")
     value: int | float = Field(description="The value at which the recommendation flips.")
     becomes: Strategy = Field(description="The strategy at value and just past it.")
+    until: int | float | None = Field(
+        None,
+        description="Further from current than value: the first value at which the answer "
+        "is no longer this flip point's (a window: 'becomes' holds from value up to, not "
+        "including, until). None: every value probed up to the input's plausible bound "
+        "keeps it.",
+    )
     text: str = Field(description="The value in words, e.g. '$0.90/h per replica'.")
     current_text: str = Field(description="The current value in words.")
     makes_feasible: Strategy | None = Field(
