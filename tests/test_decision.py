@@ -496,6 +496,36 @@ def test_the_totals_interval_is_the_80_percent_interval_of_the_draws() -> None:
     assert rec.uncertainty.share_fine_tuning_better == pytest.approx(share, rel=1e-12)
 
 
+def test_the_percentiles_of_several_simulations_are_each_one_alone() -> None:
+    """A sweep computes its volumes' percentiles together (one ``np.quantile`` a quantity):
+    each is, to the bit, what its simulation alone gives, and an unpriced draw leaves that
+    strategy without an interval."""
+    from strategy_advisor._simulation import spreads
+
+    rng = np.random.default_rng(7)
+    n = 500
+
+    def sim(unpriced: bool) -> Any:
+        icl = rng.lognormal(8.0, 0.4, n + 6)
+        if unpriced:
+            icl[3] = math.nan
+        scores = SimpleNamespace(total=rng.normal(0, 1, n + 6), cost=rng.normal(0, 1, n + 6))
+        return SimpleNamespace(totals={FT: rng.lognormal(9.0, 0.3, n + 6), ICL: icl},
+                               scores=scores)  # fmt: skip
+
+    sims = [sim(False), sim(True), sim(False)]
+    together = spreads(sims, n, 0.8)
+    ends = [(1 - 0.8) / 2, (1 + 0.8) / 2]  # as summarise computes them
+    for ev, got in zip(sims, together, strict=True):
+        assert got == spreads([ev], n, 0.8)[0]
+        lo, mid, hi = np.quantile(ev.totals[FT][:n], [ends[0], 0.5, ends[1]])
+        assert got.intervals[FT] == (mid, lo, hi)
+        assert got.score == tuple(np.quantile(ev.scores.total[:n], ends))
+        assert got.cost == tuple(np.quantile(ev.scores.cost[:n], ends))
+    assert together[1].intervals[ICL] == (None, None, None)
+    assert together[0].intervals[ICL][0] == np.quantile(sims[0].totals[ICL][:n], 0.5)
+
+
 def test_a_profile_with_nothing_estimated_has_no_cost_interval() -> None:
     # every person-hour, the peak ratio and the epochs given, the prompted model's cache
     # lifetime stated: no input of the bills is drawn, so each interval is the point total

@@ -279,7 +279,7 @@ def test_a_simulation_moved_to_another_volume_is_the_simulation_there() -> None:
     from strategy_advisor._estimates import gain_at
     from strategy_advisor._pipeline import evaluate
     from strategy_advisor._scenarios import Scenarios
-    from strategy_advisor._simulation import at_volume, simulation_table
+    from strategy_advisor._simulation import at_volume, drawn_gains, simulation_table
 
     adv = Advisor()
     tables = []
@@ -293,7 +293,7 @@ def test_a_simulation_moved_to_another_volume_is_the_simulation_there() -> None:
         tables.append((simulation_table(case, point, at, quality), at, quality))
     (low, _, _), (high, at, quality) = tables
     moved = at_volume(low, 5e6, float(at.plan.shots[0]), float(at.gain[0]),
-                      lambda z: gain_at(quality, z))  # fmt: skip
+                      drawn_gains(low, lambda z: gain_at(quality, z)))  # fmt: skip
     for k in high.rows.scenarios:
         np.testing.assert_array_equal(
             moved.rows.scenarios.full(k), high.rows.scenarios.full(k), err_msg=k

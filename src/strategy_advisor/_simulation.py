@@ -36,9 +36,12 @@ from ._uncertainty import (
 __all__ = [
     "SimulationResult",
     "SimulationTable",
+    "Spread",
     "at_volume",
+    "drawn_gains",
     "evaluate_table",
     "simulation_table",
+    "spreads",
     "summarise",
 ]
 
@@ -60,11 +63,42 @@ class SimulationResult:
     share_fine_tuning_better: float
 
 
-def _percentiles(x: FloatArray, level: float) -> Interval:
-    if x.size == 0 or np.isnan(x).any():
-        return None, None, None
-    lo, mid, hi = np.quantile(x, [(1 - level) / 2, 0.5, (1 + level) / 2])
-    return float(mid), float(lo), float(hi)
+@dataclass
+class Spread:
+    """The percentiles of one evaluated simulation: each strategy's total (median and the
+    interval's ends; None where a draw is unpriced) and the ends of the interval of the
+    decision score and of its cost term."""
+
+    intervals: dict[Strategy, Interval]
+    score: tuple[float, float]
+    cost: tuple[float, float]
+
+
+def spreads(evs: Sequence[ScoredRows], n: int, level: float) -> list[Spread]:
+    """The percentiles of the first ``n`` rows (the draws) of each of several evaluated
+    simulations: each quantity of every simulation in one ``np.quantile`` over a
+    (simulations, draws) array, the values each alone gives."""
+    lo, hi = (1 - level) / 2, (1 + level) / 2
+
+    def over(arrays: list[FloatArray], qs: list[float]) -> tuple[FloatArray, np.ndarray]:
+        x = np.stack([a[:n] for a in arrays])
+        unpriced = np.asarray(np.isnan(x).any(axis=1) | (n == 0), dtype=bool)
+        return np.quantile(x, qs, axis=1), unpriced
+
+    totals = {k: over([ev.totals[k] for ev in evs], [lo, 0.5, hi]) for k in (FT, ICL)}
+    score, _ = over([ev.scores.total for ev in evs], [lo, hi])
+    cost, _ = over([ev.scores.cost for ev in evs], [lo, hi])
+    out = []
+    for j in range(len(evs)):
+        intervals: dict[Strategy, Interval] = {}
+        for k, (q, unpriced) in totals.items():
+            intervals[k] = (
+                (None, None, None) if unpriced[j]
+                else (float(q[1, j]), float(q[0, j]), float(q[2, j]))
+            )  # fmt: skip
+        out.append(Spread(intervals, (float(score[0, j]), float(score[1, j])),
+                          (float(cost[0, j]), float(cost[1, j]))))  # fmt: skip
+    return out
 
 
 def _ranks(x: FloatArray) -> FloatArray:
@@ -163,22 +197,29 @@ def _end_scores() -> FloatArray:
     return np.array([-z, z])
 
 
+def drawn_gains(table: SimulationTable, gain_of_z: GainOfZ) -> tuple[FloatArray, FloatArray]:
+    """The quality gains of ``table``'s draws and the ends of the gain's interval for another
+    quantile function of the gain (another prompt): the same scores (:func:`at_volume`)."""
+    return gain_of_z(table.drawn.gain_score), gain_of_z(_end_scores())
+
+
 def at_volume(
     table: SimulationTable,
     volume: float,
     planned: float,
     gain_point: float,
-    gain_of_z: GainOfZ,
+    gains: tuple[FloatArray, FloatArray],
 ) -> SimulationTable:
     """``table`` for the same task at another volume, whose prompt has ``planned``
-    demonstrations and whose expected gain is ``gain_point`` (``gain_of_z``: its quantile
-    function): the same draws (no estimate is drawn from the volume's value, which the
-    table holds once), the gains drawn at the same scores."""
+    demonstrations and whose expected gain is ``gain_point`` (``gains``: the draws' gains
+    and the ends of its interval there, :func:`drawn_gains`): the same draws (no estimate
+    is drawn from the volume's value, which the table holds once), the gains drawn at the
+    same scores."""
     rows, drawn = table.rows, table.drawn
     if rows.scenarios["volume"].shape != (1,):
         raise ValueError("the simulation draws the volume: a table at another volume differs")
     scenarios = rows.scenarios.with_values(volume=volume)
-    gain = gain_of_z(drawn.gain_score)
+    gain, gain_ends = gains
     ends = scenarios.rows - gain.shape[0]
     return SimulationTable(
         FixedRows(
@@ -194,7 +235,7 @@ def at_volume(
             drawn.seed,
         ),
         table.found,
-        gain_of_z(_end_scores()),
+        gain_ends,
     )
 
 
@@ -218,20 +259,24 @@ def summarise(
     *,
     explained: bool = True,
     point_totals: Mapping[Strategy, float] | None = None,
+    spread: Spread | None = None,
 ) -> SimulationResult:
     """What the evaluated draws say: the intervals, the share of draws in which
     fine-tuning is the better choice, the value of information, and (``explained``) the
     tornado and, for each total as given (``point_totals``) far from its median, the input
     it moves with most (a sweep's rows read neither). ``point`` holds the point estimate's
-    scores (its first row)."""
+    scores (its first row); ``spread`` the draws' percentiles where they are known
+    (:func:`spreads` of several simulations at once)."""
     settings = uncertainty_settings()
     level = settings.interval_level
     n, drawn, found = settings.draws, table.drawn, table.found
+    if spread is None:
+        spread = spreads([ev], n, level)[0]
     sims = slice(0, n)
     sc = ev.scores
     ft_better = sc.fine_tuning[sims]
     share = float(ft_better.mean())
-    intervals = {k: _percentiles(ev.totals[k][sims], level) for k in (FT, ICL)}
+    intervals = spread.intervals
     priced = all(intervals[k][0] is not None for k in (FT, ICL))
     both_feasible = not (point.infeasible_ft[0] or point.infeasible_icl[0])
     evpi: tuple[float | None, float | None, float | None] = (None, None, None)
@@ -242,8 +287,7 @@ def summarise(
         if explained and point_totals is not None
         and far_from_median(point_totals.get(k), intervals[k][0])
     ]  # fmt: skip
-    s_lo, s_hi = np.quantile(sc.total[sims], [(1 - level) / 2, (1 + level) / 2])
-    c_lo, c_hi = np.quantile(sc.cost[sims], [(1 - level) / 2, (1 + level) / 2])
+    (s_lo, s_hi), (c_lo, c_hi) = spread.score, spread.cost
     uncertainty = construct(
         Uncertainty,
         draws=n,

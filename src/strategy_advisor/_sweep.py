@@ -23,8 +23,16 @@ from ._flips import Explored
 from ._pipeline import Parts, ScoredRows, evaluate, evaluate_tables, with_break_even
 from ._quality import QualityEstimate
 from ._scenarios import Case, Scenarios
-from ._simulation import Interval, SimulationTable, at_volume, summarise
-from ._types import Strategy, quiet_floats
+from ._simulation import (
+    Interval,
+    SimulationTable,
+    at_volume,
+    drawn_gains,
+    spreads,
+    summarise,
+)
+from ._types import FloatArray, Strategy, quiet_floats
+from ._uncertainty import uncertainty_settings
 
 __all__ = ["SweptVolume", "sweep_volumes"]
 
@@ -72,20 +80,30 @@ def sweep_volumes(
         at = with_break_even(at, be, parts)
     planned = at.plan.shots
     effects = parts.rulebook.effects
+    settings = uncertainty_settings()
+    # the quality estimate and the draws' gains for each prompt planned (a few at most)
+    # (NaN, no prompt planned, is one key: None)
+    keys = [None if math.isnan(x) else x for x in planned.tolist()]
+    gains: dict[float | None, tuple[QualityEstimate, tuple[FloatArray, FloatArray]]] = {}
+    for key in dict.fromkeys(keys):
+        quality, gain_of_z = quality_at(math.nan if key is None else key)
+        gains[key] = quality, drawn_gains(first, gain_of_z)
     out: list[SweptVolume] = []
     per_table = max(1, _ROWS_PER_TABLE // first.rows.scenarios.rows)
     for start in range(0, m, per_table):
         chunk = range(start, min(m, start + per_table))
         sims = []
         for i in chunk:
-            quality, gain_of_z = quality_at(float(planned[i]))
+            quality, drawn = gains[keys[i]]
             table = at_volume(first, float(values[i]), float(planned[i]), float(at.gain[i]),
-                              gain_of_z)  # fmt: skip
+                              drawn)  # fmt: skip
             sims.append((table, quality))
         ev, slices = evaluate_tables(case, parts, [t.rows for t, _ in sims])
-        for i, (table, quality), rows_of in zip(chunk, sims, slices, strict=True):
-            sim = summarise(table, ScoredRows.of(ev, rows_of), at.scores.take(slice(i, i + 1)),
-                            quality, parts, explained=False)  # fmt: skip
+        scored = [ScoredRows.of(ev, rows_of) for rows_of in slices]
+        spread = spreads(scored, settings.draws, settings.interval_level)
+        for i, (table, quality), drawn_rows, sp in zip(chunk, sims, scored, spread, strict=True):
+            sim = summarise(table, drawn_rows, at.scores.take(slice(i, i + 1)), quality,
+                            parts, explained=False, spread=sp)  # fmt: skip
             fired = tuple(e for e, f in zip(effects, at.rules.fired[:, i].tolist(), strict=True)
                           if f)  # fmt: skip
             decision = decide(at.scores, fired, sim.share_fine_tuning_better, policy=policy,
