@@ -405,10 +405,6 @@ def report(results: list[dict[str, Any]], label: str, most: int) -> int:
             f"{len(short_fail) - len(window)} do not keep it 0.01% short (counts are not "
             "probed closer): the answer changed before the reported value"
         )
-        shown = [{"source": r["source"], "profile": r["profile"], "flip": f} for r, f in past_fail]
-        _show("failing past the value", shown, most)
-        shown = [{"source": r["source"], "profile": r["profile"], "flip": f} for r, f in short_fail]
-        _show("failing short of the value", shown, most)
         windows = [(r, f) for r, f in flips if f.get("until") is not None]
         end_fail = [(r, f) for r, f in windows if f.get("until_ok") is not True]
         print(

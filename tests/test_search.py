@@ -23,15 +23,19 @@ def _walk(points: list[float], *, start: float = 0.0, integer: bool = False,
                 geometric=geometric, precision=precision, until=until)  # fmt: skip
 
 
-def _windows(*spans: tuple[float, float]) -> Probe:
-    """Outcome 1 inside each ``[low, high)`` of ``spans``, else 0; no signal."""
+def _windows(*spans: tuple[float, float], code: tuple[int, ...] = (),
+             refused: tuple[float, float] | None = None) -> Probe:  # fmt: skip
+    """Outcome ``code[i]`` (1 by default) inside the ``[low, high)`` of ``spans[i]``, else 0;
+    no signal; values strictly inside ``refused`` not accepted."""
 
     def probe(index: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
-        inside = np.zeros(values.shape, dtype=bool)
-        for low, high in spans:
-            inside |= (values >= low) & (values < high)
-        nan = np.full(values.shape, np.nan)
-        return inside.astype(np.intp), nan, np.ones(values.shape, dtype=bool)
+        out = np.zeros(values.shape, dtype=np.intp)
+        for i, (low, high) in enumerate(spans):
+            out[(values >= low) & (values < high)] = code[i] if code else 1
+        valid = np.ones(values.shape, dtype=bool)
+        if refused is not None:
+            valid &= ~((values > refused[0]) & (values < refused[1]))
+        return out, np.full(values.shape, np.nan), valid
 
     return probe
 
@@ -206,3 +210,24 @@ def test_the_window_nearest_the_change_is_found_between_the_walks_probes() -> No
     (hit,) = first_changes([walk], _windows((4.5, 4.6), (8.0, 50.0)))
     assert hit is not None and hit.value == pytest.approx(4.5, rel=1e-6)
     assert hit.until is not None and hit.until == pytest.approx(4.6, rel=1e-6)
+
+
+def test_a_window_ends_where_the_narrowed_change_has_an_outcome_of_its_own() -> None:
+    # the coarse probe at 4 has outcome 1; narrowed, the change at 3.7 has outcome 2, which
+    # ends at 4 itself (the coarse probe), not where outcome 1 ends (7)
+    walk = _walk([float(x) for x in range(1, 11)], until=True)
+    (hit,) = first_changes([walk], _windows((3.7, 4.0), (4.0, 7.0), code=(2, 1)))
+    assert hit is not None and hit.outcome == 2
+    assert hit.value == pytest.approx(3.7, rel=1e-6)
+    assert hit.until is not None and hit.until == pytest.approx(4.0, rel=1e-6)
+
+
+def test_a_nearer_window_end_is_narrowed_though_the_far_one_could_not_be() -> None:
+    # the coarse probes see the answer end between 8 and 9, where no value is accepted:
+    # that bracket cannot narrow; the refining probes find the nearer end, which must
+    # narrow to the precision all the same (3.7537: between two refining probes, 3 + k/128)
+    walk = _walk([float(x) for x in range(1, 11)], until=True)
+    probe = _windows((3.7, 3.7537), (4.0, 8.5), refused=(8.0, 9.0))
+    (hit,) = first_changes([walk], probe)
+    assert hit is not None and hit.value == pytest.approx(3.7, rel=1e-6)
+    assert hit.until is not None and hit.until == pytest.approx(3.7537, rel=1e-6)

@@ -13,6 +13,7 @@ import pytest
 
 from strategy_advisor import (
     Advisor,
+    FlipPoint,
     ParameterError,
     Portfolio,
     ProfileError,
@@ -26,6 +27,7 @@ from strategy_advisor import (
     sweep,
     what_if,
 )
+from strategy_advisor._whatif import exploration_settings, flip_reason
 
 from .helpers import TODAY, offer, profile, spec
 
@@ -380,14 +382,14 @@ def test_a_flip_at_any_amount_from_zero_reads_above_zero() -> None:
     # any amount up to about a thousand tokens: from there on, the answer is today's again
     assert f.until is not None and 1_000 < f.until < 1_100
     assert f.text == f"above 0 tokens (only below {f.until:,.0f} tokens)"
-    assert f.holds == "only at 0 tokens"
+    assert f.holds == f"only at 0 tokens (and again from {f.until:,.0f} tokens)"
     for amount in (f.value, f.value / 1_000, 1.0, 0.999 * f.until):  # any amount at all
         assert what_if(ANY_CONTEXT, {"retrieved_context_tokens": amount},
                        today=TODAY).strategy is f.becomes  # fmt: skip
     assert what_if(ANY_CONTEXT, {"retrieved_context_tokens": f.until},
                    today=TODAY).strategy is rec.strategy  # fmt: skip
     margins = next(r for r in rec.reasons if r.code == "decision-margins")
-    assert "retrieved context only at 0 tokens" in margins.message
+    assert f"retrieved context {f.holds}, " in margins.message
 
 
 #: Two demonstrations cost more than three: a prompt of three is long enough to cache.
@@ -415,6 +417,50 @@ def test_a_flip_that_holds_for_one_count_says_where_it_ends() -> None:
     assert at[3].costs[icl].total_usd < at[2].costs[icl].total_usd  # type: ignore[operator]
     # a flip without a window has none
     assert all(g.until is None for g in rec.flip_points if g.field != "icl_shots")
+
+
+def test_a_window_in_words() -> None:
+    from strategy_advisor._flips import _holds, _window, _with_window
+
+    fields = {f.path: f for f in exploration_settings().fields}
+    shots, months = fields["icl_shots"], fields["horizon_months"]
+    assert _window(shots, 2, None) == ""
+    assert _window(shots, 2, 3) == "only below 3"
+    assert _window(shots, 5, 3) == "only above 3"  # a walk down from 8
+    assert _window(months, 2.7649, 2.7372) == "only above 2.7 months"
+    # both ends read the same: how much further, as a share
+    assert _window(months, 2.7649, 2.7651) == "only for 0.0072% further"
+    assert _with_window("2", "only below 3") == "2 (only below 3)"
+    assert _with_window("3.15 months (+0.4%)", "only below 3.2 months") == (
+        "3.15 months (+0.4%; only below 3.2 months)"
+    )
+    assert _with_window("2", "") == "2"
+    # a fact's margin says where today's answer holds again past the window
+    assert _holds(shots, 8.0, 5.0, 1e-4, None) == "down to 6"
+    assert _holds(shots, 8.0, 5.0, 1e-4, 3.0) == "down to 6 (and again at 3 or below)"
+    assert _holds(shots, 0.0, 2.0, 1e-4, 3.0) == "up to 1 (and again from 3)"
+
+
+def test_a_lever_flipping_from_zero_with_a_window_reads_rose_above() -> None:
+    flip = FlipPoint(
+        field="instruction_tokens", label="instructions", current=0.0, value=0.09,
+        becomes=Strategy.FINE_TUNING, until=900.0, text="above 0 tokens (only below 900 tokens)",
+        current_text="0 tokens",
+    )  # fmt: skip
+    reason = flip_reason((flip,), Strategy.IN_CONTEXT_LEARNING, 3)
+    assert reason is not None
+    assert "if instructions rose above 0 tokens (only below 900 tokens) (each alone" in (
+        reason.message
+    )
+
+
+def test_where_neither_strategy_is_feasible_no_window_is_searched() -> None:
+    # which strategies are feasible is part of what such a flip point says: the next change
+    # of the search's outcome need not end it
+    rec = recommend(profile(icl_shots=2, icl_model=spec(context_window=600),
+                            ft_model=spec(context_window=200)), today=TODAY)  # fmt: skip
+    assert not any(rec.feasible.values()) and rec.flip_points
+    assert all(f.until is None and "only" not in f.text for f in rec.flip_points)
 
 
 def test_sweep_changes_strategy_where_a_flip_point_says() -> None:

@@ -130,28 +130,46 @@ def _any_amount(setting: _FieldSetting, x0: float, value: float, precision: floa
     return setting.kind != "int" and x0 == 0 and 0 < value <= resolution_at_zero(setting, precision)
 
 
-def _until_text(setting: _FieldSetting, value: float, until: float | None) -> str:
+def _window(setting: _FieldSetting, value: float, until: float | None) -> str:
     """Where the new answer ends, in words ("" where it holds to the end of the walk):
-    "(only below 28)", "(only above 2.74 months)"; as a share of the value where the two
-    read the same ("(only within 0.4%)")."""
+    "only below 28", "only above 2.74 months"; as a share of the value where the two read
+    the same ("only for 0.4% further")."""
     if until is None:
         return ""
     words = value_text(until, setting)
     if words == value_text(value, setting) and value:
-        return f" (only within {100 * abs(until - value) / abs(value):.2g}%)"
-    return f" (only {'below' if until > value else 'above'} {words})"
+        return f"only for {100 * abs(until - value) / abs(value):.2g}% further"
+    return f"only {'below' if until > value else 'above'} {words}"
 
 
-def _holds(setting: _FieldSetting, x0: float, value: float, precision: float) -> str:
-    """How far a fact can move before the answer does: the last value before the flip."""
+def _with_window(words: str, window: str) -> str:
+    """``words`` with the window in brackets, in the bracket they end with if they do
+    ("3.15 months (+0.4%; only below 3.2 months)")."""
+    if not window:
+        return words
+    if words.endswith(")"):
+        return f"{words[:-1]}; {window})"
+    return f"{words} ({window})"
+
+
+def _holds(
+    setting: _FieldSetting, x0: float, value: float, precision: float, until: float | None
+) -> str:
+    """How far a fact can move before the answer does: the last value before the flip; and,
+    past a window, where today's answer holds again."""
     if _any_amount(setting, x0, value, precision):
-        return f"only at {value_text(0.0, setting)}"
-    if setting.kind != "int" and value == 0 and x0 > 0:  # only none flips it
-        return f"down to just above {value_text(0.0, setting)}"
-    step = (1.0 if value < x0 else -1.0) if setting.kind == "int" else 0.0
-    last = value + step
-    way = "up to" if value > x0 else "down to"
-    return f"{way} {value_text(last, setting)}"
+        words = f"only at {value_text(0.0, setting)}"
+    elif setting.kind != "int" and value == 0 and x0 > 0:  # only none flips it
+        words = f"down to just above {value_text(0.0, setting)}"
+    else:
+        step = (1.0 if value < x0 else -1.0) if setting.kind == "int" else 0.0
+        way = "up to" if value > x0 else "down to"
+        words = f"{way} {value_text(value + step, setting)}"
+    if until is None:
+        return words
+    again = "from" if until > value else "at"
+    below = "" if until > value else " or below"
+    return f"{words} (and again {again} {value_text(until, setting)}{below})"
 
 
 @dataclass
@@ -213,7 +231,9 @@ def explore(
                     geometric=setting.bounds == "scale" and x0 > 0,
                     precision=settings.relative_precision,
                     resolution=resolution_at_zero(setting, settings.relative_precision),
-                    until=True,
+                    # where neither strategy is feasible, the outcome holds which are: its
+                    # next change need not end what the flip point says (makes_feasible)
+                    until=not neither,
                 )
             )
             meta.append((setting, knob.name, x0))
@@ -282,16 +302,16 @@ def explore(
                 value=int(value) if integer else float(value),
                 becomes=Strategy.FINE_TUNING if code & 1 else Strategy.IN_CONTEXT_LEARNING,
                 until=None if until is None else int(until) if integer else float(until),
-                text=(
+                text=_with_window(
                     f"above {value_text(0.0, setting)}"
                     if _any_amount(setting, float(x0), value, settings.relative_precision)
-                    else flip_text(float(x0), value, setting)
-                )
-                + _until_text(setting, value, until),
+                    else flip_text(float(x0), value, setting),
+                    _window(setting, value, until),
+                ),
                 current_text=value_text(float(x0), setting),
                 makes_feasible=makes,
                 holds=(
-                    _holds(setting, float(x0), value, settings.relative_precision)
+                    _holds(setting, float(x0), value, settings.relative_precision, until)
                     if setting.role == "fact"
                     else None
                 ),

@@ -64,8 +64,16 @@ class Change(NamedTuple):
     until: float | None = None
 
 
-#: A bracket being narrowed: (a, b, signal at a, signal at b, outcome at b, outcome at a).
-_Bracket = tuple[float, float, float, float, int, int]
+class _Bracket(NamedTuple):
+    """A bracket being narrowed: ``a`` has the outcome ``held``, ``b`` (further out) the
+    outcome ``changed``; ``sa`` and ``sb`` their signals."""
+
+    a: float
+    b: float
+    sa: float
+    sb: float
+    held: int
+    changed: int
 
 
 def _between(a: float, b: float, k: int, integer: bool, geometric: bool) -> list[float]:
@@ -149,7 +157,7 @@ def _nearer_end(
     y, sy, held = change
     for x, ox, sx in beyond:
         if ox != held:
-            return y, x, sy, sx, ox, held
+            return _Bracket(y, x, sy, sx, held, ox)
         y, sy = x, sx
     return None
 
@@ -183,8 +191,8 @@ def first_changes(walks: list[Walk], probe: Probe) -> list[Change | None]:
             if not valid[k]:
                 break
             if outcome[k] != held:
-                brackets[i, part] = (prev, float(values[k]), prev_signal, float(signal[k]),
-                                     int(outcome[k]), held)  # fmt: skip
+                brackets[i, part] = _Bracket(prev, float(values[k]), prev_signal,
+                                             float(signal[k]), held, int(outcome[k]))  # fmt: skip
                 if part or not w.until:
                     break
                 held, part = int(outcome[k]), 1
@@ -212,7 +220,7 @@ def first_changes(walks: list[Walk], probe: Probe) -> list[Change | None]:
         keys = list(active)
         nearer: dict[tuple[int, int], _Bracket] = {}
         o, sgn, ok = probe(np.array([keys[n][0] for n in owner.tolist()], dtype=np.intp), vals)
-        for n, (key, (a, b, sa, sb, ob, held)) in enumerate(active.items()):
+        for n, (key, (a, b, sa, sb, held, ob)) in enumerate(active.items()):
             at = np.flatnonzero((owner == n) & ok)
             at = at[np.argsort(np.abs(vals[at] - a), kind="stable")]  # nearest ``a`` first
             mine = list(zip(vals[at].tolist(), o[at].tolist(), sgn[at].tolist(), strict=True))
@@ -228,7 +236,7 @@ def first_changes(walks: list[Walk], probe: Probe) -> list[Change | None]:
             if (na, nb) == (a, b):
                 stuck.add(key)
             else:
-                brackets[key] = (na, nb, nsa, nsb, nob, held)
+                brackets[key] = _Bracket(na, nb, nsa, nsb, held, nob)
             if key[1] == 0 and walks[key[0]].until:
                 beyond = mine[changed + 1 :] + ([(b, ob, sb)] if nb != b else [])
                 end = _nearer_end((nb, nsb, nob), beyond)
@@ -236,11 +244,11 @@ def first_changes(walks: list[Walk], probe: Probe) -> list[Change | None]:
                     nearer[key[0], 1] = end
         brackets.update(nearer)  # after this round's own narrowing of the ends they replace
         stuck.difference_update(nearer)
-    for (i, part), (_, b, _, sb, ob, _) in brackets.items():
+    for (i, part), bracket in brackets.items():
         if part == 0:
-            out[i] = Change(b, ob, sb)
-    for (i, part), (_, b, *_) in brackets.items():
+            out[i] = Change(bracket.b, bracket.changed, bracket.sb)
+    for (i, part), bracket in brackets.items():
         hit = out[i]
         if part == 1 and hit is not None:
-            out[i] = hit._replace(until=b)
+            out[i] = hit._replace(until=bracket.b)
     return out

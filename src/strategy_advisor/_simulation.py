@@ -82,7 +82,7 @@ def spreads(evs: Sequence[ScoredRows], n: int, level: float) -> list[Spread]:
 
     def over(arrays: list[FloatArray], qs: list[float]) -> tuple[FloatArray, np.ndarray]:
         x = np.stack([a[:n] for a in arrays])
-        unpriced = np.asarray(np.isnan(x).any(axis=1) | (n == 0), dtype=bool)
+        unpriced = np.asarray(np.isnan(x).any(axis=1), dtype=bool)
         return np.quantile(x, qs, axis=1), unpriced
 
     totals = {k: over([ev.totals[k] for ev in evs], [lo, 0.5, hi]) for k in (FT, ICL)}

@@ -43,7 +43,7 @@ class FlipPoint(BaseModel):
     """Where one input would change the answer.
 
     At ``current`` the recommendation is the recommended strategy; at ``value``, and past
-    it going away from ``current`` (up to ``until`` where the answer turns again within the
+    it going away from ``current`` (up to ``until``, where the answer turns again within the
     input's plausible range), it is ``becomes``. Every other input as given.
     """
 
@@ -57,9 +57,10 @@ class FlipPoint(BaseModel):
     until: int | float | None = Field(
         None,
         description="Further from current than value: the first value at which the answer "
-        "is no longer this flip point's (a window: 'becomes' holds from value up to, not "
-        "including, until). None: every value probed up to the input's plausible bound "
-        "keeps it.",
+        "is no longer this flip point's (a window: 'becomes' holds from value to until, "
+        "not including it, going away from current). None: every value probed up to the "
+        "input's plausible bound (or one the profile does not accept) keeps it, or neither "
+        "strategy is feasible as described (windows are not searched there).",
     )
     text: str = Field(description="The value in words, e.g. '$0.90/h per replica'.")
     current_text: str = Field(description="The current value in words.")
@@ -71,7 +72,8 @@ class FlipPoint(BaseModel):
     holds: str | None = Field(
         None,
         description="For a fact: how far the answer holds, in words ('down to 9'), the last "
-        "value before the flip.",
+        "value before the flip; past a window, where it holds again ('up to 40 (and again "
+        "from 97)').",
     )
     kind: Literal["lever", "fact"] = Field(
         "lever",
@@ -294,7 +296,7 @@ def flip_reason(
         seen.add(f.field)
         verb = "rose" if f.value > f.current else "fell"
         # a flip from 0 at any amount is written "above 0 tokens": "rose above 0 tokens"
-        to = " " if f.text == f"above {f.current_text}" else " to "
+        to = " " if f.text.startswith(f"above {f.current_text}") else " to "
         parts.append(f"{f.label} {verb}{to}{f.text}")
         if len(parts) == most:
             break
