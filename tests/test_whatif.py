@@ -417,6 +417,10 @@ def test_a_flip_that_holds_for_one_count_says_where_it_ends() -> None:
     assert at[3].costs[icl].total_usd < at[2].costs[icl].total_usd  # type: ignore[operator]
     # a flip without a window has none
     assert all(g.until is None for g in rec.flip_points if g.field != "icl_shots")
+    # the window round-trips with the answer, its count a count
+    back = Recommendation.model_validate_json(rec.to_json())
+    assert back == rec and pickle.loads(pickle.dumps(rec)) == rec
+    assert type(next(g for g in back.flip_points if g.field == "icl_shots").until) is int
 
 
 def test_a_window_in_words() -> None:
