@@ -496,6 +496,28 @@ def test_the_totals_interval_is_the_80_percent_interval_of_the_draws() -> None:
     assert rec.uncertainty.share_fine_tuning_better == pytest.approx(share, rel=1e-12)
 
 
+def test_the_score_in_dollars_is_the_net_benefit_and_has_the_score_s_sign() -> None:
+    """What the flip search narrows on: ``(C_icl + floor)·exp((S − cost)/k) − (C_ft +
+    floor)``, positive exactly where the score is; straight in the volume when both totals
+    are and nothing else in the score moves."""
+    from strategy_advisor._decision import cost_scores, net_benefit
+
+    rng = np.random.default_rng(3)
+    ft, icl = rng.lognormal(9, 1, 500), rng.lognormal(9, 1, 500)
+    others = rng.normal(0, 1, 500)  # quality, rules, feasibility
+    total = others + cost_scores(ft, icl, POLICY)
+    nb = net_benefit(total, ft, POLICY)
+    k, floor = POLICY.cost_weight, POLICY.cost_floor_usd
+    np.testing.assert_allclose(nb, (icl + floor) * np.exp(others / k) - (ft + floor),
+                               rtol=1e-9, atol=1e-6)  # fmt: skip
+    assert ((nb > 0) == (total > 0)).all()
+    volume = np.array([1e3, 2e3, 4e3])  # totals straight in the volume, the rest fixed
+    ft_v, icl_v = 5_000 + 0.01 * volume, 100 + 0.02 * volume
+    nb_v = net_benefit(0.3 + cost_scores(ft_v, icl_v, POLICY), ft_v, POLICY)
+    slope = (nb_v[1] - nb_v[0]) / 1e3
+    assert nb_v[2] == pytest.approx(nb_v[1] + slope * 2e3, rel=1e-9)
+
+
 def test_the_percentiles_of_several_simulations_are_each_one_alone() -> None:
     """A sweep computes its volumes' percentiles together (one ``np.quantile`` a quantity):
     each is, to the bit, what its simulation alone gives, and an unpriced draw leaves that

@@ -211,6 +211,26 @@ def cost_scores(ft_total: FloatArray, icl_total: FloatArray, policy: DecisionPol
     return -policy.cost_weight * np.log((ft_total + floor) / (icl_total + floor))
 
 
+def net_benefit(total: FloatArray, ft_total: FloatArray, policy: DecisionPolicy) -> FloatArray:
+    """The decision score in dollars: fine-tuning's net benefit ``(C_ft + floor)·(exp(S/k)
+    − 1)``, that is ``(C_icl + floor)·exp((S − cost)/k) − (C_ft + floor)``, positive exactly
+    where the score ``S`` is (NaN where fine-tuning is unpriced). Straight in an input the
+    totals are straight in (a volume, a price, hours) where quality and rules stay put: a
+    search's secant through two of its values finds such a root at once.
+
+    Examples
+    --------
+    >>> p = DecisionPolicy.default()
+    >>> _, cost = cost_score(9.0, 1.0, p)  # a score of its cost term alone (floor $1)
+    >>> round(float(net_benefit(np.array([cost]), np.array([9.0]), p)[0]), 6)  # 2 − 10
+    -8.0
+    >>> float(net_benefit(np.array([0.0]), np.array([9.0]), p)[0])  # a tie: no benefit
+    0.0
+    """
+    k, floor = policy.cost_weight, policy.cost_floor_usd
+    return np.asarray((ft_total + floor) * np.expm1(total / k), dtype=np.float64)
+
+
 class RowScores:
     """The decision over rows of scenarios: each term of the score, which strategies the
     rules leave, and the strategy recommended (``fine_tuning`` True where fine-tuning)."""

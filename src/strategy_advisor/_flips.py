@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._breakeven import break_even_of, break_even_walk, relative_gap
-from ._decision import RowScores
+from ._decision import RowScores, net_benefit
 from ._pipeline import Evaluation, FixedRows, Parts, ScoredRows, evaluate_tables
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
 from ._search import Change, Walk, first_changes
@@ -204,6 +204,9 @@ def explore(
     neither = bool(sc0.infeasible_ft[0] and sc0.infeasible_icl[0])
     current = _outcome(sc0, neither)[0]
     planned = float(at_point.plan.shots[0])
+    # the walks narrow on the score in dollars (net_benefit), the break-even's on the
+    # difference of the totals: both straight in most inputs, so the secant closes brackets
+    start_signal = float(net_benefit(sc0.total, at_point.bills.total[FT], parts.policy)[0])
     walks: list[Walk] = []
     meta: list[tuple[_FieldSetting, str, float] | None] = []
     walks.append(break_even_walk())
@@ -225,7 +228,7 @@ def explore(
                 Walk(
                     start=x0,
                     outcome=int(current),
-                    signal=float(at_point.scores.total[0]),
+                    signal=start_signal,
                     points=pts,
                     integer=setting.kind == "int",
                     geometric=setting.bounds == "scale" and x0 > 0,
@@ -260,7 +263,8 @@ def explore(
         be_rows = is_be[index]
         forced = sc.infeasible_ft ^ sc.infeasible_icl
         outcome = np.where(be_rows, gap <= 0, _outcome(sc, neither)).astype(np.intp)
-        signal = np.where(be_rows, gap, np.where(forced, np.nan, sc.total))
+        dollars = net_benefit(sc.total, ft, parts.policy)
+        signal = np.where(be_rows, ft - icl, np.where(forced, np.nan, dollars))
         ok = np.ones(len(values), dtype=bool)
         for i, name in enumerate(unique):
             mask = (knob_index == i) & ~be_rows
@@ -272,6 +276,10 @@ def explore(
         return outcome, signal, ok
 
     found = first_changes(walks, probe)
+    if found[0] is not None:  # the break-even is read on the relative gap there
+        ft_at, icl_at, _ = volumes[found[0].value]
+        found[0] = found[0]._replace(signal=float(relative_gap(np.float64(ft_at),
+                                                               np.float64(icl_at))))  # fmt: skip
     be = None
     volumes = _curve_volumes(volumes, walks[0], found[0])
     found_flips: list[FlipPoint] = []

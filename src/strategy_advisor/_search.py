@@ -5,8 +5,8 @@ walk's probes are evaluated together, in one table of scenarios. Each walk's fir
 with another outcome brackets the change, and the brackets are narrowed together, round by
 round (evenly spread probes, as many as close the bracket in this round or else in the
 next, plus the root of the straight line through the two ends' continuous signal where it
-has one: the decision score, or the difference of two totals), until each is as narrow as
-asked. A walk can also ask where the new outcome ends: its first later probe with yet
+has one: the decision score in dollars, or the difference of two totals), until each is as
+narrow as asked. A walk can also ask where the new outcome ends: its first later probe with yet
 another outcome brackets that change, narrowed in the same rounds. Every search has a fixed
 budget of rounds and probes, and every round narrows or ends a bracket: no input can make it
 loop.
