@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from strategy_advisor._breakeven import break_even_of, break_even_walk, relative_gap
-from strategy_advisor._search import Change, Probe, Walk, first_changes
+from strategy_advisor._search import Probe, Walk, first_changes
 
 
 def _walk(points: list[float], *, start: float = 0.0, integer: bool = False,
@@ -168,11 +168,13 @@ def test_the_break_even_walk_starts_at_zero_and_covers_every_volume() -> None:
 def test_the_relative_gap_and_what_counts_as_a_break_even() -> None:
     gap = relative_gap(np.array([105.0, 100.0, 0.0]), np.array([100.0, 105.0, 0.0]))
     np.testing.assert_allclose(gap, [5 / 105, -5 / 105, 0.0], rtol=1e-15)
-    assert break_even_of(None) is None
-    assert break_even_of(Change(0.0, 1, -0.1)) is None  # cheaper from zero volume: none
-    assert break_even_of(Change(1_000.0, 1, -0.004)) == 1_000.0  # within 0.5%
-    assert break_even_of(Change(1_000.0, 1, -0.006)) is None  # a jump: no equal totals
-    assert break_even_of(Change(1_000.0, 1, math.nan)) is None
+    assert break_even_of(None, 1.0, 1.0) is None
+    assert break_even_of(0.0, 90.0, 100.0) is None  # cheaper from zero volume: none
+    assert break_even_of(1_000.0, 99.6, 100.0) == 1_000.0  # within 0.5%
+    assert break_even_of(1_000.0, 99.4, 100.0) is None  # a jump: no equal totals
+    assert break_even_of(1_000.0, math.nan, 100.0) is None
+    # read on the relative gap, not on a difference in dollars: $0.89 apart out of $18,980
+    assert break_even_of(298_715.0, 18_979.32, 18_980.21) == 298_715.0
 
 
 def test_a_walk_that_asks_finds_where_the_new_outcome_ends() -> None:

@@ -423,6 +423,25 @@ def test_a_flip_that_holds_for_one_count_says_where_it_ends() -> None:
     assert type(next(g for g in back.flip_points if g.field == "icl_shots").until) is int
 
 
+def test_a_break_even_found_on_the_difference_in_dollars_is_read_on_the_relative_gap() -> None:
+    # the search narrows on ft - icl in dollars; at the crossing they are $0.89 apart out of
+    # $18,980, well within 0.5%: read as dollars, that would have been no break-even
+    p = {
+        "task_type": "classification", "n_labeled_examples": 8790, "avg_input_tokens": 518.0,
+        "avg_output_tokens": 140.4, "requests_per_month": 14300.0, "horizon_months": 12.0,
+        "instruction_tokens": 0.0, "n_classes": 3, "icl_shots": 32,
+        "latency_budget_ms": 86400000.0, "task_change_interval_days": 90.0,
+        "adapters_per_deployment": 10, "icl_model": "claude-sonnet-4-6",
+        "ft_model": "together/llama-3.3-70b-instruct-turbo",
+    }  # fmt: skip
+    be = recommend(p, today=TODAY).break_even_requests_per_month
+    assert be is not None and 2e5 < be < 4e5
+    at = what_if(p, {"requests_per_month": be}, today=TODAY).costs
+    ft, icl = (at[s].total_usd for s in Strategy)
+    assert ft is not None and icl is not None
+    assert abs(ft - icl) > 0.5 and abs(ft - icl) / max(ft, icl) < 0.005
+
+
 def test_a_window_in_words() -> None:
     from strategy_advisor._flips import _holds, _window, _with_window
 

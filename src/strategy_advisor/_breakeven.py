@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from ._datafiles import shipped
-from ._search import Change, Walk
+from ._search import Walk
 from ._types import STRICT_DATA, FloatArray
 
 __all__ = [
@@ -72,15 +72,20 @@ def break_even_walk() -> Walk:
     )
 
 
-def break_even_of(hit: Change | None) -> float | None:
-    """The break-even from the walk's first change: its volume, when the totals there are
-    within ``equal_within`` of each other (else a jump: None). A change at zero volume
-    means fine-tuning is never dearer: no break-even either."""
-    if hit is None:
+def break_even_of(volume: float | None, ft_total: float, icl_total: float) -> float | None:
+    """The break-even from the volume at which the walk's outcome first changed (None: it
+    never did) and both totals there: that volume, when the totals are within
+    ``equal_within`` of each other (:func:`relative_gap`; else a jump: None). A change at
+    zero volume means fine-tuning is never dearer: no break-even either.
+
+    Examples
+    --------
+    >>> break_even_of(1_000.0, 100.0, 100.4), break_even_of(1_000.0, 100.0, 101.0)
+    (1000.0, None)
+    """
+    if volume is None or volume <= 0:
         return None
-    volume, gap = hit.value, hit.signal
-    if volume <= 0:
-        return None
+    gap = float(relative_gap(np.float64(ft_total), np.float64(icl_total)))
     if not math.isfinite(gap) or abs(gap) > break_even_settings().equal_within:
         return None
     return volume

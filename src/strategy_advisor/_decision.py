@@ -211,12 +211,15 @@ def cost_scores(ft_total: FloatArray, icl_total: FloatArray, policy: DecisionPol
     return -policy.cost_weight * np.log((ft_total + floor) / (icl_total + floor))
 
 
+@quiet_floats
 def net_benefit(total: FloatArray, ft_total: FloatArray, policy: DecisionPolicy) -> FloatArray:
-    """The decision score in dollars: fine-tuning's net benefit ``(C_ft + floor)·(exp(S/k)
-    − 1)``, that is ``(C_icl + floor)·exp((S − cost)/k) − (C_ft + floor)``, positive exactly
-    where the score ``S`` is (NaN where fine-tuning is unpriced). Straight in an input the
-    totals are straight in (a volume, a price, hours) where quality and rules stay put: a
-    search's secant through two of its values finds such a root at once.
+    """The decision score ``S`` in dollars: ``(C_ft + floor)·(exp(S/k) − 1)``, positive
+    exactly where the score is (NaN where fine-tuning is unpriced). Where the score compares
+    both totals it is fine-tuning's net benefit, ``(C_icl + floor)·exp((S − cost)/k) −
+    (C_ft + floor)``: straight in an input the totals are straight in (a price, hours;
+    nearly so in the volume, bent by replica steps, cache warmth and the prompt plan) where
+    the quality, rules and latency terms stay put, so that a search's secant through two of
+    its values lands near the root.
 
     Examples
     --------

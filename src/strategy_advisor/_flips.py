@@ -276,16 +276,11 @@ def explore(
         return outcome, signal, ok
 
     found = first_changes(walks, probe)
-    if found[0] is not None:  # the break-even is read on the relative gap there
-        ft_at, icl_at, _ = volumes[found[0].value]
-        found[0] = found[0]._replace(signal=float(relative_gap(np.float64(ft_at),
-                                                               np.float64(icl_at))))  # fmt: skip
-    be = None
-    volumes = _curve_volumes(volumes, walks[0], found[0])
+    be = _break_even(found[0], volumes)
+    volumes = _curve_volumes(volumes, walks[0], found[0], be)
     found_flips: list[FlipPoint] = []
     for m, hit in zip(meta, found, strict=True):
         if m is None:
-            be = break_even_of(hit)
             continue
         if hit is None:
             continue
@@ -331,10 +326,22 @@ def explore(
     )
 
 
+def _break_even(
+    hit: Change | None, volumes: dict[float, tuple[float, float, float]]
+) -> float | None:
+    """The break-even from its walk's first change (narrowed on the totals' difference in
+    dollars) and the totals priced there (read on their relative gap)."""
+    if hit is None:
+        return None
+    ft, icl, _ = volumes[hit.value]
+    return break_even_of(hit.value, ft, icl)
+
+
 def _curve_volumes(
     volumes: dict[float, tuple[float, float, float]],
     walk: Walk,
     hit: Change | None,
+    break_even: float | None,
 ) -> dict[float, tuple[float, float, float]]:
     """The totals the cost curve draws: at the break-even walk's volumes and where the
     crossing was found; at a jump (no volume with equal totals) also the last priced volume
@@ -343,7 +350,7 @@ def _curve_volumes(
     if hit is not None:
         change = hit.value
         kept.add(change)
-        if break_even_of(hit) is None:
+        if break_even is None:
             priced = [v for v, t in volumes.items() if v < change and not math.isnan(t[0] - t[1])]
             kept.add(max(priced, default=change))
     return {v: t for v, t in volumes.items() if v in kept}
