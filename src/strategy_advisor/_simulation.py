@@ -134,7 +134,10 @@ def _rank_correlation(u: FloatArray, score_ranks: FloatArray) -> float:
 def _net_benefit(ev: ScoredRows, rows: slice, policy: DecisionPolicy) -> tuple[FloatArray, ...]:
     """Fine-tuning's net benefit in each draw, in dollars at prompting's cost scale:
     ``(C_icl + f)·exp((G/g + R)/k) − (C_ft + f)``, positive exactly where the draw's
-    score is (and its parts for the partial values)."""
+    score is when the latency budget's term is 0 (and its parts for the partial values).
+    That term, ``ln P_ft − ln P_icl``, is a chance, not a cost: at ``exp(L/k)`` a chance
+    floored at 1e-6 would multiply a total by up to 6,100 (the default policy), so the value
+    of information leaves it out (``docs/decision.md``)."""
     f, k = policy.cost_floor_usd, policy.cost_weight
     c_icl = ev.totals[ICL][rows] + f
     c_ft = ev.totals[FT][rows] + f
