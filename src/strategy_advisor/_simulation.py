@@ -76,28 +76,24 @@ class Spread:
 
 def spreads(evs: Sequence[ScoredRows], n: int, level: float) -> list[Spread]:
     """The percentiles of the first ``n`` rows (the draws) of each of several evaluated
-    simulations: each quantity of every simulation in one ``np.quantile`` over a
-    (simulations, draws) array, the values each alone gives."""
+    simulations: every quantity of every simulation in one ``np.quantile`` over a
+    (quantities × simulations, draws) array, the values each alone gives."""
     lo, hi = (1 - level) / 2, (1 + level) / 2
-
-    def over(arrays: list[FloatArray], qs: list[float]) -> tuple[FloatArray, np.ndarray]:
-        x = np.stack([a[:n] for a in arrays])
-        unpriced = np.asarray(np.isnan(x).any(axis=1), dtype=bool)
-        return np.quantile(x, qs, axis=1), unpriced
-
-    totals = {k: over([ev.totals[k] for ev in evs], [lo, 0.5, hi]) for k in (FT, ICL)}
-    score, _ = over([ev.scores.total for ev in evs], [lo, hi])
-    cost, _ = over([ev.scores.cost for ev in evs], [lo, hi])
+    m = len(evs)
+    x = np.stack([a[:n] for ev in evs for a in (ev.totals[FT], ev.totals[ICL],
+                                                 ev.scores.total, ev.scores.cost)])  # fmt: skip
+    q = np.quantile(x, [lo, 0.5, hi], axis=1).reshape(3, m, 4)
+    unpriced = np.isnan(x).any(axis=1).reshape(m, 4)
     out = []
-    for j in range(len(evs)):
+    for j in range(m):
         intervals: dict[Strategy, Interval] = {}
-        for k, (q, unpriced) in totals.items():
+        for c, k in enumerate((FT, ICL)):
             intervals[k] = (
-                (None, None, None) if unpriced[j]
-                else (float(q[1, j]), float(q[0, j]), float(q[2, j]))
+                (None, None, None) if unpriced[j, c]
+                else (float(q[1, j, c]), float(q[0, j, c]), float(q[2, j, c]))
             )  # fmt: skip
-        out.append(Spread(intervals, (float(score[0, j]), float(score[1, j])),
-                          (float(cost[0, j]), float(cost[1, j]))))  # fmt: skip
+        out.append(Spread(intervals, (float(q[0, j, 2]), float(q[2, j, 2])),
+                          (float(q[0, j, 3]), float(q[2, j, 3]))))  # fmt: skip
     return out
 
 
