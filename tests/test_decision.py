@@ -500,20 +500,20 @@ def test_the_score_in_dollars_is_the_net_benefit_and_has_the_score_s_sign() -> N
     """What the flip search narrows on: ``(C_icl + floor)·exp((S − cost)/k) − (C_ft +
     floor)``, positive exactly where the score is; straight in the volume when both totals
     are and nothing else in the score moves."""
-    from strategy_advisor._decision import cost_scores, net_benefit
+    from strategy_advisor._decision import cost_scores, score_in_dollars
 
     rng = np.random.default_rng(3)
     ft, icl = rng.lognormal(9, 1, 500), rng.lognormal(9, 1, 500)
     others = rng.normal(0, 1, 500)  # quality, rules, feasibility
     total = others + cost_scores(ft, icl, POLICY)
-    nb = net_benefit(total, ft, POLICY)
+    nb = score_in_dollars(total, ft, POLICY)
     k, floor = POLICY.cost_weight, POLICY.cost_floor_usd
     np.testing.assert_allclose(nb, (icl + floor) * np.exp(others / k) - (ft + floor),
                                rtol=1e-9, atol=1e-6)  # fmt: skip
     assert ((nb > 0) == (total > 0)).all()
     volume = np.array([1e3, 2e3, 4e3])  # totals straight in the volume, the rest fixed
     ft_v, icl_v = 5_000 + 0.01 * volume, 100 + 0.02 * volume
-    nb_v = net_benefit(0.3 + cost_scores(ft_v, icl_v, POLICY), ft_v, POLICY)
+    nb_v = score_in_dollars(0.3 + cost_scores(ft_v, icl_v, POLICY), ft_v, POLICY)
     slope = (nb_v[1] - nb_v[0]) / 1e3
     assert nb_v[2] == pytest.approx(nb_v[1] + slope * 2e3, rel=1e-9)
 

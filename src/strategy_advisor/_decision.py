@@ -212,7 +212,7 @@ def cost_scores(ft_total: FloatArray, icl_total: FloatArray, policy: DecisionPol
 
 
 @quiet_floats
-def net_benefit(total: FloatArray, ft_total: FloatArray, policy: DecisionPolicy) -> FloatArray:
+def score_in_dollars(total: FloatArray, ft_total: FloatArray, policy: DecisionPolicy) -> FloatArray:
     """The decision score ``S`` in dollars: ``(C_ft + floor)·(exp(S/k) − 1)``, positive
     exactly where the score is (NaN where fine-tuning is unpriced). Where the score compares
     both totals it is fine-tuning's net benefit, ``(C_icl + floor)·exp((S − cost)/k) −
@@ -225,9 +225,9 @@ def net_benefit(total: FloatArray, ft_total: FloatArray, policy: DecisionPolicy)
     --------
     >>> p = DecisionPolicy.default()
     >>> _, cost = cost_score(9.0, 1.0, p)  # a score of its cost term alone (floor $1)
-    >>> round(float(net_benefit(np.array([cost]), np.array([9.0]), p)[0]), 6)  # 2 − 10
+    >>> round(float(score_in_dollars(np.array([cost]), np.array([9.0]), p)[0]), 6)  # 2 − 10
     -8.0
-    >>> float(net_benefit(np.array([0.0]), np.array([9.0]), p)[0])  # a tie: no benefit
+    >>> float(score_in_dollars(np.array([0.0]), np.array([9.0]), p)[0])  # a tie: no benefit
     0.0
     """
     k, floor = policy.cost_weight, policy.cost_floor_usd

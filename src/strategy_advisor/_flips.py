@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._breakeven import break_even_of, break_even_walk, relative_gap
-from ._decision import RowScores, net_benefit
+from ._decision import RowScores, score_in_dollars
 from ._pipeline import Evaluation, FixedRows, Parts, ScoredRows, evaluate_tables
 from ._scenarios import Case, Scenarios, knob_for_path, knob_named
 from ._search import Change, Walk, first_changes
@@ -204,9 +204,9 @@ def explore(
     neither = bool(sc0.infeasible_ft[0] and sc0.infeasible_icl[0])
     current = _outcome(sc0, neither)[0]
     planned = float(at_point.plan.shots[0])
-    # the walks narrow on the score in dollars (net_benefit), the break-even's on the
+    # the walks narrow on the score in dollars (score_in_dollars), the break-even's on the
     # difference of the totals: both straight in most inputs, so the secant closes brackets
-    start_signal = float(net_benefit(sc0.total, at_point.bills.total[FT], parts.policy)[0])
+    start_signal = float(score_in_dollars(sc0.total, at_point.bills.total[FT], parts.policy)[0])
     walks: list[Walk] = []
     meta: list[tuple[_FieldSetting, str, float] | None] = []
     walks.append(break_even_walk())
@@ -263,7 +263,7 @@ def explore(
         be_rows = is_be[index]
         forced = sc.infeasible_ft ^ sc.infeasible_icl
         outcome = np.where(be_rows, gap <= 0, _outcome(sc, neither)).astype(np.intp)
-        dollars = net_benefit(sc.total, ft, parts.policy)
+        dollars = score_in_dollars(sc.total, ft, parts.policy)
         signal = np.where(be_rows, ft - icl, np.where(forced, np.nan, dollars))
         ok = np.ones(len(values), dtype=bool)
         for i, name in enumerate(unique):

@@ -148,13 +148,13 @@ def _narrow_enough(a: float, b: float, walk: Walk) -> bool:
 
 
 def _nearer_end(
-    change: tuple[float, float, int], beyond: list[tuple[float, int, float]]
+    change: tuple[float, int, float], beyond: list[tuple[float, int, float]]
 ) -> _Bracket | None:
     """The bracket of the end of a walk's new outcome where probes past its first change
-    (``change``: value, signal, outcome; ``beyond``: (value, outcome, signal), nearest it
+    (``change`` and each of ``beyond``: (value, outcome, signal); ``beyond`` nearest it
     first, between it and the probe it came from) show one: nearer than any later probe of
     the walk can."""
-    y, sy, held = change
+    y, held, sy = change
     for x, ox, sx in beyond:
         if ox != held:
             return _Bracket(y, x, sy, sx, held, ox)
@@ -239,7 +239,7 @@ def first_changes(walks: list[Walk], probe: Probe) -> list[Change | None]:
                 brackets[key] = _Bracket(na, nb, nsa, nsb, held, nob)
             if key[1] == 0 and walks[key[0]].until:
                 beyond = mine[changed + 1 :] + ([(b, ob, sb)] if nb != b else [])
-                end = _nearer_end((nb, nsb, nob), beyond)
+                end = _nearer_end((nb, nob, nsb), beyond)
                 if end is not None:
                     nearer[key[0], 1] = end
         brackets.update(nearer)  # after this round's own narrowing of the ends they replace
