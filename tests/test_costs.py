@@ -173,6 +173,63 @@ def test_one_scenario_of_a_batch_is_priced_as_it_is_alone(kw: dict[str, Any]) ->
                     np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=f"{k} {j} {name}")
 
 
+#: Profiles of several serving options per strategy: own GPUs of three kinds and a provider's
+#: deployment; GPU platforms' endpoints, one that scales to zero (cold starts).
+_MANY_ROUTES = {
+    **{k: _BATCH_PROFILES[k] for k in ("dedicated or self-hosted", "batch with the cache")},
+    "endpoints and own GPUs": dict(
+        ft_model=spec(kind="open_weights", params_b=8.0, fine_tuning=offer(
+            serving=("self_hosted", "endpoint"))),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kw", _MANY_ROUTES.values(), ids=_MANY_ROUTES.keys())
+def test_a_large_table_times_an_option_only_where_it_could_be_served(
+    kw: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a table of many rows each option is timed only where it could be served (each
+    row's cheapest first, the others where that one is late): the choice, the totals and
+    the served option's latency are those of every option timed in every row, exactly."""
+    import strategy_advisor._costs.kernel as kernel
+
+    case, ev = point_evaluation(profile(**kw))
+    rng = np.random.default_rng(3)
+    n = 2 * kernel._TIMED_WHERE_NEEDED_FROM
+    slowness = {
+        f"{side}_lat_{k}": rng.uniform(-1.0, 1.0, n)
+        for side in ("icl", "ft")
+        for k in ("ttft", "tail", "speed", "prefill")
+    }
+    s = ev.scenarios.repeat(n).with_values(
+        volume=10.0 ** rng.uniform(2.0, 8.0, n),
+        latency_budget_ms=rng.choice([300.0, 900.0, 2_000.0, 6_000.0, np.nan], n),
+        query_tokens=rng.uniform(50.0, 3_000.0, n),
+        lat_e2e_tail=rng.uniform(-1.0, 1.0, n),
+        cold_start_z=rng.uniform(-1.0, 1.0, n),
+        **slowness,
+    )  # fmt: skip
+    shots = rng.choice([0.0, 2.0, 8.0], n)
+    lazily = price(case, s, shots)
+    monkeypatch.setattr(kernel, "_TIMED_WHERE_NEEDED_FROM", n + 1)
+    fully = price(case, s, shots)
+    several = False
+    for k in (FT, ICL):
+        several |= len(fully.options[k]) > 1
+        np.testing.assert_array_equal(lazily.chosen[k], fully.chosen[k], err_msg=str(k))
+        # the choice turned on the latency somewhere: not every row took the cheapest
+        np.testing.assert_array_equal(lazily.total[k], fully.total[k])
+        np.testing.assert_array_equal(lazily.known[k], fully.known[k])
+        for name in ("lat_p95", "lat_median", "lat_ttft", "lat_within"):
+            np.testing.assert_array_equal(lazily.pick(k, name), fully.pick(k, name), name)
+    assert several
+    untimed = [
+        int(np.isnan(o.lat_p95).sum()) for k in (FT, ICL) for o in lazily.options[k]
+        if o.latency is not None
+    ]  # fmt: skip
+    assert sum(untimed) > 0  # some option went untimed somewhere
+
+
 @pytest.mark.parametrize("kw", _BATCH_PROFILES.values(), ids=_BATCH_PROFILES.keys())
 def test_one_scenario_of_a_batch_evaluates_as_it_does_alone(kw: dict[str, Any]) -> None:
     """The whole pipeline over rows (prompt planned per row, rules, quality, score): a row

@@ -396,6 +396,19 @@ def test_routes_timed_together_are_each_timed_alone() -> None:
             assert getattr(timed, name).tolist() == getattr(alone, name).tolist(), name
     assert together[2].p95_ms[1] > COLD > together[2].median_ms[1]  # 5% wait: the p95 does
     assert together[1].median_ms[1] > together[3].median_ms[1]  # the load slows a replica
+    # each route timed in some rows only (one of them in every row): those rows' values
+    # are the same, the other rows NaN
+    some = [np.array([2]), np.array([0, 2]), None, np.array([], dtype=np.intp)]
+    for r, idx in zip(routes, some, strict=True):
+        r.rows = idx
+    for idx, timed, whole in zip(some, routes_latency(routes, 95.0, n_rows=3), together,
+                                 strict=True):  # fmt: skip
+        rows = np.arange(3) if idx is None else idx
+        for name in _FIELDS:
+            got, want = getattr(timed, name), getattr(whole, name)
+            assert got.shape == (3,), name
+            assert got[rows].tolist() == want[rows].tolist(), name
+            assert np.isnan(np.delete(got, rows)).all(), name
 
 
 def test_rows_without_a_budget_are_the_same_in_a_table_with_one() -> None:

@@ -25,7 +25,9 @@ simulation (around the draw's figures).
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -52,6 +54,9 @@ __all__ = [
     "routes_latency",
     "slowness_value",
 ]
+
+IntArray = np.ndarray  # of row indices
+BoolArray = np.ndarray  # of numpy bools
 
 _MS_PER_HOUR = 3_600_000.0
 _SQRT2 = math.sqrt(2.0)
@@ -300,6 +305,7 @@ class RouteInputs:
     utilisation: FloatArray | None = None
     cold_share: FloatArray | None = None
     cold_start_ms: FloatArray | None = None
+    rows: IntArray | None = None  # the rows it is timed in (None: every row)
 
 
 def batch_latency(
@@ -313,15 +319,6 @@ def batch_latency(
     nan = np.full(n, np.nan)
     return RouteLatency(wait, wait, wait, np.where(known, within, np.nan), nan * 0, wait,
                         percentile, nan, nan)  # fmt: skip
-
-
-def _stacked(values: list[FloatArray], n: tuple[int, ...]) -> FloatArray:
-    """The values, each broadcast to the rows' shape ``n`` and flattened: one route a row
-    of a (routes, rows) table."""
-    out = np.empty((len(values), math.prod(n)))
-    for i, v in enumerate(values):
-        out[i].reshape(n)[...] = v
-    return out
 
 
 def _rows_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
@@ -338,68 +335,154 @@ def _rows_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _column(values: list[float]) -> FloatArray:
-    return np.array(values, dtype=np.float64)[:, None]
+class _Table:
+    """The routes' rows as one table: each route a row of a (routes, rows) table when every
+    route is timed in every row; else each route's rows one after another (its
+    ``RouteInputs.rows``), one entry a (route, row). Every formula below is elementwise, so
+    an entry's value is the same in either layout."""
+
+    def __init__(self, routes: list[RouteInputs], n: tuple[int, ...]) -> None:
+        self.n = n
+        self.size = math.prod(n)
+        self.rows = [r.rows for r in routes]
+        self.whole = all(idx is None for idx in self.rows)
+        self.counts = [self.size if idx is None else len(idx) for idx in self.rows]
+        self.shape: tuple[int, ...] = (
+            (len(routes), self.size) if self.whole else (sum(self.counts),)
+        )
+        ends = list(itertools.accumulate(self.counts))
+        self.spans = list(zip([0, *ends[:-1]], ends, strict=True))
+
+    def column(self, values: Sequence[float]) -> FloatArray:
+        """One value per route, in each of its entries (broadcast where whole)."""
+        a = np.array(values, dtype=np.float64)
+        return a[:, None] if self.whole else np.repeat(a, self.counts)
+
+    def stacked(self, values: list[FloatArray], of: list[int] | None = None) -> FloatArray:
+        """Each route's values (``of``: only those routes'), at its entries: rows of a
+        (routes, rows) table where whole, else one after another (``table[self.of(of)]``'s
+        shape)."""
+        which = range(len(values)) if of is None else of
+        if self.whole:
+            table = np.empty((len(values), self.size))
+            for j, v in enumerate(values):
+                table[j].reshape(self.n)[...] = v
+            return table
+        out = np.empty(sum(self.counts[i] for i in which))
+        start = 0
+        for i, v in zip(which, values, strict=True):
+            idx, stop = self.rows[i], start + self.counts[i]
+            if idx is None:
+                out[start:stop].reshape(self.n)[...] = v
+            elif np.size(v) == 1:  # one value in every row
+                out[start:stop] = v
+            else:
+                out[start:stop] = np.reshape(v, -1)[idx]
+            start = stop
+        return out
+
+    def of(self, routes: list[int]) -> list[int] | BoolArray:
+        """An index of the table's entries of these routes."""
+        if self.whole:
+            return routes
+        return np.repeat(np.isin(np.arange(len(self.counts)), routes), self.counts)
+
+    def routes(self, arrays: list[FloatArray]) -> list[list[FloatArray]]:
+        """Each route's values of each of ``arrays`` in the rows' shape (NaN in the rows a
+        route is not timed in)."""
+        if self.whole:
+            return [[a[i].reshape(self.n) for a in arrays] for i in range(len(self.counts))]
+        block = np.stack(arrays)
+        out = []
+        for (start, stop), idx in zip(self.spans, self.rows, strict=True):
+            if idx is None:
+                values = block[:, start:stop]
+            else:
+                values = np.full((len(arrays), self.size), np.nan)
+                values[:, idx] = block[:, start:stop]
+            out.append([v.reshape(self.n) for v in values])
+        return out
 
 
-def _figure_values(figures: list[Figure], z: FloatArray, *, rate: bool = False) -> FloatArray:
-    """:func:`~._figures.slowness_value` of each route's figure at its row of ``z``."""
+def _figure_values(
+    table: _Table, figures: list[Figure], z: FloatArray, *, rate: bool = False
+) -> FloatArray:
+    """:func:`~._figures.slowness_value` of each route's figure at its entries' ``z``:
+    its point, or on the log scale from it to its slow or fast end (linear where a figure
+    can be 0), written once for every route."""
+    middles = [_middle(f) for f in figures]
     if not z.any():  # every row at the point (the point, a probe of the searches)
-        middle = np.empty(z.shape)
-        middle[...] = _column([_middle(f) for f in figures])
-        return middle
-    return np.stack([slowness_value(f, z[i], rate=rate) for i, f in enumerate(figures)])
+        return np.asarray(np.broadcast_to(table.column(middles), table.shape), dtype=np.float64)
+    if rate:  # a rate is slow at its low end
+        z = -z
+    logs = [f.low > 0 for f in figures]
+    base = [math.log(p) if lg else p for p, lg in zip(middles, logs, strict=True)]
+    up = [math.log(f.high) - b if lg else f.high - b
+          for f, b, lg in zip(figures, base, logs, strict=True)]  # fmt: skip
+    down = [b - math.log(f.low) if lg else b - f.low
+            for f, b, lg in zip(figures, base, logs, strict=True)]  # fmt: skip
+    inner = table.column(base) + np.where(z >= 0, z * table.column(up), z * table.column(down))
+    on_logs = table.column([float(lg) for lg in logs]) > 0
+    moved = np.exp(inner) if all(logs) else np.where(on_logs, np.exp(inner), inner)
+    # an entry at 0 is the point exactly, whatever the other entries
+    return np.asarray(np.where(z == 0, table.column(middles), moved), dtype=np.float64)
 
 
 @quiet_floats
-def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLatency]:
-    """Several online routes' median and p95 in every row of the same rows, and the
-    probability of meeting the budget at ``percentile`` given the ranges of the figures (in
-    a draw of the simulation, around the drawn ones: the decision weighs the same
-    probability at the point and in every draw), computed together (each route a row of
-    one table: the per-call cost is paid once).
+def routes_latency(
+    routes: list[RouteInputs], percentile: float, *, n_rows: int = 1
+) -> list[RouteLatency]:
+    """Several online routes' median and p95 in every row of the same rows (a route with
+    ``rows``: in those only, NaN in the others), and the probability of meeting the budget
+    at ``percentile`` given the ranges of the figures (in a draw of the simulation, around
+    the drawn ones: the decision weighs the same probability at the point and in every
+    draw), computed together (one table: the per-call cost is paid once).
 
     Each route's ``z`` holds the slowness inputs (``ttft``, ``tail``, ``speed``,
     ``prefill``, ``reasoning``, ``e2e``); ``utilisation`` a replica's load;
     ``cold_share`` and ``cold_start_ms`` a scale-to-zero endpoint's requests that wait
-    for a cold start. A batch route is :func:`batch_latency`."""
-    k = len(routes)
+    for a cold start; ``rows``, the rows it is timed in, of ``n_rows``. A batch route is
+    :func:`batch_latency`."""
+    some = any(r.rows is not None for r in routes)  # rows of ``n_rows`` (at least)
     n = _rows_shape([
-        a.shape if isinstance(a, np.ndarray) else np.shape(a)
-        for r in routes
-        for a in (r.prompt, r.prefix, r.hit_rate, r.output, r.budget, r.utilisation,
-                  r.cold_share, r.cold_start_ms, *r.z.values())
-        if a is not None
+        *{a.shape if isinstance(a, np.ndarray) else np.shape(a)
+          for r in routes
+          for a in (r.prompt, r.prefix, r.hit_rate, r.output, r.budget, r.utilisation,
+                    r.cold_share, r.cold_start_ms, *r.z.values())
+          if a is not None},
+        *([(n_rows,)] if some else []),
     ])  # fmt: skip
+    table = _Table(routes, n)
     figs = [r.figures for r in routes]
 
-    def z_of(name: str) -> FloatArray:
-        return _stacked([r.z[name] for r in routes], n)
+    def values(name: str, of: list[Figure], *, rate: bool = False) -> FloatArray:
+        return _figure_values(table, of, table.stacked([r.z[name] for r in routes]), rate=rate)
 
-    ttft = _figure_values([f.ttft for f in figs], z_of("ttft"))
-    tail = _figure_values([f.tail for f in figs], z_of("tail"))
-    speed = _figure_values([f.speed for f in figs], z_of("speed"), rate=True)
-    prefill_rate = _figure_values([f.prefill for f in figs], z_of("prefill"), rate=True)
-    reasoning = _figure_values([f.reasoning for f in figs], z_of("reasoning"))
-    e2e = _figure_values([f.e2e_tail for f in figs], z_of("e2e"))
+    ttft = values("ttft", [f.ttft for f in figs])
+    tail = values("tail", [f.tail for f in figs])
+    speed = values("speed", [f.speed for f in figs], rate=True)
+    prefill_rate = values("prefill", [f.prefill for f in figs], rate=True)
+    reasoning = values("reasoning", [f.reasoning for f in figs])
+    e2e = values("e2e", [f.e2e_tail for f in figs])
     spreads = [f.constants for f in figs]
-    saving = _column([sp.saving for sp in spreads])
-    rows = (math.prod(n),)  # every table below is (routes, rows), the rows flattened
-    speed_var: FloatArray = np.broadcast_to(_column([sp.speed for sp in spreads]), (k, *rows))
+    saving = table.column([sp.saving for sp in spreads])
+    speed_var: FloatArray = np.broadcast_to(table.column([sp.speed for sp in spreads]),
+                                            table.shape)  # fmt: skip
     loaded = [i for i, r in enumerate(routes) if r.utilisation is not None and r.figures.replica]
     if loaded:
-        u = _stacked([routes[i].utilisation for i in loaded], n)  # type: ignore[misc]
+        u = table.stacked([routes[i].utilisation for i in loaded], loaded)  # type: ignore[misc]
         factor, ttft_factor, factor_var = load_factors(u)
+        at = table.of(loaded)
         speed, ttft, speed_var = speed.copy(), ttft.copy(), speed_var.copy()
-        speed[loaded] = speed[loaded] * factor
-        ttft[loaded] = ttft[loaded] * ttft_factor
-        speed_var[loaded] = speed_var[loaded] + factor_var
-    prompt = _stacked([r.prompt for r in routes], n)
-    prefix = _stacked([r.prefix for r in routes], n)
-    hit_rate = _stacked([r.hit_rate for r in routes], n)
-    output = _stacked([r.output for r in routes], n)
-    budget = _stacked([r.budget for r in routes], n)
-    short = _column([f.short_prompt for f in figs])
+        speed[at] = speed[at] * factor
+        ttft[at] = ttft[at] * ttft_factor
+        speed_var[at] = speed_var[at] + factor_var
+    prompt = table.stacked([r.prompt for r in routes])
+    prefix = table.stacked([r.prefix for r in routes])
+    hit_rate = table.stacked([r.hit_rate for r in routes])
+    output = table.stacked([r.output for r in routes])
+    budget = table.stacked([r.budget for r in routes])
+    short = table.column([f.short_prompt for f in figs])
     cached_med = np.where(hit_rate >= 0.5, prefix, 0.0)
     cached_p95 = np.where(hit_rate >= 0.95, prefix, 0.0)
 
@@ -416,15 +499,16 @@ def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLa
     ratio = np.where((median > 0) & (p95 > 0), p95 / np.where(median > 0, median, 1.0), 1.0)
     target = median * ratio**exponent
     first = ttft + pre_med
-    cold = np.zeros((k, *rows))
+    cold = np.zeros(table.shape)
     waiting = [i for i, r in enumerate(routes)
                if r.cold_share is not None and r.cold_start_ms is not None]  # fmt: skip
     if waiting:
         # a request waits for a cold start at a percentile when at least the share of
         # requests beyond it do (shares in hundredths, so that 5% is exactly 0.05)
-        cold[waiting] = _stacked([routes[i].cold_share for i in waiting], n)  # type: ignore[misc]
-        start = np.zeros((k, *rows))
-        start[waiting] = _stacked([routes[i].cold_start_ms for i in waiting], n)  # type: ignore[misc]
+        at = table.of(waiting)
+        cold[at] = table.stacked([routes[i].cold_share for i in waiting], waiting)  # type: ignore[misc]
+        start = np.zeros(table.shape)
+        start[at] = table.stacked([routes[i].cold_start_ms for i in waiting], waiting)  # type: ignore[misc]
         median = np.where(cold >= 0.5, median + start, median)
         first = np.where(cold >= 0.5, first + start, first)
         p95 = np.where(cold >= 0.05, p95 + start, p95)
@@ -433,26 +517,18 @@ def routes_latency(routes: list[RouteInputs], percentile: float) -> list[RouteLa
     if np.isnan(budget).all():  # no budget: nothing to meet
         within = np.where(np.isnan(p95), np.nan, 1.0)
     else:
-        within = _within(budget, target, p95, ttft * tail, pre_p95, decode, e2e, speed,
+        within = _within(table, budget, target, p95, ttft * tail, pre_p95, decode, e2e, speed,
                          speed_var, spreads)  # fmt: skip
     return [
-        RouteLatency(
-            median[i].reshape(n),
-            p95[i].reshape(n),
-            first[i].reshape(n),
-            within[i].reshape(n),
-            cold[i].reshape(n),
-            target[i].reshape(n),
-            percentile,
-            speed[i].reshape(n),
-            prefill_rate[i].reshape(n),
+        RouteLatency(m, p, f, w, c, t, percentile, sp, pr)
+        for m, p, f, w, c, t, sp, pr in table.routes(
+            [median, p95, first, within, cold, target, speed, prefill_rate]
         )
-        for i in range(k)
     ]
 
 
 def _within(
-    budget: FloatArray, target: FloatArray, p95: FloatArray, first: FloatArray,
+    table: _Table, budget: FloatArray, target: FloatArray, p95: FloatArray, first: FloatArray,
     prefill: FloatArray, decode: FloatArray, e2e: FloatArray, speed: FloatArray,
     speed_var: FloatArray, spreads: list[_RouteConstants],
 ) -> FloatArray:  # fmt: skip
@@ -462,11 +538,11 @@ def _within(
     # the end-to-end tail multiplies prefill and decode both: its spread counts once on
     # their sum
     var = (
-        first**2 * _column([sp.ttft_and_tail for sp in spreads])
-        + (prefill * e2e) ** 2 * _column([sp.prefill for sp in spreads])
+        first**2 * table.column([sp.ttft_and_tail for sp in spreads])
+        + (prefill * e2e) ** 2 * table.column([sp.prefill for sp in spreads])
         + (decode * e2e) ** 2 * speed_var
-        + ((prefill + decode) * e2e) ** 2 * _column([sp.e2e for sp in spreads])
-        + (1000.0 * e2e / speed) ** 2 * _column([sp.reasoning for sp in spreads])
+        + ((prefill + decode) * e2e) ** 2 * table.column([sp.e2e for sp in spreads])
+        + (1000.0 * e2e / speed) ** 2 * table.column([sp.reasoning for sp in spreads])
     )
     sd = np.sqrt(var) / p95
     unbounded = np.where(target <= budget, np.inf, -np.inf)

@@ -20,7 +20,8 @@ with ``NaN`` wherever a price is unknown (the bill is unpriced, never $0).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import dataclasses
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from .._latency import (
     LATENCY_KNOBS,
     RouteFigures,
     RouteInputs,
+    RouteLatency,
     batch_latency,
     hosted_figures,
     replica_figures,
@@ -43,6 +45,8 @@ from .._serving import cache_hit_rates
 from .._types import FloatArray, Strategy, nan_as, quiet_floats
 from .bills import Bills, BoolArray, PromptShape, ServingBill, blank_bill, full_rows, own_weights
 from .fees import serving_fee
+
+IntArray = np.ndarray  # of row indices
 
 __all__ = [
     "bills_tokens",
@@ -434,34 +438,74 @@ def _route_inputs(
     )
 
 
-def _time_options(case: Case, s: Scenarios, options: list[ServingBill], shape: PromptShape) -> None:
-    """Every option's latency in every row: a batch option's window, the others' routes
+#: Rows from which a table's online options are timed only where they could be served
+#: (:func:`_time_where_needed`): below it, one table of every option in every row is faster
+#: than two of fewer entries (measured with ``benchmarks/bench_answer.py``: a performance
+#: setting, not a number of the answer, which is the same either way).
+_TIMED_WHERE_NEEDED_FROM = 512
+
+
+def _time_options(
+    case: Case,
+    s: Scenarios,
+    options: list[ServingBill],
+    shape: PromptShape,
+    rows: list[IntArray | None] | None = None,
+) -> None:
+    """Every option's latency in every row (``rows``: each option's rows only; an option
+    already timed keeps its other rows): a batch option's window, the others' routes
     computed together (:func:`~.._latency.routes_latency`)."""
     percentile = case.profile.latency_budget_percentile
-    online = []
-    for o in options:
+    online, inputs = [], []
+    for j, o in enumerate(options):
+        idx = rows[j] if rows is not None else None
+        if idx is not None and not len(idx):
+            continue
         window = case.side(o.strategy).batch_window_hours if o.batch else None
-        if window is None:
-            online.append(o)
-        else:
-            o.latency = batch_latency(o.input_tokens, o.output_tokens, s["latency_budget_ms"],
-                                      window, percentile)  # fmt: skip
-    if online:
-        inputs = []
-        for o in online:
-            figures, route = _route_inputs(case, s, o, shape)
-            o.figures = None if o.batch else figures
-            inputs.append(route)
-        for o, timed in zip(online, routes_latency(inputs, percentile), strict=True):
-            o.latency = timed
+        if window is not None:  # a window: every row at once
+            if idx is None or o.latency is None:
+                o.latency = batch_latency(o.input_tokens, o.output_tokens,
+                                          s["latency_budget_ms"], window, percentile)  # fmt: skip
+            continue
+        figures, route = _route_inputs(case, s, o, shape)
+        o.figures = None if o.batch else figures
+        route.rows = idx
+        online.append(o)
+        inputs.append(route)
+    if not online:
+        return
+    timings = routes_latency(inputs, percentile, n_rows=s.rows)
+    for o, route, timed in zip(online, inputs, timings, strict=True):
+        o.latency = timed if route.rows is None or o.latency is None else (
+            _merged(o.latency, timed, route.rows)
+        )  # fmt: skip
 
 
-def _served(
-    case: Case, s: Scenarios, opts: list[ServingBill]
-) -> tuple[np.ndarray, FloatArray, FloatArray]:
-    """Per row, the option a strategy is served by: the cheapest of those as likely as not
-    to meet the latency budget, else the cheapest (its index, read-only; its total; its
-    priced part)."""
+def _merged(old: RouteLatency, new: RouteLatency, rows: IntArray) -> RouteLatency:
+    """``old`` with ``new``'s values in ``rows``."""
+
+    def merge(name: str) -> FloatArray:
+        out = np.array(getattr(old, name), dtype=np.float64)
+        out[rows] = getattr(new, name)[rows]
+        return out
+
+    merged: dict[str, Any] = {name: merge(name) for name in _LATENCY_ARRAYS}
+    return dataclasses.replace(old, **merged)
+
+
+_LATENCY_ARRAYS = ("median_ms", "p95_ms", "ttft_ms", "within", "cold", "target_ms", "speed",
+                   "prefill")  # fmt: skip
+
+
+class _Ranked(NamedTuple):
+    """A strategy's options side by side (options x rows)."""
+
+    totals: FloatArray
+    knowns: FloatArray  # the priced parts
+    allowed: BoolArray
+
+
+def _ranked(s: Scenarios, opts: list[ServingBill]) -> _Ranked:
     months, volume = s["horizon_months"], s["volume"]
     n = s.rows
 
@@ -470,22 +514,89 @@ def _served(
         # priced total stands for it
         return full_rows(o.known_part(months, volume), n) if np.isnan(total).any() else total
 
+    each = [full_rows(o.total(months, volume), n) for o in opts]
+    return _Ranked(
+        np.stack(each),
+        np.stack([priced_part(o, t) for o, t in zip(opts, each, strict=True)]),
+        np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts]),
+    )
+
+
+def _served(
+    case: Case, s: Scenarios, opts: list[ServingBill], ranked: _Ranked | None = None,
+    fast: BoolArray | None = None,
+) -> tuple[np.ndarray, FloatArray, FloatArray]:  # fmt: skip
+    """Per row, the option a strategy is served by: the cheapest of those as likely as not
+    to meet the latency budget, else the cheapest (its index, read-only; its total; its
+    priced part). ``fast``: which options answer in time (options x rows), where only some
+    were timed (:func:`_time_where_needed`)."""
+    months, volume = s["horizon_months"], s["volume"]
+    n = s.rows
     if len(opts) == 1:  # one option: served by it in every row
         only = np.zeros(n, dtype=np.intp)
         only.flags.writeable = False
         total = np.array(full_rows(opts[0].total(months, volume), n))
-        return only, total, np.array(priced_part(opts[0], total))
+        known = full_rows(opts[0].known_part(months, volume), n) if np.isnan(total).any() else (
+            total
+        )  # fmt: skip
+        return only, total, np.array(known)
     rows = np.arange(n)
-    each = [full_rows(o.total(months, volume), n) for o in opts]
-    totals = np.stack(each)
-    knowns = np.stack([priced_part(o, t) for o, t in zip(opts, each, strict=True)])
-    allowed = np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts])
-    fast = np.stack([_answers_in_time(case, s, o, n) for o in opts])
+    totals, knowns, allowed = ranked if ranked is not None else _ranked(s, opts)
+    if fast is None:
+        fast = np.stack([_answers_in_time(case, s, o, n) for o in opts])
     meets = allowed & fast
     allowed = np.where(meets.any(axis=0), meets, allowed)  # none meets it: the cheapest
     chosen = _choose(totals, knowns, allowed)
     chosen.flags.writeable = False  # Bills reads which option every row chose once
     return chosen, totals[chosen, rows], knowns[chosen, rows]
+
+
+def _time_where_needed(
+    case: Case, s: Scenarios, options: dict[Strategy, list[ServingBill]], shape: PromptShape
+) -> dict[Strategy, tuple[_Ranked, BoolArray]]:
+    """Time each strategy's options only where one could be served (:func:`_served`): in
+    each row its cheapest option first, and the others only in the rows where that one does
+    not answer in time. An option dearer than one that answers in time is never served, so
+    its latency there is not needed (it stays NaN; only the served option's is read, and
+    the point's statement, a table of one row, times every option). Returns, per strategy,
+    its options side by side and which of them answer in time (False where not timed)."""
+    n = s.rows
+    ranked = {k: _ranked(s, opts) for k, opts in options.items()}
+    first = {k: _choose(*ranked[k]) for k in options}
+    everything = [o for opts in options.values() for o in opts]
+    rows: list[IntArray | None] = [
+        None if len(opts) == 1 else np.flatnonzero(first[k] == j)
+        for k, opts in options.items() for j in range(len(opts))
+    ]  # fmt: skip
+    _time_options(case, s, everything, shape, rows)
+    timed = {k: np.stack([first[k] == j for j in range(len(opts))])
+             for k, opts in options.items()}  # fmt: skip
+    fast = {k: np.stack([_answers_in_time(case, s, o, n) for o in opts]) & timed[k]
+            for k, opts in options.items()}  # fmt: skip
+    late = {k: ~fast[k][first[k], np.arange(n)] for k in options}
+    again: list[IntArray | None] = [
+        np.flatnonzero(late[k] & ~timed[k][j]) for k, opts in options.items()
+        for j in range(len(opts))
+    ]  # fmt: skip
+    if any(len(idx) for idx in again if idx is not None):  # (a route without rows: none)
+        _time_options(case, s, everything, shape, again)
+        for k, opts in options.items():
+            timed[k] |= late[k]
+            fast[k] = np.stack([_answers_in_time(case, s, o, n) for o in opts]) & timed[k]
+    return {k: (ranked[k], fast[k]) for k in options}
+
+
+def _timed_and_served(
+    case: Case, s: Scenarios, options: dict[Strategy, list[ServingBill]], shape: PromptShape
+) -> dict[Strategy, tuple[np.ndarray, FloatArray, FloatArray]]:
+    """Each strategy's options timed and the option each row is served by
+    (:func:`_served`): in a large table of several options, timed only where needed."""
+    several = any(len(opts) > 1 for opts in options.values())
+    if several and s.rows >= _TIMED_WHERE_NEEDED_FROM:
+        found = _time_where_needed(case, s, options, shape)
+        return {k: _served(case, s, opts, *found[k]) for k, opts in options.items()}
+    _time_options(case, s, [o for opts in options.values() for o in opts], shape)
+    return {k: _served(case, s, opts) for k, opts in options.items()}
 
 
 class ServedPrompt(NamedTuple):
@@ -505,8 +616,9 @@ def serve_prompting(case: Case, s: Scenarios, shots: FloatArray) -> ServedPrompt
     n = s.rows
     if _latency_cannot_matter(s, opts):  # the chance of meeting no budget: 1
         return ServedPrompt(shape, _served(case, s, opts)[1], np.ones(n))
-    _time_options(case, s, opts, shape)
-    chosen, total, _ = _served(case, s, opts)
+    chosen, total, _ = _timed_and_served(case, s, {Strategy.IN_CONTEXT_LEARNING: opts}, shape)[
+        Strategy.IN_CONTEXT_LEARNING
+    ]
     within = np.stack([
         full_rows(nan_as(o.latency.within, 1.0) if o.latency is not None else 1.0, n)
         for o in opts
@@ -555,11 +667,13 @@ def price(case: Case, s: Scenarios, shots: FloatArray, *, timed: bool = True) ->
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
     if timed or not _latency_cannot_matter(s, [*icl, *ft]):
-        _time_options(case, s, [*icl, *ft], shape)
+        served = _timed_and_served(case, s, options, shape)
+    else:
+        served = {k: _served(case, s, opts) for k, opts in options.items()}
     n = s.rows
     chosen, total, known = {}, {}, {}
-    for k, opts in options.items():
-        chosen[k], total[k], known[k] = _served(case, s, opts)
+    for k in options:
+        chosen[k], total[k], known[k] = served[k]
     return Bills(
         prompt=shape,
         options=options,
