@@ -42,6 +42,7 @@ from strategy_advisor._latency import (
     RouteFigures,
     RouteInputs,
     RouteLatency,
+    _repeats,
     routes_latency,
     strategy_latency,
 )
@@ -396,6 +397,36 @@ def test_routes_timed_together_are_each_timed_alone() -> None:
             assert getattr(timed, name).tolist() == getattr(alone, name).tolist(), name
     assert together[2].p95_ms[1] > COLD > together[2].median_ms[1]  # 5% wait: the p95 does
     assert together[1].median_ms[1] > together[3].median_ms[1]  # the load slows a replica
+
+    # tables of the same rows one after another (a sweep's volumes): a route whose inputs
+    # repeat is timed in the first only, with the same values; one whose load or cache
+    # differs in a table is timed in each
+    def tiled(a: np.ndarray) -> np.ndarray:
+        return np.tile(a, 4) if np.size(a) > 1 else a
+
+    def repeated(r: RouteInputs, **kw: Any) -> RouteInputs:
+        given = dict(
+            z={k: tiled(v) for k, v in r.z.items()},
+            prompt=tiled(r.prompt),
+            prefix=np.full(12, 900.0),
+            hit_rate=np.tile([0.1, 0.6, 0.99], 4),
+        )
+        return replace(r, **{**given, **kw})  # fmt: skip
+
+    hits = np.array([0.1, 0.6, 0.99] * 3 + [0.1, 0.6, 0.7])  # the last table: 95% no more
+    sweep = [
+        repeated(routes[0]),
+        repeated(routes[0], hit_rate=hits),
+        repeated(routes[1], utilisation=np.linspace(0.1, 0.9, 12)),
+        repeated(routes[2], cold_share=tiled(routes[2].cold_share)),  # type: ignore[arg-type]
+    ]
+    assert _repeats(sweep, (12,), 3) == [4, 1, 1, 4]
+    once = routes_latency(sweep, 95.0)
+    for timed, whole in zip(routes_latency(sweep, 95.0, period=3), once, strict=True):
+        for name in _FIELDS:
+            assert getattr(timed, name).tolist() == getattr(whole, name).tolist(), name
+    assert once[0].median_ms[:3].tolist() == once[0].median_ms[9:].tolist()
+    assert once[1].p95_ms[2] != once[1].p95_ms[11]  # the cache at the p95 in one table only
     # each route timed in some rows only (one of them in every row): those rows' values
     # are the same, the other rows NaN
     some = [np.array([2]), np.array([0, 2]), None, np.array([], dtype=np.intp)]

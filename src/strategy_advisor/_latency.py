@@ -265,14 +265,29 @@ def normal_cdf(z: FloatArray) -> FloatArray:
     """
     x = -np.asarray(z, dtype=np.float64) / _SQRT2
     a = np.abs(x)
-    t = 1.0 / (1.0 + 0.5 * a)
-    poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
-            -0.82215223 + t * 0.17087277))))))))  # fmt: skip
+    t = 0.5 * a
+    t += 1.0
+    np.divide(1.0, t, out=t)
+    # the Chebyshev polynomial by Horner's rule, in place (the same operations in the same
+    # order as written out: -1.26551223 + t·(1.00002368 + t·(... + t·0.17087277)))
+    poly = t * _ERFCC[-1]
+    for c in reversed(_ERFCC[1:-1]):
+        poly += c
+        poly *= t
+    poly += _ERFCC[0]
     with np.errstate(over="ignore", invalid="ignore"):
-        r = t * np.exp(-a * a + poly)
+        r = a * a
+        np.negative(r, out=r)
+        r += poly
+        np.exp(r, out=r)
+        r *= t
     erfc = np.where(x >= 0, r, 2.0 - r)
     return np.asarray(0.5 * np.where(np.isnan(x), np.nan, erfc), dtype=np.float64)
+
+
+#: Numerical Recipes' ``erfcc`` coefficients, constant term first.
+_ERFCC = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807,
+          -1.13520398, 1.48851587, -0.82215223, 0.17087277)  # fmt: skip
 
 
 @dataclass
@@ -341,12 +356,23 @@ class _Table:
     ``RouteInputs.rows``), one entry a (route, row). Every formula below is elementwise, so
     an entry's value is the same in either layout."""
 
-    def __init__(self, routes: list[RouteInputs], n: tuple[int, ...]) -> None:
+    def __init__(
+        self, routes: list[RouteInputs], n: tuple[int, ...], repeats: list[int] | None = None
+    ) -> None:
         self.n = n
         self.size = math.prod(n)
-        self.rows = [r.rows for r in routes]
+        #: how many times a route's values repeat (:func:`_repeats`): it is timed in the
+        #: first of them only
+        self.repeats = repeats if repeats is not None else [1] * len(routes)
+        self.rows: list[IntArray | slice | None] = [
+            slice(0, self.size // m) if m > 1 else r.rows
+            for r, m in zip(routes, self.repeats, strict=True)
+        ]
         self.whole = all(idx is None for idx in self.rows)
-        self.counts = [self.size if idx is None else len(idx) for idx in self.rows]
+        self.counts = [
+            self.size // m if m > 1 else self.size if r.rows is None else len(r.rows)
+            for r, m in zip(routes, self.repeats, strict=True)
+        ]  # fmt: skip
         self.shape: tuple[int, ...] = (
             (len(routes), self.size) if self.whole else (sum(self.counts),)
         )
@@ -394,14 +420,44 @@ class _Table:
             return [[a[i].reshape(self.n) for a in arrays] for i in range(len(self.counts))]
         block = np.stack(arrays)
         out = []
-        for (start, stop), idx in zip(self.spans, self.rows, strict=True):
+        for (start, stop), idx, m in zip(self.spans, self.rows, self.repeats, strict=True):
             if idx is None:
                 values = block[:, start:stop]
+            elif m > 1:
+                values = np.tile(block[:, start:stop], (1, m))
             else:
                 values = np.full((len(arrays), self.size), np.nan)
                 values[:, idx] = block[:, start:stop]
             out.append([v.reshape(self.n) for v in values])
         return out
+
+
+def _repeats(routes: list[RouteInputs], n: tuple[int, ...], period: int | None) -> list[int]:
+    """For each route timed in every row, how many times its inputs repeat in tables of
+    ``period`` rows one after another (the same draws at other volumes: a sweep), else 1.
+    Checked on the values: the prompt, the output, the budget, the load, cold starts and
+    every slowness input the same in each table, and whether the cache is hit by half and
+    by 95% of the requests (all a route's latency reads of its hit rate)."""
+    if period is None or len(n) != 1 or n[0] <= period or n[0] % period:
+        return [1] * len(routes)
+    m = n[0] // period
+
+    def same(a: FloatArray | BoolArray | None) -> bool:
+        if a is None or np.size(a) == 1:
+            return True
+        b = np.reshape(a, (m, period))
+        return bool((b == b[:1]).all()) or np.array_equal(
+            b, np.broadcast_to(b[:1], b.shape), equal_nan=True
+        )
+
+    out = []
+    for r in routes:
+        inputs = (r.prompt, r.prefix, r.output, r.budget, r.utilisation, r.cold_share,
+                  r.cold_start_ms, *r.z.values())  # fmt: skip
+        hits = (None,) if np.size(r.hit_rate) == 1 else (r.hit_rate >= 0.5, r.hit_rate >= 0.95)
+        repeated = r.rows is None and all(same(a) for a in (*hits, *inputs))
+        out.append(m if repeated else 1)
+    return out
 
 
 def _figure_values(
@@ -430,7 +486,7 @@ def _figure_values(
 
 @quiet_floats
 def routes_latency(
-    routes: list[RouteInputs], percentile: float, *, n_rows: int = 1
+    routes: list[RouteInputs], percentile: float, *, n_rows: int = 1, period: int | None = None
 ) -> list[RouteLatency]:
     """Several online routes' median and p95 in every row of the same rows (a route with
     ``rows``: in those only, NaN in the others), and the probability of meeting the budget
@@ -441,8 +497,10 @@ def routes_latency(
     Each route's ``z`` holds the slowness inputs (``ttft``, ``tail``, ``speed``,
     ``prefill``, ``reasoning``, ``e2e``); ``utilisation`` a replica's load;
     ``cold_share`` and ``cold_start_ms`` a scale-to-zero endpoint's requests that wait
-    for a cold start; ``rows``, the rows it is timed in, of ``n_rows``. A batch route is
-    :func:`batch_latency`."""
+    for a cold start; ``rows``, the rows it is timed in, of ``n_rows``. ``period``: the
+    rows may be tables of as many rows one after another (``Scenarios.period``); a route
+    whose inputs are the same in each is timed in the first and its values repeated. A
+    batch route is :func:`batch_latency`."""
     some = any(r.rows is not None for r in routes)  # rows of ``n_rows`` (at least)
     n = _rows_shape([
         *{a.shape if isinstance(a, np.ndarray) else np.shape(a)
@@ -452,7 +510,7 @@ def routes_latency(
           if a is not None},
         *([(n_rows,)] if some else []),
     ])  # fmt: skip
-    table = _Table(routes, n)
+    table = _Table(routes, n, _repeats(routes, n, period))
     figs = [r.figures for r in routes]
 
     def values(name: str, of: list[Figure], *, rate: bool = False) -> FloatArray:

@@ -449,14 +449,19 @@ class Scenarios(Mapping[str, FloatArray]):
     (2, 2, [12.0, 12.0])
     """
 
-    __slots__ = ("_arrays", "rows")
+    __slots__ = ("_arrays", "period", "rows")
 
-    def __init__(self, arrays: Mapping[str, FloatArray], rows: int | None = None) -> None:
+    def __init__(
+        self, arrays: Mapping[str, FloatArray], rows: int | None = None, period: int | None = None
+    ) -> None:
         self._arrays = dict(arrays)
         lengths = {a.shape[0] for a in self._arrays.values()} - {1}
         if len(lengths) > 1:
             raise ValueError(f"knob arrays differ in length: {sorted(lengths)}")
         self.rows = lengths.pop() if lengths else (rows if rows is not None else 1)
+        #: A hint: tables of as many rows one after another (:meth:`concat`), which may hold
+        #: the same draws; what a stage would compute once per table is checked where used.
+        self.period = period
 
     @classmethod
     def point(cls, case: Case) -> Scenarios:
@@ -538,7 +543,9 @@ class Scenarios(Mapping[str, FloatArray]):
                     out[k] = arrays[0]
                     continue
             out[k] = np.concatenate([p.full(k) for p in items])
-        return Scenarios(out, rows)
+        sizes = {p.rows for p in items}
+        period = sizes.pop() if len(items) > 1 and len(sizes) == 1 else None
+        return Scenarios(out, rows, period=period)
 
 
 def knob_named(name: str) -> Knob:

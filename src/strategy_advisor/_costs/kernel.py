@@ -474,7 +474,7 @@ def _time_options(
         inputs.append(route)
     if not online:
         return
-    timings = routes_latency(inputs, percentile, n_rows=s.rows)
+    timings = routes_latency(inputs, percentile, n_rows=s.rows, period=s.period)
     for o, route, timed in zip(online, inputs, timings, strict=True):
         o.latency = timed if route.rows is None or o.latency is None else (
             _merged(o.latency, timed, route.rows)
