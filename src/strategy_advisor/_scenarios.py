@@ -459,8 +459,9 @@ class Scenarios(Mapping[str, FloatArray]):
         if len(lengths) > 1:
             raise ValueError(f"knob arrays differ in length: {sorted(lengths)}")
         self.rows = lengths.pop() if lengths else (rows if rows is not None else 1)
-        #: A hint: tables of as many rows one after another (:meth:`concat`), which may hold
-        #: the same draws; what a stage would compute once per table is checked where used.
+        #: A hint: tables of as many rows one after another (:meth:`concat`, :meth:`tile`),
+        #: which may hold the same draws (a sweep's volumes, the cost curve's); a stage that
+        #: computes something once per table checks on the values that it repeats.
         self.period = period
 
     @classmethod
@@ -493,7 +494,7 @@ class Scenarios(Mapping[str, FloatArray]):
     def tile(self, k: int) -> Scenarios:
         """The whole table ``k`` times over (rows 0..n-1, then 0..n-1 again...)."""
         out = {name: (np.tile(a, k) if a.shape[0] > 1 else a) for name, a in self._arrays.items()}
-        return Scenarios(out, self.rows * k)
+        return Scenarios(out, self.rows * k, period=self.rows if k > 1 else None)
 
     def take(self, index: Any) -> Scenarios:
         """The rows at ``index`` (an integer array, a boolean mask or a slice)."""
@@ -513,7 +514,7 @@ class Scenarios(Mapping[str, FloatArray]):
                 raise KeyError(f"no knob named {name!r}")
             arr = np.asarray(value, dtype=np.float64)
             out[name] = arr.reshape(1) if arr.ndim == 0 else arr
-        return Scenarios(out, self.rows)
+        return Scenarios(out, self.rows, period=self.period)
 
     def probes(self, knobs: list[str], index: np.ndarray, values: FloatArray) -> Scenarios:
         """Rows of this (one-row) table, one per probe: probe ``j`` sets knob
