@@ -173,10 +173,16 @@ def test_one_scenario_of_a_batch_is_priced_as_it_is_alone(kw: dict[str, Any]) ->
                     np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=f"{k} {j} {name}")
 
 
-#: Profiles of several serving options per strategy: own GPUs of three kinds and a provider's
-#: deployment; GPU platforms' endpoints, one that scales to zero (cold starts).
+#: Profiles of several routes to time per strategy: own GPUs of three kinds and a provider's
+#: deployment; a batch option beside them; GPU platforms' endpoints, one that scales to zero
+#: (cold starts).
 _MANY_ROUTES = {
-    **{k: _BATCH_PROFILES[k] for k in ("dedicated or self-hosted", "batch with the cache")},
+    "dedicated or self-hosted": _BATCH_PROFILES["dedicated or self-hosted"],
+    "batch beside own GPUs": dict(
+        icl_model=spec(kind="open_weights", params_b=8.0, batch_input_usd_per_mtok=0.5,
+                       batch_output_usd_per_mtok=1.0, serving=("serverless", "self_hosted")),
+        allow_batch=True,
+    ),
     "endpoints and own GPUs": dict(
         ft_model=spec(kind="open_weights", params_b=8.0, fine_tuning=offer(
             serving=("self_hosted", "endpoint"))),
@@ -195,7 +201,7 @@ def test_a_large_table_times_an_option_only_where_it_could_be_served(
 
     case, ev = point_evaluation(profile(**kw))
     rng = np.random.default_rng(3)
-    n = 2 * kernel._TIMED_WHERE_NEEDED_FROM
+    n = kernel._TIMED_WHERE_NEEDED_FROM  # rows: with two routes to time, timed lazily
     slowness = {
         f"{side}_lat_{k}": rng.uniform(-1.0, 1.0, n)
         for side in ("icl", "ft")
@@ -211,7 +217,7 @@ def test_a_large_table_times_an_option_only_where_it_could_be_served(
     )  # fmt: skip
     shots = rng.choice([0.0, 2.0, 8.0], n)
     lazily = price(case, s, shots)
-    monkeypatch.setattr(kernel, "_TIMED_WHERE_NEEDED_FROM", n + 1)
+    monkeypatch.setattr(kernel, "_TIMED_WHERE_NEEDED_FROM", math.inf)
     fully = price(case, s, shots)
     several = False
     for k in (FT, ICL):

@@ -463,25 +463,17 @@ def _repeats(routes: list[RouteInputs], n: tuple[int, ...], period: int | None) 
 def _figure_values(
     table: _Table, figures: list[Figure], z: FloatArray, *, rate: bool = False
 ) -> FloatArray:
-    """:func:`~._figures.slowness_value` of each route's figure at its entries' ``z``:
-    its point, or on the log scale from it to its slow or fast end (linear where a figure
-    can be 0), written once for every route."""
-    middles = [_middle(f) for f in figures]
+    """:func:`~._figures.slowness_value` of each route's figure at its entries' ``z``."""
     if not z.any():  # every row at the point (the point, a probe of the searches)
-        return np.asarray(np.broadcast_to(table.column(middles), table.shape), dtype=np.float64)
-    if rate:  # a rate is slow at its low end
-        z = -z
-    logs = [f.low > 0 for f in figures]
-    base = [math.log(p) if lg else p for p, lg in zip(middles, logs, strict=True)]
-    up = [math.log(f.high) - b if lg else f.high - b
-          for f, b, lg in zip(figures, base, logs, strict=True)]  # fmt: skip
-    down = [b - math.log(f.low) if lg else b - f.low
-            for f, b, lg in zip(figures, base, logs, strict=True)]  # fmt: skip
-    inner = table.column(base) + np.where(z >= 0, z * table.column(up), z * table.column(down))
-    on_logs = table.column([float(lg) for lg in logs]) > 0
-    moved = np.exp(inner) if all(logs) else np.where(on_logs, np.exp(inner), inner)
-    # an entry at 0 is the point exactly, whatever the other entries
-    return np.asarray(np.where(z == 0, table.column(middles), moved), dtype=np.float64)
+        middle = np.empty(table.shape)
+        middle[...] = table.column([_middle(f) for f in figures])
+        return middle
+    if table.whole:
+        return np.stack([slowness_value(f, z[i], rate=rate) for i, f in enumerate(figures)])
+    return np.concatenate([
+        slowness_value(f, z[start:stop], rate=rate)
+        for f, (start, stop) in zip(figures, table.spans, strict=True)
+    ])  # fmt: skip
 
 
 @quiet_floats

@@ -438,11 +438,12 @@ def _route_inputs(
     )
 
 
-#: Rows from which a table's online options are timed only where they could be served
-#: (:func:`_time_where_needed`): below it, one table of every option in every row is faster
-#: than two of fewer entries (measured with ``benchmarks/bench_answer.py``: a performance
-#: setting, not a number of the answer, which is the same either way).
-_TIMED_WHERE_NEEDED_FROM = 512
+#: Latency computations (rows times each strategy's routes beyond its first) from which a
+#: table's options are timed only where they could be served (:func:`_time_where_needed`):
+#: below it, one table of every option in every row is faster than two smaller ones
+#: (measured with ``benchmarks/bench_answer.py``: a performance setting, not a number of
+#: the answer, which is the same either way).
+_TIMED_WHERE_NEEDED_FROM = 8192
 
 
 def _time_options(
@@ -563,14 +564,20 @@ def _time_where_needed(
     n = s.rows
     ranked = {k: _ranked(s, opts) for k, opts in options.items()}
     first = {k: _choose(*ranked[k]) for k in options}
+    # a strategy with one route or none to time (the others at batch rates, whose window
+    # times every row at once) has all its options timed in every row
+    lazy = {k: _routes_to_time(case, opts) > 1 for k, opts in options.items()}
     everything = [o for opts in options.values() for o in opts]
     rows: list[IntArray | None] = [
-        None if len(opts) == 1 else np.flatnonzero(first[k] == j)
+        np.flatnonzero(first[k] == j) if lazy[k] else None
         for k, opts in options.items() for j in range(len(opts))
     ]  # fmt: skip
     _time_options(case, s, everything, shape, rows)
-    timed = {k: np.stack([first[k] == j for j in range(len(opts))])
-             for k, opts in options.items()}  # fmt: skip
+    timed = {
+        k: np.stack([first[k] == j for j in range(len(opts))]) if lazy[k]
+        else np.ones((len(opts), n), dtype=bool)
+        for k, opts in options.items()
+    }  # fmt: skip
     fast = {k: np.stack([_answers_in_time(case, s, o, n) for o in opts]) & timed[k]
             for k, opts in options.items()}  # fmt: skip
     late = {k: ~fast[k][first[k], np.arange(n)] for k in options}
@@ -586,13 +593,20 @@ def _time_where_needed(
     return {k: (ranked[k], fast[k]) for k in options}
 
 
+def _routes_to_time(case: Case, opts: list[ServingBill]) -> int:
+    """How many of a strategy's options are timed on a route (not by a batch window)."""
+    return sum(not (o.batch and case.side(o.strategy).batch_window_hours is not None)
+               for o in opts)  # fmt: skip
+
+
 def _timed_and_served(
     case: Case, s: Scenarios, options: dict[Strategy, list[ServingBill]], shape: PromptShape
 ) -> dict[Strategy, tuple[np.ndarray, FloatArray, FloatArray]]:
     """Each strategy's options timed and the option each row is served by
-    (:func:`_served`): in a large table of several options, timed only where needed."""
-    several = any(len(opts) > 1 for opts in options.values())
-    if several and s.rows >= _TIMED_WHERE_NEEDED_FROM:
+    (:func:`_served`): in a large table where a strategy has several routes to time, only
+    where needed (:func:`_time_where_needed`)."""
+    beyond_first = sum(max(_routes_to_time(case, opts) - 1, 0) for opts in options.values())
+    if s.rows * beyond_first >= _TIMED_WHERE_NEEDED_FROM:
         found = _time_where_needed(case, s, options, shape)
         return {k: _served(case, s, opts, *found[k]) for k, opts in options.items()}
     _time_options(case, s, [o for opts in options.values() for o in opts], shape)
