@@ -187,6 +187,10 @@ _MANY_ROUTES = {
         ft_model=spec(kind="open_weights", params_b=8.0, fine_tuning=offer(
             serving=("self_hosted", "endpoint"))),
     ),
+    "unpriced training beside them": dict(  # every total unpriced: ranked by priced parts
+        ft_model=spec(kind="open_weights", params_b=8.0, fine_tuning=offer(
+            training_usd_per_mtok=None, serving=("self_hosted", "endpoint"))),
+    ),
 }  # fmt: skip
 
 
@@ -195,45 +199,69 @@ def test_a_large_table_times_an_option_only_where_it_could_be_served(
     kw: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In a table of many rows each option is timed only where it could be served (each
-    row's cheapest first, the others where that one is late): the choice, the totals and
+    row's cheapest first, the others where that one is late), and a route whose inputs
+    repeat in tables of the same rows (a sweep's volumes) once: the choice, the totals and
     the served option's latency are those of every option timed in every row, exactly."""
-    import strategy_advisor._costs.kernel as kernel
+    import strategy_advisor._costs.choice as serving_choice
 
     case, ev = point_evaluation(profile(**kw))
     rng = np.random.default_rng(3)
-    n = kernel._TIMED_WHERE_NEEDED_FROM  # rows: with two routes to time, timed lazily
+    half = serving_choice._TIMED_WHERE_NEEDED_FROM // 2  # with two routes to time: lazily
     slowness = {
-        f"{side}_lat_{k}": rng.uniform(-1.0, 1.0, n)
+        f"{side}_lat_{k}": rng.uniform(-1.0, 1.0, half)
         for side in ("icl", "ft")
         for k in ("ttft", "tail", "speed", "prefill")
     }
-    s = ev.scenarios.repeat(n).with_values(
-        volume=10.0 ** rng.uniform(2.0, 8.0, n),
-        latency_budget_ms=rng.choice([300.0, 900.0, 2_000.0, 6_000.0, np.nan], n),
-        query_tokens=rng.uniform(50.0, 3_000.0, n),
-        lat_e2e_tail=rng.uniform(-1.0, 1.0, n),
-        cold_start_z=rng.uniform(-1.0, 1.0, n),
+    draws = ev.scenarios.repeat(half).with_values(
+        latency_budget_ms=rng.choice([300.0, 900.0, 2_000.0, 6_000.0, np.nan], half),
+        query_tokens=rng.uniform(50.0, 3_000.0, half),
+        lat_e2e_tail=rng.uniform(-1.0, 1.0, half),
+        cold_start_z=rng.uniform(-1.0, 1.0, half),
         **slowness,
     )  # fmt: skip
-    shots = rng.choice([0.0, 2.0, 8.0], n)
+    # the same draws at two volumes (a sweep's tables: Scenarios.period), then more volumes
+    s = Scenarios.concat([draws.with_values(volume=v) for v in (3e3, 4e6)])
+    s = s.with_values(volume=np.where(rng.random(2 * half) < 0.5, s["volume"],
+                                      10.0 ** rng.uniform(2.0, 8.0, 2 * half)))  # fmt: skip
+    assert s.period == half
+    shots = np.tile(rng.choice([0.0, 2.0, 8.0], half), 2)
     lazily = price(case, s, shots)
-    monkeypatch.setattr(kernel, "_TIMED_WHERE_NEEDED_FROM", math.inf)
-    fully = price(case, s, shots)
-    several = False
+    monkeypatch.setattr(serving_choice, "_TIMED_WHERE_NEEDED_FROM", math.inf)
+    fully = price(case, Scenarios(dict(s), s.rows), shots)  # no period: every row timed
+    turned = untimed = 0
     for k in (FT, ICL):
-        several |= len(fully.options[k]) > 1
         np.testing.assert_array_equal(lazily.chosen[k], fully.chosen[k], err_msg=str(k))
-        # the choice turned on the latency somewhere: not every row took the cheapest
         np.testing.assert_array_equal(lazily.total[k], fully.total[k])
         np.testing.assert_array_equal(lazily.known[k], fully.known[k])
-        for name in ("lat_p95", "lat_median", "lat_ttft", "lat_within"):
-            np.testing.assert_array_equal(lazily.pick(k, name), fully.pick(k, name), name)
-    assert several
-    untimed = [
-        int(np.isnan(o.lat_p95).sum()) for k in (FT, ICL) for o in lazily.options[k]
-        if o.latency is not None
-    ]  # fmt: skip
-    assert sum(untimed) > 0  # some option went untimed somewhere
+        opts = fully.options[k]
+        cheapest = serving_choice._choose(*serving_choice._ranked(s, opts))
+        turned += int((fully.chosen[k] != cheapest).sum())  # served for its latency
+        for j, (lazy, full) in enumerate(zip(lazily.options[k], opts, strict=True)):
+            rows = fully.chosen[k] == j
+            if lazy.latency is None:
+                assert not rows.any(), (k, j)
+                continue
+            untimed += int(np.isnan(lazy.lat_p95).sum())
+            for name in serving_choice._LATENCY_ARRAYS:
+                got = np.broadcast_to(getattr(lazy.latency, name), (s.rows,))[rows]
+                want = np.broadcast_to(getattr(full.latency, name), (s.rows,))[rows]
+                np.testing.assert_array_equal(got, want, f"{k} {j} {name}")
+    assert turned > 0  # the choice turned on the latency somewhere
+    assert untimed > 0  # and some option went untimed somewhere
+
+
+def test_tables_of_the_same_rows_say_so() -> None:
+    # Scenarios.period, the hint a sweep's and the cost curve's tables carry: set where
+    # tables of as many rows follow one another, kept where only values change
+    s = Scenarios({"volume": np.array([1.0, 2.0, 3.0]), "horizon_months": np.array([12.0])})
+    assert s.period is None
+    assert Scenarios.concat([s, s.with_values(volume=7.0)]).period == 3
+    assert Scenarios.concat([s, s.take(np.array([0, 1]))]).period is None  # unequal tables
+    assert Scenarios.concat([s]).period is None
+    assert s.tile(4).period == 3 and s.tile(1).period is None
+    assert s.tile(2).with_values(volume=np.arange(6.0)).period == 3
+    assert s.tile(2).take(slice(0, 3)).period is None
+    assert s.tile(2).repeat(2).period is None
 
 
 @pytest.mark.parametrize("kw", _BATCH_PROFILES.values(), ids=_BATCH_PROFILES.keys())

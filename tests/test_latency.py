@@ -440,6 +440,67 @@ def test_routes_timed_together_are_each_timed_alone() -> None:
             assert got.shape == (3,), name
             assert got[rows].tolist() == want[rows].tolist(), name
             assert np.isnan(np.delete(got, rows)).all(), name
+    with pytest.raises(ValueError, match="n_rows=1"):  # rows of a table it was not told of
+        routes_latency(routes, 95.0)
+
+
+#: Each input a route's latency reads, and a change to one row of the last of three tables
+#: of four rows; ``_repeats`` must see it (the hit rate through the cache's two thresholds
+#: only: 0.6 to 0.7 stays between them, so the route still repeats).
+_ONE_TABLE_DIFFERS = {
+    "prompt": ("prompt", 1_999.0), "prefix": ("prefix", 600.0), "output": ("output", 51.0),
+    "budget": ("budget", 1_499.0), "utilisation": ("utilisation", 0.51),
+    "cold share": ("cold_share", 0.07), "cold start": ("cold_start_ms", 1.0),
+    "cache at the median": ("hit_rate", 0.4), "cache at the p95": ("hit_rate", 0.96),
+    **{f"slowness {k}": (k, 0.25) for k in (*LATENCY_KNOBS, "e2e")},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("change", _ONE_TABLE_DIFFERS.values(), ids=_ONE_TABLE_DIFFERS.keys())
+def test_a_route_repeats_only_where_every_input_it_reads_does(change: tuple[str, float]) -> None:
+    name, value = change
+
+    def route() -> RouteInputs:
+        z = {k: np.tile([0.0, 0.5, -0.5, 1.0], 3) for k in (*LATENCY_KNOBS, "e2e")}
+        return RouteInputs(REPLICA, z, np.tile([200.0, 2_000.0, 900.0, 50.0], 3),
+                           np.full(12, 500.0), np.tile([0.6, 0.1, 0.99, 0.6], 3),
+                           np.full(12, 50.0), np.full(12, 1_500.0),
+                           utilisation=np.tile([0.5, 0.2, 0.3, 0.9], 3),
+                           cold_share=np.full(12, 0.02),
+                           cold_start_ms=np.full(12, 2.0))  # fmt: skip
+
+    same, other = route(), route()
+    assert _repeats([same], (12,), 4) == [3]
+    same.hit_rate[8] = 0.7  # between the thresholds, as 0.6 was: no difference
+    assert _repeats([same], (12,), 4) == [3]
+    where = other.z if name in other.z else None
+    array = where[name] if where is not None else getattr(other, name)
+    array[8] = value  # the last table's first row
+    assert _repeats([other], (12,), 4) == [1], name
+    assert _repeats([route()], (12,), 5) == [1]  # not a whole number of tables
+    assert _repeats([route()], (12,), None) == [1]
+
+
+def test_a_figure_moves_towards_its_slow_end_with_its_slowness() -> None:
+    # +1: the slow end of each figure (a speed's low end); -1 its fast end; linear for a
+    # figure that can be 0 (the reasoning tokens), on the log scale for the others
+    ranged = replace(HAND, ttft=_fig(300.0, 200.0, 500.0), speed=_fig(100.0, 50.0, 150.0),
+                     prefill=_fig(10_000.0, 5_000.0, 40_000.0),
+                     reasoning=_fig(100.0, 0.0, 400.0))  # fmt: skip
+    z = {k: np.array([1.0, -1.0, 0.5, 0.0]) for k in (*LATENCY_KNOBS, "e2e")}
+    (timed,) = routes_latency(
+        [RouteInputs(ranged, z, np.full(4, 2_800.0), np.zeros(4), np.zeros(4), np.full(4, 50.0),
+                     np.full(4, np.nan))], 95.0,
+    )  # fmt: skip
+    assert timed.speed.tolist() == pytest.approx([50.0, 150.0, 50.0**0.5 * 100.0**0.5, 100.0])
+    assert timed.prefill.tolist() == pytest.approx([5_000.0, 40_000.0, 5_000.0**0.5 * 1e2, 1e4])
+    # the TTFT at the median: its figure, plus the prompt past the short one at the prefill
+    # rate; the reasoning tokens add to the decode, linearly: 400, 0, 250, 100
+    reasoning = np.array([400.0, 0.0, 250.0, 100.0])
+    ttft = np.array([500.0, 200.0, math.sqrt(300.0 * 500.0), 300.0])
+    decode = 1000.0 * (reasoning + 50.0) / timed.speed
+    pre = 1000.0 * (2_800.0 - HAND.short_prompt) / timed.prefill
+    assert timed.median_ms.tolist() == pytest.approx((ttft + pre + decode).tolist())
 
 
 def test_rows_without_a_budget_are_the_same_in_a_table_with_one() -> None:

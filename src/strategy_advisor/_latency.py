@@ -36,10 +36,14 @@ from pydantic import BaseModel, Field
 
 from ._figures import Figure, slowness_value
 from ._figures import middle as _middle
-from ._hosted_latency import hosted_latency, hosted_latency_data
-from ._model_spec import ModelSpec
-from ._replica_latency import dedicated_latency, replica_latency_data
-from ._types import RESULT, FloatArray, Strategy, construct, quiet_floats
+from ._route_figures import (
+    RouteConstants,
+    RouteFigures,
+    hosted_figures,
+    load_factors,
+    replica_figures,
+)
+from ._types import RESULT, BoolArray, FloatArray, IntArray, Strategy, construct, quiet_floats
 
 __all__ = [
     "LATENCY_KNOBS",
@@ -54,9 +58,6 @@ __all__ = [
     "routes_latency",
     "slowness_value",
 ]
-
-IntArray = np.ndarray  # of row indices
-BoolArray = np.ndarray  # of numpy bools
 
 _MS_PER_HOUR = 3_600_000.0
 _SQRT2 = math.sqrt(2.0)
@@ -102,155 +103,11 @@ class StrategyLatency(BaseModel):
     )
 
 
-@dataclass(frozen=True)
-class RouteFigures:
-    """A serving route's latency figures (each a range, see the module docstring)."""
-
-    ttft: Figure  # median first-token time at a short prompt, client side, ms
-    tail: Figure  # TTFT p95 / p50
-    speed: Figure  # output tokens/s per request (a replica's at low load)
-    prefill: Figure  # marginal prompt tokens/s
-    reasoning: Figure  # hidden tokens decoded before the answer
-    e2e_tail: Figure  # end-to-end p95 / p50 of the token-proportional part
-    saving: Figure  # share of a cached token's prefill time saved
-    short_prompt: float  # prompt tokens the first-token time already covers
-    replica: bool  # a replica: the load it carries slows it
-    basis: str
-
-    @functools.cached_property
-    def constants(self) -> _RouteConstants:
-        """What every row of this route reads from its figures, computed once: the
-        variances of the figures' logs (the reasoning tokens': linear) and the middle
-        cached-prefill saving."""
-        return _RouteConstants(
-            ttft_and_tail=_log_var(self.ttft) + _log_var(self.tail),
-            prefill=_log_var(self.prefill),
-            speed=_log_var(self.speed),
-            e2e=_log_var(self.e2e_tail),
-            reasoning=_lin_var(self.reasoning),
-            saving=_middle(self.saving),
-        )
-
-
-@dataclass(frozen=True)
-class _RouteConstants:
-    ttft_and_tail: float
-    prefill: float
-    speed: float
-    e2e: float
-    reasoning: float
-    saving: float
-
-
 @functools.cache
 def _percentile_exponent(percentile: float) -> float:
     """The exponent that takes the p95/median ratio to the budget's percentile (log-normal
     between the median and the p95)."""
     return NormalDist().inv_cdf(percentile / 100.0) / NormalDist().inv_cdf(0.95)
-
-
-def _log_var(f: Figure) -> float:
-    """Variance of the log of a positive figure under its slowness distribution."""
-    if f.low <= 0:
-        return 0.0
-    p = _middle(f)
-    w_lo, w_hi = math.log(p / f.low), math.log(f.high / p)
-    return (w_lo**2 + w_hi**2) / 12.0 - (w_hi - w_lo) ** 2 / 36.0
-
-
-def _lin_var(f: Figure) -> float:
-    """Variance of a figure (linear) under its slowness distribution."""
-    p = _middle(f)
-    d_lo, d_hi = p - f.low, f.high - p
-    return (d_lo**2 + d_hi**2) / 12.0 - (d_hi - d_lo) ** 2 / 36.0
-
-
-def _sum(a: Figure, b: Figure, unit: str, basis: str) -> Figure:
-    return Figure(
-        low=a.low + b.low,
-        point=_middle(a) + _middle(b),
-        high=a.high + b.high,
-        unit=unit,
-        found=a.found and b.found,
-        basis=basis,
-        rule="sum",
-        arithmetic=f"{a.basis} + {b.basis}",
-        as_of=a.as_of,
-    )
-
-
-@functools.cache
-def hosted_figures(spec: ModelSpec) -> RouteFigures:
-    """A hosted API model's figures (its measurements, its class's, or all hosted APIs')."""
-    h = hosted_latency(spec)
-    data = hosted_latency_data()
-    return RouteFigures(
-        ttft=h.ttft_ms,
-        tail=h.ttft_tail_ratio,
-        speed=h.output_tokens_per_s,
-        prefill=h.prefill_tokens_per_s,
-        reasoning=h.reasoning.tokens,
-        e2e_tail=h.e2e_tail_ratio,
-        saving=h.cached_prefill_saving,
-        short_prompt=data.assumptions["short_prompt_tokens"].value,
-        replica=False,
-        basis=f"{spec.name}: {h.basis} (data/hosted_latency.json, as of {h.as_of})",
-    )
-
-
-@functools.cache
-def replica_figures(params_b: float, gpu: str | None) -> RouteFigures:
-    """A model's figures on its own replica at low load (vendor side plus the network to
-    the endpoint); the load is applied per scenario (:func:`load_factors`)."""
-    r = dedicated_latency(params_b, gpu, 0.0)
-    data = replica_latency_data()
-    hosted = hosted_latency_data()
-    short = 128.0 if params_b <= 16 else 480.0  # the measured setups' prompt lengths
-    no_reasoning = Figure.exact(0.0, "tokens", "an open model served as given: no hidden tokens")
-    return RouteFigures(
-        ttft=_sum(r.ttft_ms, r.network_ms, "ms", "replica first token + network"),
-        tail=data.ttft_tail_ratio,
-        speed=r.output_tokens_per_s,
-        prefill=r.prefill_tokens_per_s,
-        reasoning=no_reasoning,
-        e2e_tail=data.e2e_tail_ratio,
-        saving=hosted.cached_prefill_saving["other"],
-        short_prompt=short,
-        replica=True,
-        basis=f"{params_b:g}B on a replica: {r.basis} (data/replica_latency.json)",
-    )
-
-
-@functools.cache
-def _curves() -> tuple[tuple[FloatArray, FloatArray, FloatArray], ...]:
-    """Each load curve's (utilisation, speed factor, TTFT factor), rising part only."""
-    out = []
-    for curve in replica_latency_data().load_curves.values():
-        points = list(curve.points)
-        peak = max(range(len(points)), key=lambda i: points[i].utilisation)
-        rising = sorted(points[: peak + 1], key=lambda p: p.utilisation)
-        base = min(points, key=lambda p: p.concurrency)
-        out.append(
-            (
-                np.array([p.utilisation for p in rising]),
-                np.array([p.output_tokens_per_s / base.output_tokens_per_s for p in rising]),
-                np.array([p.ttft_ms / base.ttft_ms for p in rising]),
-            )
-        )
-    return tuple(out)
-
-
-def load_factors(utilisation: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(speed factor, TTFT factor, the speed factor's log-variance across the curves) at
-    each utilisation: the mean of the measured curves (``_replica_latency.load_factors``,
-    over arrays), flat past their peak."""
-    curves = _curves()
-    speeds = [np.interp(utilisation, u, s) for u, s, _ in curves]
-    ttfts = [np.interp(utilisation, u, t) for u, _, t in curves]
-    spread = np.log(functools.reduce(np.maximum, speeds) / functools.reduce(np.minimum, speeds))
-    speed = functools.reduce(np.add, speeds) / len(speeds)
-    ttft = functools.reduce(np.add, ttfts) / len(ttfts)
-    return speed, ttft, spread**2 / 12.0
 
 
 def normal_cdf(z: FloatArray) -> FloatArray:
@@ -262,8 +119,11 @@ def normal_cdf(z: FloatArray) -> FloatArray:
     --------
     >>> [round(float(p), 6) for p in normal_cdf(np.array([-1.959964, 0.0, 1.644854]))]
     [0.025, 0.5, 0.95]
+    >>> normal_cdf(0.0).shape, normal_cdf(np.zeros((2, 3))).shape
+    ((), (2, 3))
     """
-    x = -np.asarray(z, dtype=np.float64) / _SQRT2
+    shape = np.shape(z)
+    x = -np.asarray(z, dtype=np.float64).reshape(-1) / _SQRT2  # arrays, for the ``out=``
     a = np.abs(x)
     t = 0.5 * a
     t += 1.0
@@ -282,7 +142,7 @@ def normal_cdf(z: FloatArray) -> FloatArray:
         np.exp(r, out=r)
         r *= t
     erfc = np.where(x >= 0, r, 2.0 - r)
-    return np.asarray(0.5 * np.where(np.isnan(x), np.nan, erfc), dtype=np.float64)
+    return np.asarray(0.5 * np.where(np.isnan(x), np.nan, erfc), dtype=np.float64).reshape(shape)
 
 
 #: Numerical Recipes' ``erfcc`` coefficients, constant term first.
@@ -307,8 +167,9 @@ class RouteLatency:
 
 @dataclass
 class RouteInputs:
-    """What one route's latency is computed from (arrays over the rows, or scalars):
-    :func:`route_latency`'s arguments, for :func:`routes_latency`."""
+    """What one route's latency is computed from, for :func:`routes_latency`: its figures,
+    its slowness inputs ``z`` (:data:`LATENCY_KNOBS` and ``e2e``) and its request, each an
+    array over the rows or a scalar."""
 
     figures: RouteFigures
     z: dict[str, FloatArray]
@@ -352,9 +213,11 @@ def _rows_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
 
 class _Table:
     """The routes' rows as one table: each route a row of a (routes, rows) table when every
-    route is timed in every row; else each route's rows one after another (its
-    ``RouteInputs.rows``), one entry a (route, row). Every formula below is elementwise, so
-    an entry's value is the same in either layout."""
+    route is timed in every row (``whole``); else each route's entries one after another,
+    one entry a (route, row). A route's ``rows`` are None (every row), its
+    ``RouteInputs.rows`` (an index array: the rows it is timed in, NaN in the others), or
+    a slice of the first ``period`` rows (its values repeat: timed there, then tiled). Every
+    formula is elementwise, so an entry's value is the same in either layout."""
 
     def __init__(
         self, routes: list[RouteInputs], n: tuple[int, ...], repeats: list[int] | None = None
@@ -493,14 +356,16 @@ def routes_latency(
     rows may be tables of as many rows one after another (``Scenarios.period``); a route
     whose inputs are the same in each is timed in the first and its values repeated. A
     batch route is :func:`batch_latency`."""
-    some = any(r.rows is not None for r in routes)  # rows of ``n_rows`` (at least)
+    given = [r.rows for r in routes if r.rows is not None]
+    if any(len(idx) and (idx.min() < 0 or idx.max() >= n_rows) for idx in given):
+        raise ValueError(f"a route's rows must be indices below n_rows={n_rows}")
     n = _rows_shape([
         *{a.shape if isinstance(a, np.ndarray) else np.shape(a)
           for r in routes
           for a in (r.prompt, r.prefix, r.hit_rate, r.output, r.budget, r.utilisation,
                     r.cold_share, r.cold_start_ms, *r.z.values())
           if a is not None},
-        *([(n_rows,)] if some else []),
+        *([(n_rows,)] if given else []),
     ])  # fmt: skip
     table = _Table(routes, n, _repeats(routes, n, period))
     figs = [r.figures for r in routes]
@@ -580,7 +445,7 @@ def routes_latency(
 def _within(
     table: _Table, budget: FloatArray, target: FloatArray, p95: FloatArray, first: FloatArray,
     prefill: FloatArray, decode: FloatArray, e2e: FloatArray, speed: FloatArray,
-    speed_var: FloatArray, spreads: list[_RouteConstants],
+    speed_var: FloatArray, spreads: list[RouteConstants],
 ) -> FloatArray:  # fmt: skip
     """The probability of meeting the budget (1 where there is none): log-normal around
     the budget's percentile, its spread from the figures' ranges (``first``: the p95's

@@ -31,10 +31,12 @@ __all__ = [
     "STRICT_DATA",
     "TASK_TYPES",
     "USER_INPUT",
+    "BoolArray",
     "Count",
     "FineTuningMethod",
     "FloatArray",
     "FrozenMap",
+    "IntArray",
     "ModelKind",
     "NonNegFloat",
     "PositiveFloat",
@@ -101,6 +103,9 @@ if TYPE_CHECKING:  # numpy.typing is slow to import and only a type checker read
     FloatArray = npt.NDArray[np.float64]
 else:
     FloatArray = np.ndarray
+#: Arrays of numpy bools and of indices (numpy's typing of them is not worth it here).
+BoolArray = np.ndarray
+IntArray = np.ndarray
 
 # Models are built on first use, not at import (pydantic ``defer_build``): importing the
 # package stays cheap, and the first validation of each model pays its schema once.

@@ -12,19 +12,16 @@ from .._latency import RouteFigures, RouteLatency
 from .._model_spec import ServingMode
 from .._replica_time import ReplicaTime
 from .._routes import Route
-from .._types import FloatArray, Strategy
+from .._types import BoolArray, FloatArray, Strategy
 
 __all__ = [
     "Bills",
-    "BoolArray",
     "PromptShape",
     "ServingBill",
     "blank_bill",
     "full_rows",
     "own_weights",
 ]
-
-BoolArray = np.ndarray  # of numpy bools (numpy's typing of bool arrays is not worth it here)
 
 
 @dataclass

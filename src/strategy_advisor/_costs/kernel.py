@@ -3,7 +3,8 @@ shape in ``bills``, the serving fees in ``fees``).
 
 One function, :func:`price`, prices every serving option of both strategies for every row of
 a :class:`~strategy_advisor._scenarios.Scenarios` table at once, and picks each strategy's
-cheapest option per row that is likely to answer in time. Everything that prices anything
+cheapest option per row that is likely to answer in time (``choice``: the options timed
+where it is needed, and the choice). Everything that prices anything
 calls it: the point estimate (one row), the simulation's draws, the flip search, the
 break-even, the sensitivity table and the charts; the prompt planner's candidates go
 through its prompting half, :func:`serve_prompting` (the same options, timing and choice).
@@ -20,21 +21,13 @@ with ``NaN`` wherever a price is unknown (the bill is unpriced, never $0).
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from .._figures import Figure, middle
 from .._latency import (
-    LATENCY_KNOBS,
-    RouteFigures,
-    RouteInputs,
-    RouteLatency,
-    batch_latency,
     hosted_figures,
-    replica_figures,
-    routes_latency,
     slowness_value,
 )
 from .._model_spec import ServingMode
@@ -42,11 +35,10 @@ from .._replica_time import ReplicaTime
 from .._routes import Route, at_slowness
 from .._scenarios import Case, Scenarios, SideFacts, epochs_heuristic
 from .._serving import cache_hit_rates
-from .._types import FloatArray, Strategy, nan_as, quiet_floats
-from .bills import Bills, BoolArray, PromptShape, ServingBill, blank_bill, full_rows, own_weights
+from .._types import BoolArray, FloatArray, Strategy, nan_as, quiet_floats
+from .bills import Bills, PromptShape, ServingBill, blank_bill, full_rows, own_weights
+from .choice import latency_cannot_matter, route_figures, served, timed_and_served
 from .fees import serving_fee
-
-IntArray = np.ndarray  # of row indices
 
 __all__ = [
     "bills_tokens",
@@ -226,7 +218,7 @@ def bills_tokens(case: Case, o: ServingBill) -> bool:
 
 def reasoning_figure(case: Case, o: ServingBill) -> Figure:
     """The figure of the hidden reasoning tokens on an option's route (its range and basis)."""
-    figures = _route_figures(case, o)
+    figures = route_figures(case, o)
     if figures is None:
         figures = hosted_figures(case.side(o.strategy).spec)
     return figures.reasoning
@@ -345,16 +337,6 @@ def _training_run(
 # -------------------------------------------------------------------------------- choice
 
 
-def _choose(totals: FloatArray, knowns: FloatArray, allowed: BoolArray) -> np.ndarray:
-    """Per row, the cheapest option (rows of ``totals``: options): a priced total before
-    an unpriced one, which ranks by its priced part; the first listed on a tie (an online
-    price beats an equal batch price)."""
-    priced = ~np.isnan(totals) & allowed
-    by_total = np.argmin(np.where(priced, totals, np.inf), axis=0)
-    by_known = np.argmin(np.where(allowed, np.nan_to_num(knowns, nan=np.inf), np.inf), axis=0)
-    return np.asarray(np.where(priced.any(axis=0), by_total, by_known))
-
-
 def _options(case: Case, strategy: Strategy, batch_possible: bool) -> list[tuple[Route, bool]]:
     """Every (route, at batch rates) a strategy may be served on: a model its provider has
     already shut down only on the team's own weights, where it may be served so."""
@@ -390,229 +372,6 @@ def price_prompting(
     return shape, opts
 
 
-def _route_figures(case: Case, o: ServingBill) -> RouteFigures | None:
-    """The latency figures of an option's route: its hosted API, or its own replicas."""
-    spec = case.side(o.strategy).spec
-    if o.mode == "serverless" or spec.params_b is None:
-        return hosted_figures(spec)
-    return replica_figures(spec.params_b, o.gpu)
-
-
-def _route_inputs(
-    case: Case, s: Scenarios, o: ServingBill, shape: PromptShape
-) -> tuple[RouteFigures | None, RouteInputs]:
-    """The figures of an online route (None: its model's hosted figures stand in) and what
-    its latency is computed from (:func:`~.._latency.routes_latency`)."""
-    tag = "icl" if o.strategy is Strategy.IN_CONTEXT_LEARNING else "ft"
-    z = {k: s[f"{tag}_lat_{k}"] for k in LATENCY_KNOBS}
-    z["e2e"] = s["lat_e2e_tail"]
-    prompted = o.strategy is Strategy.IN_CONTEXT_LEARNING
-    zero = np.zeros(1)
-    figures = _route_figures(case, o)
-    utilisation = None
-    if o.mode != "serverless" and figures is not None and figures.replica:
-        peak = s["volume"] / case.seconds_per_month * s["peak_ratio"]
-        per_request = np.where(
-            np.isnan(o.capacity),
-            o.replica_time.seconds if o.replica_time is not None else np.nan,
-            s["utilization"] / o.capacity,
-        )
-        workers = o.replicas
-        if o.cold_share is not None:  # a scale-to-zero worker runs whole while up
-            workers = np.maximum(o.replicas_for_load, 1.0)
-        utilisation = peak / np.maximum(workers, 1e-12) * per_request
-    cold_ms = None
-    if o.route is not None and o.route.cold_start_seconds is not None and o.cold_share is not None:
-        cold_ms = 1000.0 * at_slowness(o.route.cold_start_seconds, s["cold_start_z"])
-    return figures, RouteInputs(
-        figures if figures is not None else hosted_figures(case.side(o.strategy).spec),
-        z,
-        prompt=o.input_tokens,
-        prefix=shape.prefix if prompted else zero,
-        hit_rate=shape.hit_rate if prompted else zero,
-        output=o.output_tokens,
-        budget=s["latency_budget_ms"],
-        utilisation=utilisation,
-        cold_share=o.cold_share,
-        cold_start_ms=cold_ms,
-    )
-
-
-#: Latency computations (rows times each strategy's routes beyond its first) from which a
-#: table's options are timed only where they could be served (:func:`_time_where_needed`):
-#: below it, one table of every option in every row is faster than two smaller ones
-#: (measured with ``benchmarks/bench_answer.py``: a performance setting, not a number of
-#: the answer, which is the same either way).
-_TIMED_WHERE_NEEDED_FROM = 8192
-
-
-def _time_options(
-    case: Case,
-    s: Scenarios,
-    options: list[ServingBill],
-    shape: PromptShape,
-    rows: list[IntArray | None] | None = None,
-) -> None:
-    """Every option's latency in every row (``rows``: each option's rows only; an option
-    already timed keeps its other rows): a batch option's window, the others' routes
-    computed together (:func:`~.._latency.routes_latency`)."""
-    percentile = case.profile.latency_budget_percentile
-    online, inputs = [], []
-    for j, o in enumerate(options):
-        idx = rows[j] if rows is not None else None
-        if idx is not None and not len(idx):
-            continue
-        window = case.side(o.strategy).batch_window_hours if o.batch else None
-        if window is not None:  # a window: every row at once
-            if idx is None or o.latency is None:
-                o.latency = batch_latency(o.input_tokens, o.output_tokens,
-                                          s["latency_budget_ms"], window, percentile)  # fmt: skip
-            continue
-        figures, route = _route_inputs(case, s, o, shape)
-        o.figures = None if o.batch else figures
-        route.rows = idx
-        online.append(o)
-        inputs.append(route)
-    if not online:
-        return
-    timings = routes_latency(inputs, percentile, n_rows=s.rows, period=s.period)
-    for o, route, timed in zip(online, inputs, timings, strict=True):
-        o.latency = timed if route.rows is None or o.latency is None else (
-            _merged(o.latency, timed, route.rows)
-        )  # fmt: skip
-
-
-def _merged(old: RouteLatency, new: RouteLatency, rows: IntArray) -> RouteLatency:
-    """``old`` with ``new``'s values in ``rows``."""
-
-    def merge(name: str) -> FloatArray:
-        out = np.array(getattr(old, name), dtype=np.float64)
-        out[rows] = getattr(new, name)[rows]
-        return out
-
-    merged: dict[str, Any] = {name: merge(name) for name in _LATENCY_ARRAYS}
-    return dataclasses.replace(old, **merged)
-
-
-_LATENCY_ARRAYS = ("median_ms", "p95_ms", "ttft_ms", "within", "cold", "target_ms", "speed",
-                   "prefill")  # fmt: skip
-
-
-class _Ranked(NamedTuple):
-    """A strategy's options side by side (options x rows)."""
-
-    totals: FloatArray
-    knowns: FloatArray  # the priced parts
-    allowed: BoolArray
-
-
-def _ranked(s: Scenarios, opts: list[ServingBill]) -> _Ranked:
-    months, volume = s["horizon_months"], s["volume"]
-    n = s.rows
-
-    def priced_part(o: ServingBill, total: FloatArray) -> FloatArray:
-        # counts only where the total is unpriced (in the choice and the decision): a
-        # priced total stands for it
-        return full_rows(o.known_part(months, volume), n) if np.isnan(total).any() else total
-
-    each = [full_rows(o.total(months, volume), n) for o in opts]
-    return _Ranked(
-        np.stack(each),
-        np.stack([priced_part(o, t) for o, t in zip(opts, each, strict=True)]),
-        np.stack([np.broadcast_to(o.allowed, (n,)) for o in opts]),
-    )
-
-
-def _served(
-    case: Case, s: Scenarios, opts: list[ServingBill], ranked: _Ranked | None = None,
-    fast: BoolArray | None = None,
-) -> tuple[np.ndarray, FloatArray, FloatArray]:  # fmt: skip
-    """Per row, the option a strategy is served by: the cheapest of those as likely as not
-    to meet the latency budget, else the cheapest (its index, read-only; its total; its
-    priced part). ``fast``: which options answer in time (options x rows), where only some
-    were timed (:func:`_time_where_needed`)."""
-    months, volume = s["horizon_months"], s["volume"]
-    n = s.rows
-    if len(opts) == 1:  # one option: served by it in every row
-        only = np.zeros(n, dtype=np.intp)
-        only.flags.writeable = False
-        total = np.array(full_rows(opts[0].total(months, volume), n))
-        known = full_rows(opts[0].known_part(months, volume), n) if np.isnan(total).any() else (
-            total
-        )  # fmt: skip
-        return only, total, np.array(known)
-    rows = np.arange(n)
-    totals, knowns, allowed = ranked if ranked is not None else _ranked(s, opts)
-    if fast is None:
-        fast = np.stack([_answers_in_time(case, s, o, n) for o in opts])
-    meets = allowed & fast
-    allowed = np.where(meets.any(axis=0), meets, allowed)  # none meets it: the cheapest
-    chosen = _choose(totals, knowns, allowed)
-    chosen.flags.writeable = False  # Bills reads which option every row chose once
-    return chosen, totals[chosen, rows], knowns[chosen, rows]
-
-
-def _time_where_needed(
-    case: Case, s: Scenarios, options: dict[Strategy, list[ServingBill]], shape: PromptShape
-) -> dict[Strategy, tuple[_Ranked, BoolArray]]:
-    """Time each strategy's options only where one could be served (:func:`_served`): in
-    each row its cheapest option first, and the others only in the rows where that one does
-    not answer in time. An option dearer than one that answers in time is never served, so
-    its latency there is not needed (it stays NaN; only the served option's is read, and
-    the point's statement, a table of one row, times every option). Returns, per strategy,
-    its options side by side and which of them answer in time (False where not timed)."""
-    n = s.rows
-    ranked = {k: _ranked(s, opts) for k, opts in options.items()}
-    first = {k: _choose(*ranked[k]) for k in options}
-    # a strategy with one route or none to time (the others at batch rates, whose window
-    # times every row at once) has all its options timed in every row
-    lazy = {k: _routes_to_time(case, opts) > 1 for k, opts in options.items()}
-    everything = [o for opts in options.values() for o in opts]
-    rows: list[IntArray | None] = [
-        np.flatnonzero(first[k] == j) if lazy[k] else None
-        for k, opts in options.items() for j in range(len(opts))
-    ]  # fmt: skip
-    _time_options(case, s, everything, shape, rows)
-    timed = {
-        k: np.stack([first[k] == j for j in range(len(opts))]) if lazy[k]
-        else np.ones((len(opts), n), dtype=bool)
-        for k, opts in options.items()
-    }  # fmt: skip
-    fast = {k: np.stack([_answers_in_time(case, s, o, n) for o in opts]) & timed[k]
-            for k, opts in options.items()}  # fmt: skip
-    late = {k: ~fast[k][first[k], np.arange(n)] for k in options}
-    again: list[IntArray | None] = [
-        np.flatnonzero(late[k] & ~timed[k][j]) for k, opts in options.items()
-        for j in range(len(opts))
-    ]  # fmt: skip
-    if any(len(idx) for idx in again if idx is not None):  # (a route without rows: none)
-        _time_options(case, s, everything, shape, again)
-        for k, opts in options.items():
-            timed[k] |= late[k]
-            fast[k] = np.stack([_answers_in_time(case, s, o, n) for o in opts]) & timed[k]
-    return {k: (ranked[k], fast[k]) for k in options}
-
-
-def _routes_to_time(case: Case, opts: list[ServingBill]) -> int:
-    """How many of a strategy's options are timed on a route (not by a batch window)."""
-    return sum(not (o.batch and case.side(o.strategy).batch_window_hours is not None)
-               for o in opts)  # fmt: skip
-
-
-def _timed_and_served(
-    case: Case, s: Scenarios, options: dict[Strategy, list[ServingBill]], shape: PromptShape
-) -> dict[Strategy, tuple[np.ndarray, FloatArray, FloatArray]]:
-    """Each strategy's options timed and the option each row is served by
-    (:func:`_served`): in a large table where a strategy has several routes to time, only
-    where needed (:func:`_time_where_needed`)."""
-    beyond_first = sum(max(_routes_to_time(case, opts) - 1, 0) for opts in options.values())
-    if s.rows * beyond_first >= _TIMED_WHERE_NEEDED_FROM:
-        found = _time_where_needed(case, s, options, shape)
-        return {k: _served(case, s, opts, *found[k]) for k, opts in options.items()}
-    _time_options(case, s, [o for opts in options.values() for o in opts], shape)
-    return {k: _served(case, s, opts) for k, opts in options.items()}
-
-
 class ServedPrompt(NamedTuple):
     """A prompt served as :func:`price` serves prompting, in every row."""
 
@@ -628,9 +387,9 @@ def serve_prompting(case: Case, s: Scenarios, shots: FloatArray) -> ServedPrompt
     with it)."""
     shape, opts = price_prompting(case, s, shots)
     n = s.rows
-    if _latency_cannot_matter(s, opts):  # the chance of meeting no budget: 1
-        return ServedPrompt(shape, _served(case, s, opts)[1], np.ones(n))
-    chosen, total, _ = _timed_and_served(case, s, {Strategy.IN_CONTEXT_LEARNING: opts}, shape)[
+    if latency_cannot_matter(s, opts):  # the chance of meeting no budget: 1
+        return ServedPrompt(shape, served(case, s, opts)[1], np.ones(n))
+    chosen, total, _ = timed_and_served(case, s, {Strategy.IN_CONTEXT_LEARNING: opts}, shape)[
         Strategy.IN_CONTEXT_LEARNING
     ]
     within = np.stack([
@@ -638,28 +397,6 @@ def serve_prompting(case: Case, s: Scenarios, shots: FloatArray) -> ServedPrompt
         for o in opts
     ])  # fmt: skip
     return ServedPrompt(shape, total, within[chosen, np.arange(n)])
-
-
-def _latency_cannot_matter(s: Scenarios, options: list[ServingBill]) -> bool:
-    """Every option answers in time in every row whatever its latency: no row has a
-    latency budget and none waits for a scale-to-zero worker's cold start."""
-    return bool(np.isnan(s["latency_budget_ms"]).all()) and all(
-        o.cold_share is None for o in options
-    )
-
-
-def _answers_in_time(case: Case, s: Scenarios, o: ServingBill, n: int) -> BoolArray:
-    """Rows where an option answers in time: likely (at least one half) to meet the latency
-    budget; without a budget, unless a p95 request waits minutes for a scale-to-zero
-    worker's cold start and the work is not declared offline (``allow_batch``)."""
-    if o.latency is None:
-        return np.ones(n, dtype=bool)
-    likely = np.broadcast_to(nan_as(o.latency.within, 1.0) >= 0.5, (n,))
-    if o.cold_share is None or case.profile.allow_batch is True:
-        return likely
-    no_budget = np.broadcast_to(np.isnan(s["latency_budget_ms"]), (n,))
-    waits = np.broadcast_to(o.cold_share >= 0.05, (n,))
-    return np.asarray(likely & ~(no_budget & waits))
 
 
 @quiet_floats
@@ -680,14 +417,14 @@ def price(case: Case, s: Scenarios, shots: FloatArray, *, timed: bool = True) ->
         for route, b in _options(case, Strategy.FINE_TUNING, ft_batch)
     ]
     options = {Strategy.IN_CONTEXT_LEARNING: icl, Strategy.FINE_TUNING: ft}
-    if timed or not _latency_cannot_matter(s, [*icl, *ft]):
-        served = _timed_and_served(case, s, options, shape)
+    if timed or not latency_cannot_matter(s, [*icl, *ft]):
+        by = timed_and_served(case, s, options, shape)
     else:
-        served = {k: _served(case, s, opts) for k, opts in options.items()}
+        by = {k: served(case, s, opts) for k, opts in options.items()}
     n = s.rows
     chosen, total, known = {}, {}, {}
     for k in options:
-        chosen[k], total[k], known[k] = served[k]
+        chosen[k], total[k], known[k] = by[k]
     return Bills(
         prompt=shape,
         options=options,
