@@ -459,9 +459,10 @@ class Scenarios(Mapping[str, FloatArray]):
         if len(lengths) > 1:
             raise ValueError(f"knob arrays differ in length: {sorted(lengths)}")
         self.rows = lengths.pop() if lengths else (rows if rows is not None else 1)
-        #: A hint: tables of as many rows one after another (:meth:`concat`, :meth:`tile`),
-        #: which may hold the same draws (a sweep's volumes, the cost curve's); a stage that
-        #: computes something once per table checks on the values that it repeats.
+        #: A hint: tables of as many rows one after another (:meth:`concat`: a sweep's
+        #: volumes, each the same draws); a stage that computes something once per table
+        #: checks on the values that it repeats. (The cost curve's tiled draws are not
+        #: hinted: at 50 draws a volume, the check cost more than it saved.)
         self.period = period
 
     @classmethod
@@ -494,7 +495,7 @@ class Scenarios(Mapping[str, FloatArray]):
     def tile(self, k: int) -> Scenarios:
         """The whole table ``k`` times over (rows 0..n-1, then 0..n-1 again...)."""
         out = {name: (np.tile(a, k) if a.shape[0] > 1 else a) for name, a in self._arrays.items()}
-        return Scenarios(out, self.rows * k, period=self.rows if k > 1 else None)
+        return Scenarios(out, self.rows * k)
 
     def take(self, index: Any) -> Scenarios:
         """The rows at ``index`` (an integer array, a boolean mask or a slice)."""

@@ -90,10 +90,12 @@ def _route_inputs(
 
 #: Latency computations (rows times each strategy's routes beyond its first) from which a
 #: table's options are timed only where they could be served (:func:`_time_where_needed`):
-#: below it, one table of every option in every row is faster than two smaller ones
-#: (measured with ``benchmarks/bench_answer.py``: a performance setting, not a number of
-#: the answer, which is the same either way).
-_TIMED_WHERE_NEEDED_FROM = 8192
+#: a sweep's tables of 20,000 rows. Below it, one table of every option in every row is as
+#: fast or faster: an answer's simulation (about 2,400 rows) timed lazily took -3% with six
+#: routes beyond the first (product_routing) and +5% with contract_extraction's, where the
+#: cheapest is often late (``benchmarks/bench_answer.py``, A/B in one process). A
+#: performance setting, not a number of the answer, which is the same either way.
+_TIMED_WHERE_NEEDED_FROM = 16_384
 
 
 def _time_options(
