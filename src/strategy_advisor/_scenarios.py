@@ -535,16 +535,28 @@ class Scenarios(Mapping[str, FloatArray]):
         """The rows of several scenario tables, one after the other."""
         items = list(parts)
         rows = sum(p.rows for p in items)
-        out: dict[str, FloatArray] = {}
+        once: dict[str, FloatArray] = {}
         for k in items[0]:
             arrays = [p[k] for p in items]
             if all(a.shape[0] == 1 for a in arrays):
                 first = arrays[0].tolist()  # one value in every table (NaN equals NaN here)
                 if all(a.tolist() == first or (a[0] != a[0] and first[0] != first[0])
                        for a in arrays):  # fmt: skip
-                    out[k] = arrays[0]
-                    continue
-            out[k] = np.concatenate([p.full(k) for p in items])
+                    once[k] = arrays[0]
+        # the knobs that vary, each a row of one block, filled table by table
+        block = np.empty((len(items[0]) - len(once), rows))
+        out: dict[str, FloatArray] = {}
+        i = 0
+        for k in items[0]:
+            if k in once:
+                out[k] = once[k]
+                continue
+            at = 0
+            for p in items:
+                block[i, at : at + p.rows] = p[k]
+                at += p.rows
+            out[k] = block[i]
+            i += 1
         sizes = {p.rows for p in items}
         period = sizes.pop() if len(items) > 1 and len(sizes) == 1 else None
         return Scenarios(out, rows, period=period)
