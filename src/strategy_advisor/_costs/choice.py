@@ -114,7 +114,7 @@ def _time_options(
         idx = rows[j] if rows is not None else None
         if idx is not None and not len(idx):
             continue
-        window = case.side(o.strategy).batch_window_hours if o.batch else None
+        window = _batch_window(case, o)
         if window is not None:  # a window: every row at once
             if idx is None or o.latency is None:
                 o.latency = batch_latency(o.input_tokens, o.output_tokens,
@@ -244,10 +244,15 @@ def _time_where_needed(
     return {k: (ranked[k], fast[k]) for k in options}
 
 
+def _batch_window(case: Case, o: ServingBill) -> float | None:
+    """The hours within which an option at batch rates answers (None: an online option, or
+    a batch one whose window is unknown, timed on its route)."""
+    return case.side(o.strategy).batch_window_hours if o.batch else None
+
+
 def _routes_to_time(case: Case, opts: list[ServingBill]) -> int:
     """How many of a strategy's options are timed on a route (not by a batch window)."""
-    return sum(not (o.batch and case.side(o.strategy).batch_window_hours is not None)
-               for o in opts)  # fmt: skip
+    return sum(_batch_window(case, o) is None for o in opts)
 
 
 def timed_and_served(
