@@ -15,12 +15,13 @@ and N random profiles, ``str(recommend(profile))`` is timed with every pass of t
 Then the fixed cost of a pass: one row against 2,000 copies of it (the same row, so the
 same work per row), and the Python-level calls in one pass of one row.
 
-Last, the floor: the answer's draws (2,000, as the issue asks) evaluated alone, as the
-simulation evaluates them, then with the point (one row with every rule and its note: the
-trace), in validations of the same profile; and a sweep's rows (every volume's draws) less
-each of its passes' fixed cost, in ``recommend()`` of the same profile. No answer costs
-less than its draws and its point without fewer draws or cheaper rows: where they are above
-the issue's target, removing passes or the rest cannot meet it.
+Last, the floor of an answer: its draws (the 2,000 of ``data/uncertainty.json``, the issue's
+example figure) evaluated alone, as the simulation evaluates them, then with the point (one
+row with every rule and its note: the trace) as a pass of its own, in validations of the
+same profile. No answer costs less than its draws without fewer draws or cheaper rows. And
+a sweep's rows as this design evaluates them (every volume's draws through the whole
+pipeline) less each pass's fixed cost, in ``recommend()``: what the sweep's rows cost now,
+not a floor (work that does not depend on the volume is redone at every volume).
 
     python benchmarks/where_time_goes.py [--n 200] [--reps 20]
 """
@@ -229,8 +230,8 @@ def floor(label: str, profiles: list[dict[str, Any]], reps: int, timer: Timer) -
 
 def sweep_floor(label: str, profile: dict[str, Any], timer: Timer) -> None:
     """A sweep of 1,000 volumes: its passes' time less each pass's fixed cost (what its
-    rows cost: every volume's draws, for rows equal to ``recommend()`` there), in
-    ``recommend()`` of the same profile."""
+    rows cost as this design evaluates them: every volume's draws through the whole
+    pipeline), in ``recommend()`` of the same profile."""
     values = [10 ** (2 + 6 * i / 999) for i in range(1000)]
     sweep(profile, "requests_per_month", values[:50], today=TODAY)
     answer = _cpu(partial(recommend, profile, today=TODAY), 20)
@@ -275,7 +276,7 @@ def main() -> None:
     floor("catalog names (product_routing)", [NAMED], args.reps, timer)
     floor("explicit specs", [EXPLICIT], args.reps, timer)
     floor(f"{args.n} random profiles (seed 0)", random_profiles(args.n, 0), 3, timer)
-    print(f"== the floor of a sweep of 1,000 volumes, in recommend() (target {SWEEP_TARGET}) ==")
+    print(f"== a sweep of 1,000 volumes: its rows, in recommend() (target {SWEEP_TARGET}) ==")
     sweep_floor("catalog names (product_routing)", NAMED, timer)
     sweep_floor("explicit specs", EXPLICIT, timer)
 
