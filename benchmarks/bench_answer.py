@@ -51,6 +51,8 @@ from strategy_advisor import TableRow, TaskProfile, recommend, recommend_many, s
 TODAY = dt.date(2026, 11, 27)
 ROOT = Path(__file__).resolve().parent.parent
 NAMED: dict[str, Any] = json.loads((ROOT / "examples" / "product_routing.json").read_text())
+#: The sweep's 1,000 volumes, 100 to 100 million requests a month, evenly on the log scale.
+SWEEP_VOLUMES = [10 ** (2 + 6 * i / 999) for i in range(1000)]
 #: The fields of a sweep row compared with recommend() at the same volume.
 ROW_FIELDS = tuple(f for f in TableRow.model_fields if f != "strategy")
 
@@ -151,7 +153,7 @@ def sweep_row_differences(
 
 def bench_sweep(rounds: int) -> None:
     print("== sweep of 1,000 volumes over one recommend() of the same profile ==")
-    values = [10 ** (2 + 6 * i / 999) for i in range(1000)]
+    values = SWEEP_VOLUMES
     sample = sorted(random.Random(15).sample(range(len(values)), 20))
     for label, profile in (("catalog names", NAMED), ("explicit specs", EXPLICIT)):
         last: list[Any] = []

@@ -30,17 +30,15 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as dt
-import json
 import pstats
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bench_answer import NAMED, SWEEP_VOLUMES, TODAY, _cpu_per_call
 from bench_recommend import EXPLICIT
 from random_profiles import random_profiles
 
@@ -55,30 +53,25 @@ from strategy_advisor._advisor import default_advisor
 from strategy_advisor._scenarios import Scenarios
 from strategy_advisor._uncertainty import uncertainty_settings
 
-TODAY = dt.date(2026, 11, 27)
-ROOT = Path(__file__).resolve().parent.parent
-NAMED: dict[str, Any] = json.loads((ROOT / "examples" / "product_routing.json").read_text())
 TARGET = 400  # issue 15: the whole answer, at most 400 validations of the same profile
 SWEEP_TARGET = 50  # issue 15: a sweep of 1,000 volumes, at most 50 recommend()
 PARTS = ("the point", "simulation + first probes", "refinement rounds", "cost curve", "the rest")
 
 
 class Timer:
-    """CPU time of the pipeline's passes and the curve's pricing, by kind; and the
-    arguments of the largest pass seen since ``largest`` was last emptied."""
+    """CPU time of the pipeline's passes and the curve's pricing, by kind; and the first
+    point's pass and the simulation tables seen since ``points`` and ``tables`` were last
+    emptied."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
         self.rows: dict[str, int] = defaultdict(int)
-        self.largest: list[tuple[Any, Scenarios, Any, dict[str, Any]]] = []
         self.tables: list[Any] = []  # the simulation tables built since last emptied
         self.points: list[tuple[Any, Scenarios, Any, dict[str, Any]]] = []  # the first point
         self.untimed: Callable[..., Any] = pipeline.evaluate  # the pass itself
 
     def seen(self, case: Any, s: Scenarios, parts: Any, kw: dict[str, Any]) -> None:
-        if not self.largest or s.rows > self.largest[0][1].rows:
-            self.largest[:] = [(case, s, parts, kw)]
         if not self.points and s.rows == 1 and kw.get("notes", True):
             self.points.append((case, s, parts, kw))
 
@@ -154,11 +147,9 @@ def split(label: str, profiles: list[dict[str, Any]], reps: int, timer: Timer) -
 
 
 def _cpu(fn: Callable[[], object], n: int) -> float:
+    """CPU per call of ``fn`` over ``n`` calls, after one call to warm it."""
     fn()
-    start = time.process_time()
-    for _ in range(n):
-        fn()
-    return (time.process_time() - start) / n
+    return _cpu_per_call(fn, n)
 
 
 def fixed_cost(label: str, profile: dict[str, Any]) -> None:
@@ -192,7 +183,7 @@ def floor(label: str, profiles: list[dict[str, Any]], reps: int, timer: Timer) -
     evaluate = timer.untimed
     draws_ratio, both_ratio, draws_ms, point_ms, check_ms = [], [], [], [], []
     for p in profiles:
-        for kept in (timer.largest, timer.tables, timer.points):
+        for kept in (timer.tables, timer.points):
             kept.clear()
         str(recommend(p, today=TODAY))
         case, point, parts, kw = timer.points[0]
@@ -228,18 +219,20 @@ def floor(label: str, profiles: list[dict[str, Any]], reps: int, timer: Timer) -
     )
 
 
-def sweep_floor(label: str, profile: dict[str, Any], timer: Timer) -> None:
-    """A sweep of 1,000 volumes: its passes' time less each pass's fixed cost (what its
-    rows cost as this design evaluates them: every volume's draws through the whole
-    pipeline), in ``recommend()`` of the same profile."""
-    values = [10 ** (2 + 6 * i / 999) for i in range(1000)]
+def sweep_rows(label: str, profile: dict[str, Any], timer: Timer) -> None:
+    """A sweep of 1,000 volumes: its passes' time less each pass's fixed cost (a pass of
+    one row without notes, as the sweep's tables are evaluated): what its rows cost as this
+    design evaluates them (every volume's draws through the whole pipeline), in
+    ``recommend()`` of the same profile."""
+    values = SWEEP_VOLUMES
     sweep(profile, "requests_per_month", values[:50], today=TODAY)
     answer = _cpu(partial(recommend, profile, today=TODAY), 20)
     p = TaskProfile.model_validate(profile)
     adv = default_advisor()
     case = adv._case(p, TODAY)
     one = Scenarios.point(case)
-    fixed = _cpu(partial(timer.untimed, case, one, adv._parts(p, case, adv.policy)), 200)
+    parts = adv._parts(p, case, adv.policy)
+    fixed = _cpu(partial(timer.untimed, case, one, parts, notes=False), 200)
     for d in (timer.seconds, timer.calls, timer.rows):
         d.clear()
     start = time.process_time()
@@ -277,8 +270,8 @@ def main() -> None:
     floor("explicit specs", [EXPLICIT], args.reps, timer)
     floor(f"{args.n} random profiles (seed 0)", random_profiles(args.n, 0), 3, timer)
     print(f"== a sweep of 1,000 volumes: its rows, in recommend() (target {SWEEP_TARGET}) ==")
-    sweep_floor("catalog names (product_routing)", NAMED, timer)
-    sweep_floor("explicit specs", EXPLICIT, timer)
+    sweep_rows("catalog names (product_routing)", NAMED, timer)
+    sweep_rows("explicit specs", EXPLICIT, timer)
 
 
 if __name__ == "__main__":
